@@ -1,0 +1,58 @@
+# lychgate — see README.md. Every target works on a fresh Debian machine with Go.
+GO        ?= go
+BIN       := bin
+FUZZTIME  ?= 30s
+BENCH_N   ?= 2000
+BENCH_C   ?= 16
+PKGS      := ./...
+
+.PHONY: all build run test test-deps lint fmt-check vet bench eval fuzz cover clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/lychgate ./cmd/lychgate
+	$(GO) build -o $(BIN)/lychgate-sink ./cmd/lychgate-sink
+
+## run: the demo — local Redis (persistent, under ./var), a demo next hop that
+## writes delivered mail to ./var/delivered, and lychgate with examples/lychgate.toml.
+run: build
+	./scripts/demo.sh
+
+## test-deps: install what the tests talk to (real redis-server, swaks, postfix's smtp-sink).
+test-deps:
+	./scripts/install-test-deps.sh
+
+test: test-deps fmt-check vet
+	$(GO) test -race -shuffle=on -timeout 15m $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+lint: fmt-check vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+## bench: Go benchmarks, then N corpus messages through relay -> sink with C clients.
+bench: build test-deps
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) run ./cmd/lychgate-bench -n $(BENCH_N) -c $(BENCH_C) -corpus ../shared/corpus
+
+eval: build
+	$(BIN)/lychgate eval
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./message
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZTIME) ./relay
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckAddress$$' -fuzztime $(FUZZTIME) ./relay
+
+cover:
+	$(GO) test -race -coverprofile=cover.out $(PKGS)
+	$(GO) tool cover -func=cover.out | tail -1
+
+clean:
+	rm -rf $(BIN) cover.out

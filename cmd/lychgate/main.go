@@ -1,0 +1,194 @@
+// Command lychgate is the one binary of lychgate, the mail-scanning SMTP
+// relay for schools: serve, check, config, quarantine and eval subcommands.
+// It is the only place that reads flags and the environment.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/lychgate/lychgate/config"
+)
+
+const defaultConfigPath = "/etc/lychgate/lychgate.toml"
+
+// exitUsage is the exit code for usage errors; 1 is for config and I/O
+// errors.
+const exitUsage = 2
+
+// errUsage marks an error that should print usage.
+var errUsage = errors.New("usage")
+
+// errReported means the command already printed its errors; exit 1.
+var errReported = errors.New("reported")
+
+type command struct {
+	name  string
+	usage string
+	run   func(args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve [--config FILE]                      run the relay", runServe},
+		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
+		{"config", "config check [FILE]                        validate a configuration file", runConfig},
+		{"quarantine", "quarantine list|show [--config FILE] ...   look at quarantined mail", runQuarantine},
+		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
+		{"version", "version                                    print the version", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errReported):
+			return 1
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "lychgate %s: %v\nusage: lychgate %s\n", c.name, err, c.usage)
+			return exitUsage
+		default:
+			fmt.Fprintf(stderr, "lychgate %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "lychgate: unknown command %q\n", args[0])
+	printUsage(stderr)
+	return exitUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: lychgate COMMAND [ARGS]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %s\n", c.usage)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --config FILE (default $LYCHGATE_CONFIG, then "+defaultConfigPath+").")
+}
+
+// parseInterspersed parses flags that may come before, between or after
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// configPath returns the config file to use: the flag, $LYCHGATE_CONFIG, or
+// the system default. explicit is false when it is only the system default.
+func configPath(flagValue string) (path string, explicit bool) {
+	if flagValue != "" {
+		return flagValue, true
+	}
+	if env := os.Getenv("LYCHGATE_CONFIG"); env != "" {
+		return env, true
+	}
+	return defaultConfigPath, false
+}
+
+// loadConfig loads the configuration; with optional set, a missing system
+// default falls back to the built-in defaults.
+func loadConfig(flagValue string, optional bool) (*config.Config, error) {
+	path, explicit := configPath(flagValue)
+	if optional && !explicit {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return config.Default(), nil
+		}
+	}
+	return config.Load(path)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(strings.ToUpper(cfg.Log.Level))); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func runVersion(_ []string, stdout, _ io.Writer) error {
+	fmt.Fprintln(stdout, "lychgate", version())
+	return nil
+}
+
+func runConfig(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "check" {
+		return fmt.Errorf("%w: want 'config check [FILE]'", errUsage)
+	}
+	fs := newFlagSet("config check", stderr)
+	cfgFlag := fs.String("config", "", "configuration file")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return fmt.Errorf("%w: one file at a time", errUsage)
+	}
+	path := *cfgFlag
+	if len(pos) == 1 {
+		path = pos[0]
+	}
+	path, _ = configPath(path)
+	if _, err := config.Load(path); err != nil {
+		fmt.Fprintln(stderr, err) // one "file:line: key: problem" per line
+		return errReported
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", path)
+	return nil
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/relay"
+)
+
+func runServe(args []string, _, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	cfgFlag := fs.String("config", "", "configuration file")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	path, _ := configPath(*cfgFlag)
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return errReported
+	}
+	log := newLogger(cfg, stderr)
+	rdb, err := newRedis(cfg)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close() //nolint:errcheck // shutdown path
+	store := quarantine.New(rdb, quarantine.Options{Prefix: cfg.Redis.KeyPrefix, Retention: cfg.Quarantine.Retention.Duration, Logger: log})
+	pingCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := store.Ping(pingCtx); err != nil {
+		// Not fatal: the relay answers 4xx for mail that needs the
+		// quarantine until Redis is back.
+		log.Warn("redis unreachable at start; quarantine writes will tempfail until it is back", "err", err)
+	}
+	cancel()
+	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	srv, err := relay.New(cfg, relay.Options{Engine: eng, Store: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("lychgate listening", "listen", cfg.Relay.Listen, "version", version(),
+		"next_hop_inbound", cfg.NextHop.Inbound, "next_hop_outbound", cfg.NextHop.Outbound)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				reload(path, srv, log)
+				continue
+			}
+			log.Info("shutting down", "drain", cfg.Relay.ShutdownTimeout.Duration)
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.Relay.ShutdownTimeout.Duration)
+			err := srv.Shutdown(ctx)
+			cancel()
+			if e := <-errc; e != nil && err == nil {
+				err = e
+			}
+			if old := srv.Engine(); old != nil {
+				err = errors.Join(err, old.Close())
+			}
+			return err
+		}
+	}
+}
+
+// reload builds a complete new engine from the file and swaps it in; on any
+// error the running one stays. Listener, TLS and next-hop settings need a
+// restart.
+func reload(path string, srv *relay.Server, log *slog.Logger) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		log.Error("config reload failed; keeping the running configuration", "err", err)
+		return
+	}
+	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	if err != nil {
+		log.Error("config reload failed; keeping the running configuration", "err", err)
+		return
+	}
+	srv.SetEngine(eng)
+	log.Info("configuration reloaded", "file", path)
+}
+
+func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
+	opt, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	if t := cfg.Redis.Timeout.Duration; t > 0 {
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = t, t, t
+	}
+	opt.MaxRetries = 1
+	return redis.NewClient(opt), nil
+}

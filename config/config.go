@@ -1,0 +1,424 @@
+// Package config owns lychgate's TOML configuration: the typed schema, the
+// defaults, strict decoding (unknown keys are errors), validation that
+// reports every problem at once with file:line and key
+// ("lychgate.toml:14: relay.max_message_bytes: must be positive"), and the
+// helpers other packages use to read it (school lookup by domain, trusted
+// networks).
+//
+// Nothing outside cmd/lychgate reads flags or the environment; a *Config is
+// passed to constructors.
+//
+// A Config is read-only once Parse or Load returns it; it is then safe for
+// concurrent use. Reload builds a new one and swaps it in.
+package config
+
+//go:generate go run ./internal/gendoc -out ../docs/config.md
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// File is the path the configuration was loaded from ("" for defaults).
+	File string `toml:"-"`
+	// Dir is the directory of File; relative paths in the config are
+	// resolved against it.
+	Dir string `toml:"-"`
+
+	Relay      Relay        `toml:"relay"`
+	NextHop    NextHop      `toml:"next_hop"`
+	Redis      Redis        `toml:"redis"`
+	Limits     Limits       `toml:"limits"`
+	Scan       Scan         `toml:"scan"`
+	Quarantine Quarantine   `toml:"quarantine"`
+	Log        Log          `toml:"log"`
+	Schools    []School     `toml:"school"`
+	Rules      []Rule       `toml:"rule"`
+	Policy     []PolicyRule `toml:"policy"`
+
+	// src is the file's text, for the line numbers of Validate's errors.
+	src []byte
+	// trusted is Relay.TrustedNetworks parsed by Parse.
+	trusted []netip.Prefix
+}
+
+// Relay configures the SMTP listener.
+type Relay struct {
+	// Hostname is the name the relay greets with and writes in Received.
+	Hostname string `toml:"hostname"`
+	// Listen is the TCP address to accept SMTP on.
+	Listen string `toml:"listen"`
+	// TrustedNetworks are CIDRs whose clients are the school's own mail
+	// server: their mail is outbound (or internal). A bare IP address means
+	// that one host (/32 or /128); Parse normalises entries to CIDR form.
+	TrustedNetworks []string `toml:"trusted_networks"`
+	// MaxMessageBytes is the largest message accepted (SIZE, RFC 1870).
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
+	// MaxRecipients is the most RCPT TO per message (RFC 5321 §4.5.3.1.8
+	// requires accepting at least 100).
+	MaxRecipients int `toml:"max_recipients"`
+	// TLSCert is the PEM certificate chain offered with STARTTLS (RFC
+	// 3207), relative to the config file's directory. Set both TLSCert and
+	// TLSKey, or neither (no STARTTLS).
+	TLSCert string `toml:"tls_cert"`
+	// TLSKey is the PEM private key for TLSCert.
+	TLSKey string `toml:"tls_key"`
+	// ReadTimeout bounds waiting for one command or data block.
+	ReadTimeout Duration `toml:"read_timeout"`
+	// WriteTimeout bounds writing one reply.
+	WriteTimeout Duration `toml:"write_timeout"`
+	// MaxConnections bounds concurrent connections (0: default 1000).
+	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP bounds concurrent connections from one IP (0: no
+	// per-IP limit).
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// BareLineEndings is what to do with a bare CR or LF in DATA: "reject"
+	// (554, default, as Postfix's smtpd_forbid_bare_newline) or "fix"
+	// (rewrite to CRLF). Either way no second message can be smuggled.
+	BareLineEndings string `toml:"bare_line_endings"`
+	// ShutdownTimeout is how long in-flight messages may finish on stop.
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// SubjectPrefix is added to the subject of tagged mail ("" for none).
+	SubjectPrefix string `toml:"subject_prefix"`
+}
+
+// NextHop configures where accepted mail goes.
+type NextHop struct {
+	// Inbound is the school mail server (host:port) for inbound and
+	// internal mail. Required when any school is configured.
+	Inbound string `toml:"inbound"`
+	// Outbound is the smarthost (host:port) for mail leaving the school.
+	// When empty, outbound mail is refused with a temporary error (4xx) at
+	// RCPT TO, so the school's server keeps it queued.
+	Outbound string `toml:"outbound"`
+	// TLS is "opportunistic" (default), "required" or "none".
+	TLS string `toml:"tls"`
+	// TLSSkipVerify disables certificate checks on the next hop (for
+	// self-signed internal servers).
+	TLSSkipVerify bool `toml:"tls_skip_verify"`
+	// DialTimeout bounds connecting to the next hop.
+	DialTimeout Duration `toml:"dial_timeout"`
+	// CommandTimeout bounds each SMTP command to the next hop.
+	CommandTimeout Duration `toml:"command_timeout"`
+}
+
+// Redis configures the quarantine and outbox store.
+type Redis struct {
+	// URL is a redis://, rediss:// (TLS) or unix:// URL, with the database
+	// number as path (redis://host:6379/0) or db query parameter (unix).
+	URL string `toml:"url"`
+	// Timeout bounds one Redis operation.
+	Timeout Duration `toml:"timeout"`
+	// KeyPrefix is prepended to every key (default "lg"); it may not contain
+	// spaces or braces, which Redis Cluster hash tags use.
+	KeyPrefix string `toml:"key_prefix"`
+}
+
+// Limits bounds parsing of one message (see message.Limits). A zero field
+// means the message package's default (message.DefaultLimits), never
+// "unlimited".
+type Limits struct {
+	// MaxParts is the most MIME parts (all levels) inspected (0: 500).
+	MaxParts int `toml:"max_parts"`
+	// MaxDepth is the deepest nesting of multiparts, attached messages and
+	// archives followed (0: 10).
+	MaxDepth int `toml:"max_depth"`
+	// MaxHeaderBytes is the largest header block parsed (0: 1 MiB).
+	MaxHeaderBytes int `toml:"max_header_bytes"`
+	// MaxArchiveEntries is the most entries read from one archive (0: 1000).
+	MaxArchiveEntries int `toml:"max_archive_entries"`
+	// MaxExpandedBytes is the most bytes expanded from archives in one
+	// message, a zip bomb guard (0: 100 MiB).
+	MaxExpandedBytes int64 `toml:"max_expanded_bytes"`
+}
+
+// Scan configures the scanner pipeline.
+type Scan struct {
+	// ScannerTimeout bounds each scanner.
+	ScannerTimeout Duration `toml:"scanner_timeout"`
+	// Budget bounds scanning one message.
+	Budget Duration `toml:"budget"`
+}
+
+// Quarantine configures the store.
+type Quarantine struct {
+	// Retention is how long held mail is kept.
+	Retention Duration `toml:"retention"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `toml:"level"`
+	// Format is "text" or "json".
+	Format string `toml:"format"`
+}
+
+// School is one school of the trust.
+type School struct {
+	// ID is the school's stable short name: lowercase letters, digits, "_"
+	// and "-". It appears in Redis keys, logs and the web UI.
+	ID string `toml:"id"`
+	// Name is the school's display name.
+	Name string `toml:"name"`
+	// Domains are the mail domains the school owns (at least one). A domain
+	// belongs to one school only.
+	Domains []string `toml:"domains"`
+	// DSL are the Designated Safeguarding Lead's (and deputies') addresses;
+	// they receive alerts.
+	DSL []string `toml:"dsl"`
+	// Groups maps a group name to address globs (case-insensitive, "*"
+	// matches any run of characters). Group names are lowercase like ids;
+	// staff, pupils and parents are also filled from Directory.
+	Groups map[string][]string `toml:"groups"`
+	// Directory names the MIS CSV exports (paths relative to the config).
+	Directory Directory `toml:"directory"`
+}
+
+// Directory names the CSV exports that add group members.
+type Directory struct {
+	// Staff is the MIS staff export; its addresses join group "staff".
+	Staff string `toml:"staff"`
+	// Pupils is the MIS pupil export; its addresses join group "pupils".
+	Pupils string `toml:"pupils"`
+	// Parents is the MIS parent/carer export; its addresses join group
+	// "parents".
+	Parents string `toml:"parents"`
+}
+
+// Rule is one custom rule for the rules scanner.
+type Rule struct {
+	// ID is the rule's stable name (lowercase letters, digits, "_", "-"),
+	// unique among rules; findings, logs and policy rules refer to it.
+	ID string `toml:"id"`
+	// Field is subject | body | header:<Name> | filename | any.
+	Field string `toml:"field"`
+	// Pattern is a Go regexp (RE2 syntax; "(?i)" for case-insensitive).
+	// Exactly one of Pattern and Words is required.
+	Pattern string `toml:"pattern"`
+	// Words is a list of words matched on word boundaries,
+	// case-insensitively.
+	Words []string `toml:"words"`
+	// Category is one of profanity, safeguarding, pii, spam, link,
+	// attachment, personal-address, illegal, malformed, scanner-error.
+	Category string `toml:"category"`
+	// Severity is one of info, low, medium, high, critical.
+	Severity string `toml:"severity"`
+	// Score is added to the message's score for each match.
+	Score float64 `toml:"score"`
+	// Explanation is the human reason shown to the DSL and in warnings.
+	Explanation string `toml:"explanation"`
+	// Schools limits the rule to these school ids (empty: all).
+	Schools []string `toml:"schools"`
+	// Directions limits the rule to these directions: inbound, outbound,
+	// internal (empty: all).
+	Directions []string `toml:"directions"`
+}
+
+// PolicyRule maps findings to an action. For each finding the first
+// matching rule applies (user rules before the built-in defaults); per
+// recipient the strictest action over all findings wins.
+type PolicyRule struct {
+	// ID names the policy rule in logs and decisions (optional; unique
+	// when set).
+	ID string `toml:"id"`
+	// Schools matches findings in mail of these school ids. This and the
+	// other match lists: an empty list matches everything.
+	Schools []string `toml:"schools"`
+	// Directions matches these directions: inbound, outbound, internal.
+	Directions []string `toml:"directions"`
+	// SenderGroups matches senders in any of these groups.
+	SenderGroups []string `toml:"sender_groups"`
+	// RecipientGroups matches recipients in any of these groups.
+	RecipientGroups []string `toml:"recipient_groups"`
+	// Categories matches findings of these categories.
+	Categories []string `toml:"categories"`
+	// Rules matches findings of these rule ids (custom or built-in).
+	Rules []string `toml:"rules"`
+	// MinSeverity matches findings at least this severe ("": any).
+	MinSeverity string `toml:"min_severity"`
+	// MinScore matches findings scoring at least this much.
+	MinScore float64 `toml:"min_score"`
+	// Action is deliver, tag, quarantine, reject or tempfail.
+	Action string `toml:"action"`
+	// NotifyDSL sends the school's DSL an alert.
+	NotifyDSL bool `toml:"notify_dsl"`
+	// WarnSender sends the sender a warning bounce explaining why.
+	WarnSender bool `toml:"warn_sender"`
+}
+
+// Duration is a time.Duration written as a string ("30s", "5m").
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (write e.g. \"30s\" or \"5m\")", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the configuration used when no file is given, and the
+// values every loaded file starts from.
+func Default() *Config {
+	return &Config{
+		Relay: Relay{
+			Hostname:            "localhost",
+			Listen:              "127.0.0.1:2525",
+			TrustedNetworks:     []string{"127.0.0.0/8", "::1/128"},
+			MaxMessageBytes:     25 << 20,
+			MaxRecipients:       100,
+			ReadTimeout:         Duration{5 * time.Minute},
+			WriteTimeout:        Duration{5 * time.Minute},
+			MaxConnections:      1000,
+			MaxConnectionsPerIP: 50,
+			BareLineEndings:     "reject",
+			ShutdownTimeout:     Duration{30 * time.Second},
+		},
+		NextHop: NextHop{
+			TLS:            "opportunistic",
+			DialTimeout:    Duration{30 * time.Second},
+			CommandTimeout: Duration{5 * time.Minute},
+		},
+		Redis: Redis{
+			URL:       "redis://127.0.0.1:6379/0",
+			Timeout:   Duration{2 * time.Second},
+			KeyPrefix: "lg",
+		},
+		Scan: Scan{
+			ScannerTimeout: Duration{30 * time.Second},
+			Budget:         Duration{120 * time.Second},
+		},
+		Quarantine: Quarantine{Retention: Duration{30 * 24 * time.Hour}},
+		Log:        Log{Level: "info", Format: "text"},
+	}
+}
+
+// SchoolByDomain returns the school that owns domain (case-insensitive,
+// exact domain match), or nil.
+func (c *Config) SchoolByDomain(domain string) *School {
+	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
+	for i := range c.Schools {
+		for _, d := range c.Schools[i].Domains {
+			if strings.EqualFold(d, domain) {
+				return &c.Schools[i]
+			}
+		}
+	}
+	return nil
+}
+
+// SchoolByID returns the school with id, or nil.
+func (c *Config) SchoolByID(id string) *School {
+	for i := range c.Schools {
+		if c.Schools[i].ID == id {
+			return &c.Schools[i]
+		}
+	}
+	return nil
+}
+
+// SchoolForAddress returns the school owning the domain of addr, or nil.
+func (c *Config) SchoolForAddress(addr string) *School {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return nil
+	}
+	return c.SchoolByDomain(addr[at+1:])
+}
+
+// Path resolves p, a path from the configuration, against Dir. Absolute
+// paths and "" are returned unchanged.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// TrustedNets returns Relay.TrustedNetworks as prefixes. Parse parses them
+// once; for a Config built in code they are parsed on each call, and
+// invalid entries (which Validate reports) are left out. The caller may
+// modify the returned slice.
+func (c *Config) TrustedNets() []netip.Prefix {
+	if c.trusted != nil {
+		return slices.Clone(c.trusted)
+	}
+	return parsePrefixes(c.Relay.TrustedNetworks)
+}
+
+// IsTrusted reports whether ip lies in one of the trusted networks.
+// IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) count as IPv4, and zones are
+// ignored.
+func (c *Config) IsTrusted(ip netip.Addr) bool {
+	ip = ip.Unmap().WithZone("")
+	nets := c.trusted
+	if nets == nil {
+		nets = parsePrefixes(c.Relay.TrustedNetworks)
+	}
+	for _, p := range nets {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePrefix parses a CIDR or a bare IP address (a single host), masking
+// host bits: "10.1.2.3/8" is 10.0.0.0/8.
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() {
+			return netip.Prefix{}, fmt.Errorf("write IPv4-mapped networks as IPv4")
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("zones are not allowed")
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// parsePrefixes returns the valid entries of nets as prefixes (non-nil;
+// invalid entries, which Validate reports, are left out).
+func parsePrefixes(nets []string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(nets))
+	for _, s := range nets {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// normalisePrefixes rewrites each valid entry of nets in CIDR form, in
+// place, and returns the parsed prefixes.
+func normalisePrefixes(nets []string) []netip.Prefix {
+	for i, s := range nets {
+		if p, err := parsePrefix(s); err == nil {
+			nets[i] = p.String()
+		}
+	}
+	return parsePrefixes(nets)
+}

@@ -1,0 +1,168 @@
+// Package smtpsink is a small recording SMTP server: the demo next hop of
+// `make run` (it writes each delivered message to a directory) and the
+// downstream peer of the relay's tests (it keeps messages in memory and can
+// be told to refuse or fail). It is a real go-smtp server on a real socket.
+package smtpsink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one received message.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+	At   time.Time
+}
+
+// Sink is a running recording SMTP server.
+type Sink struct {
+	// Addr is the listening host:port.
+	Addr string
+
+	srv *smtp.Server
+	l   net.Listener
+	dir string
+
+	mu       sync.Mutex
+	msgs     []Message
+	failRcpt map[string]*smtp.SMTPError
+	failData *smtp.SMTPError
+	notify   chan struct{}
+}
+
+// Options configures a Sink.
+type Options struct {
+	// Addr to listen on; "" means 127.0.0.1:0.
+	Addr string
+	// Dir, when set, receives every message as <unix-nanos>.eml.
+	Dir string
+}
+
+// Start listens and serves until Close.
+func Start(opts Options) (*Sink, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Dir != "" {
+		if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+			return nil, fmt.Errorf("smtpsink: %w", err)
+		}
+	}
+	l, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("smtpsink: listen: %w", err)
+	}
+	s := &Sink{Addr: l.Addr().String(), l: l, dir: opts.Dir, failRcpt: map[string]*smtp.SMTPError{}, notify: make(chan struct{}, 1)}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	s.srv.Domain = "sink.test"
+	s.srv.EnableSMTPUTF8 = true
+	s.srv.MaxMessageBytes = 64 << 20
+	s.srv.ReadTimeout = time.Minute
+	s.srv.WriteTimeout = time.Minute
+	go func() { _ = s.srv.Serve(l) }()
+	return s, nil
+}
+
+// Close stops the server and closes every connection.
+func (s *Sink) Close() error { return s.srv.Close() }
+
+// Messages returns a copy of what was received so far.
+func (s *Sink) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Wait blocks until at least n messages arrived or ctx ends.
+func (s *Sink) Wait(ctx context.Context, n int) ([]Message, error) {
+	for {
+		if m := s.Messages(); len(m) >= n {
+			return m, nil
+		}
+		select {
+		case <-s.notify:
+		case <-ctx.Done():
+			return s.Messages(), fmt.Errorf("smtpsink: waiting for %d messages: %w", n, ctx.Err())
+		}
+	}
+}
+
+// RefuseRcpt makes RCPT TO addr fail with err (nil to accept again).
+func (s *Sink) RefuseRcpt(addr string, err *smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failRcpt[strings.ToLower(addr)] = err
+}
+
+// FailData makes the end of DATA fail with err (nil to accept again).
+func (s *Sink) FailData(err *smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failData = err
+}
+
+type session struct {
+	s    *Sink
+	from string
+	to   []string
+}
+
+func (se *session) Reset()        { se.from, se.to = "", nil }
+func (se *session) Logout() error { return nil }
+func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+	se.from = from
+	return nil
+}
+
+func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.s.mu.Lock()
+	err := se.s.failRcpt[strings.ToLower(to)]
+	se.s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	se.to = append(se.to, to)
+	return nil
+}
+
+func (se *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	se.s.mu.Lock()
+	fail := se.s.failData
+	se.s.mu.Unlock()
+	if fail != nil {
+		return fail
+	}
+	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, At: time.Now()}
+	if se.s.dir != "" {
+		name := filepath.Join(se.s.dir, fmt.Sprintf("%d.eml", m.At.UnixNano()))
+		hdr := fmt.Sprintf("X-Sink-Envelope-From: <%s>\r\nX-Sink-Envelope-To: %s\r\n", m.From, strings.Join(m.To, ", "))
+		if err := os.WriteFile(name, append([]byte(hdr), data...), 0o640); err != nil {
+			return errors.New("sink: cannot store message")
+		}
+	}
+	se.s.mu.Lock()
+	se.s.msgs = append(se.s.msgs, m)
+	se.s.mu.Unlock()
+	select {
+	case se.s.notify <- struct{}{}:
+	default:
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+// Package message owns the parsed view of one mail message that every scanner
+// shares: decoded headers, addresses, every text part (HTML also turned into
+// text), URLs, and attachments, recursively (nested message/rfc822 parts and
+// archives included).
+//
+// A message is parsed once, from the raw bytes the relay received, by Parse.
+// Parsing is lenient (RFC 5322, RFC 2045-2049, RFC 2047, RFC 2231): it always
+// returns a usable *Message, and damage it met on the way (bad boundaries,
+// unknown charsets, broken base64, limits reached) is recorded in
+// Message.Problems, which the pipeline turns into "malformed" findings.
+// Parse never panics on any input.
+//
+// Scanners read a Message concurrently and must never modify it.
+package message
+
+import (
+	"strings"
+	"time"
+)
+
+// Limits bounds the work Parse does on one message. Zero values mean the
+// documented defaults (see DefaultLimits), never "unlimited".
+type Limits struct {
+	// MaxParts is the most MIME parts (all levels) that are inspected.
+	MaxParts int
+	// MaxDepth is the deepest nesting of multiparts, message/rfc822 parts and
+	// archives that is followed.
+	MaxDepth int
+	// MaxHeaderBytes is the largest header block that is parsed; the rest is
+	// a problem, not a crash.
+	MaxHeaderBytes int
+	// MaxArchiveEntries is the most entries read from one archive.
+	MaxArchiveEntries int
+	// MaxExpandedBytes is the most bytes expanded from archives in one
+	// message (zip bomb guard).
+	MaxExpandedBytes int64
+	// MaxTextBytes is the most text kept per text part for scanning.
+	MaxTextBytes int
+}
+
+// DefaultLimits returns the limits used when a field of Limits is zero.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxParts:          500,
+		MaxDepth:          10,
+		MaxHeaderBytes:    1 << 20,
+		MaxArchiveEntries: 1000,
+		MaxExpandedBytes:  100 << 20,
+		MaxTextBytes:      4 << 20,
+	}
+}
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxParts <= 0 {
+		l.MaxParts = d.MaxParts
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if l.MaxArchiveEntries <= 0 {
+		l.MaxArchiveEntries = d.MaxArchiveEntries
+	}
+	if l.MaxExpandedBytes <= 0 {
+		l.MaxExpandedBytes = d.MaxExpandedBytes
+	}
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = d.MaxTextBytes
+	}
+	return l
+}
+
+// Message is the parsed view of one message.
+type Message struct {
+	// Raw is the message exactly as received (CRLF line endings on the wire).
+	Raw []byte
+	// Headers are the top-level header fields in order, values decoded
+	// (RFC 2047) to UTF-8.
+	Headers []Header
+	// Subject is the decoded Subject header.
+	Subject string
+	// From, To, Cc, ReplyTo and Sender are the parsed address headers.
+	From    []Address
+	To      []Address
+	Cc      []Address
+	ReplyTo []Address
+	Sender  []Address
+	// MessageID is the Message-ID header without angle brackets.
+	MessageID string
+	// Date is the parsed Date header, zero when missing or invalid.
+	Date time.Time
+	// Texts are the text parts in tree order: text/plain, text/html (also
+	// converted to text), and text found inside attachments.
+	Texts []Text
+	// URLs are the links found in text and HTML parts.
+	URLs []URL
+	// Attachments are the non-text leaf parts, and entries of archives,
+	// recursively.
+	Attachments []Attachment
+	// Problems is the damage met while parsing; each becomes a "malformed"
+	// finding.
+	Problems []Problem
+}
+
+// Header is one decoded header field.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Address is one mailbox: display name and addr-spec.
+type Address struct {
+	Name string
+	Addr string
+}
+
+// String returns the address as `"Name" <addr>` or `addr`.
+func (a Address) String() string {
+	if a.Name == "" {
+		return a.Addr
+	}
+	return a.Name + " <" + a.Addr + ">"
+}
+
+// Text is the decoded text of one part, in UTF-8.
+type Text struct {
+	// PartID is the part's position in the MIME tree ("0", "1.2", ...);
+	// for text found in an attachment, the attachment's PartID.
+	PartID string
+	// ContentType is the declared media type, e.g. "text/plain".
+	ContentType string
+	// FromHTML is true when Content was converted from HTML.
+	FromHTML bool
+	// HTML is the original (decoded) HTML for text/html parts, else empty.
+	HTML string
+	// Content is the text to scan.
+	Content string
+}
+
+// URL is one link found in the message.
+type URL struct {
+	// PartID is the part the link was found in.
+	PartID string
+	// Raw is the link as written.
+	Raw string
+	// Host is the lower-cased host name, empty when none could be parsed.
+	Host string
+	// Anchor is the link text of an HTML anchor, when there is one.
+	Anchor string
+}
+
+// Attachment is one non-text part, or one entry of an archive.
+type Attachment struct {
+	// PartID is the part's position; archive entries append "/<name>".
+	PartID string
+	// Filename is the declared file name (decoded), possibly empty.
+	Filename string
+	// ContentType is the declared media type (lower case). Archive entries
+	// declare none, so theirs is DetectedType.
+	ContentType string
+	// DetectedType is the media type sniffed from the first bytes of Data
+	// (magic numbers), e.g. "application/x-msdownload" for a program,
+	// whatever the declared type or file name say; "" when Data is empty.
+	DetectedType string
+	// Size is the decoded size in bytes.
+	Size int64
+	// Data is the decoded content (may be truncated at limits; see
+	// Truncated).
+	Data []byte
+	// Truncated is true when Data holds less than Size bytes.
+	Truncated bool
+	// Container is the PartID of the archive or message this came from,
+	// empty for top-level parts.
+	Container string
+	// Depth is the nesting depth (0 for a top-level part).
+	Depth int
+}
+
+// Problem is one piece of damage met while parsing.
+type Problem struct {
+	// PartID is where it was found ("" for the message as a whole).
+	PartID string
+	// Name is a short stable identifier, e.g. "malformed_base64",
+	// "missing_boundary", "unknown_charset", "too_many_parts".
+	Name string
+	// Detail is a human explanation.
+	Detail string
+	// Severe is true when content may have been lost or hidden.
+	Severe bool
+}
+
+// HeaderValues returns the decoded values of every header field named name
+// (case-insensitive), in order.
+func (m *Message) HeaderValues(name string) []string {
+	var out []string
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, name) {
+			out = append(out, h.Value)
+		}
+	}
+	return out
+}
+
+// Header returns the first decoded value of the header named name, or "".
+func (m *Message) Header(name string) string {
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}

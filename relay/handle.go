@@ -1,0 +1,296 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/policy"
+	"github.com/lychgate/lychgate/quarantine"
+)
+
+// handling is one message after DATA: scan, decide, then make every copy
+// safe (delivered or quarantined) before the reply.
+type handling struct {
+	se       *session
+	log      *slog.Logger
+	raw      []byte // as received from the client, canonical CRLF
+	msgID    string
+	received time.Time
+}
+
+// copyGroup is the recipients that get byte-identical copies through one hop.
+type copyGroup struct {
+	hop    string
+	header string // lines prepended (Received, verdict headers)
+	prefix string // subject prefix
+	rcpts  []string
+}
+
+// quarantineGroup is one school's held recipients.
+type quarantineGroup struct {
+	school    string
+	held      []string
+	decisions []policy.Decision
+}
+
+func (h *handling) run(ctx context.Context) error {
+	se := h.se
+	start := time.Now()
+	v := se.eng.Analyze(ctx, h.raw, se.env)
+	if ctx.Err() != nil {
+		h.log.Info("data tempfailed: shutting down during scan")
+		return errTempfail
+	}
+	action := overallAction(v.Decisions)
+	h.log = h.log.With("action", string(action), "score", totalScore(v.Decisions), "duration", time.Since(start))
+	switch action {
+	case policy.Tempfail:
+		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
+		return errScanTempfail
+	case policy.Reject:
+		h.log.Info("data rejected by policy", "rule", reasons(v.Decisions))
+		return errPolicyReject
+	}
+
+	groups, held := h.plan(v)
+	if len(held) > 0 && se.s.store == nil {
+		h.log.Error("data tempfailed: quarantine needed but no store configured")
+		return errTempfail
+	}
+
+	// Phase 1: open every downstream transaction up to RCPT, so a refusal
+	// costs nothing and leaves nothing half done.
+	var txns []*txn
+	abortAll := func() {
+		for _, t := range txns {
+			t.abort()
+		}
+	}
+	for _, g := range groups {
+		t, err := se.s.hops.open(ctx, g.hop, mailParams{from: se.mail.from, utf8: se.mail.utf8, body: se.mail.body, size: int64(len(h.raw))}, g.rcpts)
+		if err != nil {
+			abortAll()
+			return h.downstreamFailed(err)
+		}
+		txns = append(txns, t)
+	}
+
+	// Phase 2: quarantine (idempotent, so a retry after a later failure
+	// finds the entry already there).
+	ids := map[string]string{}
+	for _, q := range held {
+		id, err := h.quarantine(ctx, v, q)
+		if err != nil {
+			abortAll()
+			h.log.Warn("data tempfailed: quarantine write failed", "err", err)
+			return errTempfail
+		}
+		ids[q.school] = id
+	}
+
+	// Phase 3: transmit. A failure after an earlier hop accepted its copy
+	// means that hop gets a duplicate when the client retries; duplicates
+	// are accepted, losses never.
+	for i, t := range txns {
+		g := groups[i]
+		data := append([]byte(g.header), rewriteHeaders(h.raw, []string{"X-Lychgate-"}, g.prefix)...)
+		if err := t.send(data); err != nil {
+			for _, rest := range txns[i+1:] {
+				rest.abort()
+			}
+			if i > 0 {
+				h.log.Warn("partial delivery before failure; a retry duplicates earlier copies", "err", err)
+			}
+			return h.downstreamFailed(err)
+		}
+	}
+	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids))
+	if se.s.notify != nil {
+		se.s.notify(ctx, Handled{Verdict: v, Quarantined: ids, Received: h.received})
+	}
+	return nil
+}
+
+func (h *handling) downstreamFailed(err error) error {
+	if errors.Is(err, errUTF8NotPossible) {
+		h.log.Info("data refused: next hop lacks SMTPUTF8")
+		return errUTF8NotPossible
+	}
+	reply := downstreamReply(err)
+	if isTemporary(err) {
+		h.log.Warn("data tempfailed: next hop", "err", err)
+	} else {
+		h.log.Info("data refused by next hop", "err", err)
+	}
+	return reply
+}
+
+// overallAction is the answer to the client: tempfail if any copy must be
+// retried, reject only if every copy is rejected; otherwise accept.
+func overallAction(ds []policy.Decision) policy.Action {
+	all := len(ds) > 0
+	for _, d := range ds {
+		if d.Action == policy.Tempfail {
+			return policy.Tempfail
+		}
+		all = all && d.Action == policy.Reject
+	}
+	if all {
+		return policy.Reject
+	}
+	return policy.Deliver
+}
+
+// plan splits the recipients into delivered copy groups and quarantine
+// groups. A "reject" for some recipients only (SMTP cannot refuse one
+// recipient after DATA) is held in quarantine instead, so nothing is lost
+// and the DSL sees it.
+func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
+	se := h.se
+	var groups []copyGroup
+	byKey := map[string]int{}
+	var held []quarantineGroup
+	bySchool := map[string]int{}
+	for _, d := range v.Decisions {
+		switch d.Action {
+		case policy.Quarantine, policy.Reject:
+			i, ok := bySchool[d.School]
+			if !ok {
+				i = len(held)
+				bySchool[d.School] = i
+				held = append(held, quarantineGroup{school: d.School})
+			}
+			held[i].held = append(held[i].held, d.Recipient)
+			held[i].decisions = append(held[i].decisions, d)
+			continue
+		}
+		hop := se.s.hopFor(d.Direction)
+		hdr, prefix := h.verdictHeaders(d, v)
+		key := hop + "\x00" + hdr + "\x00" + prefix
+		i, ok := byKey[key]
+		if !ok {
+			i = len(groups)
+			byKey[key] = i
+			groups = append(groups, copyGroup{hop: hop, header: hdr, prefix: prefix})
+		}
+		groups[i].rcpts = append(groups[i].rcpts, d.Recipient)
+	}
+	for i := range groups {
+		groups[i].header = se.receivedHeader(h.msgID, h.received, groups[i].rcpts) + groups[i].header
+	}
+	return groups, held
+}
+
+// verdictHeaders are the X-Lychgate-* fields for one recipient's copy, and
+// the subject prefix for tagged mail.
+func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string, string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "X-Lychgate-Verdict: %s\r\n", d.Action)
+	if d.Action != policy.Tag {
+		return b.String(), ""
+	}
+	cats := map[string]bool{}
+	for _, f := range v.Result.Findings {
+		cats[string(f.Category)] = true
+	}
+	list := make([]string, 0, len(cats))
+	for c := range cats {
+		list = append(list, c)
+	}
+	sort.Strings(list)
+	fmt.Fprintf(&b, "X-Lychgate-Categories: %s\r\n", strings.Join(list, ", "))
+	fmt.Fprintf(&b, "X-Lychgate-Score: %s\r\n", strconv.FormatFloat(d.Score, 'f', 1, 64))
+	if len(d.Reasons) > 0 {
+		rs := slices.Clone(d.Reasons)
+		if len(rs) > 10 {
+			rs = append(rs[:10], "...")
+		}
+		fmt.Fprintf(&b, "X-Lychgate-Rules: %s\r\n", sanitizeHeaderValue(strings.Join(rs, "; ")))
+	}
+	return b.String(), h.se.s.cfg.Relay.SubjectPrefix
+}
+
+func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quarantineGroup) (string, error) {
+	se := h.se
+	m := v.Message
+	e := &quarantine.Entry{
+		School:    q.school,
+		Status:    "held",
+		Direction: se.env.Direction(),
+		From:      se.env.From,
+		Held:      q.held,
+		Subject:   m.Subject,
+		MessageID: m.MessageID,
+		Received:  h.received,
+		Size:      len(h.raw),
+		Findings:  v.Result.Findings,
+		Decisions: q.decisions,
+		RemoteIP:  se.env.RemoteIP,
+	}
+	for _, r := range se.env.Recipients {
+		e.Recipients = append(e.Recipients, r.Addr)
+	}
+	if len(m.From) > 0 {
+		e.HeaderFrom = m.From[0].String()
+	}
+	cats := map[string]bool{}
+	for _, f := range v.Result.Findings {
+		if !cats[string(f.Category)] {
+			cats[string(f.Category)] = true
+			e.Categories = append(e.Categories, string(f.Category))
+		}
+		if f.Severity > e.MaxSeverity {
+			e.MaxSeverity = f.Severity
+		}
+	}
+	// The id comes from the client's bytes, so a retried message (with a new
+	// Received line) maps to the same entry.
+	e.ID = quarantine.ID(h.raw, q.school, q.held)
+	stored := append([]byte(se.receivedHeader(h.msgID, h.received, q.held)), h.raw...)
+	created, err := se.s.store.Put(ctx, e, stored)
+	if err != nil {
+		return "", fmt.Errorf("put %s: %w", e.ID, err)
+	}
+	h.log.Info("quarantined", "quarantine_id", e.ID, "school", q.school, "created", created, "held", len(q.held))
+	return e.ID, nil
+}
+
+func totalScore(ds []policy.Decision) float64 {
+	var m float64
+	for _, d := range ds {
+		m = max(m, d.Score)
+	}
+	return m
+}
+
+func reasons(ds []policy.Decision) string {
+	var out []string
+	for _, d := range ds {
+		for _, r := range d.Reasons {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func countRcpts(gs []copyGroup) int {
+	n := 0
+	for _, g := range gs {
+		n += len(g.rcpts)
+	}
+	return n
+}
+
+var _ smtp.Session = (*session)(nil)

@@ -1,0 +1,132 @@
+package relay
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+)
+
+// errBare is returned by readData for a bare CR or LF in "reject" mode.
+var errBare = errors.New("bare CR or LF in DATA")
+
+// readData reads the whole DATA stream (go-smtp has already removed the
+// dot-stuffing and the end-of-data marker). A bare CR or LF is what SMTP
+// smuggling is built from (a "\n.\r\n" the next hop might take as the end of
+// data): in "reject" mode it fails the message, in "fix" mode it is rewritten
+// to CRLF. Either way the stream is always read to its end, as go-smtp
+// requires.
+func readData(r io.Reader, fix bool) ([]byte, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if !hasBareLineEnding(raw) {
+		return raw, nil
+	}
+	if !fix {
+		return nil, errBare
+	}
+	return canonicalCRLF(raw), nil
+}
+
+func hasBareLineEnding(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\r':
+			if i+1 >= len(b) || b[i+1] != '\n' {
+				return true
+			}
+			i++
+		case '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalCRLF rewrites every bare CR, bare LF and CRLF to CRLF.
+func canonicalCRLF(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/50)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\r':
+			if i+1 < len(b) && b[i+1] == '\n' {
+				i++
+			}
+			out = append(out, '\r', '\n')
+		case '\n':
+			out = append(out, '\r', '\n')
+		default:
+			out = append(out, b[i])
+		}
+	}
+	return out
+}
+
+// headerEnd returns the offset just past the blank line ending the header
+// section, or len(raw) when there is none.
+func headerEnd(raw []byte) int {
+	if bytes.HasPrefix(raw, []byte("\r\n")) {
+		return 2
+	}
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		return i + 4
+	}
+	return len(raw)
+}
+
+// rewriteHeaders returns raw with every header field named with one of
+// dropPrefixes removed (case-insensitive; our own X-Lychgate-* verdict
+// headers must never be forged by a sender), and with subjectPrefix added to
+// the Subject when it does not already start with it. The body is untouched.
+func rewriteHeaders(raw []byte, dropPrefixes []string, subjectPrefix string) []byte {
+	end := headerEnd(raw)
+	hdr, body := raw[:end], raw[end:]
+	var out bytes.Buffer
+	out.Grow(len(raw) + len(subjectPrefix))
+	drop := false
+	for len(hdr) > 0 {
+		i := bytes.Index(hdr, []byte("\r\n"))
+		var line []byte
+		if i < 0 {
+			line, hdr = hdr, nil
+		} else {
+			line, hdr = hdr[:i+2], hdr[i+2:]
+		}
+		continuation := len(line) > 0 && (line[0] == ' ' || line[0] == '\t')
+		if !continuation {
+			drop = false
+			name := fieldName(line)
+			for _, p := range dropPrefixes {
+				if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+					drop = true
+				}
+			}
+			if subjectPrefix != "" && strings.EqualFold(name, "Subject") {
+				v := line[len(name)+1:]
+				trimmed := strings.TrimLeft(string(v), " \t")
+				if !strings.HasPrefix(trimmed, subjectPrefix) {
+					out.WriteString("Subject: ")
+					out.WriteString(subjectPrefix)
+					out.WriteByte(' ')
+					out.WriteString(trimmed)
+					continue
+				}
+			}
+		}
+		if !drop {
+			out.Write(line)
+		}
+	}
+	out.Write(body)
+	return out.Bytes()
+}
+
+func fieldName(line []byte) string {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return ""
+	}
+	return string(bytes.TrimRight(line[:i], " \t"))
+}

@@ -1,0 +1,234 @@
+package relay
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// session is one SMTP connection. go-smtp calls its methods from the
+// connection's goroutine only.
+type session struct {
+	s        *Server
+	conn     *smtp.Conn
+	ctx      context.Context // cancelled at Logout or server shutdown
+	cancel   context.CancelFunc
+	log      *slog.Logger
+	ip       netip.Addr
+	trusted  bool
+	authUser string
+
+	eng      *engine.Engine
+	env      *scanners.Envelope
+	mail     mailParams
+	rcptSeen map[string]bool
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	if s.draining.Load() {
+		return nil, errShuttingDown
+	}
+	ip := remoteAddr(c.Conn())
+	ctx, cancel := context.WithCancel(s.baseCtx) //nolint:gosec // cancelled in Logout
+	connID := fmt.Sprintf("c%d", s.connSeq.Add(1))
+	se := &session{
+		s:       s,
+		conn:    c,
+		ctx:     ctx,
+		cancel:  cancel,
+		ip:      ip,
+		trusted: s.trusted(ip),
+		log:     s.log.With("conn_id", connID, "remote_ip", ip.String(), "helo", c.Hostname()),
+	}
+	se.log.Debug("connection", "trusted", se.trusted)
+	return se, nil
+}
+
+// Reset discards the current transaction.
+func (se *session) Reset() {
+	se.env = nil
+	se.eng = nil
+	se.rcptSeen = nil
+	se.mail = mailParams{}
+}
+
+// Logout ends the session.
+func (se *session) Logout() error {
+	se.cancel()
+	return nil
+}
+
+// Mail starts a transaction (RFC 5321 §4.1.1.2).
+func (se *session) Mail(from string, opts *smtp.MailOptions) error {
+	se.Reset()
+	if se.s.draining.Load() {
+		return errShuttingDown
+	}
+	if from != "" {
+		if err := checkAddress(from); err != nil {
+			se.log.Info("sender refused", "mail_from", from, "err", err)
+			return errBadSender
+		}
+	}
+	if opts != nil && opts.Size > 0 && se.s.cfg.Relay.MaxMessageBytes > 0 && opts.Size > se.s.cfg.Relay.MaxMessageBytes {
+		return errTooLarge
+	}
+	se.eng = se.s.Engine()
+	se.env = se.eng.NewEnvelope(engine.Sender{
+		From: from, Trusted: se.trusted, RemoteIP: se.ip.String(), HELO: se.conn.Hostname(), AuthUser: se.authUser,
+	})
+	se.mail = mailParams{from: from}
+	if opts != nil {
+		se.mail.utf8 = opts.UTF8
+		se.mail.body = opts.Body
+		se.mail.size = opts.Size
+	}
+	se.rcptSeen = map[string]bool{}
+	return nil
+}
+
+// Rcpt accepts a recipient only if this client may reach it (RFC 5321
+// §3.6.2: no open relay).
+func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if se.env == nil {
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL first"}
+	}
+	if err := checkAddress(to); err != nil {
+		se.log.Info("recipient refused", "mail_from", se.env.From, "rcpt", to, "err", err)
+		return errBadAddress
+	}
+	key := strings.ToLower(to)
+	if se.rcptSeen[key] {
+		return nil // duplicate RCPT: one copy
+	}
+	if max := se.s.cfg.Relay.MaxRecipients; max > 0 && len(se.env.Recipients) >= max {
+		return errTooManyRcpts
+	}
+	r, err := se.eng.Classify(se.env, se.trusted, to)
+	if err != nil {
+		se.log.Info("relay denied", "mail_from", se.env.From, "rcpt", to)
+		return errRelayDenied
+	}
+	if se.s.hopFor(r.Direction) == "" {
+		if r.Direction == scanners.Outbound {
+			return errNoOutbound
+		}
+		return errTempfail
+	}
+	se.rcptSeen[key] = true
+	se.env.Recipients = append(se.env.Recipients, r)
+	return nil
+}
+
+func (s *Server) hopFor(d scanners.Direction) string {
+	if d == scanners.Outbound {
+		return s.cfg.NextHop.Outbound
+	}
+	return s.cfg.NextHop.Inbound
+}
+
+// Data receives the message, scans it, and answers only once every copy is
+// delivered downstream or quarantined.
+func (se *session) Data(r io.Reader) error {
+	fix := se.s.cfg.Relay.BareLineEndings == "fix"
+	raw, err := readData(r, fix)
+	switch {
+	case errors.Is(err, errBare):
+		se.log.Info("data rejected: bare line ending", "mail_from", se.env.From)
+		return errBareLineEnding
+	case err != nil:
+		var se2 *smtp.SMTPError
+		if errors.As(err, &se2) && se2.Code == codeExceededStorage {
+			return errTooLarge
+		}
+		return err
+	}
+	if se.env == nil || len(se.env.Recipients) == 0 {
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	}
+	if !se.s.beginMessage() {
+		return errShuttingDown
+	}
+	defer se.s.endMessage()
+	msgID := newID()
+	log := se.log.With("msg_id", msgID, "mail_from", se.env.From, "rcpt_count", len(se.env.Recipients), "size", len(raw))
+	h := &handling{se: se, log: log, raw: raw, msgID: msgID, received: se.s.now()}
+	return h.run(se.ctx)
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// beginMessage counts a message in flight unless the server is draining.
+func (s *Server) beginMessage() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining.Load() {
+		return false
+	}
+	s.inflightN++
+	return true
+}
+
+func (s *Server) endMessage() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflightN--
+}
+
+func (s *Server) inflightCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inflightN
+}
+
+// receivedHeader builds the trace field (RFC 5321 §4.4).
+func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) string {
+	proto := "ESMTP" // RFC 3848 / RFC 6531 §3.7.3
+	if se.mail.utf8 {
+		proto = "UTF8SMTP"
+	}
+	if _, ok := se.conn.TLSConnectionState(); ok {
+		proto += "S"
+	}
+	helo := sanitizeHeaderValue(se.conn.Hostname())
+	var b strings.Builder
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.s.cfg.Relay.Hostname, proto, msgID)
+	if len(rcpts) == 1 {
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeaderValue(rcpts[0]))
+	}
+	fmt.Fprintf(&b, ";\r\n\t%s\r\n", at.Format(time.RFC1123Z))
+	return b.String()
+}
+
+// sanitizeHeaderValue keeps client-supplied text from breaking a header.
+func sanitizeHeaderValue(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

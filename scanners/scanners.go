@@ -1,0 +1,238 @@
+// Package scanners owns the Scanner interface, the Finding every scanner
+// returns, and the Pipeline that runs a configured set of scanners over one
+// parsed message concurrently, each under its own timeout.
+//
+// A scanner only reports what it found; it never decides what happens to the
+// message (that is package policy). A scanner that fails, times out or panics
+// yields a "scanner-error" finding, never a silent pass.
+//
+// Implementations live in sub-packages (scanners/rules, ...). The message they
+// read is shared by all scanners and must not be modified.
+package scanners
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lychgate/lychgate/message"
+)
+
+// Category is what kind of concern a finding is. The set is closed.
+type Category string
+
+// The categories. These strings are stable: they appear in config, JSON,
+// quarantine records and the UI.
+const (
+	Profanity       Category = "profanity"
+	Safeguarding    Category = "safeguarding"
+	PII             Category = "pii"
+	Spam            Category = "spam"
+	Link            Category = "link"
+	AttachmentRisk  Category = "attachment"
+	PersonalAddress Category = "personal-address"
+	Illegal         Category = "illegal"
+	Malformed       Category = "malformed"
+	ScannerError    Category = "scanner-error"
+)
+
+// Categories lists every category in a fixed order.
+var Categories = []Category{Profanity, Safeguarding, PII, Spam, Link, AttachmentRisk, PersonalAddress, Illegal, Malformed, ScannerError}
+
+// ParseCategory returns the category named s, or an error listing the valid ones.
+func ParseCategory(s string) (Category, error) {
+	for _, c := range Categories {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("unknown category %q (want one of %s)", s, joinCats())
+}
+
+func joinCats() string {
+	s := make([]string, len(Categories))
+	for i, c := range Categories {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Severity orders findings from info to critical.
+type Severity int
+
+// The severities, in increasing order.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// String returns the lower-case name of s.
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity returns the severity named s.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if n == s {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(severityNames[:], ", "))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Evidence is the exact text that made a rule fire, and where it is, so the
+// DSL can see why.
+type Evidence struct {
+	// Part is the MIME PartID ("" for headers and envelope).
+	Part string `json:"part"`
+	// Field is where in the message: "subject", "body", "header:<Name>",
+	// "filename", "envelope".
+	Field string `json:"field"`
+	// Offset and Length locate Text in the field's content (bytes, in the
+	// decoded UTF-8 text the scanner read).
+	Offset int `json:"offset"`
+	Length int `json:"length"`
+	// Text is the matched original text (possibly shortened).
+	Text string `json:"text"`
+}
+
+// Finding is one thing one scanner found.
+type Finding struct {
+	Scanner     string     `json:"scanner"`
+	Rule        string     `json:"rule"`
+	Category    Category   `json:"category"`
+	Severity    Severity   `json:"severity"`
+	Score       float64    `json:"score"`
+	Explanation string     `json:"explanation"`
+	Evidence    []Evidence `json:"evidence"`
+}
+
+// Direction is which way a message (or one recipient's copy) travels.
+type Direction string
+
+// The directions.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+	Internal Direction = "internal"
+)
+
+// ParseDirection returns the direction named s.
+func ParseDirection(s string) (Direction, error) {
+	switch Direction(s) {
+	case Inbound, Outbound, Internal:
+		return Direction(s), nil
+	}
+	return "", fmt.Errorf("unknown direction %q (want inbound, outbound or internal)", s)
+}
+
+// Recipient is one envelope recipient with what the relay knows about it.
+type Recipient struct {
+	// Addr is the RCPT TO address.
+	Addr string
+	// Direction of this recipient's copy.
+	Direction Direction
+	// School is the id of the school this copy belongs to: the recipient's
+	// school for inbound and internal mail, the sender's for outbound.
+	School string
+	// Groups are the recipient's groups in its own school ("staff",
+	// "pupils", "parents", ...), empty for outside addresses.
+	Groups []string
+}
+
+// Envelope is the SMTP envelope and connection facts of one message.
+type Envelope struct {
+	// From is the MAIL FROM address ("" for the null sender).
+	From string
+	// Recipients are the accepted RCPT TO addresses.
+	Recipients []Recipient
+	// RemoteIP is the client's IP address ("" offline).
+	RemoteIP string
+	// HELO is the name the client gave.
+	HELO string
+	// AuthUser is the authenticated user, if any.
+	AuthUser string
+	// SenderSchool is the school whose domain the sender is in, if any.
+	SenderSchool string
+	// SenderGroups are the sender's groups in its school (or, for an outside
+	// sender listed in a school directory, e.g. a parent, in that school).
+	SenderGroups []string
+}
+
+// HasGroup reports whether groups contains g.
+func HasGroup(groups []string, g string) bool {
+	for _, x := range groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// Direction returns the message-level direction: outbound if any copy leaves
+// the schools, else internal if any copy is internal, else inbound.
+func (e *Envelope) Direction() Direction {
+	d := Inbound
+	for _, r := range e.Recipients {
+		switch r.Direction {
+		case Outbound:
+			return Outbound
+		case Internal:
+			d = Internal
+		}
+	}
+	return d
+}
+
+// Scanner looks at a parsed message and reports what it found.
+//
+// Scan must honour ctx (return promptly once it is done), must not modify m
+// or env, and must be safe for concurrent use on different messages. An
+// error means the scan could not be completed; the pipeline turns it into a
+// scanner-error finding.
+type Scanner interface {
+	// Name is the scanner's stable id, lower-case snake_case.
+	Name() string
+	Scan(ctx context.Context, m *message.Message, env *Envelope) ([]Finding, error)
+}
+
+// Func adapts a function to the Scanner interface.
+type Func struct {
+	ID string
+	F  func(ctx context.Context, m *message.Message, env *Envelope) ([]Finding, error)
+}
+
+// Name returns f.ID.
+func (f Func) Name() string { return f.ID }
+
+// Scan calls f.F.
+func (f Func) Scan(ctx context.Context, m *message.Message, env *Envelope) ([]Finding, error) {
+	return f.F(ctx, m, env)
+}
+
+// Closer is implemented by scanners that hold resources.
+type Closer interface {
+	Close() error
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests talk to: redis-server, swaks, and
+# Postfix's smtp-sink/smtp-source. Idempotent; does nothing when present.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+{ command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing test dependencies: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# postfix asks how to configure itself; answer "No configuration" and keep it stopped.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts the system redis on install; the tests start their own on free ports.
