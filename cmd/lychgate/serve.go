@@ -112,5 +112,6 @@ func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = t, t, t
 	}
 	opt.MaxRetries = 1
+	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
 }

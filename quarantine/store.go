@@ -1,0 +1,288 @@
+package quarantine
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned by Get and Find when there is no such entry (it
+// never existed, or it has expired).
+var ErrNotFound = errors.New("quarantine: entry not found")
+
+// ErrInvalid wraps errors about arguments that can never succeed: a bad
+// school id, entry id, category or cursor.
+var ErrInvalid = errors.New("quarantine: invalid argument")
+
+// DefaultPrefix is the key prefix when Options.Prefix is empty.
+const DefaultPrefix = "lg"
+
+// DefaultRetention is how long an entry is kept when Options.Retention is
+// zero. Retention is never unlimited: quarantined mail is personal data.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// Hash fields of an entry.
+const (
+	fieldMeta = "meta"
+	fieldRaw  = "raw"
+	fieldEnc  = "enc"
+	encFlate  = "deflate"
+)
+
+// Options configures a Store.
+type Options struct {
+	// Prefix starts every key; DefaultPrefix ("lg") if empty. It must not
+	// contain '{' or '}'.
+	Prefix string
+	// Retention is the TTL of each entry; DefaultRetention if zero or less.
+	Retention time.Duration
+	// Logger receives warnings (index clean-up failures); discarded if nil.
+	Logger *slog.Logger
+}
+
+// Store is the quarantine in Redis. It is safe for concurrent use.
+type Store struct {
+	rdb       redis.UniversalClient
+	prefix    string
+	retention time.Duration
+	log       *slog.Logger
+}
+
+// New returns a Store that keeps its entries in rdb. rdb may be a single
+// node, Sentinel or Cluster client; create it with ContextTimeoutEnabled so
+// ctx deadlines bound every command.
+func New(rdb redis.UniversalClient, opts Options) *Store {
+	s := &Store{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, log: opts.Logger}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	if s.retention <= 0 {
+		s.retention = DefaultRetention
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Keys. The school id is the hash tag, so all keys of one school share a
+// Cluster slot.
+
+func (s *Store) schoolKey(school string) string { return s.prefix + ":{" + school + "}:q:" }
+func (s *Store) entryKey(school, id string) string {
+	return s.schoolKey(school) + id
+}
+func (s *Store) indexKey(school string) string { return s.schoolKey(school) + "idx" }
+func (s *Store) categoryKey(school, cat string) string {
+	return s.schoolKey(school) + "cat:" + cat
+}
+
+// putScript writes an entry and its index members in one atomic step unless
+// the entry exists. It returns 1 if it wrote the entry, 0 if it existed.
+//
+// KEYS[1] entry hash, KEYS[2..] indexes (sorted sets)
+// ARGV meta, raw, enc, ttl ms, score, id
+var putScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'raw', ARGV[2], 'enc', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[5], ARGV[6])
+end
+return 1
+`)
+
+// Put stores e with the raw message unless an entry with the same id exists,
+// and reports whether it created one. It fills in e.Hash, e.ID, e.Status
+// ("held"), e.Received (now) and e.Categories (from e.Findings) when they
+// are empty, raises e.MaxSeverity to the highest finding's and sets e.Size to
+// len(raw). The entry, its TTL and its index members
+// are written atomically; when Put returns nil the entry is as durable as
+// Redis makes it. An existing entry is left untouched (created is false):
+// that is an SMTP retry of a message already held.
+func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, err error) {
+	if e == nil {
+		return false, fmt.Errorf("quarantine: put: %w: nil entry", ErrInvalid)
+	}
+	if err := validName("school", e.School); err != nil {
+		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
+	}
+	sum := sha256.Sum256(raw)
+	contentHash := hex.EncodeToString(sum[:])
+	if e.Hash != "" && e.Hash != contentHash {
+		return false, fmt.Errorf("quarantine: put %s: %w: hash %s does not match the raw message", e.ID, ErrInvalid, e.Hash)
+	}
+	e.fill(contentHash, len(raw), time.Now())
+	if err := validID(e.ID); err != nil {
+		return false, fmt.Errorf("quarantine: put: %w", err)
+	}
+	keys := make([]string, 0, 2+len(e.Categories))
+	keys = append(keys, s.entryKey(e.School, e.ID), s.indexKey(e.School))
+	for _, c := range e.Categories {
+		if err := validName("category", c); err != nil {
+			return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
+		}
+		keys = append(keys, s.categoryKey(e.School, c))
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
+	}
+
+	meta, err := json.Marshal(e)
+	if err != nil {
+		return false, fmt.Errorf("quarantine: put %s: encode: %w", e.ID, err)
+	}
+	packed, err := compress(raw)
+	if err != nil {
+		return false, fmt.Errorf("quarantine: put %s: compress: %w", e.ID, err)
+	}
+	n, err := putScript.Run(ctx, s.rdb, keys,
+		meta, packed, encFlate, s.retention.Milliseconds(), e.Received.UnixMilli(), e.ID).Int()
+	if err != nil {
+		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
+	}
+	return n == 1, nil
+}
+
+// Get returns the entry id of school and its raw message, decompressed and
+// checked against the entry's hash. It returns an error wrapping ErrNotFound
+// if there is no such entry.
+func (s *Store) Get(ctx context.Context, school, id string) (*Entry, []byte, error) {
+	if err := validName("school", school); err != nil {
+		return nil, nil, fmt.Errorf("quarantine: get %s: %w", id, err)
+	}
+	if err := validID(id); err != nil {
+		return nil, nil, fmt.Errorf("quarantine: get: %w", err)
+	}
+	vals, err := s.rdb.HMGet(ctx, s.entryKey(school, id), fieldMeta, fieldRaw, fieldEnc).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("quarantine: get %s: %w", id, err)
+	}
+	e, raw, err := decodeEntry(vals)
+	if err != nil {
+		return nil, nil, fmt.Errorf("quarantine: get %s: %w", id, err)
+	}
+	return e, raw, nil
+}
+
+// Find looks for entry id in each of schools (the schools a user may see)
+// in one round trip, and returns the first it finds, in the order given. It
+// returns an error wrapping ErrNotFound if none has it.
+func (s *Store) Find(ctx context.Context, schools []string, id string) (*Entry, []byte, error) {
+	if err := validID(id); err != nil {
+		return nil, nil, fmt.Errorf("quarantine: find: %w", err)
+	}
+	for _, school := range schools {
+		if err := validName("school", school); err != nil {
+			return nil, nil, fmt.Errorf("quarantine: find %s: %w", id, err)
+		}
+	}
+	if len(schools) == 0 {
+		return nil, nil, fmt.Errorf("quarantine: find %s: %w", id, ErrNotFound)
+	}
+	cmds := make([]*redis.SliceCmd, len(schools))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, school := range schools {
+			cmds[i] = p.HMGet(ctx, s.entryKey(school, id), fieldMeta, fieldRaw, fieldEnc)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("quarantine: find %s: %w", id, err)
+	}
+	for _, c := range cmds {
+		e, raw, err := decodeEntry(c.Val())
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("quarantine: find %s: %w", id, err)
+		}
+		return e, raw, nil
+	}
+	return nil, nil, fmt.Errorf("quarantine: find %s: %w", id, ErrNotFound)
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("quarantine: ping: %w", err)
+	}
+	return nil
+}
+
+// decodeEntry turns HMGET meta raw enc into an entry and its raw message.
+func decodeEntry(vals []any) (*Entry, []byte, error) {
+	if len(vals) != 3 || vals[0] == nil {
+		return nil, nil, ErrNotFound
+	}
+	meta, _ := vals[0].(string)
+	packed, _ := vals[1].(string)
+	enc, _ := vals[2].(string)
+	var e Entry
+	if err := json.Unmarshal([]byte(meta), &e); err != nil {
+		return nil, nil, fmt.Errorf("decode metadata: %w", err)
+	}
+	if enc != encFlate {
+		return nil, nil, fmt.Errorf("raw message: unknown encoding %q", enc)
+	}
+	raw, err := decompress(packed, e.Size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("raw message: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	if got := hex.EncodeToString(sum[:]); got != e.Hash {
+		return nil, nil, fmt.Errorf("raw message: sha256 %s, want %s", got, e.Hash)
+	}
+	return &e, raw, nil
+}
+
+// flate writers are large (hundreds of KiB); reuse them.
+var writers = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.DefaultCompression) // the level is valid
+	return w
+}}
+
+func compress(raw []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/2 + 64)
+	w := writers.Get().(*flate.Writer)
+	defer writers.Put(w)
+	w.Reset(&buf)
+	if _, err := w.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decompress inflates packed, which should hold size bytes; it refuses to
+// inflate more than that, so a damaged value cannot blow up memory.
+func decompress(packed string, size int) ([]byte, error) {
+	r := flate.NewReader(bytes.NewReader([]byte(packed)))
+	defer r.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	n, err := io.Copy(buf, io.LimitReader(r, int64(size)+1))
+	if err != nil {
+		return nil, err
+	}
+	if n != int64(size) {
+		return nil, fmt.Errorf("inflated %d bytes, want %d", n, size)
+	}
+	return buf.Bytes(), nil
+}
