@@ -2,6 +2,8 @@ package relay
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,8 +87,8 @@ func (h *handling) run(ctx context.Context) error {
 		txns = append(txns, t)
 	}
 
-	// Phase 2: quarantine (idempotent, so a retry after a later failure
-	// finds the entry already there).
+	// Phase 2: quarantine and queue notifications (both idempotent, so a
+	// retry after a later failure finds them already there).
 	ids := map[string]string{}
 	for _, q := range held {
 		id, err := h.quarantine(ctx, v, q)
@@ -96,6 +98,15 @@ func (h *handling) run(ctx context.Context) error {
 			return errTempfail
 		}
 		ids[q.school] = id
+	}
+	if se.s.notify != nil {
+		sum := sha256.Sum256(h.raw)
+		hd := Handled{Verdict: v, Quarantined: ids, Received: h.received, MsgID: h.msgID, Hash: hex.EncodeToString(sum[:])}
+		if err := se.s.notify(ctx, hd); err != nil {
+			abortAll()
+			h.log.Warn("data tempfailed: notification could not be queued", "err", err)
+			return errTempfail
+		}
 	}
 
 	// Phase 3: transmit. A failure after an earlier hop accepted its copy
@@ -115,9 +126,6 @@ func (h *handling) run(ctx context.Context) error {
 		}
 	}
 	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids))
-	if se.s.notify != nil {
-		se.s.notify(ctx, Handled{Verdict: v, Quarantined: ids, Received: h.received})
-	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -500,5 +501,36 @@ func TestShutdownTempfailsNewMail(t *testing.T) {
 	s.send("MAIL FROM:<" + outsider + ">\r\n")
 	if got := s.reply(); strings.HasPrefix(got, "250") {
 		t.Errorf("MAIL after shutdown = %q, want refusal or closed connection", got)
+	}
+}
+
+func TestNotifyFailureTempfails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	var mu sync.Mutex
+	var calls []Handled
+	e.srv.notify = func(_ context.Context, h Handled) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, h)
+		if len(calls) == 1 {
+			return fmt.Errorf("outbox unavailable")
+		}
+		return nil
+	}
+	body := msg("hi", "example phrase")
+	if err := e.send(outsider, []string{pupil, teacher}, body); code(err) != 451 {
+		t.Fatalf("send with notify failing = %v, want 451", err)
+	}
+	if n := len(e.sink.Messages()); n != 0 {
+		t.Errorf("sink got %d messages before notifications were queued, want 0", n)
+	}
+	if err := e.send(outsider, []string{pupil, teacher}, body); err != nil {
+		t.Fatalf("retry = %v, want 250", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || calls[0].Hash != calls[1].Hash || calls[0].Hash == "" || calls[1].Quarantined["stlaurence"] == "" {
+		t.Errorf("notify calls = %+v, want two with the same hash and the quarantine id", calls)
 	}
 }

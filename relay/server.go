@@ -32,22 +32,30 @@ type Options struct {
 	// Store receives quarantined copies. When nil, a message that must be
 	// quarantined is answered 4xx (never delivered, never dropped).
 	Store Store
-	// Notify, when set, is called after a message was fully handled (all
-	// copies delivered or quarantined) with its verdict; notifications are
-	// queued from there. It must not block for long.
-	Notify func(ctx context.Context, h Handled)
+	// Notify, when set, queues the notifications a message calls for (DSL
+	// alert, warning bounce). It is called after the quarantine writes and
+	// before any copy is transmitted; an error answers 4xx, so a
+	// notification is never lost. It must be idempotent on Handled.Hash: a
+	// retried message calls it again.
+	Notify func(ctx context.Context, h Handled) error
 	// Logger receives one line per connection and per message.
 	Logger *slog.Logger
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
 }
 
-// Handled describes a message after its copies were delivered or stored.
+// Handled describes a message whose copies are being made safe.
 type Handled struct {
 	Verdict *engine.Verdict
-	// Quarantined maps a school id to the quarantine entry ids written.
+	// Quarantined maps a school id to the quarantine entry id written.
 	Quarantined map[string]string
-	Received    time.Time
+	// Received is when the relay got the end of DATA.
+	Received time.Time
+	// MsgID is the relay's id for this delivery attempt (in Received).
+	MsgID string
+	// Hash is the hex SHA-256 of the message as the client sent it: the
+	// same for every retry of one message.
+	Hash string
 }
 
 // Server is a running relay. Create with New, run with Serve or
@@ -56,7 +64,7 @@ type Server struct {
 	cfg     *config.Config
 	eng     atomic.Pointer[engine.Engine]
 	store   Store
-	notify  func(context.Context, Handled)
+	notify  func(context.Context, Handled) error
 	log     *slog.Logger
 	now     func() time.Time
 	smtp    *smtp.Server
