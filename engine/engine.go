@@ -40,6 +40,8 @@ type Engine struct {
 // Options configures an Engine.
 type Options struct {
 	Logger *slog.Logger
+	// Extra scanners run after the configured ones (tests, embedders).
+	Extra []scanners.Scanner
 }
 
 // New builds an engine from a validated configuration.
@@ -51,6 +53,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	list = append(list, opts.Extra...)
 	pol, err := policy.New(cfg)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,124 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// policyCase is one testdata/*.toml file: configured rules, an envelope,
+// findings, and the decision wanted per recipient.
+type policyCase struct {
+	Policy       []config.PolicyRule `toml:"policy"`
+	SenderGroups []string            `toml:"sender_groups"`
+	Recipient    []struct {
+		Addr      string   `toml:"addr"`
+		Direction string   `toml:"direction"`
+		School    string   `toml:"school"`
+		Groups    []string `toml:"groups"`
+	} `toml:"recipient"`
+	Finding []struct {
+		Scanner  string  `toml:"scanner"`
+		Rule     string  `toml:"rule"`
+		Category string  `toml:"category"`
+		Severity string  `toml:"severity"`
+		Score    float64 `toml:"score"`
+	} `toml:"finding"`
+	Want []struct {
+		Recipient  string `toml:"recipient"`
+		Action     string `toml:"action"`
+		NotifyDSL  bool   `toml:"notify_dsl"`
+		WarnSender bool   `toml:"warn_sender"`
+	} `toml:"want"`
+}
+
+func TestDecideCases(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/*.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no policy cases: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".toml"), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tc policyCase
+			md, err := toml.Decode(string(data), &tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u := md.Undecoded(); len(u) > 0 {
+				t.Fatalf("unknown keys in case: %v", u)
+			}
+			p, err := New(&config.Config{Policy: tc.Policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := &scanners.Envelope{SenderGroups: tc.SenderGroups}
+			for _, r := range tc.Recipient {
+				env.Recipients = append(env.Recipients, scanners.Recipient{Addr: r.Addr, Direction: scanners.Direction(r.Direction), School: r.School, Groups: r.Groups})
+			}
+			var fs []scanners.Finding
+			for _, f := range tc.Finding {
+				sev, err := scanners.ParseSeverity(f.Severity)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = append(fs, scanners.Finding{Scanner: f.Scanner, Rule: f.Rule, Category: scanners.Category(f.Category), Severity: sev, Score: f.Score})
+			}
+			got := p.Decide(env, fs)
+			if len(got) != len(tc.Want) {
+				t.Fatalf("Decide gave %d decisions, want %d", len(got), len(tc.Want))
+			}
+			for i, w := range tc.Want {
+				g := got[i]
+				if g.Recipient != w.Recipient || string(g.Action) != w.Action || g.NotifyDSL != w.NotifyDSL || g.WarnSender != w.WarnSender {
+					t.Errorf("Decide()[%d] = %s %s notify=%v warn=%v (%v), want %s %s notify=%v warn=%v",
+						i, g.Recipient, g.Action, g.NotifyDSL, g.WarnSender, g.Reasons, w.Recipient, w.Action, w.NotifyDSL, w.WarnSender)
+				}
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadRules(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		rule config.PolicyRule
+	}{
+		{"bad action", config.PolicyRule{ID: "x", Action: "explode"}},
+		{"bad category", config.PolicyRule{ID: "x", Action: "tag", Categories: []string{"rude"}}},
+		{"bad severity", config.PolicyRule{ID: "x", Action: "tag", MinSeverity: "huge"}},
+		{"bad direction", config.PolicyRule{ID: "x", Action: "tag", Directions: []string{"sideways"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := New(&config.Config{Policy: []config.PolicyRule{tc.rule}}); err == nil {
+				t.Errorf("New(%+v) = nil error, want one", tc.rule)
+			}
+		})
+	}
+}
+
+func TestStricter(t *testing.T) {
+	t.Parallel()
+	order := []Action{Deliver, Tag, Quarantine, Reject, Tempfail}
+	for i, a := range order {
+		for j, b := range order {
+			if got := a.Stricter(b); got != (i > j) {
+				t.Errorf("%s.Stricter(%s) = %v, want %v", a, b, got, i > j)
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package scanners_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/scannertest"
+)
+
+func TestPipelineRun(t *testing.T) {
+	t.Parallel()
+	hit := scanners.Finding{Rule: "r1", Category: scanners.Profanity, Severity: scanners.Low, Explanation: "x"}
+	crit := scanners.Finding{Rule: "r2", Category: scanners.Safeguarding, Severity: scanners.Critical, Explanation: "y"}
+	cases := []struct {
+		name     string
+		fakes    []*scannertest.Fake
+		problems []message.Problem
+		want     []string // scanner/rule/category in result order
+		runs     []scanners.Status
+	}{
+		{"nothing", []*scannertest.Fake{{ID: "a"}}, nil, nil, []scanners.Status{scanners.StatusOK}},
+		{"sorted by severity", []*scannertest.Fake{{ID: "a", Result: []scanners.Finding{hit}}, {ID: "b", Result: []scanners.Finding{crit}}}, nil,
+			[]string{"b/r2/safeguarding", "a/r1/profanity"}, []scanners.Status{scanners.StatusOK, scanners.StatusOK}},
+		{"error is a finding", []*scannertest.Fake{{ID: "a", Err: scannertest.ErrScripted}}, nil,
+			[]string{"a/scanner_error/scanner-error"}, []scanners.Status{scanners.StatusError}},
+		{"panic is a finding", []*scannertest.Fake{{ID: "a", Panic: true}, {ID: "b", Result: []scanners.Finding{hit}}}, nil,
+			[]string{"a/scanner_error/scanner-error", "b/r1/profanity"}, []scanners.Status{scanners.StatusError, scanners.StatusOK}},
+		{"timeout is a finding", []*scannertest.Fake{{ID: "slow", Delay: time.Minute}}, nil,
+			[]string{"slow/scanner_timeout/scanner-error"}, []scanners.Status{scanners.StatusTimeout}},
+		{"parse damage is malformed", nil, []message.Problem{{PartID: "1", Name: "malformed_base64", Detail: "bad", Severe: true}},
+			[]string{"mime/malformed_base64/malformed"}, []scanners.Status{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var list []scanners.Scanner
+			for _, f := range tc.fakes {
+				list = append(list, f)
+			}
+			p := scanners.NewPipeline(list, scanners.PipelineOptions{Timeout: 50 * time.Millisecond})
+			res := p.Run(context.Background(), &message.Message{Problems: tc.problems}, &scanners.Envelope{})
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.Scanner+"/"+f.Rule+"/"+string(f.Category))
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("Run() findings = %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("Run() findings = %v, want %v", got, tc.want)
+				}
+			}
+			for i, r := range res.Runs {
+				if r.Status != tc.runs[i] || r.Scanner != tc.fakes[i].ID {
+					t.Errorf("Run().Runs[%d] = %+v, want %s %s", i, r, tc.fakes[i].ID, tc.runs[i])
+				}
+			}
+			for _, f := range tc.fakes {
+				if f.Calls() != 1 {
+					t.Errorf("scanner %s ran %d times, want 1", f.ID, f.Calls())
+				}
+			}
+		})
+	}
+}
+
+func TestSeverityText(t *testing.T) {
+	t.Parallel()
+	for s := scanners.Info; s <= scanners.Critical; s++ {
+		b, _ := s.MarshalText()
+		var back scanners.Severity
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Errorf("round trip of %v = %v, %v", s, back, err)
+		}
+	}
+	if _, err := scanners.ParseSeverity("urgent"); err == nil {
+		t.Error("ParseSeverity(urgent) = nil error, want one")
+	}
+	if _, err := scanners.ParseCategory("rude"); err == nil {
+		t.Error("ParseCategory(rude) = nil error, want one")
+	}
+}
+
+func TestEnvelopeDirection(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		dirs []scanners.Direction
+		want scanners.Direction
+	}{
+		{"inbound only", []scanners.Direction{scanners.Inbound}, scanners.Inbound},
+		{"internal", []scanners.Direction{scanners.Internal, scanners.Internal}, scanners.Internal},
+		{"any outbound wins", []scanners.Direction{scanners.Internal, scanners.Outbound}, scanners.Outbound},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := &scanners.Envelope{}
+			for _, d := range tc.dirs {
+				env.Recipients = append(env.Recipients, scanners.Recipient{Direction: d})
+			}
+			if got := env.Direction(); got != tc.want {
+				t.Errorf("Direction() = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

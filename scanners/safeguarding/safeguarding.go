@@ -1,0 +1,488 @@
+// Package safeguarding is the safeguarding scanner: phrase lexicons for
+// suicide and self-harm, bullying, grooming, sexual content, abuse
+// disclosures, radicalisation and extremism, weapons and threats of violence,
+// and drugs, matched over the normalised text (package textnorm) of the
+// subject, display names and every text part, then weighed by who is writing
+// to whom.
+//
+// Lexicons are embedded files (lexicon/<topic>.txt, format in
+// lexicon/README.md). Phrases match with small gaps: "don't tell your mum"
+// also matches "dont you tell ur mum". All terms of all topics are found in
+// one Aho–Corasick pass; phrases are then assembled from term hits by word
+// position.
+//
+// Each topic is one rule, "safeguarding_<topic>" (stable ids:
+// safeguarding_self_harm, safeguarding_bullying, safeguarding_grooming,
+// safeguarding_sexual, safeguarding_abuse, safeguarding_extremism,
+// safeguarding_weapons, safeguarding_drugs), category safeguarding, except
+// child sexual abuse material terms: rule illegal_child_abuse_material,
+// category illegal, severity critical.
+//
+// Severity starts from the highest phrase that matched (lexicon severities
+// are written for mail between adults: ambiguous or third-person phrases
+// such as "suicide", "can't go on", "been abused" are low), then:
+//   - hyperbole ("this homework is killing me", "I nearly died laughing"):
+//     a hit that overlaps a hyperbole phrase counts as low;
+//   - negation: a phrase whose gap holds "not", "never" or "no" ("I will
+//     not kill you") does not match;
+//   - every topic but grooming: a pupil sender (env.SenderGroups contains
+//     "pupils") raises the severity one level, low to medium, medium to high
+//     (so a pupil writing "I want to kill myself" is high); sexual content
+//     from an adult outside the school to a pupil is raised one level too;
+//   - grooming: two kinds of signal together (secrecy, image request,
+//     meeting, flattery about maturity, gifts) raise it to high; if the
+//     sender is an adult outside the schools (no SenderSchool, not a pupil,
+//     inbound) and a recipient is a pupil, every grooming signal counts one
+//     level higher (an image request alone is medium) and a combination
+//     with secrecy or an image request is critical.
+package safeguarding
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+//go:embed lexicon/*.txt
+var lexFS embed.FS
+
+// Name is the scanner's stable id.
+const Name = "safeguarding"
+
+// PupilGroup is the group name that marks pupils.
+const PupilGroup = "pupils"
+
+// Options configures a Scanner. The zero value uses the embedded lexicons.
+type Options struct {
+	// Extra are additional lexicon lines per topic, in the lexicon format
+	// ("<severity> <tag> <phrase>"); a new topic makes a new rule.
+	Extra map[string][]string
+	// DisableTopics turns off whole topics (e.g. "drugs").
+	DisableTopics []string
+	// MaxGap is the most words allowed between two terms of a phrase
+	// (default 1; "..." in a phrase allows 4).
+	MaxGap int
+	// MaxEvidence is the most evidence items per finding (default 20).
+	MaxEvidence int
+}
+
+type phrase struct {
+	topic int
+	sev   scanners.Severity
+	tag   string
+	terms []int // term ids
+	gaps  []int // gap before term k (k >= 1)
+	text  string
+}
+
+type term struct {
+	phrasesFirst []int // phrases whose first term this is
+}
+
+// Scanner is the safeguarding scanner. It is safe for concurrent use.
+type Scanner struct {
+	topics   []string
+	phrases  []phrase
+	terms    []term
+	patTerms [][]int // pattern → terms
+	m        *textnorm.Matcher
+	maxEv    int
+	pool     sync.Pool
+}
+
+type state struct {
+	n        *textnorm.Normalizer
+	hits     []textnorm.Hit
+	termHits [][]textnorm.Hit
+	touched  []int
+	phits    []phraseHit
+	fields   []textnorm.Field
+}
+
+type phraseHit struct {
+	phrase     int
+	start, end int // normalised bytes
+	sw, ew     int // words
+}
+
+// Lexicon returns the embedded lexicon of topic (the file's lines).
+func Lexicon(topic string) ([]string, error) {
+	b, err := lexFS.ReadFile(path.Join("lexicon", topic+".txt"))
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(string(b), "\n"), nil
+}
+
+// Topics returns the embedded topics.
+func Topics() []string {
+	files, _ := fs.Glob(lexFS, "lexicon/*.txt")
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(path.Base(f), ".txt"))
+	}
+	return out
+}
+
+// New builds a Scanner from opts.
+func New(opts Options) (*Scanner, error) {
+	s := &Scanner{maxEv: opts.MaxEvidence}
+	if s.maxEv <= 0 {
+		s.maxEv = 20
+	}
+	gap := opts.MaxGap
+	if gap <= 0 {
+		gap = 1
+	}
+	lex := map[string][]string{}
+	for _, t := range Topics() {
+		if slices.Contains(opts.DisableTopics, t) {
+			continue
+		}
+		lines, err := Lexicon(t)
+		if err != nil {
+			return nil, err
+		}
+		lex[t] = lines
+	}
+	for t, lines := range opts.Extra {
+		lex[t] = append(lex[t], lines...)
+	}
+	names := make([]string, 0, len(lex))
+	for t := range lex {
+		names = append(names, t)
+	}
+	slices.Sort(names)
+	var pats []textnorm.Pattern
+	patIdx := map[string]int{}
+	termIdx := map[string]int{}
+	for ti, t := range names {
+		s.topics = append(s.topics, t)
+		for ln, line := range lex[t] {
+			line = strings.TrimSpace(line)
+			if line == "" || line[0] == '#' {
+				continue
+			}
+			f := strings.Fields(line)
+			if len(f) < 3 {
+				return nil, fmt.Errorf("lexicon %s line %d: want <severity> <tag> <phrase>", t, ln+1)
+			}
+			sev, err := scanners.ParseSeverity(f[0])
+			if err != nil {
+				return nil, fmt.Errorf("lexicon %s line %d: %w", t, ln+1, err)
+			}
+			p := phrase{topic: ti, sev: sev, tag: f[1], text: strings.Join(f[2:], " ")}
+			if p.tag == "-" {
+				p.tag = ""
+			}
+			g := gap
+			for _, w := range f[2:] {
+				if w == "..." {
+					g = max(gap, 4)
+					continue
+				}
+				id, ok := termIdx[w]
+				if !ok {
+					id = len(s.terms)
+					termIdx[w] = id
+					s.terms = append(s.terms, term{})
+					for _, alt := range strings.Split(w, "|") {
+						alt = strings.ReplaceAll(alt, "_", " ")
+						if textnorm.String(strings.TrimSuffix(alt, "*")) == "" {
+							return nil, fmt.Errorf("lexicon %s line %d: empty term in %q", t, ln+1, w)
+						}
+						pi, ok := patIdx[alt]
+						if !ok {
+							pi = len(pats)
+							patIdx[alt] = pi
+							pats = append(pats, textnorm.Pattern{Text: alt})
+							s.patTerms = append(s.patTerms, nil)
+						}
+						if !slices.Contains(s.patTerms[pi], id) {
+							s.patTerms[pi] = append(s.patTerms[pi], id)
+						}
+					}
+				}
+				if len(p.terms) > 0 {
+					p.gaps = append(p.gaps, g)
+				} else {
+					p.gaps = append(p.gaps, 0)
+				}
+				p.terms = append(p.terms, id)
+				g = gap
+			}
+			pi := len(s.phrases)
+			s.phrases = append(s.phrases, p)
+			first := &s.terms[p.terms[0]]
+			first.phrasesFirst = append(first.phrasesFirst, pi)
+		}
+	}
+	m, err := textnorm.Compile(pats)
+	if err != nil {
+		return nil, err
+	}
+	s.m = m
+	nterms := len(s.terms)
+	s.pool.New = func() any {
+		return &state{n: textnorm.NewNormalizer(), termHits: make([][]textnorm.Hit, nterms)}
+	}
+	return s, nil
+}
+
+// Name returns "safeguarding".
+func (s *Scanner) Name() string { return Name }
+
+// match finds the phrase hits in res; st.phits holds them.
+func (s *Scanner) match(res *textnorm.Result, st *state) {
+	for _, t := range st.touched {
+		st.termHits[t] = st.termHits[t][:0]
+	}
+	st.touched = st.touched[:0]
+	st.phits = st.phits[:0]
+	st.hits = s.m.Match(res, st.hits[:0])
+	if len(st.hits) == 0 {
+		return
+	}
+	for _, h := range st.hits {
+		for _, t := range s.patTerms[h.Pattern] {
+			if len(st.termHits[t]) == 0 {
+				st.touched = append(st.touched, t)
+			}
+			st.termHits[t] = append(st.termHits[t], h)
+		}
+	}
+	for _, t := range st.touched {
+		for _, pi := range s.terms[t].phrasesFirst {
+			p := &s.phrases[pi]
+			for _, h1 := range st.termHits[t] {
+				end, ew, ok := h1.End, h1.EndWord, true
+				for k := 1; k < len(p.terms); k++ {
+					found := false
+					for _, h := range st.termHits[p.terms[k]] {
+						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
+							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
+								continue
+							}
+							end, ew, found = h.End, h.EndWord, true
+							break
+						}
+					}
+					if !found {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					st.phits = append(st.phits, phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew})
+					break // one hit per phrase per first-term is plenty
+				}
+			}
+		}
+	}
+}
+
+// TextHit is one phrase match in a text (for tests and tools).
+type TextHit struct {
+	Topic    string
+	Tag      string
+	Phrase   string
+	Severity scanners.Severity
+	// Hyperbole is true when the hit overlaps a hyperbole phrase.
+	Hyperbole  bool
+	Start, End int // original bytes
+}
+
+// MatchText returns the phrase matches in text, without weighting.
+func (s *Scanner) MatchText(text string) []TextHit {
+	st := s.pool.Get().(*state)
+	defer s.pool.Put(st)
+	res := st.n.Normalize(text)
+	s.match(res, st)
+	var out []TextHit
+	for _, h := range st.phits {
+		p := &s.phrases[h.phrase]
+		a, b := res.Span(h.start, h.end)
+		out = append(out, TextHit{Topic: s.topics[p.topic], Tag: p.tag, Phrase: p.text, Severity: p.sev, Hyperbole: s.hyperbole(st, h), Start: a, End: b})
+	}
+	return out
+}
+
+func (s *Scanner) hyperbole(st *state, h phraseHit) bool {
+	for _, o := range st.phits {
+		if s.phrases[o.phrase].tag == "hyperbole" && o.sw <= h.ew && h.sw <= o.ew {
+			return true
+		}
+	}
+	return false
+}
+
+type topicAcc struct {
+	sev     scanners.Severity
+	tags    map[string]bool
+	ev      []scanners.Evidence
+	phrases []string
+	count   int
+	hyper   bool
+}
+
+// Scan implements scanners.Scanner.
+func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
+	st := s.pool.Get().(*state)
+	defer s.pool.Put(st)
+	st.fields = textnorm.MessageFields(m, st.fields[:0])
+	acc := map[int]*topicAcc{}
+	var illegal []scanners.Evidence
+	illegalN := 0
+	for _, f := range st.fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		res := st.n.Normalize(f.Text)
+		s.match(res, st)
+		for _, h := range st.phits {
+			p := &s.phrases[h.phrase]
+			if p.tag == "hyperbole" {
+				continue
+			}
+			a, b := res.Span(h.start, h.end)
+			ev := scanners.Evidence{Part: f.Part, Field: f.Name, Offset: a, Length: b - a, Text: textnorm.Quote(f.Text, a, b, 160)}
+			if p.tag == "illegal" {
+				illegalN++
+				if len(illegal) < s.maxEv {
+					illegal = append(illegal, ev)
+				}
+				continue
+			}
+			t := acc[p.topic]
+			if t == nil {
+				t = &topicAcc{tags: map[string]bool{}}
+				acc[p.topic] = t
+			}
+			t.count++
+			if s.hyperbole(st, h) {
+				t.hyper = true // counts as low and is never raised
+			} else {
+				t.sev = max(t.sev, p.sev)
+			}
+			if p.tag != "" {
+				t.tags[p.tag] = true
+			}
+			if len(t.ev) < s.maxEv {
+				t.ev = append(t.ev, ev)
+			}
+			if len(t.phrases) < 5 && !slices.Contains(t.phrases, p.text) {
+				t.phrases = append(t.phrases, p.text)
+			}
+		}
+	}
+	var out []scanners.Finding
+	if illegalN > 0 {
+		out = append(out, scanners.Finding{
+			Scanner: Name, Rule: "illegal_child_abuse_material", Category: scanners.Illegal,
+			Severity: scanners.Critical, Score: 100,
+			Explanation: fmt.Sprintf("%d reference(s) to child sexual abuse material", illegalN),
+			Evidence:    illegal,
+		})
+	}
+	for ti := range s.topics {
+		t := acc[ti]
+		if t == nil {
+			continue
+		}
+		topic := s.topics[ti]
+		sev, why := weigh(topic, t, env)
+		expl := fmt.Sprintf("%s: %d phrase match(es) (%s)", strings.ReplaceAll(topic, "_", "-"), t.count, strings.Join(t.phrases, "; "))
+		if why != "" {
+			expl += "; " + why
+		}
+		out = append(out, scanners.Finding{
+			Scanner: Name, Rule: "safeguarding_" + topic, Category: scanners.Safeguarding,
+			Severity: sev, Score: float64(sev) * float64(t.count),
+			Explanation: expl, Evidence: t.ev,
+		})
+	}
+	return out, nil
+}
+
+// weigh applies the direction and group rules to one topic's hits.
+func weigh(topic string, t *topicAcc, env *scanners.Envelope) (scanners.Severity, string) {
+	sev := t.sev
+	if sev == scanners.Info && t.hyper {
+		return scanners.Low, "hyperbole"
+	}
+	pupilSender := env != nil && scanners.HasGroup(env.SenderGroups, PupilGroup)
+	pupilRcpt := false
+	if env != nil {
+		for _, r := range env.Recipients {
+			if scanners.HasGroup(r.Groups, PupilGroup) {
+				pupilRcpt = true
+			}
+		}
+	}
+	outsideAdult := env != nil && env.SenderSchool == "" && !pupilSender && env.Direction() == scanners.Inbound
+	var why []string
+	switch topic {
+	default:
+		if pupilSender && sev < scanners.High {
+			sev++
+			why = append(why, "written by a pupil")
+		}
+		if topic == "sexual" && outsideAdult && pupilRcpt && sev < scanners.High {
+			sev++
+			why = append(why, "adult outside the school writing to a pupil")
+		}
+	case "grooming":
+		kinds := 0
+		for _, k := range []string{"secrecy", "image", "meet", "flattery", "gift"} {
+			if t.tags[k] {
+				kinds++
+			}
+		}
+		if kinds >= 2 {
+			sev = max(sev, scanners.High)
+			why = append(why, "several grooming signals together")
+		}
+		if outsideAdult && pupilRcpt {
+			if sev < scanners.High {
+				sev++
+			}
+			if kinds >= 2 && (t.tags["secrecy"] || t.tags["image"]) {
+				sev = scanners.Critical
+			}
+			why = append(why, "adult outside the school writing to a pupil")
+		}
+	}
+	return sev, strings.Join(why, "; ")
+}
+
+var _ scanners.Scanner = (*Scanner)(nil)
+
+// negated reports whether the gap b (normalised bytes between two terms)
+// holds a negation word.
+func negated(b []byte) bool {
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && b[i] == textnorm.Sep {
+			i++
+		}
+		j := i
+		for j < len(b) && b[j] != textnorm.Sep {
+			j++
+		}
+		switch string(b[i:j]) {
+		case "not", "never", "no", "nt":
+			return true
+		}
+		b = b[j:]
+	}
+	return false
+}
