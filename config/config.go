@@ -41,9 +41,11 @@ type Config struct {
 	Schools    []School     `toml:"school"`
 	Rules      []Rule       `toml:"rule"`
 	Policy     []PolicyRule `toml:"policy"`
+	Notify     Notify       `toml:"notify"`
+	Web        Web          `toml:"web"`
 
 	// src is the file's text, for the line numbers of Validate's errors.
-	src []byte
+	src string
 	// trusted is Relay.TrustedNetworks parsed by Parse.
 	trusted []netip.Prefix
 }
@@ -56,7 +58,8 @@ type Relay struct {
 	Listen string `toml:"listen"`
 	// TrustedNetworks are CIDRs whose clients are the school's own mail
 	// server: their mail is outbound (or internal). A bare IP address means
-	// that one host (/32 or /128); Parse normalises entries to CIDR form.
+	// that one host (/32 or /128); entries are normalised to CIDR form when
+	// the file is loaded.
 	TrustedNetworks []string `toml:"trusted_networks"`
 	// MaxMessageBytes is the largest message accepted (SIZE, RFC 1870).
 	MaxMessageBytes int64 `toml:"max_message_bytes"`
@@ -97,7 +100,8 @@ type NextHop struct {
 	// When empty, outbound mail is refused with a temporary error (4xx) at
 	// RCPT TO, so the school's server keeps it queued.
 	Outbound string `toml:"outbound"`
-	// TLS is "opportunistic" (default), "required" or "none".
+	// TLS is how STARTTLS is used towards the next hop: "opportunistic"
+	// (when offered), "required" or "none".
 	TLS string `toml:"tls"`
 	// TLSSkipVerify disables certificate checks on the next hop (for
 	// self-signed internal servers).
@@ -110,8 +114,8 @@ type NextHop struct {
 
 // Redis configures the quarantine and outbox store.
 type Redis struct {
-	// URL is a redis://, rediss:// (TLS) or unix:// URL, with the database
-	// number as path (redis://host:6379/0) or db query parameter (unix).
+	// URL locates the Redis server: redis://host:port/db, rediss:// for
+	// TLS, or unix:///path/to/redis.sock?db=N.
 	URL string `toml:"url"`
 	// Timeout bounds one Redis operation.
 	Timeout Duration `toml:"timeout"`
@@ -150,13 +154,17 @@ type Scan struct {
 type Quarantine struct {
 	// Retention is how long held mail is kept.
 	Retention Duration `toml:"retention"`
+	// IncidentRetention is how long mail marked as an incident is kept.
+	IncidentRetention Duration `toml:"incident_retention"`
+	// SeverityRetention maps a severity name to how long mail whose worst finding has that severity is kept.
+	SeverityRetention map[string]Duration `toml:"severity_retention"`
 }
 
 // Log configures logging.
 type Log struct {
-	// Level is debug, info, warn or error.
+	// Level is the least severe level logged: debug, info, warn or error.
 	Level string `toml:"level"`
-	// Format is "text" or "json".
+	// Format is the log line format: "text" or "json".
 	Format string `toml:"format"`
 }
 
@@ -179,6 +187,12 @@ type School struct {
 	Groups map[string][]string `toml:"groups"`
 	// Directory names the MIS CSV exports (paths relative to the config).
 	Directory Directory `toml:"directory"`
+	// Retention overrides [quarantine] retention for this school.
+	Retention SchoolRetention `toml:"retention"`
+	// Notify configures this school's notifications.
+	Notify SchoolNotify `toml:"notify"`
+	// PolicyText maps a finding category or rule id (or "default") to the policy paragraph quoted in warning bounces.
+	PolicyText map[string]string `toml:"policy_text"`
 }
 
 // Directory names the CSV exports that add group members.
@@ -197,7 +211,8 @@ type Rule struct {
 	// ID is the rule's stable name (lowercase letters, digits, "_", "-"),
 	// unique among rules; findings, logs and policy rules refer to it.
 	ID string `toml:"id"`
-	// Field is subject | body | header:<Name> | filename | any.
+	// Field is where the rule looks: subject, body, filename (attachment
+	// names), any (all of these) or header:<Name> (one header field).
 	Field string `toml:"field"`
 	// Pattern is a Go regexp (RE2 syntax; "(?i)" for case-insensitive).
 	// Exactly one of Pattern and Words is required.
@@ -245,7 +260,8 @@ type PolicyRule struct {
 	MinSeverity string `toml:"min_severity"`
 	// MinScore matches findings scoring at least this much.
 	MinScore float64 `toml:"min_score"`
-	// Action is deliver, tag, quarantine, reject or tempfail.
+	// Action is what happens to the recipient's copy: deliver, tag,
+	// quarantine, reject or tempfail (required).
 	Action string `toml:"action"`
 	// NotifyDSL sends the school's DSL an alert.
 	NotifyDSL bool `toml:"notify_dsl"`
@@ -300,8 +316,10 @@ func Default() *Config {
 			ScannerTimeout: Duration{30 * time.Second},
 			Budget:         Duration{120 * time.Second},
 		},
-		Quarantine: Quarantine{Retention: Duration{30 * 24 * time.Hour}},
+		Quarantine: Quarantine{Retention: Duration{30 * 24 * time.Hour}, IncidentRetention: Duration{365 * 24 * time.Hour}},
 		Log:        Log{Level: "info", Format: "text"},
+		Notify: Notify{DigestInterval: Duration{time.Hour}, Excerpt: "full", Redact: []string{"illegal", "safeguarding_sexual", "safeguarding_grooming"},
+			RateWindow: Duration{10 * time.Minute}, RateLimit: 1, WarnOnHold: true, MaxAttempts: 20, RetryMin: Duration{30 * time.Second}, RetryMax: Duration{time.Hour}},
 	}
 }
 
