@@ -41,12 +41,17 @@ type rule struct {
 // Defaults are the built-in rules, applied after the configured ones:
 // a scanner error tempfails (never a silent pass); high or critical
 // safeguarding or illegal findings quarantine for every recipient, notify
-// the DSL and warn the sender; any other finding of low severity or more is
-// delivered with tags; info findings are delivered as they are.
+// the DSL and warn the sender; staff mail that reaches parents or pupils
+// through a personal address is delivered, with a warning to the sender and
+// an incident for the DSL, except school content sent to the staff member's
+// own personal account, which is held; any other finding of low severity or
+// more is delivered with tags; info findings are delivered as they are.
 func Defaults() []config.PolicyRule {
 	return []config.PolicyRule{
 		{ID: "default_scanner_error", Categories: []string{string(scanners.ScannerError)}, Action: string(Tempfail)},
 		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true, WarnSender: true},
+		{ID: "default_personal_address_to_self", Categories: []string{string(scanners.PersonalAddress)}, Rules: []string{"personal_address_to_self"}, Action: string(Quarantine), NotifyDSL: true, WarnSender: true},
+		{ID: "default_personal_address", Categories: []string{string(scanners.PersonalAddress)}, Action: string(Deliver), NotifyDSL: true, WarnSender: true},
 		{ID: "default_tag", MinSeverity: "low", Action: string(Tag)},
 		{ID: "default_deliver", Action: string(Deliver)},
 	}
