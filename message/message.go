@@ -11,6 +11,59 @@
 // Parse never panics on any input.
 //
 // Scanners read a Message concurrently and must never modify it.
+//
+// # Part IDs
+//
+// MIME parts are named as enmime names them: "0" for a single-part
+// message, "1", "2", "1.2", ... for the leaves of a multipart (nested
+// multiparts themselves end in ".0"). Anything inside a container gets the
+// container's ID and a slash: the parts of a message/rfc822 part "2" are
+// "2/1", "2/2"; the entries of a zip archive in part "3" are
+// "3/dir/name.exe", and of a zip inside it "3/inner.zip/x.txt".
+//
+// # Text and links
+//
+// HTML is turned into the text a reader sees (golang.org/x/net/html
+// tokenizer): script, style and similar raw-text elements are dropped,
+// comments vanish, entities are decoded, zero-width characters removed.
+// Links come from HTML attributes (href, src, action, background, srcset,
+// meta refresh; anchors keep their text) and from plain text with xurls'
+// relaxed matcher, so that scheme-less links such as "evil.example/login"
+// are found too. Only web-like links are kept: mailto:, tel:, cid:, data:
+// and javascript: are not links for this purpose. Links are deduplicated
+// per part.
+//
+// Text is also taken from text-like attachments (text/*, .txt, .csv,
+// .html, .svg, ...) and from office documents inside zip containers
+// (OOXML word/document.xml, xl/sharedStrings.xml, ppt/slides/*.xml; ODF
+// content.xml), with the attachment's PartID and content type.
+//
+// # Problems
+//
+// Problem names are stable snake_case identifiers:
+//
+//	from enmime:  malformed_base64, bad_header, missing_boundary,
+//	              missing_content_type, unknown_charset, unknown_encoding,
+//	              charset_mismatch, malformed_part, data_has_boundary,
+//	              mime_error (any other enmime error)
+//	structure:    bad_mime, too_many_parts, too_deep, header_too_large,
+//	              text_truncated, undeclared_charset
+//	headers:      bad_address, bad_date, unknown_charset
+//	archives:     archive_limit, encrypted_archive, bad_archive,
+//	              suspicious_archive_path
+//	other:        too_many_urls, too_many_problems, parser_panic
+//
+// Each name is recorded once per part, and at most 100 problems per message.
+//
+// # Limits
+//
+// Before enmime sees the bytes, multiparts nested deeper than MaxDepth have
+// their bodies elided and parts after the MaxParts-th are cut, because
+// enmime itself recurses without bounds. Archive entries are read through
+// a limited reader, never trusting declared sizes; archives whose central
+// directory lists more than 16×MaxArchiveEntries records are not opened,
+// and all archives of one message together yield at most
+// 4×MaxArchiveEntries entries.
 package message
 
 import (

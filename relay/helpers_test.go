@@ -96,7 +96,7 @@ action = "reject"
 `
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	cfg   *config.Config
 	sink  *smtpsink.Sink
 	redis *redistest.Server
@@ -111,9 +111,10 @@ type envOpts struct {
 	noRedis     bool
 	extra       []scanners.Scanner
 	deadNextHop bool
+	quiet       bool // log warnings only (benchmarks)
 }
 
-func writeConfig(t *testing.T, toml string) *config.Config {
+func writeConfig(t testing.TB, toml string) *config.Config {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lychgate.toml")
 	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
@@ -126,7 +127,7 @@ func writeConfig(t *testing.T, toml string) *config.Config {
 	return cfg
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	sink, err := smtpsink.Start(smtpsink.Options{})
 	if err != nil {
@@ -142,6 +143,16 @@ func newEnv(t *testing.T, o envOpts) *env {
 		trusted = `"127.0.0.0/8"`
 	}
 	cfg := writeConfig(t, strings.NewReplacer("{{TRUSTED}}", trusted, "{{RELAY}}", o.relayTOML, "{{HOP}}", hop).Replace(baseTOML))
+	return startRelay(t, cfg, sink, o)
+}
+
+// startRelay runs a relay for cfg in-process on a free port.
+func startRelay(t testing.TB, cfg *config.Config, sink *smtpsink.Sink, opts ...envOpts) *env {
+	t.Helper()
+	var o envOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	e := &env{t: t, cfg: cfg, sink: sink}
 	var store Store
 	if !o.noRedis {
@@ -149,7 +160,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 		e.store = quarantine.New(e.redis.Client(t), quarantine.Options{Prefix: "t", Retention: time.Hour})
 		store = e.store
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	level := slog.LevelDebug
+	if o.quiet {
+		level = slog.LevelWarn
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
 	eng, err := engine.New(cfg, engine.Options{Logger: log, Extra: o.extra})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +190,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 }
 
 // deadAddr returns a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
+func deadAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -186,7 +201,7 @@ func deadAddr(t *testing.T) string {
 	return addr
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))

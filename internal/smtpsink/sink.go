@@ -6,6 +6,7 @@ package smtpsink
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ type Message struct {
 	To   []string
 	Data []byte
 	At   time.Time
+	// TLS is true when the message came over STARTTLS.
+	TLS bool
 }
 
 // Sink is a running recording SMTP server.
@@ -49,6 +52,8 @@ type Options struct {
 	Addr string
 	// Dir, when set, receives every message as <unix-nanos>.eml.
 	Dir string
+	// TLSConfig, when set, makes the sink offer STARTTLS.
+	TLSConfig *tls.Config
 }
 
 // Start listens and serves until Close.
@@ -66,7 +71,8 @@ func Start(opts Options) (*Sink, error) {
 		return nil, fmt.Errorf("smtpsink: listen: %w", err)
 	}
 	s := &Sink{Addr: l.Addr().String(), l: l, dir: opts.Dir, failRcpt: map[string]*smtp.SMTPError{}, notify: make(chan struct{}, 1)}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
+	s.srv.TLSConfig = opts.TLSConfig
 	s.srv.Domain = "sink.test"
 	s.srv.EnableSMTPUTF8 = true
 	s.srv.MaxMessageBytes = 64 << 20
@@ -116,6 +122,7 @@ func (s *Sink) FailData(err *smtp.SMTPError) {
 
 type session struct {
 	s    *Sink
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -149,7 +156,8 @@ func (se *session) Data(r io.Reader) error {
 	if fail != nil {
 		return fail
 	}
-	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, At: time.Now()}
+	_, isTLS := se.conn.TLSConnectionState()
+	m := Message{From: se.from, To: append([]string(nil), se.to...), Data: data, At: time.Now(), TLS: isTLS}
 	if se.s.dir != "" {
 		name := filepath.Join(se.s.dir, fmt.Sprintf("%d.eml", m.At.UnixNano()))
 		hdr := fmt.Sprintf("X-Sink-Envelope-From: <%s>\r\nX-Sink-Envelope-To: %s\r\n", m.From, strings.Join(m.To, ", "))

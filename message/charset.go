@@ -1,0 +1,121 @@
+package message
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/transform"
+)
+
+// undeclaredCharset is injected into text/* media types that declare no
+// charset (or only US-ASCII), so that enmime neither runs its slow charset
+// detector nor mangles 8-bit text; decodeUndeclared then decides.
+const undeclaredCharset = "x-lychgate-undeclared"
+
+// wordDecoder decodes RFC 2047 encoded-words with every charset x/text knows.
+// A mime.WordDecoder is safe for concurrent use.
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+// lookupEncoding finds the decoder for a charset label (WHATWG names first,
+// then IANA names), or nil when it is unknown.
+func lookupEncoding(label string) encoding.Encoding {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	if label == "" {
+		return nil
+	}
+	if e, err := htmlindex.Get(label); err == nil && e != nil {
+		return e
+	}
+	if e, err := ianaindex.IANA.Encoding(label); err == nil && e != nil {
+		return e
+	}
+	return nil
+}
+
+func charsetReader(label string, r io.Reader) (io.Reader, error) {
+	e := lookupEncoding(label)
+	if e == nil {
+		return nil, fmt.Errorf("charset %q: %w", label, errUnknownCharset)
+	}
+	return transform.NewReader(r, e.NewDecoder()), nil
+}
+
+var errUnknownCharset = errors.New("unknown charset")
+
+// parseMediaType wraps enmime's lenient media type parser and marks text
+// types without a useful charset with undeclaredCharset.
+func parseMediaType(ctype string) (string, map[string]string, []string, error) {
+	mtype, params, invalid, err := mediatype.ParseWithOptions(ctype,
+		mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true})
+	if err != nil {
+		return mtype, params, invalid, err
+	}
+	if strings.HasPrefix(strings.ToLower(mtype), "text/") {
+		if params == nil {
+			params = map[string]string{}
+		}
+		switch strings.ToLower(strings.TrimSpace(params["charset"])) {
+		case "", "us-ascii", "ascii", "utf8", "utf-8":
+			params["charset"] = undeclaredCharset
+		}
+	}
+	return mtype, params, invalid, nil
+}
+
+var metaCharsetRe = regexp.MustCompile(`(?i)<meta[^>]*charset\s*=\s*["']?\s*([a-z0-9_.:-]+)`)
+
+// decodeUndeclared turns text whose charset was not declared (or declared
+// as US-ASCII/UTF-8) into UTF-8: valid UTF-8 is kept, HTML may name its
+// charset in a meta tag, and anything else is read as windows-1252, the
+// usual reality of undeclared 8-bit mail. It reports whether the bytes had
+// to be reinterpreted.
+func decodeUndeclared(b []byte, isHTML bool) (string, bool) {
+	if utf8.Valid(b) {
+		return string(b), false
+	}
+	if isHTML {
+		head := b[:min(len(b), 4096)]
+		if m := metaCharsetRe.FindSubmatch(head); m != nil {
+			if e := lookupEncoding(string(m[1])); e != nil {
+				if s, err := e.NewDecoder().Bytes(b); err == nil && utf8.Valid(s) {
+					return string(s), true
+				}
+			}
+		}
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD"), true
+	}
+	return string(s), true
+}
+
+// validUTF8 returns b as a string with invalid sequences replaced.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+}
+
+// truncateUTF8 cuts s to at most n bytes at a rune boundary.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,186 @@
+package message
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// maxAnchorBytes bounds the anchor text kept for one link.
+const maxAnchorBytes = 256
+
+// htmlToText turns HTML into the text a reader would see, and records its
+// links (href, src, action, background attributes and meta refresh) for
+// partID. Script, style and other non-displayed raw-text elements are
+// dropped; comments vanish; entities are decoded; white space is collapsed
+// as a browser would, with block elements on their own lines. Zero-width
+// and soft-hyphen characters, used to split words past filters, are
+// removed; no-break spaces become spaces.
+func (p *parser) htmlToText(src, partID string) string {
+	z := html.NewTokenizer(strings.NewReader(src))
+	var (
+		out      strings.Builder
+		anchor   strings.Builder
+		skip     int  // depth inside elements whose text is not shown
+		pend     byte // white space owed before the next visible rune
+		anchorSp bool // the anchor text owes a space
+		inAnchor bool
+		href     string
+	)
+	out.Grow(len(src) / 4)
+	write := func(s string) {
+		for _, r := range s {
+			switch {
+			case r == '\u00a0' || unicode.IsSpace(r):
+				if pend == 0 {
+					pend = ' '
+				}
+				anchorSp = true
+			case invisible(r):
+			default:
+				if pend != 0 && out.Len() > 0 {
+					out.WriteByte(pend)
+				}
+				pend = 0
+				out.WriteRune(r)
+				if inAnchor && anchor.Len() < maxAnchorBytes {
+					if anchorSp && anchor.Len() > 0 {
+						anchor.WriteByte(' ')
+					}
+					anchorSp = false
+					anchor.WriteRune(r)
+				}
+			}
+		}
+	}
+	newline := func() { pend = '\n' }
+	endAnchor := func() {
+		if inAnchor && href != "" {
+			p.addURL(partID, href, anchor.String())
+		}
+		inAnchor, href, anchorSp = false, "", false
+		anchor.Reset()
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			endAnchor()
+			return out.String()
+		case html.TextToken:
+			if skip == 0 {
+				write(string(z.Text()))
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if a == atom.A {
+				endAnchor()
+			}
+			if hasAttr {
+				p.tagLinks(z, a, partID, &href)
+			}
+			switch {
+			case hiddenText(a):
+				if tt == html.StartTagToken {
+					skip++
+				}
+			case a == atom.A:
+				inAnchor = href != ""
+			case a == atom.Br || a == atom.Hr || blockElement(a):
+				newline()
+			case a == atom.Td || a == atom.Th || a == atom.Img:
+				write(" ")
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			switch {
+			case hiddenText(a):
+				if skip > 0 {
+					skip--
+				}
+			case a == atom.A:
+				endAnchor()
+			case blockElement(a):
+				newline()
+			}
+		}
+	}
+}
+
+// tagLinks records the links in the attributes of the current tag. The href
+// of an <a> is stored in *href so that it gets its anchor text later.
+func (p *parser) tagLinks(z *html.Tokenizer, a atom.Atom, partID string, href *string) {
+	var refresh bool
+	var content string
+	for {
+		k, v, more := z.TagAttr()
+		key := string(k)
+		switch key {
+		case "href", "src", "action", "background", "formaction", "poster", "data", "srcset":
+			val := strings.TrimSpace(string(v))
+			if key == "srcset" {
+				for _, c := range strings.Split(val, ",") {
+					if f := strings.Fields(c); len(f) > 0 {
+						p.addURL(partID, f[0], "")
+					}
+				}
+			} else if a == atom.A && key == "href" {
+				*href = val
+			} else {
+				p.addURL(partID, val, "")
+			}
+		case "http-equiv":
+			refresh = strings.EqualFold(strings.TrimSpace(string(v)), "refresh")
+		case "content":
+			content = string(v)
+		}
+		if !more {
+			break
+		}
+	}
+	if a == atom.Meta && refresh {
+		if i := strings.Index(strings.ToLower(content), "url="); i >= 0 {
+			p.addURL(partID, strings.Trim(strings.TrimSpace(content[i+4:]), `'"`), "")
+		}
+	}
+}
+
+// hiddenText reports raw-text elements whose content is not displayed by a
+// mail client (or is markup rather than text). Only raw-text elements are
+// listed: the tokenizer ends them at their end tag, so a missing end tag
+// cannot hide the rest of the document from scanners.
+func hiddenText(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Iframe, atom.Noembed,
+		atom.Noframes, atom.Xmp:
+		return true
+	}
+	return false
+}
+
+// blockElement reports elements that start a new line of text.
+func blockElement(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Tr, atom.Li, atom.Ul, atom.Ol, atom.Table,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote,
+		atom.Pre, atom.Title, atom.Section, atom.Article, atom.Header,
+		atom.Footer, atom.Dd, atom.Dt, atom.Dl, atom.Address, atom.Center,
+		atom.Form, atom.Fieldset, atom.Body, atom.Html, atom.Caption:
+		return true
+	}
+	return false
+}
+
+// invisible reports characters that render as nothing and are used to split
+// words past filters.
+func invisible(r rune) bool {
+	switch r {
+	case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':
+		return true
+	}
+	return false
+}
