@@ -1,11 +1,58 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/lychgate/lychgate/evaluate"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners/all"
 )
 
-// runEval is wired to package evaluate once the content scanners land.
-func runEval(_ []string, _, _ io.Writer) error {
-	return fmt.Errorf("eval: not available in this build")
+// runEval measures detection quality: precision, recall and false-positive
+// rate per category over labelled folders (<dir>/<category>/{pos,neg}/), and
+// the rate of medium-or-worse findings over a ham corpus.
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	cfgFlag := fs.String("config", "", "configuration file (default: built-in defaults)")
+	ham := fs.String("ham", "../shared/corpus/spamassassin/ham", "folder of ham messages (\"\" to skip)")
+	verbose := fs.Bool("v", false, "list every misclassified file and every ham hit")
+	dirs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		dirs = []string{"testdata/content"}
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err != nil {
+			return fmt.Errorf("labelled folder: %w", err)
+		}
+	}
+	if *ham != "" {
+		if _, err := os.Stat(*ham); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "lychgate eval: ham corpus %s is absent; skipping it\n", *ham)
+			*ham = ""
+		}
+	}
+	cfg, err := loadConfig(*cfgFlag, true)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return errReported
+	}
+	list, err := all.Build(cfg, all.Deps{Logger: newLogger(cfg, stderr)})
+	if err != nil {
+		return err
+	}
+	lim := message.Limits{}.WithDefaults()
+	return evaluate.Run(context.Background(), evaluate.Options{
+		Scanners:     list,
+		LabelledDirs: dirs,
+		HamDir:       *ham,
+		Parse:        func(b []byte) *message.Message { return message.Parse(b, lim) },
+		Verbose:      *verbose,
+	}, stdout)
 }

@@ -363,7 +363,22 @@ func (s *Scanner) filter(res *textnorm.Result, st *state) []textnorm.Hit {
 			keep = append(keep, h)
 		}
 	}
+	for i := range keep {
+		keep[i].Start, keep[i].End = wordBounds(res.B, keep[i].Start, keep[i].End)
+	}
 	return keep
+}
+
+// wordBounds widens [i, j) to whole words, so evidence for "fuck*" quotes
+// "fucking".
+func wordBounds(b []byte, i, j int) (int, int) {
+	for i > 0 && b[i-1] != textnorm.Sep {
+		i--
+	}
+	for j < len(b) && b[j] != textnorm.Sep {
+		j++
+	}
+	return i, j
 }
 
 // Scan implements scanners.Scanner.
@@ -448,6 +463,17 @@ var secondPerson = map[string]bool{"you": true, "u": true, "ur": true, "your": t
 // hit h in res.
 func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 	b := res.B
+	// inside the hit ("fuck you" is one entry)
+	for i := h.Start; i < h.End; {
+		j := i
+		for j < h.End && b[j] != textnorm.Sep {
+			j++
+		}
+		if secondPerson[string(b[i:j])] {
+			return true
+		}
+		i = j + 1
+	}
 	// two words before
 	i, n := h.Start-1, 0
 	for i > 0 && n < 2 {

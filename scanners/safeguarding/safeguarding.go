@@ -241,6 +241,9 @@ func New(opts Options) (*Scanner, error) {
 // Name returns "safeguarding".
 func (s *Scanner) Name() string { return Name }
 
+// maxTermWords bounds the words in one term alternative ("do_not_ever").
+const maxTermWords = 8
+
 // match finds the phrase hits in res; st.phits holds them.
 func (s *Scanner) match(res *textnorm.Result, st *state) {
 	for _, t := range st.touched {
@@ -263,11 +266,20 @@ func (s *Scanner) match(res *textnorm.Result, st *state) {
 	for _, t := range st.touched {
 		for _, pi := range s.terms[t].phrasesFirst {
 			p := &s.phrases[pi]
+			if !s.allTermsHit(p, st) {
+				continue
+			}
 			for _, h1 := range st.termHits[t] {
 				end, ew, ok := h1.End, h1.EndWord, true
 				for k := 1; k < len(p.terms); k++ {
 					found := false
-					for _, h := range st.termHits[p.terms[k]] {
+					th := st.termHits[p.terms[k]]
+					// hits are in text order: skip those ending before ew
+					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+					for _, h := range th[lo:] {
+						if h.EndWord > ew+1+p.gaps[k]+maxTermWords {
+							break
+						}
 						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
 							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
 								continue
@@ -288,6 +300,15 @@ func (s *Scanner) match(res *textnorm.Result, st *state) {
 			}
 		}
 	}
+}
+
+func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
+	for _, t := range p.terms[1:] {
+		if len(st.termHits[t]) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // TextHit is one phrase match in a text (for tests and tools).

@@ -1,0 +1,71 @@
+package evaluate_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// corpusMessages parses up to n ham messages (skips when absent).
+func corpusMessages(b *testing.B, n int) ([]*message.Message, int64) {
+	b.Helper()
+	files, _ := filepath.Glob(filepath.Join(hamDir, "*"))
+	if len(files) == 0 {
+		b.Skipf("ham corpus %s not present", hamDir)
+	}
+	parse := stdParse
+	if parseIsReal() {
+		parse = messageParse
+	}
+	var ms []*message.Message
+	var size int64
+	for _, f := range files {
+		if len(ms) == n {
+			break
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := parse(raw)
+		for _, t := range m.Texts {
+			size += int64(len(t.Content))
+		}
+		size += int64(len(m.Subject))
+		ms = append(ms, m)
+	}
+	return ms, size
+}
+
+func benchScanners(b *testing.B, sc []scanners.Scanner) {
+	ms, size := corpusMessages(b, 1000)
+	ctx := context.Background()
+	env := &scanners.Envelope{}
+	b.SetBytes(size) // bytes of decoded text scanned per iteration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, m := range ms {
+			for _, s := range sc {
+				if _, err := s.Scan(ctx, m, env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkProfanity is normalisation plus all profanity lists, on corpus
+// text.
+func BenchmarkProfanity(b *testing.B) { benchScanners(b, allScanners(b)[:1]) }
+
+// BenchmarkSafeguarding is normalisation plus all lexicons.
+func BenchmarkSafeguarding(b *testing.B) { benchScanners(b, allScanners(b)[1:2]) }
+
+// BenchmarkContent is profanity and safeguarding together (each normalises
+// on its own).
+func BenchmarkContent(b *testing.B) { benchScanners(b, allScanners(b)[:2]) }

@@ -1,0 +1,173 @@
+package all
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/pii"
+	"github.com/lychgate/lychgate/scanners/profanity"
+	"github.com/lychgate/lychgate/scanners/safeguarding"
+)
+
+// contentScanners builds profanity, safeguarding and pii. Schools that tune
+// them get their own instance; the others share the built-in one.
+func contentScanners(cfg *config.Config) ([]scanners.Scanner, error) {
+	prof := &perSchool{id: profanity.Name, by: map[string]scanners.Scanner{}}
+	safe := &perSchool{id: safeguarding.Name, by: map[string]scanners.Scanner{}}
+	pi := &perSchool{id: pii.Name, by: map[string]scanners.Scanner{}}
+	var err error
+	if prof.def, err = profanity.New(profanity.Options{}); err != nil {
+		return nil, fmt.Errorf("scanner %s: %w", profanity.Name, err)
+	}
+	if safe.def, err = safeguarding.New(safeguarding.Options{}); err != nil {
+		return nil, fmt.Errorf("scanner %s: %w", safeguarding.Name, err)
+	}
+	var allNames []string
+	for _, s := range cfg.Schools {
+		allNames = append(allNames, s.Name)
+		allNames = append(allNames, s.PII.SchoolNames...)
+	}
+	if pi.def, err = pii.New(pii.Options{SchoolNames: nonEmpty(allNames)}); err != nil {
+		return nil, fmt.Errorf("scanner %s: %w", pii.Name, err)
+	}
+	for _, s := range cfg.Schools {
+		if s.Profanity != (config.Profanity{}) {
+			opts, err := profanityOptions(cfg, s.Profanity)
+			if err != nil {
+				return nil, fmt.Errorf("school %s: profanity: %w", s.ID, err)
+			}
+			if prof.by[s.ID], err = profanity.New(opts); err != nil {
+				return nil, fmt.Errorf("school %s: profanity: %w", s.ID, err)
+			}
+		}
+		if len(s.Safeguarding.Disable) > 0 || s.Safeguarding.ExtraDir != "" {
+			extra, err := lexiconDir(cfg.Path(s.Safeguarding.ExtraDir))
+			if err != nil {
+				return nil, fmt.Errorf("school %s: safeguarding: %w", s.ID, err)
+			}
+			if safe.by[s.ID], err = safeguarding.New(safeguarding.Options{DisableTopics: s.Safeguarding.Disable, Extra: extra}); err != nil {
+				return nil, fmt.Errorf("school %s: safeguarding: %w", s.ID, err)
+			}
+		}
+		if pi.by[s.ID], err = pii.New(pii.Options{SchoolNames: nonEmpty(append([]string{s.Name}, s.PII.SchoolNames...))}); err != nil {
+			return nil, fmt.Errorf("school %s: pii: %w", s.ID, err)
+		}
+	}
+	return []scanners.Scanner{prof, safe, pi}, nil
+}
+
+func nonEmpty(ss []string) []string {
+	return slices.DeleteFunc(slices.Clone(ss), func(s string) bool { return strings.TrimSpace(s) == "" })
+}
+
+func profanityOptions(cfg *config.Config, p config.Profanity) (profanity.Options, error) {
+	var o profanity.Options
+	var err error
+	if p.Add != "" {
+		if o.Add, err = profanity.LoadList(cfg.Path(p.Add), profanity.Strong); err != nil {
+			return o, err
+		}
+	}
+	if p.Remove != "" {
+		if o.Remove, err = profanity.LoadWords(cfg.Path(p.Remove)); err != nil {
+			return o, err
+		}
+	}
+	if p.Allow != "" {
+		if o.Allow, err = profanity.LoadWords(cfg.Path(p.Allow)); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// lexiconDir reads <topic>.txt files (one lexicon line each) from dir.
+func lexiconDir(dir string) (map[string][]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		topic := strings.TrimSuffix(filepath.Base(f), ".txt")
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+				out[topic] = append(out[topic], line)
+			}
+		}
+		err = sc.Err()
+		_ = fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+	}
+	return out, nil
+}
+
+// perSchool runs, for each school a message belongs to, that school's
+// instance of a scanner (or the shared default), and merges the findings.
+type perSchool struct {
+	id  string
+	def scanners.Scanner
+	by  map[string]scanners.Scanner
+}
+
+func (p *perSchool) Name() string { return p.id }
+
+func (p *perSchool) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
+	var picked []scanners.Scanner
+	add := func(school string) {
+		s, ok := p.by[school]
+		if !ok {
+			s = p.def
+		}
+		if !slices.Contains(picked, s) {
+			picked = append(picked, s)
+		}
+	}
+	if env != nil {
+		for _, r := range env.Recipients {
+			add(r.School)
+		}
+		if len(env.Recipients) == 0 {
+			add(env.SenderSchool)
+		}
+	} else {
+		add("")
+	}
+	if len(picked) == 1 {
+		return picked[0].Scan(ctx, m, env)
+	}
+	var out []scanners.Finding
+	seen := map[string]bool{}
+	for _, s := range picked {
+		fs, err := s.Scan(ctx, m, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			key := f.Rule + "\x00" + fmt.Sprint(f.Evidence)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,71 @@
+package textnorm_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+func corpus(b *testing.B) []string {
+	b.Helper()
+	files, _ := filepath.Glob("../../shared/corpus/spamassassin/ham/*")
+	if len(files) == 0 {
+		b.Skip("ham corpus not present")
+	}
+	var out []string
+	for _, f := range files[:min(len(files), 1000)] {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, string(raw))
+	}
+	return out
+}
+
+func size(ts []string) (n int64) {
+	for _, t := range ts {
+		n += int64(len(t))
+	}
+	return n
+}
+
+// BenchmarkNormalize is normalisation alone over raw corpus messages.
+func BenchmarkNormalize(b *testing.B) {
+	ts := corpus(b)
+	n := textnorm.NewNormalizer()
+	b.SetBytes(size(ts))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range ts {
+			n.Normalize(t)
+		}
+	}
+}
+
+// BenchmarkNormalizeMatch is normalisation plus a 2,000-pattern matcher.
+func BenchmarkNormalizeMatch(b *testing.B) {
+	ts := corpus(b)
+	var pats []textnorm.Pattern
+	for _, w := range []string{"fuck*", "*shit", "cunt", "bollocks", "kill yourself", "dont tell your mum", "scunthorpe", "arse*"} {
+		pats = append(pats, textnorm.Pattern{Text: w})
+	}
+	for i := 0; i < 2000; i++ {
+		pats = append(pats, textnorm.Pattern{Text: "zq" + string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26)) + "x"})
+	}
+	m, err := textnorm.Compile(pats)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := textnorm.NewNormalizer()
+	var hits []textnorm.Hit
+	b.SetBytes(size(ts))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range ts {
+			hits = m.Match(n.Normalize(t), hits[:0])
+		}
+	}
+}
