@@ -16,16 +16,34 @@ import (
 	"github.com/lychgate/lychgate/config"
 )
 
+// Pool limits for next-hop connections kept open between messages.
+const (
+	maxIdlePerHop = 16
+	idleTimeout   = 30 * time.Second
+)
+
 // nextHops opens transactions to the next hops (RFC 5321 client side).
 // TLS is opportunistic by default: STARTTLS is used when the hop offers it;
 // with next_hop.tls = "required" a hop without it is a temporary failure.
+// Connections are reused for later messages (RFC 5321 §4.1.4 allows many
+// transactions per session) while idle for less than idleTimeout.
 type nextHops struct {
 	cfg    config.NextHop
 	helo   string
 	log    *slog.Logger
-	mu     sync.Mutex
-	noTLS  map[string]time.Time // hop -> until when we know it offers no STARTTLS
 	dialer net.Dialer
+
+	mu    sync.Mutex
+	noTLS map[string]time.Time // hop -> until when we know it offers no STARTTLS
+	idle  map[string][]*hopConn
+}
+
+// hopConn is one SMTP client connection to a hop.
+type hopConn struct {
+	hop  string
+	c    *smtp.Client
+	conn net.Conn
+	used time.Time
 }
 
 func newNextHops(cfg *config.Config, log *slog.Logger) *nextHops {
@@ -33,18 +51,19 @@ func newNextHops(cfg *config.Config, log *slog.Logger) *nextHops {
 	if d <= 0 {
 		d = 30 * time.Second
 	}
-	return &nextHops{cfg: cfg.NextHop, helo: cfg.Relay.Hostname, log: log, noTLS: map[string]time.Time{}, dialer: net.Dialer{Timeout: d}}
+	return &nextHops{cfg: cfg.NextHop, helo: cfg.Relay.Hostname, log: log, dialer: net.Dialer{Timeout: d},
+		noTLS: map[string]time.Time{}, idle: map[string][]*hopConn{}}
 }
 
-// errNoSTARTTLS is go-smtp's refusal when the server lacks STARTTLS.
+// errNoSTARTTLSText is go-smtp's refusal when the server lacks STARTTLS.
 const errNoSTARTTLSText = "doesn't support STARTTLS"
 
 // txn is one open downstream transaction after MAIL and RCPT.
 type txn struct {
-	hop   string
-	c     *smtp.Client
+	h     *nextHops
+	hc    *hopConn
 	rcpts []string
-	stop  func() bool
+	stop  func() bool // unregisters the ctx watchdog
 }
 
 type mailParams struct {
@@ -54,15 +73,30 @@ type mailParams struct {
 	size int64
 }
 
-// open connects to hop, greets, and sends MAIL and every RCPT. Any refusal
-// closes the connection and is returned (as *smtp.SMTPError when the hop
-// answered).
+// open sends MAIL and every RCPT to hop, on an idle connection when there
+// is one (a stale one is replaced by a fresh dial), else on a new one. Any
+// refusal is returned (as *smtp.SMTPError when the hop answered).
 func (h *nextHops) open(ctx context.Context, hop string, p mailParams, rcpts []string) (*txn, error) {
-	c, stop, err := h.connect(ctx, hop)
+	if hc := h.takeIdle(hop); hc != nil {
+		t, err := h.begin(ctx, hc, p, rcpts)
+		var se *smtp.SMTPError
+		if err == nil || errors.As(err, &se) || errors.Is(err, errUTF8NotPossible) {
+			return t, err
+		}
+		// The hop closed the idle connection: try once on a new one.
+	}
+	hc, err := h.connect(ctx, hop)
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{hop: hop, c: c, rcpts: rcpts, stop: stop}
+	return h.begin(ctx, hc, p, rcpts)
+}
+
+func (h *nextHops) begin(ctx context.Context, hc *hopConn, p mailParams, rcpts []string) (*txn, error) {
+	// Abort blocked I/O when the message's context ends (shutdown, budget).
+	stop := context.AfterFunc(ctx, func() { _ = hc.conn.Close() })
+	t := &txn{h: h, hc: hc, rcpts: rcpts, stop: stop}
+	c := hc.c
 	if p.utf8 {
 		if ok, _ := c.Extension("SMTPUTF8"); !ok {
 			t.abort()
@@ -74,19 +108,69 @@ func (h *nextHops) open(ctx context.Context, hop string, p mailParams, rcpts []s
 		opts.Size = p.size
 	}
 	if err := c.Mail(p.from, opts); err != nil {
-		t.abort()
-		return nil, fmt.Errorf("next hop %s: MAIL FROM: %w", hop, err)
+		t.discard()
+		return nil, fmt.Errorf("next hop %s: MAIL FROM: %w", hc.hop, err)
 	}
 	for _, r := range rcpts {
 		if err := c.Rcpt(r, nil); err != nil {
 			t.abort()
-			return nil, fmt.Errorf("next hop %s: RCPT TO %s: %w", hop, r, err)
+			return nil, fmt.Errorf("next hop %s: RCPT TO %s: %w", hc.hop, r, err)
 		}
 	}
 	return t, nil
 }
 
-func (h *nextHops) connect(ctx context.Context, hop string) (*smtp.Client, func() bool, error) {
+func (h *nextHops) takeIdle(hop string) *hopConn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := h.idle[hop]
+	for len(list) > 0 {
+		hc := list[len(list)-1]
+		list = list[:len(list)-1]
+		if time.Since(hc.used) < idleTimeout {
+			h.idle[hop] = list
+			return hc
+		}
+		go hc.quit()
+	}
+	h.idle[hop] = list
+	return nil
+}
+
+func (h *nextHops) putIdle(hc *hopConn) {
+	hc.used = time.Now()
+	h.mu.Lock()
+	if len(h.idle[hc.hop]) < maxIdlePerHop {
+		h.idle[hc.hop] = append(h.idle[hc.hop], hc)
+		hc = nil
+	}
+	h.mu.Unlock()
+	if hc != nil {
+		hc.quit()
+	}
+}
+
+// closeIdle closes every pooled connection (shutdown).
+func (h *nextHops) closeIdle() {
+	h.mu.Lock()
+	all := h.idle
+	h.idle = map[string][]*hopConn{}
+	h.mu.Unlock()
+	for _, list := range all {
+		for _, hc := range list {
+			hc.quit()
+		}
+	}
+}
+
+func (hc *hopConn) quit() {
+	_ = hc.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := hc.c.Quit(); err != nil {
+		_ = hc.c.Close()
+	}
+}
+
+func (h *nextHops) connect(ctx context.Context, hop string) (*hopConn, error) {
 	mode := h.cfg.TLS
 	wantTLS := mode != "none"
 	if wantTLS && mode != "required" {
@@ -97,23 +181,23 @@ func (h *nextHops) connect(ctx context.Context, hop string) (*smtp.Client, func(
 			wantTLS = false
 		}
 	}
-	c, stop, err := h.dial(ctx, hop, wantTLS)
+	hc, err := h.dial(ctx, hop, wantTLS)
 	if err != nil && wantTLS && mode != "required" && strings.Contains(err.Error(), errNoSTARTTLSText) {
 		h.mu.Lock()
 		h.noTLS[hop] = time.Now().Add(10 * time.Minute)
 		h.mu.Unlock()
-		c, stop, err = h.dial(ctx, hop, false)
+		hc, err = h.dial(ctx, hop, false)
 	}
-	return c, stop, err
+	return hc, err
 }
 
-func (h *nextHops) dial(ctx context.Context, hop string, startTLS bool) (*smtp.Client, func() bool, error) {
+func (h *nextHops) dial(ctx context.Context, hop string, startTLS bool) (*hopConn, error) {
 	conn, err := h.dialer.DialContext(ctx, "tcp", hop)
 	if err != nil {
-		return nil, nil, fmt.Errorf("next hop %s: %w", hop, err)
+		return nil, fmt.Errorf("next hop %s: %w", hop, err)
 	}
-	// Abort blocked I/O when the message's context ends (shutdown, budget).
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
 	var c *smtp.Client
 	if startTLS {
 		host, _, _ := net.SplitHostPort(hop)
@@ -128,45 +212,59 @@ func (h *nextHops) dial(ctx context.Context, hop string, startTLS bool) (*smtp.C
 		err = c.Hello(h.helo)
 	}
 	if err != nil {
-		stop()
 		_ = conn.Close()
-		return nil, nil, fmt.Errorf("next hop %s: greeting: %w", hop, err)
+		return nil, fmt.Errorf("next hop %s: greeting: %w", hop, err)
 	}
 	if d := h.cfg.CommandTimeout.Duration; d > 0 {
 		c.CommandTimeout = d
 		c.SubmissionTimeout = d
 	}
-	return c, stop, nil
+	return &hopConn{hop: hop, c: c, conn: conn}, nil
 }
 
-// send transmits data and waits for the hop's final reply.
+// send transmits data and waits for the hop's final reply. On success the
+// connection goes back to the pool.
 func (t *txn) send(data []byte) error {
-	defer t.close()
-	w, err := t.c.Data()
+	w, err := t.hc.c.Data()
 	if err != nil {
-		return fmt.Errorf("next hop %s: DATA: %w", t.hop, err)
+		t.discard()
+		return fmt.Errorf("next hop %s: DATA: %w", t.hc.hop, err)
 	}
 	if _, err := w.Write(data); err != nil {
 		_ = w.Close()
-		return fmt.Errorf("next hop %s: write: %w", t.hop, err)
+		t.discard()
+		return fmt.Errorf("next hop %s: write: %w", t.hc.hop, err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("next hop %s: end of data: %w", t.hop, err)
+		t.discard()
+		return fmt.Errorf("next hop %s: end of data: %w", t.hc.hop, err)
 	}
+	if !t.stop() {
+		// The watchdog fired: the connection is closed.
+		return nil
+	}
+	t.h.putIdle(t.hc)
 	return nil
 }
 
-// abort resets and closes a transaction that will not be completed.
+// abort resets a transaction that will not be completed; the connection is
+// reused when the reset succeeds.
 func (t *txn) abort() {
-	_ = t.c.Reset()
-	t.close()
+	if !t.stop() {
+		_ = t.hc.c.Close()
+		return
+	}
+	if err := t.hc.c.Reset(); err != nil {
+		_ = t.hc.c.Close()
+		return
+	}
+	t.h.putIdle(t.hc)
 }
 
-func (t *txn) close() {
+// discard closes the connection without reuse.
+func (t *txn) discard() {
 	t.stop()
-	if err := t.c.Quit(); err != nil {
-		_ = t.c.Close()
-	}
+	t.hc.quit()
 }
 
 func isTemporary(err error) bool {

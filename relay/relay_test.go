@@ -534,3 +534,33 @@ func TestNotifyFailureTempfails(t *testing.T) {
 		t.Errorf("notify calls = %+v, want two with the same hash and the quarantine id", calls)
 	}
 }
+
+func TestNextHopConnectionReuse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	for i := range 3 {
+		if err := e.send(outsider, []string{pupil}, msg(fmt.Sprintf("m%d", i), "clean")); err != nil {
+			t.Fatalf("send %d = %v", i, err)
+		}
+	}
+	if n := e.sink.Sessions(); n != 1 {
+		t.Errorf("next hop saw %d sessions for 3 messages, want 1 (reused)", n)
+	}
+	// The next hop drops idle connections: the relay notices and dials anew.
+	e.sink.DropConnections()
+	if err := e.send(outsider, []string{pupil}, msg("after-drop", "clean")); err != nil {
+		t.Fatalf("send after the hop dropped the connection = %v, want 250", err)
+	}
+	// A refused RCPT resets the transaction and the connection stays usable.
+	e.sink.RefuseRcpt(pupil, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	if err := e.send(outsider, []string{pupil}, msg("refused", "clean")); code(err) != 550 {
+		t.Fatalf("send to a refused recipient = %v, want 550", err)
+	}
+	e.sink.RefuseRcpt(pupil, nil)
+	if err := e.send(outsider, []string{pupil}, msg("again", "clean")); err != nil {
+		t.Fatalf("send after a refusal = %v, want 250", err)
+	}
+	if got := len(e.sink.Messages()); got != 5 {
+		t.Errorf("sink got %d messages, want 5", got)
+	}
+}

@@ -173,7 +173,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		break
 	}
 	s.cancel()
-	return s.smtp.Close()
+	err := s.smtp.Close()
+	s.hops.closeIdle()
+	return err
 }
 
 func (s *Server) trusted(ip netip.Addr) bool { return s.cfg.IsTrusted(ip) }

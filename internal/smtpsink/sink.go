@@ -44,6 +44,7 @@ type Sink struct {
 	failRcpt map[string]*smtp.SMTPError
 	failData *smtp.SMTPError
 	notify   chan struct{}
+	conns    []*smtp.Conn
 }
 
 // Options configures a Sink.
@@ -71,7 +72,12 @@ func Start(opts Options) (*Sink, error) {
 		return nil, fmt.Errorf("smtpsink: listen: %w", err)
 	}
 	s := &Sink{Addr: l.Addr().String(), l: l, dir: opts.Dir, failRcpt: map[string]*smtp.SMTPError{}, notify: make(chan struct{}, 1)}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.conns = append(s.conns, c)
+		s.mu.Unlock()
+		return &session{s: s, conn: c}, nil
+	}))
 	s.srv.TLSConfig = opts.TLSConfig
 	s.srv.Domain = "sink.test"
 	s.srv.EnableSMTPUTF8 = true
@@ -103,6 +109,24 @@ func (s *Sink) Wait(ctx context.Context, n int) ([]Message, error) {
 		case <-ctx.Done():
 			return s.Messages(), fmt.Errorf("smtpsink: waiting for %d messages: %w", n, ctx.Err())
 		}
+	}
+}
+
+// Sessions returns how many SMTP sessions (EHLO/HELO) were opened.
+func (s *Sink) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// DropConnections closes every open connection, as a server does with idle
+// clients.
+func (s *Sink) DropConnections() {
+	s.mu.Lock()
+	conns := s.conns
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
 	}
 }
 
