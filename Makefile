@@ -34,7 +34,7 @@ vet:
 	$(GO) vet $(PKGS)
 
 lint: fmt-check vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 ## bench: Go benchmarks, then N corpus messages through relay -> sink with C clients.
 bench: build test-deps

@@ -43,6 +43,8 @@ type Config struct {
 	Policy     []PolicyRule `toml:"policy"`
 	Notify     Notify       `toml:"notify"`
 	Web        Web          `toml:"web"`
+	// PersonalDomains adjusts the bundled personal/webmail domain list.
+	PersonalDomains PersonalDomains `toml:"personal_domains"`
 
 	// src is the file's text, for the line numbers of Validate's errors.
 	src string
@@ -187,6 +189,12 @@ type School struct {
 	Groups map[string][]string `toml:"groups"`
 	// Directory names the MIS CSV exports (paths relative to the config).
 	Directory Directory `toml:"directory"`
+	// Profanity, Safeguarding and PII tune the content scanners for this school.
+	Profanity    Profanity    `toml:"profanity"`
+	Safeguarding Safeguarding `toml:"safeguarding"`
+	PII          PII          `toml:"pii"`
+	// Personal lists the school's own numbers and addresses staff may share.
+	Personal SchoolPersonal `toml:"personal"`
 	// Retention overrides [quarantine] retention for this school.
 	Retention SchoolRetention `toml:"retention"`
 	// Notify configures this school's notifications.

@@ -273,6 +273,9 @@ func (v *checker) schools() map[string]bool {
 			{at + ".directory.staff", s.Directory.Staff},
 			{at + ".directory.pupils", s.Directory.Pupils},
 			{at + ".directory.parents", s.Directory.Parents},
+			{at + ".profanity.add", s.Profanity.Add},
+			{at + ".profanity.remove", s.Profanity.Remove},
+			{at + ".profanity.allow", s.Profanity.Allow},
 		} {
 			if f.path == "" {
 				continue
@@ -281,9 +284,23 @@ func (v *checker) schools() map[string]bool {
 				v.add(f.key, "%s", fileProblem(err))
 			}
 		}
+		for j, topic := range s.Safeguarding.Disable {
+			if !slices.Contains(safeguardingTopics, topic) {
+				v.add(indexKey(at+".safeguarding.disable", j), "unknown topic %q (want one of %s)", topic, strings.Join(safeguardingTopics, ", "))
+			}
+		}
+		if d := s.Safeguarding.ExtraDir; d != "" {
+			if st, err := os.Stat(v.c.Path(d)); err != nil || !st.IsDir() {
+				v.add(at+".safeguarding.extra_dir", "%q is not a readable folder", d)
+			}
+		}
 	}
 	return groups
 }
+
+// safeguardingTopics are the topics of scanners/safeguarding (the canonical
+// list is there).
+var safeguardingTopics = []string{"self_harm", "bullying", "grooming", "sexual", "abuse", "extremism", "weapons", "drugs"}
 
 func (v *checker) rules() {
 	ids := make(map[string]int)

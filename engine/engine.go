@@ -49,7 +49,8 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	list, err := all.Build(cfg, all.Deps{Logger: opts.Logger})
+	dir := directory.New(cfg, directory.WithLogger(opts.Logger))
+	list, err := all.Build(cfg, all.Deps{Logger: opts.Logger, Directory: dir})
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +61,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	return &Engine{
 		cfg:  cfg,
-		dir:  directory.New(cfg),
+		dir:  dir,
 		pipe: scanners.NewPipeline(list, scanners.PipelineOptions{Timeout: cfg.Scan.ScannerTimeout.Duration, Logger: opts.Logger}),
 		pol:  pol,
 		limits: message.Limits{

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/directory"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/personal"
 	"github.com/lychgate/lychgate/scanners/rules"
 )
 
@@ -16,6 +18,9 @@ import (
 // own global clients.
 type Deps struct {
 	Logger *slog.Logger
+	// Directory is the school directory (staff, pupils, parents); when nil,
+	// Build makes one from cfg.
+	Directory *directory.Directory
 }
 
 // Build returns the configured scanners in pipeline order. On error nothing
@@ -27,5 +32,19 @@ func Build(cfg *config.Config, deps Deps) ([]scanners.Scanner, error) {
 		return nil, fmt.Errorf("scanner rules: %w", err)
 	}
 	out = append(out, r)
+	content, err := contentScanners(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, content...)
+	dir := deps.Directory
+	if dir == nil {
+		dir = directory.New(cfg)
+	}
+	p, err := personal.New(dir, personal.OptionsFromConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("scanner personal_address: %w", err)
+	}
+	out = append(out, p)
 	return out, nil
 }
