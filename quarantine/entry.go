@@ -12,14 +12,20 @@ import (
 	"github.com/lychgate/lychgate/scanners"
 )
 
-// The statuses of an entry. Only StatusHeld is written today; the others are
-// reserved for release, delete and retention.
+// The statuses of an entry. An entry is "held" from Put; "releasing" while
+// one reviewer's release is being delivered; "released" or "deleted"
+// afterwards (a tombstone: metadata without the message). "expired" is what
+// the audit stream records when retention ends; the entry is then gone.
 const (
-	StatusHeld     = "held"
-	StatusReleased = "released"
-	StatusDeleted  = "deleted"
-	StatusExpired  = "expired"
+	StatusHeld      = "held"
+	StatusReleasing = "releasing"
+	StatusReleased  = "released"
+	StatusDeleted   = "deleted"
+	StatusExpired   = "expired"
 )
+
+// Statuses lists the statuses that have an index, for List filters.
+var Statuses = []string{StatusHeld, StatusReleased, StatusDeleted}
 
 // Entry is the metadata of one quarantined message: one message as received,
 // held for one or more of its recipients in one school.
@@ -48,6 +54,19 @@ type Entry struct {
 	RemoteIP    string             `json:"remote_ip"`
 	// Hash is the hex SHA-256 of the raw message.
 	Hash string `json:"hash"`
+
+	// The fields below are kept in their own hash fields, authoritative
+	// over what the metadata JSON says, and filled in by every read.
+
+	// Reviewer is who released or deleted the entry.
+	Reviewer string `json:"reviewer,omitempty"`
+	// Acted is when the entry was released or deleted.
+	Acted time.Time `json:"acted,omitzero"`
+	// ReleasedTo are the addresses a release delivered to.
+	ReleasedTo []string `json:"released_to,omitempty"`
+	// Incident is set when a reviewer marked the entry as an incident (it
+	// is then kept for the incident retention).
+	Incident bool `json:"incident,omitempty"`
 }
 
 // idLen is the number of hex characters of an entry id (96 bits).

@@ -42,10 +42,10 @@ func TestKeysTTLAndIndexes(t *testing.T) {
 	}
 	fields, err := rdb.HKeys(ctx, key).Result()
 	slices.Sort(fields)
-	if err != nil || !slices.Equal(fields, []string{"enc", "meta", "raw"}) {
-		t.Errorf("HKEYS %s = %v, %v; want [enc meta raw]", key, fields, err)
+	if err != nil || !slices.Equal(fields, []string{"dir", "enc", "from", "meta", "raw", "rcpt", "sev", "st", "text"}) {
+		t.Errorf("HKEYS %s = %v, %v; want [dir enc from meta raw rcpt sev st text]", key, fields, err)
 	}
-	for _, idx := range []string{"wb:{st-mary}:q:idx", "wb:{st-mary}:q:cat:spam"} {
+	for _, idx := range []string{"wb:{st-mary}:q:idx", "wb:{st-mary}:q:cat:spam", "wb:{st-mary}:q:st:held"} {
 		zs, err := rdb.ZRangeWithScores(ctx, idx, 0, -1).Result()
 		if err != nil || len(zs) != 1 || zs[0].Member != e.ID || zs[0].Score != 1_700_000_000_123 {
 			t.Errorf("ZRANGE %s = %v, %v; want one member %s with score 1700000000123", idx, zs, err, e.ID)

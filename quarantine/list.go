@@ -2,8 +2,6 @@ package quarantine
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -99,7 +97,7 @@ func (s *Store) List(ctx context.Context, o ListOptions) (entries []Entry, next 
 		}
 		var stale []string
 		for i, c := range cands {
-			if metas[i] == "" {
+			if metas[i] == nil {
 				stale = append(stale, c.id)
 				pos, havePos = c, true
 				continue
@@ -109,13 +107,13 @@ func (s *Store) List(ctx context.Context, o ListOptions) (entries []Entry, next 
 				break
 			}
 			pos, havePos = c, true
-			var e Entry
-			if err := json.Unmarshal([]byte(metas[i]), &e); err != nil {
+			e, err := decodeMeta(metas[i][0], metas[i][1:])
+			if err != nil {
 				// One damaged record must not hide the rest of the queue.
 				s.log.Error("quarantine entry unreadable", "school", o.School, "id", c.id, "err", err)
 				continue
 			}
-			entries = append(entries, e)
+			entries = append(entries, *e)
 		}
 		if len(stale) > 0 && s.dropStale(ctx, o.School, key, stale) {
 			offset -= int64(len(stale)) // they are no longer in key
@@ -131,29 +129,27 @@ func (s *Store) List(ctx context.Context, o ListOptions) (entries []Entry, next 
 	return entries, next, nil
 }
 
-// metas returns the "meta" field of each candidate's hash, "" if it is gone.
-func (s *Store) metas(ctx context.Context, school string, cands []cursor) ([]string, error) {
+// metaFields are what lists read: the metadata and the lifecycle fields.
+var metaFields = []string{fieldMeta, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident}
+
+// metas returns metaFields of each id's hash, nil if it is gone.
+func (s *Store) metas(ctx context.Context, school string, cands []cursor) ([][]any, error) {
 	if len(cands) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.StringCmd, len(cands))
+	cmds := make([]*redis.SliceCmd, len(cands))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, c := range cands {
-			cmds[i] = p.HGet(ctx, s.entryKey(school, c.id), fieldMeta)
+			cmds[i] = p.HMGet(ctx, s.entryKey(school, c.id), metaFields...)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(cands))
+	out := make([][]any, len(cands))
 	for i, c := range cmds {
-		v, err := c.Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-		case err != nil:
-			return nil, err
-		default:
+		if v := c.Val(); len(v) == len(metaFields) && v[0] != nil {
 			out[i] = v
 		}
 	}
@@ -182,7 +178,7 @@ return removed
 // whether it did. Failure only leaves them for the next List, so it is
 // logged, not returned.
 func (s *Store) dropStale(ctx context.Context, school, listed string, ids []string) bool {
-	keys := make([]string, 0, len(ids)+2+len(scanners.Categories))
+	keys := make([]string, 0, len(ids)+2+len(scanners.Categories)+len(Statuses))
 	args := make([]any, 0, len(ids)+1)
 	args = append(args, len(ids))
 	for _, id := range ids {
@@ -195,6 +191,11 @@ func (s *Store) dropStale(ctx context.Context, school, listed string, ids []stri
 	}
 	for _, c := range scanners.Categories {
 		if k := s.categoryKey(school, string(c)); k != listed {
+			keys = append(keys, k)
+		}
+	}
+	for _, st := range Statuses {
+		if k := s.statusKey(school, st); k != listed {
 			keys = append(keys, k)
 		}
 	}

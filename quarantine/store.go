@@ -11,10 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/lychgate/lychgate/scanners"
 )
 
 // ErrNotFound is returned by Get and Find when there is no such entry (it
@@ -38,7 +42,25 @@ const (
 	fieldRaw  = "raw"
 	fieldEnc  = "enc"
 	encFlate  = "deflate"
+
+	// Lifecycle fields, authoritative over the metadata JSON.
+	fieldStatus     = "st"
+	fieldReviewer   = "by"
+	fieldActed      = "at" // unix ms
+	fieldReleasedTo = "to" // comma-separated
+	fieldIncident   = "inc"
+	fieldClaim      = "claim"
+
+	// Search fields, read by the search script: lower-cased.
+	fieldSeverity = "sev" // scanners.Severity as a number
+	fieldDir      = "dir"
+	fieldFrom     = "from"
+	fieldRcpt     = "rcpt" // "\n"-joined recipients
+	fieldText     = "text" // subject, findings
 )
+
+// readFields are what Get and List read; decodeEntry expects this order.
+var readFields = []string{fieldMeta, fieldRaw, fieldEnc, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident}
 
 // Options configures a Store.
 type Options struct {
@@ -47,33 +69,88 @@ type Options struct {
 	Prefix string
 	// Retention is the TTL of each entry; DefaultRetention if zero or less.
 	Retention time.Duration
+	// SeverityRetention overrides Retention for entries whose worst finding
+	// has the given severity.
+	SeverityRetention map[scanners.Severity]time.Duration
+	// IncidentRetention is the TTL of an entry marked as an incident
+	// (DefaultIncidentRetention if zero or less). Marking never shortens.
+	IncidentRetention time.Duration
+	// Schools overrides the retention per school id.
+	Schools map[string]Retention
 	// Logger receives warnings (index clean-up failures); discarded if nil.
 	Logger *slog.Logger
+	// Now returns the current time (tests); nil means time.Now.
+	Now func() time.Time
 }
+
+// Retention is one school's retention: zero fields fall back to Options.
+type Retention struct {
+	Held     time.Duration
+	Incident time.Duration
+	Severity map[scanners.Severity]time.Duration
+}
+
+// DefaultIncidentRetention is the TTL of an incident when
+// Options.IncidentRetention is zero.
+const DefaultIncidentRetention = 365 * 24 * time.Hour
 
 // Store is the quarantine in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb       redis.UniversalClient
 	prefix    string
 	retention time.Duration
+	opts      Options
 	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New returns a Store that keeps its entries in rdb. rdb may be a single
 // node, Sentinel or Cluster client; create it with ContextTimeoutEnabled so
 // ctx deadlines bound every command.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	s := &Store{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, log: opts.Logger}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, log: opts.Logger, opts: opts, now: opts.Now}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
 	if s.retention <= 0 {
 		s.retention = DefaultRetention
 	}
+	if s.opts.IncidentRetention <= 0 {
+		s.opts.IncidentRetention = DefaultIncidentRetention
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	return s
+}
+
+// RetentionFor is how long an entry of school whose worst finding is sev is
+// kept: the school's severity setting, then the global severity setting,
+// then the school's held retention, then Options.Retention.
+func (s *Store) RetentionFor(school string, sev scanners.Severity) time.Duration {
+	sr := s.opts.Schools[school]
+	if d := sr.Severity[sev]; d > 0 {
+		return d
+	}
+	if d := s.opts.SeverityRetention[sev]; d > 0 {
+		return d
+	}
+	if sr.Held > 0 {
+		return sr.Held
+	}
+	return s.retention
+}
+
+// IncidentRetentionFor is how long an entry of school marked as an
+// incident is kept.
+func (s *Store) IncidentRetentionFor(school string) time.Duration {
+	if d := s.opts.Schools[school].Incident; d > 0 {
+		return d
+	}
+	return s.opts.IncidentRetention
 }
 
 // Keys. The school id is the hash tag, so all keys of one school share a
@@ -87,17 +164,26 @@ func (s *Store) indexKey(school string) string { return s.schoolKey(school) + "i
 func (s *Store) categoryKey(school, cat string) string {
 	return s.schoolKey(school) + "cat:" + cat
 }
+func (s *Store) statusKey(school, status string) string {
+	return s.schoolKey(school) + "st:" + status
+}
+func (s *Store) auditKey(school string) string { return s.prefix + ":{" + school + "}:audit" }
 
 // putScript writes an entry and its index members in one atomic step unless
-// the entry exists. It returns 1 if it wrote the entry, 0 if it existed.
+// the entry exists (held, or a released or deleted tombstone: a late SMTP
+// retry must not bring a deleted message back). It returns 1 if it wrote
+// the entry, 0 if it existed.
 //
 // KEYS[1] entry hash, KEYS[2..] indexes (sorted sets)
-// ARGV meta, raw, enc, ttl ms, score, id
+// ARGV meta, raw, enc, ttl ms, score, id, then field/value pairs
 var putScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'raw', ARGV[2], 'enc', ARGV[3])
+for i = 7, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[5], ARGV[6])
@@ -109,10 +195,11 @@ return 1
 // and reports whether it created one. It fills in e.Hash, e.ID, e.Status
 // ("held"), e.Received (now) and e.Categories (from e.Findings) when they
 // are empty, raises e.MaxSeverity to the highest finding's and sets e.Size to
-// len(raw). The entry, its TTL and its index members
+// len(raw). The entry, its TTL (RetentionFor) and its index members
 // are written atomically; when Put returns nil the entry is as durable as
 // Redis makes it. An existing entry is left untouched (created is false):
-// that is an SMTP retry of a message already held.
+// that is an SMTP retry of a message already held, or of one already
+// released or deleted (whose tombstone lasts until retention ends).
 func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, err error) {
 	if e == nil {
 		return false, fmt.Errorf("quarantine: put: %w: nil entry", ErrInvalid)
@@ -125,12 +212,13 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 	if e.Hash != "" && e.Hash != contentHash {
 		return false, fmt.Errorf("quarantine: put %s: %w: hash %s does not match the raw message", e.ID, ErrInvalid, e.Hash)
 	}
-	e.fill(contentHash, len(raw), time.Now())
+	e.fill(contentHash, len(raw), s.now())
+	e.Status = StatusHeld
 	if err := validID(e.ID); err != nil {
 		return false, fmt.Errorf("quarantine: put: %w", err)
 	}
-	keys := make([]string, 0, 2+len(e.Categories))
-	keys = append(keys, s.entryKey(e.School, e.ID), s.indexKey(e.School))
+	keys := make([]string, 0, 3+len(e.Categories))
+	keys = append(keys, s.entryKey(e.School, e.ID), s.indexKey(e.School), s.statusKey(e.School, StatusHeld))
 	for _, c := range e.Categories {
 		if err := validName("category", c); err != nil {
 			return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
@@ -149,8 +237,10 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 	if err != nil {
 		return false, fmt.Errorf("quarantine: put %s: compress: %w", e.ID, err)
 	}
-	n, err := putScript.Run(ctx, s.rdb, keys,
-		meta, packed, encFlate, s.retention.Milliseconds(), e.Received.UnixMilli(), e.ID).Int()
+	ttl := s.RetentionFor(e.School, e.MaxSeverity)
+	args := []any{meta, packed, encFlate, ttl.Milliseconds(), e.Received.UnixMilli(), e.ID}
+	args = append(args, searchFields(e)...)
+	n, err := putScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
 	}
@@ -158,7 +248,8 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 }
 
 // Get returns the entry id of school and its raw message, decompressed and
-// checked against the entry's hash. It returns an error wrapping ErrNotFound
+// checked against the entry's hash. The raw message is nil for a released
+// or deleted entry (a tombstone). It returns an error wrapping ErrNotFound
 // if there is no such entry.
 func (s *Store) Get(ctx context.Context, school, id string) (*Entry, []byte, error) {
 	if err := validName("school", school); err != nil {
@@ -167,15 +258,7 @@ func (s *Store) Get(ctx context.Context, school, id string) (*Entry, []byte, err
 	if err := validID(id); err != nil {
 		return nil, nil, fmt.Errorf("quarantine: get: %w", err)
 	}
-	vals, err := s.rdb.HMGet(ctx, s.entryKey(school, id), fieldMeta, fieldRaw, fieldEnc).Result()
-	if err != nil {
-		return nil, nil, fmt.Errorf("quarantine: get %s: %w", id, err)
-	}
-	e, raw, err := decodeEntry(vals)
-	if err != nil {
-		return nil, nil, fmt.Errorf("quarantine: get %s: %w", id, err)
-	}
-	return e, raw, nil
+	return s.Find(ctx, []string{school}, id)
 }
 
 // Find looks for entry id in each of schools (the schools a user may see)
@@ -196,7 +279,7 @@ func (s *Store) Find(ctx context.Context, schools []string, id string) (*Entry, 
 	cmds := make([]*redis.SliceCmd, len(schools))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, school := range schools {
-			cmds[i] = p.HMGet(ctx, s.entryKey(school, id), fieldMeta, fieldRaw, fieldEnc)
+			cmds[i] = p.HMGet(ctx, s.entryKey(school, id), readFields...)
 		}
 		return nil
 	})
@@ -224,18 +307,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// decodeEntry turns HMGET meta raw enc into an entry and its raw message.
+// decodeEntry turns HMGET readFields into an entry and its raw message
+// (nil for a tombstone).
 func decodeEntry(vals []any) (*Entry, []byte, error) {
-	if len(vals) != 3 || vals[0] == nil {
+	if len(vals) != len(readFields) || vals[0] == nil {
 		return nil, nil, ErrNotFound
 	}
-	meta, _ := vals[0].(string)
+	e, err := decodeMeta(vals[0], vals[3:])
+	if err != nil {
+		return nil, nil, err
+	}
+	if vals[1] == nil {
+		return e, nil, nil
+	}
 	packed, _ := vals[1].(string)
 	enc, _ := vals[2].(string)
-	var e Entry
-	if err := json.Unmarshal([]byte(meta), &e); err != nil {
-		return nil, nil, fmt.Errorf("decode metadata: %w", err)
-	}
 	if enc != encFlate {
 		return nil, nil, fmt.Errorf("raw message: unknown encoding %q", enc)
 	}
@@ -247,7 +333,60 @@ func decodeEntry(vals []any) (*Entry, []byte, error) {
 	if got := hex.EncodeToString(sum[:]); got != e.Hash {
 		return nil, nil, fmt.Errorf("raw message: sha256 %s, want %s", got, e.Hash)
 	}
-	return &e, raw, nil
+	return e, raw, nil
+}
+
+// decodeMeta decodes the metadata JSON and overlays the lifecycle fields
+// (status, reviewer, acted, released to, incident; nil when absent).
+func decodeMeta(meta any, life []any) (*Entry, error) {
+	m, _ := meta.(string)
+	var e Entry
+	if err := json.Unmarshal([]byte(m), &e); err != nil {
+		return nil, fmt.Errorf("decode metadata: %w", err)
+	}
+	str := func(i int) string {
+		if i < len(life) {
+			v, _ := life[i].(string)
+			return v
+		}
+		return ""
+	}
+	if v := str(0); v != "" {
+		e.Status = v
+	}
+	e.Reviewer = str(1)
+	if ms, err := strconv.ParseInt(str(2), 10, 64); err == nil {
+		e.Acted = time.UnixMilli(ms).UTC()
+	}
+	if v := str(3); v != "" {
+		e.ReleasedTo = strings.Split(v, ",")
+	}
+	e.Incident = str(4) == "1"
+	return &e, nil
+}
+
+// searchFields are the lower-cased hash fields the search script reads.
+func searchFields(e *Entry) []any {
+	var text strings.Builder
+	text.WriteString(e.Subject)
+	for _, f := range e.Findings {
+		fmt.Fprintf(&text, "\n%s %s/%s %s %s", f.Category, f.Scanner, f.Rule, f.Explanation, f.Severity)
+		for _, ev := range f.Evidence {
+			text.WriteString(" " + ev.Text)
+		}
+	}
+	from := e.From
+	if e.HeaderFrom != "" {
+		from += "\n" + e.HeaderFrom
+	}
+	return []any{
+		fieldStatus, StatusHeld,
+		fieldSeverity, int(e.MaxSeverity),
+		fieldDir, string(e.Direction),
+		fieldFrom, strings.ToLower(from),
+		fieldRcpt, strings.ToLower(strings.Join(e.Recipients, "\n")),
+		fieldText, strings.ToLower(text.String()),
+	}
 }
 
 // flate writers are large (hundreds of KiB); reuse them.

@@ -2,27 +2,52 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/scanners"
 )
+
+// quarantineCmd holds the flags of `lychgate quarantine`.
+type quarantineCmd struct {
+	school, status, category, severity, direction, sender, recipient, since, until, text, cursor string
+	limit                                                                                        int
+	asJSON                                                                                       bool
+	to, by, out                                                                                  string
+}
 
 func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want list or show", errUsage)
+		return fmt.Errorf("%w: want list, show, release, delete or export", errUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("quarantine "+sub, stderr)
+	var q quarantineCmd
 	cfgFlag := fs.String("config", "", "configuration file")
-	asJSON := fs.Bool("json", false, "one JSON object per line")
-	school := fs.String("school", "", "only this school (list)")
-	category := fs.String("category", "", "only this category (list)")
-	limit := fs.Int("limit", 100, "at most this many entries per school (list)")
+	fs.BoolVar(&q.asJSON, "json", false, "one JSON object per line")
+	fs.StringVar(&q.school, "school", "", "only this school")
+	fs.StringVar(&q.status, "status", "", "only held, released or deleted")
+	fs.StringVar(&q.category, "category", "", "only this finding category")
+	fs.StringVar(&q.severity, "severity", "", "only this severity or worse (info, low, medium, high, critical)")
+	fs.StringVar(&q.direction, "direction", "", "only inbound, outbound or internal")
+	fs.StringVar(&q.sender, "sender", "", "sender contains this")
+	fs.StringVar(&q.recipient, "recipient", "", "a recipient contains this")
+	fs.StringVar(&q.since, "since", "", "received at or after (2006-01-02 or RFC 3339)")
+	fs.StringVar(&q.until, "until", "", "received before (2006-01-02 or RFC 3339)")
+	fs.StringVar(&q.text, "text", "", "words in the subject or findings")
+	fs.StringVar(&q.cursor, "cursor", "", "continue a list after this cursor (one school)")
+	fs.IntVar(&q.limit, "limit", 100, "at most this many entries per school")
+	fs.StringVar(&q.to, "to", "", "release: deliver to these addresses (comma-separated) instead of the held recipients")
+	fs.StringVar(&q.by, "by", os.Getenv("USER"), "reviewer name recorded in the audit log")
+	fs.StringVar(&q.out, "out", "", "export: write the CSV here instead of standard output")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -33,25 +58,59 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, err)
 		return errReported
 	}
+	if q.by == "" {
+		return fmt.Errorf("%w: --by NAME is required (no $USER)", errUsage)
+	}
 	rdb, err := newRedis(cfg)
 	if err != nil {
 		return err
 	}
-	defer rdb.Close() //nolint:errcheck // read path
-	store := quarantine.New(rdb, quarantine.Options{Prefix: cfg.Redis.KeyPrefix, Retention: cfg.Quarantine.Retention.Duration})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer rdb.Close() //nolint:errcheck // CLI exit path
+	store := newStore(rdb, cfg, newLogger(cfg, stderr))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	host, _ := os.Hostname()
+	actor := quarantine.Actor{Who: q.by, From: "cli@" + host}
+	one := func() error {
+		if len(pos) != 1 {
+			return fmt.Errorf("%w: %s takes one ID", errUsage, sub)
+		}
+		return nil
+	}
 	switch sub {
 	case "list":
 		if len(pos) > 0 {
 			return fmt.Errorf("%w: list takes no arguments", errUsage)
 		}
-		return quarantineList(ctx, store, cfg, *school, *category, *limit, *asJSON, stdout)
+		return q.list(ctx, store, cfg, actor, stdout)
 	case "show":
-		if len(pos) != 1 {
-			return fmt.Errorf("%w: show takes one ID", errUsage)
+		if err := one(); err != nil {
+			return err
 		}
-		return quarantineShow(ctx, store, cfg, pos[0], *asJSON, stdout)
+		return quarantineShow(ctx, store, cfg, pos[0], actor, q.asJSON, stdout)
+	case "release":
+		if err := one(); err != nil {
+			return err
+		}
+		return q.release(ctx, store, cfg, pos[0], actor, stdout)
+	case "delete":
+		if err := one(); err != nil {
+			return err
+		}
+		e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), pos[0])
+		if err != nil {
+			return err
+		}
+		if err := store.Delete(ctx, e.School, e.ID, actor); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted %s (the record stays for the audit trail)\n", e.ID)
+		return nil
+	case "export":
+		if len(pos) > 0 {
+			return fmt.Errorf("%w: export takes no arguments", errUsage)
+		}
+		return q.export(ctx, store, cfg, actor, stdout)
 	}
 	return fmt.Errorf("%w: unknown quarantine command %q", errUsage, sub)
 }
@@ -67,30 +126,208 @@ func schoolIDs(cfg *config.Config, only string) []string {
 	return ids
 }
 
-func quarantineList(ctx context.Context, store *quarantine.Store, cfg *config.Config, school, category string, limit int, asJSON bool, w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, id := range schoolIDs(cfg, school) {
-		entries, _, err := store.List(ctx, quarantine.ListOptions{School: id, Category: category, Limit: limit})
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %q is not a date (2006-01-02) or RFC 3339 time", errUsage, s)
+	}
+	return t, nil
+}
+
+func (q *quarantineCmd) query(school string) (quarantine.Query, error) {
+	qq := quarantine.Query{School: school, Status: q.status, Category: q.category, Direction: scanners.Direction(q.direction),
+		Sender: q.sender, Recipient: q.recipient, Text: q.text, Limit: q.limit, Cursor: q.cursor}
+	if q.severity != "" {
+		sev, err := scanners.ParseSeverity(q.severity)
+		if err != nil {
+			return qq, fmt.Errorf("%w: --severity: %v", errUsage, err)
+		}
+		qq.MinSeverity = sev
+	}
+	if q.direction != "" {
+		if _, err := scanners.ParseDirection(q.direction); err != nil {
+			return qq, fmt.Errorf("%w: --direction: %v", errUsage, err)
+		}
+	}
+	var err error
+	if qq.Since, err = parseWhen(q.since); err != nil {
+		return qq, err
+	}
+	if qq.Until, err = parseWhen(q.until); err != nil {
+		return qq, err
+	}
+	return qq, nil
+}
+
+// search calls fn for every matching entry of every selected school,
+// following cursors when all is set.
+func (q *quarantineCmd) search(ctx context.Context, store *quarantine.Store, cfg *config.Config, all bool, fn func(quarantine.Entry, string) error) error {
+	for _, id := range schoolIDs(cfg, q.school) {
+		qq, err := q.query(id)
 		if err != nil {
 			return err
 		}
-		for _, e := range entries {
-			if asJSON {
-				if err := enc.Encode(e); err != nil {
+		for {
+			entries, next, err := store.Search(ctx, qq)
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				if err := fn(e, next); err != nil {
 					return err
 				}
-				continue
 			}
-			fmt.Fprintf(w, "%s  %s  %-10s %-6s %s -> %s  %q  [%s]\n", e.ID, e.Received.Format(time.DateTime), e.School, e.Status,
-				e.From, strings.Join(e.Held, ","), e.Subject, strings.Join(e.Categories, ","))
+			if !all || next == "" {
+				if next != "" && !all {
+					_ = fn(quarantine.Entry{}, next) // report the cursor
+				}
+				break
+			}
+			qq.Cursor = next
 		}
 	}
 	return nil
 }
 
-func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Config, id string, asJSON bool, w io.Writer) error {
-	e, raw, err := store.Find(ctx, schoolIDs(cfg, ""), id)
+func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, cfg *config.Config, actor quarantine.Actor, w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	err := q.search(ctx, store, cfg, false, func(e quarantine.Entry, next string) error {
+		if e.ID == "" {
+			if !q.asJSON {
+				fmt.Fprintf(w, "more: --cursor %s\n", next)
+			}
+			return nil
+		}
+		if q.asJSON {
+			return enc.Encode(e)
+		}
+		_, err := fmt.Fprintf(w, "%s  %s  %-10s %-8s %-8s %s -> %s  %q  [%s]\n", e.ID, e.Received.Local().Format(time.DateTime), e.School, e.Status,
+			e.MaxSeverity, e.From, strings.Join(e.Held, ","), e.Subject, strings.Join(e.Categories, ","))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range schoolIDs(cfg, q.school) {
+		if err := store.Audit(ctx, id, quarantine.AuditEntry{Who: actor.Who, From: actor.From, Action: quarantine.ActionList}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (q *quarantineCmd) release(ctx context.Context, store *quarantine.Store, cfg *config.Config, id string, actor quarantine.Actor, w io.Writer) error {
+	e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), id)
+	if err != nil {
+		return err
+	}
+	var to []string
+	for _, a := range strings.Split(q.to, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			to = append(to, a)
+		}
+	}
+	mailer := newMailer(cfg)
+	e, err = store.Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: actor, To: to}, quarantine.Deliverer(mailer.Send))
+	if err != nil {
+		if errors.Is(err, quarantine.ErrNotHeld) {
+			fmt.Fprintln(w, "not released:", err)
+			return errReported
+		}
+		return err
+	}
+	fmt.Fprintf(w, "released %s to %s\n", e.ID, strings.Join(e.ReleasedTo, ", "))
+	return nil
+}
+
+// exportHeader is the CSV incident log's header (a contract).
+var exportHeader = []string{"date", "school", "category", "severity", "sender", "recipients", "subject", "rule", "action", "reviewer"}
+
+func (q *quarantineCmd) export(ctx context.Context, store *quarantine.Store, cfg *config.Config, actor quarantine.Actor, stdout io.Writer) error {
+	w := stdout
+	if q.out != "" {
+		f, err := os.OpenFile(q.out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close() //nolint:errcheck // closed below on success
+		w = f
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(exportHeader); err != nil {
+		return err
+	}
+	n := 0
+	err := q.search(ctx, store, cfg, true, func(e quarantine.Entry, _ string) error {
+		if e.ID == "" {
+			return nil
+		}
+		n++
+		var rules, actions []string
+		for _, f := range e.Findings {
+			if r := f.Scanner + "/" + f.Rule; !contains(rules, r) {
+				rules = append(rules, r)
+			}
+		}
+		for _, d := range e.Decisions {
+			if a := string(d.Action); !contains(actions, a) {
+				actions = append(actions, a)
+			}
+		}
+		action := strings.Join(actions, ";")
+		if e.Status != quarantine.StatusHeld {
+			action += ";" + e.Status
+		}
+		return cw.Write([]string{e.Received.UTC().Format(time.RFC3339), e.School, strings.Join(e.Categories, ";"), e.MaxSeverity.String(),
+			csvSafe(e.From), csvSafe(strings.Join(e.Recipients, ";")), csvSafe(e.Subject), strings.Join(rules, ";"), action, csvSafe(e.Reviewer)})
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	if f, ok := w.(*os.File); ok && f != os.Stdout {
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	for _, id := range schoolIDs(cfg, q.school) {
+		if err := store.Audit(ctx, id, quarantine.AuditEntry{Who: actor.Who, From: actor.From, Action: quarantine.ActionExport,
+			Detail: fmt.Sprintf("%d entries", n)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// csvSafe defuses spreadsheet formulas in values that come from mail.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Config, id string, actor quarantine.Actor, asJSON bool, w io.Writer) error {
+	e, raw, err := store.View(ctx, schoolIDs(cfg, ""), id, actor)
 	if err != nil {
 		return err
 	}
@@ -102,6 +339,12 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 	fmt.Fprintf(w, "id:         %s\nschool:     %s\nstatus:     %s\ndirection:  %s\nreceived:   %s\nfrom:       %s\nheader from: %s\nrecipients: %s\nheld:       %s\nsubject:    %q\nsize:       %d\n",
 		e.ID, e.School, e.Status, e.Direction, e.Received.Format(time.RFC3339), e.From, e.HeaderFrom,
 		strings.Join(e.Recipients, ", "), strings.Join(e.Held, ", "), e.Subject, e.Size)
+	if e.Reviewer != "" {
+		fmt.Fprintf(w, "reviewer:   %s at %s\n", e.Reviewer, e.Acted.Format(time.RFC3339))
+	}
+	if len(e.ReleasedTo) > 0 {
+		fmt.Fprintf(w, "released to: %s\n", strings.Join(e.ReleasedTo, ", "))
+	}
 	fmt.Fprintln(w, "findings:")
 	for _, f := range e.Findings {
 		fmt.Fprintf(w, "  [%s] %s %s/%s: %s\n", f.Severity, f.Category, f.Scanner, f.Rule, f.Explanation)
@@ -112,6 +355,10 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 	fmt.Fprintln(w, "decisions:")
 	for _, d := range e.Decisions {
 		fmt.Fprintf(w, "  %s: %s notify_dsl=%v warn_sender=%v %s\n", d.Recipient, d.Action, d.NotifyDSL, d.WarnSender, strings.Join(d.Reasons, "; "))
+	}
+	if raw == nil {
+		fmt.Fprintf(w, "message: removed (%s)\n", e.Status)
+		return nil
 	}
 	fmt.Fprintf(w, "message (%d bytes) follows:\n", len(raw))
 	_, err = w.Write(raw)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
-	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/relay"
 )
 
@@ -37,7 +36,15 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer rdb.Close() //nolint:errcheck // shutdown path
-	store := quarantine.New(rdb, quarantine.Options{Prefix: cfg.Redis.KeyPrefix, Retention: cfg.Quarantine.Retention.Duration, Logger: log})
+	store := newStore(rdb, cfg, log)
+	nw, err := newNotifyWiring(rdb, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); nw.run(workerCtx) }()
+	defer func() { stopWorker(); <-workerDone }()
 	pingCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	if err := store.Ping(pingCtx); err != nil {
 		// Not fatal: the relay answers 4xx for mail that needs the
@@ -49,7 +56,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := relay.New(cfg, relay.Options{Engine: eng, Store: store, Logger: log})
+	srv, err := relay.New(cfg, relay.Options{Engine: eng, Store: store, Notify: nw.relayNotify, Logger: log})
 	if err != nil {
 		return err
 	}
