@@ -60,6 +60,11 @@ func (h *handling) run(ctx context.Context) error {
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
 		return errScanTempfail
 	case policy.Reject:
+		// The DSL and the sender still hear about a refused message.
+		if err := h.queueNotify(ctx, v, nil); err != nil {
+			h.log.Warn("data tempfailed: notification could not be queued", "err", err)
+			return errTempfail
+		}
 		h.log.Info("data rejected by policy", "rule", reasons(v.Decisions))
 		return errPolicyReject
 	}
@@ -99,14 +104,10 @@ func (h *handling) run(ctx context.Context) error {
 		}
 		ids[q.school] = id
 	}
-	if se.s.notify != nil {
-		sum := sha256.Sum256(h.raw)
-		hd := Handled{Verdict: v, Quarantined: ids, Received: h.received, MsgID: h.msgID, Hash: hex.EncodeToString(sum[:])}
-		if err := se.s.notify(ctx, hd); err != nil {
-			abortAll()
-			h.log.Warn("data tempfailed: notification could not be queued", "err", err)
-			return errTempfail
-		}
+	if err := h.queueNotify(ctx, v, ids); err != nil {
+		abortAll()
+		h.log.Warn("data tempfailed: notification could not be queued", "err", err)
+		return errTempfail
 	}
 
 	// Phase 3: transmit. A failure after an earlier hop accepted its copy
@@ -127,6 +128,15 @@ func (h *handling) run(ctx context.Context) error {
 	}
 	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids))
 	return nil
+}
+
+// queueNotify hands the verdict to the notification hook, if any.
+func (h *handling) queueNotify(ctx context.Context, v *engine.Verdict, ids map[string]string) error {
+	if h.se.s.notify == nil {
+		return nil
+	}
+	sum := sha256.Sum256(h.raw)
+	return h.se.s.notify(ctx, Handled{Verdict: v, Quarantined: ids, Received: h.received, MsgID: h.msgID, Hash: hex.EncodeToString(sum[:])})
 }
 
 func (h *handling) downstreamFailed(err error) error {

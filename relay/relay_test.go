@@ -564,3 +564,24 @@ func TestNextHopConnectionReuse(t *testing.T) {
 		t.Errorf("sink got %d messages, want 5", got)
 	}
 }
+
+func TestRejectStillNotifies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	var mu sync.Mutex
+	var got []Handled
+	e.srv.notify = func(_ context.Context, h Handled) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, h)
+		return nil
+	}
+	if err := e.send(outsider, []string{pupil}, msg("refuse-this-message", "x")); code(err) != 550 {
+		t.Fatalf("send = %v, want 550", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || len(got[0].Quarantined) != 0 || got[0].Verdict.Decisions[0].Action != "reject" {
+		t.Errorf("notify calls = %+v, want one for the rejected message", got)
+	}
+}

@@ -31,6 +31,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return errReported
 	}
 	log := newLogger(cfg, stderr)
+	redis.SetLogger(redisLogger{log}) // go-redis' own messages (dial retries) go to our log
 	rdb, err := newRedis(cfg)
 	if err != nil {
 		return err
@@ -121,4 +122,11 @@ func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
 	opt.MaxRetries = 1
 	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
+}
+
+// redisLogger routes go-redis' internal messages to slog at warn level.
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
