@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -248,5 +249,20 @@ func remoteAddr(c net.Conn) netip.Addr {
 // slogLogger adapts slog to go-smtp's Logger (internal errors, panics).
 type slogLogger struct{ l *slog.Logger }
 
-func (l slogLogger) Printf(format string, v ...any) { l.l.Error(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Println(v ...any)               { l.l.Error(fmt.Sprint(v...)) }
+func (l slogLogger) Printf(format string, v ...any) { l.log(fmt.Sprintf(format, v...)) }
+func (l slogLogger) Println(v ...any)               { l.log(fmt.Sprint(v...)) }
+
+// log picks the level: a client that hung up is routine (debug), a handler
+// panic needs an operator (error), anything else is degraded (warn).
+func (l slogLogger) log(msg string) {
+	switch {
+	case strings.Contains(msg, "panic"):
+		l.l.Error(msg)
+	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "EOF"),
+		strings.Contains(msg, "closed network connection"), strings.Contains(msg, "broken pipe"),
+		strings.Contains(msg, "i/o timeout"):
+		l.l.Debug(msg)
+	default:
+		l.l.Warn(msg)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.cursor, "cursor", "", "continue a list after this cursor (one school)")
 	fs.IntVar(&q.limit, "limit", 100, "at most this many entries per school")
 	fs.StringVar(&q.to, "to", "", "release: deliver to these addresses (comma-separated) instead of the held recipients")
-	fs.StringVar(&q.by, "by", os.Getenv("USER"), "reviewer name recorded in the audit log")
+	fs.StringVar(&q.by, "by", currentUser(), "reviewer name recorded in the audit log (default: the login name)")
 	fs.StringVar(&q.out, "out", "", "export: write the CSV here instead of standard output")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -59,7 +60,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		return errReported
 	}
 	if q.by == "" {
-		return fmt.Errorf("%w: --by NAME is required (no $USER)", errUsage)
+		return fmt.Errorf("%w: --by NAME is required (no login name found)", errUsage)
 	}
 	rdb, err := newRedis(cfg)
 	if err != nil {
@@ -336,7 +337,7 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 		enc.SetEscapeHTML(false)
 		return enc.Encode(e)
 	}
-	fmt.Fprintf(w, "id:         %s\nschool:     %s\nstatus:     %s\ndirection:  %s\nreceived:   %s\nfrom:       %s\nheader from: %s\nrecipients: %s\nheld:       %s\nsubject:    %q\nsize:       %d\n",
+	fmt.Fprintf(w, "id:         %s\nschool:     %s\nstatus:     %s\ndirection:  %s\nreceived:   %s\nfrom:       %s\nhdr from:   %s\nrecipients: %s\nheld:       %s\nsubject:    %q\nsize:       %d\n",
 		e.ID, e.School, e.Status, e.Direction, e.Received.Format(time.RFC3339), e.From, e.HeaderFrom,
 		strings.Join(e.Recipients, ", "), strings.Join(e.Held, ", "), e.Subject, e.Size)
 	if e.Reviewer != "" {
@@ -363,4 +364,18 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 	fmt.Fprintf(w, "message (%d bytes) follows:\n", len(raw))
 	_, err = w.Write(raw)
 	return err
+}
+
+// currentUser is the login name for the audit log: $USER, $LOGNAME, or the
+// account the process runs as.
+func currentUser() string {
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
 }
