@@ -77,6 +77,7 @@ func (c *Config) problems() []*Error {
 	v.rules()
 	v.policy(groups)
 	v.notify()
+	v.personal()
 	return v.probs
 }
 
