@@ -585,3 +585,52 @@ func TestRejectStillNotifies(t *testing.T) {
 		t.Errorf("notify calls = %+v, want one for the rejected message", got)
 	}
 }
+
+func TestSMTPUTF8And8BitMIME(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	c, err := smtp.Dial(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c.Extension("SMTPUTF8"); !ok {
+		t.Fatal("relay does not offer SMTPUTF8")
+	}
+	if ok, _ := c.Extension("8BITMIME"); !ok {
+		t.Fatal("relay does not offer 8BITMIME")
+	}
+	from := "jürgen@example.com"
+	to := "pupil1@" + school
+	if err := c.Mail(from, &smtp.MailOptions{UTF8: true, Body: smtp.Body8BitMIME}); err != nil {
+		t.Fatalf("MAIL SMTPUTF8 = %v", err)
+	}
+	if err := c.Rcpt(to, nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "From: Jürgen <jürgen@example.com>\r\nSubject: Grüße\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nSchöne Grüße aus Köln\r\n"
+	if _, err := w.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of data = %v, want 250", err)
+	}
+	got := e.sink.Messages()
+	if len(got) != 1 || got[0].From != from {
+		t.Fatalf("sink got %+v, want one message from %s", got, from)
+	}
+	added, rest := stripPrefix(got[0].Data)
+	if string(rest) != body {
+		t.Errorf("8-bit body changed: %q", rest)
+	}
+	if !strings.Contains(added, "with UTF8SMTP id") {
+		t.Errorf("Received = %q, want protocol UTF8SMTP (RFC 6531)", added)
+	}
+}
