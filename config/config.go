@@ -124,6 +124,18 @@ type Redis struct {
 	// KeyPrefix is prepended to every key (default "lg"); it may not contain
 	// spaces or braces, which Redis Cluster hash tags use.
 	KeyPrefix string `toml:"key_prefix"`
+	// SentinelAddrs, with MasterName, use Redis Sentinel instead of URL
+	// (host:port of each sentinel).
+	SentinelAddrs []string `toml:"sentinel_addrs"`
+	// MasterName is the Sentinel master's name.
+	MasterName string `toml:"master_name"`
+	// ClusterAddrs use Redis Cluster instead of URL (host:port of some
+	// nodes). Keys that change together share a hash tag.
+	ClusterAddrs []string `toml:"cluster_addrs"`
+	// PasswordFile names a file holding the Redis password (for Sentinel
+	// or Cluster; with URL, a password in the URL also works). Secrets are
+	// never written inline.
+	PasswordFile string `toml:"password_file"`
 }
 
 // Limits bounds parsing of one message (see message.Limits). A zero field

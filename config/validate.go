@@ -166,8 +166,30 @@ func (v *checker) nextHop() {
 
 func (v *checker) redis() {
 	r := &v.c.Redis
-	if msg := redisURLProblem(r.URL); msg != "" {
-		v.add("redis.url", "%s", msg)
+	switch {
+	case len(r.SentinelAddrs) > 0 && len(r.ClusterAddrs) > 0:
+		v.add("redis.cluster_addrs", "set sentinel_addrs or cluster_addrs, not both")
+	case len(r.SentinelAddrs) > 0 && r.MasterName == "":
+		v.add("redis.master_name", "must be set with sentinel_addrs")
+	case len(r.SentinelAddrs) == 0 && len(r.ClusterAddrs) == 0:
+		if msg := redisURLProblem(r.URL); msg != "" {
+			v.add("redis.url", "%s", msg)
+		}
+	}
+	for _, list := range []struct {
+		key   string
+		addrs []string
+	}{{"redis.sentinel_addrs", r.SentinelAddrs}, {"redis.cluster_addrs", r.ClusterAddrs}} {
+		for i, a := range list.addrs {
+			if msg := hostPortProblem(a, true); msg != "" {
+				v.add(indexKey(list.key, i), "%s", msg)
+			}
+		}
+	}
+	if r.PasswordFile != "" {
+		if err := readableFile(v.c.Path(r.PasswordFile)); err != nil {
+			v.add("redis.password_file", "%s", fileProblem(err))
+		}
 	}
 	switch {
 	case r.KeyPrefix == "":

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -111,12 +112,42 @@ func reload(path string, srv *relay.Server, log *slog.Logger) {
 	log.Info("configuration reloaded", "file", path)
 }
 
+// newRedis connects to the standalone server of redis.url, or to Sentinel or
+// Cluster when their addresses are configured, through go-redis' universal
+// client. Every command honours its context's deadline.
 func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(cfg.Redis.URL)
+	rc := cfg.Redis
+	t := rc.Timeout.Duration
+	password := ""
+	if rc.PasswordFile != "" {
+		b, err := os.ReadFile(cfg.Path(rc.PasswordFile))
+		if err != nil {
+			return nil, fmt.Errorf("redis.password_file: %w", err)
+		}
+		password = strings.TrimSpace(string(b))
+	}
+	if len(rc.SentinelAddrs) > 0 || len(rc.ClusterAddrs) > 0 {
+		uo := &redis.UniversalOptions{
+			Addrs:                 append(append([]string{}, rc.SentinelAddrs...), rc.ClusterAddrs...),
+			MasterName:            rc.MasterName,
+			Password:              password,
+			DialTimeout:           t,
+			ReadTimeout:           t,
+			WriteTimeout:          t,
+			MaxRetries:            1,
+			ContextTimeoutEnabled: true,
+			IsClusterMode:         len(rc.ClusterAddrs) > 0,
+		}
+		return redis.NewUniversalClient(uo), nil
+	}
+	opt, err := redis.ParseURL(rc.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redis.url: %w", err)
 	}
-	if t := cfg.Redis.Timeout.Duration; t > 0 {
+	if password != "" {
+		opt.Password = password
+	}
+	if t > 0 {
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = t, t, t
 	}
 	opt.MaxRetries = 1
