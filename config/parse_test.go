@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -236,7 +237,7 @@ func TestParseDefaults(t *testing.T) {
 			}
 			d := Default()
 			d.File, d.Dir = "lychgate.toml", "."
-			if fmt.Sprintf("%+v", c.Relay) != fmt.Sprintf("%+v", d.Relay) || c.Redis != d.Redis || c.Scan != d.Scan {
+			if fmt.Sprintf("%+v", c.Relay) != fmt.Sprintf("%+v", d.Relay) || !reflect.DeepEqual(c.Redis, d.Redis) || c.Scan != d.Scan {
 				t.Errorf("Parse(%q) = %+v, want the defaults %+v", tc.src, c, d)
 			}
 		})
