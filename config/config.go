@@ -112,6 +112,12 @@ type NextHop struct {
 	DialTimeout Duration `toml:"dial_timeout"`
 	// CommandTimeout bounds each SMTP command to the next hop.
 	CommandTimeout Duration `toml:"command_timeout"`
+	// VerifyRecipients asks the school mail server at RCPT time whether an
+	// inbound or internal recipient exists, so unknown addresses are refused
+	// there (550 5.1.1) and never bounce a whole message later. Results are
+	// cached for a few minutes; when the server cannot answer, the
+	// recipient is accepted and DATA decides.
+	VerifyRecipients bool `toml:"verify_recipients"`
 }
 
 // Redis configures the quarantine and outbox store.
@@ -323,9 +329,10 @@ func Default() *Config {
 			ShutdownTimeout:     Duration{30 * time.Second},
 		},
 		NextHop: NextHop{
-			TLS:            "opportunistic",
-			DialTimeout:    Duration{30 * time.Second},
-			CommandTimeout: Duration{5 * time.Minute},
+			TLS:              "opportunistic",
+			DialTimeout:      Duration{30 * time.Second},
+			CommandTimeout:   Duration{5 * time.Minute},
+			VerifyRecipients: true,
 		},
 		Redis: Redis{
 			URL:       "redis://127.0.0.1:6379/0",

@@ -33,9 +33,10 @@ type nextHops struct {
 	log    *slog.Logger
 	dialer net.Dialer
 
-	mu    sync.Mutex
-	noTLS map[string]time.Time // hop -> until when we know it offers no STARTTLS
-	idle  map[string][]*hopConn
+	mu       sync.Mutex
+	noTLS    map[string]time.Time // hop -> until when we know it offers no STARTTLS
+	idle     map[string][]*hopConn
+	verified map[string]time.Time // hop+rcpt -> until when its acceptance is cached
 }
 
 // hopConn is one SMTP client connection to a hop.
@@ -52,7 +53,7 @@ func newNextHops(cfg *config.Config, log *slog.Logger) *nextHops {
 		d = 30 * time.Second
 	}
 	return &nextHops{cfg: cfg.NextHop, helo: cfg.Relay.Hostname, log: log, dialer: net.Dialer{Timeout: d},
-		noTLS: map[string]time.Time{}, idle: map[string][]*hopConn{}}
+		noTLS: map[string]time.Time{}, idle: map[string][]*hopConn{}, verified: map[string]time.Time{}}
 }
 
 // errNoSTARTTLSText is go-smtp's refusal when the server lacks STARTTLS.

@@ -634,3 +634,51 @@ func TestSMTPUTF8And8BitMIME(t *testing.T) {
 		t.Errorf("Received = %q, want protocol UTF8SMTP (RFC 6531)", added)
 	}
 }
+
+func TestRecipientVerification(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{trusted: true})
+	unknown := "left-last-year@" + school
+	e.sink.RefuseRcpt(unknown, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	c, err := smtp.Dial(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail(teacher, nil); err != nil {
+		t.Fatal(err)
+	}
+	var se *smtp.SMTPError
+	if err := c.Rcpt(unknown, nil); !asSMTP(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 1, 1}) {
+		t.Errorf("RCPT unknown school address = %v, want 550 5.1.1", err)
+	}
+	if err := c.Rcpt(pupil, nil); err != nil {
+		t.Errorf("RCPT known school address = %v, want accepted", err)
+	}
+	// Outside recipients are not verified (that is the smarthost's job).
+	e.sink.RefuseRcpt("x@example.net", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no"})
+	if err := c.Rcpt("x@example.net", nil); err != nil {
+		t.Errorf("RCPT outside address = %v, want accepted at RCPT", err)
+	}
+	for _, m := range e.sink.Messages() {
+		t.Errorf("a verification probe delivered a message: %+v", m)
+	}
+}
+
+func TestRecipientVerificationFailsOpen(t *testing.T) {
+	t.Parallel()
+	// The next hop is down: RCPT is accepted (the probe is inconclusive)
+	// and the end of DATA says 4xx, so the sender keeps the message.
+	e := newEnv(t, envOpts{deadNextHop: true})
+	c, err := smtp.Dial(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail(outsider, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(pupil, nil); err != nil {
+		t.Fatalf("RCPT with the next hop down = %v, want accepted", err)
+	}
+}

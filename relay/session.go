@@ -121,11 +121,18 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		se.log.Info("relay denied", "mail_from", se.env.From, "rcpt", to)
 		return errRelayDenied
 	}
-	if se.s.hopFor(r.Direction) == "" {
+	hop := se.s.hopFor(r.Direction)
+	if hop == "" {
 		if r.Direction == scanners.Outbound {
 			return errNoOutbound
 		}
 		return errTempfail
+	}
+	if r.Direction != scanners.Outbound && se.s.cfg.NextHop.VerifyRecipients {
+		if err := se.s.hops.verify(se.ctx, hop, to); err != nil {
+			se.log.Info("recipient refused by next hop", "mail_from", se.env.From, "rcpt", to)
+			return err
+		}
 	}
 	se.rcptSeen[key] = true
 	se.env.Recipients = append(se.env.Recipients, r)
