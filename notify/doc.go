@@ -14,9 +14,12 @@
 // acknowledges an entry only after the SMTP server accepted it (and then
 // even if its ctx has just been cancelled). A failed attempt is scheduled
 // again with exponential back-off; entries a crashed worker had read but
-// not acknowledged are taken over with XAUTOCLAIM after ClaimIdle. The
-// result is at-least-once delivery, and exactly once unless a process dies
-// between the server's acceptance and the acknowledgement.
+// not acknowledged are taken over with XAUTOCLAIM after ClaimIdle. A
+// worker told to stop lets a transaction in progress finish (StopGrace)
+// rather than hang up after the data was sent, when the server may accept
+// the message without the worker knowing. The result is at-least-once
+// delivery, and exactly once unless a process dies between the server's
+// acceptance and the acknowledgement.
 //
 // The auxiliary keys (de-duplication markers, rate counters, the retry
 // schedule, digest buffers) are named {<prefix>:notify}:..., whose hash tag
@@ -27,7 +30,9 @@
 //
 // Warning bounces go out with a null envelope sender and
 // "Auto-Submitted: auto-replied" (RFC 3834), and only to staff (and pupils
-// when the school allows it) of the school the mail came from, never in
+// when the school allows it) of the school the mail came from, at an
+// address on one of that school's domains (never to a directory-listed
+// webmail address), never in
 // reply to mail that is itself automatic: a null sender, MAILER-DAEMON,
 // postmaster or noreply senders, Auto-Submitted other than "no", mailing
 // lists (List-Id) and Precedence bulk, list or junk (WarnBlocked).

@@ -266,7 +266,8 @@ func Excerpt(text, mode string) string {
 // WarnBlocked returns why no warning bounce may go to env's sender for
 // message m, or "" if one may: the sender must be staff (or a pupil, with
 // warnPupils) of the school it wrote from, the mail outbound or internal,
-// and the mail itself not automatic (RFC 3834 §2).
+// and the mail itself not automatic (RFC 3834 §2). Notify also requires
+// the sender's address to be on one of that school's domains.
 func WarnBlocked(env *scanners.Envelope, m *message.Message, warnPupils bool) string {
 	from := strings.ToLower(env.From)
 	if from == "" {
@@ -327,8 +328,12 @@ func (n *Notifier) warn(ctx context.Context, ev Event) error {
 		n.log.Info("warning bounce not sent", "sender", env.From, "reason", why)
 		return nil
 	}
-	school := n.cfg.SchoolByID(env.SenderSchool)
-	if school == nil {
+	// Group membership can come from a directory export or a glob that
+	// lists an outside address (a staff member's webmail, a parent); a
+	// bounce goes only to an address on a domain of the sender's school.
+	school := n.cfg.SchoolForAddress(strings.ToLower(env.From))
+	if school == nil || school.ID != env.SenderSchool {
+		n.log.Info("warning bounce not sent", "sender", env.From, "reason", "sender address is not on the school's domains")
 		return nil
 	}
 	data := WarningData{School: displayName(school), Subject: oneLine(v.Message.Subject), Received: ev.Received,

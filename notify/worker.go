@@ -35,6 +35,12 @@ type WorkerOptions struct {
 	RetryMin, RetryMax time.Duration
 	// SendTimeout bounds one delivery (default 2 minutes).
 	SendTimeout time.Duration
+	// StopGrace is how long a delivery already in progress when Run's ctx
+	// is cancelled may take to finish (default 10s, at most SendTimeout).
+	// Cutting the connection mid-transaction would leave the outcome
+	// unknown: the server may have accepted the message and the entry,
+	// left pending, would be sent again.
+	StopGrace time.Duration
 	// Block is how long one read waits for new entries (default 1s); also
 	// the period of retry promotion.
 	Block time.Duration
@@ -81,6 +87,10 @@ func NewWorker(ob *Outbox, send SendFunc, o WorkerOptions) *Worker {
 	if o.Block <= 0 {
 		o.Block = time.Second
 	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 10 * time.Second
+	}
+	o.StopGrace = min(o.StopGrace, o.SendTimeout)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -184,9 +194,12 @@ func (w *Worker) handle(ctx context.Context, m redis.XMessage) {
 		return
 	}
 	log := w.log.With("notification", n.Key, "kind", n.Kind, "attempt", n.Attempt+1)
-	sctx, cancel := context.WithTimeout(ctx, w.o.SendTimeout)
-	err = w.send(sctx, n.From, n.To, n.Data)
-	cancel()
+	if ctx.Err() != nil {
+		// Stopping before this one started (the rest of a batch): leave it
+		// pending; this or another worker resumes it.
+		return
+	}
+	err = w.sendOne(ctx, n)
 	if err == nil {
 		if w.afterAccept != nil {
 			w.afterAccept(n)
@@ -224,6 +237,27 @@ func (w *Worker) handle(ctx context.Context, m redis.XMessage) {
 		return
 	}
 	log.Warn("notification failed; will retry", "err", err, "in", delay)
+}
+
+// sendOne delivers n. The transaction is not tied to ctx directly: when
+// ctx is cancelled (shutdown) it still gets StopGrace to finish, so the
+// worker learns whether the server accepted the message instead of
+// abandoning a transaction whose data was already sent (which the server
+// may accept after the client hung up: a duplicate on resumption).
+func (w *Worker) sendOne(ctx context.Context, n *Notification) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.o.SendTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(w.o.StopGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-sctx.Done():
+		}
+	})
+	defer stop()
+	return w.send(sctx, n.From, n.To, n.Data)
 }
 
 // backoff is RetryMin * 2^attempt, at most RetryMax, with ±20% jitter.
