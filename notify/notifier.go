@@ -199,7 +199,8 @@ func (n *Notifier) alertData(ev Event, school *config.School, ds []policy.Decisi
 	if d.From == "" {
 		d.From = "<>"
 	}
-	if len(v.Message.From) > 0 {
+	if len(v.Message.From) > 0 && !strings.EqualFold(v.Message.From[0].String(), v.Envelope.From) {
+		// Shown only when the header says something the envelope does not.
 		d.HeaderFrom = oneLine(v.Message.From[0].String())
 	}
 	for _, r := range v.Envelope.Recipients {
@@ -377,7 +378,13 @@ func (n *Notifier) warn(ctx context.Context, ev Event) error {
 	msg := n.compose(composeArgs{from: n.From(), to: to, subject: subject, body: body, key: key, auto: "auto-replied",
 		kind: KindWarning, inReplyTo: v.Message.MessageID})
 	nf := &Notification{Key: key, Kind: KindWarning, School: school.ID, From: "", To: to, Data: msg}
-	res, err := n.ob.Enqueue(ctx, nf, Limit{Key: "warning:" + strings.ToLower(env.From), Max: n.cfg.Notify.RateLimit, Window: n.cfg.Notify.RateWindow.Duration})
+	// One warning per sender and rule per window: a mass mailing gets one,
+	// a different problem from the same person gets its own.
+	rule := ""
+	if len(data.Findings) > 0 {
+		rule = data.Findings[0].Rule
+	}
+	res, err := n.ob.Enqueue(ctx, nf, Limit{Key: "warning:" + strings.ToLower(env.From) + ":" + rule, Max: n.cfg.Notify.RateLimit, Window: n.cfg.Notify.RateWindow.Duration})
 	if err != nil {
 		return err
 	}
