@@ -8,6 +8,7 @@ import (
 
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // corpusMessages parses up to n ham messages (skips when absent).
@@ -69,3 +70,46 @@ func BenchmarkSafeguarding(b *testing.B) { benchScanners(b, allScanners(b)[1:2])
 // BenchmarkContent is profanity and safeguarding together (each normalises
 // on its own).
 func BenchmarkContent(b *testing.B) { benchScanners(b, allScanners(b)[:2]) }
+
+// textScanner is a scanner that can work from a shared normalised text.
+type textScanner interface {
+	ScanText(ctx context.Context, t *textnorm.Text, env *scanners.Envelope) ([]scanners.Finding, error)
+}
+
+// BenchmarkContentShared is "normalisation + all lists": each message is
+// normalised once (textnorm.Text) and profanity and safeguarding both match
+// that.
+func BenchmarkContentShared(b *testing.B) {
+	sc := allScanners(b)[:2]
+	ms, size := corpusMessages(b, 1000)
+	ctx := context.Background()
+	env := &scanners.Envelope{}
+	var text textnorm.Text
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, m := range ms {
+			text.Reset(m)
+			for _, s := range sc {
+				if _, err := s.(textScanner).ScanText(ctx, &text, env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkText is normalisation alone, of every field of each message.
+func BenchmarkText(b *testing.B) {
+	ms, size := corpusMessages(b, 1000)
+	var text textnorm.Text
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, m := range ms {
+			text.Reset(m)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/lychgate/lychgate/scanners/pii"
 	"github.com/lychgate/lychgate/scanners/profanity"
 	"github.com/lychgate/lychgate/scanners/safeguarding"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 const (
@@ -140,5 +142,51 @@ func TestHamCorpus(t *testing.T) {
 	t.Logf("%d of %d ham messages (%.2f%%) have a finding at medium or above; scanners %.1f MB/s", len(flagged), r.HamMessages, 100*rate, r.ScanMBps())
 	if rate >= 0.005 {
 		t.Errorf("ham false-positive rate %.2f%% >= 0.5%%", 100*rate)
+	}
+}
+
+// TestScanTextSameAsScan checks that profanity and safeguarding give the
+// same findings from a shared textnorm.Text as from Scan, on the ham corpus
+// and the labelled set.
+func TestScanTextSameAsScan(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join(hamDir, "*"))
+	more, _ := filepath.Glob(filepath.Join(labelledDir, "*", "*", "*"))
+	files = append(files, more...)
+	if len(files) == 0 {
+		t.Skip("no corpus")
+	}
+	if testing.Short() && len(files) > 300 {
+		files = files[:300]
+	}
+	parse := stdParse
+	if parseIsReal() {
+		parse = messageParse
+	}
+	sc := allScanners(t)[:2]
+	ctx := context.Background()
+	envs := []*scanners.Envelope{{}, {SenderGroups: []string{"pupils"}}}
+	var text textnorm.Text
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		m := parse(raw)
+		text.Reset(m)
+		for _, env := range envs {
+			for _, s := range sc {
+				want, err1 := s.Scan(ctx, m, env)
+				got, err2 := s.(interface {
+					ScanText(context.Context, *textnorm.Text, *scanners.Envelope) ([]scanners.Finding, error)
+				}).ScanText(ctx, &text, env)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("%s: %v %v", f, err1, err2)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s: %s: ScanText = %+v, Scan = %+v", f, s.Name(), got, want)
+				}
+			}
+		}
 	}
 }

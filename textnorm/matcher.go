@@ -1,6 +1,7 @@
 package textnorm
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -28,22 +29,35 @@ type Hit struct {
 }
 
 type compiled struct {
-	b            []byte
-	run          []uint8
-	prefix, suff bool
-	spaces       int
+	b   []byte
+	run []uint8
+	// spaces is the number of separators inside the pattern.
+	spaces int
+	// exact is true when a key match is a match: no "i", "l" or Amb (whose
+	// class is shared) and no run longer than 1.
+	exact bool
 }
 
 // Matcher is an Aho–Corasick automaton over the normalised alphabet. It
 // finds every occurrence of every pattern in one pass, linear in the text
 // length (plus the number of candidate matches). A Matcher is immutable and
 // safe for concurrent use.
+//
+// Word boundaries are part of the automaton: a pattern without a leading "*"
+// is entered as a key that starts with a separator, one without a trailing
+// "*" as a key that ends with one, and Match reads the text as if it had a
+// separator before its first and after its last byte. So "me" in "some" is
+// never even a candidate, and candidates are almost always matches.
 type Matcher struct {
-	trans   []int32 // state*numClass + class
-	outOff  []int32 // per state, range into outList: outOff[s]..outOff[s+1]
+	// trans is the DFA: trans[s+class] is the next state, as the index of
+	// its row (state number × numClass), negated (^) when the state has
+	// output.
+	trans   []int32
+	start   int32   // row of the state after a separator
+	outOff  []int32 // per state number, range into outList: outOff[s]..outOff[s+1]
 	outList []int32 // key ids
 	keys    [][]int32
-	keyLen  []int
+	keyTail []int32 // 1 when the key ends with a separator
 	pats    []compiled
 }
 
@@ -79,12 +93,13 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 	for pi, p := range patterns {
 		t := strings.TrimSpace(p.Text)
 		var cp compiled
+		prefix, suff := false, false
 		if strings.HasPrefix(t, "*") {
-			cp.prefix = true
+			prefix = true
 			t = t[1:]
 		}
 		if strings.HasSuffix(t, "*") {
-			cp.suff = true
+			suff = true
 			t = t[:len(t)-1]
 		}
 		res := n.Normalize(t)
@@ -93,23 +108,37 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 		}
 		cp.b = append([]byte(nil), res.B...)
 		cp.run = append([]uint8(nil), res.Run...)
-		for _, c := range cp.b {
+		cp.exact = true
+		for x, c := range cp.b {
 			if c == Sep {
 				cp.spaces++
 			}
+			if c == 'i' || c == 'l' || c == Amb || cp.run[x] > 1 {
+				cp.exact = false
+			}
 		}
 		m.pats[pi] = cp
-		// key: the class string
-		key := make([]byte, len(cp.b))
-		for i, c := range cp.b {
-			key[i] = class[c]
+		// key: the class string, with the word boundaries it needs
+		key := make([]byte, 0, len(cp.b)+2)
+		if !prefix {
+			key = append(key, class[Sep])
+		}
+		for _, c := range cp.b {
+			key = append(key, class[c])
+		}
+		if !suff {
+			key = append(key, class[Sep])
 		}
 		k, ok := keyIdx[string(key)]
 		if !ok {
 			k = int32(len(m.keys))
 			keyIdx[string(key)] = k
 			m.keys = append(m.keys, nil)
-			m.keyLen = append(m.keyLen, len(key))
+			tail := int32(0)
+			if !suff {
+				tail = 1
+			}
+			m.keyTail = append(m.keyTail, tail)
 			// insert into trie
 			s := int32(0)
 			for _, c := range key {
@@ -162,13 +191,56 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 			queue = append(queue, nx)
 		}
 	}
-	m.outOff = make([]int32, nstates+1)
-	for s := 0; s < nstates; s++ {
-		m.outOff[s] = int32(len(m.outList))
-		m.outList = append(m.outList, outs[s]...)
+	m.renumber(outs)
+	// Every key is at least one byte besides a separator, so the state after
+	// a separator at the start has no output.
+	m.start = m.trans[class[Sep]]
+	if m.start < 0 {
+		m.start = ^m.start
 	}
-	m.outOff[nstates] = int32(len(m.outList))
 	return m, nil
+}
+
+// renumber lays out the DFA in m.trans (state numbers, from Compile) and the
+// output lists outs: states in breadth-first order, so the shallow states,
+// where the automaton spends most of its time, share cache lines; each
+// transition stored as the row of its target, negated (^) when the target
+// has output.
+func (m *Matcher) renumber(outs [][]int32) {
+	nstates := len(outs)
+	order := make([]int32, 0, nstates)
+	order = append(order, 0)
+	seen := make([]bool, nstates)
+	seen[0] = true
+	for q := 0; q < len(order); q++ {
+		row := m.trans[int(order[q])*numClass : int(order[q]+1)*numClass]
+		for _, nx := range row {
+			if !seen[nx] {
+				seen[nx] = true
+				order = append(order, nx)
+			}
+		}
+	}
+	newID := make([]int32, nstates)
+	for i, old := range order {
+		newID[old] = int32(i)
+	}
+	trans := make([]int32, len(order)*numClass)
+	m.outOff = make([]int32, len(order)+1)
+	for i, old := range order {
+		m.outOff[i] = int32(len(m.outList))
+		m.outList = append(m.outList, outs[old]...)
+		// Encode the transitions as rows, marking states with output.
+		for c, nx := range m.trans[int(old)*numClass : int(old+1)*numClass] {
+			v := newID[nx] * numClass
+			if len(outs[nx]) > 0 {
+				v = ^v
+			}
+			trans[i*numClass+c] = v
+		}
+	}
+	m.outOff[len(order)] = int32(len(m.outList))
+	m.trans = trans
 }
 
 // Len is the number of patterns.
@@ -190,46 +262,89 @@ func sameLetter(p, t byte) bool {
 	return false
 }
 
-// Match appends to dst every match of every pattern in r and returns it.
+// Match appends to dst every match of every pattern in r and returns it,
+// ordered by end, then start, then pattern index.
 // Matches respect word boundaries (unless the pattern has "*"), letter runs
 // (a text run must be at least as long as the pattern's) and i/l ambiguity.
 func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 	b := r.B
-	trans, outOff := m.trans, m.outOff
-	s := int32(0)
-	words := 0
+	n0 := len(dst)
+	trans := m.trans
+	s := int(m.start)
+	words, counted := 0, 0 // words = separators in b[:counted]
 	for j := 0; j < len(b); j++ {
-		c := b[j]
-		if c == Sep {
-			words++
-		}
-		s = trans[int(s)*numClass+int(class[c])]
-		if outOff[s] == outOff[s+1] {
+		v := trans[s+int(class[b[j]])]
+		if v >= 0 {
+			s = int(v)
 			continue
 		}
-		for _, k := range m.outList[outOff[s]:outOff[s+1]] {
-			start := j + 1 - m.keyLen[k]
-			for _, pi := range m.keys[k] {
-				p := &m.pats[pi]
-				if !p.prefix && start > 0 && b[start-1] != Sep {
-					continue
-				}
-				if !p.suff && j+1 < len(b) && b[j+1] != Sep {
-					continue
-				}
-				ok := true
-				for x := range p.b {
-					if !sameLetter(p.b[x], b[start+x]) || r.Run[start+x] < p.run[x] {
-						ok = false
-						break
-					}
-				}
-				if !ok {
-					continue
-				}
-				dst = append(dst, Hit{Pattern: int(pi), Start: start, End: j + 1, StartWord: words - p.spaces, EndWord: words})
+		s = int(^v)
+		words += bytes.Count(b[counted:j], sepBytes)
+		counted = j
+		dst = m.output(r, s/numClass, j, words, dst)
+	}
+	// the separator after the text
+	if v := trans[s+int(class[Sep])]; v < 0 {
+		words += bytes.Count(b[counted:], sepBytes)
+		dst = m.output(r, int(^v)/numClass, len(b), words, dst)
+	}
+	sortHits(dst[n0:])
+	return dst
+}
+
+var sepBytes = []byte{Sep}
+
+// output appends the matches of the keys that end at b[j], where the
+// automaton reached state st; words is the number of separators before j.
+func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
+	for _, k := range m.outList[m.outOff[st]:m.outOff[st+1]] {
+		end := j + 1 - int(m.keyTail[k])
+		for _, pi := range m.keys[k] {
+			p := &m.pats[pi]
+			start := end - len(p.b)
+			if p.exact || p.letters(r.B[start:end], r.Run[start:end]) {
+				dst = append(dst, Hit{Pattern: int(pi), Start: start, End: end, StartWord: words - p.spaces, EndWord: words})
 			}
 		}
 	}
 	return dst
+}
+
+// letters reports whether the text t with runs tr, which matched p's key,
+// matches p: i, l and Amb told apart, and each run long enough.
+func (p *compiled) letters(t []byte, tr []uint8) bool {
+	for x, c := range p.b {
+		if (c != t[x] && !sameLetter(c, t[x])) || tr[x] < p.run[x] {
+			return false
+		}
+	}
+	return true
+}
+
+// sortHits sorts hits by end, start and pattern. They arrive sorted by end
+// except that, at one end, the matches of patterns with a trailing "*"
+// come before those without; insertion sort fixes that in linear time.
+func sortHits(h []Hit) {
+	for i := 1; i < len(h); i++ {
+		x := h[i]
+		if !hitLess(x, h[i-1]) {
+			continue
+		}
+		j := i
+		for j > 0 && hitLess(x, h[j-1]) {
+			h[j] = h[j-1]
+			j--
+		}
+		h[j] = x
+	}
+}
+
+func hitLess(a, b Hit) bool {
+	if a.End != b.End {
+		return a.End < b.End
+	}
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.Pattern < b.Pattern
 }

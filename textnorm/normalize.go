@@ -2,7 +2,11 @@
 // phrase matching, with a map from every normalised byte back to the original
 // bytes, so evidence can quote exactly what the sender wrote.
 //
-// One Normalize call makes three linear passes over one text:
+// Normalize works as if it made three passes over one text (what each pass
+// does is described below); the implementation fuses them into one pass that
+// writes the final stream directly, with a fast path for plain ASCII words,
+// plus a short fix-up pass that runs only when a text has three one-character
+// words in a row (see joinChains):
 //
 //  1. Runes to atoms. ASCII letters are lower-cased. Zero-width and other
 //     format characters (Cf), combining marks (Mn, Me), variation selectors
@@ -87,14 +91,12 @@ func (r *Result) Span(i, j int) (start, end int) {
 // Normalizer normalises texts, reusing its buffers.
 type Normalizer struct {
 	fold map[rune]string
-	// atoms of pass 1 and 2
-	ab     []byte
-	as, ae []int32
-	// pass 2 output
-	bb     []byte
-	bs, be []int32
-	res    Result
-	src    string
+	// atoms of the word being normalised on the general path
+	ab      []byte
+	as, ae  []int32
+	res     Result
+	src     string
+	streaks []int
 }
 
 // NewNormalizer returns a Normalizer.
@@ -107,18 +109,6 @@ func NewNormalizer() *Normalizer {
 func String(s string) string {
 	n := NewNormalizer()
 	return string(n.Normalize(s).B)
-}
-
-// Normalize normalises s. The result is valid until the next call.
-func (n *Normalizer) Normalize(s string) *Result {
-	if n.fold == nil {
-		n.fold = folds()
-	}
-	n.src = s
-	n.atoms(s)
-	n.leet()
-	n.joinCollapse()
-	return &n.res
 }
 
 // asciiKind maps an ASCII byte to its atom (0 = separator).
@@ -137,37 +127,238 @@ var asciiKind = func() (t [128]byte) {
 	return t
 }()
 
-// atoms is pass 1. It works on local slices (kept in registers) and
-// stores them back at the end; this is the hot loop.
-func (n *Normalizer) atoms(s string) {
-	ab, as, ae := n.ab[:0], n.as[:0], n.ae[:0]
-	if cap(ab) < len(s) {
-		ab, as, ae = make([]byte, 0, len(s)+len(s)/4), make([]int32, 0, len(s)+len(s)/4), make([]int32, 0, len(s)+len(s)/4)
+// nonASCII is the kind of the bytes of multi-byte runes.
+const nonASCII = 0xFF
+
+// kind is asciiKind extended to all bytes.
+var kind = func() (t [256]byte) {
+	copy(t[:], asciiKind[:])
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = nonASCII
 	}
-	sep := func(i, e int) {
-		if k := len(ab) - 1; k >= 0 {
-			if ab[k] == Sep {
-				ae[k] = int32(e)
-			} else {
-				ab, as, ae = append(ab, Sep), append(as, int32(i)), append(ae, int32(e))
+	return t
+}()
+
+// out is the stream being written: the Result's slices at full length, the
+// number of bytes written, and the state of the search for runs of
+// one-character words (see joinChains).
+type out struct {
+	B      []byte
+	St, En []int32
+	Ru     []uint8
+	w      int
+	// streak counts one-character joinable words in a row and streakStart
+	// is where the streak began; streaks lists the starts of the streaks of
+	// three or more (joinChains looks only at those).
+	streak, streakStart int
+	streaks             []int
+}
+
+// endWord updates the streak for the word that ends at o.w-1.
+func (o *out) endWord() {
+	w := o.w
+	if o.Ru[w-1] == 1 && (w == 1 || o.B[w-2] == Sep) && joinable(o.B[w-1]) {
+		o.streak++
+		if o.streak == 1 {
+			o.streakStart = w - 1
+		}
+		if o.streak == 3 {
+			o.streaks = append(o.streaks, o.streakStart)
+		}
+		return
+	}
+	o.streak = 0
+}
+
+// sep writes a separator for the original bytes [s, e): none at the start,
+// and one for a run of them.
+func (o *out) sep(s, e int32) {
+	w := o.w
+	if w == 0 {
+		return
+	}
+	if o.B[w-1] == Sep {
+		o.En[w-1] = e
+		return
+	}
+	o.endWord()
+	o.B[w], o.St[w], o.En[w], o.Ru[w] = Sep, s, e, 1
+	o.w++
+}
+
+// put writes the word byte c for the original bytes [s, e), folding it into
+// the previous byte when it repeats it.
+func (o *out) put(c byte, s, e int32) {
+	w := o.w
+	if w > 0 && o.B[w-1] == c {
+		o.En[w-1] = e
+		if o.Ru[w-1] < 255 {
+			o.Ru[w-1]++
+		}
+		return
+	}
+	o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
+	o.w++
+}
+
+// reserve makes room for n more bytes.
+func (o *out) reserve(n int) {
+	if o.w+n <= len(o.B) {
+		return
+	}
+	size := 2 * (o.w + n)
+	B, St, En, Ru := make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
+	copy(B, o.B[:o.w])
+	copy(St, o.St[:o.w])
+	copy(En, o.En[:o.w])
+	copy(Ru, o.Ru[:o.w])
+	o.B, o.St, o.En, o.Ru = B, St, En, Ru
+}
+
+// Normalize normalises s. The result is valid until the next call.
+//
+// It is one pass over s. A word of plain ASCII letters followed by an ASCII
+// separator (most of any text) is lower-cased and run-collapsed straight
+// into the result; any other word goes through word, which applies passes 1
+// and 2 to it. Separators are merged as they are written. Pass 3's run
+// collapsing happens as bytes are written; its joining of one-character
+// words is done afterwards by joinChains, only from the first place where
+// three one-character words follow each other.
+func (n *Normalizer) Normalize(s string) *Result {
+	if n.fold == nil {
+		n.fold = folds()
+	}
+	n.src = s
+	r := &n.res
+	// Every input byte makes at most one output byte, except folded runes
+	// (word reserves room for those).
+	if size := len(s) + 16; cap(r.B) < size || cap(r.Start) < size || cap(r.End) < size || cap(r.Run) < size {
+		size += size / 4
+		r.B, r.Start, r.End, r.Run = make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
+	}
+	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
+	B, St, En, Ru := o.B, o.St, o.En, o.Ru
+	w := 0
+	for i := 0; i < len(s); {
+		k := kind[s[i]]
+		if k-'a' < 26 {
+			// Fast path: a word of ASCII letters, written as it is read.
+			ws := w
+			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+			w++
+			last := k
+			j := i + 1
+			for ; j < len(s); j++ {
+				k = kind[s[j]]
+				if k-'a' >= 26 {
+					break
+				}
+				if k == last {
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
+					}
+					continue
+				}
+				B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
+				w++
+				last = k
+			}
+			if j == len(s) || k == 0 {
+				i = j
+				continue
+			}
+			w = ws // not a plain word: start it again on the general path
+		} else if k == 0 {
+			if w > 0 {
+				if B[w-1] == Sep {
+					En[w-1] = int32(i + 1)
+				} else {
+					o.w = w
+					o.endWord()
+					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
+					w++
+				}
+			}
+			i++
+			continue
+		} else if k == nonASCII {
+			o.w = w
+			if size := n.nonWord(s, i, &o); size > 0 {
+				w = o.w
+				i += size
+				continue
 			}
 		}
+		o.w = w
+		i = n.word(s, i, &o)
+		B, St, En, Ru, w = o.B, o.St, o.En, o.Ru, o.w
 	}
-	for i := 0; i < len(s); {
+	o.w = w
+	if w > 0 {
+		if B[w-1] == Sep {
+			o.w-- // no trailing separator
+		} else {
+			o.endWord()
+		}
+	}
+	if len(o.streaks) > 0 {
+		n.joinChains(&o)
+	}
+	n.streaks = o.streaks
+	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
+	return r
+}
+
+// nonWord handles the rune at s[i] when it does not start a word: it writes
+// a separator for it, or drops an ignorable rune, and returns its size. It
+// returns 0 when the rune starts a word.
+func (n *Normalizer) nonWord(s string, i int, o *out) int {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		o.sep(int32(i), int32(i+size))
+	case ignorable(r):
+		// removed; it neither joins nor separates
+	case !apostrophe(r) && !n.wordRune(r):
+		o.sep(int32(i), int32(i+size))
+	default:
+		return 0
+	}
+	return size
+}
+
+// wordRune reports whether the non-ASCII rune r is part of a word (folds to
+// ASCII, or is a letter or number); ignorable runes and apostrophes are
+// checked first.
+func (n *Normalizer) wordRune(r rune) bool {
+	if _, ok := n.fold[r]; ok {
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r)
+}
+
+// word is passes 1 and 2 for the word that starts at s[i]: it collects the
+// word's atoms up to the next separator, applies leetspeak and apostrophes,
+// and writes the result to o. It returns where the word ends.
+func (n *Normalizer) word(s string, i int, o *out) int {
+	ab, as, ae := n.ab[:0], n.as[:0], n.ae[:0]
+loop:
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if k := asciiKind[c]; k != 0 {
-				ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+1))
-			} else {
-				sep(i, i+1)
+			k := asciiKind[c]
+			if k == 0 {
+				break
 			}
+			ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+1))
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
-			sep(i, i+size)
+			break loop
 		case ignorable(r):
 			// removed; it neither joins nor separates
 		case apostrophe(r):
@@ -180,12 +371,15 @@ func (n *Normalizer) atoms(s string) {
 			} else if unicode.IsLetter(r) || unicode.IsNumber(r) {
 				ab, as, ae = append(ab, Other), append(as, int32(i)), append(ae, int32(i+size))
 			} else {
-				sep(i, i+size)
+				break loop
 			}
 		}
 		i += size
 	}
 	n.ab, n.as, n.ae = ab, as, ae
+	o.reserve(len(ab) + len(s) - i + 1)
+	n.leet(o)
+	return i
 }
 
 func isLetterAtom(c byte) bool { return (c >= 'a' && c <= 'z') || c == Other }
@@ -197,97 +391,65 @@ func isWordAtom(c byte) bool {
 
 var leetDigit = [10]byte{'o', Amb, '2', 'e', 'a', 's', '6', 't', '8', '9'}
 
-func (n *Normalizer) out(c byte, s, e int32) {
-	if c == Sep {
-		k := len(n.bb) - 1
-		if k < 0 {
-			return
-		}
-		if n.bb[k] == Sep {
-			n.be[k] = e
-			return
-		}
-	}
-	n.bb = append(n.bb, c)
-	n.bs = append(n.bs, s)
-	n.be = append(n.be, e)
-}
-
-// leet is pass 2: per word, leetspeak and apostrophes.
-func (n *Normalizer) leet() {
-	n.bb, n.bs, n.be = n.bb[:0], n.bs[:0], n.be[:0]
+// leet is pass 2 for the one word in n.ab: leetspeak and apostrophes.
+func (n *Normalizer) leet(o *out) {
 	a := n.ab
-	for i := 0; i < len(a); {
-		if a[i] == Sep {
-			n.out(Sep, n.as[i], n.ae[i])
-			i++
-			continue
+	letters, digits, special := 0, 0, false
+	for _, c := range a {
+		if isLetterAtom(c) {
+			letters++
+		} else if c >= '0' && c <= '9' {
+			digits++
+		} else {
+			special = true
 		}
-		j := i
-		letters, digits, special := 0, 0, false
-		for j < len(a) && a[j] != Sep {
-			if c := a[j]; isLetterAtom(c) {
-				letters++
-			} else if c >= '0' && c <= '9' {
-				digits++
-			} else {
-				special = true
-			}
-			j++
-		}
-		if !special && (digits == 0 || letters == 0) {
-			// fast path: plain word or plain number, copied as is
-			n.bb = append(n.bb, a[i:j]...)
-			n.bs = append(n.bs, n.as[i:j]...)
-			n.be = append(n.be, n.ae[i:j]...)
-			i = j
-			continue
-		}
-		// Leet only inside words that are mostly letters: "sh1t", "a55",
-		// "h4te", but not "151s" or "mp3s".
-		hasLetter := letters > 0 && 2*letters >= digits
-		for k := i; k < j; k++ {
-			c := a[k]
-			s, e := n.as[k], n.ae[k]
-			switch {
-			case isLetterAtom(c):
-				n.out(c, s, e)
-			case c >= '0' && c <= '9':
-				if hasLetter {
-					c = leetDigit[c-'0']
-				}
-				n.out(c, s, e)
-			case c == '$' || c == '@':
-				if hasLetter && k+1 < j && isWordAtom(a[k+1]) && a[k+1] != '!' && a[k+1] != '|' {
-					if c == '$' {
-						c = 's'
-					} else {
-						c = 'a'
-					}
-					n.out(c, s, e)
-				} else {
-					n.out(Sep, s, e)
-				}
-			case c == '!' || c == '|':
-				if hasLetter && k > i && k+1 < j && isAlnumAtom(a[k-1]) && isAlnumAtom(a[k+1]) {
-					n.out(Amb, s, e)
-				} else {
-					n.out(Sep, s, e)
-				}
-			case c == '\'':
-				if k > i && k+2 == j && a[k-1] == 'n' && a[k+1] == 't' {
-					continue // dropped in "n't": "don't" → "dont"
-				}
-				n.out(Sep, s, e)
-			default:
-				n.out(Sep, s, e)
-			}
-		}
-		i = j
 	}
-	// no trailing separator
-	if k := len(n.bb) - 1; k >= 0 && n.bb[k] == Sep {
-		n.bb, n.bs, n.be = n.bb[:k], n.bs[:k], n.be[:k]
+	if !special && (digits == 0 || letters == 0) {
+		// plain word or plain number, copied as is
+		for k, c := range a {
+			o.put(c, n.as[k], n.ae[k])
+		}
+		return
+	}
+	// Leet only inside words that are mostly letters: "sh1t", "a55",
+	// "h4te", but not "151s" or "mp3s".
+	hasLetter := letters > 0 && 2*letters >= digits
+	j := len(a)
+	for k, c := range a {
+		s, e := n.as[k], n.ae[k]
+		switch {
+		case isLetterAtom(c):
+			o.put(c, s, e)
+		case c >= '0' && c <= '9':
+			if hasLetter {
+				c = leetDigit[c-'0']
+			}
+			o.put(c, s, e)
+		case c == '$' || c == '@':
+			if hasLetter && k+1 < j && isWordAtom(a[k+1]) && a[k+1] != '!' && a[k+1] != '|' {
+				if c == '$' {
+					c = 's'
+				} else {
+					c = 'a'
+				}
+				o.put(c, s, e)
+			} else {
+				o.sep(s, e)
+			}
+		case c == '!' || c == '|':
+			if hasLetter && k > 0 && k+1 < j && isAlnumAtom(a[k-1]) && isAlnumAtom(a[k+1]) {
+				o.put(Amb, s, e)
+			} else {
+				o.sep(s, e)
+			}
+		case c == '\'':
+			if k > 0 && k+2 == j && a[k-1] == 'n' && a[k+1] == 't' {
+				continue // dropped in "n't": "don't" → "dont"
+			}
+			o.sep(s, e)
+		default:
+			o.sep(s, e)
+		}
 	}
 }
 
@@ -296,93 +458,97 @@ func joinable(c byte) bool {
 	return (c >= 'a' && c <= 'z') || c == Amb || c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7'
 }
 
-// shortSep reports whether the separator at bb[k] is short and on one line.
-func (n *Normalizer) shortSep(k int) bool {
-	s, e := n.bs[k], n.be[k]
+// shortSep reports whether the separator at o.B[k] is short and on one line.
+func (n *Normalizer) shortSep(o *out, k int) bool {
+	s, e := o.St[k], o.En[k]
 	if e-s > 3 {
 		return false
 	}
 	return !strings.ContainsAny(n.src[s:e], "\r\n")
 }
 
-// sameSep reports whether the separators at bb[a] and bb[b] are the same
+// sameSep reports whether the separators at o.B[a] and o.B[b] are the same
 // original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
-func (n *Normalizer) sameSep(a, b int) bool {
-	return n.src[n.bs[a]:n.be[a]] == n.src[n.bs[b]:n.be[b]]
+func (n *Normalizer) sameSep(o *out, a, b int) bool {
+	return n.src[o.St[a]:o.En[a]] == n.src[o.St[b]:o.En[b]]
 }
 
-// joinCollapse is pass 3. Its output is never longer than its input, so
-// the result slices are sized once and written by index.
-func (n *Normalizer) joinCollapse() {
-	r := &n.res
-	b, bs, be := n.bb, n.bs, n.be
-	B, St, En, Ru := grow(r.B, len(b)), grow32(r.Start, len(b)), grow32(r.End, len(b)), grow(r.Run, len(b))
-	w := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c != Sep && (i == 0 || b[i-1] == Sep) && (i+1 == len(b) || b[i+1] == Sep) && joinable(c) {
-			if j, ok := n.chain(i); ok {
-				for k := i; k <= j; k += 2 {
-					c := b[k]
-					if c >= '0' && c <= '9' {
-						c = leetDigit[c-'0']
-					}
-					if w > 0 && B[w-1] == c {
-						En[w-1] = be[k]
-						if Ru[w-1] < 255 {
-							Ru[w-1]++
-						}
-						continue
-					}
-					B[w], St[w], En[w], Ru[w] = c, bs[k], be[k], 1
-					w++
+// single reports whether o.B[k] is a one-character word that may be joined
+// (in the run-collapsed stream: a word of one byte with run 1).
+func single(o *out, k int) bool {
+	return k < o.w && o.B[k] != Sep && o.Ru[k] == 1 && joinable(o.B[k]) && (k+1 == o.w || o.B[k+1] == Sep)
+}
+
+// joinChains is the joining half of pass 3: three or more one-character
+// words with the same short separator between them become one word
+// ("f.u.c.k" → "fuck"). Chains lie inside streaks of one-character words,
+// whose starts Normalize collected in o.streaks; joinChains rewrites each
+// streak in place and moves the bytes between streaks down. The stream only
+// gets shorter, so reads stay ahead of writes.
+func (n *Normalizer) joinChains(o *out) {
+	end := o.w
+	w, i := o.streaks[0], o.streaks[0]
+	for _, st := range o.streaks {
+		if w != i {
+			copy(o.B[w:], o.B[i:st])
+			copy(o.St[w:], o.St[i:st])
+			copy(o.En[w:], o.En[i:st])
+			copy(o.Ru[w:], o.Ru[i:st])
+		}
+		w += st - i
+		i = st
+		prevSep := true // a streak starts a word
+		for i < end {
+			c := o.B[i]
+			if c != Sep && prevSep {
+				if !single(o, i) {
+					break // end of the streak
 				}
-				i = j + 1
-				continue
+				if j, ok := n.chain(o, i); ok {
+					for k := i; k <= j; k += 2 {
+						c, s, e := o.B[k], o.St[k], o.En[k]
+						if c >= '0' && c <= '9' {
+							c = leetDigit[c-'0']
+						}
+						if w > 0 && o.B[w-1] == c {
+							o.En[w-1] = e
+							if o.Ru[w-1] < 255 {
+								o.Ru[w-1]++
+							}
+							continue
+						}
+						o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
+						w++
+					}
+					i, prevSep = j+1, false
+					continue
+				}
 			}
-		}
-		if w > 0 && c != Sep && B[w-1] == c {
-			En[w-1] = be[i]
-			if Ru[w-1] < 255 {
-				Ru[w-1]++
-			}
-		} else {
-			B[w], St[w], En[w], Ru[w] = c, bs[i], be[i], 1
+			o.B[w], o.St[w], o.En[w], o.Ru[w] = c, o.St[i], o.En[i], o.Ru[i]
 			w++
+			i++
+			prevSep = c == Sep
 		}
-		i++
 	}
-	r.B, r.Start, r.End, r.Run = B[:w], St[:w], En[:w], Ru[:w]
-}
-
-func grow(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n, n+n/4)
+	if w != i {
+		copy(o.B[w:], o.B[i:end])
+		copy(o.St[w:], o.St[i:end])
+		copy(o.En[w:], o.En[i:end])
+		copy(o.Ru[w:], o.Ru[i:end])
 	}
-	return b[:n]
-}
-
-func grow32(b []int32, n int) []int32 {
-	if cap(b) < n {
-		return make([]int32, n, n+n/4)
-	}
-	return b[:n]
+	o.w = w + end - i
 }
 
 // chain reports whether a spelled-out word ("f.u.c.k") starts with the
 // one-character word at i, and where its last character is.
-func (n *Normalizer) chain(i int) (last int, ok bool) {
-	b := n.bb
-	single := func(k int) bool {
-		return k < len(b) && b[k] != Sep && joinable(b[k]) && (k+1 == len(b) || b[k+1] == Sep)
-	}
+func (n *Normalizer) chain(o *out, i int) (last int, ok bool) {
 	j, count, letters := i, 0, 0
 	for {
 		count++
-		if b[j] >= 'a' && b[j] <= 'z' {
+		if o.B[j] >= 'a' && o.B[j] <= 'z' {
 			letters++
 		}
-		if j+2 < len(b) && n.shortSep(j+1) && single(j+2) && (j == i || n.sameSep(i+1, j+1)) {
+		if j+2 < o.w && n.shortSep(o, j+1) && single(o, j+2) && (j == i || n.sameSep(o, i+1, j+1)) {
 			j += 2
 			continue
 		}

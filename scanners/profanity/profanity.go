@@ -386,42 +386,72 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 	st := s.pool.Get().(*state)
 	defer s.pool.Put(st)
 	st.fields = textnorm.MessageFields(m, st.fields[:0])
-	var ev [3][]scanners.Evidence
-	var count [3]int
-	var words [3][]string
-	directed := false
+	var acc accum
 	for _, f := range st.fields {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		res := st.n.Normalize(f.Text)
-		st.keep = s.filter(res, st)
-		for _, h := range st.keep {
-			t := s.tier[h.Pattern]
-			count[t]++
-			if t == Strong && !directed {
-				directed = Directed(res, h)
-			}
-			a, b := res.Span(h.Start, h.End)
-			if len(ev[t]) < s.maxEv {
-				ev[t] = append(ev[t], scanners.Evidence{
-					Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
-					Text: textnorm.Quote(f.Text, a, b, 120),
-				})
-			}
-			w := strings.Trim(s.text[h.Pattern], "*")
-			if len(words[t]) < 5 && !slices.Contains(words[t], w) {
-				words[t] = append(words[t], w)
-			}
+		s.scanField(&acc, st, f, st.n.Normalize(f.Text))
+	}
+	return s.findings(&acc, env), nil
+}
+
+// ScanText is Scan over a message's text normalised beforehand, so that
+// scanners can share one normalisation per message. The findings are those
+// of Scan on the message t was made from.
+func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.Envelope) ([]scanners.Finding, error) {
+	st := s.pool.Get().(*state)
+	defer s.pool.Put(st)
+	var acc accum
+	for i, f := range t.Fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.scanField(&acc, st, f, &t.Norm[i])
+	}
+	return s.findings(&acc, env), nil
+}
+
+// accum gathers the hits of one message, per tier.
+type accum struct {
+	ev       [3][]scanners.Evidence
+	count    [3]int
+	words    [3][]string
+	directed bool
+}
+
+// scanField adds the hits in field f, normalised as res, to acc.
+func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result) {
+	st.keep = s.filter(res, st)
+	for _, h := range st.keep {
+		t := s.tier[h.Pattern]
+		acc.count[t]++
+		if t == Strong && !acc.directed {
+			acc.directed = Directed(res, h)
+		}
+		a, b := res.Span(h.Start, h.End)
+		if len(acc.ev[t]) < s.maxEv {
+			acc.ev[t] = append(acc.ev[t], scanners.Evidence{
+				Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
+				Text: textnorm.Quote(f.Text, a, b, 120),
+			})
+		}
+		w := strings.Trim(s.text[h.Pattern], "*")
+		if len(acc.words[t]) < 5 && !slices.Contains(acc.words[t], w) {
+			acc.words[t] = append(acc.words[t], w)
 		}
 	}
+}
+
+// findings turns the hits of one message into findings.
+func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Finding {
 	var out []scanners.Finding
 	for t := Slur; t >= Mild; t-- {
-		if count[t] == 0 {
+		if acc.count[t] == 0 {
 			continue
 		}
 		sev := t.Severity()
-		if t == Strong && !directed && !pupilInvolved(env) {
+		if t == Strong && !acc.directed && !pupilInvolved(env) {
 			sev = scanners.Low
 		}
 		out = append(out, scanners.Finding{
@@ -429,12 +459,12 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 			Rule:        t.Rule(),
 			Category:    scanners.Profanity,
 			Severity:    sev,
-			Score:       float64(count[t]) * [...]float64{1, 3, 6}[t],
-			Explanation: fmt.Sprintf("%s profanity: %d match(es) of %s", t, count[t], strings.Join(words[t], ", ")),
-			Evidence:    ev[t],
+			Score:       float64(acc.count[t]) * [...]float64{1, 3, 6}[t],
+			Explanation: fmt.Sprintf("%s profanity: %d match(es) of %s", t, acc.count[t], strings.Join(acc.words[t], ", ")),
+			Evidence:    acc.ev[t],
 		})
 	}
-	return out, nil
+	return out
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)

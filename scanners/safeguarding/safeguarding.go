@@ -360,62 +360,95 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 	st := s.pool.Get().(*state)
 	defer s.pool.Put(st)
 	st.fields = textnorm.MessageFields(m, st.fields[:0])
-	acc := map[int]*topicAcc{}
-	var illegal []scanners.Evidence
-	illegalN := 0
+	var acc accum
 	for _, f := range st.fields {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		res := st.n.Normalize(f.Text)
-		s.match(res, st)
-		for _, h := range st.phits {
-			p := &s.phrases[h.phrase]
-			if p.tag == "hyperbole" {
-				continue
+		s.scanField(&acc, st, f, st.n.Normalize(f.Text))
+	}
+	return s.findings(&acc, env), nil
+}
+
+// ScanText is Scan over a message's text normalised beforehand, so that
+// scanners can share one normalisation per message. The findings are those
+// of Scan on the message t was made from.
+func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.Envelope) ([]scanners.Finding, error) {
+	st := s.pool.Get().(*state)
+	defer s.pool.Put(st)
+	var acc accum
+	for i, f := range t.Fields {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.scanField(&acc, st, f, &t.Norm[i])
+	}
+	return s.findings(&acc, env), nil
+}
+
+// accum gathers the phrase hits of one message, per topic.
+type accum struct {
+	topics   map[int]*topicAcc
+	illegal  []scanners.Evidence
+	illegalN int
+}
+
+// scanField adds the phrase hits in field f, normalised as res, to acc.
+func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result) {
+	s.match(res, st)
+	for _, h := range st.phits {
+		p := &s.phrases[h.phrase]
+		if p.tag == "hyperbole" {
+			continue
+		}
+		a, b := res.Span(h.start, h.end)
+		ev := scanners.Evidence{Part: f.Part, Field: f.Name, Offset: a, Length: b - a, Text: textnorm.Quote(f.Text, a, b, 160)}
+		if p.tag == "illegal" {
+			acc.illegalN++
+			if len(acc.illegal) < s.maxEv {
+				acc.illegal = append(acc.illegal, ev)
 			}
-			a, b := res.Span(h.start, h.end)
-			ev := scanners.Evidence{Part: f.Part, Field: f.Name, Offset: a, Length: b - a, Text: textnorm.Quote(f.Text, a, b, 160)}
-			if p.tag == "illegal" {
-				illegalN++
-				if len(illegal) < s.maxEv {
-					illegal = append(illegal, ev)
-				}
-				continue
-			}
-			t := acc[p.topic]
-			if t == nil {
-				t = &topicAcc{tags: map[string]bool{}}
-				acc[p.topic] = t
-			}
-			t.count++
-			if s.hyperbole(st, h) {
-				t.hyper = true // counts as low and is never raised
-			} else {
-				t.sev = max(t.sev, p.sev)
-			}
-			if p.tag != "" {
-				t.tags[p.tag] = true
-			}
-			if len(t.ev) < s.maxEv {
-				t.ev = append(t.ev, ev)
-			}
-			if len(t.phrases) < 5 && !slices.Contains(t.phrases, p.text) {
-				t.phrases = append(t.phrases, p.text)
-			}
+			continue
+		}
+		if acc.topics == nil {
+			acc.topics = map[int]*topicAcc{}
+		}
+		t := acc.topics[p.topic]
+		if t == nil {
+			t = &topicAcc{tags: map[string]bool{}}
+			acc.topics[p.topic] = t
+		}
+		t.count++
+		if s.hyperbole(st, h) {
+			t.hyper = true // counts as low and is never raised
+		} else {
+			t.sev = max(t.sev, p.sev)
+		}
+		if p.tag != "" {
+			t.tags[p.tag] = true
+		}
+		if len(t.ev) < s.maxEv {
+			t.ev = append(t.ev, ev)
+		}
+		if len(t.phrases) < 5 && !slices.Contains(t.phrases, p.text) {
+			t.phrases = append(t.phrases, p.text)
 		}
 	}
+}
+
+// findings weighs the hits of one message and turns them into findings.
+func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Finding {
 	var out []scanners.Finding
-	if illegalN > 0 {
+	if acc.illegalN > 0 {
 		out = append(out, scanners.Finding{
 			Scanner: Name, Rule: "illegal_child_abuse_material", Category: scanners.Illegal,
 			Severity: scanners.Critical, Score: 100,
-			Explanation: fmt.Sprintf("%d reference(s) to child sexual abuse material", illegalN),
-			Evidence:    illegal,
+			Explanation: fmt.Sprintf("%d reference(s) to child sexual abuse material", acc.illegalN),
+			Evidence:    acc.illegal,
 		})
 	}
 	for ti := range s.topics {
-		t := acc[ti]
+		t := acc.topics[ti]
 		if t == nil {
 			continue
 		}
@@ -431,7 +464,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 			Explanation: expl, Evidence: t.ev,
 		})
 	}
-	return out, nil
+	return out
 }
 
 // weigh applies the direction and group rules to one topic's hits.
