@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // Status is how one scanner's run ended.
@@ -45,6 +46,8 @@ type Pipeline struct {
 	scanners []Scanner
 	timeout  time.Duration
 	log      *slog.Logger
+	texts    sync.Pool // *textnorm.Text, reused across messages
+	wantText bool      // some scanner is a TextScanner
 }
 
 // PipelineOptions configures a Pipeline.
@@ -64,7 +67,14 @@ func NewPipeline(scanners []Scanner, opts PipelineOptions) *Pipeline {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{scanners: scanners, timeout: opts.Timeout, log: opts.Logger}
+	p := &Pipeline{scanners: scanners, timeout: opts.Timeout, log: opts.Logger}
+	p.texts.New = func() any { return new(textnorm.Text) }
+	for _, s := range scanners {
+		if _, ok := s.(TextScanner); ok {
+			p.wantText = true
+		}
+	}
+	return p
 }
 
 // Scanners returns the configured scanners.
@@ -93,15 +103,28 @@ const ProblemScanner = "mime"
 func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) Result {
 	res := Result{Runs: make([]Run, len(p.scanners))}
 	found := make([][]Finding, len(p.scanners))
+	var text *textnorm.Text
+	if p.wantText {
+		// Normalised once, read by every TextScanner concurrently.
+		text = p.texts.Get().(*textnorm.Text)
+		text.Reset(m)
+	}
 	var wg sync.WaitGroup
 	for i, s := range p.scanners {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			found[i], res.Runs[i] = p.runOne(ctx, s, m, env)
+			found[i], res.Runs[i] = p.runOne(ctx, s, m, text, env)
 		}()
 	}
 	wg.Wait()
+	if text != nil {
+		// A scanner that overran its timeout may still be reading text, so
+		// only texts from runs where every scanner returned are reused.
+		if allReturned(res.Runs) {
+			p.texts.Put(text)
+		}
+	}
 	res.Findings = append(res.Findings, ProblemFindings(m)...)
 	for _, f := range found {
 		res.Findings = append(res.Findings, f...)
@@ -110,7 +133,16 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 	return res
 }
 
-func (p *Pipeline) runOne(ctx context.Context, s Scanner, m *message.Message, env *Envelope) (fs []Finding, run Run) {
+func allReturned(runs []Run) bool {
+	for _, r := range runs {
+		if r.Status == StatusTimeout || r.Status == StatusError {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Pipeline) runOne(ctx context.Context, s Scanner, m *message.Message, text *textnorm.Text, env *Envelope) (fs []Finding, run Run) {
 	name := s.Name()
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
@@ -127,7 +159,13 @@ func (p *Pipeline) runOne(ctx context.Context, s Scanner, m *message.Message, en
 				ch <- out{err: fmt.Errorf("panic: %v", r)}
 			}
 		}()
-		f, err := s.Scan(ctx, m, env)
+		var f []Finding
+		var err error
+		if ts, ok := s.(TextScanner); ok && text != nil {
+			f, err = ts.ScanText(ctx, text, env)
+		} else {
+			f, err = s.Scan(ctx, m, env)
+		}
 		ch <- out{f, err}
 	}()
 	run.Scanner = name

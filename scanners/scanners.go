@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // Category is what kind of concern a finding is. The set is closed.
@@ -230,6 +231,15 @@ func (f Func) Name() string { return f.ID }
 // Scan calls f.F.
 func (f Func) Scan(ctx context.Context, m *message.Message, env *Envelope) ([]Finding, error) {
 	return f.F(ctx, m, env)
+}
+
+// TextScanner is implemented by scanners that read the normalised text of
+// a message (textnorm). The pipeline normalises each message once and hands
+// the same read-only Text to every such scanner instead of calling Scan.
+// ScanText must return exactly what Scan would.
+type TextScanner interface {
+	Scanner
+	ScanText(ctx context.Context, t *textnorm.Text, env *Envelope) ([]Finding, error)
 }
 
 // Closer is implemented by scanners that hold resources.

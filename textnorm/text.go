@@ -13,6 +13,7 @@ type Text struct {
 	// Norm[i] is Fields[i] normalised.
 	Norm []Result
 
+	m      *message.Message
 	n      *Normalizer
 	b      []byte
 	st, en []int32
@@ -27,11 +28,15 @@ func NewText(m *message.Message) *Text {
 	return t
 }
 
+// Message returns the message t was built from.
+func (t *Text) Message() *message.Message { return t.m }
+
 // Reset makes t the normalised text of m, reusing t's buffers.
 func (t *Text) Reset(m *message.Message) {
 	if t.n == nil {
 		t.n = NewNormalizer()
 	}
+	t.m = m
 	t.Fields = MessageFields(m, t.Fields[:0])
 	t.b, t.st, t.en, t.ru, t.off = t.b[:0], t.st[:0], t.en[:0], t.ru[:0], t.off[:0]
 	for _, f := range t.Fields {

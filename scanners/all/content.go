@@ -15,6 +15,7 @@ import (
 	"github.com/lychgate/lychgate/scanners/pii"
 	"github.com/lychgate/lychgate/scanners/profanity"
 	"github.com/lychgate/lychgate/scanners/safeguarding"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // contentScanners builds profanity, safeguarding and pii. Schools that tune
@@ -130,7 +131,23 @@ type perSchool struct {
 
 func (p *perSchool) Name() string { return p.id }
 
+// Scan runs the picked instances' Scan.
 func (p *perSchool) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
+	return p.run(env, func(s scanners.Scanner) ([]scanners.Finding, error) { return s.Scan(ctx, m, env) })
+}
+
+// ScanText runs the picked instances on the shared normalised text when
+// they can, else on the message.
+func (p *perSchool) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.Envelope) ([]scanners.Finding, error) {
+	return p.run(env, func(s scanners.Scanner) ([]scanners.Finding, error) {
+		if ts, ok := s.(scanners.TextScanner); ok {
+			return ts.ScanText(ctx, t, env)
+		}
+		return s.Scan(ctx, t.Message(), env)
+	})
+}
+
+func (p *perSchool) run(env *scanners.Envelope, scan func(scanners.Scanner) ([]scanners.Finding, error)) ([]scanners.Finding, error) {
 	var picked []scanners.Scanner
 	add := func(school string) {
 		s, ok := p.by[school]
@@ -152,12 +169,12 @@ func (p *perSchool) Scan(ctx context.Context, m *message.Message, env *scanners.
 		add("")
 	}
 	if len(picked) == 1 {
-		return picked[0].Scan(ctx, m, env)
+		return scan(picked[0])
 	}
 	var out []scanners.Finding
 	seen := map[string]bool{}
 	for _, s := range picked {
-		fs, err := s.Scan(ctx, m, env)
+		fs, err := scan(s)
 		if err != nil {
 			return nil, err
 		}
