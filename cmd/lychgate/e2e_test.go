@@ -465,3 +465,29 @@ func TestCheckCommand(t *testing.T) {
 		t.Error("check of a missing file exited 0, want non-zero")
 	}
 }
+
+// Postfix's smtp-source sends 200 messages over 10 parallel sessions, some
+// sessions reusing their connection (-d): every one must arrive downstream,
+// once.
+func TestSMTPSourceLoad(t *testing.T) {
+	t.Parallel()
+	src := needTool(t, "smtp-source")
+	hop, dumpDir := postfixSink(t)
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	config := writeE2EConfig(t, addr, hop, rs.URL())
+	startDaemon(t, config, addr)
+	const n = 200
+	cmd := exec.Command(src, "-s", "10", "-m", fmt.Sprint(n), "-d", "-l", "2048",
+		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", addr)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	got := eventually(t, func() (int, bool) {
+		d := len(dumps(t, dumpDir))
+		return d, d >= n
+	})
+	if got != n {
+		t.Errorf("smtp-sink received %d messages, want %d", got, n)
+	}
+}
