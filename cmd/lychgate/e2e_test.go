@@ -422,28 +422,7 @@ func TestCheckCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("check: %v", err)
 	}
-	type result struct {
-		File     string `json:"file"`
-		Findings []struct {
-			Scanner, Rule, Category, Severity, Explanation string
-			Score                                          float64
-			Evidence                                       []struct{ Text string }
-		} `json:"findings"`
-		Decisions []struct {
-			Recipient  string `json:"recipient"`
-			Action     string `json:"action"`
-			NotifyDSL  bool   `json:"notify_dsl"`
-			WarnSender bool   `json:"warn_sender"`
-		} `json:"decisions"`
-	}
-	got := map[string]result{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var r result
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		got[filepath.Base(r.File)] = r
-	}
+	got := parseCheckJSON(t, out)
 	if r := got["clean.eml"]; len(r.Findings) != 0 || len(r.Decisions) != 1 || r.Decisions[0].Action != "deliver" {
 		t.Errorf("clean.eml = %+v, want no findings and deliver", r)
 	}
@@ -490,4 +469,34 @@ func TestSMTPSourceLoad(t *testing.T) {
 	if got != n {
 		t.Errorf("smtp-sink received %d messages, want %d", got, n)
 	}
+}
+
+// checkResult is one line of `lychgate check --json`.
+type checkResult struct {
+	File     string `json:"file"`
+	Findings []struct {
+		Scanner, Rule, Category, Severity, Explanation string
+		Score                                          float64
+		Evidence                                       []struct{ Text string }
+	} `json:"findings"`
+	Decisions []struct {
+		Recipient  string `json:"recipient"`
+		Action     string `json:"action"`
+		NotifyDSL  bool   `json:"notify_dsl"`
+		WarnSender bool   `json:"warn_sender"`
+	} `json:"decisions"`
+}
+
+// parseCheckJSON reads `check --json` output, keyed by file base name.
+func parseCheckJSON(t *testing.T, out []byte) map[string]checkResult {
+	t.Helper()
+	got := map[string]checkResult{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var r checkResult
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		got[filepath.Base(r.File)] = r
+	}
+	return got
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -26,27 +25,7 @@ func TestCheckPersonalAddress(t *testing.T) {
 	if !strings.Contains(stderr.String(), "staff.csv:5:") || !strings.Contains(stderr.String(), "staff.csv:6:") {
 		t.Errorf("stderr does not report the malformed staff rows:\n%s", stderr.String())
 	}
-	type result struct {
-		File     string `json:"file"`
-		Findings []struct {
-			Scanner, Rule, Category, Severity string
-			Evidence                          []struct{ Text string }
-		} `json:"findings"`
-		Decisions []struct {
-			Recipient  string `json:"recipient"`
-			Action     string `json:"action"`
-			NotifyDSL  bool   `json:"notify_dsl"`
-			WarnSender bool   `json:"warn_sender"`
-		} `json:"decisions"`
-	}
-	got := map[string]result{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var r result
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		got[filepath.Base(r.File)] = r
-	}
+	got := parseCheckJSON(t, out)
 	cases := []struct {
 		file     string
 		rules    []string
