@@ -31,6 +31,12 @@ func runServe(args []string, _, stderr io.Writer) error {
 		fmt.Fprintln(stderr, err)
 		return errReported
 	}
+	if len(cfg.Schools) == 0 {
+		// Without a school nothing inbound is accepted and nothing can be
+		// quarantined (every entry belongs to a school).
+		fmt.Fprintf(stderr, "%s: no [[school]] configured: add one with its id, domains and dsl\n", path)
+		return errReported
+	}
 	log := newLogger(cfg, stderr)
 	redis.SetLogger(redisLogger{log}) // go-redis' own messages (dial retries) go to our log
 	rdb, err := newRedis(cfg)
