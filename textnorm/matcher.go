@@ -348,3 +348,26 @@ func hitLess(a, b Hit) bool {
 	}
 	return a.Pattern < b.Pattern
 }
+
+// Words is the number of words of pattern pi (one more than the separators
+// inside it, after normalisation).
+func (m *Matcher) Words(pi int) int { return m.pats[pi].spaces + 1 }
+
+// MatchRange is Match over the normalised bytes [lo, hi) of r, which must
+// start and end at word boundaries (lo is 0 or follows a separator, hi is
+// len(r.B) or a separator); words is the number of separators in r.B[:lo].
+// It appends the matches that lie wholly inside the range, with offsets and
+// word indexes as Match over all of r gives them.
+func (m *Matcher) MatchRange(r *Result, lo, hi, words int, dst []Hit) []Hit {
+	sub := Result{B: r.B[lo:hi], Run: r.Run[lo:hi]}
+	n0 := len(dst)
+	dst = m.Match(&sub, dst)
+	for i := n0; i < len(dst); i++ {
+		h := &dst[i]
+		h.Start += lo
+		h.End += lo
+		h.StartWord += words
+		h.EndWord += words
+	}
+	return dst
+}

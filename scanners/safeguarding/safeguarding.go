@@ -86,6 +86,7 @@ type phrase struct {
 
 type term struct {
 	phrasesFirst []int // phrases whose first term this is
+	pats         []int // its alternatives, as patterns of Scanner.m
 }
 
 // Scanner is the safeguarding scanner. It is safe for concurrent use.
@@ -95,6 +96,7 @@ type Scanner struct {
 	terms    []term
 	patTerms [][]int // pattern → terms
 	m        *textnorm.Matcher
+	gate     gate
 	maxEv    int
 	pool     sync.Pool
 }
@@ -106,6 +108,8 @@ type state struct {
 	touched  []int
 	phits    []phraseHit
 	fields   []textnorm.Field
+	ghits    []textnorm.Hit // anchor hits
+	wins     []window
 }
 
 type phraseHit struct {
@@ -209,6 +213,7 @@ func New(opts Options) (*Scanner, error) {
 						}
 						if !slices.Contains(s.patTerms[pi], id) {
 							s.patTerms[pi] = append(s.patTerms[pi], id)
+							s.terms[id].pats = append(s.terms[id].pats, pi)
 						}
 					}
 				}
@@ -231,6 +236,9 @@ func New(opts Options) (*Scanner, error) {
 		return nil, err
 	}
 	s.m = m
+	if err := s.buildGate(pats); err != nil {
+		return nil, err
+	}
 	nterms := len(s.terms)
 	s.pool.New = func() any {
 		return &state{n: textnorm.NewNormalizer(), termHits: make([][]textnorm.Hit, nterms)}
@@ -244,14 +252,37 @@ func (s *Scanner) Name() string { return Name }
 // maxTermWords bounds the words in one term alternative ("do_not_ever").
 const maxTermWords = 8
 
-// match finds the phrase hits in res; st.phits holds them.
+// match finds the phrase hits in res; st.phits holds them. It looks for
+// the terms of all phrases only near the hits of anchor terms (gate.go),
+// and when that finds a phrase, matches the whole of res again as
+// matchAll does, so that the phrase hits and their order are matchAll's.
 func (s *Scanner) match(res *textnorm.Result, st *state) {
+	if !s.gate.ok {
+		s.matchAll(res, st)
+		return
+	}
+	st.hits = s.matchNearAnchors(res, st, st.hits[:0])
+	s.assemble(res, st)
+	if len(st.phits) > 0 {
+		s.matchAll(res, st)
+	}
+}
+
+// matchAll finds the phrase hits in res from the hits of all terms in all
+// of res.
+func (s *Scanner) matchAll(res *textnorm.Result, st *state) {
+	st.hits = s.m.Match(res, st.hits[:0])
+	s.assemble(res, st)
+}
+
+// assemble finds the phrases made of the term hits st.hits (in text
+// order); st.phits holds them.
+func (s *Scanner) assemble(res *textnorm.Result, st *state) {
 	for _, t := range st.touched {
 		st.termHits[t] = st.termHits[t][:0]
 	}
 	st.touched = st.touched[:0]
 	st.phits = st.phits[:0]
-	st.hits = s.m.Match(res, st.hits[:0])
 	if len(st.hits) == 0 {
 		return
 	}
@@ -265,41 +296,52 @@ func (s *Scanner) match(res *textnorm.Result, st *state) {
 	}
 	for _, t := range st.touched {
 		for _, pi := range s.terms[t].phrasesFirst {
-			p := &s.phrases[pi]
-			if !s.allTermsHit(p, st) {
-				continue
-			}
-			for _, h1 := range st.termHits[t] {
-				end, ew, ok := h1.End, h1.EndWord, true
-				for k := 1; k < len(p.terms); k++ {
-					found := false
-					th := st.termHits[p.terms[k]]
-					// hits are in text order: skip those ending before ew
-					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
-					for _, h := range th[lo:] {
-						if h.EndWord > ew+1+p.gaps[k]+maxTermWords {
-							break
-						}
-						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
-							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
-								continue
-							}
-							end, ew, found = h.End, h.EndWord, true
-							break
-						}
-					}
-					if !found {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					st.phits = append(st.phits, phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew})
-					break // one hit per phrase per first-term is plenty
-				}
+			if h, ok := s.phraseAt(res, st, pi); ok {
+				st.phits = append(st.phits, h)
 			}
 		}
 	}
+}
+
+// phraseAt finds the first hit of phrase pi among the term hits: for each
+// hit of its first term in text order, each following term is the first
+// hit that starts within the allowed gap with no negation in between.
+func (s *Scanner) phraseAt(res *textnorm.Result, st *state, pi int) (phraseHit, bool) {
+	p := &s.phrases[pi]
+	if !s.allTermsHit(p, st) {
+		return phraseHit{}, false
+	}
+	for _, h1 := range st.termHits[p.terms[0]] {
+		end, ew, ok := h1.End, h1.EndWord, true
+		for k := 1; k < len(p.terms) && ok; k++ {
+			end, ew, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+		}
+		if ok {
+			// one hit per phrase per first-term is plenty
+			return phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew}, true
+		}
+	}
+	return phraseHit{}, false
+}
+
+// nextTerm finds, among the hits th of a term (in text order), the first
+// that starts within gap words after word ew (ending at byte end) with no
+// negation in between; it returns that hit's end and last word.
+func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, bool) {
+	// hits are in text order: skip those ending before ew
+	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+	for _, h := range th[lo:] {
+		if h.EndWord > ew+1+gap+maxTermWords {
+			break
+		}
+		if h.StartWord > ew && h.StartWord <= ew+1+gap {
+			if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
+				continue
+			}
+			return h.End, h.EndWord, true
+		}
+	}
+	return end, ew, false
 }
 
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {

@@ -1,0 +1,230 @@
+package safeguarding
+
+import (
+	"strings"
+
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+// The gate keeps common words ("you", "me", "your") from costing a term hit
+// each time they occur. Every phrase has an anchor: the term of the phrase
+// least likely to occur in ordinary mail (anchorIndex). A small automaton
+// holds only the anchor terms; around each anchor hit, a window of words
+// wide enough for every phrase anchored there is matched against all terms,
+// and phrases are assembled from those hits. Only when that finds a phrase
+// (rare) is the whole text matched and assembled as before.
+//
+// That gives exactly the phrase hits of matching the whole text: a phrase
+// hit (from its first term hit h1 on) lies within the window of its anchor
+// term hit, and so do all the term hits that the assembly looks at on the
+// way (those that start within a gap of the previous term), so the assembly
+// over the window hits finds it too; and the window hits are hits of the
+// whole text.
+
+// gate is the anchor automaton and, per pattern of it, the window around
+// its hits: words to the left of the hit's first word and to the right of
+// its last.
+type gate struct {
+	ok          bool // false: match the whole text always
+	m           *textnorm.Matcher
+	left, right []int
+}
+
+// window is a range [lo, hi) of normalised bytes at word boundaries;
+// words is the number of separators before lo.
+type window struct {
+	lo, hi, words int
+}
+
+// buildGate chooses the anchors and compiles the gate automaton; pats are
+// the patterns of s.m.
+func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
+	maxW := make([]int, len(s.terms)) // most words in one alternative
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			w := s.m.Words(pi)
+			if w > maxTermWords+1 {
+				// nextTerm's early stop might skip a hit: keep it exact
+				return nil
+			}
+			maxW[t] = max(maxW[t], w)
+		}
+	}
+	left := make([]int, len(s.terms))
+	right := make([]int, len(s.terms))
+	anchor := make([]bool, len(s.terms))
+	for i := range s.phrases {
+		p := &s.phrases[i]
+		k := s.anchorIndex(p, pats)
+		t := p.terms[k]
+		anchor[t] = true
+		l, r := extents(p, k, maxW)
+		left[t], right[t] = max(left[t], l), max(right[t], r)
+	}
+	var gp []textnorm.Pattern
+	g := gate{ok: true}
+	for pi, ts := range s.patTerms {
+		l, r, in := 0, 0, false
+		for _, t := range ts {
+			if anchor[t] {
+				l, r, in = max(l, left[t]), max(r, right[t]), true
+			}
+		}
+		if in {
+			gp = append(gp, pats[pi])
+			g.left = append(g.left, l)
+			g.right = append(g.right, r)
+		}
+	}
+	m, err := textnorm.Compile(gp)
+	if err != nil {
+		return err
+	}
+	g.m = m
+	s.gate = g
+	return nil
+}
+
+// extents returns how many words a match of p can reach to the left of the
+// first word of its k-th term's hit and to the right of its last word.
+func extents(p *phrase, k int, maxW []int) (left, right int) {
+	for j := 0; j < k; j++ {
+		left += maxW[p.terms[j]] + p.gaps[j+1]
+	}
+	for j := k + 1; j < len(p.terms); j++ {
+		right += p.gaps[j] + maxW[p.terms[j]]
+	}
+	return left, right
+}
+
+// anchorIndex returns the index in p.terms of the term to anchor p on: the
+// one whose alternatives are rarest by termCost (the first of equals).
+func (s *Scanner) anchorIndex(p *phrase, pats []textnorm.Pattern) int {
+	best, bestCost := 0, -1
+	for k, t := range p.terms {
+		c := 0
+		for _, pi := range s.terms[t].pats {
+			c += altCost(pats[pi].Text)
+		}
+		if bestCost < 0 || c < bestCost {
+			best, bestCost = k, c
+		}
+	}
+	return best
+}
+
+// altCost estimates how common a term alternative is in ordinary mail: as
+// common as its rarest word.
+func altCost(alt string) int {
+	star := strings.HasSuffix(alt, "*")
+	c := -1
+	for _, w := range strings.Fields(textnorm.String(strings.TrimSuffix(alt, "*"))) {
+		wc := wordCost(w)
+		if c < 0 || wc < c {
+			c = wc
+		}
+	}
+	if star {
+		c += 5 // "cut*" also matches cute, cuts, cutting...
+	}
+	return c
+}
+
+func wordCost(w string) int {
+	switch {
+	case commonWords[w] > 0:
+		return commonWords[w]
+	case len(w) <= 2:
+		return 30
+	case len(w) == 3:
+		return 10
+	}
+	return 3
+}
+
+// commonWords are frequent words of English mail, normalised (textnorm),
+// with a cost: never good anchors.
+var commonWords = func() map[string]int {
+	m := map[string]int{}
+	add := func(cost int, words string) {
+		for _, w := range strings.Fields(words) {
+			w = textnorm.String(w) // "too" is "to"
+			m[w] = max(m[w], cost)
+		}
+	}
+	add(1000, `a about all an and are as at be but by can do for from get go
+		have he i if in is it its me my no not of on or our so that the them
+		they this to up us was we what will with you your`)
+	add(100, `after again also am any been before being cant come could day
+		did does dont down each even every first give going good got had has
+		her here him his how im into just know last let life like little ll
+		look made make many may more most much must need new now off one
+		only other out over people please put re said say see she should
+		some still such take tell than their then there these thing think
+		those through time too two use very want way well were when where
+		which while who why would year yours back better call find help home
+		keep long mail message next number place right send sent show same
+		under end love money free list best world live great thanks email
+		support point around between nothing anyone words links`)
+	return m
+}()
+
+// matchNearAnchors appends to dst the hits of all terms in the windows
+// around the anchor hits in res, in text order.
+func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, dst []textnorm.Hit) []textnorm.Hit {
+	g := &s.gate
+	st.ghits = g.m.Match(res, st.ghits[:0])
+	if len(st.ghits) == 0 {
+		return dst
+	}
+	st.wins = st.wins[:0]
+	for _, h := range st.ghits {
+		st.wins = append(st.wins, around(res.B, h, g.left[h.Pattern], g.right[h.Pattern]))
+	}
+	for _, w := range mergeWindows(st.wins) {
+		dst = s.m.MatchRange(res, w.lo, w.hi, w.words, dst)
+	}
+	return dst
+}
+
+// around returns the window from left words before hit h to right words
+// after it, in the normalised bytes b.
+func around(b []byte, h textnorm.Hit, left, right int) window {
+	w := window{lo: h.Start, hi: h.End, words: h.StartWord}
+	for n := 0; w.lo > 0; w.lo-- {
+		if b[w.lo-1] == textnorm.Sep {
+			if n == left {
+				break
+			}
+			n++
+			w.words--
+		}
+	}
+	for n := 0; w.hi < len(b); w.hi++ {
+		if b[w.hi] == textnorm.Sep {
+			if n == right {
+				break
+			}
+			n++
+		}
+	}
+	return w
+}
+
+// mergeWindows sorts ws by start and merges those that overlap.
+func mergeWindows(ws []window) []window {
+	for i := 1; i < len(ws); i++ { // insertion sort: nearly sorted
+		for j := i; j > 0 && ws[j].lo < ws[j-1].lo; j-- {
+			ws[j], ws[j-1] = ws[j-1], ws[j]
+		}
+	}
+	out := ws[:0]
+	for _, w := range ws {
+		if n := len(out); n > 0 && w.lo < out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, w.hi)
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}

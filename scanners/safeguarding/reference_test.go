@@ -1,0 +1,206 @@
+package safeguarding
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+// refMatch is the phrase matcher before the anchor gate (gate.go), kept as
+// the reference: all terms matched over the whole text, phrases assembled
+// from the hits.
+func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
+	for _, t := range st.touched {
+		st.termHits[t] = st.termHits[t][:0]
+	}
+	st.touched = st.touched[:0]
+	st.phits = st.phits[:0]
+	st.hits = s.m.Match(res, st.hits[:0])
+	if len(st.hits) == 0 {
+		return
+	}
+	for _, h := range st.hits {
+		for _, t := range s.patTerms[h.Pattern] {
+			if len(st.termHits[t]) == 0 {
+				st.touched = append(st.touched, t)
+			}
+			st.termHits[t] = append(st.termHits[t], h)
+		}
+	}
+	for _, t := range st.touched {
+		for _, pi := range s.terms[t].phrasesFirst {
+			p := &s.phrases[pi]
+			if !s.allTermsHit(p, st) {
+				continue
+			}
+			for _, h1 := range st.termHits[t] {
+				end, ew, ok := h1.End, h1.EndWord, true
+				for k := 1; k < len(p.terms); k++ {
+					found := false
+					th := st.termHits[p.terms[k]]
+					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+					for _, h := range th[lo:] {
+						if h.EndWord > ew+1+p.gaps[k]+maxTermWords {
+							break
+						}
+						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
+							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
+								continue
+							}
+							end, ew, found = h.End, h.EndWord, true
+							break
+						}
+					}
+					if !found {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					st.phits = append(st.phits, phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew})
+					break
+				}
+			}
+		}
+	}
+}
+
+// textHits is MatchText with the matcher given.
+func (s *Scanner) textHits(text string, match func(*textnorm.Result, *state)) []TextHit {
+	st := s.pool.New().(*state)
+	res := st.n.Normalize(text)
+	match(res, st)
+	var out []TextHit
+	for _, h := range st.phits {
+		p := &s.phrases[h.phrase]
+		a, b := res.Span(h.start, h.end)
+		out = append(out, TextHit{Topic: s.topics[p.topic], Tag: p.tag, Phrase: p.text, Severity: p.sev, Hyperbole: s.hyperbole(st, h), Start: a, End: b})
+	}
+	return out
+}
+
+// sameAsReference fails t when MatchText(text) differs from the
+// reference's hits, and returns the number of hits.
+func sameAsReference(t testing.TB, s *Scanner, name, text string) int {
+	t.Helper()
+	want := s.textHits(text, s.refMatch)
+	got := s.MatchText(text)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: MatchText differs from the reference\n got %+v\nwant %+v", name, got, want)
+	}
+	// The phrases found near anchors alone are the reference's, in another
+	// order: what makes the gate exact.
+	near := sortedHits(s.textHits(text, func(res *textnorm.Result, st *state) {
+		st.hits = s.matchNearAnchors(res, st, st.hits[:0])
+		s.assemble(res, st)
+	}))
+	if want = sortedHits(want); !slices.Equal(near, want) {
+		t.Errorf("%s: phrases near anchors differ from the reference\n got %+v\nwant %+v", name, near, want)
+	}
+	return len(want)
+}
+
+func sortedHits(h []TextHit) []TextHit {
+	slices.SortFunc(h, func(a, b TextHit) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		if a.End != b.End {
+			return a.End - b.End
+		}
+		return strings.Compare(a.Phrase, b.Phrase)
+	})
+	return h
+}
+
+// corpusTexts returns the fields of the messages in the ham corpus and the
+// labelled set, by file.
+func corpusTexts(t *testing.T) map[string][]string {
+	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/ham/*")
+	if len(files) == 0 {
+		t.Log("ham corpus ../../../shared/corpus/spamassassin/ham not present: labelled set only")
+	}
+	more, _ := filepath.Glob("../../testdata/content/*/*/*")
+	files = append(files, more...)
+	out := map[string][]string{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fl := range textnorm.MessageFields(message.Parse(raw, message.Limits{}), nil) {
+			out[f] = append(out[f], fl.Text)
+		}
+	}
+	return out
+}
+
+func TestSameAsReference(t *testing.T) {
+	texts := corpusTexts(t)
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	for _, opts := range []Options{{}, {MaxGap: 3}} {
+		s, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.gate.ok {
+			t.Fatal("gate off")
+		}
+		n := 0
+		for f, fields := range texts {
+			for _, text := range fields {
+				n += sameAsReference(t, s, f, text)
+			}
+		}
+		t.Logf("MaxGap %d: %d files, %d phrase hits, all as the reference", opts.MaxGap, len(texts), n)
+		if n == 0 {
+			t.Error("no phrase hits at all: the comparison proves nothing")
+		}
+	}
+}
+
+func TestSameAsReferenceCases(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range fuzzSeeds {
+		sameAsReference(t, s, text, text)
+	}
+}
+
+var fuzzSeeds = []string{
+	"i want to kill myself",
+	"dont you tell ur mum, send me a pic of you and don't tell your mum",
+	"this homework is killing me. i could kill myself laughing",
+	"i will not kill you. i will never ever kill you",
+	"you're so mature for your age, meet me after school",
+	"everyone would be better off without me",
+	"my mum will kill me if I end my life",
+	"1488 sieg heil, kill all jews",
+	"how old are you? how old r u? asl",
+	"i'll buy you a phone and some robux if you keep it between us",
+	"no one likes you, everyone hates you, go die",
+	"my step dad hits me and touches me",
+	"w4nt t0 k1ll mys3lf",
+}
+
+func FuzzSameAsReference(f *testing.F) {
+	s, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, text := range fuzzSeeds {
+		f.Add(text)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sameAsReference(t, s, "fuzz", text)
+	})
+}
