@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,7 +145,25 @@ type daemon struct {
 	cmd    *exec.Cmd
 	addr   string
 	config string
-	log    *bytes.Buffer
+	log    *syncBuffer
+}
+
+// syncBuffer collects a child process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func writeE2EConfig(t *testing.T, listen, hop, redisURL string) string {
@@ -192,7 +211,7 @@ score = 10.0
 
 func startDaemon(t *testing.T, config, addr string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, addr: addr, config: config, log: &bytes.Buffer{}}
+	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
 	d.cmd = exec.Command(binPath, "serve", "--config", config)
 	d.cmd.Stderr = d.log
 	d.cmd.Stdout = d.log

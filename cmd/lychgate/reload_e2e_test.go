@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/lychgate/lychgate/internal/testutil/redistest"
+)
+
+// SIGHUP re-reads the rules without a restart; a broken file is refused and
+// the running configuration stays.
+func TestReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
+	hop, dumpDir := postfixSink(t)
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	config := writeE2EConfig(t, addr, hop, rs.URL())
+	d := startDaemon(t, config, addr)
+	pupil := "pupil1@stlaurence.example.sch.uk"
+
+	if out, err := swaks(t, addr, "a@example.com", pupil, "one", "meet me at the bandstand"); err != nil {
+		t.Fatalf("swaks: %v\n%s", err, out)
+	}
+	eventually(t, func() (int, bool) { n := len(dumps(t, dumpDir)); return n, n == 1 })
+
+	orig, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRule := string(orig) + `
+[[rule]]
+id = "bandstand"
+field = "body"
+words = ["bandstand"]
+category = "safeguarding"
+severity = "high"
+`
+	reload := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(config, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload(withRule)
+	eventually(t, func() (bool, bool) { ok := strings.Contains(d.log.String(), "configuration reloaded"); return ok, ok })
+	if out, err := swaks(t, addr, "a@example.com", pupil, "two", "meet me at the bandstand"); err != nil {
+		t.Fatalf("swaks: %v\n%s", err, out)
+	}
+	list, err := d.run("quarantine", "list", "--config", config, "--json")
+	if err != nil || !strings.Contains(list, `"subject":"two"`) {
+		t.Fatalf("after reload, quarantine list = %v\n%s; want the second message held", err, list)
+	}
+
+	// A broken file: the relay logs it and keeps the last good rules.
+	reload(withRule + "\n[[rule]]\nid = \"broken\"\npattern = \"(\"\ncategory = \"spam\"\n")
+	eventually(t, func() (bool, bool) { ok := strings.Contains(d.log.String(), "config reload failed"); return ok, ok })
+	if out, err := swaks(t, addr, "a@example.com", pupil, "three", "meet me at the bandstand"); err != nil {
+		t.Fatalf("swaks after a failed reload: %v\n%s", err, out)
+	}
+	// The CLI needs a loadable file too.
+	if err := os.WriteFile(config, []byte(withRule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err = d.run("quarantine", "list", "--config", config, "--json")
+	if err != nil || !strings.Contains(list, `"subject":"three"`) {
+		t.Errorf("after a failed reload, quarantine list = %v\n%s; want the third message held by the old rules", err, list)
+	}
+}
