@@ -229,6 +229,13 @@ func TestLifecycle(t *testing.T) {
 				{"direction", quarantine.Query{Direction: scanners.Inbound}, 0},
 				{"finding text", quarantine.Query{Text: "darn"}, 30},
 				{"status+category", quarantine.Query{Status: "held", Category: "profanity"}, 30},
+				{"whole recipient address (index)", quarantine.Query{Recipient: "R29@example.com"}, 1},
+				{"whole address with text", quarantine.Query{Recipient: "r27@example.com", Text: "bullying"}, 1},
+				{"whole address, other text", quarantine.Query{Recipient: "r28@example.com", Text: "bullying"}, 0},
+				{"whole address, other status", quarantine.Query{Recipient: "r29@example.com", Status: "deleted"}, 0},
+				{"whole address, category", quarantine.Query{Recipient: "r29@example.com", Category: "profanity"}, 1},
+				{"whole address, other category", quarantine.Query{Recipient: "r29@example.com", Category: "spam"}, 0},
+				{"unknown address", quarantine.Query{Recipient: "nobody@example.com"}, 0},
 			}
 			for _, tc := range cases {
 				q := tc.q
@@ -300,6 +307,7 @@ func BenchmarkSearch100k(b *testing.B) {
 		{"HeldPage", quarantine.Query{School: "big", Status: "held", Limit: 50}},
 		{"FreeTextRare", quarantine.Query{School: "big", Text: "needle", Limit: 50}},
 		{"RecipientOne", quarantine.Query{School: "big", Recipient: "r4242@", Limit: 50}},
+		{"RecipientAddress", quarantine.Query{School: "big", Recipient: "r4242@example.com", Limit: 50}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

@@ -106,6 +106,13 @@ end
 return {res, stale, lastid, lastsc, done and 1 or 0}
 `)
 
+// isFullAddress reports whether s is a whole address (user@domain), which
+// an address index answers, rather than a fragment to look for.
+func isFullAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n")
+}
+
 // Search returns a page of school's entries that match q, newest first,
 // without their raw messages, and the cursor of the next page ("" when this
 // is the last). It reads the most selective index (status, then category,
@@ -118,7 +125,19 @@ func (s *Store) Search(ctx context.Context, q Query) (entries []Entry, next stri
 	}
 	key := s.indexKey(q.School)
 	status := q.Status
+	addrIndex := false
 	switch {
+	case isFullAddress(q.Recipient) || isFullAddress(q.Sender):
+		// The most selective index: every entry this address sent or
+		// received. Status, category and the rest are filtered below.
+		a := q.Recipient
+		if !isFullAddress(a) {
+			a = q.Sender
+		}
+		key, addrIndex = s.addrKey(q.School, a), true
+		if status != "" && status != StatusHeld && status != StatusReleased && status != StatusDeleted {
+			return nil, "", fmt.Errorf("quarantine: search %s: %w: status %q", q.School, ErrInvalid, status)
+		}
 	case status != "":
 		if status != StatusHeld && status != StatusReleased && status != StatusDeleted {
 			return nil, "", fmt.Errorf("quarantine: search %s: %w: status %q", q.School, ErrInvalid, status)
@@ -134,8 +153,8 @@ func (s *Store) Search(ctx context.Context, q Query) (entries []Entry, next stri
 	for _, w := range strings.Fields(strings.ToLower(q.Text)) {
 		words = append(words, w)
 	}
-	if status != "" && q.Category != "" {
-		// The status index was chosen; the category is a word of the text
+	if q.Category != "" && (status != "" || addrIndex) {
+		// Another index was chosen; the category is a word of the text
 		// field ("\n<category> scanner/rule ...").
 		words = append(words, "\n"+strings.ToLower(q.Category)+" ")
 	}

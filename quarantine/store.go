@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +168,27 @@ func (s *Store) categoryKey(school, cat string) string {
 func (s *Store) statusKey(school, status string) string {
 	return s.schoolKey(school) + "st:" + status
 }
+
+// addrKey is the index of the entries an address sent or received.
+func (s *Store) addrKey(school, addr string) string {
+	return s.schoolKey(school) + "addr:" + strings.ToLower(addr)
+}
+
+// addressKeys are the address indexes of e: its sender and every recipient,
+// each once.
+func addressKeys(s *Store, e *Entry) []string {
+	var keys []string
+	for _, a := range append([]string{e.From}, e.Recipients...) {
+		if a == "" {
+			continue
+		}
+		if k := s.addrKey(e.School, a); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 func (s *Store) auditKey(school string) string { return s.prefix + ":{" + school + "}:audit" }
 
 // putScript writes an entry and its index members in one atomic step unless
@@ -174,19 +196,30 @@ func (s *Store) auditKey(school string) string { return s.prefix + ":{" + school
 // retry must not bring a deleted message back). It returns 1 if it wrote
 // the entry, 0 if it existed.
 //
-// KEYS[1] entry hash, KEYS[2..] indexes (sorted sets)
-// ARGV meta, raw, enc, ttl ms, score, id, then field/value pairs
+// KEYS[1] entry hash, KEYS[2..] indexes (sorted sets); the last ARGV[7]
+// of them are address indexes, which live as long as their longest-lived
+// entry.
+// ARGV meta, raw, enc, ttl ms, score, id, number of address indexes, then
+// field/value pairs
 var putScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'raw', ARGV[2], 'enc', ARGV[3])
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local ttl = tonumber(ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ttl)
+local firstaddr = #KEYS - tonumber(ARGV[7]) + 1
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], ARGV[5], ARGV[6])
+  if i >= firstaddr then
+    local cur = redis.call('PTTL', KEYS[i])
+    if cur >= 0 and cur < ttl or cur == -1 then
+      redis.call('PEXPIRE', KEYS[i], ttl)
+    end
+  end
 end
 return 1
 `)
@@ -225,6 +258,8 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 		}
 		keys = append(keys, s.categoryKey(e.School, c))
 	}
+	addrs := addressKeys(s, e)
+	keys = append(keys, addrs...)
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
 	}
@@ -238,7 +273,7 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 		return false, fmt.Errorf("quarantine: put %s: compress: %w", e.ID, err)
 	}
 	ttl := s.RetentionFor(e.School, e.MaxSeverity)
-	args := []any{meta, packed, encFlate, ttl.Milliseconds(), e.Received.UnixMilli(), e.ID}
+	args := []any{meta, packed, encFlate, ttl.Milliseconds(), e.Received.UnixMilli(), e.ID, len(addrs)}
 	args = append(args, searchFields(e)...)
 	n, err := putScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
