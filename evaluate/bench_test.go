@@ -8,6 +8,8 @@ import (
 
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/profanity"
+	"github.com/lychgate/lychgate/scanners/safeguarding"
 	"github.com/lychgate/lychgate/textnorm"
 )
 
@@ -78,9 +80,34 @@ type textScanner interface {
 
 // BenchmarkContentShared is "normalisation + all lists": each message is
 // normalised once (textnorm.Text) and profanity and safeguarding both match
-// that.
-func BenchmarkContentShared(b *testing.B) {
-	sc := allScanners(b)[:2]
+// that, reading it once between them (one textnorm.Group, as
+// scanners/all builds them).
+func BenchmarkContentShared(b *testing.B) { benchShared(b, groupedScanners(b)) }
+
+// BenchmarkContentSharedNoGroup is BenchmarkContentShared with each
+// scanner reading the Text on its own.
+func BenchmarkContentSharedNoGroup(b *testing.B) { benchShared(b, allScanners(b)[:2]) }
+
+// groupedScanners returns profanity and safeguarding sharing one Group.
+func groupedScanners(b testing.TB) []scanners.Scanner {
+	sc := allScanners(b)
+	p, s := sc[0].(*profanity.Scanner), sc[1].(*safeguarding.Scanner)
+	g, err := textnorm.NewGroup(append(p.Matchers(), s.Matchers()...)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gp, err := p.WithGroup(g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gs, err := s.WithGroup(g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []scanners.Scanner{gp, gs}
+}
+
+func benchShared(b *testing.B, sc []scanners.Scanner) {
 	ms, size := corpusMessages(b, 1000)
 	ctx := context.Background()
 	env := &scanners.Envelope{}

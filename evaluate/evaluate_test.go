@@ -147,7 +147,7 @@ func TestHamCorpus(t *testing.T) {
 
 // TestScanTextSameAsScan checks that profanity and safeguarding give the
 // same findings from a shared textnorm.Text as from Scan, on the ham corpus
-// and the labelled set.
+// and the labelled set, alone and sharing a textnorm.Group.
 func TestScanTextSameAsScan(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join(hamDir, "*"))
@@ -163,7 +163,7 @@ func TestScanTextSameAsScan(t *testing.T) {
 	if parseIsReal() {
 		parse = messageParse
 	}
-	sc := allScanners(t)[:2]
+	sc := append(allScanners(t)[:2], groupedScanners(t)...)
 	ctx := context.Background()
 	envs := []*scanners.Envelope{{}, {SenderGroups: []string{"pupils"}}}
 	var text textnorm.Text

@@ -272,11 +272,11 @@ func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 	trans := m.trans
 	s := int(m.start)
 	words, counted := 0, 0 // words = separators in b[:counted]
-	for j := 0; j < len(b); j++ {
-		v := trans[s+int(class[b[j]])]
-		if v >= 0 {
+	for j := 0; ; j++ {
+		var v int32
+		if j, v = step(trans, b, j, s); j == len(b) {
 			s = int(v)
-			continue
+			break
 		}
 		s = int(^v)
 		words += bytes.Count(b[counted:j], sepBytes)
@@ -293,6 +293,22 @@ func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 }
 
 var sepBytes = []byte{Sep}
+
+// step steps the automaton with table trans from state s over b[j:] until
+// it takes a transition to a state with output; it returns the index of
+// that byte and the transition (negative), or len(b) and the state
+// reached. It is the hot loop of Match, kept apart so that its few
+// variables stay in registers.
+func step(trans []int32, b []byte, j, s int) (int, int32) {
+	for ; j < len(b); j++ {
+		v := trans[s+int(class[b[j]])]
+		if v < 0 {
+			return j, v
+		}
+		s = int(v)
+	}
+	return j, int32(s)
+}
 
 // output appends the matches of the keys that end at b[j], where the
 // automaton reached state st; words is the number of separators before j.

@@ -284,6 +284,32 @@ func checkMatch(t *testing.T, m *Matcher, ref *refMatcher, n *Normalizer, s stri
 	}
 }
 
+// pairGroup returns a Group of m and a Matcher of the second half of pats.
+func pairGroup(t testing.TB, m *Matcher, pats []Pattern) *Group {
+	m2, err := Compile(pats[len(pats)/2:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGroup(m, m2, m) // three parts: a pair and a single
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// checkGroup checks that g's parts find in s what their Match finds.
+func checkGroup(t *testing.T, g *Group, n *Normalizer, s string) {
+	t.Helper()
+	r := n.Normalize(s)
+	got := make([][]Hit, len(g.parts))
+	g.Match(r, got)
+	for p, m := range g.parts {
+		if want := m.Match(r, nil); !slices.Equal(got[p], want) {
+			t.Fatalf("Group.Match(%q) part %d:\n got %v\nwant %v", s, p, got[p], want)
+		}
+	}
+}
+
 // TestMatchReference checks the matcher against the original one with the
 // real word lists, on the reference cases and the corpus.
 func TestMatchReference(t *testing.T) {
@@ -298,9 +324,11 @@ func TestMatchReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := pairGroup(t, m, pats)
 	n := NewNormalizer()
 	for _, s := range referenceCases {
 		checkMatch(t, m, ref, n, s)
+		checkGroup(t, g, n, s)
 	}
 	files, _ := filepath.Glob("../../shared/corpus/spamassassin/*/*")
 	// every third file of ham and spam: enough variety, and quick under -race
@@ -317,6 +345,7 @@ func TestMatchReference(t *testing.T) {
 			continue
 		}
 		checkMatch(t, m, ref, n, string(raw))
+		checkGroup(t, g, n, string(raw))
 	}
 }
 
@@ -335,8 +364,10 @@ func FuzzMatchReference(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	g := pairGroup(f, m, pats)
 	n := NewNormalizer()
 	f.Fuzz(func(t *testing.T, s string) {
 		checkMatch(t, m, ref, n, s)
+		checkGroup(t, g, n, s)
 	})
 }

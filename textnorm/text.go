@@ -1,6 +1,10 @@
 package textnorm
 
-import "github.com/lychgate/lychgate/message"
+import (
+	"sync"
+
+	"github.com/lychgate/lychgate/message"
+)
 
 // Text is the normalised text of one message: every field that content
 // scanners read (MessageFields), normalised once, so that several scanners
@@ -19,6 +23,10 @@ type Text struct {
 	st, en []int32
 	ru     []uint8
 	off    []int
+
+	mu      sync.Mutex   // guards groups[:ngroups] (Hits)
+	groups  []*groupHits // per Group matched, in use first, reused
+	ngroups int
 }
 
 // NewText returns the normalised text of m.
@@ -37,6 +45,7 @@ func (t *Text) Reset(m *message.Message) {
 		t.n = NewNormalizer()
 	}
 	t.m = m
+	t.ngroups = 0
 	t.Fields = MessageFields(m, t.Fields[:0])
 	t.b, t.st, t.en, t.ru, t.off = t.b[:0], t.st[:0], t.en[:0], t.ru[:0], t.off[:0]
 	for _, f := range t.Fields {

@@ -62,7 +62,68 @@ func contentScanners(cfg *config.Config) ([]scanners.Scanner, error) {
 			return nil, fmt.Errorf("school %s: pii: %w", s.ID, err)
 		}
 	}
+	if err := shareText(cfg, prof, safe); err != nil {
+		return nil, err
+	}
 	return []scanners.Scanner{prof, safe, pi}, nil
+}
+
+// shareText gives the profanity and safeguarding instances that run for
+// the same school one textnorm.Group, so that the two read a message's
+// normalised text in one pass between them: each instance in use is
+// replaced by a view of it (WithGroup) for its pair. Findings are
+// unchanged.
+func shareText(cfg *config.Config, prof, safe *perSchool) error {
+	type pair struct{ p, s scanners.Scanner }
+	views := map[pair][2]scanners.Scanner{}
+	view := func(pr pair) ([2]scanners.Scanner, error) {
+		if v, ok := views[pr]; ok {
+			return v, nil
+		}
+		p, s := pr.p.(*profanity.Scanner), pr.s.(*safeguarding.Scanner)
+		g, err := textnorm.NewGroup(append(p.Matchers(), s.Matchers()...)...)
+		if err != nil {
+			return [2]scanners.Scanner{}, err
+		}
+		gp, err := p.WithGroup(g)
+		if err != nil {
+			return [2]scanners.Scanner{}, err
+		}
+		gs, err := s.WithGroup(g)
+		if err != nil {
+			return [2]scanners.Scanner{}, err
+		}
+		views[pr] = [2]scanners.Scanner{gp, gs}
+		return views[pr], nil
+	}
+	pick := func(ps *perSchool, id string) scanners.Scanner {
+		if s, ok := ps.by[id]; ok {
+			return s
+		}
+		return ps.def
+	}
+	byID := map[string][2]scanners.Scanner{}
+	for _, sc := range cfg.Schools {
+		if _, p := prof.by[sc.ID]; !p {
+			if _, s := safe.by[sc.ID]; !s {
+				continue // the default pair
+			}
+		}
+		v, err := view(pair{pick(prof, sc.ID), pick(safe, sc.ID)})
+		if err != nil {
+			return fmt.Errorf("school %s: content: %w", sc.ID, err)
+		}
+		byID[sc.ID] = v
+	}
+	def, err := view(pair{prof.def, safe.def})
+	if err != nil {
+		return fmt.Errorf("content: %w", err)
+	}
+	prof.def, safe.def = def[0], def[1]
+	for id, v := range byID {
+		prof.by[id], safe.by[id] = v[0], v[1]
+	}
+	return nil
 }
 
 func nonEmpty(ss []string) []string {

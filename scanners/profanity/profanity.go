@@ -220,8 +220,10 @@ type Scanner struct {
 	tier    []Tier // per pattern; -1 = allow
 	text    []string
 	maxEv   int
-	pool    sync.Pool
+	pool    *sync.Pool
 	entries int
+	// group, when set, holds m: ScanText takes m's hits from it.
+	group *textnorm.Group
 }
 
 const allowTier Tier = -1
@@ -259,7 +261,7 @@ func New(opts Options) (*Scanner, error) {
 	for _, r := range opts.Remove {
 		removed[key(r)] = true
 	}
-	s := &Scanner{maxEv: opts.MaxEvidence}
+	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool)}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -303,6 +305,23 @@ func New(opts Options) (*Scanner, error) {
 // Name returns "profanity".
 func (s *Scanner) Name() string { return Name }
 
+// Matchers returns the automaton of the lists (entries and allow-list),
+// the one whole-text pass of ScanText, for textnorm.NewGroup.
+func (s *Scanner) Matchers() []*textnorm.Matcher { return []*textnorm.Matcher{s.m} }
+
+// WithGroup returns a Scanner like s whose ScanText takes the hits of its
+// lists from g, which must have been built with s's Matchers among its
+// parts: scanners sharing g then read each Text once between them. The
+// findings are the same.
+func (s *Scanner) WithGroup(g *textnorm.Group) (*Scanner, error) {
+	if g.Part(s.m) < 0 {
+		return nil, fmt.Errorf("profanity: group does not hold the scanner's matcher")
+	}
+	c := *s
+	c.group = g
+	return &c, nil
+}
+
 // Entries is the number of list entries in use (without the allow-list).
 func (s *Scanner) Entries() int { return s.entries }
 
@@ -320,7 +339,8 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	st := s.pool.Get().(*state)
 	defer s.pool.Put(st)
 	res := st.n.Normalize(text)
-	st.keep = s.filter(res, st)
+	st.hits = s.m.Match(res, st.hits[:0])
+	st.keep = s.filter(res, st, st.hits)
 	for _, h := range st.keep {
 		a, b := res.Span(h.Start, h.End)
 		dst = append(dst, Hit{Tier: s.tier[h.Pattern], Entry: s.text[h.Pattern], Start: a, End: b})
@@ -328,17 +348,17 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	return dst
 }
 
-// filter matches res and returns the kept hits: allowed spans dropped,
-// overlapping hits reduced to the highest tier (then the longest).
-func (s *Scanner) filter(res *textnorm.Result, st *state) []textnorm.Hit {
-	st.hits = s.m.Match(res, st.hits[:0])
+// filter returns the kept hits of hits, the matches of s.m in res (read
+// only): allowed spans dropped, overlapping hits reduced to the highest
+// tier (then the longest).
+func (s *Scanner) filter(res *textnorm.Result, st *state, hits []textnorm.Hit) []textnorm.Hit {
 	keep := st.keep[:0]
-	for _, h := range st.hits {
+	for _, h := range hits {
 		if s.tier[h.Pattern] == allowTier {
 			continue
 		}
 		allowed := false
-		for _, a := range st.hits {
+		for _, a := range hits {
 			if s.tier[a.Pattern] == allowTier && a.Start <= h.Start && a.End >= h.End {
 				allowed = true
 				break
@@ -391,7 +411,9 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.scanField(&acc, st, f, st.n.Normalize(f.Text))
+		res := st.n.Normalize(f.Text)
+		st.hits = s.m.Match(res, st.hits[:0])
+		s.scanField(&acc, st, f, res, st.hits)
 	}
 	return s.findings(&acc, env), nil
 }
@@ -407,7 +429,15 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.scanField(&acc, st, f, &t.Norm[i])
+		res := &t.Norm[i]
+		var hits []textnorm.Hit
+		if s.group != nil {
+			hits = t.Hits(s.group, s.m, i)
+		} else {
+			st.hits = s.m.Match(res, st.hits[:0])
+			hits = st.hits
+		}
+		s.scanField(&acc, st, f, res, hits)
 	}
 	return s.findings(&acc, env), nil
 }
@@ -420,9 +450,10 @@ type accum struct {
 	directed bool
 }
 
-// scanField adds the hits in field f, normalised as res, to acc.
-func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result) {
-	st.keep = s.filter(res, st)
+// scanField adds to acc the kept hits of hits, the matches of s.m in field
+// f normalised as res.
+func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result, hits []textnorm.Hit) {
+	st.keep = s.filter(res, st, hits)
 	for _, h := range st.keep {
 		t := s.tier[h.Pattern]
 		acc.count[t]++

@@ -170,15 +170,14 @@ var commonWords = func() map[string]int {
 }()
 
 // matchNearAnchors appends to dst the hits of all terms in the windows
-// around the anchor hits in res, in text order.
-func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, dst []textnorm.Hit) []textnorm.Hit {
+// around anchors, the anchor hits (of s.gate.m) in res, in text order.
+func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, dst []textnorm.Hit) []textnorm.Hit {
 	g := &s.gate
-	st.ghits = g.m.Match(res, st.ghits[:0])
-	if len(st.ghits) == 0 {
+	if len(anchors) == 0 {
 		return dst
 	}
 	st.wins = st.wins[:0]
-	for _, h := range st.ghits {
+	for _, h := range anchors {
 		st.wins = append(st.wins, around(res.B, h, g.left[h.Pattern], g.right[h.Pattern]))
 	}
 	for _, w := range mergeWindows(st.wins) {

@@ -98,7 +98,9 @@ type Scanner struct {
 	m        *textnorm.Matcher
 	gate     gate
 	maxEv    int
-	pool     sync.Pool
+	pool     *sync.Pool
+	// group, when set, holds whole(): ScanText takes its hits from it.
+	group *textnorm.Group
 }
 
 type state struct {
@@ -108,7 +110,7 @@ type state struct {
 	touched  []int
 	phits    []phraseHit
 	fields   []textnorm.Field
-	ghits    []textnorm.Hit // anchor hits
+	whole    []textnorm.Hit // hits of s.whole(), when st matches them
 	wins     []window
 }
 
@@ -139,7 +141,7 @@ func Topics() []string {
 
 // New builds a Scanner from opts.
 func New(opts Options) (*Scanner, error) {
-	s := &Scanner{maxEv: opts.MaxEvidence}
+	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool)}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -252,16 +254,50 @@ func (s *Scanner) Name() string { return Name }
 // maxTermWords bounds the words in one term alternative ("do_not_ever").
 const maxTermWords = 8
 
-// match finds the phrase hits in res; st.phits holds them. It looks for
-// the terms of all phrases only near the hits of anchor terms (gate.go),
-// and when that finds a phrase, matches the whole of res again as
-// matchAll does, so that the phrase hits and their order are matchAll's.
-func (s *Scanner) match(res *textnorm.Result, st *state) {
+// whole is the automaton matched over all of every field: the gate's
+// (anchor terms only), or all terms' when there is no gate.
+func (s *Scanner) whole() *textnorm.Matcher {
+	if s.gate.ok {
+		return s.gate.m
+	}
+	return s.m
+}
+
+// Matchers returns the automaton that ScanText runs over all of each
+// field, for textnorm.NewGroup.
+func (s *Scanner) Matchers() []*textnorm.Matcher { return []*textnorm.Matcher{s.whole()} }
+
+// WithGroup returns a Scanner like s whose ScanText takes the hits of its
+// whole-text automaton from g, which must have been built with s's
+// Matchers among its parts: scanners sharing g then read each Text once
+// between them. The findings are the same.
+func (s *Scanner) WithGroup(g *textnorm.Group) (*Scanner, error) {
+	if g.Part(s.whole()) < 0 {
+		return nil, fmt.Errorf("safeguarding: group does not hold the scanner's matcher")
+	}
+	c := *s
+	c.group = g
+	return &c, nil
+}
+
+// matchRes finds the phrase hits in res, matching s.whole() itself.
+func (s *Scanner) matchRes(res *textnorm.Result, st *state) {
+	st.whole = s.whole().Match(res, st.whole[:0])
+	s.match(res, st, st.whole)
+}
+
+// match finds the phrase hits in res, given whole, the hits of s.whole()
+// in res (read only); st.phits holds them. It looks for the terms of all
+// phrases only near the hits of anchor terms (gate.go), and when that
+// finds a phrase, matches the whole of res again as matchAll does, so that
+// the phrase hits and their order are matchAll's.
+func (s *Scanner) match(res *textnorm.Result, st *state, whole []textnorm.Hit) {
 	if !s.gate.ok {
-		s.matchAll(res, st)
+		st.hits = append(st.hits[:0], whole...)
+		s.assemble(res, st)
 		return
 	}
-	st.hits = s.matchNearAnchors(res, st, st.hits[:0])
+	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
 	s.assemble(res, st)
 	if len(st.phits) > 0 {
 		s.matchAll(res, st)
@@ -369,7 +405,7 @@ func (s *Scanner) MatchText(text string) []TextHit {
 	st := s.pool.Get().(*state)
 	defer s.pool.Put(st)
 	res := st.n.Normalize(text)
-	s.match(res, st)
+	s.matchRes(res, st)
 	var out []TextHit
 	for _, h := range st.phits {
 		p := &s.phrases[h.phrase]
@@ -407,7 +443,9 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.scanField(&acc, st, f, st.n.Normalize(f.Text))
+		res := st.n.Normalize(f.Text)
+		s.matchRes(res, st)
+		s.scanField(&acc, st, f, res)
 	}
 	return s.findings(&acc, env), nil
 }
@@ -423,7 +461,13 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.scanField(&acc, st, f, &t.Norm[i])
+		res := &t.Norm[i]
+		if s.group != nil {
+			s.match(res, st, t.Hits(s.group, s.whole(), i))
+		} else {
+			s.matchRes(res, st)
+		}
+		s.scanField(&acc, st, f, res)
 	}
 	return s.findings(&acc, env), nil
 }
@@ -435,9 +479,9 @@ type accum struct {
 	illegalN int
 }
 
-// scanField adds the phrase hits in field f, normalised as res, to acc.
+// scanField adds the phrase hits st.phits in field f, normalised as res,
+// to acc.
 func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result) {
-	s.match(res, st)
 	for _, h := range st.phits {
 		p := &s.phrases[h.phrase]
 		if p.tag == "hyperbole" {

@@ -1,0 +1,181 @@
+package textnorm
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+)
+
+// A Group is several Matchers (its parts) that read a text together: one
+// pass over the text steps two automata at a time, so the two table
+// look-ups of each byte overlap instead of following one another (the
+// automaton loop is bound by the latency of its look-up, not by
+// bandwidth). Each part's hits are exactly what its Match gives.
+//
+// A Group is immutable and safe for concurrent use.
+type Group struct {
+	parts []*Matcher
+}
+
+// NewGroup returns the group of ms.
+func NewGroup(ms ...*Matcher) (*Group, error) {
+	for i, m := range ms {
+		if m == nil {
+			return nil, fmt.Errorf("textnorm: NewGroup: part %d is nil", i)
+		}
+	}
+	return &Group{parts: ms}, nil
+}
+
+// Part returns the index of m among g's parts, or -1.
+func (g *Group) Part(m *Matcher) int {
+	for i, p := range g.parts {
+		if p == m {
+			return i
+		}
+	}
+	return -1
+}
+
+// Match appends the hits of each part p in r to dst[p] (len(dst) must be
+// the number of parts), as p's Match would.
+func (g *Group) Match(r *Result, dst [][]Hit) {
+	ps := g.parts
+	i := 0
+	for ; i+1 < len(ps); i += 2 {
+		dst[i], dst[i+1] = matchPair(ps[i], ps[i+1], r, dst[i], dst[i+1])
+	}
+	if i < len(ps) {
+		dst[i] = ps[i].Match(r, dst[i])
+	}
+}
+
+// matchPair is a.Match(r, da) and b.Match(r, db) in one pass.
+func matchPair(a, b *Matcher, r *Result, da, db []Hit) ([]Hit, []Hit) {
+	bs := r.B
+	na, nb := len(da), len(db)
+	sa, sb := int(a.start), int(b.start)
+	words, counted := 0, 0 // words = separators in bs[:counted]
+	for j := 0; ; j++ {
+		var va, vb int32
+		j, va, vb = stepPair(a.trans, b.trans, bs, j, sa, sb)
+		sa, sb = int(va), int(vb)
+		if j == len(bs) {
+			break
+		}
+		words += bytes.Count(bs[counted:j], sepBytes)
+		counted = j
+		if va < 0 {
+			sa = int(^va)
+			da = a.output(r, sa/numClass, j, words, da)
+		}
+		if vb < 0 {
+			sb = int(^vb)
+			db = b.output(r, sb/numClass, j, words, db)
+		}
+	}
+	words += bytes.Count(bs[counted:], sepBytes)
+	c := int(class[Sep]) // the separator after the text
+	if v := a.trans[sa+c]; v < 0 {
+		da = a.output(r, int(^v)/numClass, len(bs), words, da)
+	}
+	if v := b.trans[sb+c]; v < 0 {
+		db = b.output(r, int(^v)/numClass, len(bs), words, db)
+	}
+	sortHits(da[na:])
+	sortHits(db[nb:])
+	return da, db
+}
+
+// stepPair steps the automata with tables ta and tb from states sa and sb
+// over bs[j:], until one of them takes a transition to a state with
+// output. It returns the index of that byte and the two transitions taken
+// there (as in Matcher.trans), or len(bs) and the two states reached. It
+// is the hot loop of matchPair, kept apart so its few variables stay in
+// registers.
+func stepPair(ta, tb []int32, bs []byte, j, sa, sb int) (int, int32, int32) {
+	for ; j < len(bs); j++ {
+		c := int(class[bs[j]])
+		va, vb := ta[sa+c], tb[sb+c]
+		if va|vb < 0 {
+			return j, va, vb
+		}
+		sa, sb = int(va), int(vb)
+	}
+	return j, int32(sa), int32(sb)
+}
+
+// groupHits is the hits of one Group over every field of a Text, computed
+// on first use.
+type groupHits struct {
+	g    *Group
+	once sync.Once
+	// hits[p*fields+i] is part p's hits in field i, in buf[p].
+	hits [][]Hit
+	buf  [][]Hit
+	end  [][]int
+}
+
+// reset empties gh for use with g, keeping its buffers. The caller has
+// the Text exclusively (Text.Reset).
+func (gh *groupHits) reset(g *Group) {
+	*gh = groupHits{g: g, hits: gh.hits[:0], buf: gh.buf, end: gh.end}
+}
+
+// compute matches every field of t with g.
+func (gh *groupHits) compute(t *Text) {
+	np := len(gh.g.parts)
+	for len(gh.buf) < np {
+		gh.buf = append(gh.buf, nil)
+		gh.end = append(gh.end, nil)
+	}
+	buf, end := gh.buf[:np], gh.end[:np]
+	for p := range buf {
+		buf[p], end[p] = buf[p][:0], end[p][:0]
+	}
+	for i := range t.Norm {
+		gh.g.Match(&t.Norm[i], buf)
+		for p := range buf {
+			end[p] = append(end[p], len(buf[p]))
+		}
+	}
+	for p := range buf {
+		a := 0
+		for _, e := range end[p] {
+			gh.hits = append(gh.hits, buf[p][a:e:e])
+			a = e
+		}
+	}
+}
+
+// Hits returns the hits of m, a part of g, in field i of t (t.Norm[i]):
+// what m.Match(&t.Norm[i], nil) returns. The first call for g matches all
+// of t with g's parts together; later calls, from any goroutine, share that
+// work. The result is read-only. Hits panics if m is not a part of g.
+func (t *Text) Hits(g *Group, m *Matcher, i int) []Hit {
+	p := g.Part(m)
+	if p < 0 {
+		panic("textnorm: Text.Hits: matcher is not part of the group")
+	}
+	gh := t.group(g)
+	gh.once.Do(func() { gh.compute(t) })
+	return gh.hits[p*len(t.Norm)+i]
+}
+
+// group returns t's slot for g, adding one if needed.
+func (t *Text) group(g *Group) *groupHits {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, gh := range t.groups[:t.ngroups] {
+		if gh.g == g {
+			return gh
+		}
+	}
+	if t.ngroups == len(t.groups) {
+		t.groups = append(t.groups, new(groupHits))
+	}
+	gh := t.groups[t.ngroups]
+	gh.reset(g)
+	t.ngroups++
+	return gh
+}
