@@ -140,3 +140,34 @@ func BenchmarkText(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNormalizeAllLists is the matching core alone: every field of each
+// message normalised once and every word list of profanity and
+// safeguarding (its anchor terms) matched over it in one grouped pass,
+// without building findings.
+func BenchmarkNormalizeAllLists(b *testing.B) {
+	sc := allScanners(b)
+	p, s := sc[0].(*profanity.Scanner), sc[1].(*safeguarding.Scanner)
+	ms := append(p.Matchers(), s.Matchers()...)
+	g, err := textnorm.NewGroup(ms...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs, size := corpusMessages(b, 1000)
+	var text textnorm.Text
+	hits := 0
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, m := range msgs {
+			text.Reset(m)
+			for i := range text.Fields {
+				hits += len(text.Hits(g, ms[0], i))
+			}
+		}
+	}
+	if hits == 0 {
+		b.Fatal("no list matched anything in the corpus")
+	}
+}
