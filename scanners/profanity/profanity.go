@@ -221,6 +221,7 @@ type Scanner struct {
 	text    []string
 	maxEv   int
 	pool    *sync.Pool
+	texts   *sync.Pool // *textnorm.Text for Scan
 	entries int
 	// group, when set, holds m: ScanText takes m's hits from it.
 	group *textnorm.Group
@@ -229,10 +230,9 @@ type Scanner struct {
 const allowTier Tier = -1
 
 type state struct {
-	n      *textnorm.Normalizer
-	hits   []textnorm.Hit
-	keep   []textnorm.Hit
-	fields []textnorm.Field
+	n    *textnorm.Normalizer
+	hits []textnorm.Hit
+	keep []textnorm.Hit
 }
 
 // New builds a Scanner from opts.
@@ -261,7 +261,7 @@ func New(opts Options) (*Scanner, error) {
 	for _, r := range opts.Remove {
 		removed[key(r)] = true
 	}
-	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool)}
+	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -401,21 +401,13 @@ func wordBounds(b []byte, i, j int) (int, int) {
 	return i, j
 }
 
-// Scan implements scanners.Scanner.
+// Scan implements scanners.Scanner: it normalises m here and runs
+// ScanText, so the two can never disagree.
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
-	st := s.pool.Get().(*state)
-	defer s.pool.Put(st)
-	st.fields = textnorm.MessageFields(m, st.fields[:0])
-	var acc accum
-	for _, f := range st.fields {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		res := st.n.Normalize(f.Text)
-		st.hits = s.m.Match(res, st.hits[:0])
-		s.scanField(&acc, st, f, res, st.hits)
-	}
-	return s.findings(&acc, env), nil
+	t := s.texts.Get().(*textnorm.Text)
+	defer s.texts.Put(t)
+	t.Reset(m)
+	return s.ScanText(ctx, t, env)
 }
 
 // ScanText is Scan over a message's text normalised beforehand, so that

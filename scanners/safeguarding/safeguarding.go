@@ -99,6 +99,7 @@ type Scanner struct {
 	gate     gate
 	maxEv    int
 	pool     *sync.Pool
+	texts    *sync.Pool // *textnorm.Text for Scan
 	// group, when set, holds whole(): ScanText takes its hits from it.
 	group *textnorm.Group
 }
@@ -109,7 +110,6 @@ type state struct {
 	termHits [][]textnorm.Hit
 	touched  []int
 	phits    []phraseHit
-	fields   []textnorm.Field
 	whole    []textnorm.Hit // hits of s.whole(), when st matches them
 	wins     []window
 }
@@ -141,7 +141,7 @@ func Topics() []string {
 
 // New builds a Scanner from opts.
 func New(opts Options) (*Scanner, error) {
-	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool)}
+	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -433,21 +433,13 @@ type topicAcc struct {
 	hyper   bool
 }
 
-// Scan implements scanners.Scanner.
+// Scan implements scanners.Scanner: it normalises m here and runs
+// ScanText, so the two can never disagree.
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
-	st := s.pool.Get().(*state)
-	defer s.pool.Put(st)
-	st.fields = textnorm.MessageFields(m, st.fields[:0])
-	var acc accum
-	for _, f := range st.fields {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		res := st.n.Normalize(f.Text)
-		s.matchRes(res, st)
-		s.scanField(&acc, st, f, res)
-	}
-	return s.findings(&acc, env), nil
+	t := s.texts.Get().(*textnorm.Text)
+	defer s.texts.Put(t)
+	t.Reset(m)
+	return s.ScanText(ctx, t, env)
 }
 
 // ScanText is Scan over a message's text normalised beforehand, so that
