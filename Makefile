@@ -44,11 +44,17 @@ bench: build test-deps
 eval: build
 	$(BIN)/lychgate eval
 
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -fuzz
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./message
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./config
-	$(GO) test -run '^$$' -fuzz '^FuzzSession$$' -fuzztime $(FUZZTIME) ./relay
-	$(GO) test -run '^$$' -fuzz '^FuzzCheckAddress$$' -fuzztime $(FUZZTIME) ./relay
+	$(FUZZ) '^FuzzParse$$' ./message
+	$(FUZZ) '^FuzzParse$$' ./config
+	$(FUZZ) '^FuzzSession$$' ./relay
+	$(FUZZ) '^FuzzCheckAddress$$' ./relay
+	$(FUZZ) '^FuzzReadCSV$$' ./directory
+	$(FUZZ) '^FuzzNormalize$$' ./textnorm
+	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm
+	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
+	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
