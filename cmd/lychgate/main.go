@@ -39,7 +39,7 @@ func commands() []command {
 		{"serve", "serve [--config FILE]                      run the relay", runServe},
 		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
 		{"config", "config check [FILE]                        validate a configuration file", runConfig},
-		{"quarantine", "quarantine list|show|release|delete|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
+		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
 		{"version", "version                                    print the version", runVersion},
 	}

@@ -107,6 +107,21 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "deleted %s (the record stays for the audit trail)\n", e.ID)
 		return nil
+	case "incident":
+		// Marks an entry as a safeguarding incident: it is then kept for
+		// the incident retention (a year by default), not the held one.
+		if err := one(); err != nil {
+			return err
+		}
+		e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), pos[0])
+		if err != nil {
+			return err
+		}
+		if err := store.MarkIncident(ctx, e.School, e.ID, actor); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "marked %s as an incident: kept for %s\n", e.ID, store.IncidentRetentionFor(e.School))
+		return nil
 	case "export":
 		if len(pos) > 0 {
 			return fmt.Errorf("%w: export takes no arguments", errUsage)
