@@ -54,7 +54,7 @@ func (h *handling) run(ctx context.Context) error {
 		return errTempfail
 	}
 	action := overallAction(v.Decisions)
-	h.log = h.log.With("action", string(action), "score", totalScore(v.Decisions), "duration", time.Since(start))
+	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", totalScore(v.Decisions), "duration", time.Since(start))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
@@ -167,6 +167,18 @@ func overallAction(ds []policy.Decision) policy.Action {
 		return policy.Reject
 	}
 	return policy.Deliver
+}
+
+// strictest is the strictest action over all recipients (for the log: a
+// message with one held copy logs "quarantine").
+func strictest(ds []policy.Decision) policy.Action {
+	a := policy.Deliver
+	for _, d := range ds {
+		if d.Action.Stricter(a) {
+			a = d.Action
+		}
+	}
+	return a
 }
 
 // plan splits the recipients into delivered copy groups and quarantine

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/lychgate/lychgate/policy"
 )
 
 func TestReadData(t *testing.T) {
@@ -55,6 +57,40 @@ func TestRewriteHeaders(t *testing.T) {
 			t.Parallel()
 			if got := string(rewriteHeaders([]byte(tc.in), []string{"X-Lychgate-"}, tc.prefix)); got != tc.want {
 				t.Errorf("rewriteHeaders(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOverallAndStrictest(t *testing.T) {
+	t.Parallel()
+	d := func(as ...policy.Action) []policy.Decision {
+		var out []policy.Decision
+		for _, a := range as {
+			out = append(out, policy.Decision{Action: a})
+		}
+		return out
+	}
+	cases := []struct {
+		name          string
+		ds            []policy.Decision
+		wantOverall   policy.Action
+		wantStrictest policy.Action
+	}{
+		{"all deliver", d(policy.Deliver, policy.Tag), policy.Deliver, policy.Tag},
+		{"one held", d(policy.Deliver, policy.Quarantine), policy.Deliver, policy.Quarantine},
+		{"some rejected are held, not refused", d(policy.Reject, policy.Deliver), policy.Deliver, policy.Reject},
+		{"all rejected", d(policy.Reject, policy.Reject), policy.Reject, policy.Reject},
+		{"any tempfail wins", d(policy.Reject, policy.Tempfail, policy.Deliver), policy.Tempfail, policy.Tempfail},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := overallAction(tc.ds); got != tc.wantOverall {
+				t.Errorf("overallAction = %s, want %s", got, tc.wantOverall)
+			}
+			if got := strictest(tc.ds); got != tc.wantStrictest {
+				t.Errorf("strictest = %s, want %s", got, tc.wantStrictest)
 			}
 		})
 	}
