@@ -83,6 +83,11 @@ type Relay struct {
 	// MaxConnectionsPerIP bounds concurrent connections from one IP (0: no
 	// per-IP limit).
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// AuthUsersFile names a file of "user:bcrypt-hash" lines (as written by
+	// `htpasswd -nbB user password`). When set, clients may AUTH PLAIN or
+	// LOGIN after STARTTLS, and an authenticated client counts as the
+	// school's own (its mail may go out). Needs tls_cert and tls_key.
+	AuthUsersFile string `toml:"auth_users_file"`
 	// BareLineEndings is what to do with a bare CR or LF in DATA: "reject"
 	// (554, default, as Postfix's smtpd_forbid_bare_newline) or "fix"
 	// (rewrite to CRLF). Either way no second message can be smuggled.

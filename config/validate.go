@@ -68,6 +68,7 @@ func (v *checker) add(key, format string, args ...any) {
 func (c *Config) problems() []*Error {
 	v := &checker{c: c}
 	v.relay()
+	v.auth()
 	v.nextHop()
 	v.redis()
 	v.limits()
@@ -116,6 +117,24 @@ func (v *checker) relay() {
 		v.add("relay.subject_prefix", "must not contain line breaks")
 	}
 	v.tls()
+}
+
+func (v *checker) auth() {
+	r := &v.c.Relay
+	if r.AuthUsersFile == "" {
+		return
+	}
+	if r.TLSCert == "" {
+		v.add("relay.auth_users_file", "needs tls_cert and tls_key: passwords are only accepted over STARTTLS")
+	}
+	data, err := os.ReadFile(v.c.Path(r.AuthUsersFile))
+	if err != nil {
+		v.add("relay.auth_users_file", "%s", fileProblem(err))
+		return
+	}
+	if _, err := ParseAuthUsers(data); err != nil {
+		v.add("relay.auth_users_file", "%s", err.Error())
+	}
 }
 
 func (v *checker) tls() {

@@ -77,6 +77,7 @@ type Server struct {
 	mu        sync.Mutex
 	conns     int
 	perIP     map[netip.Addr]int
+	users     map[string][]byte // auth_users_file: user -> bcrypt hash
 	draining  atomic.Bool
 	inflightN int
 }
@@ -101,6 +102,11 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		perIP:  map[netip.Addr]int{},
 	}
 	s.eng.Store(opts.Engine)
+	users, err := loadAuthUsers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.users = users
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.hops = newNextHops(cfg, s.log)
 

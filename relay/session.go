@@ -30,6 +30,8 @@ type session struct {
 	trusted  bool
 	authUser string
 
+	authFailures int
+
 	eng      *engine.Engine
 	env      *scanners.Envelope
 	mail     mailParams
