@@ -507,17 +507,12 @@ func TestShutdownTempfailsNewMail(t *testing.T) {
 func TestNotifyFailureTempfails(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})
-	var mu sync.Mutex
-	var calls []Handled
-	e.srv.notify = func(_ context.Context, h Handled) error {
-		mu.Lock()
-		defer mu.Unlock()
-		calls = append(calls, h)
-		if len(calls) == 1 {
+	rec := recordNotify(e, func(n int) error {
+		if n == 1 {
 			return fmt.Errorf("outbox unavailable")
 		}
 		return nil
-	}
+	})
 	body := msg("hi", "example phrase")
 	if err := e.send(outsider, []string{pupil, teacher}, body); code(err) != 451 {
 		t.Fatalf("send with notify failing = %v, want 451", err)
@@ -528,8 +523,7 @@ func TestNotifyFailureTempfails(t *testing.T) {
 	if err := e.send(outsider, []string{pupil, teacher}, body); err != nil {
 		t.Fatalf("retry = %v, want 250", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	calls := rec.calls()
 	if len(calls) != 2 || calls[0].Hash != calls[1].Hash || calls[0].Hash == "" || calls[1].Quarantined["stlaurence"] == "" {
 		t.Errorf("notify calls = %+v, want two with the same hash and the quarantine id", calls)
 	}
@@ -568,19 +562,11 @@ func TestNextHopConnectionReuse(t *testing.T) {
 func TestRejectStillNotifies(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})
-	var mu sync.Mutex
-	var got []Handled
-	e.srv.notify = func(_ context.Context, h Handled) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, h)
-		return nil
-	}
+	rec := recordNotify(e, func(int) error { return nil })
 	if err := e.send(outsider, []string{pupil}, msg("refuse-this-message", "x")); code(err) != 550 {
 		t.Fatalf("send = %v, want 550", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := rec.calls()
 	if len(got) != 1 || len(got[0].Quarantined) != 0 || got[0].Verdict.Decisions[0].Action != "reject" {
 		t.Errorf("notify calls = %+v, want one for the rejected message", got)
 	}
@@ -681,4 +667,29 @@ func TestRecipientVerificationFailsOpen(t *testing.T) {
 	if err := c.Rcpt(pupil, nil); err != nil {
 		t.Fatalf("RCPT with the next hop down = %v, want accepted", err)
 	}
+}
+
+// notifyRecorder records what the relay hands to its notification hook.
+type notifyRecorder struct {
+	mu   sync.Mutex
+	list []Handled
+}
+
+// recordNotify installs a hook that records each call and answers with
+// result(n), n counting calls from 1.
+func recordNotify(e *env, result func(n int) error) *notifyRecorder {
+	r := &notifyRecorder{}
+	e.srv.notify = func(_ context.Context, h Handled) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.list = append(r.list, h)
+		return result(len(r.list))
+	}
+	return r
+}
+
+func (r *notifyRecorder) calls() []Handled {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Handled(nil), r.list...)
 }
