@@ -229,14 +229,7 @@ func isBareKeyByte(c byte) bool {
 // inline tables below path.
 func (sc *lineScanner) value(path string, depth int) {
 	switch {
-	case sc.has(`"""`):
-		sc.multiline(`"""`, true)
-	case sc.has(`'''`):
-		sc.multiline(`'''`, false)
-	case sc.peek() == '"':
-		sc.basicString()
-	case sc.peek() == '\'':
-		sc.literalString()
+	case sc.str():
 	case sc.peek() == '[' || sc.peek() == '{':
 		if depth >= maxIndexDepth {
 			sc.nested()
@@ -321,14 +314,7 @@ func (sc *lineScanner) nested() {
 	level := 0
 	for !sc.eof() {
 		switch {
-		case sc.has(`"""`):
-			sc.multiline(`"""`, true)
-		case sc.has(`'''`):
-			sc.multiline(`'''`, false)
-		case sc.peek() == '"':
-			sc.basicString()
-		case sc.peek() == '\'':
-			sc.literalString()
+		case sc.str():
 		case sc.peek() == '#':
 			sc.toEOL()
 		default:
@@ -344,6 +330,24 @@ func (sc *lineScanner) nested() {
 			}
 		}
 	}
+}
+
+// str skips a string of any of TOML's four kinds if one starts here, and
+// reports whether it did.
+func (sc *lineScanner) str() bool {
+	switch {
+	case sc.has(`"""`):
+		sc.multiline(`"""`, true)
+	case sc.has(`'''`):
+		sc.multiline(`'''`, false)
+	case sc.peek() == '"':
+		sc.basicString()
+	case sc.peek() == '\'':
+		sc.literalString()
+	default:
+		return false
+	}
+	return true
 }
 
 // basicString skips "..." (escapes honoured; stops at a newline).
