@@ -43,6 +43,10 @@ type Config struct {
 	Policy     []PolicyRule `toml:"policy"`
 	Notify     Notify       `toml:"notify"`
 	Web        Web          `toml:"web"`
+	// Scanners are per-scanner settings, one [scanners.<id>] table each.
+	Scanners map[string]ScannerSettings `toml:"scanners"`
+	// Trust holds trust-wide settings.
+	Trust Trust `toml:"trust"`
 	// PersonalDomains adjusts the bundled personal/webmail domain list.
 	PersonalDomains PersonalDomains `toml:"personal_domains"`
 

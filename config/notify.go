@@ -87,6 +87,11 @@ type SchoolNotify struct {
 	Contact string `toml:"contact"`
 	// DigestTo receives digests instead of the DSL addresses when set.
 	DigestTo []string `toml:"digest_to"`
+	// WarnSenderTopics opts the school in to warning the sender about
+	// these safeguarding topics (e.g. "bullying") or "illegal". By default
+	// nobody but the DSL ever learns that a message raised a safeguarding or
+	// illegal concern: a warning would tip off a possible abuser.
+	WarnSenderTopics []string `toml:"warn_sender_topics"`
 }
 
 // notify checks [notify], [web] and the schools' retention and notify

@@ -79,6 +79,7 @@ func (c *Config) problems() []*Error {
 	v.policy(groups)
 	v.notify()
 	v.personal()
+	v.scanners()
 	return v.probs
 }
 

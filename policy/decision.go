@@ -47,4 +47,7 @@ type Decision struct {
 	Reasons []string `json:"reasons,omitempty"`
 	// Score is the sum of the scores of the findings that applied.
 	Score float64 `json:"score"`
+	// Severity is the highest severity of the findings that apply to this
+	// copy, as weighed for this recipient.
+	Severity scanners.Severity `json:"severity"`
 }

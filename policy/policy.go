@@ -2,16 +2,24 @@
 // deliver, tag, quarantine, reject or tempfail, plus side effects (notify the
 // DSL, warn the sender).
 //
-// Rules are matched per finding: the first rule whose conditions (school,
-// direction, sender and recipient groups, category, rule id, minimum severity
-// and score) all hold applies. The ICT manager's [[policy]] rules come first,
-// then the built-in defaults (Defaults). Per recipient the strictest action
-// over all findings wins, and side effects are the union. Policy decides;
-// scanners only report.
+// Scanners report facts with a base severity; the policy weighs each
+// finding for each recipient (weigh.go: who wrote it, who reads this copy,
+// which school's list or rule produced it) and then matches rules per
+// finding: the first rule whose conditions (school, direction, sender and
+// recipient groups, category, rule id, minimum severity and score) all hold
+// applies. The ICT manager's [[policy]] rules come first, then each
+// scanner's on_error, then the built-in defaults (Defaults). Per recipient
+// the strictest action over all findings wins, and side effects are the
+// union. Policy decides; scanners only report.
+//
+// No tip-off: a decision never warns the sender when a safeguarding or
+// illegal finding applies to that copy, unless the recipient's school opted
+// in to warnings for that topic ([school.notify] warn_sender_topics).
 package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/lychgate/lychgate/config"
@@ -21,6 +29,8 @@ import (
 // Policy is a compiled, immutable rule list. Safe for concurrent use.
 type Policy struct {
 	rules []rule
+	// optIn is each school's warn_sender_topics.
+	optIn map[string][]string
 }
 
 type rule struct {
@@ -39,17 +49,23 @@ type rule struct {
 }
 
 // Defaults are the built-in rules, applied after the configured ones:
-// a scanner error tempfails (never a silent pass); high or critical
-// safeguarding or illegal findings quarantine for every recipient, notify
-// the DSL and warn the sender; staff mail that reaches parents or pupils
-// through a personal address is delivered, with a warning to the sender and
-// an incident for the DSL, except school content sent to the staff member's
-// own personal account, which is held; any other finding of low severity or
-// more is delivered with tags; info findings are delivered as they are.
+//   - a scanner error tempfails (never a silent pass);
+//   - high or critical safeguarding or illegal findings quarantine for every
+//     recipient and notify the DSL; nobody warns the sender (no tip-off);
+//   - strong profanity and slurs between pupils are held for the DSL's
+//     review;
+//   - staff mail that reaches parents or pupils through a personal address
+//     is delivered, with a warning to the sender and an incident for the
+//     DSL, except school content sent to the staff member's own personal
+//     account, which is held;
+//   - any other finding of low severity or more is delivered with tags;
+//     info findings are delivered as they are.
 func Defaults() []config.PolicyRule {
 	return []config.PolicyRule{
 		{ID: "default_scanner_error", Categories: []string{string(scanners.ScannerError)}, Action: string(Tempfail)},
-		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true, WarnSender: true},
+		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true},
+		{ID: "default_pupil_profanity", Categories: []string{string(scanners.Profanity)}, Rules: []string{"profanity_strong", "profanity_slur"},
+			SenderGroups: []string{scanners.PupilGroup}, RecipientGroups: []string{scanners.PupilGroup}, Action: string(Quarantine), NotifyDSL: true},
 		{ID: "default_personal_address_to_self", Categories: []string{string(scanners.PersonalAddress)}, Rules: []string{"personal_address_to_self"}, Action: string(Quarantine), NotifyDSL: true, WarnSender: true},
 		{ID: "default_personal_address", Categories: []string{string(scanners.PersonalAddress)}, Action: string(Deliver), NotifyDSL: true, WarnSender: true},
 		{ID: "default_tag", MinSeverity: "low", Action: string(Tag)},
@@ -57,10 +73,35 @@ func Defaults() []config.PolicyRule {
 	}
 }
 
-// New compiles the configured rules followed by Defaults.
+// onErrorRules turns each scanner's on_error into a rule for that
+// scanner's scanner-error findings.
+func onErrorRules(cfg *config.Config) []config.PolicyRule {
+	var out []config.PolicyRule
+	for _, id := range slices.Sorted(maps.Keys(cfg.Scanners)) {
+		oe := cfg.Scanners[id].OnError
+		if oe == "" {
+			continue
+		}
+		act := Action(oe)
+		if oe == "pass" {
+			act = Deliver
+		}
+		out = append(out, config.PolicyRule{
+			ID: "scanner_" + id + "_on_error", Categories: []string{string(scanners.ScannerError)},
+			Rules: []string{id + "/scanner_error", id + "/scanner_timeout"}, Action: string(act), NotifyDSL: act == Quarantine,
+		})
+	}
+	return out
+}
+
+// New compiles the configured rules, the scanners' on_error rules and
+// Defaults.
 func New(cfg *config.Config) (*Policy, error) {
-	p := &Policy{}
-	all := append(slices.Clone(cfg.Policy), Defaults()...)
+	p := &Policy{optIn: map[string][]string{}}
+	for _, s := range cfg.Schools {
+		p.optIn[s.ID] = s.Notify.WarnSenderTopics
+	}
+	all := slices.Concat(cfg.Policy, onErrorRules(cfg), Defaults())
 	for i, pr := range all {
 		r, err := compile(pr)
 		if err != nil {
@@ -111,7 +152,7 @@ func compile(pr config.PolicyRule) (rule, error) {
 	return r, nil
 }
 
-func (r *rule) matches(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) bool {
+func (r *rule) matches(env *scanners.Envelope, rc scanners.Recipient, f *scanners.Finding) bool {
 	if len(r.schools) > 0 && !slices.Contains(r.schools, rc.School) {
 		return false
 	}
@@ -146,26 +187,80 @@ func intersects(a, b []string) bool {
 func (p *Policy) Decide(env *scanners.Envelope, findings []scanners.Finding) []Decision {
 	out := make([]Decision, 0, len(env.Recipients))
 	for _, rc := range env.Recipients {
-		d := Decision{Recipient: rc.Addr, School: rc.School, Direction: rc.Direction, Action: Deliver}
-		for _, f := range findings {
-			for i := range p.rules {
-				r := &p.rules[i]
-				if !r.matches(env, rc, f) {
-					continue
+		out = append(out, p.decideOne(env, rc, findings))
+	}
+	return out
+}
+
+func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findings []scanners.Finding) Decision {
+	d := Decision{Recipient: rc.Addr, School: rc.School, Direction: rc.Direction, Action: Deliver}
+	confidential := false
+	for _, f := range findings {
+		w := weigh(env, rc, f)
+		if w.skip {
+			continue
+		}
+		d.Severity = max(d.Severity, w.f.Severity)
+		if Confidential(w.f, p.optIn[rc.School]) {
+			confidential = true
+		}
+		for i := range p.rules {
+			r := &p.rules[i]
+			if !r.matches(env, rc, &w.f) {
+				continue
+			}
+			if r.action.Stricter(d.Action) {
+				d.Action = r.action
+			}
+			d.NotifyDSL = d.NotifyDSL || r.notifyDSL
+			d.WarnSender = d.WarnSender || r.warnSender
+			if r.action != Deliver {
+				d.Score += w.f.Score
+				reason := r.id + ": " + w.f.Scanner + "/" + w.f.Rule
+				if w.why != "" {
+					reason += " (" + w.why + ")"
 				}
-				if r.action.Stricter(d.Action) {
-					d.Action = r.action
-				}
-				d.NotifyDSL = d.NotifyDSL || r.notifyDSL
-				d.WarnSender = d.WarnSender || r.warnSender
-				if r.action != Deliver {
-					d.Score += f.Score
-					d.Reasons = append(d.Reasons, r.id+": "+f.Scanner+"/"+f.Rule)
-				}
-				break
+				d.Reasons = append(d.Reasons, reason)
+			}
+			break
+		}
+	}
+	if confidential {
+		// No tip-off: the sender hears nothing about this copy.
+		d.WarnSender = false
+	}
+	if rc.School == "" && (d.Action == Quarantine) {
+		// No school owns this copy (trust.owner unset): never file it under
+		// one; refuse it instead.
+		d.Action = Reject
+		d.Reasons = append(d.Reasons, "no_owner: no school owns this copy (set trust.owner)")
+	}
+	return d
+}
+
+// SchoolView is findings as school sees them: only those that apply to
+// its recipients, each at the highest severity it has for one of them.
+// The quarantine entry and the DSL alert of school show this view.
+func (p *Policy) SchoolView(env *scanners.Envelope, findings []scanners.Finding, school string) []scanners.Finding {
+	var out []scanners.Finding
+	for _, f := range findings {
+		best, ok := scanners.Finding{}, false
+		for _, rc := range env.Recipients {
+			if rc.School != school {
+				continue
+			}
+			w := weigh(env, rc, f)
+			if w.skip {
+				continue
+			}
+			if !ok || w.f.Severity > best.Severity {
+				best, ok = w.f, true
 			}
 		}
-		out = append(out, d)
+		if ok {
+			out = append(out, best)
+		}
 	}
+	scanners.SortFindings(out)
 	return out
 }

@@ -15,8 +15,11 @@ import (
 // policyCase is one testdata/*.toml file: configured rules, an envelope,
 // findings, and the decision wanted per recipient.
 type policyCase struct {
-	Policy       []config.PolicyRule `toml:"policy"`
-	SenderGroups []string            `toml:"sender_groups"`
+	Policy       []config.PolicyRule               `toml:"policy"`
+	Schools      []config.School                   `toml:"school"`
+	Scanners     map[string]config.ScannerSettings `toml:"scanners"`
+	SenderGroups []string                          `toml:"sender_groups"`
+	SenderSchool string                            `toml:"sender_school"`
 	Recipient    []struct {
 		Addr      string   `toml:"addr"`
 		Direction string   `toml:"direction"`
@@ -27,12 +30,15 @@ type policyCase struct {
 		Scanner  string  `toml:"scanner"`
 		Rule     string  `toml:"rule"`
 		Category string  `toml:"category"`
-		Severity string  `toml:"severity"`
-		Score    float64 `toml:"score"`
+		Severity string   `toml:"severity"`
+		Score    float64  `toml:"score"`
+		School   string   `toml:"school"`
+		Tags     []string `toml:"tags"`
 	} `toml:"finding"`
 	Want []struct {
 		Recipient  string `toml:"recipient"`
 		Action     string `toml:"action"`
+		Severity   string `toml:"severity"`
 		NotifyDSL  bool   `toml:"notify_dsl"`
 		WarnSender bool   `toml:"warn_sender"`
 	} `toml:"want"`
@@ -59,11 +65,11 @@ func TestDecideCases(t *testing.T) {
 			if u := md.Undecoded(); len(u) > 0 {
 				t.Fatalf("unknown keys in case: %v", u)
 			}
-			p, err := New(&config.Config{Policy: tc.Policy})
+			p, err := New(&config.Config{Policy: tc.Policy, Schools: tc.Schools, Scanners: tc.Scanners})
 			if err != nil {
 				t.Fatal(err)
 			}
-			env := &scanners.Envelope{SenderGroups: tc.SenderGroups}
+			env := &scanners.Envelope{SenderGroups: tc.SenderGroups, SenderSchool: tc.SenderSchool}
 			for _, r := range tc.Recipient {
 				env.Recipients = append(env.Recipients, scanners.Recipient{Addr: r.Addr, Direction: scanners.Direction(r.Direction), School: r.School, Groups: r.Groups})
 			}
@@ -73,7 +79,7 @@ func TestDecideCases(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fs = append(fs, scanners.Finding{Scanner: f.Scanner, Rule: f.Rule, Category: scanners.Category(f.Category), Severity: sev, Score: f.Score})
+				fs = append(fs, scanners.Finding{Scanner: f.Scanner, Rule: f.Rule, Category: scanners.Category(f.Category), Severity: sev, Score: f.Score, School: f.School, Tags: f.Tags})
 			}
 			got := p.Decide(env, fs)
 			if len(got) != len(tc.Want) {
@@ -84,6 +90,9 @@ func TestDecideCases(t *testing.T) {
 				if g.Recipient != w.Recipient || string(g.Action) != w.Action || g.NotifyDSL != w.NotifyDSL || g.WarnSender != w.WarnSender {
 					t.Errorf("Decide()[%d] = %s %s notify=%v warn=%v (%v), want %s %s notify=%v warn=%v",
 						i, g.Recipient, g.Action, g.NotifyDSL, g.WarnSender, g.Reasons, w.Recipient, w.Action, w.NotifyDSL, w.WarnSender)
+				}
+				if w.Severity != "" && g.Severity.String() != w.Severity {
+					t.Errorf("Decide()[%d] %s severity = %s, want %s (%v)", i, g.Recipient, g.Severity, w.Severity, g.Reasons)
 				}
 			}
 		})

@@ -13,6 +13,7 @@ package scanners
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lychgate/lychgate/message"
@@ -128,7 +129,18 @@ type Finding struct {
 	Score       float64    `json:"score"`
 	Explanation string     `json:"explanation"`
 	Evidence    []Evidence `json:"evidence"`
+	// School is the school whose list or rule produced this finding; when
+	// set, the finding only ever affects that school's recipients. Empty
+	// for findings of the trust-wide scanners and lists.
+	School string `json:"school,omitempty"`
+	// Tags are facts about the finding the policy may weigh (stable,
+	// lower-case snake_case, documented by each scanner), e.g. "directed"
+	// for profanity aimed at the reader.
+	Tags []string `json:"tags,omitempty"`
 }
+
+// HasTag reports whether f carries tag t.
+func (f *Finding) HasTag(t string) bool { return slices.Contains(f.Tags, t) }
 
 // Direction is which way a message (or one recipient's copy) travels.
 type Direction string
@@ -182,15 +194,16 @@ type Envelope struct {
 	SenderGroups []string
 }
 
+// The group names the built-in weighting and defaults know. A school's
+// directory and [school.groups] may define any others.
+const (
+	PupilGroup  = "pupils"
+	StaffGroup  = "staff"
+	ParentGroup = "parents"
+)
+
 // HasGroup reports whether groups contains g.
-func HasGroup(groups []string, g string) bool {
-	for _, x := range groups {
-		if x == g {
-			return true
-		}
-	}
-	return false
-}
+func HasGroup(groups []string, g string) bool { return slices.Contains(groups, g) }
 
 // Direction returns the message-level direction: outbound if any copy leaves
 // the schools, else internal if any copy is internal, else inbound.
