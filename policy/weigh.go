@@ -59,6 +59,10 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 		w.skip = true
 		return w
 	}
+	if limitedElsewhere(f, rc.Direction) {
+		w.skip = true
+		return w
+	}
 	pupilSender := scanners.HasGroup(env.SenderGroups, scanners.PupilGroup)
 	pupilRcpt := scanners.HasGroup(rc.Groups, scanners.PupilGroup)
 	var why []string
@@ -92,6 +96,21 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 	w.f.Severity = sev
 	w.why = strings.Join(why, "; ")
 	return w
+}
+
+// limitedElsewhere reports whether f carries direction tags none of which
+// is d.
+func limitedElsewhere(f scanners.Finding, d scanners.Direction) bool {
+	limited := false
+	for _, t := range f.Tags {
+		if strings.HasPrefix(t, "direction_") {
+			if t == scanners.DirectionTag(d) {
+				return false
+			}
+			limited = true
+		}
+	}
+	return limited
 }
 
 // topicOf is the safeguarding topic of a safeguarding finding ("grooming"

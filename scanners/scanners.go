@@ -152,6 +152,11 @@ const (
 	Internal Direction = "internal"
 )
 
+// DirectionTag is the Finding tag that limits a finding to copies going
+// direction d ("direction_outbound"); a finding with such tags applies only
+// to copies going one of those directions.
+func DirectionTag(d Direction) string { return "direction_" + string(d) }
+
 // ParseDirection returns the direction named s.
 func ParseDirection(s string) (Direction, error) {
 	switch Direction(s) {

@@ -1,11 +1,19 @@
-// Package all is the registry of every scanner lychgate ships: Build turns
-// the configuration into the ordered scanner list the pipeline runs. Adding a
-// scanner means adding it here (see docs/adding-a-scanner.md).
+// Package all is the registry of every scanner lychgate ships: a plain table
+// of factories (Factories), each building its scanner(s) from the
+// configuration and the shared dependencies (Deps). Build turns the
+// configuration into the ordered list the pipeline runs, leaving out the
+// scanners switched off in [scanners.<id>]. Adding a scanner means adding a
+// row here (see docs/adding-a-scanner.md).
 package all
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/directory"
@@ -15,36 +23,104 @@ import (
 )
 
 // Deps are the shared resources scanners may use. Scanners never build their
-// own global clients.
+// own global clients; what is nil here is not available (offline checks).
 type Deps struct {
 	Logger *slog.Logger
-	// Directory is the school directory (staff, pupils, parents); when nil,
-	// Build makes one from cfg.
+	// Directory is the school directory snapshot (staff, pupils, parents).
+	// Required.
 	Directory *directory.Directory
+	// Redis is the shared Redis client (nil offline).
+	Redis redis.UniversalClient
+	// Resolver is the DNS server (host:port) for DNS-based checks; "" means
+	// the system resolver.
+	Resolver string
 }
 
-// Build returns the configured scanners in pipeline order. On error nothing
-// is left open.
-func Build(cfg *config.Config, deps Deps) ([]scanners.Scanner, error) {
-	var out []scanners.Scanner
-	r, err := rules.New(cfg.Rules)
-	if err != nil {
-		return nil, fmt.Errorf("scanner rules: %w", err)
-	}
-	out = append(out, r)
-	content, err := contentScanners(cfg)
+// Factory builds the scanners named in Names (one factory may build
+// several that share work, as profanity and safeguarding share one pass
+// over the text).
+type Factory struct {
+	// Names are the stable ids of the scanners built, in pipeline order.
+	Names []string
+	// New builds them, in the order of Names.
+	New func(cfg *config.Config, d Deps) ([]scanners.Scanner, error)
+}
+
+// Factories is every scanner lychgate ships, in pipeline order.
+var Factories = []Factory{
+	{Names: []string{rules.Name}, New: func(cfg *config.Config, _ Deps) ([]scanners.Scanner, error) {
+		r, err := rules.New(cfg.Rules)
+		return one(r, err)
+	}},
+	{Names: []string{"profanity", "safeguarding", "pii"}, New: func(cfg *config.Config, _ Deps) ([]scanners.Scanner, error) {
+		return contentScanners(cfg)
+	}},
+	{Names: []string{personal.ID}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+		p, err := personal.New(d.Directory, personal.OptionsFromConfig(cfg))
+		return one(p, err)
+	}},
+}
+
+func one[S scanners.Scanner](s S, err error) ([]scanners.Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, content...)
-	dir := deps.Directory
-	if dir == nil {
-		dir = directory.New(cfg)
+	return []scanners.Scanner{s}, nil
+}
+
+// Build returns the enabled scanners in pipeline order. On error nothing is
+// left open.
+func Build(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+	if d.Directory == nil {
+		return nil, errors.New("scanners: no directory")
 	}
-	p, err := personal.New(dir, personal.OptionsFromConfig(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("scanner personal_address: %w", err)
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	out = append(out, p)
+	var out []scanners.Scanner
+	fail := func(err error) ([]scanners.Scanner, error) {
+		for _, s := range out {
+			if c, ok := s.(scanners.Closer); ok {
+				_ = c.Close()
+			}
+		}
+		return nil, err
+	}
+	for _, f := range Factories {
+		if !slices.ContainsFunc(f.Names, cfg.ScannerEnabled) {
+			continue
+		}
+		list, err := f.New(cfg, d)
+		if err != nil {
+			return fail(fmt.Errorf("scanner %s: %w", f.Names[0], err))
+		}
+		for _, s := range list {
+			if cfg.ScannerEnabled(s.Name()) {
+				out = append(out, s)
+			} else if c, ok := s.(scanners.Closer); ok {
+				_ = c.Close()
+			}
+		}
+	}
 	return out, nil
+}
+
+// Timeouts are the per-scanner timeouts set in [scanners.<id>] timeout.
+func Timeouts(cfg *config.Config) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for id, s := range cfg.Scanners {
+		if s.Timeout.Duration > 0 {
+			out[id] = s.Timeout.Duration
+		}
+	}
+	return out
+}
+
+// Names lists every scanner id in the table, in pipeline order.
+func Names() []string {
+	var out []string
+	for _, f := range Factories {
+		out = append(out, f.Names...)
+	}
+	return out
 }

@@ -208,16 +208,31 @@ func (p *perSchool) ScanText(ctx context.Context, t *textnorm.Text, env *scanner
 	})
 }
 
+// run scans with the instance of each school the message belongs to. When
+// they all use one instance its findings are trust-wide; otherwise each
+// finding carries the school whose instance (list) produced it, once per
+// school using that instance, so one school's words never decide for
+// another school's recipients.
 func (p *perSchool) run(env *scanners.Envelope, scan func(scanners.Scanner) ([]scanners.Finding, error)) ([]scanners.Finding, error) {
-	var picked []scanners.Scanner
+	type use struct {
+		s       scanners.Scanner
+		schools []string
+	}
+	var uses []use
 	add := func(school string) {
 		s, ok := p.by[school]
 		if !ok {
 			s = p.def
 		}
-		if !slices.Contains(picked, s) {
-			picked = append(picked, s)
+		for i := range uses {
+			if uses[i].s == s {
+				if !slices.Contains(uses[i].schools, school) {
+					uses[i].schools = append(uses[i].schools, school)
+				}
+				return
+			}
 		}
+		uses = append(uses, use{s: s, schools: []string{school}})
 	}
 	if env != nil {
 		for _, r := range env.Recipients {
@@ -229,20 +244,32 @@ func (p *perSchool) run(env *scanners.Envelope, scan func(scanners.Scanner) ([]s
 	} else {
 		add("")
 	}
-	if len(picked) == 1 {
-		return scan(picked[0])
-	}
-	var out []scanners.Finding
-	seen := map[string]bool{}
-	for _, s := range picked {
-		fs, err := scan(s)
+	if len(uses) == 1 {
+		fs, err := scan(uses[0].s)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range fs {
-			key := f.Rule + "\x00" + fmt.Sprint(f.Evidence)
-			if !seen[key] {
-				seen[key] = true
+		if _, own := p.by[uses[0].schools[0]]; own && len(uses[0].schools) == 1 {
+			for i := range fs {
+				fs[i].School = uses[0].schools[0]
+			}
+		}
+		return fs, nil
+	}
+	var out []scanners.Finding
+	for _, u := range uses {
+		fs, err := scan(u.s)
+		if err != nil {
+			return nil, err
+		}
+		for _, school := range u.schools {
+			if school == "" {
+				// A copy no school owns: it is refused if held, so the
+				// trust-wide list's findings need no copy of their own.
+				continue
+			}
+			for _, f := range fs {
+				f.School = school
 				out = append(out, f)
 			}
 		}

@@ -133,7 +133,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 			continue
 		}
 		if ev := r.match(m); len(ev) > 0 {
-			out = append(out, scanners.Finding{
+			f := scanners.Finding{
 				Scanner:     Name,
 				Rule:        r.id,
 				Category:    r.category,
@@ -141,10 +141,44 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 				Score:       r.score,
 				Explanation: r.explanation,
 				Evidence:    ev,
-			})
+			}
+			for _, d := range r.directions {
+				f.Tags = append(f.Tags, scanners.DirectionTag(d))
+			}
+			if len(r.schools) == 0 {
+				out = append(out, f)
+				continue
+			}
+			// A school-scoped rule decides only for its schools' copies:
+			// one finding per school of this message it is scoped to.
+			for _, school := range r.messageSchools(env) {
+				f.School = school
+				out = append(out, f)
+			}
 		}
 	}
 	return out, nil
+}
+
+// messageSchools are the schools of env's copies (or, with no recipients,
+// the sender's) that r is scoped to, in envelope order.
+func (r *rule) messageSchools(env *scanners.Envelope) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && slices.Contains(r.schools, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if env == nil {
+		return r.schools
+	}
+	for _, rc := range env.Recipients {
+		add(rc.School)
+	}
+	if len(env.Recipients) == 0 {
+		add(env.SenderSchool)
+	}
+	return out
 }
 
 func (r *rule) applies(env *scanners.Envelope) bool {
