@@ -12,7 +12,7 @@
 // concurrent use. Reload builds a new one and swaps it in.
 package config
 
-//go:generate go run ./internal/gendoc -out ../docs/config.md
+//go:generate go run ./internal/gendoc -src . -out ../docs/config.md
 
 import (
 	"fmt"

@@ -17,6 +17,10 @@ type Notify struct {
 	// alerts and digests, MAIL FROM); "" means lychgate@ followed by
 	// relay.hostname. Warning bounces always use the null sender.
 	From string `toml:"from"`
+	// FallbackDSL receives the DSL alerts and digests of a school that has
+	// no dsl address. A held message whose alert has nowhere to go is
+	// answered 4xx (it stays with the sender) rather than alerting nobody.
+	FallbackDSL []string `toml:"fallback_dsl"`
 	// DigestInterval is how often lower-severity alerts are sent to the DSL
 	// as one digest.
 	DigestInterval Duration `toml:"digest_interval"`
@@ -114,6 +118,11 @@ func (v *checker) notify() {
 		}
 	}
 	v.oneOf("notify.excerpt", n.Excerpt, []string{"full", "redacted", "none"})
+	for i, a := range n.FallbackDSL {
+		if !isAddress(a) {
+			v.add(indexKey("notify.fallback_dsl", i), "%q is not an email address (write user@domain)", a)
+		}
+	}
 	if n.From != "" && !isAddress(n.From) {
 		v.add("notify.from", "%q is not an email address (write user@domain)", n.From)
 	}

@@ -266,6 +266,11 @@ func (d *Directory) changed(ix *index) bool {
 	return false
 }
 
+// Changed reports whether any MIS export changed on disk since it was
+// loaded (size, modification time, or readability). A snapshot directory
+// (WithReloadInterval(-1)) never reloads itself; its owner rebuilds it.
+func (d *Directory) Changed() bool { return d.changed(d.idx.Load()) }
+
 // Reload re-reads the exports now, whether or not they changed.
 func (d *Directory) Reload() {
 	d.reloadMu.Lock()

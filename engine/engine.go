@@ -3,8 +3,9 @@
 // direction, groups), parse once, run the scanner pipeline, and ask the
 // policy for one decision per recipient.
 //
-// An Engine is immutable once built; a config reload builds a new one and
-// swaps it in. Safe for concurrent use.
+// An Engine is immutable once built, directory snapshot included (it never
+// re-reads files behind a lookup); a config reload builds a new one and
+// swaps it in whole (package live). Safe for concurrent use.
 package engine
 
 import (
@@ -14,6 +15,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/directory"
@@ -42,6 +45,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Extra scanners run after the configured ones (tests, embedders).
 	Extra []scanners.Scanner
+	// Redis is the shared Redis client for scanners that keep state there
+	// (nil offline).
+	Redis redis.UniversalClient
+	// Resolver is the DNS server (host:port) for DNS-based checks; "" is
+	// the system resolver.
+	Resolver string
 }
 
 // New builds an engine from a validated configuration.
@@ -49,21 +58,23 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	dir := directory.New(cfg, directory.WithLogger(opts.Logger))
-	list, err := all.Build(cfg, all.Deps{Logger: opts.Logger, Directory: dir})
-	if err != nil {
-		return nil, err
-	}
-	list = append(list, opts.Extra...)
+	dir := directory.New(cfg, directory.WithLogger(opts.Logger), directory.WithReloadInterval(-1))
 	pol, err := policy.New(cfg)
 	if err != nil {
 		return nil, err
 	}
+	list, err := all.Build(cfg, all.Deps{Logger: opts.Logger, Directory: dir, Redis: opts.Redis, Resolver: opts.Resolver})
+	if err != nil {
+		return nil, err
+	}
+	list = append(list, opts.Extra...)
 	return &Engine{
-		cfg:  cfg,
-		dir:  dir,
-		pipe: scanners.NewPipeline(list, scanners.PipelineOptions{Timeout: cfg.Scan.ScannerTimeout.Duration, Logger: opts.Logger}),
-		pol:  pol,
+		cfg: cfg,
+		dir: dir,
+		pipe: scanners.NewPipeline(list, scanners.PipelineOptions{
+			Timeout: cfg.Scan.ScannerTimeout.Duration, Timeouts: all.Timeouts(cfg), Logger: opts.Logger,
+		}),
+		pol: pol,
 		limits: message.Limits{
 			MaxParts:          cfg.Limits.MaxParts,
 			MaxDepth:          cfg.Limits.MaxDepth,
@@ -117,9 +128,12 @@ func (e *Engine) Classify(env *scanners.Envelope, trusted bool, rcpt string) (sc
 	case rcptSchool != "":
 		r.Direction, r.School = scanners.Inbound, rcptSchool
 	case trusted:
+		// The sender's school owns an outbound copy; mail from an address
+		// in no school (a null-sender bounce, a forwarder) belongs to the
+		// trust's owner, never to whichever school happens to be first.
 		r.Direction, r.School = scanners.Outbound, env.SenderSchool
-		if r.School == "" && len(e.cfg.Schools) > 0 {
-			r.School = e.cfg.Schools[0].ID
+		if r.School == "" {
+			r.School = e.cfg.TrustOwner()
 		}
 	default:
 		return r, fmt.Errorf("%s: %w", rcpt, ErrRelayDenied)
@@ -137,6 +151,28 @@ type Verdict struct {
 	Envelope  *scanners.Envelope
 	Result    scanners.Result
 	Decisions []policy.Decision
+	pol       *policy.Policy
+}
+
+// ForSchool is the findings as school sees them: only those that apply to
+// its recipients, each weighed at its highest for one of them. A school's
+// quarantine entry and DSL alert show this, never another school's.
+func (v *Verdict) ForSchool(school string) []scanners.Finding {
+	if v.pol == nil {
+		return v.Result.Findings
+	}
+	return v.pol.SchoolView(v.Envelope, v.Result.Findings, school)
+}
+
+// DecisionsFor returns the decisions of school's recipients.
+func (v *Verdict) DecisionsFor(school string) []policy.Decision {
+	var out []policy.Decision
+	for _, d := range v.Decisions {
+		if d.School == school {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Analyze parses raw once, scans it within the configured budget and decides
@@ -149,7 +185,7 @@ func (e *Engine) Analyze(ctx context.Context, raw []byte, env *scanners.Envelope
 	}
 	m := message.Parse(raw, e.limits)
 	res := e.pipe.Run(ctx, m, env)
-	return &Verdict{Message: m, Envelope: env, Result: res, Decisions: e.pol.Decide(env, res.Findings)}
+	return &Verdict{Message: m, Envelope: env, Result: res, Decisions: e.pol.Decide(env, res.Findings), pol: e.pol}
 }
 
 // DomainOf returns the lower-cased domain of addr ("" if none).

@@ -151,11 +151,26 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 	return errors.Join(errs...)
 }
 
+// ErrNoDSL means an alert has nowhere to go: the school has no dsl
+// address and notify.fallback_dsl is empty.
+var ErrNoDSL = errors.New("no DSL address configured")
+
 func (n *Notifier) alert(ctx context.Context, ev Event, schoolID string, ds []policy.Decision) error {
 	school := n.cfg.SchoolByID(schoolID)
-	if school == nil || len(school.DSL) == 0 {
-		n.log.Warn("alert wanted but the school has no DSL address", "school", schoolID)
-		return nil
+	if school == nil {
+		// Decisions name schools of this same configuration; a copy no
+		// school owns is refused, never held, so this cannot lose an alert
+		// for a quarantine entry.
+		return fmt.Errorf("notify: alert for unknown school %q", schoolID)
+	}
+	to := school.DSL
+	if len(to) == 0 {
+		to = n.cfg.Notify.FallbackDSL
+	}
+	if len(to) == 0 {
+		// Never dropped: the message is answered 4xx and stays with the
+		// sender until an address is configured.
+		return fmt.Errorf("notify: school %s has no dsl address and notify.fallback_dsl is empty: %w", schoolID, ErrNoDSL)
 	}
 	data := n.alertData(ev, school, ds)
 	item, err := json.Marshal(data)
@@ -163,7 +178,8 @@ func (n *Notifier) alert(ctx context.Context, ev Event, schoolID string, ds []po
 		return fmt.Errorf("notify: alert: %w", err)
 	}
 	key := ev.Hash + "|alert|" + schoolID
-	sev := maxSeverity(ev.Verdict.Result.Findings)
+	view := ev.Verdict.ForSchool(schoolID)
+	sev := maxSeverity(view)
 	if sev < scanners.High {
 		res, err := n.ob.AddToDigest(ctx, schoolID, key, item)
 		n.log.Debug("alert for the digest", "school", schoolID, "result", res)
@@ -173,12 +189,12 @@ func (n *Notifier) alert(ctx context.Context, ev Event, schoolID string, ds []po
 	if err != nil {
 		return err
 	}
-	msg := n.compose(composeArgs{from: n.From(), to: school.DSL, subject: subject, body: body, key: key, auto: "auto-generated", kind: KindAlert})
+	msg := n.compose(composeArgs{from: n.From(), to: to, subject: subject, body: body, key: key, auto: "auto-generated", kind: KindAlert})
 	top := ""
-	if fs := ev.Verdict.Result.Findings; len(fs) > 0 {
-		top = topFinding(fs).Rule
+	if len(view) > 0 {
+		top = topFinding(view).Rule
 	}
-	nf := &Notification{Key: key, Kind: KindAlert, School: schoolID, From: n.From(), To: school.DSL, Data: msg}
+	nf := &Notification{Key: key, Kind: KindAlert, School: schoolID, From: n.From(), To: to, Data: msg}
 	lim := Limit{Key: "alert:" + schoolID + ":" + strings.ToLower(ev.Verdict.Envelope.From) + ":" + top,
 		Max: n.cfg.Notify.RateLimit, Window: n.cfg.Notify.RateWindow.Duration, DigestItem: item}
 	res, err := n.ob.Enqueue(ctx, nf, lim)
@@ -191,8 +207,9 @@ func (n *Notifier) alert(ctx context.Context, ev Event, schoolID string, ds []po
 
 func (n *Notifier) alertData(ev Event, school *config.School, ds []policy.Decision) AlertData {
 	v := ev.Verdict
+	view := v.ForSchool(school.ID)
 	d := AlertData{
-		School: displayName(school), SchoolID: school.ID, Severity: maxSeverity(v.Result.Findings).String(),
+		School: displayName(school), SchoolID: school.ID, Severity: maxSeverity(view).String(),
 		Received: ev.Received, Direction: string(v.Envelope.Direction()), From: v.Envelope.From,
 		Subject: oneLine(v.Message.Subject), Outcome: outcome(ds), QuarantineID: ev.Quarantined[school.ID],
 	}
@@ -203,10 +220,14 @@ func (n *Notifier) alertData(ev Event, school *config.School, ds []policy.Decisi
 		// Shown only when the header says something the envelope does not.
 		d.HeaderFrom = oneLine(v.Message.From[0].String())
 	}
+	// Only this school's recipients and findings: another school's pupils
+	// and concerns are not this DSL's to see.
 	for _, r := range v.Envelope.Recipients {
-		d.Recipients = append(d.Recipients, r.Addr)
+		if r.School == school.ID {
+			d.Recipients = append(d.Recipients, r.Addr)
+		}
 	}
-	for _, f := range v.Result.Findings {
+	for _, f := range view {
 		if !slices.Contains(d.Categories, string(f.Category)) {
 			d.Categories = append(d.Categories, string(f.Category))
 		}
@@ -325,6 +346,19 @@ func (n *Notifier) warn(ctx context.Context, ev Event) error {
 	if !want {
 		return nil
 	}
+	// No tip-off: a message that raised a safeguarding or illegal concern
+	// gets no warning at all (not even about its other findings), unless the
+	// sender's school opted in to warnings for that topic.
+	var optIn []string
+	if s := n.cfg.SchoolByID(env.SenderSchool); s != nil {
+		optIn = s.Notify.WarnSenderTopics
+	}
+	for _, f := range v.Result.Findings {
+		if policy.Confidential(f, optIn) {
+			n.log.Info("warning bounce not sent", "sender", env.From, "reason", "confidential concern (only the DSL is told)")
+			return nil
+		}
+	}
 	if why := WarnBlocked(env, v.Message, n.cfg.Notify.WarnPupils); why != "" {
 		n.log.Info("warning bounce not sent", "sender", env.From, "reason", why)
 		return nil
@@ -410,7 +444,10 @@ func (n *Notifier) flushDigest(ctx context.Context, school *config.School) error
 		to = school.DSL
 	}
 	if len(to) == 0 {
-		return nil
+		to = n.cfg.Notify.FallbackDSL
+	}
+	if len(to) == 0 {
+		return nil // the items wait in Redis until an address is configured
 	}
 	lock := n.ob.aux + "digestlock:" + school.ID
 	ok, err := n.ob.rdb.SetNX(ctx, lock, "1", max(n.cfg.Notify.DigestInterval.Duration/2, time.Second)).Result()

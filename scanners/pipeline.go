@@ -45,6 +45,7 @@ type Result struct {
 type Pipeline struct {
 	scanners []Scanner
 	timeout  time.Duration
+	timeouts map[string]time.Duration
 	log      *slog.Logger
 	texts    sync.Pool // *textnorm.Text, reused across messages
 	wantText bool      // some scanner is a TextScanner
@@ -54,6 +55,8 @@ type Pipeline struct {
 type PipelineOptions struct {
 	// Timeout bounds each scanner; 0 means 30s.
 	Timeout time.Duration
+	// Timeouts overrides Timeout for the scanners it names.
+	Timeouts map[string]time.Duration
 	// Logger receives warnings about failing scanners; nil discards.
 	Logger *slog.Logger
 }
@@ -67,7 +70,7 @@ func NewPipeline(scanners []Scanner, opts PipelineOptions) *Pipeline {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pipeline{scanners: scanners, timeout: opts.Timeout, log: opts.Logger}
+	p := &Pipeline{scanners: scanners, timeout: opts.Timeout, timeouts: opts.Timeouts, log: opts.Logger}
 	p.texts.New = func() any { return new(textnorm.Text) }
 	for _, s := range scanners {
 		if _, ok := s.(TextScanner); ok {
@@ -145,7 +148,11 @@ func allReturned(runs []Run) bool {
 func (p *Pipeline) runOne(ctx context.Context, s Scanner, m *message.Message, text *textnorm.Text, env *Envelope) (fs []Finding, run Run) {
 	name := s.Name()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	timeout := p.timeout
+	if t, ok := p.timeouts[name]; ok && t > 0 {
+		timeout = t
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type out struct {
 		fs  []Finding

@@ -12,6 +12,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -24,10 +25,10 @@ import (
 var template string
 
 func main() {
-	src := flag.String("src", "config.go", "the Go file that declares the schema")
+	src := flag.String("src", ".", "the folder of package config (every non-test .go file is read)")
 	out := flag.String("out", "../docs/config.md", "the Markdown file to write")
 	flag.Parse()
-	doc, err := render(*src)
+	doc, _, err := render(*src)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gendoc:", err)
 		os.Exit(1)
@@ -42,13 +43,29 @@ func main() {
 // field name).
 type docs map[string]map[string]string
 
-func parseDocs(path string) (docs, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+// parseDocs reads the doc comments of every struct type declared in the
+// non-test Go files of dir.
+func parseDocs(dir string) (docs, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
 	}
 	d := docs{}
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		addDocs(d, f)
+	}
+	return d, nil
+}
+
+func addDocs(d docs, f *ast.File) {
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok || gd.Tok != token.TYPE {
@@ -69,15 +86,17 @@ func parseDocs(path string) (docs, error) {
 			d[ts.Name.Name] = m
 		}
 	}
-	return d, nil
 }
 
-func render(src string) ([]byte, error) {
+// render returns the Markdown reference for the schema in folder src, and
+// the keys whose meaning is empty (an undocumented field or table).
+func render(src string) ([]byte, []string, error) {
 	d, err := parseDocs(src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var b bytes.Buffer
+	r := &renderer{b: &b, d: d}
 	def := reflect.ValueOf(config.Default()).Elem()
 	t := def.Type()
 	for i := range t.NumField() {
@@ -86,23 +105,45 @@ func render(src string) ([]byte, error) {
 		if key == "" {
 			continue
 		}
+		if strings.TrimSpace(d["Config"][f.Name]) == "" && strings.TrimSpace(d[tableType(f.Type).Name()][""]) == "" {
+			r.missing = append(r.missing, key)
+		}
 		switch f.Type.Kind() {
 		case reflect.Struct:
-			section(&b, d, "## ["+key+"]", key, f.Type, def.Field(i))
+			r.section("## ["+key+"]", key, f.Type, def.Field(i))
 		case reflect.Slice:
 			et := f.Type.Elem()
-			section(&b, d, "## [["+key+"]]", key, et, reflect.New(et).Elem())
+			r.section("## [["+key+"]]", key, et, reflect.New(et).Elem())
+		case reflect.Map:
+			et := f.Type.Elem()
+			r.section("## ["+key+".&lt;id&gt;]", key+".<id>", et, reflect.New(et).Elem())
 		}
 	}
 	out := strings.Replace(template, "{{sections}}\n", b.String(), 1)
-	return []byte(out), nil
+	return []byte(out), r.missing, nil
+}
+
+type renderer struct {
+	b       *bytes.Buffer
+	d       docs
+	missing []string
 }
 
 var durationType = reflect.TypeFor[config.Duration]()
 
+// tableType is the struct type of a table, array of tables or table of
+// tables.
+func tableType(t reflect.Type) reflect.Type {
+	if k := t.Kind(); k == reflect.Slice || k == reflect.Map {
+		return t.Elem()
+	}
+	return t
+}
+
 // section writes the heading, the type's doc and a table of its keys, then
 // a sub-section for each nested table.
-func section(b *bytes.Buffer, d docs, heading, path string, t reflect.Type, v reflect.Value) {
+func (r *renderer) section(heading, path string, t reflect.Type, v reflect.Value) {
+	b, d := r.b, r.d
 	fmt.Fprintf(b, "%s\n\n", heading)
 	names := goToTOML(t)
 	if td := prose(d[t.Name()][""], "", names); td != "" {
@@ -121,17 +162,23 @@ func section(b *bytes.Buffer, d docs, heading, path string, t reflect.Type, v re
 		if key == "" {
 			continue
 		}
+		meaning := prose(d[t.Name()][f.Name], f.Name, names)
+		if meaning == "" && f.Type.Kind() == reflect.Struct {
+			meaning = prose(d[f.Type.Name()][""], "", goToTOML(f.Type))
+		}
+		if meaning == "" {
+			r.missing = append(r.missing, path+"."+key)
+		}
 		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 			subs = append(subs, sub{key, f.Type, v.Field(i)})
-			fmt.Fprintf(b, "| `%s` | table | | see [%s.%s] below |\n", key, path, key)
+			fmt.Fprintf(b, "| `%s` | table | | %s See [%s.%s] below. |\n", key, cell(meaning), path, key)
 			continue
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", key, typeName(f.Type), value(v.Field(i)),
-			cell(prose(d[t.Name()][f.Name], f.Name, names)))
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", key, typeName(f.Type), value(v.Field(i)), cell(meaning))
 	}
 	b.WriteString("\n")
 	for _, s := range subs {
-		section(b, d, "### ["+path+"."+s.key+"]", path+"."+s.key, s.t, s.v)
+		r.section("### ["+path+"."+s.key+"]", path+"."+s.key, s.t, s.v)
 	}
 }
 
