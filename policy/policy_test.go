@@ -27,9 +27,9 @@ type policyCase struct {
 		Groups    []string `toml:"groups"`
 	} `toml:"recipient"`
 	Finding []struct {
-		Scanner  string  `toml:"scanner"`
-		Rule     string  `toml:"rule"`
-		Category string  `toml:"category"`
+		Scanner  string   `toml:"scanner"`
+		Rule     string   `toml:"rule"`
+		Category string   `toml:"category"`
 		Severity string   `toml:"severity"`
 		Score    float64  `toml:"score"`
 		School   string   `toml:"school"`
