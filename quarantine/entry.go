@@ -82,6 +82,11 @@ func ID(raw []byte, school string, held []string) string {
 	return idFromHash(hex.EncodeToString(sum[:]), school, held)
 }
 
+// IDFromHash is ID for a message whose hex SHA-256 is contentHash.
+func IDFromHash(contentHash, school string, held []string) string {
+	return idFromHash(contentHash, school, held)
+}
+
 func idFromHash(contentHash, school string, held []string) string {
 	rcpts := make([]string, len(held))
 	for i, r := range held {

@@ -2,14 +2,11 @@ package relay
 
 import (
 	"errors"
-	"fmt"
-	"os"
+	"sync"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/lychgate/lychgate/config"
 )
 
 // maxAuthFailures is how many failed logins one connection may make before
@@ -22,28 +19,17 @@ var (
 )
 
 // dummyHash is compared against when the user is unknown, so a login for
-// an unknown user costs as long as one with a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("lychgate-no-such-user"), bcrypt.DefaultCost)
-
-func loadAuthUsers(cfg *config.Config) (map[string][]byte, error) {
-	if cfg.Relay.AuthUsersFile == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(cfg.Path(cfg.Relay.AuthUsersFile))
-	if err != nil {
-		return nil, fmt.Errorf("relay: auth_users_file: %w", err)
-	}
-	users, err := config.ParseAuthUsers(data)
-	if err != nil {
-		return nil, fmt.Errorf("relay: auth_users_file %s: %w", cfg.Relay.AuthUsersFile, err)
-	}
-	return users, nil
-}
+// an unknown user costs as long as one with a wrong password. It is made on
+// first use, not when a binary that imports the relay starts.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("lychgate-no-such-user"), bcrypt.DefaultCost)
+	return h
+})
 
 // AuthMechanisms lists SASL mechanisms (RFC 4954). go-smtp offers them only
 // after STARTTLS.
 func (se *session) AuthMechanisms() []string {
-	if len(se.s.users) == 0 {
+	if len(se.s.current().AuthUsers) == 0 {
 		return nil
 	}
 	return []string{sasl.Plain, sasl.Login}
@@ -52,16 +38,17 @@ func (se *session) AuthMechanisms() []string {
 // Auth checks a username and password against auth_users_file. A client
 // that logs in counts as the school's own server for relaying.
 func (se *session) Auth(mech string) (sasl.Server, error) {
-	if len(se.s.users) == 0 {
+	users := se.s.current().AuthUsers
+	if len(users) == 0 {
 		return nil, smtp.ErrAuthUnsupported
 	}
 	check := func(username, password string) error {
 		if se.authFailures >= maxAuthFailures {
 			return errAuthTooMany
 		}
-		hash, ok := se.s.users[username]
+		hash, ok := users[username]
 		if !ok {
-			hash = dummyHash
+			hash = dummyHash()
 		}
 		err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 		if !ok || err != nil {
@@ -70,7 +57,6 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 			return errAuthFailed
 		}
 		se.authUser = username
-		se.trusted = true
 		se.log.Info("authenticated", "auth_user", username)
 		return nil
 	}

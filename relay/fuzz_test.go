@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/lychgate/lychgate/config"
-	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/live"
 )
 
 // pipeListener hands out one in-memory connection, then blocks until closed.
@@ -64,12 +64,13 @@ func FuzzSession(f *testing.F) {
 	cfg.NextHop.Inbound = "127.0.0.1:1"
 	cfg.NextHop.Outbound = "127.0.0.1:1"
 	cfg.NextHop.DialTimeout = config.Duration{Duration: 100 * time.Millisecond}
-	eng, err := engine.New(cfg, engine.Options{})
+	rt, err := live.Build(cfg, live.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}
+	holder := live.NewHolder(rt)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		srv, err := New(cfg, Options{Engine: eng})
+		srv, err := New(cfg, Options{Runtime: holder})
 		if err != nil {
 			t.Fatal(err)
 		}

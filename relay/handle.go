@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/policy"
 	"github.com/lychgate/lychgate/quarantine"
 )
@@ -26,6 +27,7 @@ type handling struct {
 	se       *session
 	log      *slog.Logger
 	raw      []byte // as received from the client, canonical CRLF
+	hash     string // hex SHA-256 of raw: the same for every retry
 	msgID    string
 	received time.Time
 }
@@ -48,13 +50,15 @@ type quarantineGroup struct {
 func (h *handling) run(ctx context.Context) error {
 	se := h.se
 	start := time.Now()
-	v := se.eng.Analyze(ctx, h.raw, se.env)
+	sum := sha256.Sum256(h.raw)
+	h.hash = hex.EncodeToString(sum[:])
+	v := se.rt.Engine.Analyze(ctx, h.raw, se.env)
 	if ctx.Err() != nil {
 		h.log.Info("data tempfailed: shutting down during scan")
 		return errTempfail
 	}
 	action := overallAction(v.Decisions)
-	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", totalScore(v.Decisions), "duration", time.Since(start))
+	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
@@ -70,7 +74,7 @@ func (h *handling) run(ctx context.Context) error {
 	}
 
 	groups, held := h.plan(v)
-	if len(held) > 0 && se.s.store == nil {
+	if len(held) > 0 && se.rt.Store == nil {
 		h.log.Error("data tempfailed: quarantine needed but no store configured")
 		return errTempfail
 	}
@@ -130,13 +134,17 @@ func (h *handling) run(ctx context.Context) error {
 	return nil
 }
 
-// queueNotify hands the verdict to the notification hook, if any.
+// queueNotify hands the verdict to the transaction's notifier (or the
+// test hook).
 func (h *handling) queueNotify(ctx context.Context, v *engine.Verdict, ids map[string]string) error {
-	if h.se.s.notify == nil {
-		return nil
+	hd := Handled{Runtime: h.se.rt, Verdict: v, Quarantined: ids, Received: h.received, MsgID: h.msgID, Hash: h.hash}
+	if h.se.s.notify != nil {
+		return h.se.s.notify(ctx, hd)
 	}
-	sum := sha256.Sum256(h.raw)
-	return h.se.s.notify(ctx, Handled{Verdict: v, Quarantined: ids, Received: h.received, MsgID: h.msgID, Hash: hex.EncodeToString(sum[:])})
+	if n := h.se.rt.Notifier; n != nil {
+		return n.Notify(ctx, notify.Event{Verdict: v, Quarantined: ids, Received: h.received, Hash: h.hash})
+	}
+	return nil
 }
 
 func (h *handling) downstreamFailed(err error) error {
@@ -204,7 +212,7 @@ func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
 			held[i].decisions = append(held[i].decisions, d)
 			continue
 		}
-		hop := se.s.hopFor(d.Direction)
+		hop := se.hopFor(d.Direction)
 		hdr, prefix := h.verdictHeaders(d, v)
 		key := hop + "\x00" + hdr + "\x00" + prefix
 		i, ok := byKey[key]
@@ -230,7 +238,7 @@ func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string,
 		return b.String(), ""
 	}
 	cats := map[string]bool{}
-	for _, f := range v.Result.Findings {
+	for _, f := range v.ForSchool(d.School) {
 		cats[string(f.Category)] = true
 	}
 	list := make([]string, 0, len(cats))
@@ -247,12 +255,15 @@ func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string,
 		}
 		fmt.Fprintf(&b, "X-Lychgate-Rules: %s\r\n", sanitizeHeaderValue(strings.Join(rs, "; ")))
 	}
-	return b.String(), h.se.s.cfg.Relay.SubjectPrefix
+	return b.String(), h.se.rt.Config.Relay.SubjectPrefix
 }
 
 func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quarantineGroup) (string, error) {
 	se := h.se
 	m := v.Message
+	// The entry holds this school's view only: another school's lists and
+	// rules, and their findings, are not this school's to see.
+	view := v.ForSchool(q.school)
 	e := &quarantine.Entry{
 		School:    q.school,
 		Status:    "held",
@@ -263,18 +274,20 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 		MessageID: m.MessageID,
 		Received:  h.received,
 		Size:      len(h.raw),
-		Findings:  v.Result.Findings,
+		Findings:  view,
 		Decisions: q.decisions,
 		RemoteIP:  se.env.RemoteIP,
 	}
 	for _, r := range se.env.Recipients {
-		e.Recipients = append(e.Recipients, r.Addr)
+		if r.School == q.school {
+			e.Recipients = append(e.Recipients, r.Addr)
+		}
 	}
 	if len(m.From) > 0 {
 		e.HeaderFrom = m.From[0].String()
 	}
 	cats := map[string]bool{}
-	for _, f := range v.Result.Findings {
+	for _, f := range view {
 		if !cats[string(f.Category)] {
 			cats[string(f.Category)] = true
 			e.Categories = append(e.Categories, string(f.Category))
@@ -285,9 +298,9 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	}
 	// The id comes from the client's bytes, so a retried message (with a new
 	// Received line) maps to the same entry.
-	e.ID = quarantine.ID(h.raw, q.school, q.held)
+	e.ID = quarantine.IDFromHash(h.hash, q.school, q.held)
 	stored := append([]byte(se.receivedHeader(h.msgID, h.received, q.held)), h.raw...)
-	created, err := se.s.store.Put(ctx, e, stored)
+	created, err := se.rt.Store.Put(ctx, e, stored)
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", e.ID, err)
 	}
@@ -295,7 +308,9 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	return e.ID, nil
 }
 
-func totalScore(ds []policy.Decision) float64 {
+// maxScore is the highest score of one recipient's decision (the log's
+// "score").
+func maxScore(ds []policy.Decision) float64 {
 	var m float64
 	for _, d := range ds {
 		m = max(m, d.Score)

@@ -16,9 +16,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
-	"github.com/lychgate/lychgate/engine"
 	"github.com/lychgate/lychgate/internal/smtpsink"
 	"github.com/lychgate/lychgate/internal/testutil/redistest"
+	"github.com/lychgate/lychgate/live"
 	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/scanners"
 )
@@ -101,8 +101,11 @@ type env struct {
 	sink  *smtpsink.Sink
 	redis *redistest.Server
 	store *quarantine.Store
-	srv   *Server
-	addr  string
+	// holder publishes the relay's runtime; tests swap in a new one to
+	// reload.
+	holder *live.Holder
+	srv    *Server
+	addr   string
 }
 
 type envOpts struct {
@@ -154,22 +157,24 @@ func startRelay(t testing.TB, cfg *config.Config, sink *smtpsink.Sink, opts ...e
 		o = opts[0]
 	}
 	e := &env{t: t, cfg: cfg, sink: sink}
-	var store Store
-	if !o.noRedis {
-		e.redis = redistest.Start(t)
-		e.store = quarantine.New(e.redis.Client(t), quarantine.Options{Prefix: "t", Retention: time.Hour})
-		store = e.store
-	}
 	level := slog.LevelDebug
 	if o.quiet {
 		level = slog.LevelWarn
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
-	eng, err := engine.New(cfg, engine.Options{Logger: log, Extra: o.extra})
+	lo := live.Options{Logger: log, Extra: o.extra}
+	if !o.noRedis {
+		e.redis = redistest.Start(t)
+		lo.Redis = e.redis.Client(t)
+	}
+	rt, err := live.Build(cfg, lo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, Options{Engine: eng, Store: store, Logger: log})
+	e.store = rt.Store
+	e.holder = live.NewHolder(rt)
+	t.Cleanup(e.holder.Close)
+	srv, err := New(cfg, Options{Runtime: e.holder, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

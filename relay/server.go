@@ -17,27 +17,23 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
-	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/live"
 )
-
-// Store is where quarantined copies go. *quarantine.Store implements it.
-type Store interface {
-	Put(ctx context.Context, e *quarantine.Entry, raw []byte) (created bool, err error)
-}
 
 // Options are the relay's collaborators.
 type Options struct {
-	// Engine classifies, scans and decides. Required; swap it later with
-	// SetEngine (config reload).
-	Engine *engine.Engine
-	// Store receives quarantined copies. When nil, a message that must be
-	// quarantined is answered 4xx (never delivered, never dropped).
-	Store Store
-	// Notify, when set, queues the notifications a message calls for (DSL
-	// alert, warning bounce). It is called after the quarantine writes and
-	// before any copy is transmitted; an error answers 4xx, so a
-	// notification is never lost. It must be idempotent on Handled.Hash: a
-	// retried message calls it again.
+	// Runtime publishes the current configuration, engine, quarantine
+	// store and notifier (package live). Required. Each transaction
+	// captures the runtime at MAIL and keeps it to its end; a reload swaps
+	// it for the next transaction. A runtime with no Store answers 4xx for
+	// a message that must be quarantined (never delivered, never dropped).
+	Runtime *live.Holder
+	// Notify, when set, replaces the runtime's notifier (tests): it queues
+	// the notifications a message calls for (DSL alert, warning bounce). It
+	// is called after the quarantine writes and before any copy is
+	// transmitted; an error answers 4xx, so a notification is never lost.
+	// It must be idempotent on Handled.Hash: a retried message calls it
+	// again.
 	Notify func(ctx context.Context, h Handled) error
 	// Logger receives one line per connection and per message.
 	Logger *slog.Logger
@@ -47,6 +43,8 @@ type Options struct {
 
 // Handled describes a message whose copies are being made safe.
 type Handled struct {
+	// Runtime is the runtime the message was handled with.
+	Runtime *live.Runtime
 	Verdict *engine.Verdict
 	// Quarantined maps a school id to the quarantine entry id written.
 	Quarantined map[string]string
@@ -62,9 +60,8 @@ type Handled struct {
 // Server is a running relay. Create with New, run with Serve or
 // ListenAndServe, stop with Shutdown.
 type Server struct {
-	cfg     *config.Config
-	eng     atomic.Pointer[engine.Engine]
-	store   Store
+	cfg     *config.Config // as at start: listener, TLS and protocol timeouts
+	rt      *live.Holder
 	notify  func(context.Context, Handled) error
 	log     *slog.Logger
 	now     func() time.Time
@@ -77,15 +74,14 @@ type Server struct {
 	mu        sync.Mutex
 	conns     int
 	perIP     map[netip.Addr]int
-	users     map[string][]byte // auth_users_file: user -> bcrypt hash
 	draining  atomic.Bool
 	inflightN int
 }
 
 // New builds a relay from the configuration. Nothing listens until Serve.
 func New(cfg *config.Config, opts Options) (*Server, error) {
-	if opts.Engine == nil {
-		return nil, errors.New("relay: no engine")
+	if opts.Runtime == nil || opts.Runtime.Current() == nil {
+		return nil, errors.New("relay: no runtime")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -95,18 +91,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg:    cfg,
-		store:  opts.Store,
+		rt:     opts.Runtime,
 		notify: opts.Notify,
 		log:    opts.Logger,
 		now:    opts.Now,
 		perIP:  map[netip.Addr]int{},
 	}
-	s.eng.Store(opts.Engine)
-	users, err := loadAuthUsers(cfg)
-	if err != nil {
-		return nil, err
-	}
-	s.users = users
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.hops = newNextHops(cfg, s.log)
 
@@ -136,12 +126,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// SetEngine swaps in a new engine (after a config reload). Messages already
-// being scanned finish with the old one.
-func (s *Server) SetEngine(e *engine.Engine) { s.eng.Store(e) }
-
-// Engine returns the engine in use.
-func (s *Server) Engine() *engine.Engine { return s.eng.Load() }
+// current is the runtime for a step outside a transaction (connection
+// limits, AUTH); a transaction captures its own at MAIL.
+func (s *Server) current() *live.Runtime { return s.rt.Current() }
 
 // ListenAndServe listens on relay.listen and serves until Shutdown.
 func (s *Server) ListenAndServe() error {
@@ -185,8 +172,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-func (s *Server) trusted(ip netip.Addr) bool { return s.cfg.IsTrusted(ip) }
-
 // limitListener enforces relay.max_connections and max_connections_per_ip.
 type limitListener struct {
 	net.Listener
@@ -214,7 +199,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 func (s *Server) acquire(ip netip.Addr) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	maxAll, maxIP := s.cfg.Relay.MaxConnections, s.cfg.Relay.MaxConnectionsPerIP
+	rc := s.current().Config.Relay
+	maxAll, maxIP := rc.MaxConnections, rc.MaxConnectionsPerIP
 	if (maxAll > 0 && s.conns >= maxAll) || (maxIP > 0 && s.perIP[ip] >= maxIP) {
 		return false
 	}

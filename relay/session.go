@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/live"
 	"github.com/lychgate/lychgate/scanners"
 )
 
@@ -27,12 +28,15 @@ type session struct {
 	cancel   context.CancelFunc
 	log      *slog.Logger
 	ip       netip.Addr
-	trusted  bool
+	trusted  bool // for the current transaction, decided at MAIL
 	authUser string
 
 	authFailures int
 
-	eng      *engine.Engine
+	// rt is the runtime captured at MAIL, kept to the end of the
+	// transaction; release gives it back.
+	rt       *live.Runtime
+	release  func()
 	env      *scanners.Envelope
 	mail     mailParams
 	rcptSeen map[string]bool
@@ -46,28 +50,31 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	ctx, cancel := context.WithCancel(s.baseCtx) //nolint:gosec // cancelled in Logout
 	connID := fmt.Sprintf("c%d", s.connSeq.Add(1))
 	se := &session{
-		s:       s,
-		conn:    c,
-		ctx:     ctx,
-		cancel:  cancel,
-		ip:      ip,
-		trusted: s.trusted(ip),
-		log:     s.log.With("conn_id", connID, "remote_ip", ip.String(), "helo", c.Hostname()),
+		s:      s,
+		conn:   c,
+		ctx:    ctx,
+		cancel: cancel,
+		ip:     ip,
+		log:    s.log.With("conn_id", connID, "remote_ip", ip.String(), "helo", c.Hostname()),
 	}
-	se.log.Debug("connection", "trusted", se.trusted)
+	se.log.Debug("connection", "trusted_network", s.current().Config.IsTrusted(ip))
 	return se, nil
 }
 
-// Reset discards the current transaction.
+// Reset discards the current transaction and gives back its runtime.
 func (se *session) Reset() {
 	se.env = nil
-	se.eng = nil
+	if se.release != nil {
+		se.release()
+	}
+	se.rt, se.release = nil, nil
 	se.rcptSeen = nil
 	se.mail = mailParams{}
 }
 
 // Logout ends the session.
 func (se *session) Logout() error {
+	se.Reset()
 	se.cancel()
 	return nil
 }
@@ -84,11 +91,19 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 			return errBadSender
 		}
 	}
-	if opts != nil && opts.Size > 0 && se.s.cfg.Relay.MaxMessageBytes > 0 && opts.Size > se.s.cfg.Relay.MaxMessageBytes {
+	rt, release, err := se.s.rt.Acquire()
+	if err != nil {
+		return errShuttingDown
+	}
+	if max := rt.Config.Relay.MaxMessageBytes; opts != nil && opts.Size > 0 && max > 0 && opts.Size > max {
+		release()
 		return errTooLarge
 	}
-	se.eng = se.s.Engine()
-	se.env = se.eng.NewEnvelope(engine.Sender{
+	// Everything this transaction decides comes from this one runtime: a
+	// reload from now on affects the next MAIL, never this message.
+	se.rt, se.release = rt, release
+	se.trusted = se.authUser != "" || rt.Config.IsTrusted(se.ip)
+	se.env = rt.Engine.NewEnvelope(engine.Sender{
 		From: from, Trusted: se.trusted, RemoteIP: se.ip.String(), HELO: se.conn.Hostname(), AuthUser: se.authUser,
 	})
 	se.mail = mailParams{from: from}
@@ -115,22 +130,22 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if se.rcptSeen[key] {
 		return nil // duplicate RCPT: one copy
 	}
-	if max := se.s.cfg.Relay.MaxRecipients; max > 0 && len(se.env.Recipients) >= max {
+	if max := se.rt.Config.Relay.MaxRecipients; max > 0 && len(se.env.Recipients) >= max {
 		return errTooManyRcpts
 	}
-	r, err := se.eng.Classify(se.env, se.trusted, to)
+	r, err := se.rt.Engine.Classify(se.env, se.trusted, to)
 	if err != nil {
 		se.log.Info("relay denied", "mail_from", se.env.From, "rcpt", to)
 		return errRelayDenied
 	}
-	hop := se.s.hopFor(r.Direction)
+	hop := se.hopFor(r.Direction)
 	if hop == "" {
 		if r.Direction == scanners.Outbound {
 			return errNoOutbound
 		}
 		return errTempfail
 	}
-	if r.Direction != scanners.Outbound && se.s.cfg.NextHop.VerifyRecipients {
+	if r.Direction != scanners.Outbound && se.rt.Config.NextHop.VerifyRecipients {
 		if err := se.s.hops.verify(se.ctx, hop, to); err != nil {
 			se.log.Info("recipient refused by next hop", "mail_from", se.env.From, "rcpt", to)
 			return err
@@ -141,17 +156,19 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (s *Server) hopFor(d scanners.Direction) string {
+// hopFor is the next hop of a copy going direction d, from the
+// transaction's runtime.
+func (se *session) hopFor(d scanners.Direction) string {
 	if d == scanners.Outbound {
-		return s.cfg.NextHop.Outbound
+		return se.rt.Config.NextHop.Outbound
 	}
-	return s.cfg.NextHop.Inbound
+	return se.rt.Config.NextHop.Inbound
 }
 
 // Data receives the message, scans it, and answers only once every copy is
 // delivered downstream or quarantined.
 func (se *session) Data(r io.Reader) error {
-	fix := se.s.cfg.Relay.BareLineEndings == "fix"
+	fix := se.rt != nil && se.rt.Config.Relay.BareLineEndings == "fix"
 	raw, err := readData(r, fix)
 	switch {
 	case errors.Is(err, errBare):
@@ -217,7 +234,7 @@ func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) st
 	}
 	helo := sanitizeHeaderValue(se.conn.Hostname())
 	var b strings.Builder
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.s.cfg.Relay.Hostname, proto, msgID)
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.rt.Config.Relay.Hostname, proto, msgID)
 	if len(rcpts) == 1 {
 		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeaderValue(rcpts[0]))
 	}

@@ -8,10 +8,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/live"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
-	"github.com/lychgate/lychgate/relay"
-	"github.com/lychgate/lychgate/scanners"
 )
 
 // newMailer returns the SMTP client notifications and releases use: the
@@ -27,65 +26,47 @@ func newMailer(cfg *config.Config) *notify.Mailer {
 
 // newStore builds the quarantine store with the configured retention.
 func newStore(rdb redis.UniversalClient, cfg *config.Config, log *slog.Logger) *quarantine.Store {
-	sev := func(m map[string]config.Duration) map[scanners.Severity]time.Duration {
-		out := map[scanners.Severity]time.Duration{}
-		for name, d := range m {
-			if s, err := scanners.ParseSeverity(name); err == nil {
-				out[s] = d.Duration
-			}
-		}
-		return out
-	}
-	schools := map[string]quarantine.Retention{}
-	for _, s := range cfg.Schools {
-		schools[s.ID] = quarantine.Retention{Held: s.Retention.Held.Duration, Incident: s.Retention.Incident.Duration, Severity: sev(s.Retention.Severity)}
-	}
-	return quarantine.New(rdb, quarantine.Options{
-		Prefix: cfg.Redis.KeyPrefix, Retention: cfg.Quarantine.Retention.Duration,
-		SeverityRetention: sev(cfg.Quarantine.SeverityRetention), IncidentRetention: cfg.Quarantine.IncidentRetention.Duration,
-		Schools: schools, Logger: log,
-	})
+	return live.NewStore(rdb, cfg, log)
 }
 
-// notifyWiring is the notifier the relay calls and the worker that sends.
-type notifyWiring struct {
-	notifier *notify.Notifier
-	worker   *notify.Worker
-	store    *quarantine.Store
-	cfg      *config.Config
-	log      *slog.Logger
+// background is the notification worker and the retention sweep, both
+// reading the current runtime each time they act, so a school added on
+// reload gets its digests sent and its expired entries swept.
+type background struct {
+	rt     *live.Holder
+	worker *notify.Worker
+	log    *slog.Logger
 }
 
-func newNotifyWiring(rdb redis.UniversalClient, cfg *config.Config, store *quarantine.Store, log *slog.Logger) (*notifyWiring, error) {
-	ob := notify.NewOutbox(rdb, notify.OutboxOptions{Prefix: cfg.Redis.KeyPrefix, Logger: log})
-	n, err := notify.New(cfg, ob, notify.Options{Logger: log})
-	if err != nil {
-		return nil, err
+func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *background {
+	cfg := rt.Current().Config
+	send := func(ctx context.Context, from string, to []string, data []byte) error {
+		return newMailer(rt.Current().Config).Send(ctx, from, to, data)
 	}
-	w := notify.NewWorker(ob, newMailer(cfg).Send, notify.WorkerOptions{
+	w := notify.NewWorker(ob, send, notify.WorkerOptions{
 		MaxAttempts: cfg.Notify.MaxAttempts, RetryMin: cfg.Notify.RetryMin.Duration, RetryMax: cfg.Notify.RetryMax.Duration,
-		DigestEvery: cfg.Notify.DigestInterval.Duration, Digest: n.FlushDigests, Logger: log,
+		DigestEvery: cfg.Notify.DigestInterval.Duration,
+		Digest:      func(ctx context.Context) error { return rt.Current().Notifier.FlushDigests(ctx) },
+		Logger:      log,
 	})
-	return &notifyWiring{notifier: n, worker: w, store: store, cfg: cfg, log: log}, nil
-}
-
-// relayNotify adapts the notifier to relay.Options.Notify.
-func (nw *notifyWiring) relayNotify(ctx context.Context, h relay.Handled) error {
-	return nw.notifier.Notify(ctx, notify.Event{Verdict: h.Verdict, Quarantined: h.Quarantined, Received: h.Received, Hash: h.Hash})
+	return &background{rt: rt, worker: w, log: log}
 }
 
 // run runs the worker and, every hour, the quarantine expiry sweep, until
-// ctx is done.
-func (nw *notifyWiring) run(ctx context.Context) {
+// ctx is done; it returns once both have stopped.
+func (b *background) run(ctx context.Context) {
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
-			for _, s := range nw.cfg.Schools {
-				if n, err := nw.store.Sweep(ctx, s.ID); err != nil && ctx.Err() == nil {
-					nw.log.Warn("quarantine sweep failed", "school", s.ID, "err", err)
+			rt := b.rt.Current()
+			for _, s := range rt.Config.Schools {
+				if n, err := rt.Store.Sweep(ctx, s.ID); err != nil && ctx.Err() == nil {
+					b.log.Warn("quarantine sweep failed", "school", s.ID, "err", err)
 				} else if n > 0 {
-					nw.log.Info("quarantine entries expired", "school", s.ID, "n", n)
+					b.log.Info("quarantine entries expired", "school", s.ID, "n", n)
 				}
 			}
 			select {
@@ -95,5 +76,6 @@ func (nw *notifyWiring) run(ctx context.Context) {
 			}
 		}
 	}()
-	_ = nw.worker.Run(ctx)
+	_ = b.worker.Run(ctx)
+	<-done
 }

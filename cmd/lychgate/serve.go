@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,7 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
-	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/live"
+	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/relay"
 )
 
@@ -44,30 +44,31 @@ func runServe(args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer rdb.Close() //nolint:errcheck // shutdown path
-	store := newStore(rdb, cfg, log)
-	nw, err := newNotifyWiring(rdb, cfg, store, log)
+	ob := notify.NewOutbox(rdb, notify.OutboxOptions{Prefix: cfg.Redis.KeyPrefix, Logger: log})
+	opts := live.Options{Logger: log, Redis: rdb, Outbox: ob}
+	rt, err := live.Build(cfg, opts)
 	if err != nil {
 		return err
 	}
-	workerCtx, stopWorker := context.WithCancel(context.Background())
-	workerDone := make(chan struct{})
-	go func() { defer close(workerDone); nw.run(workerCtx) }()
-	defer func() { stopWorker(); <-workerDone }()
+	holder := live.NewHolder(rt)
+	defer holder.Close()
 	pingCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if err := store.Ping(pingCtx); err != nil {
+	if err := rt.Store.Ping(pingCtx); err != nil {
 		// Not fatal: the relay answers 4xx for mail that needs the
 		// quarantine until Redis is back.
 		log.Warn("redis unreachable at start; quarantine writes will tempfail until it is back", "err", err)
 	}
 	cancel()
-	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	srv, err := relay.New(cfg, relay.Options{Runtime: holder, Logger: log})
 	if err != nil {
 		return err
 	}
-	srv, err := relay.New(cfg, relay.Options{Engine: eng, Store: store, Notify: nw.relayNotify, Logger: log})
-	if err != nil {
-		return err
-	}
+	bg := newBackground(ob, holder, log)
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { defer close(bgDone); bg.run(bgCtx) }()
+	defer func() { stopBG(); <-bgDone }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("lychgate listening", "listen", cfg.Relay.Listen, "version", version(),
@@ -82,40 +83,47 @@ func runServe(args []string, _, stderr io.Writer) error {
 			return err
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				reload(path, srv, log)
+				reload(path, holder, opts, log)
 				continue
 			}
 			log.Info("shutting down", "drain", cfg.Relay.ShutdownTimeout.Duration)
-			ctx, cancel := context.WithTimeout(context.Background(), cfg.Relay.ShutdownTimeout.Duration)
+			ctx, cancel := context.WithTimeout(context.Background(), holder.Current().Config.Relay.ShutdownTimeout.Duration)
 			err := srv.Shutdown(ctx)
 			cancel()
 			if e := <-errc; e != nil && err == nil {
 				err = e
-			}
-			if old := srv.Engine(); old != nil {
-				err = errors.Join(err, old.Close())
 			}
 			return err
 		}
 	}
 }
 
-// reload builds a complete new engine from the file and swaps it in; on any
-// error the running one stays. Listener, TLS and next-hop settings need a
-// restart.
-func reload(path string, srv *relay.Server, log *slog.Logger) {
+// reload builds a complete new runtime from the file and swaps it in whole;
+// on any error the running one stays. Messages in flight finish on the
+// runtime they started with, which is closed once the last one is done.
+// Keys that need a restart are logged, not silently ignored.
+func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logger) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		log.Error("config reload failed; keeping the running configuration", "err", err)
 		return
 	}
-	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	if len(cfg.Schools) == 0 {
+		log.Error("config reload failed; keeping the running configuration", "err", fmt.Sprintf("%s: no [[school]] configured", path))
+		return
+	}
+	rt, err := live.Build(cfg, opts)
 	if err != nil {
 		log.Error("config reload failed; keeping the running configuration", "err", err)
 		return
 	}
-	srv.SetEngine(eng)
-	log.Info("configuration reloaded", "file", path)
+	old := holder.Current()
+	restart, reloaded := live.NeedsRestart(old.Config, cfg)
+	if len(restart) > 0 {
+		log.Warn("configuration changes need a restart to take effect", "keys", strings.Join(restart, ", "))
+	}
+	prev := holder.Swap(rt)
+	log.Info("configuration reloaded", "file", path, "generation", rt.Gen, "previous", prev, "changed", strings.Join(reloaded, ", "))
 }
 
 // newRedis connects to the standalone server of redis.url, or to Sentinel or
