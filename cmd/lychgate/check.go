@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/policy"
@@ -28,6 +30,13 @@ type checkOutput struct {
 	File      string             `json:"file"`
 	Findings  []scanners.Finding `json:"findings"`
 	Decisions []policy.Decision  `json:"decisions"`
+	// Client is the SMTP client the message was checked as coming from,
+	// and whether the relay would trust it (a trusted network or a login).
+	Client  string `json:"client"`
+	Trusted bool   `json:"trusted"`
+	// Refused lists recipients the relay would refuse at RCPT (an outside
+	// address from an untrusted client); they get no decision.
+	Refused []string `json:"refused,omitempty"`
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
@@ -38,6 +47,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	var to stringList
 	fset.Var(&to, "to", "envelope recipient, repeatable (default: To and Cc headers)")
 	asJSON := fset.Bool("json", false, "one JSON object per line")
+	clientIP := fset.String("client-ip", "", "the SMTP client's IP address, trusted as the relay would trust it (default: an address in the first trusted network when the sender is on a school's domain, or --direction is outbound or internal, as if the school's own server sent it; else 192.0.2.1, an outside address)")
+	authUser := fset.String("auth-user", "", "check as if the client logged in as this user (trusted, as the relay trusts a login)")
 	paths, err := parseInterspersed(fset, args)
 	if err != nil {
 		return err
@@ -56,9 +67,20 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, err)
 		return errReported
 	}
+	if cfg.File != "" {
+		fmt.Fprintf(stderr, "lychgate check: using %s\n", cfg.File)
+	} else {
+		fmt.Fprintln(stderr, "lychgate check: no configuration file found; using the built-in defaults (no schools): give --config")
+	}
 	eng, err := engine.New(cfg, engine.Options{Logger: newLogger(cfg, stderr)})
 	if err != nil {
 		return err
+	}
+	var client netip.Addr
+	if *clientIP != "" {
+		if client, err = netip.ParseAddr(*clientIP); err != nil {
+			return fmt.Errorf("%w: --client-ip: %v", errUsage, err)
+		}
 	}
 	defer eng.Close() //nolint:errcheck // read-only use
 	ctx := context.Background()
@@ -79,7 +101,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 				ioErrs = append(ioErrs, err)
 				return nil
 			}
-			out := checkOne(ctx, eng, path, raw, *from, to, dir)
+			out := checkOne(ctx, eng, path, raw, checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser})
 			if *asJSON {
 				return enc.Encode(out)
 			}
@@ -99,11 +121,22 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// checkOne scans one file as the relay would. The envelope defaults to the
-// message's From, To and Cc; the direction to what the addresses and the
-// configuration imply (a sender in a school's domain is treated as coming
-// from the school's own server).
-func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, from string, to []string, dir scanners.Direction) checkOutput {
+// checkArgs is the envelope and client a file is checked with.
+type checkArgs struct {
+	from     string
+	to       []string
+	dir      scanners.Direction
+	client   netip.Addr
+	authUser string
+}
+
+// checkOne scans one file as the relay would, with the relay's own rules
+// for trust (a trusted network or a login) and direction (engine.Classify,
+// the function the relay calls at RCPT). The envelope defaults to the
+// message's From, To and Cc; the client to the school's server when the
+// sender is on a school's domain, else an outside address.
+func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, a checkArgs) checkOutput {
+	from, to, dir := a.from, a.to, a.dir
 	// Headers for the envelope come from a cheap parse; Analyze parses the
 	// message once more for the scanners, as the relay does.
 	hdr := message.Parse(raw, message.Limits{MaxParts: 1, MaxDepth: 1})
@@ -118,13 +151,21 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 	if len(to) == 0 {
 		to = []string{"undisclosed-recipients@invalid"}
 	}
-	trusted := eng.Directory().SchoolOf(from) != ""
-	env := eng.NewEnvelope(engine.Sender{From: from, Trusted: trusted})
+	client := a.client
+	if !client.IsValid() {
+		client = netip.MustParseAddr("192.0.2.1") // TEST-NET-1: outside
+		if eng.Directory().SchoolOf(from) != "" || dir == scanners.Outbound || dir == scanners.Internal {
+			client = schoolServerAddr(eng.Config())
+		}
+	}
+	trusted := a.authUser != "" || eng.Config().IsTrusted(client)
+	out := checkOutput{File: path, Client: client.String(), Trusted: trusted}
+	env := eng.NewEnvelope(engine.Sender{From: from, Trusted: trusted, RemoteIP: client.String(), AuthUser: a.authUser})
 	for _, addr := range to {
 		r, err := eng.Classify(env, trusted, addr)
 		if errors.Is(err, engine.ErrRelayDenied) {
-			// Offline there is no relay to deny; scan it as inbound.
-			r = scanners.Recipient{Addr: addr, Direction: scanners.Inbound}
+			out.Refused = append(out.Refused, addr)
+			continue
 		}
 		if dir != "" {
 			r.Direction = dir
@@ -132,7 +173,7 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 		env.Recipients = append(env.Recipients, r)
 	}
 	v := eng.Analyze(ctx, raw, env)
-	out := checkOutput{File: path, Findings: v.Result.Findings, Decisions: v.Decisions}
+	out.Findings, out.Decisions = v.Result.Findings, v.Decisions
 	if out.Findings == nil {
 		out.Findings = []scanners.Finding{}
 	}
@@ -144,8 +185,26 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 	return out
 }
 
+// schoolServerAddr is an address in the first trusted network: where the
+// school's own server would connect from.
+func schoolServerAddr(cfg *config.Config) netip.Addr {
+	for _, n := range cfg.Relay.TrustedNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			return p.Masked().Addr()
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
 func printCheck(w io.Writer, o checkOutput) {
-	fmt.Fprintf(w, "%s\n", o.File)
+	trust := "untrusted client"
+	if o.Trusted {
+		trust = "trusted client"
+	}
+	fmt.Fprintf(w, "%s (as if from %s, %s)\n", o.File, o.Client, trust)
+	for _, r := range o.Refused {
+		fmt.Fprintf(w, "  -> %s: refused at RCPT (relay access denied from an untrusted client)\n", r)
+	}
 	if len(o.Findings) == 0 {
 		fmt.Fprintln(w, "  no findings")
 	}
