@@ -52,7 +52,8 @@ type Runtime struct {
 	// Built is when the runtime was built.
 	Built time.Time
 
-	refs   atomic.Int64 // 1 for the Holder while published, +1 per Acquire
+	stamps map[string]stamp // WatchedFiles as they were when built
+	refs   atomic.Int64     // 1 for the Holder while published, +1 per Acquire
 	closed sync.Once
 	cerr   error
 }
@@ -82,7 +83,9 @@ func Build(cfg *config.Config, o Options) (*Runtime, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	rt := &Runtime{Config: cfg, Built: o.Now()}
+	// Stamped before reading, so a file edited during the build shows as
+	// changed and is read again.
+	rt := &Runtime{Config: cfg, Built: o.Now(), stamps: stampAll(cfg)}
 	users, err := loadAuthUsers(cfg)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,12 @@
 package live
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lychgate/lychgate/config"
 )
@@ -127,5 +130,31 @@ func TestNeedsRestart(t *testing.T) {
 				t.Errorf("NeedsRestart = %v, %v; want %v, %v", restart, reloaded, tc.restart, tc.reloaded)
 			}
 		})
+	}
+}
+
+func TestChangedWatchesFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "staff.csv")
+	if err := os.WriteFile(csv, []byte("email,first name,last name\nt@north.test,Tess,Ng\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig(t)
+	c.Dir = dir
+	c.Schools[0].Directory.Staff = "staff.csv"
+	rt := build(t, c)
+	if ch := rt.Changed(); len(ch) != 0 {
+		t.Fatalf("Changed right after Build = %v, want none", ch)
+	}
+	later := time.Now().Add(2 * time.Second)
+	if err := os.WriteFile(csv, []byte("email,first name,last name\nt@north.test,Tess,Ng\nu@north.test,Uma,Oke\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(csv, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if ch := rt.Changed(); !slices.Equal(ch, []string{csv}) {
+		t.Errorf("Changed after editing the staff export = %v, want [%s]", ch, csv)
 	}
 }

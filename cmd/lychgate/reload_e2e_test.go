@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lychgate/lychgate/internal/testutil/redistest"
 )
@@ -69,5 +70,50 @@ severity = "high"
 	list, err = d.run("quarantine", "list", "--config", config, "--json")
 	if err != nil || !strings.Contains(list, `"subject":"three"`) {
 		t.Errorf("after a failed reload, quarantine list = %v\n%s; want the third message held by the old rules", err, list)
+	}
+}
+
+// A change to a watched file reloads without a signal; a change to a key
+// that needs a restart is logged as such, and the rest of the change still
+// takes effect.
+func TestReloadOnFileChange(t *testing.T) {
+	t.Parallel()
+	hop, _ := postfixSink(t)
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	config := writeE2EConfig(t, addr, hop, rs.URL())
+	d := startDaemon(t, config, addr)
+	pupil := "pupil1@stlaurence.example.sch.uk"
+	orig, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := freePort(t)
+	changed := strings.Replace(string(orig), addr, other, 1) + `
+[[rule]]
+id = "bandstand"
+field = "body"
+words = ["bandstand"]
+category = "safeguarding"
+severity = "high"
+`
+	if err := os.WriteFile(config, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Second)
+	if err := os.Chtimes(config, later, later); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() (bool, bool) { ok := strings.Contains(d.log.String(), "configuration reloaded"); return ok, ok })
+	if log := d.log.String(); !strings.Contains(log, "need a restart") || !strings.Contains(log, "relay.listen") {
+		t.Errorf("log does not name relay.listen as needing a restart:\n%s", log)
+	}
+	// Still listening on the old address, with the new rule.
+	if out, err := swaks(t, addr, "a@example.com", pupil, "watched", "meet me at the bandstand"); err != nil {
+		t.Fatalf("swaks: %v\n%s", err, out)
+	}
+	list, err := d.run("quarantine", "list", "--config", config, "--json")
+	if err != nil || !strings.Contains(list, `"subject":"watched"`) {
+		t.Fatalf("after the file changed, quarantine list = %v\n%s; want the message held by the new rule", err, list)
 	}
 }

@@ -77,10 +77,27 @@ func runServe(args []string, _, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	// Watched files (the TOML, word lists, directory exports, templates)
+	// are checked every few seconds; a change reloads as SIGHUP does. A
+	// change that fails to load is not retried until the files change again.
+	watch := time.NewTicker(watchInterval)
+	defer watch.Stop()
+	failed := ""
 	for {
 		select {
 		case err := <-errc:
 			return err
+		case <-watch.C:
+			rt := holder.Current()
+			if changed := rt.Changed(); len(changed) > 0 {
+				if sig := live.Signature(rt.Config); sig != failed {
+					log.Info("watched files changed; reloading", "files", strings.Join(changed, ", "))
+					failed = ""
+					if !reload(path, holder, opts, log) {
+						failed = sig
+					}
+				}
+			}
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				reload(path, holder, opts, log)
@@ -102,20 +119,20 @@ func runServe(args []string, _, stderr io.Writer) error {
 // on any error the running one stays. Messages in flight finish on the
 // runtime they started with, which is closed once the last one is done.
 // Keys that need a restart are logged, not silently ignored.
-func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logger) {
+func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logger) bool {
 	cfg, err := config.Load(path)
 	if err != nil {
 		log.Error("config reload failed; keeping the running configuration", "err", err)
-		return
+		return false
 	}
 	if len(cfg.Schools) == 0 {
 		log.Error("config reload failed; keeping the running configuration", "err", fmt.Sprintf("%s: no [[school]] configured", path))
-		return
+		return false
 	}
 	rt, err := live.Build(cfg, opts)
 	if err != nil {
 		log.Error("config reload failed; keeping the running configuration", "err", err)
-		return
+		return false
 	}
 	old := holder.Current()
 	restart, reloaded := live.NeedsRestart(old.Config, cfg)
@@ -124,7 +141,11 @@ func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logge
 	}
 	prev := holder.Swap(rt)
 	log.Info("configuration reloaded", "file", path, "generation", rt.Gen, "previous", prev, "changed", strings.Join(reloaded, ", "))
+	return true
 }
+
+// watchInterval is how often serve looks for changed watched files.
+const watchInterval = 3 * time.Second
 
 // newRedis connects to the standalone server of redis.url, or to Sentinel or
 // Cluster when their addresses are configured, through go-redis' universal
