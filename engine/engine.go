@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -186,13 +185,4 @@ func (e *Engine) Analyze(ctx context.Context, raw []byte, env *scanners.Envelope
 	m := message.Parse(raw, e.limits)
 	res := e.pipe.Run(ctx, m, env)
 	return &Verdict{Message: m, Envelope: env, Result: res, Decisions: e.pol.Decide(env, res.Findings), pol: e.pol}
-}
-
-// DomainOf returns the lower-cased domain of addr ("" if none).
-func DomainOf(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return ""
-	}
-	return strings.ToLower(addr[at+1:])
 }

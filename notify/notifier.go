@@ -322,9 +322,9 @@ func WarnBlocked(env *scanners.Envelope, m *message.Message, warnPupils bool) st
 		return "inbound mail"
 	}
 	switch {
-	case scanners.HasGroup(env.SenderGroups, "staff"):
+	case scanners.HasGroup(env.SenderGroups, scanners.StaffGroup):
 		return ""
-	case scanners.HasGroup(env.SenderGroups, "pupils"):
+	case scanners.HasGroup(env.SenderGroups, scanners.PupilGroup):
 		if warnPupils {
 			return ""
 		}

@@ -266,7 +266,7 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	view := v.ForSchool(q.school)
 	e := &quarantine.Entry{
 		School:    q.school,
-		Status:    "held",
+		Status:    quarantine.StatusHeld,
 		Direction: se.env.Direction(),
 		From:      se.env.From,
 		Held:      q.held,
