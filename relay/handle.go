@@ -113,10 +113,12 @@ func (h *handling) run(ctx context.Context) error {
 	// Phase 3: transmit. A failure after an earlier hop accepted its copy
 	// means that hop gets a duplicate when the client retries; duplicates
 	// are accepted, losses never.
+	end := headerEnd(h.raw)
 	for i, t := range txns {
 		g := groups[i]
-		data := append([]byte(g.header), rewriteHeaders(h.raw, []string{"X-Lychgate-"}, g.prefix)...)
-		if err := t.send(data); err != nil {
+		// This copy's header lines, then the shared body, never joined.
+		hdr := append([]byte(g.header), rewriteHeaders(h.raw[:end], []string{"X-Lychgate-"}, g.prefix)...)
+		if err := t.send(hdr, h.raw[end:]); err != nil {
 			for _, rest := range txns[i+1:] {
 				rest.abort()
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/nexthop"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/relay"
@@ -15,14 +16,13 @@ import (
 )
 
 // newMailer returns the SMTP client notifications and releases use: the
-// relay's next hops, school addresses through next_hop.inbound.
+// relay's next hops through package nexthop (school addresses through
+// next_hop.inbound), with its connection pool.
 func newMailer(cfg *config.Config) *notify.Mailer {
-	return &notify.Mailer{
-		Hostname: cfg.Relay.Hostname, Inbound: cfg.NextHop.Inbound, Outbound: cfg.NextHop.Outbound,
-		IsLocal: func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
-		TLS:     cfg.NextHop.TLS, TLSSkipVerify: cfg.NextHop.TLSSkipVerify,
-		DialTimeout: cfg.NextHop.DialTimeout.Duration, CommandTimeout: cfg.NextHop.CommandTimeout.Duration,
-	}
+	return &notify.Mailer{Client: nexthop.New(cfg.NextHop, nexthop.Options{
+		Hostname: cfg.Relay.Hostname,
+		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
+	})}
 }
 
 // newStore builds the quarantine store with the configured retention.
