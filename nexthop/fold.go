@@ -59,23 +59,50 @@ func (f *FoldWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		if len(f.line) == 0 && !f.cr {
-			// Fast path: a whole short line straight from p.
-			if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			// Fast path: whole short lines straight from p, in one write.
+			end := 0
+			for {
+				i := bytes.IndexByte(p[end:], '\n')
+				if i < 0 {
+					break
+				}
 				content := i
-				if i > 0 && p[i-1] == '\r' {
+				if i > 0 && p[end+i-1] == '\r' {
 					content--
 				}
-				if content <= f.limit {
-					if _, err := f.w.Write(p[:i+1]); err != nil {
-						return 0, err
-					}
-					p = p[i+1:]
-					continue
+				if content > f.limit {
+					break
 				}
+				end += i + 1
+			}
+			if end > 0 {
+				if _, err := f.w.Write(p[:end]); err != nil {
+					return 0, err
+				}
+				p = p[end:]
+				continue
 			}
 		}
 		// Slow path: through the line buffer, up to the end of the line.
 		for len(p) > 0 {
+			if !f.cr {
+				// Plain bytes in bulk, up to one past the limit.
+				room := min(f.limit+1-len(f.line), len(p))
+				j := bytes.IndexAny(p[:room], "\r\n")
+				if j < 0 {
+					j = room
+				}
+				if j > 0 {
+					f.line = append(f.line, p[:j]...)
+					p = p[j:]
+					if len(f.line) > f.limit {
+						if err := f.breakLine(); err != nil {
+							return 0, err
+						}
+					}
+					continue
+				}
+			}
 			b := p[0]
 			p = p[1:]
 			if err := f.byte(b); err != nil {
