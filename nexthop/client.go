@@ -158,6 +158,7 @@ type conn struct {
 	sc    *smtp.Client
 	raw   net.Conn // the TCP connection
 	tls   bool
+	utf8  bool // the hop offers SMTPUTF8 (from the last EHLO)
 	uses  int
 	timer *time.Timer // closes it when idle too long
 }
@@ -292,7 +293,8 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	offered, _ := sc.Extension("STARTTLS")
 	switch {
 	case c.cfg.TLS == TLSNone, !offered && c.cfg.TLS != TLSRequired:
-		return &conn{hop: hop, sc: sc, raw: raw}, nil
+		utf8, _ := sc.Extension("SMTPUTF8")
+		return &conn{hop: hop, sc: sc, raw: raw, utf8: utf8}, nil
 	case !offered:
 		_ = raw.SetDeadline(time.Now().Add(quitTimeout))
 		_, _ = raw.Write([]byte("QUIT\r\n"))
@@ -308,7 +310,8 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	if err := sc.Hello(c.o.Hostname); err != nil {
 		return nil, fail(ctx, hop, StageEHLO, "", err)
 	}
-	return &conn{hop: hop, sc: sc, raw: raw, tls: true}, nil
+	utf8, _ := sc.Extension("SMTPUTF8")
+	return &conn{hop: hop, sc: sc, raw: raw, tls: true, utf8: utf8}, nil
 }
 
 // startTLS sends STARTTLS (RFC 3207) on raw, after the EHLO exchange, and

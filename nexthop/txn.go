@@ -85,8 +85,10 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 		_ = cn.raw.Close()
 	})
 	sc := cn.sc
+	// Known from the greeting: Extension would re-EHLO after an RSET and
+	// answer false for a connection that died meanwhile.
 	if m.UTF8 {
-		if ok, _ := sc.Extension("SMTPUTF8"); !ok {
+		if !cn.utf8 {
 			t.Abort()
 			return nil, fail(ctx, cn.hop, StageMail, "", ErrNoSMTPUTF8)
 		}
@@ -159,7 +161,11 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	dw, err := t.cn.sc.Data()
 	if err != nil {
 		e := t.dataErr(err)
-		t.discard()
+		if e.Code != 0 {
+			t.reset() // DATA refused: the session is fine
+		} else {
+			t.discard()
+		}
 		return e
 	}
 	var w io.Writer = &deadlineWriter{w: dw, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration}
@@ -173,7 +179,8 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		err = fw.Flush()
 	}
 	if err != nil {
-		_ = dw.Close()
+		// No end-of-data dot and no QUIT: a live hop would take either as
+		// part of the message. Dropping the connection aborts it.
 		e := t.dataErr(err)
 		t.discard()
 		return e
@@ -235,22 +242,26 @@ func (t *Txn) Abort() {
 		return
 	}
 	t.done = true
-	if !t.stop() {
-		_ = t.cn.sc.Close()
-		return
-	}
-	if err := t.cn.sc.Reset(); err != nil {
+	t.reset()
+}
+
+// reset sends RSET and pools the connection, or drops it when that fails
+// or the context closed it. The context still guards the RSET.
+func (t *Txn) reset() {
+	err := t.cn.sc.Reset()
+	if !t.stop() || err != nil {
 		_ = t.cn.sc.Close()
 		return
 	}
 	t.c.put(t.cn)
 }
 
-// discard closes the connection without reuse.
+// discard drops a connection that failed (no QUIT: the session is broken
+// or in the middle of DATA).
 func (t *Txn) discard() {
 	t.done = true
 	t.stop()
-	t.cn.quit()
+	_ = t.cn.sc.Close()
 }
 
 // deadlineWriter moves the connection's write deadline with each write,

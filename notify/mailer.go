@@ -68,3 +68,9 @@ func (m *Mailer) sender() *nexthop.Client {
 	})
 	return m.client
 }
+
+// Close closes the pooled connections of the Mailer's client (a shared
+// Client too: call it once, from its owner).
+func (m *Mailer) Close() error {
+	return m.sender().Close()
+}
