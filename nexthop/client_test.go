@@ -443,3 +443,27 @@ func TestFoldOnTheWire(t *testing.T) {
 		t.Errorf("data = %q, want the short last line unchanged", got[0].Data)
 	}
 }
+
+func BenchmarkSend(b *testing.B) {
+	sink, err := smtpsink.Start(smtpsink.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sink.Close() })
+	data := []byte("Subject: bench\r\n\r\n" + strings.Repeat("a line of an ordinary message body\r\n", 300))
+	for _, bc := range []struct {
+		name string
+		idle int
+	}{{"pooled", 0}, {"new connection each", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := nexthop.New(hopConfig(sink.Addr, nexthop.TLSNone), nexthop.Options{Hostname: "relay.test", MaxIdlePerHop: bc.idle})
+			defer c.Close()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := c.Send(b.Context(), "a@example.com", []string{"b@school.test"}, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
