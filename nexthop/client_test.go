@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -465,5 +467,59 @@ func BenchmarkSend(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// closingSession answers 421 to the second MAIL of its session, as a hop
+// closing an idle connection does.
+type closingSession struct {
+	mails *int
+}
+
+func (s *closingSession) Reset()        {}
+func (s *closingSession) Logout() error { return nil }
+func (s *closingSession) Mail(string, *smtp.MailOptions) error {
+	*s.mails++
+	if *s.mails == 2 {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "idle too long, closing"}
+	}
+	return nil
+}
+func (s *closingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *closingSession) Data(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+
+func TestReused421Redials(t *testing.T) {
+	t.Parallel()
+	sessions := 0
+	var mu sync.Mutex
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		sessions++
+		return &closingSession{mails: new(int)}, nil
+	}))
+	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "hop.test", time.Minute, time.Minute
+	tl := &testLogger{t: t}
+	t.Cleanup(tl.stop)
+	srv.ErrorLog = tl
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	c := newClient(t, hopConfig(l.Addr().String(), nexthop.TLSNone), nexthop.Options{})
+	for i := range 2 {
+		if err := c.Send(t.Context(), "a@example.com", []string{"b@school.test"}, []byte(testMsg)); err != nil {
+			t.Fatalf("send %d = %v, want nil (a 421 on a reused connection is retried on a new one)", i, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sessions != 2 {
+		t.Errorf("hop saw %d sessions, want 2", sessions)
 	}
 }

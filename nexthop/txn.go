@@ -12,6 +12,10 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
+// codeClosing is "421 service not available, closing transmission
+// channel" (RFC 5321 §3.8): the session is over whatever the command.
+const codeClosing = 421
+
 // Mail is the envelope of one transaction.
 type Mail struct {
 	// From is the envelope sender; "" is the null sender <>.
@@ -66,8 +70,10 @@ func (c *Client) Begin(ctx context.Context, hop string, m Mail, rcpts []string) 
 	}
 	t, err := c.begin(ctx, cn, m, rcpts)
 	var e *Error
-	if reused && errors.As(err, &e) && e.Code == 0 && e.Stage == StageMail && !errors.Is(err, ErrNoSMTPUTF8) && ctx.Err() == nil {
-		// The hop closed the pooled connection after the health check.
+	if reused && errors.As(err, &e) && e.Stage == StageMail && (e.Code == 0 || e.Code == codeClosing) &&
+		!errors.Is(err, ErrNoSMTPUTF8) && ctx.Err() == nil {
+		// The hop closed the pooled connection after the health check
+		// (silently, or with 421 as RFC 5321 §3.8 allows).
 		c.log.Debug("next hop connection went stale; redialling", "hop", hop, "err", err)
 		if cn, err = c.dial(ctx, hop); err != nil {
 			return nil, err
@@ -95,23 +101,21 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 	}
 	if err := sc.Mail(m.From, &smtp.MailOptions{UTF8: m.UTF8, Body: m.Body, Size: m.Size}); err != nil {
 		e := fail(ctx, cn.hop, StageMail, "", err)
-		if e.Code != 0 {
+		if e.Code != 0 && e.Code != codeClosing {
 			t.Abort() // the session is fine: RSET and reuse
 		} else {
 			t.discard()
 		}
 		return nil, e
 	}
-	accepted := 0
 	for _, r := range rcpts {
 		err := sc.Rcpt(r, nil)
 		if err == nil {
-			accepted++
 			t.results = append(t.results, RcptResult{Addr: r})
 			continue
 		}
 		e := fail(ctx, cn.hop, StageRcpt, r, err)
-		if e.Code == 0 {
+		if e.Code == 0 || e.Code == codeClosing {
 			t.discard()
 			return nil, e
 		}
