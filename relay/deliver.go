@@ -26,12 +26,19 @@ type nextHops struct {
 	verified map[string]time.Time // hop+rcpt -> until when its acceptance is cached
 }
 
+// newNextHops builds the relay's own client from [next_hop].
 func newNextHops(cfg *config.Config, log *slog.Logger) *nextHops {
 	c := nexthop.New(cfg.NextHop, nexthop.Options{
 		Hostname: cfg.Relay.Hostname,
 		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
 		Logger:   log,
 	})
+	return newNextHopsFrom(c, log)
+}
+
+// newNextHopsFrom uses a client shared with others (notifications and
+// releases), so all of them draw on one pool.
+func newNextHopsFrom(c *nexthop.Client, log *slog.Logger) *nextHops {
 	return &nextHops{c: c, log: log, verified: map[string]time.Time{}}
 }
 
