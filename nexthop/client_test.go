@@ -523,3 +523,25 @@ func TestReused421Redials(t *testing.T) {
 		t.Errorf("hop saw %d sessions, want 2", sessions)
 	}
 }
+
+// TestStalledHop: a hop that stops reading in the middle of DATA fails the
+// copy after command_timeout without progress (go-smtp itself sets no
+// deadline while the message is written).
+func TestStalledHop(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	h := startHop(t, func(_ *smtp.Conn, _ io.Reader) error {
+		<-release // never reads the message
+		return nil
+	})
+	cfg := hopConfig(h.addr, nexthop.TLSNone)
+	cfg.CommandTimeout.Duration = 200 * time.Millisecond
+	c := newClient(t, cfg, nexthop.Options{})
+	big := []byte("Subject: big\r\n\r\n" + strings.Repeat("a line that fills the socket buffers\r\n", 300000))
+	err := c.Send(t.Context(), "a@example.com", []string{"b@school.test"}, big)
+	var ne net.Error
+	if e := asError(t, err); e.Stage != nexthop.StageData || !e.Temporary() || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("Send to a stalled hop = %v, want a temporary data-stage timeout", err)
+	}
+}
