@@ -55,6 +55,7 @@ fuzz:
 	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/nexthop"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/scanners"
@@ -47,6 +48,9 @@ type Runtime struct {
 	// Store is the quarantine with this configuration's retention (nil
 	// when Options.Redis is nil).
 	Store *quarantine.Store
+	// NextHop is the one SMTP client of this configuration's [next_hop]
+	// (delivery, notifications, releases), with its connection pool.
+	NextHop *nexthop.Client
 	// AuthUsers are relay.auth_users_file's users and bcrypt hashes.
 	AuthUsers map[string][]byte
 	// Built is when the runtime was built.
@@ -96,12 +100,18 @@ func Build(cfg *config.Config, o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt.Engine = eng
+	rt.NextHop = nexthop.New(cfg.NextHop, nexthop.Options{
+		Hostname: cfg.Relay.Hostname,
+		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
+		Logger:   o.Logger,
+	})
 	if o.Redis != nil {
 		rt.Store = NewStore(o.Redis, cfg, o.Logger)
 	}
 	if o.Outbox != nil {
 		if rt.Notifier, err = notify.New(cfg, o.Outbox, notify.Options{Logger: o.Logger, Now: o.Now}); err != nil {
 			_ = eng.Close()
+			_ = rt.NextHop.Close()
 			return nil, err
 		}
 	}
@@ -109,12 +119,17 @@ func Build(cfg *config.Config, o Options) (*Runtime, error) {
 	return rt, nil
 }
 
-// Close releases what the runtime holds (the engine's scanners). A Holder
-// calls it once the runtime is retired and no transaction holds it.
+// Close releases what the runtime holds (the engine's scanners, the
+// next-hop connections). A Holder calls it once the runtime is retired and
+// no transaction holds it.
 func (rt *Runtime) Close() error {
-	rt.closed.Do(func() { rt.cerr = rt.Engine.Close() })
+	rt.closed.Do(func() { rt.cerr = errors.Join(rt.Engine.Close(), rt.NextHop.Close()) })
 	return rt.cerr
 }
+
+// Mailer sends notifications and releases with the runtime's next-hop
+// client.
+func (rt *Runtime) Mailer() *notify.Mailer { return &notify.Mailer{Client: rt.NextHop} }
 
 func (rt *Runtime) release() {
 	if rt.refs.Add(-1) == 0 {

@@ -2,20 +2,27 @@ package notify
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"fmt"
-	"net"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/nexthop"
 )
 
-// Mailer sends messages by SMTP through the relay's next hops: addresses
-// of the schools (IsLocal) through Inbound, all others through Outbound
-// (RFC 5321 client side). It keeps no connections between calls.
+// Mailer sends notifications and releases through the relay's next hops
+// with package nexthop's client: addresses of the schools (IsLocal)
+// through Inbound, all others through Outbound. Its Send is a SendFunc.
+//
+// Set Client to share a pooled client (the relay's, or one built with
+// nexthop.New). Without it, a Mailer built from the fields keeps no
+// connections between calls.
 type Mailer struct {
+	// Client, when set, does the sending and every other field is ignored.
+	Client *nexthop.Client
+
 	// Hostname is the EHLO name (relay.hostname).
 	Hostname string
 	// Inbound and Outbound are host:port of the next hops.
@@ -28,134 +35,42 @@ type Mailer struct {
 	// DialTimeout and CommandTimeout bound connecting and each command
 	// (default 30s and 5m).
 	DialTimeout, CommandTimeout time.Duration
+
+	once   sync.Once
+	client *nexthop.Client
 }
+
+// errNoSMTPUTF8 marks a notification no attempt can deliver, in the form
+// the Worker treats as permanent (a 5xx *smtp.SMTPError).
+var errNoSMTPUTF8 = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "next hop does not support SMTPUTF8"}
 
 // Send delivers data from the envelope sender from ("" for <>) to every
 // address in to, grouped by next hop. It returns nil only when every hop
-// accepted the message.
+// accepted the message; a refusal is a *nexthop.Error wrapping the hop's
+// *smtp.SMTPError.
 func (m *Mailer) Send(ctx context.Context, from string, to []string, data []byte) error {
-	byHop := map[string][]string{}
-	var hops []string
-	for _, rcpt := range to {
-		hop := m.Outbound
-		if m.IsLocal != nil && m.IsLocal(rcpt) {
-			hop = m.Inbound
-		}
-		if hop == "" {
-			return fmt.Errorf("notify: no next hop for %s", rcpt)
-		}
-		if _, ok := byHop[hop]; !ok {
-			hops = append(hops, hop)
-		}
-		byHop[hop] = append(byHop[hop], rcpt)
+	err := m.sender().Send(ctx, from, to, data)
+	if errors.Is(err, nexthop.ErrNoSMTPUTF8) {
+		return errors.Join(err, errNoSMTPUTF8)
 	}
-	for _, hop := range hops {
-		if err := m.sendHop(ctx, hop, from, byHop[hop], data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
-func (m *Mailer) sendHop(ctx context.Context, hop, from string, to []string, data []byte) error {
-	c, stop, err := m.connect(ctx, hop, m.TLS != "none")
-	if err != nil && m.TLS == "opportunistic" || err != nil && m.TLS == "" {
-		if errors.Is(err, errNoSTARTTLS) {
-			c, stop, err = m.connect(ctx, hop, false)
-		}
+func (m *Mailer) sender() *nexthop.Client {
+	if m.Client != nil {
+		return m.Client
 	}
-	if err != nil {
-		return err
-	}
-	defer stop()
-	defer c.Close() //nolint:errcheck // after QUIT or on failure
-	wrap := func(step string, err error) error {
-		if ctx.Err() != nil {
-			err = errors.Join(err, ctx.Err())
-		}
-		return fmt.Errorf("notify: next hop %s: %s: %w", hop, step, err)
-	}
-	utf8 := !isASCII(data) || !isASCII([]byte(from+strings.Join(to, "")))
-	opts := &smtp.MailOptions{}
-	if utf8 {
-		if ok, _ := c.Extension("SMTPUTF8"); ok && !isASCII([]byte(from+strings.Join(to, ""))) {
-			opts.UTF8 = true
-		}
-		if ok, _ := c.Extension("8BITMIME"); ok {
-			opts.Body = smtp.Body8BitMIME
-		}
-	}
-	if err := c.Mail(from, opts); err != nil {
-		return wrap("MAIL FROM", err)
-	}
-	for _, r := range to {
-		if err := c.Rcpt(r, nil); err != nil {
-			return wrap("RCPT TO "+r, err)
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return wrap("DATA", err)
-	}
-	if _, err := w.Write(data); err != nil {
-		_ = w.Close()
-		return wrap("DATA", err)
-	}
-	if err := w.Close(); err != nil {
-		return wrap("end of DATA", err)
-	}
-	_ = c.Quit()
-	return nil
+	m.once.Do(func() {
+		m.client = nexthop.New(config.NextHop{
+			Inbound: m.Inbound, Outbound: m.Outbound, TLS: m.TLS, TLSSkipVerify: m.TLSSkipVerify,
+			DialTimeout: config.Duration{Duration: m.DialTimeout}, CommandTimeout: config.Duration{Duration: m.CommandTimeout},
+		}, nexthop.Options{Hostname: m.Hostname, IsLocal: m.IsLocal, MaxIdlePerHop: -1})
+	})
+	return m.client
 }
 
-var errNoSTARTTLS = errors.New("STARTTLS not offered")
-
-// connect dials hop and greets it, with STARTTLS (RFC 3207) when startTLS.
-func (m *Mailer) connect(ctx context.Context, hop string, startTLS bool) (*smtp.Client, func() bool, error) {
-	dt := m.DialTimeout
-	if dt <= 0 {
-		dt = 30 * time.Second
-	}
-	d := net.Dialer{Timeout: dt}
-	conn, err := d.DialContext(ctx, "tcp", hop)
-	if err != nil {
-		return nil, nil, fmt.Errorf("notify: next hop %s: %w", hop, err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	helo := m.Hostname
-	if helo == "" {
-		helo = "localhost"
-	}
-	var c *smtp.Client
-	if startTLS {
-		host, _, _ := net.SplitHostPort(hop)
-		tc := &tls.Config{ServerName: host, InsecureSkipVerify: m.TLSSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // operator's choice
-		c, err = smtp.NewClientStartTLS(conn, tc)
-		if err != nil && strings.Contains(err.Error(), "doesn't support STARTTLS") {
-			err = errNoSTARTTLS
-		}
-	} else {
-		c = smtp.NewClient(conn)
-	}
-	if err == nil {
-		err = c.Hello(helo)
-	}
-	if err != nil {
-		stop()
-		_ = conn.Close()
-		return nil, nil, fmt.Errorf("notify: next hop %s: greeting: %w", hop, err)
-	}
-	if ct := m.CommandTimeout; ct > 0 {
-		c.CommandTimeout, c.SubmissionTimeout = ct, ct
-	}
-	return c, stop, nil
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
+// Close closes the pooled connections of the Mailer's client (a shared
+// Client too: call it once, from its owner).
+func (m *Mailer) Close() error {
+	return m.sender().Close()
 }

@@ -88,7 +88,7 @@ func (h *handling) run(ctx context.Context) error {
 		}
 	}
 	for _, g := range groups {
-		t, err := se.s.hops.open(ctx, g.hop, mailParams{from: se.mail.from, utf8: se.mail.utf8, body: se.mail.body, size: int64(len(h.raw))}, g.rcpts)
+		t, err := se.s.hops.open(ctx, se.rt.NextHop, g.hop, mailParams{from: se.mail.from, utf8: se.mail.utf8, body: se.mail.body, size: int64(len(h.raw))}, g.rcpts)
 		if err != nil {
 			abortAll()
 			return h.downstreamFailed(err)
@@ -117,10 +117,12 @@ func (h *handling) run(ctx context.Context) error {
 	// Phase 3: transmit. A failure after an earlier hop accepted its copy
 	// means that hop gets a duplicate when the client retries; duplicates
 	// are accepted, losses never.
+	end := headerEnd(h.raw)
 	for i, t := range txns {
 		g := groups[i]
-		data := append([]byte(g.header), rewriteHeaders(h.raw, []string{"X-Lychgate-"}, g.prefix)...)
-		if err := t.send(data); err != nil {
+		// This copy's header lines, then the shared body, never joined.
+		hdr := append([]byte(g.header), rewriteHeaders(h.raw[:end], []string{"X-Lychgate-"}, g.prefix)...)
+		if err := t.send(hdr, h.raw[end:]); err != nil {
 			for _, rest := range txns[i+1:] {
 				rest.abort()
 			}

@@ -98,7 +98,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		perIP:  map[netip.Addr]int{},
 	}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
-	s.hops = newNextHops(cfg, s.log)
+	s.hops = newNextHops(s.log)
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Addr = cfg.Relay.Listen
@@ -168,7 +168,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.cancel()
 	err := s.smtp.Close()
-	s.hops.closeIdle()
 	return err
 }
 

@@ -146,7 +146,7 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return errTempfail
 	}
 	if r.Direction != scanners.Outbound && se.rt.Config.NextHop.VerifyRecipients {
-		if err := se.s.hops.verify(se.ctx, hop, to); err != nil {
+		if err := se.s.hops.verify(se.ctx, se.rt.NextHop, hop, to); err != nil {
 			se.log.Info("recipient refused by next hop", "mail_from", se.env.From, "rcpt", to)
 			return err
 		}

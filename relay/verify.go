@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/lychgate/lychgate/nexthop"
 )
 
 // Recipient verification (a "callout" to the next hop, as Postfix's
@@ -21,11 +23,12 @@ const (
 
 var errUnknownRecipient = &smtp.SMTPError{Code: codeMailboxUnavailable, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Recipient address rejected: unknown user"}
 
-// verify returns errUnknownRecipient when hop refuses rcpt permanently, and
-// nil when it accepts it or cannot answer (the message's own transaction
-// decides then). Only acceptances are cached, so a newly created mailbox
-// is never refused from a stale cache.
-func (h *nextHops) verify(ctx context.Context, hop, rcpt string) error {
+// verify returns errUnknownRecipient when hop refuses rcpt permanently at
+// RCPT, and nil when it accepts it or cannot answer (a refused MAIL FROM:<>,
+// a 4xx, a connection failure: the message's own transaction decides
+// then). Only acceptances are cached, so a newly created mailbox is never
+// refused from a stale cache.
+func (h *nextHops) verify(ctx context.Context, c *nexthop.Client, hop, rcpt string) error {
 	key := hop + "\x00" + strings.ToLower(rcpt)
 	h.mu.Lock()
 	until, ok := h.verified[key]
@@ -35,9 +38,9 @@ func (h *nextHops) verify(ctx context.Context, hop, rcpt string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	t, err := h.open(ctx, hop, mailParams{}, []string{rcpt})
+	t, err := c.Begin(ctx, hop, nexthop.Mail{}, []string{rcpt})
 	if err == nil {
-		t.abort() // RSET: nothing is sent
+		t.Abort() // RSET: nothing is sent
 		h.mu.Lock()
 		if len(h.verified) >= verifyCacheMax {
 			clear(h.verified)
@@ -46,10 +49,17 @@ func (h *nextHops) verify(ctx context.Context, hop, rcpt string) error {
 		h.mu.Unlock()
 		return nil
 	}
-	var se *smtp.SMTPError
-	if errors.As(err, &se) && se.Code >= 500 && strings.Contains(err.Error(), "RCPT TO") {
+	if unknownUser(err) {
 		return errUnknownRecipient
 	}
 	h.log.Debug("recipient verification inconclusive", "rcpt", rcpt, "err", err)
 	return nil
+}
+
+// unknownUser reports whether err is the hop's permanent refusal of the
+// recipient itself (RCPT answered 5xx), as opposed to a refused sender or a
+// failure to ask.
+func unknownUser(err error) bool {
+	var e *nexthop.Error
+	return errors.As(err, &e) && e.Stage == nexthop.StageRcpt && e.Code >= 500 && e.Code < 600
 }

@@ -9,19 +9,19 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/live"
+	"github.com/lychgate/lychgate/nexthop"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
 )
 
 // newMailer returns the SMTP client notifications and releases use: the
-// relay's next hops, school addresses through next_hop.inbound.
+// relay's next hops through package nexthop (school addresses through
+// next_hop.inbound), with its connection pool.
 func newMailer(cfg *config.Config) *notify.Mailer {
-	return &notify.Mailer{
-		Hostname: cfg.Relay.Hostname, Inbound: cfg.NextHop.Inbound, Outbound: cfg.NextHop.Outbound,
-		IsLocal: func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
-		TLS:     cfg.NextHop.TLS, TLSSkipVerify: cfg.NextHop.TLSSkipVerify,
-		DialTimeout: cfg.NextHop.DialTimeout.Duration, CommandTimeout: cfg.NextHop.CommandTimeout.Duration,
-	}
+	return &notify.Mailer{Client: nexthop.New(cfg.NextHop, nexthop.Options{
+		Hostname: cfg.Relay.Hostname,
+		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
+	})}
 }
 
 // newStore builds the quarantine store with the configured retention.
@@ -41,7 +41,12 @@ type background struct {
 func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *background {
 	cfg := rt.Current().Config
 	send := func(ctx context.Context, from string, to []string, data []byte) error {
-		return newMailer(rt.Current().Config).Send(ctx, from, to, data)
+		cur, release, err := rt.Acquire()
+		if err != nil {
+			return err
+		}
+		defer release()
+		return cur.Mailer().Send(ctx, from, to, data)
 	}
 	w := notify.NewWorker(ob, send, notify.WorkerOptions{
 		MaxAttempts: cfg.Notify.MaxAttempts, RetryMin: cfg.Notify.RetryMin.Duration, RetryMax: cfg.Notify.RetryMax.Duration,

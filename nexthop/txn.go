@@ -1,0 +1,328 @@
+package nexthop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// codeClosing is "421 service not available, closing transmission
+// channel" (RFC 5321 §3.8): the session is over whatever the command.
+const codeClosing = 421
+
+// Mail is the envelope of one transaction.
+type Mail struct {
+	// From is the envelope sender; "" is the null sender <>.
+	From string
+	// UTF8 asks for SMTPUTF8 (RFC 6531); a hop that does not offer it
+	// fails Begin with ErrNoSMTPUTF8 (permanent).
+	UTF8 bool
+	// Body is the client's BODY= parameter. go-smtp sends BODY=8BITMIME
+	// whenever the hop offers 8BITMIME, so it is informational.
+	Body smtp.BodyType
+	// Size is the message size for SIZE= (RFC 1870), sent when offered.
+	Size int64
+	// KeepPartial keeps the transaction open when some recipients are
+	// refused (their refusals are in Txn.Results). Without it the first
+	// refused recipient aborts the transaction and Begin returns its
+	// error.
+	KeepPartial bool
+}
+
+// RcptResult is the hop's answer to one RCPT TO.
+type RcptResult struct {
+	Addr string
+	// Err is nil when the hop accepted the recipient, else an *Error with
+	// StageRcpt.
+	Err error
+}
+
+// Txn is a transaction open on a hop after MAIL and RCPT, waiting for
+// Data or Abort. Exactly one of them must be called.
+type Txn struct {
+	c       *Client
+	cn      *conn
+	results []RcptResult
+	stop    func() bool // unregisters the context watchdog
+	done    bool
+	// ctxErr is the context's error once the watchdog closed the
+	// connection (the context itself is not kept).
+	ctxErr atomic.Pointer[error]
+}
+
+// Begin opens a transaction on hop: MAIL FROM, then RCPT TO for every
+// recipient in order. It uses a pooled connection when one is alive and
+// retries once on a new connection when a reused one turns out to be dead.
+// Until Data or Abort returns, the end of ctx closes the connection.
+//
+// Errors are *Error: a refusal of MAIL, of a recipient (unless
+// m.KeepPartial), a missing SMTPUTF8, or any connection failure.
+func (c *Client) Begin(ctx context.Context, hop string, m Mail, rcpts []string) (*Txn, error) {
+	cn, reused, err := c.get(ctx, hop)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.begin(ctx, cn, m, rcpts)
+	var e *Error
+	if reused && errors.As(err, &e) && e.Stage == StageMail && (e.Code == 0 || e.Code == codeClosing) &&
+		!errors.Is(err, ErrNoSMTPUTF8) && ctx.Err() == nil {
+		// The hop closed the pooled connection after the health check
+		// (silently, or with 421 as RFC 5321 §3.8 allows).
+		c.log.Debug("next hop connection went stale; redialling", "hop", hop, "err", err)
+		if cn, err = c.dial(ctx, hop); err != nil {
+			return nil, err
+		}
+		t, err = c.begin(ctx, cn, m, rcpts)
+	}
+	return t, err
+}
+
+func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*Txn, error) {
+	t := &Txn{c: c, cn: cn}
+	t.stop = context.AfterFunc(ctx, func() {
+		err := ctx.Err()
+		t.ctxErr.Store(&err)
+		_ = cn.raw.Close()
+	})
+	sc := cn.sc
+	// Known from the greeting: Extension would re-EHLO after an RSET and
+	// answer false for a connection that died meanwhile.
+	if m.UTF8 {
+		if !cn.utf8 {
+			t.Abort()
+			return nil, fail(ctx, cn.hop, StageMail, "", ErrNoSMTPUTF8)
+		}
+	}
+	if err := sc.Mail(m.From, &smtp.MailOptions{UTF8: m.UTF8, Body: m.Body, Size: m.Size}); err != nil {
+		e := fail(ctx, cn.hop, StageMail, "", err)
+		if e.Code != 0 && e.Code != codeClosing {
+			t.Abort() // the session is fine: RSET and reuse
+		} else {
+			t.discard()
+		}
+		return nil, e
+	}
+	for _, r := range rcpts {
+		err := sc.Rcpt(r, nil)
+		if err == nil {
+			t.results = append(t.results, RcptResult{Addr: r})
+			continue
+		}
+		e := fail(ctx, cn.hop, StageRcpt, r, err)
+		if e.Code == 0 || e.Code == codeClosing {
+			t.discard()
+			return nil, e
+		}
+		if !m.KeepPartial {
+			t.Abort()
+			return nil, e
+		}
+		t.results = append(t.results, RcptResult{Addr: r, Err: e})
+	}
+	return t, nil
+}
+
+// Hop returns the hop address the transaction is open on.
+func (t *Txn) Hop() string { return t.cn.hop }
+
+// TLS reports whether the connection is encrypted.
+func (t *Txn) TLS() bool { return t.cn.tls }
+
+// Results returns the hop's answer to each recipient, in order.
+func (t *Txn) Results() []RcptResult { return t.results }
+
+// Accepted returns the recipients the hop accepted.
+func (t *Txn) Accepted() []string {
+	var out []string
+	for _, r := range t.results {
+		if r.Err == nil {
+			out = append(out, r.Addr)
+		}
+	}
+	return out
+}
+
+// Data sends the message: header (this copy's own lines; may be nil)
+// followed by body (a section of the shared message), without joining
+// them, folded to Options.MaxLineLength, dot-stuffed, and waits for the
+// hop's final reply. On success the connection goes back to the pool. The
+// input should be CRLF text; a bare LF is sent as CRLF (textproto).
+func (t *Txn) Data(header []byte, body *io.SectionReader) error {
+	if t.done {
+		return &Error{Hop: t.cn.hop, Stage: StageData, Err: ErrClosed}
+	}
+	if len(t.Accepted()) == 0 {
+		t.Abort()
+		return &Error{Hop: t.cn.hop, Stage: StageData, Msg: "no accepted recipients", Err: ErrNoRecipients}
+	}
+	t.done = true
+	dw, err := t.cn.sc.Data()
+	if err != nil {
+		e := t.dataErr(err)
+		if e.Code != 0 {
+			t.reset() // DATA refused: the session is fine
+		} else {
+			t.discard()
+		}
+		return e
+	}
+	var w io.Writer = &deadlineWriter{w: dw, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration}
+	var fw *FoldWriter
+	if t.c.o.MaxLineLength > 0 {
+		fw = NewFoldWriter(w, t.c.o.MaxLineLength)
+		w = fw
+	}
+	err = writeAll(w, header, body)
+	if err == nil && fw != nil {
+		err = fw.Flush()
+	}
+	if err != nil {
+		// No end-of-data dot and no QUIT: a live hop would take either as
+		// part of the message. Dropping the connection aborts it.
+		e := t.dataErr(err)
+		t.discard()
+		return e
+	}
+	if err := dw.Close(); err != nil {
+		e := t.dataErr(err)
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && t.stop() {
+			// A refusal after the dot leaves the session usable.
+			t.c.put(t.cn)
+		} else {
+			t.discard()
+		}
+		return e
+	}
+	if !t.stop() {
+		// The watchdog closed the connection after the hop accepted.
+		return nil
+	}
+	t.c.put(t.cn)
+	return nil
+}
+
+func writeAll(w io.Writer, header []byte, body *io.SectionReader) error {
+	if len(header) > 0 {
+		if _, err := w.Write(header); err != nil {
+			return err
+		}
+	}
+	if body == nil {
+		return nil
+	}
+	buf := make([]byte, 32<<10)
+	_, err := io.CopyBuffer(w, io.NewSectionReader(body, 0, body.Size()), buf)
+	return err
+}
+
+// dataErr is the *Error for a DATA failure; a context that ended (the
+// watchdog closed the connection) is named in it.
+func (t *Txn) dataErr(err error) *Error {
+	e := &Error{Hop: t.cn.hop, Stage: StageData, Err: err}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		e.Code, e.Enhanced, e.Msg = se.Code, se.EnhancedCode, se.Message
+	} else {
+		e.Msg = err.Error()
+	}
+	if p := t.ctxErr.Load(); p != nil {
+		e.Err = errors.Join(err, *p)
+	}
+	return e
+}
+
+// Abort ends a transaction that will not be sent: RSET, and the connection
+// goes back to the pool when the hop answers it. Abort after Data, or
+// twice, does nothing.
+func (t *Txn) Abort() {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.reset()
+}
+
+// reset sends RSET and pools the connection, or drops it when that fails
+// or the context closed it. The context still guards the RSET.
+func (t *Txn) reset() {
+	err := t.cn.sc.Reset()
+	if !t.stop() || err != nil {
+		_ = t.cn.sc.Close()
+		return
+	}
+	t.c.put(t.cn)
+}
+
+// discard drops a connection that failed (no QUIT: the session is broken
+// or in the middle of DATA).
+func (t *Txn) discard() {
+	t.done = true
+	t.stop()
+	_ = t.cn.sc.Close()
+}
+
+// deadlineWriter moves the connection's write deadline with each write,
+// so a hop that stops reading fails the copy after CommandTimeout without
+// progress (go-smtp sets none while the message is written).
+type deadlineWriter struct {
+	w io.Writer
+	c net.Conn
+	d time.Duration
+}
+
+func (dw *deadlineWriter) Write(p []byte) (int, error) {
+	_ = dw.c.SetWriteDeadline(time.Now().Add(dw.d))
+	return dw.w.Write(p)
+}
+
+// Send delivers data from the envelope sender from ("" for <>) to every
+// address in to, grouped by hop (Route), one transaction per hop. It
+// returns nil only when every hop accepted the message for every
+// recipient; a hop accepted before a later one failed keeps its copy. For
+// notifications and releases (notify.SendFunc).
+func (c *Client) Send(ctx context.Context, from string, to []string, data []byte) error {
+	byHop := map[string][]string{}
+	var hops []string
+	for _, rcpt := range to {
+		hop, err := c.Route(rcpt)
+		if err != nil {
+			return err
+		}
+		if _, ok := byHop[hop]; !ok {
+			hops = append(hops, hop)
+		}
+		byHop[hop] = append(byHop[hop], rcpt)
+	}
+	body := io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))
+	for _, hop := range hops {
+		rcpts := byHop[hop]
+		utf8 := !isASCII(from)
+		for _, r := range rcpts {
+			utf8 = utf8 || !isASCII(r)
+		}
+		t, err := c.Begin(ctx, hop, Mail{From: from, UTF8: utf8, Size: int64(len(data))}, rcpts)
+		if err != nil {
+			return err
+		}
+		if err := t.Data(nil, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
