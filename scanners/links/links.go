@@ -329,6 +329,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 		}
 		s.checkLink(m, u, f, lookups)
 	}
+	var attached map[string]bool
 	for _, t := range m.Texts {
 		if t.HTML == "" {
 			continue
@@ -336,7 +337,13 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("links: %w", err)
 		}
-		s.checkHTML(t, f)
+		if attached == nil {
+			attached = make(map[string]bool, len(m.Attachments))
+			for _, a := range m.Attachments {
+				attached[a.PartID] = true
+			}
+		}
+		s.checkHTML(t, attached[t.PartID], f)
 	}
 	if len(lookups) > 0 && s.resolver != nil {
 		s.dnsbl(ctx, lookups, f)
@@ -346,7 +353,8 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 
 // checkHTML reports what only the HTML shows: script and data links,
 // and forms asking for a password.
-func (s *Scanner) checkHTML(t message.Text, f *finder) {
+// Password forms in attachments are left to the attachment scanner.
+func (s *Scanner) checkHTML(t message.Text, attachment bool, f *finder) {
 	info := message.ScanHTML(t.HTML, 0)
 	for _, r := range info.Refs {
 		scheme, rest, ok := strings.Cut(r.Raw, ":")
@@ -375,7 +383,7 @@ func (s *Scanner) checkHTML(t message.Text, f *finder) {
 		}
 	}
 	for _, fm := range info.Forms {
-		if !fm.Password {
+		if !fm.Password || attachment {
 			continue
 		}
 		host := ""
@@ -383,8 +391,8 @@ func (s *Scanner) checkHTML(t message.Text, f *finder) {
 			host = hostOf(fm.Action)
 		}
 		where := "the message"
-		if !strings.HasPrefix(t.ContentType, "text/html") || strings.Contains(t.PartID, "/") {
-			where = "an HTML attachment"
+		if strings.Contains(t.PartID, "/") {
+			where = "an attached message"
 		}
 		ev := scanners.Evidence{Part: t.PartID, Field: "html", Text: "<form action=" + quote(fm.Action) + "> with a password field"}
 		f.add("link_password_form", scanners.High, 6, t.PartID+"\x00"+host,
