@@ -160,7 +160,7 @@ type hostInfo struct {
 	// registered is the registrable domain (eTLD+1) in A-labels; label
 	// its first label in Unicode; suffix the public suffix.
 	registered, label, suffix, tld string
-	ip, punycode, mixedScript    bool
+	ip, punycode, mixedScript      bool
 }
 
 func analyzeHost(host string) hostInfo {

@@ -137,6 +137,7 @@ func New(opts Options) (*Scanner, error) {
 		s.maxLookups = 20
 	}
 	prot := slices.Clone(opts.SchoolDomains)
+	prot = append(prot, "gov.uk")
 	prot = append(prot, opts.Protected...)
 	if !opts.NoBuiltinProtected {
 		prot = append(prot, lines(protectedTxt)...)
@@ -343,7 +344,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 				attached[a.PartID] = true
 			}
 		}
-		s.checkHTML(t, attached[t.PartID], f)
+		s.checkHTML(m, t, attached[t.PartID], f, lookups)
 	}
 	if len(lookups) > 0 && s.resolver != nil {
 		s.dnsbl(ctx, lookups, f)
@@ -354,9 +355,14 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 // checkHTML reports what only the HTML shows: script and data links,
 // and forms asking for a password.
 // Password forms in attachments are left to the attachment scanner.
-func (s *Scanner) checkHTML(t message.Text, attachment bool, f *finder) {
+func (s *Scanner) checkHTML(m *message.Message, t message.Text, attachment bool, f *finder, lookups map[string]lookup) {
 	info := message.ScanHTML(t.HTML, 0)
 	for _, r := range info.Refs {
+		if r.Attr == "css" && webScheme(r.Raw) {
+			// CSS url() links are not in Message.URLs.
+			s.checkLink(m, message.URL{PartID: t.PartID, Raw: r.Raw}, f, lookups)
+			continue
+		}
 		scheme, rest, ok := strings.Cut(r.Raw, ":")
 		if !ok {
 			continue
