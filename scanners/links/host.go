@@ -366,7 +366,7 @@ func (s *Scanner) isProtected(h hostInfo) bool {
 // imitates returns the protected domain h imitates and how:
 // "confusable" (same skeleton, different characters) or "typo" (one edit
 // away, for names of six letters or more).
-func (s *Scanner) imitates(h hostInfo) (protectedDomain, string, bool) {
+func (s *Scanner) imitates(n *textnorm.Normalizer, h hostInfo) (protectedDomain, string, bool) {
 	if h.registered == "" || h.label == "" {
 		return protectedDomain{}, "", false
 	}
@@ -375,7 +375,7 @@ func (s *Scanner) imitates(h hostInfo) (protectedDomain, string, bool) {
 			return protectedDomain{}, "", false // genuine
 		}
 	}
-	sk := skeleton(h.label)
+	sk := skeletonWith(n, h.label)
 	for _, p := range s.protected {
 		if p.suffix {
 			continue
@@ -451,8 +451,11 @@ func containsSeq(toks, seq []string) bool {
 // accented characters to ASCII (textnorm's fold, from Unicode TR39
 // confusables), digits to the letters they imitate, "rn" to "m", "vv" to
 // "w", i/l/1 to one class, hyphens dropped and repeated letters once.
-func skeleton(label string) string {
-	s := textnorm.String(label)
+func skeleton(label string) string { return skeletonWith(textnorm.NewNormalizer(), label) }
+
+// skeletonWith is skeleton using the normaliser n.
+func skeletonWith(n *textnorm.Normalizer, label string) string {
+	s := string(n.Normalize(label).B)
 	s = strings.NewReplacer(" ", "", "rn", "m", "vv", "w", "l", "\x01", "i", "\x01").Replace(s)
 	var b strings.Builder
 	var last byte

@@ -52,6 +52,7 @@ import (
 
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // Name is the scanner's stable id.
@@ -322,13 +323,14 @@ func truncate(s string, n int) string {
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Envelope) ([]scanners.Finding, error) {
 	f := &finder{max: s.maxFindings}
 	lookups := map[string]lookup{}
+	st := &scanState{hosts: map[string]hostInfo{}, checked: map[string]bool{}, norm: textnorm.NewNormalizer()}
 	for i, u := range m.URLs {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("links: %w", err)
 			}
 		}
-		s.checkLink(m, u, f, lookups)
+		s.checkLink(st, m, u, f, lookups)
 	}
 	var attached map[string]bool
 	for _, t := range m.Texts {
@@ -344,7 +346,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 				attached[a.PartID] = true
 			}
 		}
-		s.checkHTML(m, t, attached[t.PartID], f, lookups)
+		s.checkHTML(st, m, t, attached[t.PartID], f, lookups)
 	}
 	if len(lookups) > 0 && s.resolver != nil {
 		s.dnsbl(ctx, lookups, f)
@@ -355,12 +357,12 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 // checkHTML reports what only the HTML shows: script and data links,
 // and forms asking for a password.
 // Password forms in attachments are left to the attachment scanner.
-func (s *Scanner) checkHTML(m *message.Message, t message.Text, attachment bool, f *finder, lookups map[string]lookup) {
+func (s *Scanner) checkHTML(st *scanState, m *message.Message, t message.Text, attachment bool, f *finder, lookups map[string]lookup) {
 	info := message.ScanHTML(t.HTML, 0)
 	for _, r := range info.Refs {
 		if r.Attr == "css" && webScheme(r.Raw) {
 			// CSS url() links are not in Message.URLs.
-			s.checkLink(m, message.URL{PartID: t.PartID, Raw: r.Raw}, f, lookups)
+			s.checkLink(st, m, message.URL{PartID: t.PartID, Raw: r.Raw}, f, lookups)
 			continue
 		}
 		scheme, rest, ok := strings.Cut(r.Raw, ":")
@@ -415,13 +417,32 @@ func sendsTo(host string) string {
 
 func quote(s string) string { return `"` + truncate(s, 200) + `"` }
 
+// scanState is what one Scan call remembers: hosts already analysed (a
+// newsletter links to the same few hosts hundreds of times).
+type scanState struct {
+	hosts   map[string]hostInfo
+	checked map[string]bool // hosts whose domain rules ran
+	norm    *textnorm.Normalizer
+}
+
+func (st *scanState) host(name string) hostInfo {
+	if h, ok := st.hosts[name]; ok {
+		return h
+	}
+	h := analyzeHost(name)
+	if len(st.hosts) < 10000 {
+		st.hosts[name] = h
+	}
+	return h
+}
+
 // checkLink runs the per-link rules.
-func (s *Scanner) checkLink(m *message.Message, u message.URL, f *finder, lookups map[string]lookup) {
+func (s *Scanner) checkLink(st *scanState, m *message.Message, u message.URL, f *finder, lookups map[string]lookup) {
 	l := parseLink(u.Raw)
 	if l.host == "" {
 		return
 	}
-	h := analyzeHost(l.host)
+	h := st.host(l.host)
 	ev := urlEvidence(u.PartID, u.Raw)
 	if s.block.match(h.ascii) || (l.via != "" && s.block.match(asciiHost(l.via))) {
 		f.add("link_blocklist", scanners.High, 8, h.ascii,
@@ -446,8 +467,9 @@ func (s *Scanner) checkLink(m *message.Message, u message.URL, f *finder, lookup
 		}
 		f.add("link_userinfo", sev, score, h.ascii, expl, ev)
 	}
-	if !h.ip {
-		s.checkDomain(h, ev, f)
+	if !h.ip && !st.checked[h.ascii] {
+		st.checked[h.ascii] = true
+		s.checkDomain(st, h, ev, f)
 		if s.shorteners.match(h.ascii) {
 			f.add("link_shortener", scanners.Low, 1, h.ascii,
 				"the link goes through a URL shortener ("+h.registered+"), which hides where it leads", ev)
@@ -458,7 +480,7 @@ func (s *Scanner) checkLink(m *message.Message, u message.URL, f *finder, lookup
 		}
 	}
 	if u.Anchor != "" {
-		s.checkAnchor(m, u, h, f)
+		s.checkAnchor(st, m, u, h, f)
 	}
 	if s.resolver != nil && len(lookups) < s.maxLookups {
 		if h.ip {
@@ -477,12 +499,12 @@ func (s *Scanner) checkLink(m *message.Message, u message.URL, f *finder, lookup
 }
 
 // checkDomain runs the imitation rules on a named host.
-func (s *Scanner) checkDomain(h hostInfo, ev scanners.Evidence, f *finder) {
+func (s *Scanner) checkDomain(st *scanState, h hostInfo, ev scanners.Evidence, f *finder) {
 	if h.mixedScript {
 		f.add("link_mixed_script", scanners.High, 6, h.ascii,
 			"the link's domain "+h.display+" ("+h.ascii+") mixes letters of different alphabets, a way to imitate a familiar name", ev)
 	}
-	if p, how, ok := s.imitates(h); ok {
+	if p, how, ok := s.imitates(st.norm, h); ok {
 		sev, score := scanners.High, 6.0
 		if how == "typo" {
 			sev, score = scanners.Medium, 4
@@ -509,12 +531,12 @@ func (s *Scanner) checkDomain(h hostInfo, ev scanners.Evidence, f *finder) {
 
 // checkAnchor compares the domain the link text shows with where the link
 // goes.
-func (s *Scanner) checkAnchor(m *message.Message, u message.URL, h hostInfo, f *finder) {
+func (s *Scanner) checkAnchor(st *scanState, m *message.Message, u message.URL, h hostInfo, f *finder) {
 	shown := anchorURLHost(u.Anchor)
 	if shown == "" {
 		return
 	}
-	sh := analyzeHost(shown)
+	sh := st.host(shown)
 	if sh.registered == "" || h.registered == "" || sh.registered == h.registered {
 		return
 	}
