@@ -182,7 +182,7 @@ func TestAttachmentFlags(t *testing.T) {
 func TestAnalyzePDFNames(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, in string
+		name, in   string
 		js, launch bool
 	}{
 		{"plain", "/Type /Page", false, false},
