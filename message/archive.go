@@ -91,7 +91,9 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 			p.addAttachment(e, "", level, tree)
 			continue
 		}
-		e.Data = p.readEntry(f, a.PartID, name, tree)
+		if !p.declaredBomb(tree, f.CompressedSize64, f.UncompressedSize64, a.PartID, name) {
+			e.Data = p.readEntry(f, a.PartID, name, tree)
+		}
 		e.Size = max(e.Size, int64(len(e.Data)))
 		e.Truncated = int64(len(e.Data)) < e.Size
 		doc.collect(name, e.Data)

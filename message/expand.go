@@ -63,6 +63,18 @@ func (p *parser) ratioLimit(tree *archiveTree, packed uint64) int64 {
 	return limit
 }
 
+// declaredBomb reports (and records) an entry whose declared size already
+// breaks the ratio limit, so it is not expanded at all. Sizes that lie
+// are caught while reading: archive/zip refuses to read past the declared
+// size, and readEntry stops at the ratio limit.
+func (p *parser) declaredBomb(tree *archiveTree, packed, unpacked uint64, archiveID, name string) bool {
+	if unpacked <= uint64(p.ratioLimit(tree, packed)) {
+		return false
+	}
+	p.expansionStopped(archiveID, name, true)
+	return true
+}
+
 // expansionStopped records why reading an archive entry stopped early:
 // the compression ratio (a zip bomb) or the message's expansion limit.
 func (p *parser) expansionStopped(archiveID, name string, ratio bool) {
@@ -238,9 +250,14 @@ func (p *parser) expandGzip(a Attachment, level int, tree *archiveTree) {
 	if !p.takeEntry(a, tree) {
 		return
 	}
-	e := entry(a, name, 0)
-	e.Data = p.readMember(zr, a, name, int64(len(a.Data)), int64(len(a.Data))*4, tree)
-	e.Size = int64(len(e.Data))
+	// ISIZE, the last four bytes, is the size modulo 2^32 (RFC 1952 §2.3.1).
+	isize := binary.LittleEndian.Uint32(a.Data[len(a.Data)-4:])
+	e := entry(a, name, int64(isize))
+	if !p.declaredBomb(tree, uint64(len(a.Data)), uint64(isize), a.PartID, name) {
+		e.Data = p.readMember(zr, a, name, int64(len(a.Data)), int64(len(a.Data))*4, tree)
+		e.Size = max(e.Size, int64(len(e.Data)))
+	}
+	e.Truncated = int64(len(e.Data)) < e.Size
 	p.addAttachment(e, "", level, tree)
 }
 
