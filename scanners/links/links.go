@@ -537,7 +537,11 @@ func (s *Scanner) checkAnchor(st *scanState, m *message.Message, u message.URL, 
 		return
 	}
 	sh := st.host(shown)
-	if sh.registered == "" || h.registered == "" || sh.registered == h.registered {
+	target := h.registered
+	if h.ip {
+		target = h.ascii
+	}
+	if sh.registered == "" || target == "" || sh.registered == target {
 		return
 	}
 	if redirectsTo(u.Raw, sh.registered) {
@@ -551,7 +555,7 @@ func (s *Scanner) checkAnchor(st *scanState, m *message.Message, u message.URL, 
 		sev, score = scanners.High, 6
 	}
 	evs := []scanners.Evidence{anchorEvidence(m, u), urlEvidence(u.PartID, u.Raw)}
-	f.add("link_text_mismatch", sev, score, sh.registered+"\x00"+h.registered,
+	f.add("link_text_mismatch", sev, score, sh.registered+"\x00"+target,
 		"the link text shows "+sh.registered+" but the link goes to "+h.display, evs...)
 }
 

@@ -1,6 +1,7 @@
 package links
 
 import (
+	"encoding/base64"
 	"net"
 	"os"
 	"path/filepath"
@@ -168,6 +169,48 @@ func TestLinkRules(t *testing.T) {
 				if f.Category != scanners.Link || len(f.Evidence) == 0 {
 					t.Errorf("finding %+v: want category link with evidence", f)
 				}
+			}
+		})
+	}
+}
+
+// attachmentMail is a message with one base64 attachment.
+func attachmentMail(filename, ctype string, data []byte) []byte {
+	return []byte("From: a@example.com\r\nTo: b@school.example\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b\r\nContent-Type: " + ctype + "\r\nContent-Disposition: attachment; filename=\"" + filename + "\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(data) + "\r\n--b--\r\n")
+}
+
+func TestLinksInAttachments(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, Options{})
+	tests := []struct {
+		name, file, ctype string
+		data              []byte
+		want, avoid       string
+	}{
+		{"pdf link action", "statement.pdf", "application/pdf",
+			[]byte("%PDF-1.4\n1 0 obj << /Type /Annot /A << /S /URI /URI (https://micros0ft.com/verify) >> >> endobj\n%%EOF\n"), "link_lookalike", ""},
+		{"html attachment link", "invoice.html", "text/html",
+			[]byte(`<a href="http://203.0.113.60/pay">https://www.parentpay.com/</a>`), "link_text_mismatch", ""},
+		{"password form in an attachment is the attachment scanner's", "login.html", "text/html",
+			[]byte(`<form action="https://x.example/"><input type="password"></form>`), "", "link_password_form"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := parse(attachmentMail(tc.file, tc.ctype, tc.data))
+			fs, err := s.Scan(t.Context(), m, &scanners.Envelope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := found(fs)
+			if _, ok := got[tc.want]; tc.want != "" && !ok {
+				t.Errorf("findings = %v, want %s (urls %+v)", got, tc.want, m.URLs)
+			}
+			if _, ok := got[tc.avoid]; tc.avoid != "" && ok {
+				t.Errorf("findings = %v, want no %s", got, tc.avoid)
 			}
 		})
 	}
