@@ -104,6 +104,8 @@ func TestAttachmentRules(t *testing.T) {
 			[]string{"attachment_executable", "attachment_dangerous_extension"}, nil},
 		{"exe in winmail.dat", mail(part{filename: "winmail.dat", ctype: "application/ms-tnef", data: tnef("payroll.exe", peProgram())}),
 			[]string{"attachment_executable", "attachment_dangerous_extension"}, nil},
+		{"exe listed in a 7z", mail(part{filename: "files.7z", data: sevenZip("readme.txt", "invoice.pdf.exe")}),
+			[]string{"attachment_double_extension", "attachment_archive_listed"}, []string{"attachment_executable"}},
 		{"encrypted zip", mail(part{filename: "invoice.zip", data: encryptedZip(t)}),
 			[]string{"attachment_encrypted_archive"}, nil},
 		{"zip bomb", mail(part{filename: "big.zip", data: zipBomb(t, "zeros.bin", 64<<20)}),
