@@ -10,9 +10,6 @@ import (
 	"io"
 	"path"
 	"strings"
-
-	"github.com/bodgit/sevenzip"
-	"github.com/nwaples/rardecode/v2"
 )
 
 // Attachment flags (Attachment.Flags): facts about active or hidden
@@ -354,54 +351,44 @@ func (p *parser) expandTNEF(a Attachment, level int, tree *archiveTree) {
 // listRar lists the entries of a RAR (4 or 5) archive: names and sizes
 // only, as listed-only attachments; content is not unpacked.
 func (p *parser) listRar(a Attachment, _ int, tree *archiveTree) {
-	rr, err := rardecode.NewReader(bytes.NewReader(a.Data))
-	if err != nil {
-		p.opaqueArchive(a, err)
-		return
-	}
-	for {
-		h, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			p.opaqueArchive(a, err)
-			return
-		}
-		if h.IsDir {
-			continue
-		}
+	entries, err := rarEntries(a.Data, maxCentralRecordsFactor*p.lim.MaxArchiveEntries)
+	for _, re := range entries {
 		if !p.takeEntry(a, tree) {
 			return
 		}
-		e := entry(a, strings.ToValidUTF8(h.Name, "\uFFFD"), max(h.UnPackedSize, 0))
-		e.Truncated = e.Size > 0
+		name := strings.ToValidUTF8(re.name, "\uFFFD")
+		if len(name) > 1024 {
+			name = truncateUTF8(name, 1024)
+		}
+		e := entry(a, name, re.size)
+		e.Truncated = true
 		e.Flags = []string{FlagListedOnly}
-		if h.Encrypted {
+		if re.encrypted {
 			e.Flags = append(e.Flags, FlagEncrypted)
 			p.problem(a.PartID, "encrypted_archive",
-				"archive entry "+quoteShort(h.Name)+" is encrypted and cannot be scanned", true)
+				"archive entry "+quoteShort(name)+" is encrypted and cannot be scanned", true)
 		}
 		p.m.Attachments = append(p.m.Attachments, e)
 	}
+	if err != nil {
+		p.opaqueArchive(a, err)
+	}
 }
 
-// list7z lists the entries of a 7-Zip archive (names and sizes only).
+// list7z lists the entries of a 7-Zip archive (names only; see
+// sevenZipNames).
 func (p *parser) list7z(a Attachment, _ int, tree *archiveTree) {
-	zr, err := sevenzip.NewReader(bytes.NewReader(a.Data), int64(len(a.Data)))
+	names, err := sevenZipNames(a.Data, maxCentralRecordsFactor*p.lim.MaxArchiveEntries)
 	if err != nil {
 		p.opaqueArchive(a, err)
 		return
 	}
-	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") || f.FileInfo().IsDir() {
-			continue
-		}
+	for _, name := range names {
 		if !p.takeEntry(a, tree) {
 			return
 		}
-		e := entry(a, strings.ToValidUTF8(f.Name, "\uFFFD"), int64(min(f.UncompressedSize, 1<<62)))
-		e.Truncated = e.Size > 0
+		e := entry(a, strings.ToValidUTF8(name, "\uFFFD"), 0)
+		e.Truncated = true
 		e.Flags = []string{FlagListedOnly}
 		p.m.Attachments = append(p.m.Attachments, e)
 	}
@@ -410,8 +397,7 @@ func (p *parser) list7z(a Attachment, _ int, tree *archiveTree) {
 // opaqueArchive records an archive whose entries could not be listed;
 // a password-protected one is an encrypted archive.
 func (p *parser) opaqueArchive(a Attachment, err error) {
-	if errors.Is(err, rardecode.ErrArchiveEncrypted) || errors.Is(err, rardecode.ErrArchivedFileEncrypted) ||
-		strings.Contains(strings.ToLower(err.Error()), "password") {
+	if errors.Is(err, errRarEncrypted) || errors.Is(err, err7zEncrypted) {
 		p.problem(a.PartID, "encrypted_archive", "archive is encrypted and cannot be scanned", true)
 		return
 	}
