@@ -115,6 +115,10 @@ func rar5Entries(b []byte, max int) ([]rarEntry, error) {
 		rest := b[4+n+int(hsize):]
 		p := 0
 		next := func() uint64 {
+			if p >= len(hdr) {
+				p = len(hdr) + 1
+				return 0
+			}
 			v, k := rarVint(hdr[p:])
 			if k == 0 {
 				p = len(hdr) + 1

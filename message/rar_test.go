@@ -180,3 +180,22 @@ func vint7(v uint64) []byte {
 	}
 	return []byte{0x80 | byte(v>>8), byte(v)}
 }
+
+// FuzzArchiveListers feeds arbitrary bytes to the rar and 7z listers: no
+// panic, and never more entries than the limit.
+func FuzzArchiveListers(f *testing.F) {
+	f.Add(rar4("a.exe", "b.txt"))
+	f.Add(rar5(rarEntry{name: "x.scr", size: 3, encrypted: true}))
+	f.Add(sevenZip("a.txt", "b.exe"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if es, _ := rarEntries(b, 50); len(es) > 51 {
+			t.Fatalf("%d rar entries, want at most 51", len(es))
+		}
+		if len(b) > 6 {
+			b7 := append([]byte{'7', 'z', 0xBC, 0xAF, 0x27, 0x1C}, b[6:]...)
+			if ns, _ := sevenZipNames(b7, 50); len(ns) > 50 {
+				t.Fatalf("%d 7z names, want at most 50", len(ns))
+			}
+		}
+	})
+}
