@@ -350,6 +350,9 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 	}
 	if len(lookups) > 0 && s.resolver != nil {
 		s.dnsbl(ctx, lookups, f)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("links: dns lookups: %w", err)
+		}
 	}
 	return f.out, nil
 }
