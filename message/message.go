@@ -38,6 +38,13 @@
 // (OOXML word/document.xml, xl/sharedStrings.xml, ppt/slides/*.xml; ODF
 // content.xml), with the attachment's PartID and content type.
 //
+// Besides zip, gzip and tar archives and TNEF (winmail.dat) are unpacked,
+// and rar and 7z archives are listed (names only, from their headers; see
+// expand.go). Attachment.Flags records active content (PDF JavaScript,
+// Launch, embedded files; VBA projects in OLE files), and the links of
+// PDF files join URLs. ScanHTML gives scanners the attribute context of
+// HTML links and forms.
+//
 // # Problems
 //
 // Problem names are stable snake_case identifiers:
