@@ -91,7 +91,11 @@ func (p *parser) inspect(a Attachment) []string {
 	var flags []string
 	switch {
 	case isPDF(a.Data):
-		info := AnalyzePDF(a.Data, min(p.lim.MaxExpandedBytes-p.expanded, 16<<20))
+		// Streams count against the message's expansion budget and may
+		// not inflate more than the compression ratio allows.
+		budget := min(p.lim.MaxExpandedBytes-p.expanded, int64(p.lim.MaxCompressionRatio)*int64(len(a.Data))+bombSlack, 16<<20)
+		info := AnalyzePDF(a.Data, budget)
+		p.expanded += info.Inflated
 		for _, f := range []struct {
 			on   bool
 			flag string

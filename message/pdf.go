@@ -20,6 +20,8 @@ type PDFInfo struct {
 	OpenAction bool
 	// URIs are the targets of /URI actions, in order, at most 500.
 	URIs []string
+	// Inflated is how many bytes were decompressed from streams.
+	Inflated int64
 }
 
 // isPDF reports whether b starts like a PDF file; a header anywhere in
@@ -69,6 +71,7 @@ func AnalyzePDF(data []byte, budget int64) PDFInfo {
 		out, _ := readLimited(zr, budget, int64(len(body))*4) // damage ends the stream, not the search
 		_ = zr.Close()                                        // read side: nothing to flush
 		budget -= int64(len(out))
+		info.Inflated += int64(len(out))
 		info.scan(out)
 	}
 	return info
