@@ -18,6 +18,7 @@ import (
 // archives nested in it (Limits.MaxArchiveEntries).
 type archiveTree struct {
 	entries int
+	bomb    bombBudget
 }
 
 // maxCentralRecordsFactor bounds, as a multiple of MaxArchiveEntries, the
@@ -45,7 +46,7 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 		return
 	}
 	if tree == nil {
-		tree = &archiveTree{}
+		tree = &archiveTree{bomb: bombBudget{packed: int64(len(a.Data))}}
 	}
 	if n := bytes.Count(a.Data, []byte("PK\x01\x02")); n > maxCentralRecordsFactor*p.lim.MaxArchiveEntries {
 		p.problem(a.PartID, "archive_limit",
@@ -90,7 +91,9 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 			p.addAttachment(e, "", level, tree)
 			continue
 		}
-		e.Data = p.readEntry(f, a.PartID, name)
+		if !p.declaredBomb(tree, f.CompressedSize64, f.UncompressedSize64, a.PartID, name) {
+			e.Data = p.readEntry(f, a.PartID, name, tree)
+		}
 		e.Size = max(e.Size, int64(len(e.Data)))
 		e.Truncated = int64(len(e.Data)) < e.Size
 		doc.collect(name, e.Data)
@@ -106,7 +109,7 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 
 // readEntry decompresses one entry within the message's expansion budget,
 // never trusting the declared size.
-func (p *parser) readEntry(f *zip.File, archiveID, name string) []byte {
+func (p *parser) readEntry(f *zip.File, archiveID, name string, tree *archiveTree) []byte {
 	remaining := p.lim.MaxExpandedBytes - p.expanded
 	if remaining <= 0 {
 		p.problem(archiveID, "archive_limit",
@@ -119,14 +122,15 @@ func (p *parser) readEntry(f *zip.File, archiveID, name string) []byte {
 		return nil
 	}
 	defer func() { _ = rc.Close() }() // read side: nothing to flush
-	data, err := readLimited(rc, remaining, int64(min(f.UncompressedSize64, 1<<20)))
+	limit := min(remaining, p.ratioLimit(tree, f.CompressedSize64))
+	data, err := readLimited(rc, limit, int64(min(f.UncompressedSize64, 1<<20)))
 	n := int64(len(data))
-	if n > remaining {
-		data, n = data[:remaining], remaining
-		p.problem(archiveID, "archive_limit",
-			fmt.Sprintf("archive expansion stopped at the limit of %d bytes", p.lim.MaxExpandedBytes), true)
+	if n > limit {
+		data, n = data[:limit], limit
+		p.expansionStopped(archiveID, name, limit < remaining)
 	}
 	p.expanded += n
+	tree.bomb.unpacked += n
 	if err != nil {
 		p.problem(archiveID, "bad_archive", fmt.Sprintf("archive entry %s is damaged: %v", quoteShort(name), err), true)
 	}

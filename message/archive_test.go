@@ -109,7 +109,7 @@ func TestParseContainers(t *testing.T) {
 		{
 			name: "zip bomb",
 			raw:  withAttachment("application/zip", "bomb.zip", bombZip(t, 300)),
-			lim:  Limits{MaxExpandedBytes: 8 << 20},
+			lim:  Limits{MaxExpandedBytes: 8 << 20, MaxCompressionRatio: 1 << 20}, // the size limit, not the ratio
 			check: func(t *testing.T, m *Message) {
 				if !hasProblem(m, "archive_limit") {
 					t.Errorf("Problems = %+v, want archive_limit", m.Problems)
@@ -214,7 +214,7 @@ func TestZipBombMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	m := Parse(raw, Limits{MaxExpandedBytes: limit})
+	m := Parse(raw, Limits{MaxExpandedBytes: limit, MaxCompressionRatio: 1 << 20}) // the size limit, not the ratio
 	runtime.ReadMemStats(&after)
 	if !hasProblem(m, "archive_limit") {
 		t.Errorf("Problems = %+v, want archive_limit", m.Problems)

@@ -38,6 +38,13 @@
 // (OOXML word/document.xml, xl/sharedStrings.xml, ppt/slides/*.xml; ODF
 // content.xml), with the attachment's PartID and content type.
 //
+// Besides zip, gzip and tar archives and TNEF (winmail.dat) are unpacked,
+// and rar and 7z archives are listed (names only, from their headers; see
+// expand.go). Attachment.Flags records active content (PDF JavaScript,
+// Launch, embedded files; VBA projects in OLE files), and the links of
+// PDF files join URLs. ScanHTML gives scanners the attribute context of
+// HTML links and forms.
+//
 // # Problems
 //
 // Problem names are stable snake_case identifiers:
@@ -49,7 +56,7 @@
 //	structure:    bad_mime, too_many_parts, too_deep, header_too_large,
 //	              text_truncated, undeclared_charset
 //	headers:      bad_address, bad_date, unknown_charset
-//	archives:     archive_limit, encrypted_archive, bad_archive,
+//	archives:     archive_limit, archive_bomb, encrypted_archive, bad_archive,
 //	              suspicious_archive_path
 //	other:        too_many_urls, too_many_problems, parser_panic
 //
@@ -89,6 +96,10 @@ type Limits struct {
 	MaxExpandedBytes int64
 	// MaxTextBytes is the most text kept per text part for scanning.
 	MaxTextBytes int
+	// MaxCompressionRatio is how many times its compressed size an archive
+	// (and all archives inside it) may expand to, beyond the first MiB per
+	// entry; more is a zip bomb (problem archive_bomb).
+	MaxCompressionRatio int
 }
 
 // DefaultLimits returns the limits used when a field of Limits is zero.
@@ -100,6 +111,8 @@ func DefaultLimits() Limits {
 		MaxArchiveEntries: 1000,
 		MaxExpandedBytes:  100 << 20,
 		MaxTextBytes:      4 << 20,
+
+		MaxCompressionRatio: 100,
 	}
 }
 
@@ -123,6 +136,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxTextBytes <= 0 {
 		l.MaxTextBytes = d.MaxTextBytes
+	}
+	if l.MaxCompressionRatio <= 0 {
+		l.MaxCompressionRatio = d.MaxCompressionRatio
 	}
 	return l
 }
@@ -231,6 +247,9 @@ type Attachment struct {
 	Container string
 	// Depth is the nesting depth (0 for a top-level part).
 	Depth int
+	// Flags are facts found inside (Flag* constants: PDF scripts, VBA
+	// macros, encrypted or listed-only archive entries).
+	Flags []string
 }
 
 // Problem is one piece of damage met while parsing.

@@ -88,6 +88,7 @@ func (p *parser) addAttachment(a Attachment, charset string, level int, tree *ar
 	if a.ContentType == "" {
 		a.ContentType = a.DetectedType
 	}
+	a.Flags = append(a.Flags, p.inspect(a)...)
 	p.m.Attachments = append(p.m.Attachments, a)
 	if a.Truncated || len(a.Data) == 0 {
 		return
@@ -102,6 +103,7 @@ func (p *parser) addAttachment(a Attachment, charset string, level int, tree *ar
 		p.parseMessage(a.Data, a.PartID, level+1, a.Depth+1)
 	case isZip(a.Data) || a.ContentType == "application/zip" || strings.EqualFold(path.Ext(a.Filename), ".zip"):
 		p.expandArchive(a, level+1, tree)
+	case p.expandMore(a, level+1, tree):
 	case textLike(a):
 		p.attachmentText(a, charset)
 	}

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests talk to: redis-server, swaks, and
-# Postfix's smtp-sink/smtp-source. Idempotent; does nothing when present.
+# Installs the real peers the tests talk to: redis-server, swaks,
+# Postfix's smtp-sink/smtp-source, and ClamAV's clamd (the antivirus tests
+# start their own clamd with a signature file they write; no downloads).
+# Idempotent; does nothing when present.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 { command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
+{ command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ]; } || need+=(clamav-daemon)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -18,3 +21,7 @@ echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the system redis on install; the tests start their own on free ports.
+# Debian may also start clamav-daemon and clamav-freshclam; the tests do not use them.
+if command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl stop clamav-daemon clamav-freshclam >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,6 @@
+package links
+
+import "github.com/lychgate/lychgate/message"
+
+// parse is the one place the tests call the message parser.
+func parse(raw []byte) *message.Message { return message.Parse(raw, message.Limits{}) }
