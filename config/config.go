@@ -47,6 +47,12 @@ type Config struct {
 	Scanners map[string]ScannerSettings `toml:"scanners"`
 	// Trust holds trust-wide settings.
 	Trust Trust `toml:"trust"`
+	// Links configures the link scanner.
+	Links Links `toml:"links"`
+	// Attachments configures the attachment scanner.
+	Attachments Attachments `toml:"attachments"`
+	// ClamAV configures the antivirus scanner (off unless address is set).
+	ClamAV ClamAV `toml:"clamav"`
 	// PersonalDomains adjusts the bundled personal/webmail domain list.
 	PersonalDomains PersonalDomains `toml:"personal_domains"`
 
@@ -352,8 +358,11 @@ func Default() *Config {
 			ScannerTimeout: Duration{30 * time.Second},
 			Budget:         Duration{120 * time.Second},
 		},
-		Quarantine: Quarantine{Retention: Duration{30 * 24 * time.Hour}, IncidentRetention: Duration{365 * 24 * time.Hour}},
-		Log:        Log{Level: "info", Format: "text"},
+		Quarantine:  Quarantine{Retention: Duration{30 * 24 * time.Hour}, IncidentRetention: Duration{365 * 24 * time.Hour}},
+		Log:         Log{Level: "info", Format: "text"},
+		Links:       DefaultLinks(),
+		Attachments: DefaultAttachments(),
+		ClamAV:      DefaultClamAV(),
 		Notify: Notify{DigestInterval: Duration{time.Hour}, Excerpt: "full", Redact: []string{"illegal", "safeguarding_sexual", "safeguarding_grooming"},
 			RateWindow: Duration{10 * time.Minute}, RateLimit: 1, WarnOnHold: true, MaxAttempts: 20, RetryMin: Duration{30 * time.Second}, RetryMax: Duration{time.Hour}},
 	}

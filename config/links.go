@@ -1,8 +1,6 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -99,14 +97,15 @@ func DefaultClamAV() ClamAV {
 	return ClamAV{Timeout: Duration{30 * time.Second}, MaxStreamBytes: 25 << 20}
 }
 
-// ValidateLinks checks the link, attachment and antivirus settings
-// against c (for paths), returning every problem at once.
-func ValidateLinks(c *Config, l Links, a Attachments, av ClamAV) error {
-	var errs []error
+// links checks the link, attachment and antivirus settings ([links],
+// [attachments], [clamav]).
+func (v *checker) links() {
+	c := v.c
+	l, a, av := c.Links, c.Attachments, c.ClamAV
 	files := func(key string, names []string) {
 		for i, n := range names {
 			if _, err := os.Stat(c.Path(n)); err != nil {
-				errs = append(errs, fmt.Errorf("%s[%d]: %w", key, i, err))
+				v.add(indexKey(key, i), "%v", err)
 			}
 		}
 	}
@@ -116,19 +115,22 @@ func ValidateLinks(c *Config, l Links, a Attachments, av ClamAV) error {
 	files("attachments.hash_files", a.HashFiles)
 	for i, z := range l.DNS.Zones {
 		if z = strings.Trim(strings.TrimSpace(z), "."); !strings.Contains(z, ".") {
-			errs = append(errs, fmt.Errorf("links.dns.zones[%d]: %q is not a DNS zone", i, z))
+			v.add(indexKey("links.dns.zones", i), "%q is not a DNS zone", z)
 		}
 	}
 	if len(l.DNS.Zones) > 0 {
 		if _, _, err := net.SplitHostPort(l.DNS.Resolver); err != nil {
-			errs = append(errs, fmt.Errorf("links.dns.resolver: %q: want host:port (required with zones): %w", l.DNS.Resolver, err))
+			v.add("links.dns.resolver", "%q: want host:port (required with zones)", l.DNS.Resolver)
 		}
 	}
-	if l.DNS.Timeout.Duration < 0 || l.DNS.MaxLookups < 0 {
-		errs = append(errs, errors.New("links.dns: timeout and max_lookups must not be negative"))
+	if l.DNS.Timeout.Duration < 0 {
+		v.add("links.dns.timeout", "must not be negative")
+	}
+	if l.DNS.MaxLookups < 0 {
+		v.add("links.dns.max_lookups", "must not be negative")
 	}
 	if a.MaxCompressionRatio < 0 {
-		errs = append(errs, errors.New("attachments.max_compression_ratio: must not be negative"))
+		v.add("attachments.max_compression_ratio", "must not be negative")
 	}
 	if av.Address != "" {
 		addr := av.Address
@@ -136,12 +138,14 @@ func ValidateLinks(c *Config, l Links, a Attachments, av ClamAV) error {
 		case strings.HasPrefix(addr, "unix://"), strings.HasPrefix(addr, "/"):
 		default:
 			if _, _, err := net.SplitHostPort(strings.TrimPrefix(addr, "tcp://")); err != nil {
-				errs = append(errs, fmt.Errorf("clamav.address: %q: want unix:///path or tcp://host:port: %w", addr, err))
+				v.add("clamav.address", "%q: want unix:///path or tcp://host:port", addr)
 			}
 		}
 	}
-	if av.Timeout.Duration < 0 || av.MaxStreamBytes < 0 {
-		errs = append(errs, errors.New("clamav: timeout and max_stream_bytes must not be negative"))
+	if av.Timeout.Duration < 0 {
+		v.add("clamav.timeout", "must not be negative")
 	}
-	return errors.Join(errs...)
+	if av.MaxStreamBytes < 0 {
+		v.add("clamav.max_stream_bytes", "must not be negative")
+	}
 }

@@ -13,30 +13,32 @@ func TestValidateLinks(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "block.txt"), []byte("bad.example\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &Config{Dir: dir}
-	good := DefaultLinks()
-	good.BlockFiles = []string{"block.txt"}
-	good.DNS.Zones = []string{"dbl.example"}
-	good.DNS.Resolver = "127.0.0.1:53"
-	av := DefaultClamAV()
-	av.Address = "unix:///run/clamav/clamd.ctl"
-	if err := ValidateLinks(c, good, DefaultAttachments(), av); err != nil {
-		t.Errorf("ValidateLinks(good) = %v", err)
+	links := func(c *Config) []string {
+		v := &checker{c: c}
+		v.links()
+		var out []string
+		for _, p := range v.probs {
+			out = append(out, p.Error())
+		}
+		return out
 	}
-	bad := DefaultLinks()
-	bad.AllowFiles = []string{"missing.txt"}
-	bad.DNS.Zones = []string{"nodot"}
-	badAV := DefaultClamAV()
-	badAV.Address = "clamd-host"
-	badAtt := DefaultAttachments()
-	badAtt.HashFiles = []string{"nohashes.txt"}
-	err := ValidateLinks(c, bad, badAtt, badAV)
-	if err == nil {
-		t.Fatal("ValidateLinks(bad) = nil")
+	good := &Config{Dir: dir, Links: DefaultLinks(), Attachments: DefaultAttachments(), ClamAV: DefaultClamAV()}
+	good.Links.BlockFiles = []string{"block.txt"}
+	good.Links.DNS.Zones = []string{"dbl.example"}
+	good.Links.DNS.Resolver = "127.0.0.1:53"
+	good.ClamAV.Address = "unix:///run/clamav/clamd.ctl"
+	if probs := links(good); len(probs) != 0 {
+		t.Errorf("links(good) = %v, want none", probs)
 	}
+	bad := &Config{Dir: dir, Links: DefaultLinks(), Attachments: DefaultAttachments(), ClamAV: DefaultClamAV()}
+	bad.Links.AllowFiles = []string{"missing.txt"}
+	bad.Links.DNS.Zones = []string{"nodot"}
+	bad.ClamAV.Address = "clamd-host"
+	bad.Attachments.HashFiles = []string{"nohashes.txt"}
+	got := strings.Join(links(bad), "\n")
 	for _, want := range []string{"links.allow_files[0]", "links.dns.zones[0]", "links.dns.resolver", "clamav.address", "attachments.hash_files[0]"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("ValidateLinks(bad) = %v, want a problem at %s", err, want)
+		if !strings.Contains(got, want) {
+			t.Errorf("links(bad) = %v, want a problem at %s", got, want)
 		}
 	}
 }

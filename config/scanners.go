@@ -8,7 +8,7 @@ import (
 // ScannerNames are the ids of the scanners lychgate ships, in pipeline
 // order; [scanners.<id>] tables must name one of them. scanners/all keeps
 // its factory table in step (a test there checks).
-var ScannerNames = []string{"rules", "profanity", "safeguarding", "pii", "personal_address"}
+var ScannerNames = []string{"rules", "profanity", "safeguarding", "pii", "personal_address", "links", "attachments", "clamav"}
 
 // ScannerSettings are the settings every scanner shares, in a table
 // [scanners.<id>] named by the scanner's id (rules, profanity,

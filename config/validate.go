@@ -80,6 +80,7 @@ func (c *Config) problems() []*Error {
 	v.notify()
 	v.personal()
 	v.scanners()
+	v.links()
 	return v.probs
 }
 

@@ -80,6 +80,8 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 			MaxHeaderBytes:    cfg.Limits.MaxHeaderBytes,
 			MaxArchiveEntries: cfg.Limits.MaxArchiveEntries,
 			MaxExpandedBytes:  cfg.Limits.MaxExpandedBytes,
+			// 0 keeps message's default ratio.
+			MaxCompressionRatio: cfg.Attachments.MaxCompressionRatio,
 		}.WithDefaults(),
 		budget: cfg.Scan.Budget.Duration,
 	}, nil

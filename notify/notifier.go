@@ -151,6 +151,10 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) error {
 	return errors.Join(errs...)
 }
 
+// TagNoExcerpt marks a finding whose alert must not quote or include the
+// matched content at all (scanners/attach sets it on hash-list matches).
+const TagNoExcerpt = "no_excerpt"
+
 // ErrNoDSL means an alert has nowhere to go: the school has no dsl
 // address and notify.fallback_dsl is empty.
 var ErrNoDSL = errors.New("no DSL address configured")
@@ -253,8 +257,9 @@ func (n *Notifier) findingView(f scanners.Finding) FindingView {
 
 func (n *Notifier) excerptMode(f scanners.Finding) string {
 	mode := n.cfg.Notify.Excerpt
-	if mode == "none" {
-		return mode
+	if mode == "none" || f.HasTag(TagNoExcerpt) || f.Category == scanners.Illegal {
+		// Known illegal material (a hash-list match): never quoted.
+		return "none"
 	}
 	for _, r := range n.cfg.Notify.Redact {
 		if r == string(f.Category) || r == f.Rule || r == f.Scanner+"/"+f.Rule {

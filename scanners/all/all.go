@@ -18,6 +18,9 @@ import (
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/directory"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/attach"
+	"github.com/lychgate/lychgate/scanners/attach/clamav"
+	"github.com/lychgate/lychgate/scanners/links"
 	"github.com/lychgate/lychgate/scanners/personal"
 	"github.com/lychgate/lychgate/scanners/rules"
 )
@@ -58,6 +61,30 @@ var Factories = []Factory{
 	{Names: []string{personal.ID}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
 		p, err := personal.New(d.Directory, personal.OptionsFromConfig(cfg))
 		return one(p, err)
+	}},
+	{Names: []string{links.Name}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+		o := links.OptionsFromConfig(cfg, cfg.Links)
+		o.Logger = d.Logger
+		if o.Resolver == "" {
+			o.Resolver = d.Resolver
+		}
+		l, err := links.New(o)
+		return one(l, err)
+	}},
+	{Names: []string{attach.Name}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+		o := attach.OptionsFromConfig(cfg, cfg.Attachments)
+		o.Logger = d.Logger
+		a, err := attach.New(o)
+		return one(a, err)
+	}},
+	{Names: []string{clamav.Name}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+		if cfg.ClamAV.Address == "" {
+			return nil, nil // antivirus is off unless [clamav] address is set
+		}
+		o := clamav.OptionsFromConfig(cfg.ClamAV)
+		o.Logger = d.Logger
+		c, err := clamav.New(o)
+		return one(c, err)
 	}},
 }
 
