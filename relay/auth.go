@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -22,8 +23,16 @@ var (
 )
 
 // dummyHash is compared against when the user is unknown, so a login for
-// an unknown user costs as long as one with a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("lychgate-no-such-user"), bcrypt.DefaultCost)
+// an unknown user costs as long as one with a wrong password. It is
+// computed on first use, not at package init: bcrypt is slow on purpose
+// and every binary that imports the relay would pay for it at start-up.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("lychgate-no-such-user"), bcrypt.DefaultCost)
+	if err != nil {
+		panic("relay: bcrypt of a constant failed: " + err.Error())
+	}
+	return h
+})
 
 func loadAuthUsers(cfg *config.Config) (map[string][]byte, error) {
 	if cfg.Relay.AuthUsersFile == "" {
@@ -40,8 +49,8 @@ func loadAuthUsers(cfg *config.Config) (map[string][]byte, error) {
 	return users, nil
 }
 
-// AuthMechanisms lists SASL mechanisms (RFC 4954). go-smtp offers them only
-// after STARTTLS.
+// AuthMechanisms lists SASL mechanisms (RFC 4954). The server offers them
+// only after STARTTLS.
 func (se *session) AuthMechanisms() []string {
 	if len(se.s.users) == 0 {
 		return nil
@@ -61,7 +70,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 		}
 		hash, ok := se.s.users[username]
 		if !ok {
-			hash = dummyHash
+			hash = dummyHash()
 		}
 		err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 		if !ok || err != nil {
