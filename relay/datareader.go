@@ -45,9 +45,11 @@ func readDotData(br *bufio.Reader, lim dataLimits) ([]byte, dataResult, error) {
 		keep    = true
 	)
 	emit := func(c byte) {
-		if c == '\n' {
+		switch c {
+		case '\n':
 			lineLen = 0
-		} else {
+		case '\r':
+		default:
 			lineLen++
 			if lim.maxLine > 0 && lineLen > lim.maxLine && !res.longLine {
 				res.longLine = true
