@@ -244,6 +244,7 @@ func (c *conn) handleData(arg string) {
 		return
 	}
 	start := time.Now()
+	c.dr.command = false
 	c.dr.idle = c.s.readTimeout
 	c.dr.hard = start.Add(c.s.dataTimeout)
 	raw, res, err := readDotData(c.br, dataLimits{maxBytes: c.s.cfg.Relay.MaxMessageBytes, maxLine: c.s.maxLineBytes})

@@ -31,35 +31,65 @@ var errKicked = errors.New("connection interrupted by shutdown")
 
 // deadlineReader sits under the connection's bufio.Reader and sets the read
 // deadline before every read: at most idle from now, never past hard. So a
-// deadline extends with progress, bounded by a total limit.
+// deadline extends with progress, bounded by a total limit. While a
+// command is awaited (command set), it also wakes every stress timeout to
+// see whether the relay is now under stress: a stranger idling since before
+// the slots filled up is closed then, not after the whole read_timeout.
 type deadlineReader struct {
-	c    *conn
-	idle time.Duration
-	hard time.Time // zero: none
+	c       *conn
+	idle    time.Duration
+	hard    time.Time // zero: none
+	command bool
+	since   time.Time // when the command wait began
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	if d.c.kicked.Load() {
-		return 0, errKicked
-	}
-	dl := time.Now().Add(d.idle)
-	if !d.hard.IsZero() && d.hard.Before(dl) {
-		dl = d.hard
-	}
-	nc := d.c.netConn()
-	if err := nc.SetReadDeadline(dl); err != nil {
+	s := d.c.s
+	for {
+		if d.c.kicked.Load() {
+			return 0, errKicked
+		}
+		now := time.Now()
+		dl := now.Add(d.idle)
+		if !d.hard.IsZero() && d.hard.Before(dl) {
+			dl = d.hard
+		}
+		if d.command {
+			dl = minTime(dl, now.Add(s.stressTimeout))
+		}
+		nc := d.c.netConn()
+		if err := nc.SetReadDeadline(dl); err != nil {
+			return 0, err
+		}
+		// Shutdown sets kicked, then moves the deadline into the past;
+		// checking again after our own SetReadDeadline closes the race.
+		if d.c.kicked.Load() {
+			return 0, errKicked
+		}
+		n, err := nc.Read(p)
+		if n > 0 || err == nil {
+			return n, nil
+		}
+		if d.c.kicked.Load() {
+			return 0, errKicked
+		}
+		var ne net.Error
+		if d.command && errors.As(err, &ne) && ne.Timeout() {
+			now = time.Now()
+			stressedOut := s.limits.stressed() && now.Sub(d.since) >= s.stressTimeout
+			if now.Before(d.hard) && !stressedOut {
+				continue
+			}
+		}
 		return 0, err
 	}
-	// Shutdown sets kicked, then moves the deadline into the past; checking
-	// again after our own SetReadDeadline closes the race between the two.
-	if d.c.kicked.Load() {
-		return 0, errKicked
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	n, err := nc.Read(p)
-	if err != nil && d.c.kicked.Load() {
-		return n, errKicked
-	}
-	return n, err
+	return a
 }
 
 // conn is one SMTP server connection: the command loop, the DATA phase and
@@ -153,8 +183,13 @@ func (c *conn) readCommand() (string, error) {
 			return "", err
 		}
 	}
-	c.dr.idle = c.s.commandTimeout()
-	c.dr.hard = time.Now().Add(c.dr.idle)
+	c.dr.command = true
+	c.dr.since = time.Now()
+	c.dr.idle = c.s.readTimeout
+	c.dr.hard = c.dr.since.Add(c.s.readTimeout)
+	if c.s.limits.stressed() {
+		c.dr.hard = c.dr.since.Add(min(c.s.stressTimeout, c.s.readTimeout))
+	}
 	var line []byte
 	for {
 		frag, err := c.br.ReadSlice('\n')
