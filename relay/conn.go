@@ -164,7 +164,7 @@ func (c *conn) serve() {
 		if c.closed {
 			return
 		}
-		if c.s.draining.Load() && !c.inTxn.Load() {
+		if c.s.draining.Load() && !c.inTxn.Load() && !c.closed {
 			c.replyErr(errShuttingDown)
 			return
 		}
@@ -274,6 +274,9 @@ func (c *conn) replyErr(err error) {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		c.reply(se.Code, se.EnhancedCode, se.Message)
+		if se.Code == codeServiceUnavailable {
+			c.closed = true // 421 closes the channel (RFC 5321 §3.8)
+		}
 		return
 	}
 	c.log.Warn("unclassified error answered 451", "err", err)
@@ -284,7 +287,11 @@ func (c *conn) flush() error {
 	if c.bw.Buffered() == 0 {
 		return nil
 	}
-	_ = c.netConn().SetWriteDeadline(time.Now().Add(c.s.writeTimeout))
+	d := c.s.writeTimeout
+	if c.kicked.Load() {
+		d = min(d, time.Second) // shutting down: a client that does not read is not waited for
+	}
+	_ = c.netConn().SetWriteDeadline(time.Now().Add(d))
 	return c.bw.Flush()
 }
 
