@@ -65,6 +65,22 @@ func readDotData(br *bufio.Reader, lim dataLimits) ([]byte, dataResult, error) {
 			out = append(out, c)
 		}
 	}
+	// emitRun is emit for bytes that hold no CR or LF.
+	emitRun := func(run []byte) {
+		lineLen += len(run)
+		n += int64(len(run))
+		if lim.maxLine > 0 && lineLen > lim.maxLine && !res.longLine {
+			res.longLine = true
+			keep = false
+		}
+		if lim.maxBytes > 0 && n > lim.maxBytes && !res.tooLarge {
+			res.tooLarge = true
+			keep = false
+		}
+		if keep {
+			out = append(out, run...)
+		}
+	}
 	for {
 		if br.Buffered() == 0 {
 			if _, err := br.Peek(1); err != nil {
@@ -72,7 +88,18 @@ func readDotData(br *bufio.Reader, lim dataLimits) ([]byte, dataResult, error) {
 			}
 		}
 		chunk, _ := br.Peek(br.Buffered())
-		for i, c := range chunk {
+		for i := 0; i < len(chunk); i++ {
+			c := chunk[i]
+			if state == dsMid && c != '\r' && c != '\n' {
+				// Fast path: the run of plain bytes up to the next CR or LF.
+				j := i + 1
+				for j < len(chunk) && chunk[j] != '\r' && chunk[j] != '\n' {
+					j++
+				}
+				emitRun(chunk[i:j])
+				i = j - 1
+				continue
+			}
 			switch state {
 			case dsBOL:
 				switch c {

@@ -154,3 +154,24 @@ func FuzzDataReader(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkReadDotData reads a 1 MiB message of 78-byte lines, some
+// dot-stuffed.
+func BenchmarkReadDotData(b *testing.B) {
+	var buf bytes.Buffer
+	for buf.Len() < 1<<20 {
+		buf.WriteString(strings.Repeat("x", 76) + "\r\n..stuffed line\r\n")
+	}
+	buf.WriteString(".\r\n")
+	in := buf.Bytes()
+	b.SetBytes(int64(len(in)))
+	r := bytes.NewReader(in)
+	br := bufio.NewReaderSize(r, readBufferSize)
+	for b.Loop() {
+		r.Reset(in)
+		br.Reset(r)
+		if _, _, err := readDotData(br, dataLimits{maxBytes: 25 << 20, maxLine: defaultMaxLineBytes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
