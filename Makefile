@@ -50,6 +50,7 @@ fuzz:
 	$(FUZZ) '^FuzzParse$$' ./config
 	$(FUZZ) '^FuzzSession$$' ./relay
 	$(FUZZ) '^FuzzCheckAddress$$' ./relay
+	$(FUZZ) '^FuzzDataReader$$' ./relay
 	$(FUZZ) '^FuzzReadCSV$$' ./directory
 	$(FUZZ) '^FuzzNormalize$$' ./textnorm
 	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm

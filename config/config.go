@@ -106,6 +106,51 @@ type Relay struct {
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 	// SubjectPrefix is added to the subject of tagged mail ("" for none).
 	SubjectPrefix string `toml:"subject_prefix"`
+	// NULBytes is what to do with a NUL byte in DATA: "reject" (554 5.6.0,
+	// the default when empty) or "strip" (remove it). A NUL is never
+	// forwarded: a next hop that drops NULs could see an end of data there.
+	NULBytes string `toml:"nul_bytes"`
+	// MaxLineBytes is the longest DATA line accepted, without its CRLF
+	// (0: 1 MiB). A longer line is answered 554 5.6.0 at the end of DATA,
+	// never while the client is still writing.
+	MaxLineBytes int `toml:"max_line_bytes"`
+	// ForwardLineBytes is the longest line sent to the next hop, without its
+	// CRLF (0: 998, RFC 5321 §4.5.3.1.6). Longer lines are folded by
+	// inserting CRLF and a space, as Postfix's smtp_line_length_limit does.
+	ForwardLineBytes int `toml:"forward_line_bytes"`
+	// DataTimeout bounds receiving one message's DATA in total, however
+	// steadily bytes arrive (0: 10 minutes plus one second per 64 KiB of
+	// max_message_bytes). Each read waits at most read_timeout.
+	DataTimeout Duration `toml:"data_timeout"`
+	// StressReadTimeout replaces read_timeout for the greeting and commands
+	// while three quarters or more of max_connections are in use, as
+	// Postfix's stress-adaptive smtpd_timeout (0: 10s).
+	StressReadTimeout Duration `toml:"stress_read_timeout"`
+	// MaxConnectionsPerUntrustedIP bounds concurrent connections from one IP
+	// outside trusted_networks (0: 10); max_connections_per_ip still
+	// applies to every client.
+	MaxConnectionsPerUntrustedIP int `toml:"max_connections_per_untrusted_ip"`
+	// TrustedReservedConnections is how many of max_connections only
+	// clients in trusted_networks may use, so the school's own server is
+	// never locked out by strangers (0: a tenth of max_connections, at
+	// least 1).
+	TrustedReservedConnections int `toml:"trusted_reserved_connections"`
+	// Postmaster is where mail to the bare local part <postmaster> goes
+	// (RFC 5321 §4.5.1 requires accepting it). Empty means postmaster@ the
+	// first domain of the first school.
+	Postmaster string `toml:"postmaster"`
+	// MaxReceived is the most Received: header fields a message may carry
+	// before it is refused as a mail loop with 554 5.4.6 (0: 50, as
+	// Postfix's hopcount_limit). A message that already passed this relay
+	// (its own Received line, same hostname) twice is refused too.
+	MaxReceived int `toml:"max_received"`
+	// MaxBytesInFlight bounds the bytes of all messages being analysed and
+	// forwarded at once (0: 256 MiB). A message that would exceed it waits
+	// for its share, at most analysis_wait.
+	MaxBytesInFlight int64 `toml:"max_bytes_in_flight"`
+	// AnalysisWait is how long a message may wait for its share of
+	// max_bytes_in_flight before it is answered 451 4.3.2 (0: 30s).
+	AnalysisWait Duration `toml:"analysis_wait"`
 }
 
 // NextHop configures where accepted mail goes.

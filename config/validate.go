@@ -115,6 +115,15 @@ func (v *checker) relay() {
 		v.add("relay.max_connections_per_ip", "must not be negative")
 	}
 	v.oneOf("relay.bare_line_endings", r.BareLineEndings, []string{"reject", "fix"})
+	if r.NULBytes != "" {
+		v.oneOf("relay.nul_bytes", r.NULBytes, []string{"reject", "strip"})
+	}
+	if r.MaxLineBytes < 0 || r.ForwardLineBytes < 0 || r.MaxConnectionsPerUntrustedIP < 0 || r.TrustedReservedConnections < 0 || r.MaxReceived < 0 || r.MaxBytesInFlight < 0 {
+		v.add("relay", "max_line_bytes, forward_line_bytes, max_connections_per_untrusted_ip, trusted_reserved_connections, max_received and max_bytes_in_flight must not be negative")
+	}
+	if r.ForwardLineBytes > 0 && r.ForwardLineBytes < 78 {
+		v.add("relay.forward_line_bytes", "must be at least 78")
+	}
 	if strings.ContainsAny(r.SubjectPrefix, "\r\n") {
 		v.add("relay.subject_prefix", "must not contain line breaks")
 	}

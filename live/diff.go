@@ -14,6 +14,11 @@ import (
 // logger). Everything else takes effect on reload.
 var RestartKeys = []string{
 	"relay.listen", "relay.tls_cert", "relay.tls_key",
+	// The SMTP server's connection handling: greeting name, timeouts,
+	// connection slots and the bytes-in-flight budget.
+	"relay.read_timeout", "relay.write_timeout", "relay.data_timeout", "relay.stress_read_timeout",
+	"relay.analysis_wait", "relay.max_connections", "relay.max_connections_per_ip",
+	"relay.max_connections_per_untrusted_ip", "relay.trusted_reserved_connections", "relay.max_bytes_in_flight",
 	"redis.",
 	"web.listen", "web.tls_cert", "web.tls_key",
 	"log.",

@@ -2,9 +2,12 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Address problems. Each is a relay trick or plain garbage; all are refused.
@@ -95,4 +98,21 @@ func checkDomain(domain string) error {
 		return errAddrIPLiteral
 	}
 	return nil
+}
+
+// canonicalAddress maps a non-ASCII domain to its IDNA A-label form
+// (UTS #46 mapping, then ASCII lower case), so "ſch.uk" (U+017F) or
+// "sch.u\u212a" (Kelvin sign) is compared and forwarded as "sch.uk", never
+// verbatim: what the relay decided on is what the next hop sees. ASCII
+// domains are returned unchanged (they compare with ASCII case folding).
+func canonicalAddress(addr string) (string, error) {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || isASCII(addr[at+1:]) {
+		return addr, nil
+	}
+	ascii, err := idna.Lookup.ToASCII(addr[at+1:])
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", errAddrDomain, err)
+	}
+	return addr[:at+1] + strings.ToLower(ascii), nil
 }

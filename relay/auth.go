@@ -26,8 +26,8 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// AuthMechanisms lists SASL mechanisms (RFC 4954). go-smtp offers them only
-// after STARTTLS.
+// AuthMechanisms lists SASL mechanisms (RFC 4954). The server offers them
+// only after STARTTLS.
 func (se *session) AuthMechanisms() []string {
 	if len(se.s.current().AuthUsers) == 0 {
 		return nil

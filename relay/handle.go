@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/lychgate/lychgate/engine"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/policy"
@@ -339,5 +337,3 @@ func countRcpts(gs []copyGroup) int {
 	}
 	return n
 }
-
-var _ smtp.Session = (*session)(nil)

@@ -114,7 +114,8 @@ type envOpts struct {
 	noRedis     bool
 	extra       []scanners.Scanner
 	deadNextHop bool
-	quiet       bool // log warnings only (benchmarks)
+	quiet       bool   // log warnings only (benchmarks)
+	trustedNets string // trusted_networks list items, instead of trusted
 }
 
 func writeConfig(t testing.TB, toml string) *config.Config {
@@ -144,6 +145,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 	trusted := `"10.99.0.0/16"`
 	if o.trusted {
 		trusted = `"127.0.0.0/8"`
+	}
+	if o.trustedNets != "" {
+		trusted = o.trustedNets
 	}
 	cfg := writeConfig(t, strings.NewReplacer("{{TRUSTED}}", trusted, "{{RELAY}}", o.relayTOML, "{{HOP}}", hop).Replace(baseTOML))
 	return startRelay(t, cfg, sink, o)

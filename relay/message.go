@@ -5,22 +5,28 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/lychgate/lychgate/config"
 )
 
 // errBare is returned by readData for a bare CR or LF in "reject" mode.
 var errBare = errors.New("bare CR or LF in DATA")
 
-// readData reads the whole DATA stream (go-smtp has already removed the
-// dot-stuffing and the end-of-data marker). A bare CR or LF is what SMTP
-// smuggling is built from (a "\n.\r\n" the next hop might take as the end of
-// data): in "reject" mode it fails the message, in "fix" mode it is rewritten
-// to CRLF. Either way the stream is always read to its end, as go-smtp
-// requires.
+// readData reads a whole message whose dot-unstuffing is already done and
+// applies the bare line ending policy (see bareLineEndings).
 func readData(r io.Reader, fix bool) ([]byte, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
+	return bareLineEndings(raw, fix)
+}
+
+// bareLineEndings applies the bare CR/LF policy. A bare CR or LF is what
+// SMTP smuggling is built from (a "\n.\r\n" the next hop might take as the
+// end of data): in "reject" mode it fails the message, in "fix" mode it is
+// rewritten to CRLF.
+func bareLineEndings(raw []byte, fix bool) ([]byte, error) {
 	if !hasBareLineEnding(raw) {
 		return raw, nil
 	}
@@ -28,6 +34,71 @@ func readData(r io.Reader, fix bool) ([]byte, error) {
 		return nil, errBare
 	}
 	return canonicalCRLF(raw), nil
+}
+
+// cleanData applies relay.nul_bytes and relay.bare_line_endings (of the
+// transaction's runtime) to a message as received and returns what may be
+// scanned and forwarded, or the reply refusing it.
+func cleanData(raw []byte, r *config.Relay) ([]byte, error) {
+	if bytes.IndexByte(raw, 0) >= 0 {
+		if r.NULBytes != "strip" {
+			return nil, errNULByte
+		}
+		raw = bytes.ReplaceAll(raw, []byte{0}, nil)
+	}
+	raw, err := bareLineEndings(raw, r.BareLineEndings == "fix")
+	if err != nil {
+		return nil, errBareLineEnding
+	}
+	return raw, nil
+}
+
+// foldLongLines breaks every CRLF line longer than limit bytes by inserting
+// CRLF and a space (as Postfix's smtp_line_length_limit: the space keeps a
+// header folded and does least damage to MIME bodies), so a next hop with
+// the RFC 5321 limit of 1000 octets accepts it. raw is returned unchanged
+// when no line is too long. A continuation line starts with a space, so
+// folding never creates a "." line.
+func foldLongLines(raw []byte, limit int) []byte {
+	if limit <= 0 || !hasLongLine(raw, limit) {
+		return raw
+	}
+	out := make([]byte, 0, len(raw)+len(raw)/limit*3+3)
+	for len(raw) > 0 {
+		var line []byte
+		crlf := true
+		if i := bytes.Index(raw, []byte("\r\n")); i >= 0 {
+			line, raw = raw[:i], raw[i+2:]
+		} else {
+			line, raw, crlf = raw, nil, false
+		}
+		out = append(out, line[:min(len(line), limit)]...)
+		line = line[min(len(line), limit):]
+		for len(line) > 0 {
+			n := min(len(line), limit-1)
+			out = append(out, '\r', '\n', ' ')
+			out = append(out, line[:n]...)
+			line = line[n:]
+		}
+		if crlf {
+			out = append(out, '\r', '\n')
+		}
+	}
+	return out
+}
+
+func hasLongLine(raw []byte, limit int) bool {
+	for len(raw) > 0 {
+		i := bytes.Index(raw, []byte("\r\n"))
+		if i < 0 {
+			return len(raw) > limit
+		}
+		if i > limit {
+			return true
+		}
+		raw = raw[i+2:]
+	}
+	return false
 }
 
 func hasBareLineEnding(b []byte) bool {

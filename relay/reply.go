@@ -31,6 +31,9 @@ var (
 	errPolicyReject    = &smtp.SMTPError{Code: codeMailboxUnavailable, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message rejected by content policy"}
 	errShuttingDown    = &smtp.SMTPError{Code: codeServiceUnavailable, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down, try again later"}
 	errTooLarge        = &smtp.SMTPError{Code: codeExceededStorage, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message exceeds fixed maximum message size"}
+	errNULByte         = &smtp.SMTPError{Code: codeTransactionFailed, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "NUL bytes in message not allowed"}
+	errMailLoop        = &smtp.SMTPError{Code: codeTransactionFailed, EnhancedCode: smtp.EnhancedCode{5, 4, 6}, Message: "Too many hops, mail loop detected"}
+	errBusy            = &smtp.SMTPError{Code: codeLocalError, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Too busy, please try again later"}
 	errUTF8NotPossible = &smtp.SMTPError{Code: codeTransactionFailed, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "SMTPUTF8 required but next hop does not support it"}
 )
 

@@ -8,12 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
@@ -65,17 +62,23 @@ type Server struct {
 	notify  func(context.Context, Handled) error
 	log     *slog.Logger
 	now     func() time.Time
-	smtp    *smtp.Server
 	hops    *nextHops
 	baseCtx context.Context
 	cancel  context.CancelFunc
 
+	tlsConfig                  *tls.Config
+	readTimeout, writeTimeout  time.Duration
+	stressTimeout, dataTimeout time.Duration
+	analysisWait               time.Duration
+	limits                     *connLimits
+	inflight                   *byteSem
+
 	connSeq   atomic.Uint64
-	mu        sync.Mutex
-	conns     int
-	perIP     map[netip.Addr]int
 	draining  atomic.Bool
-	inflightN int
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	wg        sync.WaitGroup
 }
 
 // New builds a relay from the configuration. Nothing listens until Serve.
@@ -89,41 +92,54 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	r := &cfg.Relay
 	s := &Server{
-		cfg:    cfg,
-		rt:     opts.Runtime,
-		notify: opts.Notify,
-		log:    opts.Logger,
-		now:    opts.Now,
-		perIP:  map[netip.Addr]int{},
+		cfg:           cfg,
+		rt:            opts.Runtime,
+		notify:        opts.Notify,
+		log:           opts.Logger,
+		now:           opts.Now,
+		readTimeout:   orDuration(r.ReadTimeout.Duration, defaultReadTimeout),
+		writeTimeout:  orDuration(r.WriteTimeout.Duration, defaultWriteTimeout),
+		stressTimeout: orDuration(r.StressReadTimeout.Duration, defaultStressReadTimeout),
+		analysisWait:  orDuration(r.AnalysisWait.Duration, defaultAnalysisWait),
+		limits:        newConnLimits(r.MaxConnections, r.MaxConnectionsPerIP, r.MaxConnectionsPerUntrustedIP, r.TrustedReservedConnections),
+		listeners:     map[net.Listener]struct{}{},
+		conns:         map[*conn]struct{}{},
 	}
+	s.dataTimeout = r.DataTimeout.Duration
+	if s.dataTimeout <= 0 {
+		s.dataTimeout = defaultDataTimeoutBase + time.Duration(max(r.MaxMessageBytes, 0)/dataTimeoutBytesPerSecond)*time.Second
+	}
+	inflight := r.MaxBytesInFlight
+	if inflight <= 0 {
+		inflight = defaultMaxBytesInFlight
+	}
+	s.inflight = newByteSem(inflight)
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.hops = newNextHops(s.log)
-
-	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
-	srv.Addr = cfg.Relay.Listen
-	srv.Domain = cfg.Relay.Hostname
-	srv.MaxMessageBytes = cfg.Relay.MaxMessageBytes
-	srv.MaxRecipients = cfg.Relay.MaxRecipients
-	srv.ReadTimeout = cfg.Relay.ReadTimeout.Duration
-	srv.WriteTimeout = cfg.Relay.WriteTimeout.Duration
-	srv.EnableSMTPUTF8 = true
-	srv.ErrorLog = slogLogger{s.log}
-	if srv.ReadTimeout <= 0 {
-		srv.ReadTimeout = 5 * time.Minute
-	}
-	if srv.WriteTimeout <= 0 {
-		srv.WriteTimeout = 5 * time.Minute
-	}
-	if cfg.Relay.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.Path(cfg.Relay.TLSCert), cfg.Path(cfg.Relay.TLSKey))
+	if r.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.Path(r.TLSCert), cfg.Path(r.TLSKey))
 		if err != nil {
 			return nil, fmt.Errorf("relay: load tls_cert/tls_key: %w", err)
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	s.smtp = srv
 	return s, nil
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+func orInt(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 // current is the runtime for a step outside a transaction (connection
@@ -139,94 +155,136 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
-// Serve accepts connections on l until Shutdown. Connections over the
-// global or per-IP limit are answered 421 and closed.
+// Serve accepts connections on l until Shutdown, then returns nil.
+// Connections over the global, per-IP or untrusted limits are answered 421
+// and closed. Accept errors that are temporary are retried with back-off.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(&limitListener{Listener: l, s: s})
-	if errors.Is(err, smtp.ErrServerClosed) || s.draining.Load() {
+	s.mu.Lock()
+	if s.draining.Load() {
+		s.mu.Unlock()
+		_ = l.Close()
 		return nil
 	}
-	return err
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.draining.Load() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporaryAccept(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed, retrying", "err", err, "backoff", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return fmt.Errorf("relay: accept: %w", err)
+		}
+		backoff = 0
+		s.accept(nc)
+	}
 }
 
-// Shutdown stops accepting connections, lets in-flight messages finish until
-// ctx is done, then cancels whatever is left (those answer 4xx) and closes
-// every connection.
+func isTemporaryAccept(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// accept starts a connection's goroutine, or refuses it over the limits.
+func (s *Server) accept(nc net.Conn) {
+	ip := remoteAddr(nc)
+	trusted := s.trusted(ip)
+	s.mu.Lock()
+	if s.draining.Load() {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	if !s.limits.acquire(ip, trusted) {
+		s.log.Info("connection refused: limit reached", "remote_ip", ip.String(), "trusted", trusted)
+		go func() {
+			defer s.wg.Done()
+			_ = nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			_, _ = fmt.Fprintf(nc, "421 4.7.0 %s Too many connections, try again later\r\n", s.cfg.Relay.Hostname)
+			_ = nc.Close()
+		}()
+		return
+	}
+	c := s.newConn(nc, ip, trusted)
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer s.limits.release(ip)
+		defer func() {
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+		c.serve()
+	}()
+}
+
+// Shutdown stops accepting connections and closes idle ones with 421. It
+// lets transactions in flight finish until ctx is done; then it cancels
+// what is left (a message being scanned or forwarded is answered 4xx, a
+// message still being received 421) and waits for every connection
+// handler to return. When Shutdown returns, no handler is running, so the
+// caller may close what the handlers use (Redis, the engine).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining.Store(true)
+	for l := range s.listeners {
+		_ = l.Close()
+	}
 	s.mu.Unlock()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for s.inflightCount() > 0 {
-		select {
-		case <-tick.C:
-			continue
-		case <-ctx.Done():
-		}
-		break
+	s.kick(false)
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.log.Warn("shutdown deadline reached: cancelling transactions in flight")
+		s.cancel()
+		s.kick(true)
+		<-done
 	}
 	s.cancel()
-	err := s.smtp.Close()
-	return err
-}
-
-// limitListener enforces relay.max_connections and max_connections_per_ip.
-type limitListener struct {
-	net.Listener
-	s *Server
-}
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		ip := remoteAddr(c)
-		if ok := l.s.acquire(ip); !ok {
-			l.s.log.Info("connection refused: limit reached", "remote_ip", ip.String())
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, _ = fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", l.s.cfg.Relay.Hostname)
-			_ = c.Close()
-			continue
-		}
-		return &limitConn{Conn: c, release: func() { l.s.release(ip) }}, nil
+	if err != nil {
+		return fmt.Errorf("relay: shutdown: %w", err)
 	}
+	return nil
 }
 
-func (s *Server) acquire(ip netip.Addr) bool {
+// kick interrupts the reads of connections without a transaction (all,
+// when all is set); they answer 421 and close.
+func (s *Server) kick(all bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rc := s.current().Config.Relay
-	maxAll, maxIP := rc.MaxConnections, rc.MaxConnectionsPerIP
-	if (maxAll > 0 && s.conns >= maxAll) || (maxIP > 0 && s.perIP[ip] >= maxIP) {
-		return false
-	}
-	s.conns++
-	s.perIP[ip]++
-	return true
-}
-
-func (s *Server) release(ip netip.Addr) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conns--
-	if s.perIP[ip]--; s.perIP[ip] <= 0 {
-		delete(s.perIP, ip)
+	for c := range s.conns {
+		if all || !c.inTxn.Load() {
+			c.kick()
+		}
 	}
 }
 
-type limitConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitConn) Close() error {
-	c.once.Do(c.release)
-	return c.Conn.Close()
-}
+func (s *Server) trusted(ip netip.Addr) bool { return s.current().Config.IsTrusted(ip) }
 
 func remoteAddr(c net.Conn) netip.Addr {
 	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
@@ -235,25 +293,4 @@ func remoteAddr(c net.Conn) netip.Addr {
 		}
 	}
 	return netip.Addr{}
-}
-
-// slogLogger adapts slog to go-smtp's Logger (internal errors, panics).
-type slogLogger struct{ l *slog.Logger }
-
-func (l slogLogger) Printf(format string, v ...any) { l.log(fmt.Sprintf(format, v...)) }
-func (l slogLogger) Println(v ...any)               { l.log(fmt.Sprint(v...)) }
-
-// log picks the level: a client that hung up is routine (debug), a handler
-// panic needs an operator (error), anything else is degraded (warn).
-func (l slogLogger) log(msg string) {
-	switch {
-	case strings.Contains(msg, "panic"):
-		l.l.Error(msg)
-	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "EOF"),
-		strings.Contains(msg, "closed network connection"), strings.Contains(msg, "broken pipe"),
-		strings.Contains(msg, "i/o timeout"):
-		l.l.Debug(msg)
-	default:
-		l.l.Warn(msg)
-	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -19,17 +17,20 @@ import (
 	"github.com/lychgate/lychgate/scanners"
 )
 
-// session is one SMTP connection. go-smtp calls its methods from the
+// session is one SMTP connection's state: who the client is and the
+// current transaction. conn (conn.go) calls its methods from the
 // connection's goroutine only.
 type session struct {
 	s        *Server
-	conn     *smtp.Conn
+	conn     *conn
 	ctx      context.Context // cancelled at Logout or server shutdown
 	cancel   context.CancelFunc
+	baseLog  *slog.Logger
 	log      *slog.Logger
 	ip       netip.Addr
 	trusted  bool // for the current transaction, decided at MAIL
 	authUser string
+	helo     string
 
 	authFailures int
 
@@ -42,23 +43,27 @@ type session struct {
 	rcptSeen map[string]bool
 }
 
-func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
-	if s.draining.Load() {
-		return nil, errShuttingDown
-	}
-	ip := remoteAddr(c.Conn())
+func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 	ctx, cancel := context.WithCancel(s.baseCtx) //nolint:gosec // cancelled in Logout
 	connID := fmt.Sprintf("c%d", s.connSeq.Add(1))
 	se := &session{
-		s:      s,
-		conn:   c,
-		ctx:    ctx,
-		cancel: cancel,
-		ip:     ip,
-		log:    s.log.With("conn_id", connID, "remote_ip", ip.String(), "helo", c.Hostname()),
+		s:       s,
+		conn:    c,
+		ctx:     ctx,
+		cancel:  cancel,
+		ip:      ip,
+		trusted: trusted,
+		baseLog: s.log.With("conn_id", connID, "remote_ip", ip.String()),
 	}
-	se.log.Debug("connection", "trusted_network", s.current().Config.IsTrusted(ip))
-	return se, nil
+	se.log = se.baseLog
+	se.log.Debug("connection", "trusted", se.trusted)
+	return se
+}
+
+// setHelo records the client's HELO/EHLO name ("" after STARTTLS).
+func (se *session) setHelo(name string) {
+	se.helo = name
+	se.log = se.baseLog.With("helo", name)
 }
 
 // Reset discards the current transaction and gives back its runtime.
@@ -73,10 +78,9 @@ func (se *session) Reset() {
 }
 
 // Logout ends the session.
-func (se *session) Logout() error {
+func (se *session) Logout() {
 	se.Reset()
 	se.cancel()
-	return nil
 }
 
 // Mail starts a transaction (RFC 5321 §4.1.1.2).
@@ -104,7 +108,7 @@ func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	se.rt, se.release = rt, release
 	se.trusted = se.authUser != "" || rt.Config.IsTrusted(se.ip)
 	se.env = rt.Engine.NewEnvelope(engine.Sender{
-		From: from, Trusted: se.trusted, RemoteIP: se.ip.String(), HELO: se.conn.Hostname(), AuthUser: se.authUser,
+		From: from, Trusted: se.trusted, RemoteIP: se.ip.String(), HELO: se.helo, AuthUser: se.authUser,
 	})
 	se.mail = mailParams{from: from}
 	if opts != nil {
@@ -165,29 +169,33 @@ func (se *session) hopFor(d scanners.Direction) string {
 	return se.rt.Config.NextHop.Inbound
 }
 
-// Data receives the message, scans it, and answers only once every copy is
-// delivered downstream or quarantined.
-func (se *session) Data(r io.Reader) error {
-	fix := se.rt != nil && se.rt.Config.Relay.BareLineEndings == "fix"
-	raw, err := readData(r, fix)
-	switch {
-	case errors.Is(err, errBare):
-		se.log.Info("data rejected: bare line ending", "mail_from", se.env.From)
-		return errBareLineEnding
-	case err != nil:
-		var se2 *smtp.SMTPError
-		if errors.As(err, &se2) && se2.Code == codeExceededStorage {
-			return errTooLarge
-		}
+// Data takes the message as the client sent it (dot-unstuffing done, see
+// readDotData), refuses what must never pass (NUL, bare line endings, mail
+// loops), waits for its share of relay.max_bytes_in_flight, scans it, and
+// answers only once every copy is delivered downstream or quarantined.
+func (se *session) Data(raw []byte) error {
+	rc := &se.rt.Config.Relay
+	raw, err := cleanData(raw, rc)
+	if err != nil {
+		se.log.Info("data rejected", "mail_from", se.env.From, "err", err)
 		return err
 	}
-	if se.env == nil || len(se.env.Recipients) == 0 {
-		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	if err := checkLoop(raw, rc.Hostname, orInt(rc.MaxReceived, defaultMaxReceived)); err != nil {
+		se.log.Info("data rejected: mail loop", "mail_from", se.env.From, "err", err)
+		return errMailLoop
 	}
-	if !se.s.beginMessage() {
-		return errShuttingDown
+	raw = foldLongLines(raw, orInt(rc.ForwardLineBytes, defaultForwardLineBytes))
+	wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
+	weight, err := se.s.inflight.acquire(wctx, int64(len(raw)))
+	cancel()
+	if err != nil {
+		if se.ctx.Err() != nil {
+			return errShuttingDown
+		}
+		se.log.Warn("data tempfailed: too many bytes under analysis", "size", len(raw))
+		return errBusy
 	}
-	defer se.s.endMessage()
+	defer se.s.inflight.release(weight)
 	msgID := newID()
 	log := se.log.With("msg_id", msgID, "mail_from", se.env.From, "rcpt_count", len(se.env.Recipients), "size", len(raw))
 	h := &handling{se: se, log: log, raw: raw, msgID: msgID, received: se.s.now()}
@@ -200,39 +208,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// beginMessage counts a message in flight unless the server is draining.
-func (s *Server) beginMessage() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.draining.Load() {
-		return false
-	}
-	s.inflightN++
-	return true
-}
-
-func (s *Server) endMessage() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.inflightN--
-}
-
-func (s *Server) inflightCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inflightN
-}
-
 // receivedHeader builds the trace field (RFC 5321 §4.4).
 func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) string {
 	proto := "ESMTP" // RFC 3848 / RFC 6531 §3.7.3
 	if se.mail.utf8 {
 		proto = "UTF8SMTP"
 	}
-	if _, ok := se.conn.TLSConnectionState(); ok {
+	if se.conn.tls != nil {
 		proto += "S"
 	}
-	helo := sanitizeHeaderValue(se.conn.Hostname())
+	helo := sanitizeHeaderValue(se.helo)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.rt.Config.Relay.Hostname, proto, msgID)
 	if len(rcpts) == 1 {
