@@ -18,6 +18,7 @@ func TestNamesMatchConfig(t *testing.T) {
 }
 
 func TestBuildLeavesOutDisabled(t *testing.T) {
+	// clamav is off too: it needs [clamav] address.
 	t.Parallel()
 	off := false
 	cfg := config.Default()
@@ -30,7 +31,7 @@ func TestBuildLeavesOutDisabled(t *testing.T) {
 	for _, s := range list {
 		names = append(names, s.Name())
 	}
-	if want := []string{"rules", "profanity", "pii"}; !slices.Equal(names, want) {
+	if want := []string{"rules", "profanity", "pii", "links", "attachments"}; !slices.Equal(names, want) {
 		t.Errorf("Build with safeguarding and personal_address off = %v, want %v", names, want)
 	}
 }
