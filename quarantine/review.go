@@ -363,3 +363,10 @@ func (s *Store) OldestHeld(ctx context.Context, school string, n int) ([]Entry, 
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.Received.Compare(b.Received) })
 	return out, nil
 }
+
+// Record is an audit record of action by a concerning no single entry
+// (a list, a report, a sign-in); set ID for one that does. Audit fills in
+// the time.
+func (a Actor) Record(action, detail string) AuditEntry {
+	return a.record(action, "", time.Time{}, detail)
+}

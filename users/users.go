@@ -96,9 +96,11 @@ func (r Role) CanManageUsers() bool { return r == RoleAdmin }
 
 // User is one account.
 type User struct {
-	Name    string    `json:"name"`
-	Role    Role      `json:"role"`
-	Schools []string  `json:"schools"`
+	Name    string   `json:"name"`
+	Role    Role     `json:"role"`
+	Schools []string `json:"schools"`
+	// Email is where "send me a copy" sends evidence ("" for none).
+	Email   string    `json:"email,omitempty"`
 	Created time.Time `json:"created"`
 	// Disabled accounts cannot sign in or use their token.
 	Disabled bool `json:"disabled,omitempty"`
@@ -260,8 +262,11 @@ func (s *Store) Add(ctx context.Context, u User, password string) error {
 	if !ok {
 		return fmt.Errorf("users: add %s: %w", u.Name, ErrExists)
 	}
+	if strings.ContainsAny(u.Email, "\r\n,<> ") {
+		return fmt.Errorf("%w: email %q", ErrInvalid, u.Email)
+	}
 	err = s.rdb.HSet(ctx, s.userKey(u.Name), "role", string(u.Role), "schools", strings.Join(u.Schools, ","),
-		"created", s.o.Now().UnixMilli(), "gen", 1).Err()
+		"email", u.Email, "created", s.o.Now().UnixMilli(), "gen", 1).Err()
 	if err != nil {
 		return fmt.Errorf("users: add %s: %w", u.Name, err)
 	}
@@ -290,7 +295,7 @@ func (s *Store) get(ctx context.Context, name string) (*User, secrets, error) {
 	if m["hash"] == "" || m["role"] == "" {
 		return nil, secrets{}, fmt.Errorf("users: %s: %w", name, ErrNotFound)
 	}
-	u := &User{Name: name, Role: Role(m["role"]), Disabled: m["disabled"] == "1", TOTP: m["totp"] != ""}
+	u := &User{Name: name, Role: Role(m["role"]), Email: m["email"], Disabled: m["disabled"] == "1", TOTP: m["totp"] != ""}
 	if m["schools"] != "" {
 		u.Schools = strings.Split(m["schools"], ",")
 	}
