@@ -423,4 +423,3 @@ func xssHTML(remote string) string {
 		`<video poster="` + remote + `/poster"></video><audio src="` + remote + `/audio"></audio>` +
 		`<p onmouseover="window.xssFired=10">hover</p></body></html>`
 }
-
