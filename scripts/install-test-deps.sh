@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests talk to: redis-server, swaks, and
-# Postfix's smtp-sink/smtp-source. Idempotent; does nothing when present.
+# Installs the real peers the tests talk to: redis-server, swaks,
+# Postfix's smtp-sink/smtp-source, and Chromium for the review UI's browser
+# tests (web/browser_test.go). Idempotent; does nothing when present.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 { command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

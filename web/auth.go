@@ -163,5 +163,8 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
+	// The sandboxed message frame has an opaque origin; it may load our
+	// (public) stylesheet.
+	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
 	http.ServeContent(w, r, name, started, strings.NewReader(string(b)))
 }

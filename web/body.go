@@ -48,6 +48,9 @@ type part struct {
 	ID       string
 	Type     string
 	FromHTML bool
+	// Frame is the sanitised HTML document of an HTML part, for the
+	// sandboxed frame's srcdoc ("" for text parts).
+	Frame    string
 	Segments []segment
 	Size     int
 }
@@ -178,7 +181,11 @@ func parts(m *message.Message, marks []string) []part {
 		if len(c) > maxShown {
 			c = strings.ToValidUTF8(c[:maxShown], "") + "\n[… cut: the part is longer]"
 		}
-		out = append(out, part{ID: t.PartID, Type: t.ContentType, FromHTML: t.FromHTML, Segments: highlight(c, marks), Size: len(t.Content)})
+		p := part{ID: t.PartID, Type: t.ContentType, FromHTML: t.FromHTML, Segments: highlight(c, marks), Size: len(t.Content)}
+		if t.FromHTML && t.HTML != "" {
+			p.Frame = frameDoc(sanitize(t.HTML))
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -210,4 +217,12 @@ func htmlPart(m *message.Message, id string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// frameDoc wraps sanitised HTML as the document of the sandboxed frame. It
+// inherits the page's CSP (no scripts, nothing remote; styles only from
+// our stylesheet), and the sandbox gives it an opaque origin.
+func frameDoc(body string) string {
+	return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
+		`<link rel="stylesheet" href="/static/frame.css"></head><body>` + body + `</body></html>`
 }

@@ -163,7 +163,7 @@ const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; fra
 // bodyCSP is the policy of a sanitised message body: inline styles and
 // data: images only; sandboxed (no scripts, no forms, no top navigation,
 // an opaque origin).
-const bodyCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox"
+const bodyCSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src data:; font-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox"
 
 func (s *Server) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -389,7 +389,7 @@ func TestSanitize(t *testing.T) {
 			t.Errorf("frame CSP %q lacks %q", csp, want)
 		}
 	}
-	low := strings.ToLower(body)
+	_, low, _ := strings.Cut(strings.ToLower(body), "<body>")
 	for _, bad := range []string{"<script", "onerror", "onload", "onclick", "onmouseover", "javascript:", "expression(", "remote.invalid", "<svg", "<iframe", "<object", "<embed", "<form", "<link", "<meta http-equiv", "src=", "@import", "<base"} {
 		if strings.Contains(low, bad) {
 			t.Errorf("sanitised body contains %q:\n%s", bad, body)
