@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"crypto/sha1" //nolint:gosec // TOTP
+	"encoding/base32"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/lychgate/lychgate/config"
@@ -55,6 +58,7 @@ type harness struct {
 	sink  *smtpsink.Sink
 	clock *clock
 	cfg   *config.Config
+	rdb   *redis.Client
 }
 
 func newHarness(t *testing.T) *harness {
@@ -85,7 +89,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, store: store, users: us, sink: sink, clock: clk, cfg: cfg}
+	h := &harness{t: t, store: store, users: us, sink: sink, clock: clk, cfg: cfg, rdb: rdb}
 	h.srv = httptest.NewServer(ws.Handler())
 	t.Cleanup(h.srv.Close)
 	for _, u := range []users.User{
@@ -227,4 +231,36 @@ func (c *client) api(method, path, token, body string, csrf bool) (int, string) 
 	req.Header.Set("Content-Type", "application/json")
 	code, b, _ := c.do(req)
 	return code, b
+}
+
+// totpNow is the current code of an otpauth:// URI.
+func totpNow(t *testing.T, uri string, now time.Time) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users.TOTP(sha1.New, key, now, 30*time.Second, 6)
+}
+
+// redisKeys returns the TTL of every key matching pattern.
+func redisKeys(t *testing.T, h *harness, pattern string) (map[string]time.Duration, error) {
+	t.Helper()
+	out := map[string]time.Duration{}
+	keys, err := h.rdb.Keys(t.Context(), pattern).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		d, err := h.rdb.PTTL(t.Context(), k).Result()
+		if err != nil {
+			return nil, err
+		}
+		out[k] = d
+	}
+	return out, nil
 }

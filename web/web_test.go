@@ -423,3 +423,152 @@ func xssHTML(remote string) string {
 		`<video poster="` + remote + `/poster"></video><audio src="` + remote + `/audio"></audio>` +
 		`<p onmouseover="window.xssFired=10">hover</p></body></html>`
 }
+
+// TestActions: the review actions through the pages: send me a copy (the
+// entry stays held; the copy goes to the reviewer), bulk actions, an
+// incident with its category in the incidents-only export, the attachment
+// download behind a warning, and the open-redirect guard of sign-in.
+func TestActions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.login("dsl-a")
+	e := h.put("a", "Copy me", "Please meet me secretly.", false)
+
+	t.Run("send me a copy", func(t *testing.T) {
+		code, body := c.postForm("/quarantine/"+e.ID+"/copy", url.Values{"reason": {"evidence for the police"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("copy = %d\n%.300s", code, body)
+		}
+		msgs := h.sink.Messages()
+		if len(msgs) != 1 || !slices.Equal(msgs[0].To, []string{"dsl@a.sch.test"}) || msgs[0].From != "lychgate@mx.test" ||
+			!strings.Contains(string(msgs[0].Data), "message/rfc822") || !strings.Contains(string(msgs[0].Data), "meet me secretly") {
+			t.Fatalf("sink got %+v, want one copy to the DSL", msgs)
+		}
+		got, raw, err := h.store.Get(t.Context(), "a", e.ID)
+		if err != nil || got.Status != quarantine.StatusHeld || raw == nil {
+			t.Errorf("after copy: %v %v, want still held", got, err)
+		}
+		// deputy-a has no address: refused with a clear message.
+		code, body = h.login("deputy-a").postForm("/quarantine/"+e.ID+"/copy", nil)
+		if code != http.StatusBadRequest || !strings.Contains(body, "no email address") {
+			t.Errorf("copy without an address = %d\n%.300s", code, body)
+		}
+	})
+
+	t.Run("incident and export", func(t *testing.T) {
+		code, _ := c.postForm("/quarantine/"+e.ID+"/incident", url.Values{"category": {"grooming"}, "notes": {"=HYPERLINK(\"x\")"}, "reason": {"r"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("incident = %d", code)
+		}
+		h.put("a", "Not an incident", "hello", false)
+		code, body := c.get("/export.csv?incidents=1")
+		if code != 200 {
+			t.Fatalf("export = %d", code)
+		}
+		rows := strings.Split(strings.TrimSpace(body), "\n")
+		if len(rows) != 2 || !strings.HasPrefix(rows[0], "date,school,category,severity,sender,recipients,subject,rule,action,reviewer,id,incident,incident_category,incident_notes") {
+			t.Fatalf("export --incidents = %q", rows)
+		}
+		if !strings.Contains(rows[1], e.ID+",true,grooming,") || !strings.Contains(rows[1], `'=HYPERLINK`) {
+			t.Errorf("export row %q, want the id, the incident, its category and the defused notes", rows[1])
+		}
+		_, all := c.get("/export.csv")
+		if n := len(strings.Split(strings.TrimSpace(all), "\n")); n != 3 {
+			t.Errorf("full export has %d lines, want 3", n)
+		}
+		_, rep := c.get("/reports.csv")
+		if !strings.Contains(rep, ",grooming,critical,1") {
+			t.Errorf("report CSV %q lacks the incident", rep)
+		}
+	})
+
+	t.Run("bulk", func(t *testing.T) {
+		x, y := h.put("a", "Bulk 1", "spam spam", false), h.put("a", "Bulk 2", "spam spam spam", false)
+		b := h.put("b", "Bulk B", "spam", false)
+		code, _ := c.postForm("/quarantine/bulk", url.Values{"id": {x.ID, y.ID}, "action": {"delete"}, "reason": {"spam"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("bulk delete = %d", code)
+		}
+		for _, id := range []string{x.ID, y.ID} {
+			if got, _, _ := h.store.Get(t.Context(), "a", id); got == nil || got.Status != quarantine.StatusDeleted {
+				t.Errorf("%s after bulk delete: %+v", id, got)
+			}
+		}
+		if code, _ := c.postForm("/quarantine/bulk", url.Values{"id": {b.ID}, "action": {"delete"}}); code != http.StatusConflict {
+			t.Errorf("bulk delete of another school's id = %d, want 409 (not found)", code)
+		}
+		if got, _, _ := h.store.Get(t.Context(), "b", b.ID); got == nil || got.Status != quarantine.StatusHeld {
+			t.Errorf("another school's entry after a bulk delete: %+v", got)
+		}
+	})
+
+	t.Run("attachment behind a warning", func(t *testing.T) {
+		raw := "From: s@example.com\r\nTo: pupil@a.sch.test\r\nSubject: att\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run\\\".exe\"\r\n\r\nMZ-PROGRAM\r\n--b--\r\n"
+		ae := &quarantine.Entry{School: "a", From: "s@example.com", Recipients: []string{"pupil@a.sch.test"}, Held: []string{"pupil@a.sch.test"}, Subject: "att"}
+		if _, err := h.store.Put(t.Context(), ae, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		code, body, hdr := c.getH("/quarantine/"+ae.ID+"/attachment/0", nil)
+		if code != 200 || !strings.Contains(body, "may be harmful") || hdr.Get("Content-Disposition") != "" {
+			t.Fatalf("attachment without confirm = %d %q, want the warning page", code, hdr.Get("Content-Disposition"))
+		}
+		code, body, hdr = c.getH("/quarantine/"+ae.ID+"/attachment/0?confirm=yes", nil)
+		if code != 200 || hdr.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(hdr.Get("Content-Disposition"), "attachment;") ||
+			!strings.Contains(body, "MZ-PROGRAM") || strings.Contains(hdr.Get("Content-Disposition"), `run".exe`) {
+			t.Errorf("download = %d %q %q", code, hdr.Get("Content-Type"), hdr.Get("Content-Disposition"))
+		}
+		if code, _ := h.login("ict-a").get("/quarantine/" + ae.ID + "/attachment/0?confirm=yes"); code != http.StatusForbidden {
+			t.Errorf("ict download = %d, want 403", code)
+		}
+		audit, _ := h.store.AuditSearch(t.Context(), quarantine.AuditQuery{School: "a", ID: ae.ID})
+		if len(audit) == 0 || !strings.Contains(audit[0].Detail, "attachment download") {
+			t.Errorf("audit of the download: %+v", audit)
+		}
+	})
+
+	t.Run("sign-in redirect stays local", func(t *testing.T) {
+		anon := h.anon()
+		for next, want := range map[string]string{"/quarantine": "/quarantine", "//evil.example/": "/", "https://evil.example/": "/", "/\\evil.example": "/"} {
+			_, body := anon.get("/login?next=" + url.QueryEscape(next))
+			tok := csrfRE.FindStringSubmatch(body)[1]
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", h.srv.URL+"/login", strings.NewReader(url.Values{
+				"csrf": {tok}, "username": {"head-a"}, "password": {password}, "next": {next}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			_, _, hdr := anon.do(req)
+			if got := hdr.Get("Location"); got != want {
+				t.Errorf("next=%q redirects to %q, want %q", next, got, want)
+			}
+		}
+	})
+
+	t.Run("totp sign-in", func(t *testing.T) {
+		uri, err := h.users.EnrolTOTP(t.Context(), "head-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		anon := h.anon()
+		_, body := anon.get("/login")
+		code, body := anon.post("/login", url.Values{"csrf": {csrfRE.FindStringSubmatch(body)[1]}, "username": {"head-a"}, "password": {password}})
+		if code != http.StatusUnauthorized || !strings.Contains(body, "authenticator") {
+			t.Errorf("sign-in without the code = %d, want 401 asking for it", code)
+		}
+		code, _ = anon.post("/login", url.Values{"csrf": {csrfRE.FindStringSubmatch(body)[1]}, "username": {"head-a"}, "password": {password},
+			"code": {totpNow(t, uri, h.clock.Now())}})
+		if code != http.StatusSeeOther {
+			t.Errorf("sign-in with the code = %d, want 303", code)
+		}
+	})
+
+	t.Run("idle timeout is the session TTL", func(t *testing.T) {
+		keys, err := redisKeys(t, h, "*:{web}:sess:*")
+		if err != nil || len(keys) == 0 {
+			t.Fatalf("session keys: %v %v", keys, err)
+		}
+		for _, ttl := range keys {
+			if ttl <= 0 || ttl > 30*time.Minute {
+				t.Errorf("session TTL %v, want up to the idle timeout (30m)", ttl)
+			}
+		}
+	})
+}
