@@ -171,7 +171,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, p *principal) {
 		s.fail(w, r, api, code, msg)
 		return
 	}
-	s.auditAll(r, p, quarantine.ActionList, "api "+r.URL.RawQuery)
+	s.auditSchools(r, p, schools, quarantine.ActionList, "api "+r.URL.RawQuery)
 	items := make([]apiItem, 0, len(entries))
 	for i := range entries {
 		items = append(items, item(&entries[i]))

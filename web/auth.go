@@ -138,7 +138,13 @@ func (s *Server) logoutAll(w http.ResponseWriter, r *http.Request, p *principal)
 // auditAll records an action that concerns no one entry in each of the
 // user's schools' audit streams.
 func (s *Server) auditAll(r *http.Request, p *principal, action, detail string) {
-	for _, sc := range p.schools {
+	s.auditSchools(r, p, p.schools, action, detail)
+}
+
+// auditSchools records an action that concerns no one entry in each of
+// schools' audit streams.
+func (s *Server) auditSchools(r *http.Request, p *principal, schools []string, action, detail string) {
+	for _, sc := range schools {
 		if err := s.store.Audit(r.Context(), sc, p.actor(r, "").Record(action, detail)); err != nil {
 			s.log.Error("audit write failed", "school", sc, "action", action, "err", err)
 		}

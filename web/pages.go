@@ -37,6 +37,10 @@ func (s *Server) schoolName(id string) string {
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *principal) {
+	if ro := p.user.Role; !ro.CanListMail() && !ro.CanReadReports() {
+		http.Redirect(w, r, "/users", http.StatusSeeOther) // admin: no mail, not even counts
+		return
+	}
 	ctx := r.Context()
 	var dash []schoolDash
 	cats := make([]string, 0, len(scanners.Categories))
@@ -141,7 +145,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		s.storeDown(w, r, err)
 		return
 	}
-	s.auditAll(r, p, quarantine.ActionList, r.URL.RawQuery)
+	s.auditSchools(r, p, schools, quarantine.ActionList, r.URL.RawQuery)
 	nextURL := ""
 	if next != "" {
 		nv := r.URL.Query()
@@ -427,7 +431,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *principal)
 	if len(rows) > 200 {
 		rows = rows[:200]
 	}
-	s.auditAll(r, p, quarantine.ActionAudit, r.URL.RawQuery)
+	s.auditSchools(r, p, schools, quarantine.ActionAudit, r.URL.RawQuery)
 	s.render(w, r, http.StatusOK, "audit", map[string]any{"Title": "Audit log", "Rows": rows, "Q": v,
 		"Actions": []string{"view", "list", "release", "delete", "incident", "copy", "not-a-problem", "export", "expire", "audit", "report", "sign-in", "sign-out"}})
 }
@@ -487,7 +491,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, p *principa
 		s.storeDown(w, r, err)
 		return
 	}
-	s.auditAll(r, p, quarantine.ActionReport, "incidents")
+	s.auditSchools(r, p, schools, quarantine.ActionReport, "incidents")
 	s.render(w, r, http.StatusOK, "reports", map[string]any{"Title": "Incident report", "Rows": rows, "Generated": s.now()})
 }
 
@@ -504,7 +508,7 @@ func (s *Server) reportsCSV(w http.ResponseWriter, r *http.Request, p *principal
 		s.storeDown(w, r, err)
 		return
 	}
-	s.auditAll(r, p, quarantine.ActionReport, "incidents csv")
+	s.auditSchools(r, p, schools, quarantine.ActionReport, "incidents csv")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="incident-report.csv"`)
 	cw := csv.NewWriter(w)

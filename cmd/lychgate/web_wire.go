@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/web"
+)
+
+// startWeb starts the review UI when [web] listen is set. It returns a
+// stop function for shutdown (nil when nothing was started) and a channel
+// that receives the server's error if it stops by itself.
+func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.Store, log *slog.Logger) (stop func(context.Context) error, errc <-chan error, err error) {
+	if cfg.Web.Listen == "" {
+		return nil, nil, nil
+	}
+	srv, err := web.New(web.Options{Config: cfg, Store: store, Users: newUsers(rdb, cfg), Redis: rdb,
+		Deliver: quarantine.Deliverer(newMailer(cfg).Send), Logger: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("web: %w", err)
+	}
+	ch := make(chan error, 1)
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			ch <- err
+		}
+		close(ch)
+	}()
+	return srv.Shutdown, ch, nil
+}
