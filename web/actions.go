@@ -92,6 +92,15 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 		err = s.store.Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: by, To: to, From: s.fromAddress()}, s.deliver)
 	case quarantine.ActionNotAProblem:
 		err = s.store.NotAProblem(ctx, e.School, e.ID, by)
+		if err == nil && s.feedback != nil {
+			fe, raw, ferr := s.store.Get(ctx, e.School, e.ID)
+			if ferr == nil {
+				ferr = s.feedback(ctx, fe, raw)
+			}
+			if ferr != nil {
+				s.log.Warn("not-a-problem feedback failed", "id", e.ID, "school", e.School, "err", ferr)
+			}
+		}
 	default:
 		return nil, http.StatusNotFound, "no such action"
 	}

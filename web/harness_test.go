@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"crypto/sha1" //nolint:gosec // TOTP
 	"encoding/base32"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +61,9 @@ type harness struct {
 	clock *clock
 	cfg   *config.Config
 	rdb   *redis.Client
+
+	mu       sync.Mutex
+	feedback []string // "id raw-present" per not-a-problem
 }
 
 func newHarness(t *testing.T) *harness {
@@ -85,11 +90,17 @@ func newHarness(t *testing.T) *harness {
 	us := users.New(rdb, users.Options{Prefix: prefix, BcryptCost: bcrypt.MinCost, Now: clk.Now})
 	mailer := &notify.Mailer{Hostname: "mx.test", Inbound: sink.Addr, Outbound: sink.Addr, TLS: "none",
 		DialTimeout: 5 * time.Second, CommandTimeout: 10 * time.Second}
-	ws, err := web.New(web.Options{Config: cfg, Store: store, Users: us, Redis: rdb, Deliver: mailer.Send, Now: clk.Now})
+	h := &harness{t: t, store: store, users: us, sink: sink, clock: clk, cfg: cfg, rdb: rdb}
+	ws, err := web.New(web.Options{Config: cfg, Store: store, Users: us, Redis: rdb, Deliver: mailer.Send, Now: clk.Now,
+		Feedback: func(_ context.Context, e *quarantine.Entry, raw []byte) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.feedback = append(h.feedback, e.ID+" "+strconv.FormatBool(raw != nil))
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, store: store, users: us, sink: sink, clock: clk, cfg: cfg, rdb: rdb}
 	h.srv = httptest.NewServer(ws.Handler())
 	t.Cleanup(h.srv.Close)
 	for _, u := range []users.User{

@@ -54,6 +54,11 @@ type Options struct {
 	Redis redis.UniversalClient
 	// Deliver sends released messages and copies (the next-hop mailer).
 	Deliver quarantine.Deliverer
+	// Feedback, if set, is called after a reviewer marks an entry "not a
+	// problem", with the raw message when it is still held: where a scanner
+	// learns (the spam classifier learns it as ham). An error is logged;
+	// the mark stands.
+	Feedback func(ctx context.Context, e *quarantine.Entry, raw []byte) error
 	// Logger; discarded if nil.
 	Logger *slog.Logger
 	// Now returns the current time (tests); nil means time.Now.
@@ -68,6 +73,7 @@ type Server struct {
 	users    *users.Store
 	rdb      redis.UniversalClient
 	deliver  quarantine.Deliverer
+	feedback func(ctx context.Context, e *quarantine.Entry, raw []byte) error
 	log      *slog.Logger
 	now      func() time.Time
 	prefix   string
@@ -86,7 +92,7 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("web: config, store, users, redis and deliver are required")
 	}
 	w := o.Config.Web.WithDefaults()
-	s := &Server{cfg: o.Config, web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver,
+	s := &Server{cfg: o.Config, web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
 		log: o.Logger, now: o.Now, prefix: o.Config.Redis.KeyPrefix, idle: w.SessionIdle.Duration, absolute: w.SessionMax.Duration}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -502,6 +502,19 @@ func TestActions(t *testing.T) {
 		}
 	})
 
+	t.Run("not a problem feeds back", func(t *testing.T) {
+		n := h.put("a", "Cake sale", "Cakes on Friday", false)
+		if code, _ := c.postForm("/quarantine/"+n.ID+"/not-a-problem", url.Values{"reason": {"a newsletter"}}); code != http.StatusSeeOther {
+			t.Fatalf("not a problem = %d", code)
+		}
+		h.mu.Lock()
+		got := slices.Clone(h.feedback)
+		h.mu.Unlock()
+		if !slices.Equal(got, []string{n.ID + " true"}) {
+			t.Errorf("feedback calls %v, want one for %s with its message", got, n.ID)
+		}
+	})
+
 	t.Run("attachment behind a warning", func(t *testing.T) {
 		raw := "From: s@example.com\r\nTo: pupil@a.sch.test\r\nSubject: att\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
 			"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"run\\\".exe\"\r\n\r\nMZ-PROGRAM\r\n--b--\r\n"
