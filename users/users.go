@@ -14,6 +14,7 @@
 //	                         token (SHA-256 of the API token)
 //	lg:{users}:tok:<sha256>  string: the user name of an API token
 //	lg:{users}:fail:<name>   hash: n (consecutive failures), until (unix ms)
+//	lg:{users}:names         set: every user name
 //
 // Passwords are never stored; API tokens only as their SHA-256 (they are
 // 32 random bytes, so no stretching is needed). A Store is safe for
@@ -206,6 +207,17 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 func (s *Store) userKey(name string) string  { return s.o.Prefix + ":{users}:u:" + name }
 func (s *Store) tokenKey(hash string) string { return s.o.Prefix + ":{users}:tok:" + hash }
 func (s *Store) failKey(name string) string  { return s.o.Prefix + ":{users}:fail:" + name }
+func (s *Store) namesKey() string            { return s.o.Prefix + ":{users}:names" }
+
+// addScript creates an account atomically unless the name is taken.
+// KEYS[1] user hash, KEYS[2] names set; ARGV name, then field/value pairs.
+// Returns 1, or 0 if it exists.
+var addScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+`)
 
 // ValidName checks a user name: 1 to 64 of a-z, 0-9, '.', '-', '_', '@'.
 func ValidName(name string) error {
@@ -255,20 +267,17 @@ func (s *Store) Add(ctx context.Context, u User, password string) error {
 	if err != nil {
 		return fmt.Errorf("users: add %s: %w", u.Name, err)
 	}
-	ok, err := s.rdb.HSetNX(ctx, s.userKey(u.Name), "hash", string(hash)).Result()
-	if err != nil {
-		return fmt.Errorf("users: add %s: %w", u.Name, err)
-	}
-	if !ok {
-		return fmt.Errorf("users: add %s: %w", u.Name, ErrExists)
-	}
 	if strings.ContainsAny(u.Email, "\r\n,<> ") {
 		return fmt.Errorf("%w: email %q", ErrInvalid, u.Email)
 	}
-	err = s.rdb.HSet(ctx, s.userKey(u.Name), "role", string(u.Role), "schools", strings.Join(u.Schools, ","),
-		"email", u.Email, "created", s.o.Now().UnixMilli(), "gen", 1).Err()
+	n, err := addScript.Run(ctx, s.rdb, []string{s.userKey(u.Name), s.namesKey()}, u.Name,
+		"hash", string(hash), "role", string(u.Role), "schools", strings.Join(u.Schools, ","),
+		"email", u.Email, "created", s.o.Now().UnixMilli(), "gen", 1).Int()
 	if err != nil {
 		return fmt.Errorf("users: add %s: %w", u.Name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("users: add %s: %w", u.Name, ErrExists)
 	}
 	return nil
 }
@@ -310,18 +319,17 @@ func (s *Store) get(ctx context.Context, name string) (*User, secrets, error) {
 
 // List returns every account, sorted by name.
 func (s *Store) List(ctx context.Context) ([]User, error) {
+	names, err := s.rdb.SMembers(ctx, s.namesKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("users: list: %w", err)
+	}
 	var out []User
-	iter := s.rdb.Scan(ctx, 0, s.userKey("*"), 100).Iterator()
-	for iter.Next(ctx) {
-		name := strings.TrimPrefix(iter.Val(), s.userKey(""))
+	for _, name := range names {
 		u, err := s.Get(ctx, name)
 		if err != nil {
 			continue
 		}
 		out = append(out, *u)
-	}
-	if err := iter.Err(); err != nil {
-		return nil, fmt.Errorf("users: list: %w", err)
 	}
 	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil

@@ -2,6 +2,7 @@ package web
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -89,21 +90,32 @@ func evidenceTexts(e *quarantine.Entry) []string {
 	return out
 }
 
-// highlight splits text into segments, marking every occurrence (case
-// insensitive, ASCII folding) of any of marks, leftmost-longest, in one
-// pass over the text per mark. The work is bounded by len(text) times
-// len(marks), both capped.
+// foldASCII lower-cases ASCII letters only, so byte offsets in the result
+// are offsets in s (strings.ToLower can change lengths).
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// highlight splits text into segments, marking every occurrence (ASCII
+// case-insensitive) of any of marks, at most 1000. The work is bounded by
+// len(text) times len(marks), both capped.
 func highlight(text string, marks []string) []segment {
 	if len(marks) == 0 || text == "" {
 		return []segment{{Text: text}}
 	}
-	lower := strings.ToLower(text)
+	lower := foldASCII(text)
 	type span struct{ a, b int }
 	hit := make([]span, 0, 16)
 	for _, m := range marks {
-		lm := strings.ToLower(m)
-		if len(lm) != len(m) {
-			continue // case folding changed the length: offsets would not map back
+		lm := foldASCII(m)
+		if lm == "" {
+			continue
 		}
 		for off := 0; off < len(lower) && len(hit) < 1000; {
 			i := strings.Index(lower[off:], lm)
@@ -117,12 +129,7 @@ func highlight(text string, marks []string) []segment {
 	if len(hit) == 0 {
 		return []segment{{Text: text}}
 	}
-	// Merge overlapping spans (sorted by start).
-	for i := 1; i < len(hit); i++ {
-		for j := i; j > 0 && hit[j].a < hit[j-1].a; j-- {
-			hit[j], hit[j-1] = hit[j-1], hit[j]
-		}
-	}
+	slices.SortFunc(hit, func(x, y span) int { return x.a - y.a })
 	var segs []segment
 	pos := 0
 	for _, h := range hit {
@@ -142,20 +149,21 @@ func highlight(text string, marks []string) []segment {
 	return segs
 }
 
-// context returns up to n bytes either side of the first occurrence of ev
-// in the message's texts, with ev marked; nil if it does not occur.
+// evidenceContext returns up to n bytes either side of the first
+// occurrence of ev in the message's texts, with ev marked; nil if it does
+// not occur.
 func evidenceContext(m *message.Message, ev string, n int) []segment {
-	lev := strings.ToLower(ev)
-	if len(lev) != len(ev) || ev == "" {
+	if ev == "" {
 		return nil
 	}
+	lev := foldASCII(ev)
 	for _, t := range m.Texts {
-		i := strings.Index(strings.ToLower(t.Content), lev)
+		i := strings.Index(foldASCII(t.Content), lev)
 		if i < 0 {
 			continue
 		}
 		a, b := max(0, i-n), min(len(t.Content), i+len(ev)+n)
-		for a > 0 && a < len(t.Content) && t.Content[a]&0xc0 == 0x80 {
+		for a > 0 && t.Content[a]&0xc0 == 0x80 {
 			a--
 		}
 		for b < len(t.Content) && t.Content[b]&0xc0 == 0x80 {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -472,8 +473,10 @@ func (s *Server) report(r *http.Request, schools []string) ([]reportRow, error) 
 			rows = append(rows, k)
 		}
 	}
+	// By school, newest week first, then category and severity.
 	slices.SortFunc(rows, func(a, b reportRow) int {
-		return strings.Compare(a.School+"\x00"+b.Week+a.Category+a.Severity, b.School+"\x00"+a.Week+b.Category+b.Severity)
+		return cmp.Or(strings.Compare(a.School, b.School), strings.Compare(b.Week, a.Week),
+			strings.Compare(a.Category, b.Category), strings.Compare(a.Severity, b.Severity))
 	})
 	return rows, nil
 }
