@@ -156,7 +156,8 @@ func TestBrowserReviewLoop(t *testing.T) {
 		chromedp.Navigate(base+"/quarantine?status=held"), chromedp.WaitVisible(chromedp.CSS("#results")),
 		chromedp.SendKeys(chromedp.CSS("#q"), "little secret"),
 		chromedp.Click(chromedp.CSS("#search")),
-		chromedp.WaitVisible(chromedp.CSS("a.subject")))
+		// The results of this search, not the page before it.
+		chromedp.WaitVisible(chromedp.CSS(`#results[data-q="little secret"] a.subject`)))
 	if n := eval[int](t, ctx, "document.querySelectorAll('a.subject').length"); n != 1 {
 		t.Errorf("search for the subject's words matched %d messages, want 1", n)
 	}
