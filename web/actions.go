@@ -46,10 +46,27 @@ func (s *Server) fromAddress() string {
 	return "lychgate@" + s.cfg.Relay.Hostname
 }
 
+// deliverError marks a failure of the next hop during a release or copy.
+type deliverError struct{ err error }
+
+func (e deliverError) Error() string { return "deliver: " + e.err.Error() }
+func (e deliverError) Unwrap() error { return e.err }
+
+// send is s.deliver with its failures marked as deliverError.
+func (s *Server) send(ctx context.Context, from string, to []string, raw []byte) error {
+	if err := s.deliver(ctx, from, to, raw); err != nil {
+		return deliverError{err}
+	}
+	return nil
+}
+
 // errStatus maps a store error to an HTTP status and a message fit for
 // the user.
 func errStatus(err error) (int, string) {
+	var de deliverError
 	switch {
+	case errors.As(err, &de):
+		return http.StatusBadGateway, "the mail server did not accept the message (" + de.err.Error() + "); it is still held, try again later"
 	case errors.Is(err, quarantine.ErrNotFound):
 		return http.StatusNotFound, "no such message"
 	case errors.Is(err, quarantine.ErrNotHeld):
@@ -73,7 +90,7 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 	switch action {
 	case quarantine.ActionRelease:
 		var released *quarantine.Entry
-		released, err = s.store.Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: by, To: ap.To}, s.deliver)
+		released, err = s.store.Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: by, To: ap.To}, s.send)
 		if err == nil {
 			return released, 0, ""
 		}
@@ -89,7 +106,7 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 		if len(to) == 0 {
 			return nil, http.StatusBadRequest, "your account has no email address for copies; ask the administrator to set one (lychgate user add --email)"
 		}
-		err = s.store.Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: by, To: to, From: s.fromAddress()}, s.deliver)
+		err = s.store.Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: by, To: to, From: s.fromAddress()}, s.send)
 	case quarantine.ActionNotAProblem:
 		err = s.store.NotAProblem(ctx, e.School, e.ID, by)
 		if err == nil && s.feedback != nil {
@@ -106,7 +123,10 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 	}
 	if err != nil {
 		code, msg := errStatus(err)
-		if code >= 500 {
+		if code == http.StatusBadGateway {
+			s.log.Warn("review action could not deliver", "action", action, "id", e.ID, "school", e.School, "err", err)
+		}
+		if code >= 500 && code != http.StatusBadGateway {
 			s.log.Error("review action failed", "action", action, "id", e.ID, "school", e.School, "user", p.user.Name, "err", err)
 		}
 		return nil, code, msg

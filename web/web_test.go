@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/lychgate/lychgate/quarantine"
 )
 
@@ -248,6 +250,14 @@ func TestAPI(t *testing.T) {
 	}
 	if code, _ := c.api("POST", "/api/quarantine/"+ids[2]+"/release", tok, `{"to":["a, b"]}`, false); code != http.StatusBadRequest {
 		t.Errorf("release to a malformed address = %d, want 400", code)
+	}
+	// The next hop refuses: 502, and the message stays held.
+	h.sink.RefuseRcpt("pupil@a.sch.test", &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 0}, Message: "mailbox busy"})
+	if code, body := c.api("POST", "/api/quarantine/"+ids[2]+"/release", tok, "", false); code != http.StatusBadGateway || !strings.Contains(body, "still held") {
+		t.Errorf("release with the next hop refusing = %d %s, want 502", code, body)
+	}
+	if got, _, _ := h.store.Get(t.Context(), "a", ids[2]); got == nil || got.Status != quarantine.StatusHeld {
+		t.Errorf("after a failed release: %+v, want held", got)
 	}
 	audit, err := h.store.AuditSearch(t.Context(), quarantine.AuditQuery{School: "a", Who: "trust-dsl"})
 	if err != nil {
