@@ -490,10 +490,11 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, schools []stri
 	return err
 }
 
-// currentUser is the login name for the audit log: $USER, $LOGNAME, or the
+// currentUser is the login name for the audit log: under sudo the person
+// who ran sudo ($SUDO_USER), not root; else $USER, $LOGNAME, or the
 // account the process runs as.
 func currentUser() string {
-	for _, k := range []string{"USER", "LOGNAME"} {
+	for _, k := range []string{"SUDO_USER", "USER", "LOGNAME"} {
 		if v := os.Getenv(k); v != "" {
 			return v
 		}

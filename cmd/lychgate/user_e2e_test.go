@@ -70,3 +70,12 @@ func TestUserCLI(t *testing.T) {
 		t.Errorf("user totp: %v\n%s", err, out)
 	}
 }
+
+// Under sudo the audit names the person, not root.
+func TestCurrentUserUnderSudo(t *testing.T) {
+	t.Setenv("SUDO_USER", "alice")
+	t.Setenv("USER", "root")
+	if got := currentUser(); got != "alice" {
+		t.Errorf("currentUser() under sudo = %q, want alice", got)
+	}
+}
