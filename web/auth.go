@@ -96,6 +96,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusServiceUnavailable, name, "Sign-in is unavailable right now; try again shortly.")
 		return
 	}
+	if old, err := r.Cookie(cookieSession); err == nil && len(old.Value) == 64 {
+		_ = s.rdb.Del(r.Context(), s.sessionKey(old.Value)).Err() // a new sign-in never reuses a session
+	}
 	id, err := s.newSession(r.Context(), u.Name, u.Generation)
 	if err != nil {
 		s.log.Error("sign-in failed", "err", err)
