@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +18,7 @@ import (
 // retention instead of the held one, and is audited.
 func TestQuarantineIncident(t *testing.T) {
 	t.Parallel()
-	hop, _ := postfixSink(t)
+	hop, sinkDir := postfixSink(t)
 	rs := redistest.Start(t)
 	addr := freePort(t)
 	config := writeE2EConfig(t, addr, hop, rs.URL())
@@ -88,6 +90,33 @@ func TestQuarantineIncident(t *testing.T) {
 	aud, err := d.run("quarantine", "audit", "--config", config, "--action", "incident", "--user", "dsl-tester")
 	if err != nil || !strings.Contains(aud, e.ID) || !strings.Contains(aud, `why: "a pupil named in threats"`) || strings.Contains(aud, " view ") {
 		t.Errorf("audit --action incident: %v, want the incident with its reason only:\n%s", err, aud)
+	}
+	// "Send me a copy": the message, wrapped, to the reviewer; still held.
+	if out, err := d.run("quarantine", "copy", "--config", config, "--by", "dsl-tester", "--to", "dsl@stlaurence.example.sch.uk",
+		"--reason", "evidence", e.ID); err != nil || !strings.Contains(out, "still held") {
+		t.Fatalf("copy: %v\n%s", err, out)
+	}
+	waitUntil(t, 15*time.Second, "the copy at the sink", func() bool {
+		files, _ := os.ReadDir(sinkDir)
+		for _, f := range files {
+			b, _ := os.ReadFile(filepath.Join(sinkDir, f.Name()))
+			if strings.Contains(string(b), "message/rfc822") && strings.Contains(string(b), "the example phrase") {
+				return true
+			}
+		}
+		return false
+	})
+	if show, _ := d.run("quarantine", "show", "--config", config, e.ID); !strings.Contains(show, "status:     held") {
+		t.Errorf("after copy, show:\n%s", show)
+	}
+	if out, err := d.run("quarantine", "not-a-problem", "--config", config, "--by", "dsl-tester", e.ID); err != nil {
+		t.Errorf("not-a-problem: %v\n%s", err, out)
+	}
+	aud, _ = d.run("quarantine", "audit", "--config", config, "--id", e.ID, "--json")
+	for _, want := range []string{`"action":"copy"`, `"reason":"evidence"`, `"action":"not-a-problem"`, `"school":"stlaurence"`} {
+		if !strings.Contains(aud, want) {
+			t.Errorf("audit --id --json lacks %s:\n%s", want, aud)
+		}
 	}
 	if out, err := d.run("quarantine", "list", "--config", config, "--school", "nosuchschool"); err == nil || !strings.Contains(out, "unknown school") {
 		t.Errorf("list --school nosuchschool: %v, want an unknown-school error:\n%s", err, out)
