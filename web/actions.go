@@ -40,10 +40,10 @@ func parseAddrs(s string) ([]string, error) {
 // fromAddress is the sender of evidence copies: notify.from, or lychgate@
 // relay.hostname.
 func (s *Server) fromAddress() string {
-	if s.cfg.Notify.From != "" {
-		return s.cfg.Notify.From
+	if s.config().Notify.From != "" {
+		return s.config().Notify.From
 	}
-	return "lychgate@" + s.cfg.Relay.Hostname
+	return "lychgate@" + s.config().Relay.Hostname
 }
 
 // deliverError marks a failure of the next hop during a release or copy.

@@ -106,7 +106,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &principal{user: u}
-	for _, sc := range s.cfg.Schools {
+	for _, sc := range s.config().Schools {
 		if u.HasSchool(sc.ID) {
 			_ = s.store.Audit(r.Context(), sc.ID, p.actor(r, "").Record(quarantine.ActionSignIn, ""))
 		}

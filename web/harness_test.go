@@ -61,6 +61,7 @@ type harness struct {
 	clock *clock
 	cfg   *config.Config
 	rdb   *redis.Client
+	ws    *web.Server
 
 	mu       sync.Mutex
 	feedback []string // "id raw-present" per not-a-problem
@@ -101,6 +102,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.ws = ws
 	h.srv = httptest.NewServer(ws.Handler())
 	t.Cleanup(h.srv.Close)
 	for _, u := range []users.User{

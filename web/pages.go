@@ -31,7 +31,7 @@ type schoolDash struct {
 }
 
 func (s *Server) schoolName(id string) string {
-	if sc := s.cfg.SchoolByID(id); sc != nil && sc.Name != "" {
+	if sc := s.config().SchoolByID(id); sc != nil && sc.Name != "" {
 		return sc.Name
 	}
 	return id

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,7 +45,7 @@ type Options struct {
 
 // Server is the review UI. Create it with New.
 type Server struct {
-	cfg      *config.Config
+	cfg      atomic.Pointer[config.Config]
 	web      config.Web
 	store    *quarantine.Store
 	users    *users.Store
@@ -69,8 +70,9 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("web: config, store, users, redis and deliver are required")
 	}
 	w := o.Config.Web.WithDefaults()
-	s := &Server{cfg: o.Config, web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
+	s := &Server{web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
 		log: o.Logger, now: o.Now, prefix: o.Config.Redis.KeyPrefix, idle: w.SessionIdle.Duration, absolute: w.SessionMax.Duration}
+	s.cfg.Store(o.Config)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +101,17 @@ func New(o Options) (*Server, error) {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+func (s *Server) config() *config.Config { return s.cfg.Load() }
+
+// SetConfig swaps in a reloaded configuration: the schools and their
+// names, and the sender of copies. [web] listen, TLS and the session and
+// lock-out settings keep their values until a restart.
+func (s *Server) SetConfig(cfg *config.Config) {
+	if cfg != nil {
+		s.cfg.Store(cfg)
+	}
 }
 
 // Handler returns the UI's HTTP handler (for tests and embedding).
@@ -250,7 +263,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		p.sess = sess
 	}
 	p.user = u
-	for _, sc := range s.cfg.Schools {
+	for _, sc := range s.config().Schools {
 		if u.HasSchool(sc.ID) {
 			p.schools = append(p.schools, sc.ID)
 		}

@@ -595,3 +595,21 @@ func TestActions(t *testing.T) {
 		}
 	})
 }
+
+// TestSetConfig: a reloaded configuration that drops a school hides its
+// mail at once, from sessions already signed in.
+func TestSetConfig(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	e := h.put("b", "Trust", "Please meet me secretly.", false)
+	c := h.login("trust-dsl")
+	if code, _ := c.get("/quarantine/" + e.ID); code != http.StatusOK {
+		t.Fatalf("before reload = %d", code)
+	}
+	cfg := *h.cfg
+	cfg.Schools = cfg.Schools[:1] // only "a"
+	h.ws.SetConfig(&cfg)
+	if code, _ := c.get("/quarantine/" + e.ID); code != http.StatusNotFound {
+		t.Errorf("after dropping school b = %d, want 404", code)
+	}
+}
