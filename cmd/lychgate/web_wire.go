@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,14 +13,15 @@ import (
 	"github.com/lychgate/lychgate/web"
 )
 
-// startWeb starts the review UI when [web] listen is set. It returns a
-// stop function for shutdown (nil when nothing was started) and a channel
-// that receives the server's error if it stops by itself.
-func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.Store, log *slog.Logger) (stop func(context.Context) error, errc <-chan error, err error) {
+// startWeb starts the review UI when [web] listen is set. It returns the
+// server (nil when nothing was started: call its Shutdown on stop and its
+// SetConfig on reload) and a channel that receives the server's error if
+// it stops by itself; it is closed when the server has stopped.
+func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.Store, log *slog.Logger) (srv *web.Server, errc <-chan error, err error) {
 	if cfg.Web.Listen == "" {
 		return nil, nil, nil
 	}
-	srv, err := web.New(web.Options{Config: cfg, Store: store, Users: newUsers(rdb, cfg), Redis: rdb,
+	srv, err = web.New(web.Options{Config: cfg, Store: store, Users: newUsers(rdb, cfg), Redis: rdb,
 		Deliver: quarantine.Deliverer(newMailer(cfg).Send), Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("web: %w", err)
@@ -33,5 +33,5 @@ func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.S
 		}
 		close(ch)
 	}()
-	return srv.Shutdown, ch, nil
+	return srv, ch, nil
 }

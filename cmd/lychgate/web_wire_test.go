@@ -47,9 +47,9 @@ func TestStartWeb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop, errc, err := startWeb(cfg, rdb, newStore(rdb, cfg, log), log)
-	if err != nil || stop == nil {
-		t.Fatalf("startWeb: started %v, %v", stop != nil, err)
+	srv, errc, err := startWeb(cfg, rdb, newStore(rdb, cfg, log), log)
+	if err != nil || srv == nil {
+		t.Fatalf("startWeb: started %v, %v", srv != nil, err)
 	}
 	c := &http.Client{Timeout: 5 * time.Second}
 	var resp *http.Response
@@ -65,7 +65,7 @@ func TestStartWeb(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if err := stop(ctx); err != nil {
+	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err, ok := <-errc; ok {
