@@ -57,6 +57,7 @@ fuzz:
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
+	$(FUZZ) '^FuzzHighlight$$' ./web
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -70,6 +70,30 @@ type Web struct {
 	// BaseURL is the review UI's address; alerts link to
 	// BaseURL/quarantine/<id>. "" leaves the link out.
 	BaseURL string `toml:"base_url"`
+	// Listen is the TCP address of the review UI and its JSON API, e.g.
+	// "127.0.0.1:8025"; "" (the default) serves no web UI.
+	Listen string `toml:"listen"`
+	// TLSCert is the PEM certificate chain the review UI serves HTTPS
+	// with, relative to the config file's directory. Set both TLSCert and
+	// TLSKey, or neither (plain HTTP: only behind a TLS-terminating proxy
+	// or on loopback).
+	TLSCert string `toml:"tls_cert"`
+	// TLSKey is the PEM private key for TLSCert.
+	TLSKey string `toml:"tls_key"`
+	// SessionIdle ends a session after this long without a request (0:
+	// 30 minutes).
+	SessionIdle Duration `toml:"session_idle"`
+	// SessionMax ends a session this long after sign-in, however busy (0:
+	// 12 hours).
+	SessionMax Duration `toml:"session_max"`
+	// LockAfter is how many failed sign-ins in a row lock an account (0:
+	// 5).
+	LockAfter int `toml:"lock_after"`
+	// LockBase is the first lock-out; each further failure doubles it, up
+	// to LockMax (0: 1 minute and 1 hour).
+	LockBase Duration `toml:"lock_base"`
+	// LockMax is the longest lock-out.
+	LockMax Duration `toml:"lock_max"`
 }
 
 // SchoolRetention overrides [quarantine] retention for one school.
@@ -147,6 +171,7 @@ func (v *checker) notify() {
 	if u := c.Web.BaseURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		v.add("web.base_url", "must start with https:// (or http://)")
 	}
+	v.web()
 	v.retention("quarantine.severity_retention", c.Quarantine.SeverityRetention)
 	for i := range c.Schools {
 		s := &c.Schools[i]

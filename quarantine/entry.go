@@ -24,8 +24,13 @@ const (
 	StatusExpired   = "expired"
 )
 
+// StatusIncident is not a status of its own but a filter: entries marked
+// as an incident, whatever their status (Query.Status, the CLI's
+// --status incident). It has an index like the statuses.
+const StatusIncident = "incident"
+
 // Statuses lists the statuses that have an index, for List filters.
-var Statuses = []string{StatusHeld, StatusReleased, StatusDeleted}
+var Statuses = []string{StatusHeld, StatusReleased, StatusDeleted, StatusIncident}
 
 // Entry is the metadata of one quarantined message: one message as received,
 // held for one or more of its recipients in one school.
@@ -67,6 +72,11 @@ type Entry struct {
 	// Incident is set when a reviewer marked the entry as an incident (it
 	// is then kept for the incident retention).
 	Incident bool `json:"incident,omitempty"`
+	// IncidentCategory is the reviewer's category of the incident
+	// (e.g. "bullying", "online-safety"); free text.
+	IncidentCategory string `json:"incident_category,omitempty"`
+	// IncidentNotes are the reviewer's notes on the incident.
+	IncidentNotes string `json:"incident_notes,omitempty"`
 }
 
 // idLen is the number of hex characters of an entry id (96 bits).

@@ -25,6 +25,8 @@ type Actor struct {
 	Who string
 	// From is where the action came from ("cli@host", "192.0.2.7").
 	From string
+	// Reason is why (free text, optional); it is kept in the audit record.
+	Reason string
 }
 
 func (a Actor) check(action string) error {
@@ -55,11 +57,18 @@ type AuditEntry struct {
 	When     time.Time `json:"when"`
 	From     string    `json:"from"`
 	Detail   string    `json:"detail,omitempty"`
+	// Reason is the reviewer's "why", if they gave one.
+	Reason string `json:"reason,omitempty"`
 }
 
 func (a AuditEntry) args() []any {
 	return []any{"who", a.Who, "action", a.Action, "id", a.ID,
-		"when", a.When.UTC().Format(time.RFC3339Nano), "from", a.From, "detail", a.Detail}
+		"when", a.When.UTC().Format(time.RFC3339Nano), "from", a.From, "detail", a.Detail, "reason", a.Reason}
+}
+
+// record is the audit record of an action by a.
+func (a Actor) record(action, id string, when time.Time, detail string) AuditEntry {
+	return AuditEntry{Who: a.Who, From: a.From, Reason: a.Reason, Action: action, ID: id, When: when, Detail: detail}
 }
 
 // Audit appends a record to school's audit stream <prefix>:{school}:audit.
@@ -99,10 +108,7 @@ func (s *Store) AuditLog(ctx context.Context, school string, count int64) ([]Aud
 	}
 	out := make([]AuditEntry, 0, len(msgs))
 	for _, m := range msgs {
-		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		a := AuditEntry{StreamID: m.ID, Who: str("who"), Action: str("action"), ID: str("id"), From: str("from"), Detail: str("detail")}
-		a.When, _ = time.Parse(time.RFC3339Nano, str("when"))
-		out = append(out, a)
+		out = append(out, decodeAudit(m))
 	}
 	return out, nil
 }
@@ -117,7 +123,7 @@ func (s *Store) View(ctx context.Context, schools []string, id string, by Actor)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.Audit(ctx, e.School, AuditEntry{Who: by.Who, From: by.From, Action: ActionView, ID: id}); err != nil {
+	if err := s.Audit(ctx, e.School, by.record(ActionView, id, time.Time{}, "")); err != nil {
 		return nil, nil, fmt.Errorf("quarantine: view %s: %w", id, err)
 	}
 	return e, raw, nil
@@ -227,8 +233,7 @@ func (s *Store) Release(ctx context.Context, school, id string, o ReleaseOptions
 		keys := []string{key, s.statusKey(school, StatusHeld), s.statusKey(school, StatusReleased), s.auditKey(school)}
 		args := []any{token, status, id, o.By.Who, now.UnixMilli(), strings.Join(to, ",")}
 		if e != nil {
-			args = append(args, AuditEntry{Who: o.By.Who, From: o.By.From, Action: ActionRelease, ID: id, When: now,
-				Detail: "to " + strings.Join(to, ",")}.args()...)
+			args = append(args, o.By.record(ActionRelease, id, now, "to "+strings.Join(to, ",")).args()...)
 		}
 		return finishScript.Run(ctx, s.rdb, keys, args...).Int()
 	}
@@ -310,7 +315,7 @@ func (s *Store) Delete(ctx context.Context, school, id string, by Actor) error {
 	keys := []string{s.entryKey(school, id), s.statusKey(school, StatusHeld), s.statusKey(school, StatusReleased),
 		s.statusKey(school, StatusDeleted), s.auditKey(school)}
 	args := []any{id, by.Who, now.UnixMilli()}
-	args = append(args, AuditEntry{Who: by.Who, From: by.From, Action: ActionDelete, ID: id, When: now}.args()...)
+	args = append(args, by.record(ActionDelete, id, now, "").args()...)
 	st, err := deleteScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("quarantine: delete %s: %w", id, err)
@@ -322,46 +327,6 @@ func (s *Store) Delete(ctx context.Context, school, id string, by Actor) error {
 		return fmt.Errorf("quarantine: delete %s: %w", id, ErrNotFound)
 	}
 	return fmt.Errorf("quarantine: delete %s: %w (it is %s)", id, ErrNotHeld, st)
-}
-
-// incidentScript marks an entry as an incident and extends (never
-// shortens) its TTL, writing the audit record.
-//
-// KEYS[1] entry, KEYS[2] audit; ARGV ttl ms, then audit field/value pairs.
-var incidentScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'inc', '1')
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-local audit = {}
-for i = 2, #ARGV do audit[#audit + 1] = ARGV[i] end
-redis.call('XADD', KEYS[2], '*', unpack(audit))
-return 1
-`)
-
-// MarkIncident records that school's entry id is a safeguarding incident:
-// it is then kept for the incident retention (IncidentRetentionFor).
-func (s *Store) MarkIncident(ctx context.Context, school, id string, by Actor) error {
-	if err := validName("school", school); err != nil {
-		return fmt.Errorf("quarantine: incident %s: %w", id, err)
-	}
-	if err := validID(id); err != nil {
-		return fmt.Errorf("quarantine: incident: %w", err)
-	}
-	if err := by.check(ActionIncident); err != nil {
-		return fmt.Errorf("quarantine: incident %s: %w", id, err)
-	}
-	args := []any{s.IncidentRetentionFor(school).Milliseconds()}
-	args = append(args, AuditEntry{Who: by.Who, From: by.From, Action: ActionIncident, ID: id, When: s.now()}.args()...)
-	n, err := incidentScript.Run(ctx, s.rdb, []string{s.entryKey(school, id), s.auditKey(school)}, args...).Int()
-	if err != nil {
-		return fmt.Errorf("quarantine: incident %s: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("quarantine: incident %s: %w", id, ErrNotFound)
-	}
-	return nil
 }
 
 // Sweep removes the index members of school's entries whose retention has

@@ -130,7 +130,7 @@ func (s *Store) List(ctx context.Context, o ListOptions) (entries []Entry, next 
 }
 
 // metaFields are what lists read: the metadata and the lifecycle fields.
-var metaFields = []string{fieldMeta, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident}
+var metaFields = []string{fieldMeta, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident, fieldIncCat, fieldIncNotes}
 
 // metas returns metaFields of each id's hash, nil if it is gone.
 func (s *Store) metas(ctx context.Context, school string, cands []cursor) ([][]any, error) {

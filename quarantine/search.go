@@ -17,7 +17,8 @@ import (
 type Query struct {
 	// School is required.
 	School string
-	// Status is held, released or deleted.
+	// Status is held, released or deleted, or StatusIncident for entries
+	// marked as an incident (whatever their status).
 	Status string
 	// Category lists only entries with a finding of this category.
 	Category string
@@ -127,6 +128,12 @@ func (s *Store) Search(ctx context.Context, q Query) (entries []Entry, next stri
 	status := q.Status
 	addrIndex := false
 	switch {
+	case status == StatusIncident:
+		// The incident index; the entries' own status does not matter.
+		key, status = s.statusKey(q.School, StatusIncident), ""
+		if q.Category != "" {
+			addrIndex = true // filter the category as a word, below
+		}
 	case isFullAddress(q.Recipient) || isFullAddress(q.Sender):
 		// The most selective index: every entry this address sent or
 		// received. Status, category and the rest are filtered below.

@@ -50,6 +50,8 @@ const (
 	fieldActed      = "at" // unix ms
 	fieldReleasedTo = "to" // comma-separated
 	fieldIncident   = "inc"
+	fieldIncCat     = "icat"
+	fieldIncNotes   = "inotes"
 	fieldClaim      = "claim"
 
 	// Search fields, read by the search script: lower-cased.
@@ -61,7 +63,7 @@ const (
 )
 
 // readFields are what Get and List read; decodeEntry expects this order.
-var readFields = []string{fieldMeta, fieldRaw, fieldEnc, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident}
+var readFields = []string{fieldMeta, fieldRaw, fieldEnc, fieldStatus, fieldReviewer, fieldActed, fieldReleasedTo, fieldIncident, fieldIncCat, fieldIncNotes}
 
 // Options configures a Store.
 type Options struct {
@@ -372,7 +374,8 @@ func decodeEntry(vals []any) (*Entry, []byte, error) {
 }
 
 // decodeMeta decodes the metadata JSON and overlays the lifecycle fields
-// (status, reviewer, acted, released to, incident; nil when absent).
+// (status, reviewer, acted, released to, incident, its category and
+// notes; nil when absent).
 func decodeMeta(meta any, life []any) (*Entry, error) {
 	m, _ := meta.(string)
 	var e Entry
@@ -397,6 +400,8 @@ func decodeMeta(meta any, life []any) (*Entry, error) {
 		e.ReleasedTo = strings.Split(v, ",")
 	}
 	e.Incident = str(4) == "1"
+	e.IncidentCategory = str(5)
+	e.IncidentNotes = str(6)
 	return &e, nil
 }
 

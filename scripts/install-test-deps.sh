@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests talk to: redis-server, swaks,
-# Postfix's smtp-sink/smtp-source, and ClamAV's clamd (the antivirus tests
-# start their own clamd with a signature file they write; no downloads).
+# Postfix's smtp-sink/smtp-source, ClamAV's clamd (the antivirus tests
+# start their own clamd with a signature file they write; no downloads), and
+# Chromium for the review UI's browser tests (web/browser_test.go).
 # Idempotent; does nothing when present.
 set -euo pipefail
 need=()
@@ -9,6 +10,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 { command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
 { command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ]; } || need+=(clamav-daemon)
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -422,8 +422,12 @@ func TestLifecycleQuarantineCLI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) == 0 || strings.Join(rows[0], ",") != "date,school,category,severity,sender,recipients,subject,rule,action,reviewer" {
+		// The first ten columns are the contract; new ones come after.
+		if len(rows) == 0 || len(rows[0]) < 10 || strings.Join(rows[0][:10], ",") != "date,school,category,severity,sender,recipients,subject,rule,action,reviewer" {
 			t.Fatalf("export header = %v", rows)
+		}
+		if got := strings.Join(rows[0][10:], ","); got != "id,incident,incident_category,incident_notes" {
+			t.Errorf("export added columns = %q, want id,incident,incident_category,incident_notes", got)
 		}
 		bySender := map[string][]string{}
 		for _, r := range rows[1:] {

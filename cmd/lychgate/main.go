@@ -40,6 +40,7 @@ func commands() []command {
 		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
 		{"config", "config check [FILE]                        validate a configuration file", runConfig},
 		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
+		{"user", "user add|passwd|disable|enable|token|totp|list --config FILE --username U [--role ROLE --school ID...]\n                                               manage review UI accounts (passwords are read from standard input)", runUser},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
 		{"version", "version                                    print the version", runVersion},
 	}

@@ -22,12 +22,13 @@ type quarantineCmd struct {
 	school, status, category, severity, direction, sender, recipient, since, until, text, cursor string
 	limit                                                                                        int
 	asJSON                                                                                       bool
-	to, by, out                                                                                  string
+	to, by, out, reason, incCategory, notes, user, action, id                                    string
+	incidents                                                                                    bool
 }
 
 func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: want list, show, release, delete or export", errUsage)
+		return fmt.Errorf("%w: want list, show, release, delete, incident, copy, not-a-problem, export or audit", errUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("quarantine "+sub, stderr)
@@ -35,7 +36,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	cfgFlag := fs.String("config", "", "configuration file")
 	fs.BoolVar(&q.asJSON, "json", false, "one JSON object per line")
 	fs.StringVar(&q.school, "school", "", "only this school")
-	fs.StringVar(&q.status, "status", "", "only held, released or deleted")
+	fs.StringVar(&q.status, "status", "", "only held, released, deleted or incident (marked as an incident, whatever the status)")
 	fs.StringVar(&q.category, "category", "", "only this finding category")
 	fs.StringVar(&q.severity, "severity", "", "only this severity or worse (info, low, medium, high, critical)")
 	fs.StringVar(&q.direction, "direction", "", "only inbound, outbound or internal")
@@ -49,6 +50,13 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.to, "to", "", "release: deliver to these addresses (comma-separated) instead of the held recipients")
 	fs.StringVar(&q.by, "by", currentUser(), "reviewer name recorded in the audit log (default: the login name)")
 	fs.StringVar(&q.out, "out", "", "export: write the CSV here instead of standard output")
+	fs.StringVar(&q.reason, "reason", "", "why (kept in the audit record of the action)")
+	fs.StringVar(&q.incCategory, "incident-category", "", "incident: the incident's category, e.g. bullying (--category works too)")
+	fs.StringVar(&q.notes, "notes", "", "incident: notes on the incident")
+	fs.BoolVar(&q.incidents, "incidents", false, "export: only entries marked as incidents")
+	fs.StringVar(&q.user, "user", "", "audit: only records by this user")
+	fs.StringVar(&q.action, "action", "", "audit: only this action (view, list, release, delete, incident, copy, not-a-problem, export, expire, ...)")
+	fs.StringVar(&q.id, "id", "", "audit: only records about this entry id")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -71,7 +79,11 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	host, _ := os.Hostname()
-	actor := quarantine.Actor{Who: q.by, From: "cli@" + host}
+	actor := quarantine.Actor{Who: q.by, From: "cli@" + host, Reason: q.reason}
+	schools, err := schoolIDs(cfg, q.school)
+	if err != nil {
+		return err
+	}
 	one := func() error {
 		if len(pos) != 1 {
 			return fmt.Errorf("%w: %s takes one ID", errUsage, sub)
@@ -83,22 +95,22 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if len(pos) > 0 {
 			return fmt.Errorf("%w: list takes no arguments", errUsage)
 		}
-		return q.list(ctx, store, cfg, actor, stdout)
+		return q.list(ctx, store, schools, actor, stdout)
 	case "show":
 		if err := one(); err != nil {
 			return err
 		}
-		return quarantineShow(ctx, store, cfg, pos[0], actor, q.asJSON, stdout)
+		return quarantineShow(ctx, store, schools, pos[0], actor, q.asJSON, stdout)
 	case "release":
 		if err := one(); err != nil {
 			return err
 		}
-		return q.release(ctx, store, cfg, pos[0], actor, stdout)
+		return q.release(ctx, store, cfg, schools, pos[0], actor, stdout)
 	case "delete":
 		if err := one(); err != nil {
 			return err
 		}
-		e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), pos[0])
+		e, _, err := store.Find(ctx, schools, pos[0])
 		if err != nil {
 			return err
 		}
@@ -113,33 +125,100 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err := one(); err != nil {
 			return err
 		}
-		e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), pos[0])
+		e, _, err := store.Find(ctx, schools, pos[0])
 		if err != nil {
 			return err
 		}
-		if err := store.MarkIncident(ctx, e.School, e.ID, actor); err != nil {
+		cat := q.incCategory
+		if cat == "" {
+			cat = q.category // in this command --category can only mean the incident's
+		}
+		inc := quarantine.Incident{By: actor, Category: cat, Notes: q.notes}
+		if err := store.RecordIncident(ctx, e.School, e.ID, inc); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "marked %s as an incident: kept for %s\n", e.ID, store.IncidentRetentionFor(e.School))
 		return nil
+	case "copy":
+		// "Send me a copy": the held message, wrapped as an attachment,
+		// to the reviewer; it stays held.
+		if err := one(); err != nil {
+			return err
+		}
+		to, err := parseAddrList(q.to)
+		if err != nil || len(to) == 0 {
+			return fmt.Errorf("%w: copy needs --to ADDR (your address)", errUsage)
+		}
+		e, _, err := store.Find(ctx, schools, pos[0])
+		if err != nil {
+			return err
+		}
+		from := cfg.Notify.From
+		if from == "" {
+			from = "lychgate@" + cfg.Relay.Hostname
+		}
+		if err := store.Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: actor, To: to, From: from}, quarantine.Deliverer(newMailer(cfg).Send)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sent a copy of %s to %s; it is still held\n", e.ID, strings.Join(to, ", "))
+		return nil
+	case "not-a-problem":
+		if err := one(); err != nil {
+			return err
+		}
+		e, _, err := store.Find(ctx, schools, pos[0])
+		if err != nil {
+			return err
+		}
+		if err := store.NotAProblem(ctx, e.School, e.ID, actor); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "noted %s as not a problem (release or delete it as well)\n", e.ID)
+		return nil
+	case "audit":
+		if len(pos) > 0 {
+			return fmt.Errorf("%w: audit takes no arguments", errUsage)
+		}
+		return q.audit(ctx, store, schools, actor, stdout)
 	case "export":
 		if len(pos) > 0 {
 			return fmt.Errorf("%w: export takes no arguments", errUsage)
 		}
-		return q.export(ctx, store, cfg, actor, stdout)
+		return q.export(ctx, store, schools, actor, stdout)
 	}
 	return fmt.Errorf("%w: unknown quarantine command %q", errUsage, sub)
 }
 
-func schoolIDs(cfg *config.Config, only string) []string {
+// schoolIDs are the schools a command looks at: only, or all configured.
+// An unknown school is an error, not an empty answer.
+func schoolIDs(cfg *config.Config, only string) ([]string, error) {
 	if only != "" {
-		return []string{only}
+		if cfg.SchoolByID(only) == nil {
+			return nil, fmt.Errorf("unknown school %q: not a [[school]] id in %s", only, cfg.File)
+		}
+		return []string{only}, nil
 	}
 	var ids []string
 	for _, s := range cfg.Schools {
 		ids = append(ids, s.ID)
 	}
-	return ids
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no [[school]] configured in %s", cfg.File)
+	}
+	return ids, nil
+}
+
+func parseAddrList(s string) ([]string, error) {
+	var to []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			if !strings.Contains(a, "@") || strings.ContainsAny(a, " <>\r\n") {
+				return nil, fmt.Errorf("%q is not an address", a)
+			}
+			to = append(to, a)
+		}
+	}
+	return to, nil
 }
 
 func parseWhen(s string) (time.Time, error) {
@@ -183,8 +262,8 @@ func (q *quarantineCmd) query(school string) (quarantine.Query, error) {
 
 // search calls fn for every matching entry of every selected school,
 // following cursors when all is set.
-func (q *quarantineCmd) search(ctx context.Context, store *quarantine.Store, cfg *config.Config, all bool, fn func(quarantine.Entry, string) error) error {
-	for _, id := range schoolIDs(cfg, q.school) {
+func (q *quarantineCmd) search(ctx context.Context, store *quarantine.Store, schools []string, all bool, fn func(quarantine.Entry, string) error) error {
+	for _, id := range schools {
 		qq, err := q.query(id)
 		if err != nil {
 			return err
@@ -211,10 +290,10 @@ func (q *quarantineCmd) search(ctx context.Context, store *quarantine.Store, cfg
 	return nil
 }
 
-func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, cfg *config.Config, actor quarantine.Actor, w io.Writer) error {
+func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, schools []string, actor quarantine.Actor, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	err := q.search(ctx, store, cfg, false, func(e quarantine.Entry, next string) error {
+	err := q.search(ctx, store, schools, false, func(e quarantine.Entry, next string) error {
 		if e.ID == "" {
 			if !q.asJSON {
 				fmt.Fprintf(w, "more: --cursor %s\n", next)
@@ -224,14 +303,21 @@ func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, cfg *
 		if q.asJSON {
 			return enc.Encode(e)
 		}
-		_, err := fmt.Fprintf(w, "%s  %s  %-10s %-8s %-8s %s -> %s  %q  [%s]\n", e.ID, e.Received.Local().Format(time.DateTime), e.School, e.Status,
-			e.MaxSeverity, e.From, strings.Join(e.Held, ","), e.Subject, strings.Join(e.Categories, ","))
+		inc := ""
+		if e.Incident {
+			inc = "  incident"
+			if e.IncidentCategory != "" {
+				inc += ":" + e.IncidentCategory
+			}
+		}
+		_, err := fmt.Fprintf(w, "%s  %s  %-10s %-8s %-8s %s -> %s  %q  [%s]%s\n", e.ID, e.Received.Local().Format(time.DateTime), e.School, e.Status,
+			e.MaxSeverity, e.From, strings.Join(e.Held, ","), e.Subject, strings.Join(e.Categories, ","), inc)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	for _, id := range schoolIDs(cfg, q.school) {
+	for _, id := range schools {
 		if err := store.Audit(ctx, id, quarantine.AuditEntry{Who: actor.Who, From: actor.From, Action: quarantine.ActionList}); err != nil {
 			return err
 		}
@@ -239,16 +325,14 @@ func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, cfg *
 	return nil
 }
 
-func (q *quarantineCmd) release(ctx context.Context, store *quarantine.Store, cfg *config.Config, id string, actor quarantine.Actor, w io.Writer) error {
-	e, _, err := store.Find(ctx, schoolIDs(cfg, q.school), id)
+func (q *quarantineCmd) release(ctx context.Context, store *quarantine.Store, cfg *config.Config, schools []string, id string, actor quarantine.Actor, w io.Writer) error {
+	e, _, err := store.Find(ctx, schools, id)
 	if err != nil {
 		return err
 	}
-	var to []string
-	for _, a := range strings.Split(q.to, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			to = append(to, a)
-		}
+	to, err := parseAddrList(q.to)
+	if err != nil {
+		return fmt.Errorf("%w: --to: %v", errUsage, err)
 	}
 	mailer := newMailer(cfg)
 	e, err = store.Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: actor, To: to}, quarantine.Deliverer(mailer.Send))
@@ -263,10 +347,13 @@ func (q *quarantineCmd) release(ctx context.Context, store *quarantine.Store, cf
 	return nil
 }
 
-// exportHeader is the CSV incident log's header (a contract).
-var exportHeader = []string{"date", "school", "category", "severity", "sender", "recipients", "subject", "rule", "action", "reviewer"}
-
-func (q *quarantineCmd) export(ctx context.Context, store *quarantine.Store, cfg *config.Config, actor quarantine.Actor, stdout io.Writer) error {
+func (q *quarantineCmd) export(ctx context.Context, store *quarantine.Store, schools []string, actor quarantine.Actor, stdout io.Writer) error {
+	if q.incidents {
+		if q.status != "" && q.status != quarantine.StatusIncident {
+			return fmt.Errorf("%w: --incidents with --status %s", errUsage, q.status)
+		}
+		q.status = quarantine.StatusIncident
+	}
 	w := stdout
 	if q.out != "" {
 		f, err := os.OpenFile(q.out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
@@ -277,32 +364,16 @@ func (q *quarantineCmd) export(ctx context.Context, store *quarantine.Store, cfg
 		w = f
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(exportHeader); err != nil {
+	if err := cw.Write(quarantine.ExportHeader); err != nil {
 		return err
 	}
 	n := 0
-	err := q.search(ctx, store, cfg, true, func(e quarantine.Entry, _ string) error {
+	err := q.search(ctx, store, schools, true, func(e quarantine.Entry, _ string) error {
 		if e.ID == "" {
 			return nil
 		}
 		n++
-		var rules, actions []string
-		for _, f := range e.Findings {
-			if r := f.Scanner + "/" + f.Rule; !contains(rules, r) {
-				rules = append(rules, r)
-			}
-		}
-		for _, d := range e.Decisions {
-			if a := string(d.Action); !contains(actions, a) {
-				actions = append(actions, a)
-			}
-		}
-		action := strings.Join(actions, ";")
-		if e.Status != quarantine.StatusHeld {
-			action += ";" + e.Status
-		}
-		return cw.Write([]string{e.Received.UTC().Format(time.RFC3339), e.School, strings.Join(e.Categories, ";"), e.MaxSeverity.String(),
-			csvSafe(e.From), csvSafe(strings.Join(e.Recipients, ";")), csvSafe(e.Subject), strings.Join(rules, ";"), action, csvSafe(e.Reviewer)})
+		return cw.Write(quarantine.ExportRow(&e))
 	})
 	if err != nil {
 		return err
@@ -316,34 +387,62 @@ func (q *quarantineCmd) export(ctx context.Context, store *quarantine.Store, cfg
 			return err
 		}
 	}
-	for _, id := range schoolIDs(cfg, q.school) {
-		if err := store.Audit(ctx, id, quarantine.AuditEntry{Who: actor.Who, From: actor.From, Action: quarantine.ActionExport,
-			Detail: fmt.Sprintf("%d entries", n)}); err != nil {
+	for _, id := range schools {
+		if err := store.Audit(ctx, id, actor.Record(quarantine.ActionExport, fmt.Sprintf("%d entries", n))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// audit prints the audit records of the selected schools, newest first.
+func (q *quarantineCmd) audit(ctx context.Context, store *quarantine.Store, schools []string, actor quarantine.Actor, w io.Writer) error {
+	since, err := parseWhen(q.since)
+	if err != nil {
+		return err
+	}
+	until, err := parseWhen(q.until)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, sc := range schools {
+		recs, err := store.AuditSearch(ctx, quarantine.AuditQuery{School: sc, Who: q.user, Action: q.action, ID: q.id,
+			Since: since, Until: until, Limit: q.limit})
+		if err != nil {
+			return err
+		}
+		for _, a := range recs {
+			if q.asJSON {
+				if err := enc.Encode(struct {
+					School string `json:"school"`
+					quarantine.AuditEntry
+				}{sc, a}); err != nil {
+					return err
+				}
+				continue
+			}
+			line := fmt.Sprintf("%s  %-10s %-14s %-13s %-24s %s", a.When.Local().Format(time.DateTime), sc, a.Who, a.Action, a.ID, a.From)
+			if a.Detail != "" {
+				line += "  " + a.Detail
+			}
+			if a.Reason != "" {
+				line += fmt.Sprintf("  why: %q", a.Reason)
+			}
+			if _, err := fmt.Fprintln(w, line); err != nil {
+				return err
+			}
+		}
+		if err := store.Audit(ctx, sc, actor.Record(quarantine.ActionAudit, "cli")); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
-// csvSafe defuses spreadsheet formulas in values that come from mail.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Config, id string, actor quarantine.Actor, asJSON bool, w io.Writer) error {
-	e, raw, err := store.View(ctx, schoolIDs(cfg, ""), id, actor)
+func quarantineShow(ctx context.Context, store *quarantine.Store, schools []string, id string, actor quarantine.Actor, asJSON bool, w io.Writer) error {
+	e, raw, err := store.View(ctx, schools, id, actor)
 	if err != nil {
 		return err
 	}
@@ -360,6 +459,16 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 	}
 	if len(e.ReleasedTo) > 0 {
 		fmt.Fprintf(w, "released to: %s\n", strings.Join(e.ReleasedTo, ", "))
+	}
+	if e.Incident {
+		cat := e.IncidentCategory
+		if cat == "" {
+			cat = "(no category)"
+		}
+		fmt.Fprintf(w, "incident:   %s\n", cat)
+		if e.IncidentNotes != "" {
+			fmt.Fprintf(w, "notes:      %s\n", strings.ReplaceAll(e.IncidentNotes, "\n", "\n            "))
+		}
 	}
 	fmt.Fprintln(w, "findings:")
 	for _, f := range e.Findings {
@@ -381,10 +490,11 @@ func quarantineShow(ctx context.Context, store *quarantine.Store, cfg *config.Co
 	return err
 }
 
-// currentUser is the login name for the audit log: $USER, $LOGNAME, or the
+// currentUser is the login name for the audit log: under sudo the person
+// who ran sudo ($SUDO_USER), not root; else $USER, $LOGNAME, or the
 // account the process runs as.
 func currentUser() string {
-	for _, k := range []string{"USER", "LOGNAME"} {
+	for _, k := range []string{"SUDO_USER", "USER", "LOGNAME"} {
 		if v := os.Getenv(k); v != "" {
 			return v
 		}

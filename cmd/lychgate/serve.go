@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -63,6 +64,20 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Releases from the review page go out through the current runtime's
+	// next-hop client.
+	deliver := func(ctx context.Context, from string, to []string, raw []byte) error {
+		cur, release, err := holder.Acquire()
+		if err != nil {
+			return err
+		}
+		defer release()
+		return cur.Mailer().Send(ctx, from, to, raw)
+	}
+	websrv, webErr, err := startWeb(cfg, rdb, rt.Store, deliver, log)
+	if err != nil {
+		return err
+	}
 	bg := newBackground(ob, holder, log)
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	bgDone := make(chan struct{})
@@ -87,6 +102,11 @@ func runServe(args []string, _, stderr io.Writer) error {
 		select {
 		case err := <-errc:
 			return err
+		case err, ok := <-webErr:
+			if ok {
+				return err
+			}
+			webErr = nil
 		case <-watch.C:
 			rt := holder.Current()
 			if changed := rt.Changed(); len(changed) > 0 {
@@ -95,17 +115,24 @@ func runServe(args []string, _, stderr io.Writer) error {
 					failed = ""
 					if !reload(path, holder, opts, log) {
 						failed = sig
+					} else if websrv != nil {
+						websrv.SetConfig(holder.Current().Config)
 					}
 				}
 			}
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				reload(path, holder, opts, log)
+				if reload(path, holder, opts, log) && websrv != nil {
+					websrv.SetConfig(holder.Current().Config)
+				}
 				continue
 			}
 			log.Info("shutting down", "drain", cfg.Relay.ShutdownTimeout.Duration)
 			ctx, cancel := context.WithTimeout(context.Background(), holder.Current().Config.Relay.ShutdownTimeout.Duration)
 			err := srv.Shutdown(ctx)
+			if websrv != nil {
+				err = errors.Join(err, websrv.Shutdown(ctx))
+			}
 			cancel()
 			if e := <-errc; e != nil && err == nil {
 				err = e
