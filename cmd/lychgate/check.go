@@ -106,7 +106,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, from string, to []string, dir scanners.Direction) checkOutput {
 	// Headers for the envelope come from a cheap parse; Analyze parses the
 	// message once more for the scanners, as the relay does.
-	hdr := message.Parse(raw, message.Limits{MaxParts: 1, MaxDepth: 1})
+	hdr := message.Parse(ctx, raw, message.Limits{MaxParts: 1, MaxDepth: 1})
 	if from == "" && len(hdr.From) > 0 {
 		from = hdr.From[0].Addr
 	}

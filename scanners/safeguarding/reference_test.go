@@ -133,7 +133,7 @@ func corpusTexts(t *testing.T) map[string][]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fl := range textnorm.MessageFields(message.Parse(raw, message.Limits{}), nil) {
+		for _, fl := range textnorm.MessageFields(message.Parse(t.Context(), raw, message.Limits{}), nil) {
 			out[f] = append(out[f], fl.Text)
 		}
 	}

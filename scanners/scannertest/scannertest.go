@@ -35,8 +35,8 @@ func Conformance(t *testing.T, s scanners.Scanner, env *scanners.Envelope, msgs 
 	}
 	findings := 0
 	for i, raw := range msgs {
-		m := message.Parse(raw, message.Limits{})
-		before := message.Parse(raw, message.Limits{})
+		m := message.Parse(t.Context(), raw, message.Limits{})
+		before := message.Parse(t.Context(), raw, message.Limits{})
 		fs, err := s.Scan(t.Context(), m, env)
 		if err != nil {
 			t.Errorf("msg %d: Scan = %v", i, err)
@@ -60,7 +60,7 @@ func Conformance(t *testing.T, s scanners.Scanner, env *scanners.Envelope, msgs 
 
 func checkCancel(t *testing.T, s scanners.Scanner, env *scanners.Envelope, raw []byte) {
 	t.Helper()
-	m := message.Parse(raw, message.Limits{})
+	m := message.Parse(t.Context(), raw, message.Limits{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	done := make(chan error, 1)
