@@ -120,6 +120,12 @@ type Evidence struct {
 }
 
 // Finding is one thing one scanner found.
+//
+// Severity is the finding's base severity: how serious it is before any
+// weighting by who sends and who receives the message. Scanners do not read
+// sender or recipient groups or directions to set it; they record such
+// facts about the text in Tags, and package policy weighs them per
+// recipient.
 type Finding struct {
 	Scanner     string     `json:"scanner"`
 	Rule        string     `json:"rule"`
@@ -128,7 +134,28 @@ type Finding struct {
 	Score       float64    `json:"score"`
 	Explanation string     `json:"explanation"`
 	Evidence    []Evidence `json:"evidence"`
+	// Tags are facts for policy, stable lower-case snake_case words
+	// ("directed", "several_signals", "outbound_only"); each scanner's
+	// package doc lists the tags it emits.
+	Tags []string `json:"tags,omitempty"`
+	// School is the school whose list or rule produced this finding; when
+	// set, the finding only affects that school's recipients.
+	School string `json:"school,omitempty"`
 }
+
+// HasTag reports whether f carries tag.
+func (f *Finding) HasTag(tag string) bool { return HasGroup(f.Tags, tag) }
+
+// The built-in group names that a directory assigns from the MIS exports
+// and that scanners and policy refer to.
+const (
+	// PupilGroup marks pupils.
+	PupilGroup = "pupils"
+	// ParentGroup marks parents and carers.
+	ParentGroup = "parents"
+	// StaffGroup marks staff.
+	StaffGroup = "staff"
+)
 
 // Direction is which way a message (or one recipient's copy) travels.
 type Direction string
@@ -182,7 +209,7 @@ type Envelope struct {
 	SenderGroups []string
 }
 
-// HasGroup reports whether groups contains g.
+// HasGroup reports whether groups contains g (also used for tags).
 func HasGroup(groups []string, g string) bool {
 	for _, x := range groups {
 		if x == g {
