@@ -1,6 +1,7 @@
 package safeguarding
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,7 +98,7 @@ func sameAsReference(t testing.TB, s *Scanner, name, text string) int {
 	// order: what makes the gate exact.
 	near := sortedHits(s.textHits(text, func(res *textnorm.Result, st *state) {
 		st.hits = s.matchNearAnchors(res, st, s.gate.m.Match(res, nil), st.hits[:0])
-		s.assemble(res, st)
+		_ = s.assemble(context.Background(), res, st) // never cancelled
 	}))
 	if want = sortedHits(want); !slices.Equal(near, want) {
 		t.Errorf("%s: phrases near anchors differ from the reference\n got %+v\nwant %+v", name, near, want)
