@@ -112,7 +112,9 @@ type Evidence struct {
 	// "filename", "envelope".
 	Field string `json:"field"`
 	// Offset and Length locate Text in the field's content (bytes, in the
-	// decoded UTF-8 text the scanner read).
+	// decoded UTF-8 text the scanner read). For "header:From", "header:To"
+	// and "header:Cc" from content scanners (textnorm.MessageFields) that
+	// content is one address's decoded display name.
 	Offset int `json:"offset"`
 	Length int `json:"length"`
 	// Text is the matched original text (possibly shortened).

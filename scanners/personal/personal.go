@@ -25,6 +25,9 @@
 // addresses from the exports are never taken for staff. The scanner only
 // reports; package policy decides (by default: deliver, warn, DSL digest;
 // to_self is held).
+//
+// Bounded work: at most 20 findings per rule (one per distinct address or
+// number), the context checked between text parts.
 package personal
 
 import (
@@ -147,17 +150,25 @@ type scan struct {
 	sender directory.Person // the staff sender (Name may come from From)
 	out    []scanners.Finding
 	seen   map[string]bool
+	rules  map[string]int // findings per rule
 }
+
+// maxPerRule bounds the findings of one rule in one message.
+const maxPerRule = 20
 
 func (st *scan) add(rule, expl string, conf float64, ev ...scanners.Evidence) {
 	key := rule + "\x00" + ev[0].Text
 	if st.seen == nil {
 		st.seen = map[string]bool{}
 	}
-	if st.seen[key] {
+	if st.seen[key] || st.rules[rule] >= maxPerRule {
 		return
 	}
 	st.seen[key] = true
+	if st.rules == nil {
+		st.rules = map[string]int{}
+	}
+	st.rules[rule]++
 	st.out = append(st.out, scanners.Finding{
 		Scanner: ID, Rule: rule, Category: scanners.PersonalAddress, Severity: scanners.Medium,
 		Score: baseScore * conf, Explanation: expl, Evidence: ev,
@@ -175,7 +186,7 @@ func (st *scan) fromAddr() message.Address {
 // staffSender reports whether the message is from a staff member's school
 // address, and remembers who.
 func (st *scan) staffSender() bool {
-	if st.env.SenderSchool == "" || !scanners.HasGroup(st.env.SenderGroups, "staff") {
+	if st.env.SenderSchool == "" || !scanners.HasGroup(st.env.SenderGroups, scanners.StaffGroup) {
 		return false
 	}
 	st.school = st.env.SenderSchool
@@ -195,7 +206,7 @@ func (st *scan) staffSender() bool {
 // parent or pupil.
 func (st *scan) toFamilies() bool {
 	for _, r := range st.env.Recipients {
-		if r.Direction != scanners.Inbound && (scanners.HasGroup(r.Groups, "parents") || scanners.HasGroup(r.Groups, "pupils")) {
+		if r.Direction != scanners.Inbound && (scanners.HasGroup(r.Groups, scanners.ParentGroup) || scanners.HasGroup(r.Groups, scanners.PupilGroup)) {
 			return true
 		}
 	}
@@ -209,7 +220,7 @@ func (st *scan) family(school, addr string) bool {
 		return true
 	}
 	g := st.s.dir.Groups(school, addr)
-	return scanners.HasGroup(g, "parents") || scanners.HasGroup(g, "pupils")
+	return scanners.HasGroup(g, scanners.ParentGroup) || scanners.HasGroup(g, scanners.PupilGroup)
 }
 
 // excluded reports whether addr can never be a staff member's personal
@@ -443,7 +454,7 @@ func (st *scan) inbound() {
 			if school == "" {
 				school = r.School
 			}
-			pupilRcpt = pupilRcpt || scanners.HasGroup(r.Groups, "pupils") || scanners.HasGroup(r.Groups, "parents")
+			pupilRcpt = pupilRcpt || scanners.HasGroup(r.Groups, scanners.PupilGroup) || scanners.HasGroup(r.Groups, scanners.ParentGroup)
 		}
 	}
 	if school == "" {

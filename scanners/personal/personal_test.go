@@ -180,3 +180,10 @@ func TestOfficialNumberFormats(t *testing.T) {
 		})
 	}
 }
+
+func TestAdversarial(t *testing.T) {
+	t.Parallel()
+	f := load(t)
+	raw := readMail(t, "clean-staff-to-parent.eml")
+	scannertest.Adversarial(t, f.sc, f.envelope(t, raw), "email me on my personal address jo.bloggs@gmail.com")
+}

@@ -141,7 +141,25 @@ func FieldTexts(m *message.Message, ev scanners.Evidence) []string {
 		}
 		return out
 	case strings.HasPrefix(ev.Field, "header:"):
-		return m.HeaderValues(strings.TrimPrefix(ev.Field, "header:"))
+		name := strings.TrimPrefix(ev.Field, "header:")
+		out := m.HeaderValues(name)
+		// Content scanners read the display names of From, To and Cc
+		// (textnorm.MessageFields) under the same field name.
+		var addrs []message.Address
+		switch strings.ToLower(name) {
+		case "from":
+			addrs = m.From
+		case "to":
+			addrs = m.To
+		case "cc":
+			addrs = m.Cc
+		}
+		for _, a := range addrs {
+			if a.Name != "" {
+				out = append(out, a.Name)
+			}
+		}
+		return out
 	}
 	return nil
 }
