@@ -68,3 +68,22 @@ func BenchmarkParseFoldedHeader(b *testing.B) {
 		Parse(b.Context(), raw, Limits{MaxHeaderBytes: 2 << 20})
 	}
 }
+
+func TestHeaderEnd(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in             string
+		hdrLen, bodyAt int
+	}{
+		{"A: b\r\n\r\nbody", 6, 8},
+		{"A: b\n\nbody", 5, 6},
+		{"\r\nbody", 0, 2},
+		{"A: b\r\nC: d", 10, 10},
+		{"", 0, 0},
+	}
+	for _, tt := range tests {
+		if h, b := HeaderEnd([]byte(tt.in)); h != tt.hdrLen || b != tt.bodyAt {
+			t.Errorf("HeaderEnd(%q) = %d, %d, want %d, %d", tt.in, h, b, tt.hdrLen, tt.bodyAt)
+		}
+	}
+}

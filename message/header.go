@@ -12,10 +12,11 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 )
 
-// headerEnd returns the length of the header block of b (including the
-// terminating blank line) and where the body starts. Without a blank line
-// the whole of b is header.
-func headerEnd(b []byte) (hdrLen, bodyStart int) {
+// HeaderEnd returns the length of the header block of b (without the
+// blank line that ends it) and where the body starts, just past that
+// line. Lines may end in CRLF or a bare LF. Without a blank line the whole
+// of b is header.
+func HeaderEnd(b []byte) (hdrLen, bodyStart int) {
 	i := 0
 	for i < len(b) {
 		j := bytes.IndexByte(b[i:], '\n')

@@ -117,7 +117,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	if p.stopped(ctx) {
 		return
 	}
-	hdrLen, bodyStart := headerEnd(raw)
+	hdrLen, bodyStart := HeaderEnd(raw)
 	input := raw
 	hdr := raw[:hdrLen]
 	if hdrLen > p.lim.MaxHeaderBytes {

@@ -2,12 +2,20 @@
 // returns, and the Pipeline that runs a configured set of scanners over one
 // parsed message concurrently, each under its own timeout.
 //
-// A scanner only reports what it found; it never decides what happens to the
-// message (that is package policy). A scanner that fails, times out or panics
-// yields a "scanner-error" finding, never a silent pass.
+// A scanner only reports facts: what it found, where, how strong (a base
+// severity), which school's list or rule produced it, and tags such as
+// "directed" (Finding). It never decides what happens to the message or
+// weighs findings by who sends and who receives it: that is package policy,
+// per recipient. A scanner that fails, times out or panics yields a
+// "scanner-error" finding, never a silent pass.
 //
-// Implementations live in sub-packages (scanners/rules, ...). The message they
-// read is shared by all scanners and must not be modified.
+// Every scanner is linear in its input, checks its context inside long
+// loops and caps its findings and evidence (scannertest.Adversarial).
+//
+// Implementations live in sub-packages (scanners/profanity,
+// scanners/safeguarding, scanners/pii, scanners/personal, scanners/rules);
+// scanners/all builds them from the configuration. The message they read is
+// shared by all scanners and must not be modified.
 package scanners
 
 import (

@@ -4,7 +4,10 @@
 // Conformance checks what the pipeline and the DSL rely on: a stable
 // snake_case id, findings with known categories and well-formed evidence
 // spans that point at the text they quote, no mutation of the shared
-// message, and prompt return once the context is cancelled.
+// message, and prompt return once the context is cancelled. Adversarial
+// checks bounded work on hostile messages (a 4 MB line, 1 MB of one
+// repeated match, 10,000 parts, deep nesting, cancellation mid-scan).
+// Every scanner's tests run both.
 package scannertest
 
 import (
