@@ -263,7 +263,7 @@ type state struct {
 }
 
 // span is a range of normalised bytes.
-type span struct{ start, end int }
+type span struct{ start, end int32 }
 
 // New builds a Scanner from opts.
 func New(opts Options) (*Scanner, error) {
@@ -372,7 +372,7 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	st.hits = s.m.Match(res, st.hits[:0])
 	st.keep = s.filter(res, st, st.hits)
 	for _, h := range st.keep {
-		a, b := res.Span(h.Start, h.End)
+		a, b := res.Span(int(h.Start), int(h.End))
 		dst = append(dst, Hit{Tier: s.tier[h.Pattern], Entry: s.text[h.Pattern], Start: a, End: b})
 	}
 	return dst
@@ -422,7 +422,8 @@ func (s *Scanner) filter(res *textnorm.Result, st *state, hits []textnorm.Hit) [
 		}
 	}
 	for i := range keep {
-		keep[i].Start, keep[i].End = wordBounds(res.B, keep[i].Start, keep[i].End)
+		a, b := wordBounds(res.B, int(keep[i].Start), int(keep[i].End))
+		keep[i].Start, keep[i].End = int32(a), int32(b)
 	}
 	return keep
 }
@@ -430,7 +431,7 @@ func (s *Scanner) filter(res *textnorm.Result, st *state, hits []textnorm.Hit) [
 // allowed reports whether h lies inside one of the allowed spans, sorted
 // by start with end holding the furthest end so far.
 func allowed(allow []span, h textnorm.Hit) bool {
-	j, _ := slices.BinarySearchFunc(allow, h.Start+1, func(a span, x int) int { return cmp.Compare(a.start, x) })
+	j, _ := slices.BinarySearchFunc(allow, h.Start+1, func(a span, x int32) int { return cmp.Compare(a.start, x) })
 	return j > 0 && allow[j-1].end >= h.End
 }
 
@@ -513,7 +514,7 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 		if t == Strong && !acc.directed {
 			acc.directed = Directed(res, h)
 		}
-		a, b := res.Span(h.Start, h.End)
+		a, b := res.Span(int(h.Start), int(h.End))
 		if len(acc.ev[t]) < s.maxEv {
 			acc.ev[t] = append(acc.ev[t], scanners.Evidence{
 				Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
@@ -567,10 +568,11 @@ const dirWindow = 64
 // hit h in res (words cut by the dirWindow limit do not count).
 func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 	b := res.B
+	start, end := int(h.Start), int(h.End)
 	// inside the hit ("fuck you" is one entry)
-	for i := h.Start; i < h.End; {
+	for i := start; i < end; {
 		j := i
-		for j < h.End && b[j] != textnorm.Sep {
+		for j < end && b[j] != textnorm.Sep {
 			j++
 		}
 		if secondPerson[string(b[i:j])] {
@@ -579,8 +581,8 @@ func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 		i = j + 1
 	}
 	// two words before: b[i] is the separator before the next word back
-	lo := max(0, h.Start-dirWindow)
-	i := h.Start - 1
+	lo := max(0, start-dirWindow)
+	i := start - 1
 	for n := 0; n < 2 && i > lo && b[i] == textnorm.Sep; n++ {
 		e := i
 		i--
@@ -595,8 +597,8 @@ func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 		}
 	}
 	// two words after: b[j] is the separator before the next word on
-	hi := min(len(b), h.End+dirWindow)
-	j := h.End
+	hi := min(len(b), end+dirWindow)
+	j := end
 	for n := 0; n < 2 && j < hi && b[j] == textnorm.Sep; n++ {
 		st := j + 1
 		j = st

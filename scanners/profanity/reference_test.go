@@ -43,7 +43,8 @@ func refFilter(s *Scanner, res *textnorm.Result, hits []textnorm.Hit) []textnorm
 		}
 	}
 	for i := range keep {
-		keep[i].Start, keep[i].End = wordBounds(res.B, keep[i].Start, keep[i].End)
+		a, b := wordBounds(res.B, int(keep[i].Start), int(keep[i].End))
+		keep[i].Start, keep[i].End = int32(a), int32(b)
 	}
 	return keep
 }

@@ -191,7 +191,7 @@ func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, dst
 // around returns the window from left words before hit h to right words
 // after it, in the normalised bytes b.
 func around(b []byte, h textnorm.Hit, left, right int) window {
-	w := window{lo: h.Start, hi: h.End, words: h.StartWord}
+	w := window{lo: int(h.Start), hi: int(h.End), words: int(h.StartWord)}
 	for n := 0; w.lo > 0; w.lo-- {
 		if b[w.lo-1] == textnorm.Sep {
 			if n == left {

@@ -44,12 +44,13 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 				for k := 1; k < len(p.terms); k++ {
 					found := false
 					th := st.termHits[p.terms[k]]
-					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int32) int { return int(h.EndWord - w) })
+					gap := int32(p.gaps[k])
 					for _, h := range th[lo:] {
-						if h.EndWord > ew+1+p.gaps[k]+maxTermWords {
+						if h.EndWord > ew+1+gap+maxTermWords {
 							break
 						}
-						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
+						if h.StartWord > ew && h.StartWord <= ew+1+gap {
 							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
 								continue
 							}
@@ -63,7 +64,7 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 					}
 				}
 				if ok {
-					st.phits = append(st.phits, phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew})
+					st.phits = append(st.phits, phraseHit{phrase: pi, start: int(h1.Start), end: int(end), sw: int(h1.StartWord), ew: int(ew)})
 					break
 				}
 			}

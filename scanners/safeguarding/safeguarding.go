@@ -397,13 +397,13 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 				return phraseHit{}, false, err
 			}
 		}
-		end, ew, ok := h1.End, h1.EndWord, true
+		end, ew, ok := int(h1.End), int(h1.EndWord), true
 		for k := 1; k < len(p.terms) && ok; k++ {
 			end, ew, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
 		}
 		if ok {
 			// one hit per phrase per first-term is plenty
-			return phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew}, true, nil
+			return phraseHit{phrase: pi, start: int(h1.Start), end: end, sw: int(h1.StartWord), ew: ew}, true, nil
 		}
 	}
 	return phraseHit{}, false, nil
@@ -414,16 +414,17 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 // negation in between; it returns that hit's end and last word.
 func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, bool) {
 	// hits are in text order: skip those ending before ew
-	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return int(h.EndWord) - w })
 	for _, h := range th[lo:] {
-		if h.EndWord > ew+1+gap+maxTermWords {
+		sw, hew := int(h.StartWord), int(h.EndWord)
+		if hew > ew+1+gap+maxTermWords {
 			break
 		}
-		if h.StartWord > ew && h.StartWord <= ew+1+gap {
-			if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
+		if sw > ew && sw <= ew+1+gap {
+			if sw > ew+1 && negated(res.B[end:h.Start]) {
 				continue
 			}
-			return h.End, h.EndWord, true
+			return int(h.End), hew, true
 		}
 	}
 	return end, ew, false
