@@ -3,6 +3,7 @@ package pii_test
 import (
 	"testing"
 
+	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/pii"
 	"github.com/lychgate/lychgate/scanners/scannertest"
@@ -29,4 +30,38 @@ func TestAdversarial(t *testing.T) {
 		t.Fatal(err)
 	}
 	scannertest.Adversarial(t, s, pupil, "07700 900123")
+}
+
+// BenchmarkScanOrdinaryText is 1 MB of text that passes every cheap
+// pre-test (street and birthday words, digits) without personal data: the
+// slow path of every expression.
+func BenchmarkScanOrdinaryText(b *testing.B) {
+	s, err := pii.New(pii.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := scannertest.Repeated("Start the Drive at 10, we were born to live at the School", 1<<20, false)
+	m := message.Parse(b.Context(), raw, scannertest.Limits)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := s.Scan(b.Context(), m, pupil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkScanRepeatedNumber is 1 MB of one repeated phone number.
+func BenchmarkScanRepeatedNumber(b *testing.B) {
+	s, err := pii.New(pii.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := scannertest.Repeated("07700 900123", 1<<20, false)
+	m := message.Parse(b.Context(), raw, scannertest.Limits)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := s.Scan(b.Context(), m, pupil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -158,6 +158,24 @@ var kinds = []kind{
 	{"pii_school_name", "full name with school name"},
 }
 
+// The words that reAddress (its street-name branch; the other needs
+// "live"), reDOB and reSchool cannot match without: cheap tests that spare
+// ordinary text the slow expressions.
+var (
+	streetWords = []string{"Road", "Rd", "Street", "St", "Avenue", "Ave", "Lane", "Ln", "Close", "Drive", "Dr", "Way", "Crescent", "Court", "Grove", "Gardens", "Place", "Terrace", "Mews", "Row", "Hill", "View", "Walk", "Square"}
+	dobWords    = []string{"birth", "born", "dob", "d.ob", "do.b", "d.o.b"}
+	schoolWords = []string{"School", "Academy", "College"}
+)
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Scan implements scanners.Scanner.
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
 	if !Applies(env) {
@@ -181,17 +199,29 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 		}
 		clear(last)
 		err := windows(ctx, f.Text, func(off int, t string) {
-			for _, loc := range rePhone.FindAllStringSubmatchIndex(t, s.maxEv) {
-				add(0, f, off+loc[2], off+loc[3])
+			// A kind whose evidence is full needs no more matching, and each
+			// expression runs only where the words it needs occur.
+			full := func(k int) bool { return len(ev[k]) >= s.maxEv }
+			lower := strings.ToLower(t)
+			if !full(0) && (strings.Contains(t, "0") || strings.Contains(t, "+44")) {
+				for _, loc := range rePhone.FindAllStringSubmatchIndex(t, s.maxEv) {
+					add(0, f, off+loc[2], off+loc[3])
+				}
 			}
-			for _, loc := range rePostcode.FindAllStringSubmatchIndex(t, s.maxEv) {
-				add(1, f, off+loc[2], off+loc[3])
+			if !full(1) && strings.ContainsAny(t, "0123456789") {
+				for _, loc := range rePostcode.FindAllStringSubmatchIndex(t, s.maxEv) {
+					add(1, f, off+loc[2], off+loc[3])
+				}
 			}
-			for _, loc := range reAddress.FindAllStringIndex(t, s.maxEv) {
-				add(2, f, off+loc[0], off+loc[1])
+			if !full(2) && (strings.Contains(lower, "live") || containsAny(t, streetWords)) {
+				for _, loc := range reAddress.FindAllStringIndex(t, s.maxEv) {
+					add(2, f, off+loc[0], off+loc[1])
+				}
 			}
-			for _, loc := range reDOB.FindAllStringIndex(t, s.maxEv) {
-				add(3, f, off+loc[0], off+loc[1])
+			if !full(3) && containsAny(lower, dobWords) {
+				for _, loc := range reDOB.FindAllStringIndex(t, s.maxEv) {
+					add(3, f, off+loc[0], off+loc[1])
+				}
 			}
 			if nameEv == nil {
 				if loc := reName.FindStringIndex(t); loc != nil {
@@ -199,7 +229,10 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 				}
 			}
 			if schoolEv == nil {
-				loc := reSchool.FindStringIndex(t)
+				var loc []int
+				if containsAny(t, schoolWords) {
+					loc = reSchool.FindStringIndex(t)
+				}
 				if loc == nil && s.school != nil {
 					loc = s.school.FindStringIndex(t)
 				}
