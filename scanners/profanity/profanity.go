@@ -37,7 +37,8 @@
 // the score saturates: Score = weight × min(count, ScoreCap), with weight 1
 // (mild), 3 (strong) or 6 (slur), so a message of one word repeated a
 // million times scores as if it had it ScoreCap times. The explanation still
-// gives the real count.
+// gives the real count, and quotes (lower-cased) up to five distinct words
+// as they were written ("f.u.c.k", "fucking"), never the list syntax.
 //
 // The scanner reports words; it does not judge intent or decide actions.
 package profanity
@@ -521,7 +522,7 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 				Text: textnorm.Quote(f.Text, a, b, 120),
 			})
 		}
-		w := strings.Trim(s.text[h.Pattern], "*")
+		w := strings.ToLower(strings.Join(strings.Fields(textnorm.Quote(f.Text, a, b, 40)), " "))
 		if len(acc.words[t]) < 5 && !slices.Contains(acc.words[t], w) {
 			acc.words[t] = append(acc.words[t], w)
 		}
@@ -546,7 +547,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 			Category:    scanners.Profanity,
 			Severity:    t.Severity(),
 			Score:       float64(min(acc.count[t], ScoreCap)) * [...]float64{1, 3, 6}[t],
-			Explanation: fmt.Sprintf("%s profanity: %d match(es) of %s", t, acc.count[t], strings.Join(acc.words[t], ", ")),
+			Explanation: fmt.Sprintf("%s profanity: %d match(es): %s", t, acc.count[t], quoted(acc.words[t])),
 			Evidence:    acc.ev[t],
 			Tags:        tags,
 			School:      s.school,
@@ -556,6 +557,15 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
+
+// quoted joins words as “a”, “b”.
+func quoted(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "\u201c" + w + "\u201d"
+	}
+	return strings.Join(q, ", ")
+}
 
 var secondPerson = map[string]bool{"you": true, "u": true, "ur": true, "your": true, "youre": true, "yourself": true, "ya": true, "yer": true, "yu": true, "yo": true}
 

@@ -158,8 +158,8 @@ func TestRepetitionIsBounded(t *testing.T) {
 		if len(f.Evidence) != 5 {
 			t.Errorf("%s evidence = %d items, want the cap of 5", f.Rule, len(f.Evidence))
 		}
-		if !strings.Contains(f.Explanation, "20000 match(es)") {
-			t.Errorf("%s explanation = %q, want the real count", f.Rule, f.Explanation)
+		if !strings.Contains(f.Explanation, "20000 match(es)") || strings.Count(f.Explanation, "\u201c") != 1 {
+			t.Errorf("%s explanation = %q, want the real count and one quoted word", f.Rule, f.Explanation)
 		}
 		if f.School != "north" {
 			t.Errorf("%s school = %q, want north", f.Rule, f.School)
@@ -210,5 +210,22 @@ func TestOptions(t *testing.T) {
 	}
 	if h := s.MatchText("zorgon", nil); len(h) == 1 && h[0].Tier != profanity.Slur {
 		t.Errorf("tier = %s, want slur", h[0].Tier)
+	}
+}
+
+func TestExplanationQuotesWords(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: "you F.U.C.K.I.N.G twat, fucking hell, FUCKING"}}}
+	fs, err := s.Scan(t.Context(), m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Fatalf("findings = %+v, want one", fs)
+	}
+	want := "strong profanity: 4 match(es): \u201cf.u.c.k.i.n.g\u201d, \u201ctwat\u201d, \u201cfucking hell\u201d, \u201cfucking\u201d"
+	if fs[0].Explanation != want {
+		t.Errorf("explanation = %q, want %q", fs[0].Explanation, want)
 	}
 }
