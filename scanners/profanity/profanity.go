@@ -37,8 +37,11 @@
 // the score saturates: Score = weight × min(count, ScoreCap), with weight 1
 // (mild), 3 (strong) or 6 (slur), so a message of one word repeated a
 // million times scores as if it had it ScoreCap times. The explanation still
-// gives the real count, and quotes (lower-cased) up to five distinct words
-// as they were written ("f.u.c.k", "fucking"), never the list syntax.
+// gives the real count, and quotes up to five distinct list words that
+// matched, in plain spelling ("f_u_c_k" and "fuck*" both read "fuck"):
+// never the list syntax, and never the message's own text, which is
+// evidence (alerts show it only as the excerpt policy allows, warnings
+// never).
 //
 // The scanner reports words; it does not judge intent or decide actions.
 package profanity
@@ -245,6 +248,7 @@ type Scanner struct {
 	m       *textnorm.Matcher
 	tier    []Tier // per pattern; -1 = allow
 	text    []string
+	words   []string // per pattern: its plain spelling, for explanations
 	maxEv   int
 	school  string
 	pool    *sync.Pool
@@ -329,6 +333,10 @@ func New(opts Options) (*Scanner, error) {
 		return nil, err
 	}
 	s.m = m
+	n := textnorm.NewNormalizer()
+	for _, t := range s.text {
+		s.words = append(s.words, plainSpelling(n, t))
+	}
 	s.pool.New = func() any { return &state{n: textnorm.NewNormalizer()} }
 	return s, nil
 }
@@ -522,7 +530,7 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 				Text: textnorm.Quote(f.Text, a, b, 120),
 			})
 		}
-		w := strings.ToLower(strings.Join(strings.Fields(textnorm.Quote(f.Text, a, b, 40)), " "))
+		w := s.words[h.Pattern]
 		if len(acc.words[t]) < 5 && !slices.Contains(acc.words[t], w) {
 			acc.words[t] = append(acc.words[t], w)
 		}
@@ -557,6 +565,27 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
+
+// plainSpelling is a list entry as plain words: without its "*" markers,
+// normalised (separated letters joined, leetspeak read, confusables
+// folded), with letter runs written out again and the "i or l" of a leet 1
+// written "i" ("f_u_c_k" → "fuck", "5h1t" → "shit").
+func plainSpelling(n *textnorm.Normalizer, entry string) string {
+	r := n.Normalize(strings.Trim(entry, "*"))
+	var b strings.Builder
+	for i, c := range r.B {
+		switch c {
+		case textnorm.Amb:
+			c = 'i'
+		case textnorm.Other:
+			c = '?'
+		}
+		for range r.Run[i] {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
 
 // quoted joins words as “a”, “b”.
 func quoted(words []string) string {

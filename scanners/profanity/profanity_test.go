@@ -215,8 +215,8 @@ func TestOptions(t *testing.T) {
 
 func TestExplanationQuotesWords(t *testing.T) {
 	t.Parallel()
-	s := newScanner(t, profanity.Options{})
-	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: "you F.U.C.K.I.N.G twat, fucking hell, FUCKING"}}}
+	s := newScanner(t, profanity.Options{Add: []profanity.Entry{{Text: "b_0_l_l_0_c_k_s*", Tier: profanity.Strong}}})
+	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: "you F.U.C.K.I.N.G twat, fucking hell, FUCKING, b0ll0cksy"}}}
 	fs, err := s.Scan(t.Context(), m, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +224,9 @@ func TestExplanationQuotesWords(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("findings = %+v, want one", fs)
 	}
-	want := "strong profanity: 4 match(es): \u201cf.u.c.k.i.n.g\u201d, \u201ctwat\u201d, \u201cfucking hell\u201d, \u201cfucking\u201d"
+	// List words in plain spelling, never the list syntax or the message's
+	// own spelling (that is evidence).
+	want := "strong profanity: 5 match(es): \u201cfucking\u201d, \u201ctwat\u201d, \u201cfucking hell\u201d, \u201cbollocks\u201d"
 	if fs[0].Explanation != want {
 		t.Errorf("explanation = %q, want %q", fs[0].Explanation, want)
 	}

@@ -9,8 +9,10 @@
 // A rule scoped to schools (schools = [...]) yields one finding per listed
 // school that the message concerns (the sender's school or a recipient's),
 // each with Finding.School set, so that it only affects that school's
-// recipients. Explanations are the rule's own text (or "custom rule <id>
-// matched") followed by the words that matched, never the pattern.
+// recipients. Explanations are the rule's own text, or "custom rule <id>
+// matched": never the pattern, and never the matched text, which is
+// evidence (alerts show it only as the excerpt policy allows, warnings
+// never).
 //
 // Bounded work: at most 5 evidence items per field and 20 per rule, the
 // context checked between rules and every 256 fields.
@@ -155,7 +157,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 			Category:    r.category,
 			Severity:    r.severity,
 			Score:       r.score,
-			Explanation: r.explanation + ": " + matchedWords(ev),
+			Explanation: r.explanation,
 			Evidence:    ev,
 		}
 		if len(r.schools) == 0 {
@@ -168,25 +170,6 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 		}
 	}
 	return out, nil
-}
-
-// maxQuoted is the most distinct matched texts an explanation quotes.
-const maxQuoted = 5
-
-// matchedWords quotes the distinct texts of ev: “a”, “b”.
-func matchedWords(ev []scanners.Evidence) string {
-	var seen []string
-	for _, e := range ev {
-		w := strings.Join(strings.Fields(Excerpt(e.Text, 60)), " ")
-		if len(seen) < maxQuoted && !slices.Contains(seen, w) {
-			seen = append(seen, w)
-		}
-	}
-	q := make([]string, len(seen))
-	for i, w := range seen {
-		q[i] = "\u201c" + w + "\u201d"
-	}
-	return strings.Join(q, ", ")
 }
 
 // schoolsIn returns the schools of r that env concerns (all of them when

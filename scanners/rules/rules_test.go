@@ -157,10 +157,11 @@ func TestSchoolsAndExplanation(t *testing.T) {
 	for _, f := range fs {
 		got = append(got, f.Rule+"@"+f.School+": "+f.Explanation)
 	}
+	// Never the pattern, never the matched text (evidence).
 	want := []string{
-		"scoped@north: custom rule scoped matched: \u201cNobody likes\u201d, \u201cnoone likes\u201d",
-		"scoped@south: custom rule scoped matched: \u201cNobody likes\u201d, \u201cnoone likes\u201d",
-		"global@: likes found: \u201clikes\u201d",
+		"scoped@north: custom rule scoped matched",
+		"scoped@south: custom rule scoped matched",
+		"global@: likes found",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Scan() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

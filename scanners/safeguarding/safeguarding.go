@@ -42,8 +42,9 @@
 //	                 "I'll buy you ...")
 //	several_signals  grooming only: two or more of those kinds
 //
-// Explanations name the topic and quote the words that matched, never the
-// lexicon's phrase syntax.
+// Explanations name the topic and quote the lexicon words that matched
+// (for each term of a phrase, the alternative found), never the lexicon's
+// phrase syntax and never the message's own text, which is evidence.
 //
 // Bounded work: phrases are assembled per field from term hits, so each
 // phrase counts at most once per field; the context is checked between
@@ -125,7 +126,8 @@ type Scanner struct {
 	topics   []string
 	phrases  []phrase
 	terms    []term
-	patTerms [][]int // pattern → terms
+	patTerms [][]int  // pattern → terms
+	patText  []string // pattern → its words, for explanations
 	m        *textnorm.Matcher
 	gate     gate
 	maxEv    int
@@ -150,7 +152,14 @@ type phraseHit struct {
 	phrase     int
 	start, end int // normalised bytes
 	sw, ew     int // words
+	// alts are the patterns (term alternatives) that matched the phrase's
+	// first maxAlts terms, for the explanation.
+	alts [maxAlts]int32
 }
+
+// maxAlts is how many terms of a phrase hit remember their alternative
+// (the embedded lexicons have at most 8 terms a phrase).
+const maxAlts = 8
 
 // Lexicon returns the embedded lexicon of topic (the file's lines).
 func Lexicon(topic string) ([]string, error) {
@@ -244,6 +253,7 @@ func New(opts Options) (*Scanner, error) {
 							patIdx[alt] = pi
 							pats = append(pats, textnorm.Pattern{Text: alt})
 							s.patTerms = append(s.patTerms, nil)
+							s.patText = append(s.patText, strings.TrimSuffix(alt, "*"))
 						}
 						if !slices.Contains(s.patTerms[pi], id) {
 							s.patTerms[pi] = append(s.patTerms[pi], id)
@@ -398,12 +408,18 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 			}
 		}
 		end, ew, ok := int(h1.End), int(h1.EndWord), true
+		var alts [maxAlts]int32
+		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
-			end, ew, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			var alt int32
+			end, ew, alt, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			if k < maxAlts {
+				alts[k] = alt
+			}
 		}
 		if ok {
 			// one hit per phrase per first-term is plenty
-			return phraseHit{phrase: pi, start: int(h1.Start), end: end, sw: int(h1.StartWord), ew: ew}, true, nil
+			return phraseHit{phrase: pi, start: int(h1.Start), end: end, sw: int(h1.StartWord), ew: ew, alts: alts}, true, nil
 		}
 	}
 	return phraseHit{}, false, nil
@@ -411,8 +427,8 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 
 // nextTerm finds, among the hits th of a term (in text order), the first
 // that starts within gap words after word ew (ending at byte end) with no
-// negation in between; it returns that hit's end and last word.
-func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, bool) {
+// negation in between; it returns that hit's end, last word and pattern.
+func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, int32, bool) {
 	// hits are in text order: skip those ending before ew
 	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return int(h.EndWord) - w })
 	for _, h := range th[lo:] {
@@ -424,10 +440,10 @@ func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, i
 			if sw > ew+1 && negated(res.B[end:h.Start]) {
 				continue
 			}
-			return int(h.End), hew, true
+			return int(h.End), hew, h.Pattern, true
 		}
 	}
-	return end, ew, false
+	return end, ew, 0, false
 }
 
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
@@ -567,16 +583,28 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 		if len(t.ev) < s.maxEv {
 			t.ev = append(t.ev, ev)
 		}
-		if w := matchedWords(f.Text, a, b); len(t.words) < maxQuoted && !slices.Contains(t.words, w) {
+		if w := s.phraseWords(h); len(t.words) < maxQuoted && !slices.Contains(t.words, w) {
 			t.words = append(t.words, w)
 		}
 	}
 }
 
-// matchedWords is the original text of a hit, spaces squeezed and cut to a
-// readable length, for explanations.
-func matchedWords(src string, a, b int) string {
-	return strings.Join(strings.Fields(textnorm.Quote(src, a, b, 60)), " ")
+// phraseWords is the lexicon's words for phrase hit h: for each term, the
+// alternative that matched ("kill myself" for the phrase
+// "kill*|hang* myself|meself"). Explanations use them, never the message's
+// own text: that is evidence, which alerts show only as the excerpt policy
+// allows, and warnings never.
+func (s *Scanner) phraseWords(h phraseHit) string {
+	p := &s.phrases[h.phrase]
+	w := make([]string, len(p.terms))
+	for k, t := range p.terms {
+		alt := int32(s.terms[t].pats[0])
+		if k < maxAlts {
+			alt = h.alts[k]
+		}
+		w[k] = s.patText[alt]
+	}
+	return strings.Join(w, " ")
 }
 
 // quoted joins words as “a”, “b”.
