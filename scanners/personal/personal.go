@@ -175,6 +175,12 @@ func (st *scan) add(rule, expl string, conf float64, ev ...scanners.Evidence) {
 	})
 }
 
+// done reports whether add would drop a finding of rule for text: one is
+// already there, or the rule has its maximum.
+func (st *scan) done(rule, text string) bool {
+	return st.seen[rule+"\x00"+text] || st.rules[rule] >= maxPerRule
+}
+
 // fromAddr is the author: the From header, else the envelope sender.
 func (st *scan) fromAddr() message.Address {
 	if len(st.m.From) > 0 {
@@ -278,8 +284,8 @@ func (st *scan) headerAddrs(name string) []located {
 		list, err := mail.ParseAddressList(v)
 		if err != nil {
 			list = nil
-			for _, a := range emailRE.FindAllString(v, -1) {
-				list = append(list, &mail.Address{Address: a})
+			for _, loc := range findEmails(v) {
+				list = append(list, &mail.Address{Address: v[loc[0]:loc[1]]})
 			}
 		}
 		for _, a := range list {
@@ -346,8 +352,11 @@ func (st *scan) bccRecipients() []located {
 
 func (st *scan) bodyContacts(t message.Text) {
 	own := t.Content[:quoteStart(t.Content)]
-	for _, loc := range emailRE.FindAllStringIndex(own, -1) {
+	for _, loc := range findEmails(own) {
 		addr := own[loc[0]:loc[1]]
+		if st.done(RuleInBody, addr) {
+			continue // a finding for it would be dropped
+		}
 		ev := scanners.Evidence{Part: t.PartID, Field: "body", Offset: loc[0], Length: loc[1] - loc[0], Text: addr}
 		if conf, why, ok := st.selfPersonal(addr, ""); ok {
 			st.add(RuleInBody, fmt.Sprintf("Staff mail to a parent or pupil gives the sender's personal address %s (%s).", addr, why), conf, ev)
@@ -360,9 +369,12 @@ func (st *scan) bodyContacts(t message.Text) {
 			st.add(RuleInBody, fmt.Sprintf("Staff mail to a parent or pupil gives a personal email address %s (after %q).", addr, cue), 0.8, ev)
 		}
 	}
+	if !strings.Contains(own, "07") && !strings.Contains(own, "+44") {
+		return // every mobileRE match has one
+	}
 	for _, loc := range mobileRE.FindAllStringIndex(own, -1) {
 		num := own[loc[0]:loc[1]]
-		if st.s.numbers[st.school][canonicalNumber(num)] {
+		if st.done(RuleInBody, num) || st.s.numbers[st.school][canonicalNumber(num)] {
 			continue
 		}
 		cue := cueBefore(own, loc[0])
@@ -515,8 +527,11 @@ func (st *scan) fromParent(school string, from message.Address) {
 	for _, t := range st.m.Texts {
 		q := quoteStart(t.Content)
 		hist := t.Content[q:]
-		for _, loc := range emailRE.FindAllStringIndex(hist, -1) {
+		for _, loc := range findEmails(hist) {
 			addr := hist[loc[0]:loc[1]]
+			if st.done(RuleInThread, addr) {
+				continue
+			}
 			if st.s.dir.Canonical(addr) == st.s.dir.Canonical(from.Addr) {
 				continue
 			}
