@@ -184,7 +184,7 @@ func (e *Engine) Analyze(ctx context.Context, raw []byte, env *scanners.Envelope
 		ctx, cancel = context.WithTimeout(ctx, e.budget)
 		defer cancel()
 	}
-	m := message.Parse(raw, e.limits)
+	m := message.Parse(ctx, raw, e.limits)
 	res := e.pipe.Run(ctx, m, env)
 	return &Verdict{Message: m, Envelope: env, Result: res, Decisions: e.pol.Decide(env, res.Findings), pol: e.pol}
 }

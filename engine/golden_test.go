@@ -57,7 +57,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := message.Parse(raw, message.Limits{})
+			m := message.Parse(t.Context(), raw, message.Limits{})
 			env, err := evaluate.ParseEnvelope(m.Header("X-Lychgate-Test-Envelope"))
 			if err != nil {
 				t.Fatal(err)

@@ -40,7 +40,9 @@ func allScanners(t testing.TB) []scanners.Scanner {
 	return []scanners.Scanner{p, s, i}
 }
 
-func messageParse(raw []byte) *message.Message { return message.Parse(raw, message.Limits{}) }
+func messageParse(raw []byte) *message.Message {
+	return message.Parse(context.Background(), raw, message.Limits{})
+}
 
 // parseIsReal reports whether message.Parse has landed (the placeholder
 // returns only Raw).

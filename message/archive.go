@@ -3,6 +3,7 @@ package message
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ func isZip(b []byte) bool {
 // expandArchive lists the entries of the zip archive a as attachments
 // ("<a.PartID>/<entry name>"), reading their data within the limits, and
 // recurses into nested archives. Office documents also give their text.
-func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
+func (p *parser) expandArchive(ctx context.Context, a Attachment, level int, tree *archiveTree) {
 	if level > p.lim.MaxDepth {
 		p.problem(a.PartID, "archive_limit",
 			fmt.Sprintf("archive nested deeper than %d levels was not expanded", p.lim.MaxDepth), true)
@@ -60,6 +61,9 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 	}
 	var doc officeDoc
 	for _, f := range zr.File {
+		if p.stopped(ctx) {
+			return
+		}
 		if tree.entries >= p.lim.MaxArchiveEntries || p.entries >= maxMessageEntriesFactor*p.lim.MaxArchiveEntries {
 			p.problem(a.PartID, "archive_limit",
 				fmt.Sprintf("only the first %d archive entries were read", tree.entries), true)
@@ -88,7 +92,7 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 			p.problem(a.PartID, "encrypted_archive",
 				"archive entry "+quoteShort(name)+" is encrypted and cannot be scanned", true)
 			e.Truncated = e.Size > 0
-			p.addAttachment(e, "", level, tree)
+			p.addAttachment(ctx, e, "", level, tree)
 			continue
 		}
 		if !p.declaredBomb(tree, f.CompressedSize64, f.UncompressedSize64, a.PartID, name) {
@@ -97,7 +101,7 @@ func (p *parser) expandArchive(a Attachment, level int, tree *archiveTree) {
 		e.Size = max(e.Size, int64(len(e.Data)))
 		e.Truncated = int64(len(e.Data)) < e.Size
 		doc.collect(name, e.Data)
-		p.addAttachment(e, "", level, tree)
+		p.addAttachment(ctx, e, "", level, tree)
 	}
 	if t := doc.text(); t != "" {
 		p.addTextContent(a.PartID, a.ContentType, t, false)

@@ -196,7 +196,7 @@ func TestParseContainers(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := Parse(tc.raw, tc.lim)
+			m := Parse(t.Context(), tc.raw, tc.lim)
 			checkInvariants(t, tc.name, tc.raw, m)
 			if hasProblem(m, "parser_panic") {
 				t.Fatalf("parser panic: %+v", m.Problems)
@@ -214,7 +214,7 @@ func TestZipBombMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	m := Parse(raw, Limits{MaxExpandedBytes: limit, MaxCompressionRatio: 1 << 20}) // the size limit, not the ratio
+	m := Parse(t.Context(), raw, Limits{MaxExpandedBytes: limit, MaxCompressionRatio: 1 << 20}) // the size limit, not the ratio
 	runtime.ReadMemStats(&after)
 	if !hasProblem(m, "archive_limit") {
 		t.Errorf("Problems = %+v, want archive_limit", m.Problems)

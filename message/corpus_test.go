@@ -100,7 +100,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read %s: %v", f, err)
 		}
-		m := Parse(raw, Limits{})
+		m := Parse(t.Context(), raw, Limits{})
 		checkInvariants(t, f, raw, m)
 		for _, p := range m.Problems {
 			if p.Name == "parser_panic" {
@@ -128,7 +128,7 @@ func BenchmarkParse(b *testing.B) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		Parse(msgs[i%len(msgs)], Limits{})
+		Parse(b.Context(), msgs[i%len(msgs)], Limits{})
 		i++
 	}
 }

@@ -1,6 +1,7 @@
 package message_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/lychgate/lychgate/message"
@@ -17,7 +18,7 @@ func ExampleParse() {
 		"<p><a href=\"https://Forms.Example.com/rsvp\">Reply here</a></p>" +
 		"<script>track()</script>\r\n")
 
-	m := message.Parse(raw, message.Limits{})
+	m := message.Parse(context.Background(), raw, message.Limits{})
 	fmt.Println("subject:", m.Subject)
 	fmt.Println("from:", m.From[0].Addr)
 	for _, t := range m.Texts {

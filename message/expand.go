@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -144,8 +145,8 @@ func isTNEF(b []byte) bool {
 
 // expandMore opens containers other than zip: gzip, tar and TNEF are
 // unpacked, rar and 7z are listed. It reports whether a was one.
-func (p *parser) expandMore(a Attachment, level int, tree *archiveTree) bool {
-	var open func(Attachment, int, *archiveTree)
+func (p *parser) expandMore(ctx context.Context, a Attachment, level int, tree *archiveTree) bool {
+	var open func(context.Context, Attachment, int, *archiveTree)
 	switch {
 	case isGzip(a.Data):
 		open = p.expandGzip
@@ -168,7 +169,7 @@ func (p *parser) expandMore(a Attachment, level int, tree *archiveTree) bool {
 	if tree == nil {
 		tree = &archiveTree{bomb: bombBudget{packed: int64(len(a.Data))}}
 	}
-	open(a, level, tree)
+	open(ctx, a, level, tree)
 	return true
 }
 
@@ -227,7 +228,7 @@ func (p *parser) readMember(r io.Reader, a Attachment, name string, packed int64
 
 // expandGzip unpacks a gzip file (RFC 1952) into one member, named as
 // the header says or as the file without ".gz".
-func (p *parser) expandGzip(a Attachment, level int, tree *archiveTree) {
+func (p *parser) expandGzip(ctx context.Context, a Attachment, level int, tree *archiveTree) {
 	zr, err := gzip.NewReader(bytes.NewReader(a.Data))
 	if err != nil {
 		p.problem(a.PartID, "bad_archive", fmt.Sprintf("gzip file cannot be read: %v", err), true)
@@ -259,13 +260,16 @@ func (p *parser) expandGzip(a Attachment, level int, tree *archiveTree) {
 		e.Size = max(e.Size, int64(len(e.Data)))
 	}
 	e.Truncated = int64(len(e.Data)) < e.Size
-	p.addAttachment(e, "", level, tree)
+	p.addAttachment(ctx, e, "", level, tree)
 }
 
 // expandTar unpacks the regular files of a tar archive (POSIX.1-2001).
-func (p *parser) expandTar(a Attachment, level int, tree *archiveTree) {
+func (p *parser) expandTar(ctx context.Context, a Attachment, level int, tree *archiveTree) {
 	tr := tar.NewReader(bytes.NewReader(a.Data))
 	for {
+		if p.stopped(ctx) {
+			return
+		}
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			return
@@ -291,7 +295,7 @@ func (p *parser) expandTar(a Attachment, level int, tree *archiveTree) {
 		e := entry(a, name, max(h.Size, 0))
 		e.Data = p.readMember(tr, a, name, -1, h.Size, tree)
 		e.Truncated = int64(len(e.Data)) < e.Size
-		p.addAttachment(e, "", level, tree)
+		p.addAttachment(ctx, e, "", level, tree)
 	}
 }
 
@@ -305,7 +309,7 @@ const (
 // expandTNEF unpacks the attachments of a TNEF stream (winmail.dat,
 // [MS-OXTNEF]): each attAttachRendData starts one, attAttachTitle names
 // it and attAttachData holds its bytes. Content is not copied.
-func (p *parser) expandTNEF(a Attachment, level int, tree *archiveTree) {
+func (p *parser) expandTNEF(ctx context.Context, a Attachment, level int, tree *archiveTree) {
 	b := a.Data[6:] // signature and legacy key
 	var cur *Attachment
 	flush := func() {
@@ -319,7 +323,7 @@ func (p *parser) expandTNEF(a Attachment, level int, tree *archiveTree) {
 		e.Data = cur.Data
 		cur = nil
 		if p.takeEntry(a, tree) {
-			p.addAttachment(e, "", level, tree)
+			p.addAttachment(ctx, e, "", level, tree)
 		}
 	}
 	for len(b) >= 9 {
@@ -354,7 +358,7 @@ func (p *parser) expandTNEF(a Attachment, level int, tree *archiveTree) {
 
 // listRar lists the entries of a RAR (4 or 5) archive: names and sizes
 // only, as listed-only attachments; content is not unpacked.
-func (p *parser) listRar(a Attachment, _ int, tree *archiveTree) {
+func (p *parser) listRar(_ context.Context, a Attachment, _ int, tree *archiveTree) {
 	entries, err := rarEntries(a.Data, maxCentralRecordsFactor*p.lim.MaxArchiveEntries)
 	for _, re := range entries {
 		if !p.takeEntry(a, tree) {
@@ -381,7 +385,7 @@ func (p *parser) listRar(a Attachment, _ int, tree *archiveTree) {
 
 // list7z lists the entries of a 7-Zip archive (names only; see
 // sevenZipNames).
-func (p *parser) list7z(a Attachment, _ int, tree *archiveTree) {
+func (p *parser) list7z(_ context.Context, a Attachment, _ int, tree *archiveTree) {
 	names, err := sevenZipNames(a.Data, maxCentralRecordsFactor*p.lim.MaxArchiveEntries)
 	if err != nil {
 		p.opaqueArchive(a, err)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"slices"
@@ -52,7 +53,7 @@ func TestExpandGzipTarTNEF(t *testing.T) {
 	if err := gw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	m := Parse(attachmentMail("backup.tgz", "application/gzip", gb.Bytes()), Limits{})
+	m := Parse(context.Background(), attachmentMail("backup.tgz", "application/gzip", gb.Bytes()), Limits{})
 	want := []string{"2", "2/backup.tar", "2/backup.tar/docs/a.txt", "2/backup.tar/run.sh"}
 	if got := names(m); !slices.Equal(got, want) {
 		t.Errorf("tar.gz attachments = %v, want %v", got, want)
@@ -81,7 +82,7 @@ func TestExpandGzipTarTNEF(t *testing.T) {
 	attr(0x00069002, make([]byte, 14))
 	attr(0x00018010, []byte("photo.jpg\x00"))
 	attr(0x0006800F, []byte("second file"))
-	m = Parse(attachmentMail("winmail.dat", "application/ms-tnef", w.Bytes()), Limits{})
+	m = Parse(context.Background(), attachmentMail("winmail.dat", "application/ms-tnef", w.Bytes()), Limits{})
 	want = []string{"2", "2/report.doc", "2/photo.jpg"}
 	if got := names(m); !slices.Equal(got, want) {
 		t.Errorf("TNEF attachments = %v, want %v", got, want)
@@ -91,7 +92,7 @@ func TestExpandGzipTarTNEF(t *testing.T) {
 	}
 
 	// A damaged TNEF stream is a problem, not a panic.
-	m = Parse(attachmentMail("winmail.dat", "application/ms-tnef", w.Bytes()[:40]), Limits{})
+	m = Parse(context.Background(), attachmentMail("winmail.dat", "application/ms-tnef", w.Bytes()[:40]), Limits{})
 	if !hasProblem(m, "bad_archive") {
 		t.Errorf("truncated TNEF problems = %+v, want bad_archive", m.Problems)
 	}
@@ -111,7 +112,7 @@ func TestZipBombProblem(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	m := Parse(attachmentMail("z.zip", "application/zip", b.Bytes()), Limits{})
+	m := Parse(context.Background(), attachmentMail("z.zip", "application/zip", b.Bytes()), Limits{})
 	if !hasProblem(m, "archive_bomb") {
 		t.Fatalf("problems = %+v, want archive_bomb", m.Problems)
 	}
@@ -121,7 +122,7 @@ func TestZipBombProblem(t *testing.T) {
 		}
 	}
 	// A well-compressed but modest file is no bomb.
-	m = Parse(attachmentMail("z.zip", "application/zip", zipOf(t, "a.txt", bytes.Repeat([]byte("abc "), 100000))), Limits{})
+	m = Parse(context.Background(), attachmentMail("z.zip", "application/zip", zipOf(t, "a.txt", bytes.Repeat([]byte("abc "), 100000))), Limits{})
 	if hasProblem(m, "archive_bomb") {
 		t.Errorf("400 KB of text flagged as a bomb: %+v", m.Problems)
 	}
@@ -153,7 +154,7 @@ func TestAttachmentFlags(t *testing.T) {
 	pdf := append([]byte("%PDF-1.5\n1 0 obj << /OpenAction << /S /JavaScript /JS (x) >> /Names << /EmbeddedFiles 3 0 R >> >> endobj\n"+
 		"2 0 obj << /A << /S /URI /URI (https://link.example/a\\)b) >> >> endobj\n4 0 obj << /Filter /FlateDecode >>\nstream\n"), z.Bytes()...)
 	pdf = append(pdf, "\nendstream\nendobj\n%%EOF\n"...)
-	m := Parse(attachmentMail("f.pdf", "application/pdf", pdf), Limits{})
+	m := Parse(context.Background(), attachmentMail("f.pdf", "application/pdf", pdf), Limits{})
 	a := m.Attachments[0]
 	for _, f := range []string{FlagPDFJavaScript, FlagPDFLaunch, FlagPDFEmbeddedFile, FlagPDFOpenAction} {
 		if !slices.Contains(a.Flags, f) {
@@ -173,7 +174,7 @@ func TestAttachmentFlags(t *testing.T) {
 	for _, c := range "_VBA_PROJECT" {
 		ole = append(ole, byte(c), 0)
 	}
-	m = Parse(attachmentMail("m.xls", "application/vnd.ms-excel", ole), Limits{})
+	m = Parse(context.Background(), attachmentMail("m.xls", "application/vnd.ms-excel", ole), Limits{})
 	if !slices.Contains(m.Attachments[0].Flags, FlagVBA) {
 		t.Errorf("OLE flags = %v, want %s", m.Attachments[0].Flags, FlagVBA)
 	}

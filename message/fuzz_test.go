@@ -38,7 +38,7 @@ func FuzzParse(f *testing.F) {
 	}
 	lim := Limits{MaxParts: 50, MaxDepth: 6, MaxHeaderBytes: 16 << 10, MaxArchiveEntries: 50, MaxExpandedBytes: 1 << 20, MaxTextBytes: 64 << 10}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		m := Parse(raw, lim)
+		m := Parse(t.Context(), raw, lim)
 		if m == nil || len(m.Raw) != len(raw) {
 			t.Fatalf("Parse returned %v", m)
 		}

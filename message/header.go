@@ -12,10 +12,11 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 )
 
-// headerEnd returns the length of the header block of b (including the
-// terminating blank line) and where the body starts. Without a blank line
-// the whole of b is header.
-func headerEnd(b []byte) (hdrLen, bodyStart int) {
+// HeaderEnd returns the length of the header block of b (without the
+// blank line that ends it) and where the body starts, just past that
+// line. Lines may end in CRLF or a bare LF. Without a blank line the whole
+// of b is header.
+func HeaderEnd(b []byte) (hdrLen, bodyStart int) {
 	i := 0
 	for i < len(b) {
 		j := bytes.IndexByte(b[i:], '\n')
@@ -38,9 +39,17 @@ type rawField struct {
 
 // splitHeader unfolds the header block hdr (RFC 5322 §2.2.3) into fields.
 // Lines that are neither fields nor continuations are joined to the
-// previous field, as enmime does.
+// previous field, as enmime does. It is linear in len(hdr): the pieces of a
+// folded field are gathered in one buffer and turned into a string once.
 func splitHeader(hdr []byte) []rawField {
 	var out []rawField
+	var val []byte // value of the field being read
+	open := false  // out has a field whose value is still in val
+	flush := func() {
+		if open {
+			out[len(out)-1].value = string(val)
+		}
+	}
 	for len(hdr) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(hdr, '\n'); i >= 0 {
@@ -54,16 +63,18 @@ func splitHeader(hdr []byte) []rawField {
 		}
 		colon := bytes.IndexByte(line, ':')
 		if line[0] == ' ' || line[0] == '\t' || colon <= 0 {
-			if n := len(out); n > 0 {
-				out[n-1].value += " " + string(bytes.TrimSpace(line))
+			if open {
+				val = append(val, ' ')
+				val = append(val, bytes.TrimSpace(line)...)
 			}
 			continue
 		}
-		out = append(out, rawField{
-			name:  string(bytes.TrimSpace(line[:colon])),
-			value: string(bytes.TrimSpace(line[colon+1:])),
-		})
+		flush()
+		out = append(out, rawField{name: string(bytes.TrimSpace(line[:colon]))})
+		val = append(val[:0], bytes.TrimSpace(line[colon+1:])...)
+		open = true
 	}
+	flush()
 	return out
 }
 

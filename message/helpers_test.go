@@ -131,7 +131,7 @@ func TestLimitStructure(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			hdrLen, body := headerEnd(tc.raw)
+			hdrLen, body := HeaderEnd(tc.raw)
 			ct := ""
 			for _, f := range splitHeader(tc.raw[:hdrLen]) {
 				if strings.EqualFold(f.name, "content-type") {

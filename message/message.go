@@ -58,7 +58,8 @@
 //	headers:      bad_address, bad_date, unknown_charset
 //	archives:     archive_limit, archive_bomb, encrypted_archive, bad_archive,
 //	              suspicious_archive_path
-//	other:        too_many_urls, too_many_problems, parser_panic
+//	other:        too_many_urls, too_many_problems, parser_panic,
+//	              parse_cancelled (the context ended before the end)
 //
 // Each name is recorded once per part, and at most 100 problems per message.
 //

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -26,17 +27,21 @@ var enmimeParser = enmime.NewParser(
 // Parse parses raw into a Message. It never fails and never panics: damage is
 // recorded in Message.Problems. Limits with zero fields use DefaultLimits.
 //
+// Parse checks ctx between parts and archive entries; once ctx is done it
+// stops, records a severe "parse_cancelled" problem and returns what it
+// parsed so far.
+//
 // Raw is kept as given, not copied; the caller must not modify it while the
 // Message is in use. Attachment.Data of a part that needed no transfer
 // decoding may share memory with other fields, so scanners must treat every
 // byte slice as read-only.
-func Parse(raw []byte, lim Limits) *Message {
+func Parse(ctx context.Context, raw []byte, lim Limits) *Message {
 	p := &parser{
 		lim:  lim.WithDefaults(),
 		m:    &Message{Raw: raw},
 		seen: map[problemKey]struct{}{},
 	}
-	p.guard("", func() { p.parseMessage(raw, "", 0, 0) })
+	p.guard("", func() { p.parseMessage(ctx, raw, "", 0, 0) })
 	return p.m
 }
 
@@ -56,6 +61,17 @@ type parser struct {
 }
 
 type problemKey struct{ part, name string }
+
+// stopped reports whether ctx is done, recording parse_cancelled the first
+// time it is.
+func (p *parser) stopped(ctx context.Context) bool {
+	err := ctx.Err()
+	if err == nil {
+		return false
+	}
+	p.problem("", "parse_cancelled", fmt.Sprintf("parsing stopped before the end of the message: %v", err), true)
+	return true
+}
 
 // guard runs f, turning a panic into a parser_panic problem so that what
 // was parsed before it is kept. Parsing untrusted input must never take
@@ -97,8 +113,11 @@ func joinID(prefix, id string) string {
 // parseMessage parses one message: the top-level one (prefix "") or one
 // nested in a message/rfc822 part, whose IDs get prefix. level is the
 // nesting so far (for MaxDepth), cdepth the number of containers.
-func (p *parser) parseMessage(raw []byte, prefix string, level, cdepth int) {
-	hdrLen, bodyStart := headerEnd(raw)
+func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, level, cdepth int) {
+	if p.stopped(ctx) {
+		return
+	}
+	hdrLen, bodyStart := HeaderEnd(raw)
 	input := raw
 	hdr := raw[:hdrLen]
 	if hdrLen > p.lim.MaxHeaderBytes {
@@ -142,7 +161,7 @@ func (p *parser) parseMessage(raw []byte, prefix string, level, cdepth int) {
 			Content: validUTF8(input[min(bodyStart, len(input)):])})
 		return
 	}
-	p.walk(root, prefix, level, cdepth)
+	p.walk(ctx, root, prefix, level, cdepth)
 }
 
 // clipHeader keeps the first max bytes of an oversized header block (cut
@@ -184,13 +203,16 @@ func (p *parser) nestedHeaderText(fields []rawField, prefix string) {
 
 // walk visits the enmime tree in order. Leaves become texts and
 // attachments; multiparts only count towards the limits.
-func (p *parser) walk(root *enmime.Part, prefix string, level, cdepth int) {
+func (p *parser) walk(ctx context.Context, root *enmime.Part, prefix string, level, cdepth int) {
 	type item struct {
 		part  *enmime.Part
 		level int
 	}
 	stack := []item{{root, level}}
 	for len(stack) > 0 {
+		if p.stopped(ctx) {
+			return
+		}
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		pt := it.part
@@ -218,7 +240,7 @@ func (p *parser) walk(root *enmime.Part, prefix string, level, cdepth int) {
 				return
 			}
 		}
-		p.guard(id, func() { p.leaf(pt, id, prefix, it.level, cdepth) })
+		p.guard(id, func() { p.leaf(ctx, pt, id, prefix, it.level, cdepth) })
 	}
 }
 

@@ -426,7 +426,7 @@ func TestParse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := Parse(tc.raw, tc.lim)
+			m := Parse(t.Context(), tc.raw, tc.lim)
 			checkInvariants(t, tc.name, tc.raw, m)
 			if hasProblem(m, "parser_panic") {
 				t.Fatalf("parser panic: %+v", m.Problems)

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // leaf turns one enmime leaf part into texts, links and attachments.
-func (p *parser) leaf(pt *enmime.Part, id, prefix string, level, cdepth int) {
+func (p *parser) leaf(ctx context.Context, pt *enmime.Part, id, prefix string, level, cdepth int) {
 	ct := strings.ToLower(pt.ContentType)
 	if ct == "" {
 		ct = "text/plain" // RFC 2045 §5.2
@@ -20,7 +21,7 @@ func (p *parser) leaf(pt *enmime.Part, id, prefix string, level, cdepth int) {
 		p.textPart(pt, id, ct)
 		return
 	}
-	p.addAttachment(Attachment{
+	p.addAttachment(ctx, Attachment{
 		PartID:      id,
 		Filename:    validUTF8([]byte(pt.FileName)),
 		ContentType: ct,
@@ -78,7 +79,7 @@ func (p *parser) addText(t Text) {
 // message/rfc822 parts are parsed as messages. charset is the part's
 // charset for text/* parts (already converted by enmime), else "". tree
 // is the budget of the enclosing archive, nil outside archives.
-func (p *parser) addAttachment(a Attachment, charset string, level int, tree *archiveTree) {
+func (p *parser) addAttachment(ctx context.Context, a Attachment, charset string, level int, tree *archiveTree) {
 	if len(a.Data) > 0 {
 		a.DetectedType = mimetype.Detect(a.Data).String()
 		if i := strings.IndexByte(a.DetectedType, ';'); i >= 0 {
@@ -100,10 +101,10 @@ func (p *parser) addAttachment(a Attachment, charset string, level int, tree *ar
 				fmt.Sprintf("message nested deeper than %d levels was not parsed", p.lim.MaxDepth), true)
 			return
 		}
-		p.parseMessage(a.Data, a.PartID, level+1, a.Depth+1)
+		p.parseMessage(ctx, a.Data, a.PartID, level+1, a.Depth+1)
 	case isZip(a.Data) || a.ContentType == "application/zip" || strings.EqualFold(path.Ext(a.Filename), ".zip"):
-		p.expandArchive(a, level+1, tree)
-	case p.expandMore(a, level+1, tree):
+		p.expandArchive(ctx, a, level+1, tree)
+	case p.expandMore(ctx, a, level+1, tree):
 	case textLike(a):
 		p.attachmentText(a, charset)
 	}

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
@@ -96,7 +97,7 @@ func TestListRar(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := Parse(attachmentMail("files.rar", "application/vnd.rar", tc.data), Limits{})
+			m := Parse(context.Background(), attachmentMail("files.rar", "application/vnd.rar", tc.data), Limits{})
 			if got := names(m); !slices.Equal(got, tc.want) {
 				t.Errorf("attachments = %v, want %v (problems %+v)", got, tc.want, m.Problems)
 			}
@@ -130,7 +131,7 @@ func TestList7zHostile(t *testing.T) {
 	t.Parallel()
 	// A header claiming four billion files must cost nothing.
 	huge := sevenZipRaw(nil, []byte{0x01, 0x05, 0xFE, 0xF0, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00})
-	m := Parse(attachmentMail("x.7z", "application/x-7z-compressed", huge), Limits{})
+	m := Parse(context.Background(), attachmentMail("x.7z", "application/x-7z-compressed", huge), Limits{})
 	if !hasProblem(m, "bad_archive") || len(m.Attachments) != 1 {
 		t.Errorf("huge count: attachments %v problems %+v, want bad_archive only", names(m), m.Problems)
 	}
@@ -161,13 +162,13 @@ func TestList7zHostile(t *testing.T) {
 	h = append(h, 0x0C)
 	h = append(h, vint7(uint64(len(plainHdr)))...)
 	h = append(h, 0x00, 0x00) // end UnpackInfo, end StreamsInfo
-	m = Parse(attachmentMail("x.7z", "application/x-7z-compressed", sevenZipRaw(stream, h)), Limits{})
+	m = Parse(context.Background(), attachmentMail("x.7z", "application/x-7z-compressed", sevenZipRaw(stream, h)), Limits{})
 	if got, want := names(m), []string{"2", "2/report.pdf.exe"}; !slices.Equal(got, want) {
 		t.Errorf("encoded header: attachments %v, want %v (problems %+v)", got, want, m.Problems)
 	}
 	// The same with an AES coder is an encrypted archive.
 	aes := bytes.Replace(h, []byte{0x01, 0x23, 0x03, 0x01, 0x01, 0x05}, []byte{0x01, 0x24, 0x06, 0xF1, 0x07, 0x01, 0x05}, 1)
-	m = Parse(attachmentMail("x.7z", "application/x-7z-compressed", sevenZipRaw(stream, aes)), Limits{})
+	m = Parse(context.Background(), attachmentMail("x.7z", "application/x-7z-compressed", sevenZipRaw(stream, aes)), Limits{})
 	if !hasProblem(m, "encrypted_archive") {
 		t.Errorf("AES header: problems %+v, want encrypted_archive", m.Problems)
 	}

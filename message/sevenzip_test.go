@@ -1,6 +1,7 @@
 package message
 
 import (
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
@@ -49,7 +50,7 @@ func sevenZip(names ...string) []byte {
 
 func TestList7z(t *testing.T) {
 	t.Parallel()
-	m := Parse(attachmentMail("files.7z", "application/x-7z-compressed", sevenZip("readme.txt", "docs/invoice.pdf.exe")), Limits{})
+	m := Parse(context.Background(), attachmentMail("files.7z", "application/x-7z-compressed", sevenZip("readme.txt", "docs/invoice.pdf.exe")), Limits{})
 	want := []string{"2", "2/readme.txt", "2/docs/invoice.pdf.exe"}
 	if got := names(m); !slices.Equal(got, want) {
 		t.Fatalf("7z attachments = %v, want %v (problems %+v)", got, want, m.Problems)
@@ -58,7 +59,7 @@ func TestList7z(t *testing.T) {
 	if e.Filename != "invoice.pdf.exe" || !slices.Contains(e.Flags, FlagListedOnly) || e.Container != "2" {
 		t.Errorf("7z entry = %+v", e)
 	}
-	m = Parse(attachmentMail("files.7z", "application/x-7z-compressed", sevenZip("a.txt")[:40]), Limits{})
+	m = Parse(context.Background(), attachmentMail("files.7z", "application/x-7z-compressed", sevenZip("a.txt")[:40]), Limits{})
 	if !hasProblem(m, "bad_archive") {
 		t.Errorf("truncated 7z problems = %+v, want bad_archive", m.Problems)
 	}

@@ -64,7 +64,7 @@ func event(hash, from string, groups []string, sev scanners.Severity, action pol
 	f := scanners.Finding{Scanner: "rules", Rule: "bad_words", Category: scanners.Profanity, Severity: sev, Score: 3,
 		Explanation: "bad words", Evidence: []scanners.Evidence{{Field: "body", Text: "bad words"}}}
 	return notify.Event{
-		Verdict: &engine.Verdict{Message: message.Parse(raw, message.Limits{}.WithDefaults()), Envelope: env,
+		Verdict: &engine.Verdict{Message: message.Parse(context.Background(), raw, message.Limits{}.WithDefaults()), Envelope: env,
 			Result:    scanners.Result{Findings: []scanners.Finding{f}},
 			Decisions: []policy.Decision{{Recipient: "parent@example.com", School: "st", Direction: scanners.Outbound, Action: action, NotifyDSL: true, WarnSender: true}}},
 		Quarantined: map[string]string{"st": "abc123"}, Received: time.Date(2025, 5, 1, 9, 30, 0, 0, time.UTC), Hash: hash,

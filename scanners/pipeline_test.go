@@ -2,6 +2,8 @@ package scanners_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,5 +109,29 @@ func TestEnvelopeDirection(t *testing.T) {
 				t.Errorf("Direction() = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestFindingJSONTagsAndSchool(t *testing.T) {
+	t.Parallel()
+	plain := scanners.Finding{Scanner: "s", Rule: "r", Category: scanners.Profanity, Severity: scanners.Medium}
+	b, err := json.Marshal(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "tags") || strings.Contains(string(b), "school") {
+		t.Errorf("Marshal(%+v) = %s, want no tags or school", plain, b)
+	}
+	tagged := plain
+	tagged.Tags, tagged.School = []string{"directed"}, "north"
+	b, err = json.Marshal(tagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"tags":["directed"]`) || !strings.Contains(string(b), `"school":"north"`) {
+		t.Errorf("Marshal(%+v) = %s, want tags and school", tagged, b)
+	}
+	if !tagged.HasTag("directed") || tagged.HasTag("hyperbole") {
+		t.Errorf("HasTag on %q is wrong", tagged.Tags)
 	}
 }

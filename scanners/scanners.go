@@ -2,12 +2,20 @@
 // returns, and the Pipeline that runs a configured set of scanners over one
 // parsed message concurrently, each under its own timeout.
 //
-// A scanner only reports what it found; it never decides what happens to the
-// message (that is package policy). A scanner that fails, times out or panics
-// yields a "scanner-error" finding, never a silent pass.
+// A scanner only reports facts: what it found, where, how strong (a base
+// severity), which school's list or rule produced it, and tags such as
+// "directed" (Finding). It never decides what happens to the message or
+// weighs findings by who sends and who receives it: that is package policy,
+// per recipient. A scanner that fails, times out or panics yields a
+// "scanner-error" finding, never a silent pass.
 //
-// Implementations live in sub-packages (scanners/rules, ...). The message they
-// read is shared by all scanners and must not be modified.
+// Every scanner is linear in its input, checks its context inside long
+// loops and caps its findings and evidence (scannertest.Adversarial).
+//
+// Implementations live in sub-packages (scanners/profanity,
+// scanners/safeguarding, scanners/pii, scanners/personal, scanners/rules);
+// scanners/all builds them from the configuration. The message they read is
+// shared by all scanners and must not be modified.
 package scanners
 
 import (
@@ -113,7 +121,9 @@ type Evidence struct {
 	// "filename", "envelope".
 	Field string `json:"field"`
 	// Offset and Length locate Text in the field's content (bytes, in the
-	// decoded UTF-8 text the scanner read).
+	// decoded UTF-8 text the scanner read). For "header:From", "header:To"
+	// and "header:Cc" from content scanners (textnorm.MessageFields) that
+	// content is one address's decoded display name.
 	Offset int `json:"offset"`
 	Length int `json:"length"`
 	// Text is the matched original text (possibly shortened).
@@ -121,6 +131,12 @@ type Evidence struct {
 }
 
 // Finding is one thing one scanner found.
+//
+// Severity is the finding's base severity: how serious it is before any
+// weighting by who sends and who receives the message. Scanners do not read
+// sender or recipient groups or directions to set it; they record such
+// facts about the text in Tags, and package policy weighs them per
+// recipient.
 type Finding struct {
 	Scanner     string     `json:"scanner"`
 	Rule        string     `json:"rule"`

@@ -18,14 +18,18 @@ type Pattern struct {
 }
 
 // Hit is one match, in normalised bytes [Start, End) of the Result.
+//
+// The fields are int32 (texts are far below 2 GiB) so that a Hit is 20
+// bytes: a text of one word repeated may have a few hits per word, and
+// those hits are most of the memory a scan needs.
 type Hit struct {
 	// Pattern is the index of the pattern in the slice given to Compile.
-	Pattern int
+	Pattern int32
 	// Start and End are normalised byte offsets.
-	Start, End int
+	Start, End int32
 	// StartWord and EndWord are the indexes of the first and last word of
 	// the match (words are counted from 0 by separators).
-	StartWord, EndWord int
+	StartWord, EndWord int32
 }
 
 type compiled struct {
@@ -319,7 +323,7 @@ func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
 			p := &m.pats[pi]
 			start := end - len(p.b)
 			if p.exact || p.letters(r.B[start:end], r.Run[start:end]) {
-				dst = append(dst, Hit{Pattern: int(pi), Start: start, End: end, StartWord: words - p.spaces, EndWord: words})
+				dst = append(dst, Hit{Pattern: pi, Start: int32(start), End: int32(end), StartWord: int32(words - p.spaces), EndWord: int32(words)})
 			}
 		}
 	}
@@ -380,10 +384,10 @@ func (m *Matcher) MatchRange(r *Result, lo, hi, words int, dst []Hit) []Hit {
 	dst = m.Match(&sub, dst)
 	for i := n0; i < len(dst); i++ {
 		h := &dst[i]
-		h.Start += lo
-		h.End += lo
-		h.StartWord += words
-		h.EndWord += words
+		h.Start += int32(lo)
+		h.End += int32(lo)
+		h.StartWord += int32(words)
+		h.EndWord += int32(words)
 	}
 	return dst
 }

@@ -157,6 +157,8 @@ type out struct {
 	// three or more (joinChains looks only at those).
 	streak, streakStart int
 	streaks             []int
+	// grew is set when reserve had to move the stream to new arrays.
+	grew bool
 }
 
 // endWord updates the streak for the word that ends at o.w-1.
@@ -218,6 +220,7 @@ func (o *out) reserve(n int) {
 	copy(En, o.En[:o.w])
 	copy(Ru, o.Ru[:o.w])
 	o.B, o.St, o.En, o.Ru = B, St, En, Ru
+	o.grew = true
 }
 
 // Normalize normalises s. The result is valid until the next call.
@@ -230,16 +233,26 @@ func (o *out) reserve(n int) {
 // words is done afterwards by joinChains, only from the first place where
 // three one-character words follow each other.
 func (n *Normalizer) Normalize(s string) *Result {
+	n.normalize(s, &n.res)
+	return &n.res
+}
+
+// normalize is Normalize writing into r's arrays: from their start up to
+// their capacity, in place when that is at least len(s)+16 bytes (as
+// Text.Reset arranges), else in new arrays. It reports whether the result
+// is in r's arrays as they were given.
+func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 	if n.fold == nil {
 		n.fold = folds()
 	}
 	n.src = s
-	r := &n.res
+	inPlace = true
 	// Every input byte makes at most one output byte, except folded runes
 	// (word reserves room for those).
 	if size := len(s) + 16; cap(r.B) < size || cap(r.Start) < size || cap(r.End) < size || cap(r.Run) < size {
 		size += size / 4
 		r.B, r.Start, r.End, r.Run = make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
+		inPlace = false
 	}
 	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
 	B, St, En, Ru := o.B, o.St, o.En, o.Ru
@@ -312,7 +325,7 @@ func (n *Normalizer) Normalize(s string) *Result {
 	}
 	n.streaks = o.streaks
 	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
-	return r
+	return inPlace && !o.grew
 }
 
 // nonWord handles the rune at s[i] when it does not start a word: it writes

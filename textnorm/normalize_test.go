@@ -99,7 +99,7 @@ func TestMatcher(t *testing.T) {
 		res := n.Normalize(tt.in)
 		var got []int
 		for _, h := range m.Match(res, nil) {
-			got = append(got, h.Pattern)
+			got = append(got, int(h.Pattern))
 		}
 		if len(got) != len(tt.want) {
 			t.Errorf("%s: Match(%q) = %v, want %v", tt.name, tt.in, got, tt.want)
@@ -151,7 +151,7 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 		for _, h := range m.Match(r, nil) {
-			a, b := r.Span(h.Start, h.End)
+			a, b := r.Span(int(h.Start), int(h.End))
 			if a < 0 || b > len(s) || a > b {
 				t.Fatalf("hit span [%d,%d) out of bounds", a, b)
 			}

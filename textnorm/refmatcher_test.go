@@ -211,7 +211,7 @@ func (m *refMatcher) Match(r *Result, dst []Hit) []Hit {
 				if !ok {
 					continue
 				}
-				dst = append(dst, Hit{Pattern: int(pi), Start: start, End: j + 1, StartWord: words - p.spaces, EndWord: words})
+				dst = append(dst, Hit{Pattern: int32(pi), Start: int32(start), End: int32(j + 1), StartWord: int32(words - p.spaces), EndWord: int32(words)})
 			}
 		}
 	}

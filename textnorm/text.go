@@ -39,7 +39,9 @@ func NewText(m *message.Message) *Text {
 // Message returns the message t was built from.
 func (t *Text) Message() *message.Message { return t.m }
 
-// Reset makes t the normalised text of m, reusing t's buffers.
+// Reset makes t the normalised text of m, reusing t's buffers. Every field
+// is normalised straight into one set of arrays shared by all of t.Norm
+// (no per-field copy).
 func (t *Text) Reset(m *message.Message) {
 	if t.n == nil {
 		t.n = NewNormalizer()
@@ -47,14 +49,28 @@ func (t *Text) Reset(m *message.Message) {
 	t.m = m
 	t.ngroups = 0
 	t.Fields = MessageFields(m, t.Fields[:0])
+	// Room for every field as Normalizer.normalize needs it in place.
+	need := 0
+	for _, f := range t.Fields {
+		need += len(f.Text) + 16
+	}
+	if cap(t.b) < need {
+		need += need / 4
+		t.b, t.st, t.en, t.ru = make([]byte, 0, need), make([]int32, 0, need), make([]int32, 0, need), make([]uint8, 0, need)
+	}
 	t.b, t.st, t.en, t.ru, t.off = t.b[:0], t.st[:0], t.en[:0], t.ru[:0], t.off[:0]
 	for _, f := range t.Fields {
-		r := t.n.Normalize(f.Text)
-		t.off = append(t.off, len(t.b))
-		t.b = append(t.b, r.B...)
-		t.st = append(t.st, r.Start...)
-		t.en = append(t.en, r.End...)
-		t.ru = append(t.ru, r.Run...)
+		at := len(t.b)
+		t.off = append(t.off, at)
+		r := Result{B: t.b[at:at], Start: t.st[at:at], End: t.en[at:at], Run: t.ru[at:at]}
+		if t.n.normalize(f.Text, &r) {
+			// written in place: extend the shared arrays over it
+			t.b, t.st, t.en, t.ru = t.b[:at+len(r.B)], t.st[:at+len(r.B)], t.en[:at+len(r.B)], t.ru[:at+len(r.B)]
+			continue
+		}
+		// Folded runes outgrew the room (rare): append the copy, which
+		// moves the arrays if it must; t.off keeps the offsets valid.
+		t.b, t.st, t.en, t.ru = append(t.b, r.B...), append(t.st, r.Start...), append(t.en, r.End...), append(t.ru, r.Run...)
 	}
 	t.off = append(t.off, len(t.b))
 	t.Norm = t.Norm[:0]

@@ -225,7 +225,7 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, p *principal) {
 		out.Findings = []scanners.Finding{}
 	}
 	if p.user.Role.CanReadBodies() && raw != nil {
-		m := message.Parse(raw, message.DefaultLimits())
+		m := message.Parse(r.Context(), raw, message.DefaultLimits())
 		var texts []string
 		for _, t := range m.Texts {
 			texts = append(texts, t.Content)

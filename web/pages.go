@@ -196,7 +196,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request, p *principa
 	var fv []findingView
 	var m *message.Message
 	if raw != nil {
-		m = message.Parse(raw, message.DefaultLimits())
+		m = message.Parse(r.Context(), raw, message.DefaultLimits())
 		var hdrs []message.Header
 		for _, h := range m.Headers {
 			switch strings.ToLower(h.Name) {
@@ -240,7 +240,7 @@ func (s *Server) bodyFrame(w http.ResponseWriter, r *http.Request, p *principal)
 		s.fail(w, r, page, http.StatusGone, "the message was "+e.Status+"; its body is gone")
 		return
 	}
-	m := message.Parse(raw, message.DefaultLimits())
+	m := message.Parse(r.Context(), raw, message.DefaultLimits())
 	html, ok := htmlPart(m, r.URL.Query().Get("part"))
 	if !ok {
 		s.fail(w, r, page, http.StatusNotFound, "no such HTML part")
@@ -294,7 +294,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request, p *principal
 		s.fail(w, r, page, http.StatusGone, "the message was "+e.Status+"; its attachments are gone")
 		return
 	}
-	m := message.Parse(raw, message.DefaultLimits())
+	m := message.Parse(r.Context(), raw, message.DefaultLimits())
 	if n >= len(m.Attachments) {
 		s.fail(w, r, page, http.StatusNotFound, "no such attachment")
 		return

@@ -139,7 +139,7 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 	from, to, dir := a.from, a.to, a.dir
 	// Headers for the envelope come from a cheap parse; Analyze parses the
 	// message once more for the scanners, as the relay does.
-	hdr := message.Parse(raw, message.Limits{MaxParts: 1, MaxDepth: 1})
+	hdr := message.Parse(ctx, raw, message.Limits{MaxParts: 1, MaxDepth: 1})
 	if from == "" && len(hdr.From) > 0 {
 		from = hdr.From[0].Addr
 	}

@@ -52,7 +52,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		Scanners:     list,
 		LabelledDirs: dirs,
 		HamDir:       *ham,
-		Parse:        func(b []byte) *message.Message { return message.Parse(b, lim) },
+		Parse:        func(b []byte) *message.Message { return message.Parse(context.Background(), b, lim) },
 		Verbose:      *verbose,
 	}, stdout)
 }

@@ -19,7 +19,7 @@ func ExampleScanner() {
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nInvoice attached.\r\n" +
 		"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"invoice.pdf.scr\"\r\n" +
 		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte("not a pdf")) + "\r\n--b--\r\n")
-	fs, err := s.Scan(context.Background(), message.Parse(raw, message.Limits{}), &scanners.Envelope{})
+	fs, err := s.Scan(context.Background(), message.Parse(context.Background(), raw, message.Limits{}), &scanners.Envelope{})
 	if err != nil {
 		panic(err)
 	}

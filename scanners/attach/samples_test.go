@@ -7,6 +7,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
@@ -22,7 +23,9 @@ import (
 // bombs), never real malware.
 
 // parse is the one place the tests call the message parser.
-func parse(raw []byte) *message.Message { return message.Parse(raw, message.Limits{}) }
+func parse(raw []byte) *message.Message {
+	return message.Parse(context.Background(), raw, message.Limits{})
+}
 
 // part is one MIME attachment of a test message.
 type part struct {

@@ -1,6 +1,7 @@
 package links
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func benchHTML(n int) []byte {
 // rule; DNS look-ups off). MB/s is of message bytes.
 func BenchmarkScan(b *testing.B) {
 	raw := benchHTML(1 << 20)
-	m := message.Parse(raw, message.Limits{})
+	m := message.Parse(context.Background(), raw, message.Limits{})
 	s, err := New(Options{SchoolDomains: []string{"school.example"}})
 	if err != nil {
 		b.Fatal(err)
@@ -51,7 +52,7 @@ func BenchmarkExtract(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		m := message.Parse(raw, message.Limits{})
+		m := message.Parse(context.Background(), raw, message.Limits{})
 		for _, t := range m.Texts {
 			if t.HTML != "" {
 				_ = message.ScanHTML(t.HTML, 0)

@@ -16,7 +16,7 @@ func ExampleScanner() {
 	}
 	raw := []byte("From: it@example.net\r\nTo: office@stmarys.kent.sch.uk\r\nSubject: password expiry\r\n" +
 		"Content-Type: text/html\r\n\r\n<p>Keep your password: <a href=\"https://micros0ft-365.example/x\">https://login.microsoftonline.com/</a></p>")
-	fs, err := s.Scan(context.Background(), message.Parse(raw, message.Limits{}), &scanners.Envelope{})
+	fs, err := s.Scan(context.Background(), message.Parse(context.Background(), raw, message.Limits{}), &scanners.Envelope{})
 	if err != nil {
 		panic(err)
 	}

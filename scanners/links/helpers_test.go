@@ -1,6 +1,12 @@
 package links
 
-import "github.com/lychgate/lychgate/message"
+import (
+	"context"
+
+	"github.com/lychgate/lychgate/message"
+)
 
 // parse is the one place the tests call the message parser.
-func parse(raw []byte) *message.Message { return message.Parse(raw, message.Limits{}) }
+func parse(raw []byte) *message.Message {
+	return message.Parse(context.Background(), raw, message.Limits{})
+}

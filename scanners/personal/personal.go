@@ -25,6 +25,9 @@
 // addresses from the exports are never taken for staff. The scanner only
 // reports; package policy decides (by default: deliver, warn, DSL digest;
 // to_self is held).
+//
+// Bounded work: at most 20 findings per rule (one per distinct address or
+// number), the context checked between text parts.
 package personal
 
 import (
@@ -147,21 +150,35 @@ type scan struct {
 	sender directory.Person // the staff sender (Name may come from From)
 	out    []scanners.Finding
 	seen   map[string]bool
+	rules  map[string]int // findings per rule
 }
+
+// maxPerRule bounds the findings of one rule in one message.
+const maxPerRule = 20
 
 func (st *scan) add(rule, expl string, conf float64, ev ...scanners.Evidence) {
 	key := rule + "\x00" + ev[0].Text
 	if st.seen == nil {
 		st.seen = map[string]bool{}
 	}
-	if st.seen[key] {
+	if st.seen[key] || st.rules[rule] >= maxPerRule {
 		return
 	}
 	st.seen[key] = true
+	if st.rules == nil {
+		st.rules = map[string]int{}
+	}
+	st.rules[rule]++
 	st.out = append(st.out, scanners.Finding{
 		Scanner: ID, Rule: rule, Category: scanners.PersonalAddress, Severity: scanners.Medium,
 		Score: baseScore * conf, Explanation: expl, Evidence: ev,
 	})
+}
+
+// done reports whether add would drop a finding of rule for text: one is
+// already there, or the rule has its maximum.
+func (st *scan) done(rule, text string) bool {
+	return st.seen[rule+"\x00"+text] || st.rules[rule] >= maxPerRule
 }
 
 // fromAddr is the author: the From header, else the envelope sender.
@@ -175,7 +192,7 @@ func (st *scan) fromAddr() message.Address {
 // staffSender reports whether the message is from a staff member's school
 // address, and remembers who.
 func (st *scan) staffSender() bool {
-	if st.env.SenderSchool == "" || !scanners.HasGroup(st.env.SenderGroups, "staff") {
+	if st.env.SenderSchool == "" || !scanners.HasGroup(st.env.SenderGroups, scanners.StaffGroup) {
 		return false
 	}
 	st.school = st.env.SenderSchool
@@ -195,7 +212,7 @@ func (st *scan) staffSender() bool {
 // parent or pupil.
 func (st *scan) toFamilies() bool {
 	for _, r := range st.env.Recipients {
-		if r.Direction != scanners.Inbound && (scanners.HasGroup(r.Groups, "parents") || scanners.HasGroup(r.Groups, "pupils")) {
+		if r.Direction != scanners.Inbound && (scanners.HasGroup(r.Groups, scanners.ParentGroup) || scanners.HasGroup(r.Groups, scanners.PupilGroup)) {
 			return true
 		}
 	}
@@ -209,7 +226,7 @@ func (st *scan) family(school, addr string) bool {
 		return true
 	}
 	g := st.s.dir.Groups(school, addr)
-	return scanners.HasGroup(g, "parents") || scanners.HasGroup(g, "pupils")
+	return scanners.HasGroup(g, scanners.ParentGroup) || scanners.HasGroup(g, scanners.PupilGroup)
 }
 
 // excluded reports whether addr can never be a staff member's personal
@@ -267,8 +284,8 @@ func (st *scan) headerAddrs(name string) []located {
 		list, err := mail.ParseAddressList(v)
 		if err != nil {
 			list = nil
-			for _, a := range emailRE.FindAllString(v, -1) {
-				list = append(list, &mail.Address{Address: a})
+			for _, loc := range findEmails(v) {
+				list = append(list, &mail.Address{Address: v[loc[0]:loc[1]]})
 			}
 		}
 		for _, a := range list {
@@ -335,8 +352,11 @@ func (st *scan) bccRecipients() []located {
 
 func (st *scan) bodyContacts(t message.Text) {
 	own := t.Content[:quoteStart(t.Content)]
-	for _, loc := range emailRE.FindAllStringIndex(own, -1) {
+	for _, loc := range findEmails(own) {
 		addr := own[loc[0]:loc[1]]
+		if st.done(RuleInBody, addr) {
+			continue // a finding for it would be dropped
+		}
 		ev := scanners.Evidence{Part: t.PartID, Field: "body", Offset: loc[0], Length: loc[1] - loc[0], Text: addr}
 		if conf, why, ok := st.selfPersonal(addr, ""); ok {
 			st.add(RuleInBody, fmt.Sprintf("Staff mail to a parent or pupil gives the sender's personal address %s (%s).", addr, why), conf, ev)
@@ -349,9 +369,12 @@ func (st *scan) bodyContacts(t message.Text) {
 			st.add(RuleInBody, fmt.Sprintf("Staff mail to a parent or pupil gives a personal email address %s (after %q).", addr, cue), 0.8, ev)
 		}
 	}
+	if !strings.Contains(own, "07") && !strings.Contains(own, "+44") {
+		return // every mobileRE match has one
+	}
 	for _, loc := range mobileRE.FindAllStringIndex(own, -1) {
 		num := own[loc[0]:loc[1]]
-		if st.s.numbers[st.school][canonicalNumber(num)] {
+		if st.done(RuleInBody, num) || st.s.numbers[st.school][canonicalNumber(num)] {
 			continue
 		}
 		cue := cueBefore(own, loc[0])
@@ -443,7 +466,7 @@ func (st *scan) inbound() {
 			if school == "" {
 				school = r.School
 			}
-			pupilRcpt = pupilRcpt || scanners.HasGroup(r.Groups, "pupils") || scanners.HasGroup(r.Groups, "parents")
+			pupilRcpt = pupilRcpt || scanners.HasGroup(r.Groups, scanners.PupilGroup) || scanners.HasGroup(r.Groups, scanners.ParentGroup)
 		}
 	}
 	if school == "" {
@@ -504,8 +527,11 @@ func (st *scan) fromParent(school string, from message.Address) {
 	for _, t := range st.m.Texts {
 		q := quoteStart(t.Content)
 		hist := t.Content[q:]
-		for _, loc := range emailRE.FindAllStringIndex(hist, -1) {
+		for _, loc := range findEmails(hist) {
 			addr := hist[loc[0]:loc[1]]
+			if st.done(RuleInThread, addr) {
+				continue
+			}
 			if st.s.dir.Canonical(addr) == st.s.dir.Canonical(from.Addr) {
 				continue
 			}

@@ -46,7 +46,7 @@ func load(t *testing.T) fixture {
 // headers, trusted when the sender is in a school domain.
 func (f fixture) envelope(t *testing.T, raw []byte) *scanners.Envelope {
 	t.Helper()
-	m := message.Parse(raw, message.Limits{})
+	m := message.Parse(t.Context(), raw, message.Limits{})
 	from := ""
 	if len(m.From) > 0 {
 		from = m.From[0].Addr
@@ -99,7 +99,7 @@ func TestScanFixtures(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
 			raw := readMail(t, tc.file)
-			m := message.Parse(raw, message.Limits{})
+			m := message.Parse(t.Context(), raw, message.Limits{})
 			fs, err := f.sc.Scan(t.Context(), m, f.envelope(t, raw))
 			if err != nil {
 				t.Fatalf("Scan = %v", err)
@@ -169,7 +169,7 @@ func TestOfficialNumberFormats(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			raw := []byte("From: T <t@s.sch.uk>\r\nTo: p@gmail.com\r\nSubject: x\r\n\r\n" + tc.body + "\r\n")
-			m := message.Parse(raw, message.Limits{})
+			m := message.Parse(t.Context(), raw, message.Limits{})
 			fs, err := sc.Scan(t.Context(), m, env)
 			if err != nil {
 				t.Fatal(err)
@@ -179,4 +179,11 @@ func TestOfficialNumberFormats(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAdversarial(t *testing.T) {
+	t.Parallel()
+	f := load(t)
+	raw := readMail(t, "clean-staff-to-parent.eml")
+	scannertest.Adversarial(t, f.sc, f.envelope(t, raw), "email me on my personal address jo.bloggs@gmail.com")
 }

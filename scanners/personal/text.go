@@ -21,12 +21,69 @@ var (
 )
 
 // quoteStart returns the offset where quoted history starts in s (len(s)
-// if none).
+// if none): the first line start where quoteRE matches.
+//
+// Running quoteRE over all of s costs a slow pass over every byte; every
+// branch of it starts a line with one of a few bytes and ends within three
+// lines, so it runs only from such line starts, over those three lines
+// (each line is read at most three times). The result is quoteRE's.
 func quoteStart(s string) int {
-	if loc := quoteRE.FindStringIndex(s); loc != nil {
-		return loc[0]
+	for ls := 0; ls < len(s); {
+		next := strings.IndexByte(s[ls:], '\n')
+		if next < 0 {
+			next = len(s)
+		} else {
+			next += ls + 1
+		}
+		switch s[ls] {
+		case 'o', 'O', '-', 'b', 'B', 'f', 'F', '_', '>':
+			end := next
+			for n := 0; n < 2 && end < len(s); n++ {
+				if i := strings.IndexByte(s[end:], '\n'); i >= 0 {
+					end += i + 1
+				} else {
+					end = len(s)
+				}
+			}
+			if loc := quoteRE.FindStringIndex(s[ls:end]); loc != nil && loc[0] == 0 {
+				return ls
+			}
+		}
+		ls = next
 	}
 	return len(s)
+}
+
+// emailChar reports whether c can be part of an emailRE match (bytes of
+// non-ASCII runes count: under (?i), [a-z] also matches U+212A and U+017F).
+func emailChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80 || strings.IndexByte("._%+'-@", c) >= 0
+}
+
+// findEmails is emailRE.FindAllStringIndex(s, -1), faster: a match is made
+// only of emailChar bytes and holds an "@", so emailRE runs only on the
+// runs of such bytes that hold one, with the same result.
+func findEmails(s string) [][]int {
+	var out [][]int
+	for i := 0; i < len(s); {
+		at := strings.IndexByte(s[i:], '@')
+		if at < 0 {
+			break
+		}
+		at += i
+		lo, hi := at, at+1
+		for lo > i && emailChar(s[lo-1]) {
+			lo--
+		}
+		for hi < len(s) && emailChar(s[hi]) {
+			hi++
+		}
+		for _, loc := range emailRE.FindAllStringIndex(s[lo:hi], -1) {
+			out = append(out, []int{lo + loc[0], lo + loc[1]})
+		}
+		i = hi
+	}
+	return out
 }
 
 // cueBefore returns the cue phrase in the 80 bytes before off on the same

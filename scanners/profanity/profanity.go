@@ -13,26 +13,42 @@
 // lists/<tier>/*.txt and lists/allow.txt; see lists/README.md for their
 // sources. A school adds and removes entries with Options.
 //
-// Rules (stable ids) and severities:
+// Rules (stable ids) and their base severities:
 //
 //	profanity_mild    low     e.g. arse, bloody hell, crap
-//	profanity_strong  low or medium (see below), e.g. fuck, shit, wanker, twat
+//	profanity_strong  medium  e.g. fuck, shit, wanker, twat
 //	profanity_slur    high    racial, homophobic and disability slurs
 //
-// Strong profanity is medium when it is aimed at someone (a second-person
-// word — you, u, ur, your, yourself, ya — within two words: "fuck you",
-// "you twat", "ur a wanker") or when a pupil sends or receives the message
-// (env.SenderGroups or a recipient's Groups contain "pupils"); otherwise,
-// as an intensifier in adult mail ("the fucking build broke"), it is low.
-// The rule id is the same either way, so a policy can act on
-// profanity_strong at any severity.
+// Tags (Finding.Tags):
 //
-// The scanner reports words; it does not judge intent or decide actions
-// (that is package policy, which can treat pupils and staff differently).
+//	directed  a strong word is aimed at someone: a second-person word (you,
+//	          u, ur, your, yourself, ya, ...) within two words of it ("fuck
+//	          you", "you twat", "ur a wanker"). Only profanity_strong
+//	          carries it.
+//
+// The scanner does not read the envelope: who sends and who receives the
+// message does not change its findings. Package policy weighs them per
+// recipient (for example, strong profanity that is not directed and has no
+// pupil on either side is low).
+//
+// Bounded work: matching is one automaton pass per field, the hit filter is
+// linear (plus a sort of the allow-list hits), the context is checked every
+// few thousand hits, evidence is capped per rule (Options.MaxEvidence) and
+// the score saturates: Score = weight × min(count, ScoreCap), with weight 1
+// (mild), 3 (strong) or 6 (slur), so a message of one word repeated a
+// million times scores as if it had it ScoreCap times. The explanation still
+// gives the real count, and quotes up to five distinct list words that
+// matched, in plain spelling ("f_u_c_k" and "fuck*" both read "fuck"):
+// never the list syntax, and never the message's own text, which is
+// evidence (alerts show it only as the excerpt policy allows, warnings
+// never).
+//
+// The scanner reports words; it does not judge intent or decide actions.
 package profanity
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"embed"
 	"fmt"
@@ -88,7 +104,7 @@ func ParseTier(s string) (Tier, error) {
 // Rule returns the stable rule id of findings of this tier.
 func (t Tier) Rule() string { return "profanity_" + t.String() }
 
-// Severity returns the severity of findings of this tier: mild → low,
+// Severity returns the base severity of findings of this tier: mild → low,
 // strong → medium, slur → high.
 func (t Tier) Severity() scanners.Severity {
 	switch t {
@@ -122,7 +138,20 @@ type Options struct {
 	NoDefaults bool
 	// MaxEvidence is the most evidence items per finding (default 20).
 	MaxEvidence int
+	// School, when set, is the school whose lists these are: every finding
+	// carries it (Finding.School).
+	School string
 }
+
+// ScoreCap is the most matches of one tier that count towards a finding's
+// score.
+const ScoreCap = 10
+
+// TagDirected is the tag of strong profanity aimed at someone.
+const TagDirected = "directed"
+
+// ctxEvery is how many hits are handled between two checks of the context.
+const ctxEvery = 4096
 
 // ReadList reads a list: one entry a line, "#" starts a comment line, blank
 // lines are ignored. A line may start with "mild:", "strong:" or "slur:" to
@@ -219,7 +248,9 @@ type Scanner struct {
 	m       *textnorm.Matcher
 	tier    []Tier // per pattern; -1 = allow
 	text    []string
+	words   []string // per pattern: its plain spelling, for explanations
 	maxEv   int
+	school  string
 	pool    *sync.Pool
 	texts   *sync.Pool // *textnorm.Text for Scan
 	entries int
@@ -230,10 +261,14 @@ type Scanner struct {
 const allowTier Tier = -1
 
 type state struct {
-	n    *textnorm.Normalizer
-	hits []textnorm.Hit
-	keep []textnorm.Hit
+	n     *textnorm.Normalizer
+	hits  []textnorm.Hit
+	keep  []textnorm.Hit
+	allow []span
 }
+
+// span is a range of normalised bytes.
+type span struct{ start, end int32 }
 
 // New builds a Scanner from opts.
 func New(opts Options) (*Scanner, error) {
@@ -261,7 +296,7 @@ func New(opts Options) (*Scanner, error) {
 	for _, r := range opts.Remove {
 		removed[key(r)] = true
 	}
-	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
+	s := &Scanner{maxEv: opts.MaxEvidence, school: opts.School, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -298,6 +333,10 @@ func New(opts Options) (*Scanner, error) {
 		return nil, err
 	}
 	s.m = m
+	n := textnorm.NewNormalizer()
+	for _, t := range s.text {
+		s.words = append(s.words, plainSpelling(n, t))
+	}
 	s.pool.New = func() any { return &state{n: textnorm.NewNormalizer()} }
 	return s, nil
 }
@@ -342,60 +381,80 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	st.hits = s.m.Match(res, st.hits[:0])
 	st.keep = s.filter(res, st, st.hits)
 	for _, h := range st.keep {
-		a, b := res.Span(h.Start, h.End)
+		a, b := res.Span(int(h.Start), int(h.End))
 		dst = append(dst, Hit{Tier: s.tier[h.Pattern], Entry: s.text[h.Pattern], Start: a, End: b})
 	}
 	return dst
 }
 
 // filter returns the kept hits of hits, the matches of s.m in res (read
-// only): allowed spans dropped, overlapping hits reduced to the highest
-// tier (then the longest).
+// only, ordered by end as Match gives them): hits inside an allowed span
+// dropped, overlapping hits reduced to the highest tier (then the longest).
+//
+// It is linear in the number of hits (plus sorting the allow-list hits):
+// the kept hits never overlap and are ordered by end, so the ones a new hit
+// overlaps are a suffix of them, and a hit is allowed when, among the
+// allowed spans that start at or before it, the furthest end reaches past
+// it.
 func (s *Scanner) filter(res *textnorm.Result, st *state, hits []textnorm.Hit) []textnorm.Hit {
-	keep := st.keep[:0]
+	allow := st.allow[:0]
 	for _, h := range hits {
 		if s.tier[h.Pattern] == allowTier {
+			allow = append(allow, span{h.Start, h.End})
+		}
+	}
+	if len(allow) > 1 {
+		slices.SortFunc(allow, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+		for i := 1; i < len(allow); i++ {
+			allow[i].end = max(allow[i].end, allow[i-1].end) // furthest end so far
+		}
+	}
+	st.allow = allow
+	keep := st.keep[:0]
+	for _, h := range hits {
+		if s.tier[h.Pattern] == allowTier || allowed(allow, h) {
 			continue
 		}
-		allowed := false
-		for _, a := range hits {
-			if s.tier[a.Pattern] == allowTier && a.Start <= h.Start && a.End >= h.End {
-				allowed = true
-				break
-			}
+		i := len(keep)
+		for i > 0 && keep[i-1].End > h.Start { // keep[i-1] overlaps h
+			i--
 		}
-		if allowed {
-			continue
-		}
-		replaced := false
-		for i := range keep {
-			k := &keep[i]
-			if h.Start < k.End && k.Start < h.End { // overlap
-				ht, kt := s.tier[h.Pattern], s.tier[k.Pattern]
-				if ht > kt || (ht == kt && h.End-h.Start > k.End-k.Start) {
-					*k = h
-				}
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
+		if i == len(keep) {
 			keep = append(keep, h)
+			continue
+		}
+		k := &keep[i] // the first kept hit that h overlaps
+		ht, kt := s.tier[h.Pattern], s.tier[k.Pattern]
+		if ht > kt || (ht == kt && h.End-h.Start > k.End-k.Start) {
+			*k = h
+			keep = keep[:i+1] // h overlaps the later ones too
 		}
 	}
 	for i := range keep {
-		keep[i].Start, keep[i].End = wordBounds(res.B, keep[i].Start, keep[i].End)
+		a, b := wordBounds(res.B, int(keep[i].Start), int(keep[i].End))
+		keep[i].Start, keep[i].End = int32(a), int32(b)
 	}
 	return keep
 }
 
+// allowed reports whether h lies inside one of the allowed spans, sorted
+// by start with end holding the furthest end so far.
+func allowed(allow []span, h textnorm.Hit) bool {
+	j, _ := slices.BinarySearchFunc(allow, h.Start+1, func(a span, x int32) int { return cmp.Compare(a.start, x) })
+	return j > 0 && allow[j-1].end >= h.End
+}
+
+// maxWiden bounds how far wordBounds looks for the ends of a word.
+const maxWiden = 64
+
 // wordBounds widens [i, j) to whole words, so evidence for "fuck*" quotes
-// "fucking".
+// "fucking"; by at most maxWiden bytes each way, so that the hits inside
+// one enormous word cost constant time each.
 func wordBounds(b []byte, i, j int) (int, int) {
-	for i > 0 && b[i-1] != textnorm.Sep {
+	for lo := max(0, i-maxWiden); i > lo && b[i-1] != textnorm.Sep; {
 		i--
 	}
-	for j < len(b) && b[j] != textnorm.Sep {
+	for hi := min(len(b), j+maxWiden); j < hi && b[j] != textnorm.Sep; {
 		j++
 	}
 	return i, j
@@ -429,9 +488,11 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 			st.hits = s.m.Match(res, st.hits[:0])
 			hits = st.hits
 		}
-		s.scanField(&acc, st, f, res, hits)
+		if err := s.scanField(ctx, &acc, st, f, res, hits); err != nil {
+			return nil, err
+		}
 	}
-	return s.findings(&acc, env), nil
+	return s.findings(&acc), nil
 }
 
 // accum gathers the hits of one message, per tier.
@@ -443,48 +504,61 @@ type accum struct {
 }
 
 // scanField adds to acc the kept hits of hits, the matches of s.m in field
-// f normalised as res.
-func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result, hits []textnorm.Hit) {
+// f normalised as res. It stops with ctx's error once ctx is done.
+func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textnorm.Field, res *textnorm.Result, hits []textnorm.Hit) error {
+	if len(hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 	st.keep = s.filter(res, st, hits)
-	for _, h := range st.keep {
+	for n, h := range st.keep {
+		if n%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		t := s.tier[h.Pattern]
 		acc.count[t]++
 		if t == Strong && !acc.directed {
 			acc.directed = Directed(res, h)
 		}
-		a, b := res.Span(h.Start, h.End)
+		a, b := res.Span(int(h.Start), int(h.End))
 		if len(acc.ev[t]) < s.maxEv {
 			acc.ev[t] = append(acc.ev[t], scanners.Evidence{
 				Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
 				Text: textnorm.Quote(f.Text, a, b, 120),
 			})
 		}
-		w := strings.Trim(s.text[h.Pattern], "*")
+		w := s.words[h.Pattern]
 		if len(acc.words[t]) < 5 && !slices.Contains(acc.words[t], w) {
 			acc.words[t] = append(acc.words[t], w)
 		}
 	}
+	return nil
 }
 
 // findings turns the hits of one message into findings.
-func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Finding {
+func (s *Scanner) findings(acc *accum) []scanners.Finding {
 	var out []scanners.Finding
 	for t := Slur; t >= Mild; t-- {
 		if acc.count[t] == 0 {
 			continue
 		}
-		sev := t.Severity()
-		if t == Strong && !acc.directed && !pupilInvolved(env) {
-			sev = scanners.Low
+		var tags []string
+		if t == Strong && acc.directed {
+			tags = []string{TagDirected}
 		}
 		out = append(out, scanners.Finding{
 			Scanner:     Name,
 			Rule:        t.Rule(),
 			Category:    scanners.Profanity,
-			Severity:    sev,
-			Score:       float64(acc.count[t]) * [...]float64{1, 3, 6}[t],
-			Explanation: fmt.Sprintf("%s profanity: %d match(es) of %s", t, acc.count[t], strings.Join(acc.words[t], ", ")),
+			Severity:    t.Severity(),
+			Score:       float64(min(acc.count[t], ScoreCap)) * [...]float64{1, 3, 6}[t],
+			Explanation: fmt.Sprintf("%s profanity: %d match(es): %s", t, acc.count[t], quoted(acc.words[t])),
 			Evidence:    acc.ev[t],
+			Tags:        tags,
+			School:      s.school,
 		})
 	}
 	return out
@@ -492,34 +566,52 @@ func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Findin
 
 var _ scanners.Scanner = (*Scanner)(nil)
 
-// PupilGroup is the group name that marks pupils in envelopes.
-const PupilGroup = "pupils"
-
-func pupilInvolved(env *scanners.Envelope) bool {
-	if env == nil {
-		return false
-	}
-	if scanners.HasGroup(env.SenderGroups, PupilGroup) {
-		return true
-	}
-	for _, r := range env.Recipients {
-		if scanners.HasGroup(r.Groups, PupilGroup) {
-			return true
+// plainSpelling is a list entry as plain words: without its "*" markers,
+// normalised (separated letters joined, leetspeak read, confusables
+// folded), with letter runs written out again and the "i or l" of a leet 1
+// written "i" ("f_u_c_k" → "fuck", "5h1t" → "shit").
+func plainSpelling(n *textnorm.Normalizer, entry string) string {
+	r := n.Normalize(strings.Trim(entry, "*"))
+	var b strings.Builder
+	for i, c := range r.B {
+		switch c {
+		case textnorm.Amb:
+			c = 'i'
+		case textnorm.Other:
+			c = '?'
+		}
+		for range r.Run[i] {
+			b.WriteByte(c)
 		}
 	}
-	return false
+	return b.String()
+}
+
+// quoted joins words as “a”, “b”.
+func quoted(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "\u201c" + w + "\u201d"
+	}
+	return strings.Join(q, ", ")
 }
 
 var secondPerson = map[string]bool{"you": true, "u": true, "ur": true, "your": true, "youre": true, "yourself": true, "ya": true, "yer": true, "yu": true, "yo": true}
 
+// dirWindow bounds how far Directed looks around a hit, in normalised
+// bytes: two ordinary words fit easily, and a hit inside an enormous word
+// costs constant time.
+const dirWindow = 64
+
 // Directed reports whether a second-person word is within two words of the
-// hit h in res.
+// hit h in res (words cut by the dirWindow limit do not count).
 func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 	b := res.B
+	start, end := int(h.Start), int(h.End)
 	// inside the hit ("fuck you" is one entry)
-	for i := h.Start; i < h.End; {
+	for i := start; i < end; {
 		j := i
-		for j < h.End && b[j] != textnorm.Sep {
+		for j < end && b[j] != textnorm.Sep {
 			j++
 		}
 		if secondPerson[string(b[i:j])] {
@@ -527,30 +619,37 @@ func Directed(res *textnorm.Result, h textnorm.Hit) bool {
 		}
 		i = j + 1
 	}
-	// two words before
-	i, n := h.Start-1, 0
-	for i > 0 && n < 2 {
-		e := i // b[i] is Sep
+	// two words before: b[i] is the separator before the next word back
+	lo := max(0, start-dirWindow)
+	i := start - 1
+	for n := 0; n < 2 && i > lo && b[i] == textnorm.Sep; n++ {
+		e := i
 		i--
-		for i >= 0 && b[i] != textnorm.Sep {
+		for i >= lo && b[i] != textnorm.Sep {
 			i--
+		}
+		if i < lo && lo > 0 {
+			break // the word starts before the window
 		}
 		if secondPerson[string(b[i+1:e])] {
 			return true
 		}
-		n++
 	}
-	j, n := h.End, 0
-	for j < len(b) && n < 2 {
+	// two words after: b[j] is the separator before the next word on
+	hi := min(len(b), end+dirWindow)
+	j := end
+	for n := 0; n < 2 && j < hi && b[j] == textnorm.Sep; n++ {
 		st := j + 1
 		j = st
-		for j < len(b) && b[j] != textnorm.Sep {
+		for j < hi && b[j] != textnorm.Sep {
 			j++
 		}
-		if st <= len(b) && secondPerson[string(b[st:j])] {
+		if j == hi && hi < len(b) && b[j] != textnorm.Sep {
+			break // the word ends after the window
+		}
+		if secondPerson[string(b[st:j])] {
 			return true
 		}
-		n++
 	}
 	return false
 }

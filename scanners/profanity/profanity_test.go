@@ -86,14 +86,14 @@ func TestScanEvidenceAndSeverity(t *testing.T) {
 		From:    []message.Address{{Name: "Mr W4nker", Addr: "x@example.com"}},
 		Texts:   []message.Text{{PartID: "1", Content: "the fucking bus is late"}},
 	}
-	pupil := &scanners.Envelope{SenderGroups: []string{"pupils"}}
+	pupil := &scanners.Envelope{SenderGroups: []string{scanners.PupilGroup}}
 	tests := []struct {
 		name string
 		env  *scanners.Envelope
-		want scanners.Severity
 	}{
-		{"adult intensifier is low", nil, scanners.Low},
-		{"pupil sender is medium", pupil, scanners.Medium},
+		{"no envelope", nil},
+		// The envelope does not change findings: policy weighs them.
+		{"pupil sender", pupil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,8 +106,8 @@ func TestScanEvidenceAndSeverity(t *testing.T) {
 				t.Fatalf("findings = %+v, want one profanity_strong", fs)
 			}
 			f := fs[0]
-			if f.Severity != tt.want {
-				t.Errorf("severity = %s, want %s", f.Severity, tt.want)
+			if f.Severity != scanners.Medium || len(f.Tags) != 0 {
+				t.Errorf("severity, tags = %s, %q, want medium (base), no tags", f.Severity, f.Tags)
 			}
 			var fields []string
 			for _, e := range f.Evidence {
@@ -127,9 +127,66 @@ func TestScanEvidenceAndSeverity(t *testing.T) {
 			}
 		})
 	}
-	fs, _ := s.Scan(context.Background(), &message.Message{Texts: []message.Text{{Content: "fuck you"}}}, nil)
-	if len(fs) != 1 || fs[0].Severity != scanners.Medium {
-		t.Errorf("directed: %+v, want medium", fs)
+	for _, text := range []string{"fuck you", "you twat", "ur a wanker", "shit, you lot"} {
+		fs, _ := s.Scan(context.Background(), &message.Message{Texts: []message.Text{{Content: text}}}, nil)
+		if len(fs) != 1 || fs[0].Severity != scanners.Medium || !fs[0].HasTag(profanity.TagDirected) {
+			t.Errorf("Scan(%q) = %+v, want medium tagged directed", text, fs)
+		}
+	}
+	fs, _ := s.Scan(context.Background(), &message.Message{Texts: []message.Text{{Content: "the fucking build broke, you know"}}}, nil)
+	if len(fs) != 1 || fs[0].HasTag(profanity.TagDirected) {
+		t.Errorf("undirected: %+v, want no directed tag", fs)
+	}
+}
+
+func TestRepetitionIsBounded(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{MaxEvidence: 5, School: "north"})
+	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: strings.Repeat("shit crap ", 20000)}}}
+	fs, err := s.Scan(t.Context(), m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 {
+		t.Fatalf("findings = %+v, want strong and mild", fs)
+	}
+	for _, f := range fs {
+		weight := map[string]float64{"profanity_strong": 3, "profanity_mild": 1}[f.Rule]
+		if f.Score != weight*profanity.ScoreCap {
+			t.Errorf("%s score = %v, want %v (saturated)", f.Rule, f.Score, weight*profanity.ScoreCap)
+		}
+		if len(f.Evidence) != 5 {
+			t.Errorf("%s evidence = %d items, want the cap of 5", f.Rule, len(f.Evidence))
+		}
+		if !strings.Contains(f.Explanation, "20000 match(es)") || strings.Count(f.Explanation, "\u201c") != 1 {
+			t.Errorf("%s explanation = %q, want the real count and one quoted word", f.Rule, f.Explanation)
+		}
+		if f.School != "north" {
+			t.Errorf("%s school = %q, want north", f.Rule, f.School)
+		}
+	}
+}
+
+func TestOverlapsAndAllowList(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	tests := []struct {
+		in   string
+		want []string // quoted words, in order
+	}{
+		{"Scunthorpe fuck Scunthorpe", []string{"fuck"}},
+		{"fucking fuck", []string{"fucking", "fuck"}},
+		{"motherfucker", []string{"motherfucker"}},
+		{"Arsenal arse Arsenal", []string{"arse"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, h := range s.MatchText(tt.in, nil) {
+			got = append(got, tt.in[h.Start:h.End])
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("MatchText(%q) quotes %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -153,5 +210,24 @@ func TestOptions(t *testing.T) {
 	}
 	if h := s.MatchText("zorgon", nil); len(h) == 1 && h[0].Tier != profanity.Slur {
 		t.Errorf("tier = %s, want slur", h[0].Tier)
+	}
+}
+
+func TestExplanationQuotesWords(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{Add: []profanity.Entry{{Text: "b_0_l_l_0_c_k_s*", Tier: profanity.Strong}}})
+	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: "you F.U.C.K.I.N.G twat, fucking hell, FUCKING, b0ll0cksy"}}}
+	fs, err := s.Scan(t.Context(), m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Fatalf("findings = %+v, want one", fs)
+	}
+	// List words in plain spelling, never the list syntax or the message's
+	// own spelling (that is evidence).
+	want := "strong profanity: 5 match(es): \u201cfucking\u201d, \u201ctwat\u201d, \u201cfucking hell\u201d, \u201cbollocks\u201d"
+	if fs[0].Explanation != want {
+		t.Errorf("explanation = %q, want %q", fs[0].Explanation, want)
 	}
 }

@@ -5,6 +5,17 @@
 //
 // Words match case-insensitively on word boundaries (so "ass" does not match
 // "class"); patterns are RE2 (linear time, no backtracking blow-ups).
+//
+// A rule scoped to schools (schools = [...]) yields one finding per listed
+// school that the message concerns (the sender's school or a recipient's),
+// each with Finding.School set, so that it only affects that school's
+// recipients. Explanations are the rule's own text, or "custom rule <id>
+// matched": never the pattern, and never the matched text, which is
+// evidence (alerts show it only as the excerpt policy allows, warnings
+// never).
+//
+// Bounded work: at most 5 evidence items per field and 20 per rule, the
+// context checked between rules and every 256 fields.
 package rules
 
 import (
@@ -22,8 +33,9 @@ import (
 // Name is the scanner id.
 const Name = "rules"
 
-// maxEvidence bounds the evidence kept per rule and field.
-const maxEvidence = 5
+// maxEvidence bounds the evidence kept per rule and field, and
+// maxRuleEvidence per rule in all fields together.
+const maxEvidence, maxRuleEvidence = 5, 20
 
 // maxExcerpt bounds the length of one evidence excerpt in bytes.
 const maxExcerpt = 200
@@ -132,51 +144,54 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 		if !r.applies(env) {
 			continue
 		}
-		if ev := r.match(m); len(ev) > 0 {
-			f := scanners.Finding{
-				Scanner:     Name,
-				Rule:        r.id,
-				Category:    r.category,
-				Severity:    r.severity,
-				Score:       r.score,
-				Explanation: r.explanation,
-				Evidence:    ev,
-			}
-			for _, d := range r.directions {
-				f.Tags = append(f.Tags, scanners.DirectionTag(d))
-			}
-			if len(r.schools) == 0 {
-				out = append(out, f)
-				continue
-			}
-			// A school-scoped rule decides only for its schools' copies:
-			// one finding per school of this message it is scoped to.
-			for _, school := range r.messageSchools(env) {
-				f.School = school
-				out = append(out, f)
-			}
+		ev, err := r.match(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if len(ev) == 0 {
+			continue
+		}
+		f := scanners.Finding{
+			Scanner:     Name,
+			Rule:        r.id,
+			Category:    r.category,
+			Severity:    r.severity,
+			Score:       r.score,
+			Explanation: r.explanation,
+			Evidence:    ev,
+		}
+		for _, d := range r.directions {
+			f.Tags = append(f.Tags, scanners.DirectionTag(d))
+		}
+		if len(r.schools) == 0 {
+			out = append(out, f)
+			continue
+		}
+		// A school-scoped rule decides only for its schools' copies: one
+		// finding per school of this message it is scoped to.
+		for _, school := range r.schoolsIn(env) {
+			f.School = school
+			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
-// messageSchools are the schools of env's copies (or, with no recipients,
-// the sender's) that r is scoped to, in envelope order.
-func (r *rule) messageSchools(env *scanners.Envelope) []string {
-	var out []string
-	add := func(s string) {
-		if s != "" && slices.Contains(r.schools, s) && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
+// schoolsIn returns the schools of r that env concerns (all of them when
+// env is nil), in r's order.
+func (r *rule) schoolsIn(env *scanners.Envelope) []string {
 	if env == nil {
 		return r.schools
 	}
-	for _, rc := range env.Recipients {
-		add(rc.School)
-	}
-	if len(env.Recipients) == 0 {
-		add(env.SenderSchool)
+	var out []string
+	for _, sc := range r.schools {
+		ok := env.SenderSchool == sc
+		for _, rc := range env.Recipients {
+			ok = ok || rc.School == sc
+		}
+		if ok {
+			out = append(out, sc)
+		}
 	}
 	return out
 }
@@ -206,7 +221,10 @@ func (r *rule) applies(env *scanners.Envelope) bool {
 	return true
 }
 
-func (r *rule) match(m *message.Message) []scanners.Evidence {
+// ctxEvery is how many fields are read between two checks of the context.
+const ctxEvery = 256
+
+func (r *rule) match(ctx context.Context, m *message.Message) ([]scanners.Evidence, error) {
 	var ev []scanners.Evidence
 	want := func(f string) bool { return r.field == f || r.field == "any" }
 	if want("subject") {
@@ -218,23 +236,33 @@ func (r *rule) match(m *message.Message) []scanners.Evidence {
 		}
 	}
 	if want("body") {
-		for _, t := range m.Texts {
+		for i, t := range m.Texts {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			ev = r.find(ev, t.PartID, "body", t.Content)
 		}
 	}
 	if want("filename") {
-		for _, a := range m.Attachments {
+		for i, a := range m.Attachments {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			ev = r.find(ev, a.PartID, "filename", a.Filename)
 		}
 	}
-	return ev
+	return ev, nil
 }
 
 func (r *rule) find(ev []scanners.Evidence, part, field, text string) []scanners.Evidence {
-	if text == "" {
+	if text == "" || len(ev) >= maxRuleEvidence {
 		return ev
 	}
-	for _, loc := range r.re.FindAllStringIndex(text, maxEvidence) {
+	for _, loc := range r.re.FindAllStringIndex(text, min(maxEvidence, maxRuleEvidence-len(ev))) {
 		ev = append(ev, scanners.Evidence{
 			Part:   part,
 			Field:  field,

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/lychgate/lychgate/config"
@@ -126,5 +127,43 @@ func TestExcerpt(t *testing.T) {
 		if got := Excerpt(tc.in, tc.n); got != tc.want {
 			t.Errorf("Excerpt(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
+	}
+}
+
+func TestAdversarial(t *testing.T) {
+	t.Parallel()
+	s := mustNew(t,
+		config.Rule{ID: "words", Field: "any", Words: []string{"example"}, Category: "profanity", Severity: "medium", Score: 2},
+		config.Rule{ID: "pattern", Field: "body", Pattern: `(?i)ex\w+ple`, Category: "spam", Severity: "low", Score: 1},
+		config.Rule{ID: "scoped", Field: "body", Words: []string{"example"}, Category: "spam", Severity: "low", Schools: []string{"s1"}},
+	)
+	scannertest.Adversarial(t, s, &scanners.Envelope{}, "example")
+}
+
+func TestSchoolsAndExplanation(t *testing.T) {
+	t.Parallel()
+	s := mustNew(t,
+		config.Rule{ID: "scoped", Field: "body", Pattern: `(?i)(nobody|no_one|noone) likes`, Category: "safeguarding", Severity: "high", Schools: []string{"north", "south", "east"}},
+		config.Rule{ID: "global", Field: "body", Words: []string{"likes"}, Category: "spam", Explanation: "likes found"},
+	)
+	m := &message.Message{Texts: []message.Text{{PartID: "1", Content: "Nobody likes you, noone likes them"}}}
+	env := &scanners.Envelope{SenderSchool: "north", Recipients: []scanners.Recipient{
+		{Addr: "a@south.test", School: "south"}, {Addr: "b@west.test", School: "west"}}}
+	fs, err := s.Scan(t.Context(), m, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Rule+"@"+f.School+": "+f.Explanation)
+	}
+	// Never the pattern, never the matched text (evidence).
+	want := []string{
+		"scoped@north: custom rule scoped matched",
+		"scoped@south: custom rule scoped matched",
+		"global@: likes found",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Scan() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -1,6 +1,8 @@
 package safeguarding
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/lychgate/lychgate/textnorm"
@@ -189,7 +191,7 @@ func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, dst
 // around returns the window from left words before hit h to right words
 // after it, in the normalised bytes b.
 func around(b []byte, h textnorm.Hit, left, right int) window {
-	w := window{lo: h.Start, hi: h.End, words: h.StartWord}
+	w := window{lo: int(h.Start), hi: int(h.End), words: int(h.StartWord)}
 	for n := 0; w.lo > 0; w.lo-- {
 		if b[w.lo-1] == textnorm.Sep {
 			if n == left {
@@ -210,13 +212,10 @@ func around(b []byte, h textnorm.Hit, left, right int) window {
 	return w
 }
 
-// mergeWindows sorts ws by start and merges those that overlap.
+// mergeWindows sorts ws by start and merges those that overlap. (They are
+// nearly sorted, but an insertion sort is quadratic on a hostile text.)
 func mergeWindows(ws []window) []window {
-	for i := 1; i < len(ws); i++ { // insertion sort: nearly sorted
-		for j := i; j > 0 && ws[j].lo < ws[j-1].lo; j-- {
-			ws[j], ws[j-1] = ws[j-1], ws[j]
-		}
-	}
+	slices.SortFunc(ws, func(a, b window) int { return cmp.Compare(a.lo, b.lo) })
 	out := ws[:0]
 	for _, w := range ws {
 		if n := len(out); n > 0 && w.lo < out[n-1].hi {

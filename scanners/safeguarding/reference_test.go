@@ -1,6 +1,7 @@
 package safeguarding
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,12 +44,13 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 				for k := 1; k < len(p.terms); k++ {
 					found := false
 					th := st.termHits[p.terms[k]]
-					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int32) int { return int(h.EndWord - w) })
+					gap := int32(p.gaps[k])
 					for _, h := range th[lo:] {
-						if h.EndWord > ew+1+p.gaps[k]+maxTermWords {
+						if h.EndWord > ew+1+gap+maxTermWords {
 							break
 						}
-						if h.StartWord > ew && h.StartWord <= ew+1+p.gaps[k] {
+						if h.StartWord > ew && h.StartWord <= ew+1+gap {
 							if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
 								continue
 							}
@@ -62,7 +64,7 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 					}
 				}
 				if ok {
-					st.phits = append(st.phits, phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew})
+					st.phits = append(st.phits, phraseHit{phrase: pi, start: int(h1.Start), end: int(end), sw: int(h1.StartWord), ew: int(ew)})
 					break
 				}
 			}
@@ -97,7 +99,7 @@ func sameAsReference(t testing.TB, s *Scanner, name, text string) int {
 	// order: what makes the gate exact.
 	near := sortedHits(s.textHits(text, func(res *textnorm.Result, st *state) {
 		st.hits = s.matchNearAnchors(res, st, s.gate.m.Match(res, nil), st.hits[:0])
-		s.assemble(res, st)
+		_ = s.assemble(context.Background(), res, st) // never cancelled
 	}))
 	if want = sortedHits(want); !slices.Equal(near, want) {
 		t.Errorf("%s: phrases near anchors differ from the reference\n got %+v\nwant %+v", name, near, want)
@@ -133,7 +135,7 @@ func corpusTexts(t *testing.T) map[string][]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, fl := range textnorm.MessageFields(message.Parse(raw, message.Limits{}), nil) {
+		for _, fl := range textnorm.MessageFields(message.Parse(t.Context(), raw, message.Limits{}), nil) {
 			out[f] = append(out[f], fl.Text)
 		}
 	}

@@ -2,8 +2,7 @@
 // suicide and self-harm, bullying, grooming, sexual content, abuse
 // disclosures, radicalisation and extremism, weapons and threats of violence,
 // and drugs, matched over the normalised text (package textnorm) of the
-// subject, display names and every text part, then weighed by who is writing
-// to whom.
+// subject, display names and every text part.
 //
 // Lexicons are embedded files (lexicon/<topic>.txt, format in
 // lexicon/README.md). Phrases match with small gaps: "don't tell your mum"
@@ -18,23 +17,39 @@
 // child sexual abuse material terms: rule illegal_child_abuse_material,
 // category illegal, severity critical.
 //
-// Severity starts from the highest phrase that matched (lexicon severities
-// are written for mail between adults: ambiguous or third-person phrases
-// such as "suicide", "can't go on", "been abused" are low), then:
+// Each finding has a base severity, the one it has before any weighting by
+// who writes to whom (the scanner does not read the envelope's groups or
+// directions; package policy weighs findings per recipient). It is the
+// highest severity among the phrases that matched (lexicon severities are
+// written for mail between adults: ambiguous or third-person phrases such
+// as "suicide", "can't go on", "been abused" are low), then:
 //   - hyperbole ("this homework is killing me", "I nearly died laughing"):
-//     a hit that overlaps a hyperbole phrase counts as low;
+//     a hit that overlaps a hyperbole phrase does not count towards the
+//     severity; a topic whose every hit is hyperbole is low;
 //   - negation: a phrase whose gap holds "not", "never" or "no" ("I will
 //     not kill you") does not match;
-//   - every topic but grooming: a pupil sender (env.SenderGroups contains
-//     "pupils") raises the severity one level, low to medium, medium to high
-//     (so a pupil writing "I want to kill myself" is high); sexual content
-//     from an adult outside the school to a pupil is raised one level too;
-//   - grooming: two kinds of signal together (secrecy, image request,
-//     meeting, flattery about maturity, gifts) raise it to high; if the
-//     sender is an adult outside the schools (no SenderSchool, not a pupil,
-//     inbound) and a recipient is a pupil, every grooming signal counts one
-//     level higher (an image request alone is medium) and a combination
-//     with secrecy or an image request is critical.
+//   - grooming: two or more kinds of signal together (secrecy, image
+//     request, meeting, flattery about maturity, gifts) make it at least
+//     high.
+//
+// Tags (Finding.Tags), stable:
+//
+//	hyperbole        every hit of the topic overlapped a hyperbole phrase
+//	                 (the finding is low and should not be raised)
+//	secrecy, image,  grooming only: the kinds of grooming signal that
+//	meet, flattery,  matched ("don't tell your mum", "send me a pic",
+//	gift             "meet me after school", "so mature for your age",
+//	                 "I'll buy you ...")
+//	several_signals  grooming only: two or more of those kinds
+//
+// Explanations name the topic and quote the lexicon words that matched
+// (for each term of a phrase, the alternative found), never the lexicon's
+// phrase syntax and never the message's own text, which is evidence.
+//
+// Bounded work: phrases are assembled per field from term hits, so each
+// phrase counts at most once per field; the context is checked between
+// fields and every few thousand term hits; evidence is capped per finding
+// (Options.MaxEvidence); the score is severity × min(count, ScoreCap).
 package safeguarding
 
 import (
@@ -58,8 +73,22 @@ var lexFS embed.FS
 // Name is the scanner's stable id.
 const Name = "safeguarding"
 
-// PupilGroup is the group name that marks pupils.
-const PupilGroup = "pupils"
+// The tags of findings (see the package doc).
+const (
+	TagHyperbole      = "hyperbole"
+	TagSeveralSignals = "several_signals"
+)
+
+// GroomingSignals are the kinds of grooming signal, in tag order.
+var GroomingSignals = []string{"secrecy", "image", "meet", "flattery", "gift"}
+
+// ScoreCap is the most phrase matches of one topic that count towards a
+// finding's score.
+const ScoreCap = 10
+
+// ctxEvery is how many term hits are handled between two checks of the
+// context.
+const ctxEvery = 4096
 
 // Options configures a Scanner. The zero value uses the embedded lexicons.
 type Options struct {
@@ -73,6 +102,9 @@ type Options struct {
 	MaxGap int
 	// MaxEvidence is the most evidence items per finding (default 20).
 	MaxEvidence int
+	// School, when set, is the school whose lexicon this is: every finding
+	// carries it (Finding.School).
+	School string
 }
 
 type phrase struct {
@@ -94,10 +126,12 @@ type Scanner struct {
 	topics   []string
 	phrases  []phrase
 	terms    []term
-	patTerms [][]int // pattern → terms
+	patTerms [][]int  // pattern → terms
+	patText  []string // pattern → its words, for explanations
 	m        *textnorm.Matcher
 	gate     gate
 	maxEv    int
+	school   string
 	pool     *sync.Pool
 	texts    *sync.Pool // *textnorm.Text for Scan
 	// group, when set, holds whole(): ScanText takes its hits from it.
@@ -118,7 +152,14 @@ type phraseHit struct {
 	phrase     int
 	start, end int // normalised bytes
 	sw, ew     int // words
+	// alts are the patterns (term alternatives) that matched the phrase's
+	// first maxAlts terms, for the explanation.
+	alts [maxAlts]int32
 }
+
+// maxAlts is how many terms of a phrase hit remember their alternative
+// (the embedded lexicons have at most 8 terms a phrase).
+const maxAlts = 8
 
 // Lexicon returns the embedded lexicon of topic (the file's lines).
 func Lexicon(topic string) ([]string, error) {
@@ -141,7 +182,7 @@ func Topics() []string {
 
 // New builds a Scanner from opts.
 func New(opts Options) (*Scanner, error) {
-	s := &Scanner{maxEv: opts.MaxEvidence, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
+	s := &Scanner{maxEv: opts.MaxEvidence, school: opts.School, pool: new(sync.Pool), texts: &sync.Pool{New: func() any { return new(textnorm.Text) }}}
 	if s.maxEv <= 0 {
 		s.maxEv = 20
 	}
@@ -212,6 +253,7 @@ func New(opts Options) (*Scanner, error) {
 							patIdx[alt] = pi
 							pats = append(pats, textnorm.Pattern{Text: alt})
 							s.patTerms = append(s.patTerms, nil)
+							s.patText = append(s.patText, strings.TrimSuffix(alt, "*"))
 						}
 						if !slices.Contains(s.patTerms[pi], id) {
 							s.patTerms[pi] = append(s.patTerms[pi], id)
@@ -281,9 +323,9 @@ func (s *Scanner) WithGroup(g *textnorm.Group) (*Scanner, error) {
 }
 
 // matchRes finds the phrase hits in res, matching s.whole() itself.
-func (s *Scanner) matchRes(res *textnorm.Result, st *state) {
+func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state) error {
 	st.whole = s.whole().Match(res, st.whole[:0])
-	s.match(res, st, st.whole)
+	return s.match(ctx, res, st, st.whole)
 }
 
 // match finds the phrase hits in res, given whole, the hits of s.whole()
@@ -291,36 +333,43 @@ func (s *Scanner) matchRes(res *textnorm.Result, st *state) {
 // phrases only near the hits of anchor terms (gate.go), and when that
 // finds a phrase, matches the whole of res again as matchAll does, so that
 // the phrase hits and their order are matchAll's.
-func (s *Scanner) match(res *textnorm.Result, st *state, whole []textnorm.Hit) {
+func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
 	if !s.gate.ok {
 		st.hits = append(st.hits[:0], whole...)
-		s.assemble(res, st)
-		return
+		return s.assemble(ctx, res, st)
 	}
 	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
-	s.assemble(res, st)
-	if len(st.phits) > 0 {
-		s.matchAll(res, st)
+	if err := s.assemble(ctx, res, st); err != nil {
+		return err
 	}
+	if len(st.phits) > 0 {
+		return s.matchAll(ctx, res, st)
+	}
+	return nil
 }
 
 // matchAll finds the phrase hits in res from the hits of all terms in all
 // of res.
-func (s *Scanner) matchAll(res *textnorm.Result, st *state) {
+func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state) error {
 	st.hits = s.m.Match(res, st.hits[:0])
-	s.assemble(res, st)
+	return s.assemble(ctx, res, st)
 }
 
 // assemble finds the phrases made of the term hits st.hits (in text
-// order); st.phits holds them.
-func (s *Scanner) assemble(res *textnorm.Result, st *state) {
+// order); st.phits holds them. It stops with ctx's error once ctx is done.
+func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state) error {
 	for _, t := range st.touched {
 		st.termHits[t] = st.termHits[t][:0]
 	}
 	st.touched = st.touched[:0]
 	st.phits = st.phits[:0]
 	if len(st.hits) == 0 {
-		return
+		return nil
+	}
+	if len(st.hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	for _, h := range st.hits {
 		for _, t := range s.patTerms[h.Pattern] {
@@ -332,52 +381,69 @@ func (s *Scanner) assemble(res *textnorm.Result, st *state) {
 	}
 	for _, t := range st.touched {
 		for _, pi := range s.terms[t].phrasesFirst {
-			if h, ok := s.phraseAt(res, st, pi); ok {
+			h, ok, err := s.phraseAt(ctx, res, st, pi)
+			if err != nil {
+				return err
+			}
+			if ok {
 				st.phits = append(st.phits, h)
 			}
 		}
 	}
+	return nil
 }
 
 // phraseAt finds the first hit of phrase pi among the term hits: for each
 // hit of its first term in text order, each following term is the first
 // hit that starts within the allowed gap with no negation in between.
-func (s *Scanner) phraseAt(res *textnorm.Result, st *state, pi int) (phraseHit, bool) {
+func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state, pi int) (phraseHit, bool, error) {
 	p := &s.phrases[pi]
 	if !s.allTermsHit(p, st) {
-		return phraseHit{}, false
+		return phraseHit{}, false, nil
 	}
-	for _, h1 := range st.termHits[p.terms[0]] {
-		end, ew, ok := h1.End, h1.EndWord, true
+	for n, h1 := range st.termHits[p.terms[0]] {
+		if n%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return phraseHit{}, false, err
+			}
+		}
+		end, ew, ok := int(h1.End), int(h1.EndWord), true
+		var alts [maxAlts]int32
+		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
-			end, ew, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			var alt int32
+			end, ew, alt, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			if k < maxAlts {
+				alts[k] = alt
+			}
 		}
 		if ok {
 			// one hit per phrase per first-term is plenty
-			return phraseHit{phrase: pi, start: h1.Start, end: end, sw: h1.StartWord, ew: ew}, true
+			return phraseHit{phrase: pi, start: int(h1.Start), end: end, sw: int(h1.StartWord), ew: ew, alts: alts}, true, nil
 		}
 	}
-	return phraseHit{}, false
+	return phraseHit{}, false, nil
 }
 
 // nextTerm finds, among the hits th of a term (in text order), the first
 // that starts within gap words after word ew (ending at byte end) with no
-// negation in between; it returns that hit's end and last word.
-func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, bool) {
+// negation in between; it returns that hit's end, last word and pattern.
+func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, int, int32, bool) {
 	// hits are in text order: skip those ending before ew
-	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return h.EndWord - w })
+	lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int) int { return int(h.EndWord) - w })
 	for _, h := range th[lo:] {
-		if h.EndWord > ew+1+gap+maxTermWords {
+		sw, hew := int(h.StartWord), int(h.EndWord)
+		if hew > ew+1+gap+maxTermWords {
 			break
 		}
-		if h.StartWord > ew && h.StartWord <= ew+1+gap {
-			if h.StartWord > ew+1 && negated(res.B[end:h.Start]) {
+		if sw > ew && sw <= ew+1+gap {
+			if sw > ew+1 && negated(res.B[end:h.Start]) {
 				continue
 			}
-			return h.End, h.EndWord, true
+			return int(h.End), hew, h.Pattern, true
 		}
 	}
-	return end, ew, false
+	return end, ew, 0, false
 }
 
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
@@ -405,7 +471,7 @@ func (s *Scanner) MatchText(text string) []TextHit {
 	st := s.pool.Get().(*state)
 	defer s.pool.Put(st)
 	res := st.n.Normalize(text)
-	s.matchRes(res, st)
+	_ = s.matchRes(context.Background(), res, st) // cannot fail: never cancelled
 	var out []TextHit
 	for _, h := range st.phits {
 		p := &s.phrases[h.phrase]
@@ -415,9 +481,11 @@ func (s *Scanner) MatchText(text string) []TextHit {
 	return out
 }
 
+// hyperbole reports whether h overlaps a hyperbole phrase hit of st.phits
+// (at most one per hyperbole phrase, so this is a short loop).
 func (s *Scanner) hyperbole(st *state, h phraseHit) bool {
 	for _, o := range st.phits {
-		if s.phrases[o.phrase].tag == "hyperbole" && o.sw <= h.ew && h.sw <= o.ew {
+		if s.phrases[o.phrase].tag == TagHyperbole && o.sw <= h.ew && h.sw <= o.ew {
 			return true
 		}
 	}
@@ -425,13 +493,16 @@ func (s *Scanner) hyperbole(st *state, h phraseHit) bool {
 }
 
 type topicAcc struct {
-	sev     scanners.Severity
-	tags    map[string]bool
-	ev      []scanners.Evidence
-	phrases []string
-	count   int
-	hyper   bool
+	sev   scanners.Severity
+	tags  map[string]bool
+	ev    []scanners.Evidence
+	words []string // distinct matched texts, for the explanation
+	count int
+	hyper bool // some hit overlapped hyperbole
 }
+
+// maxQuoted is the most distinct matched texts an explanation quotes.
+const maxQuoted = 5
 
 // Scan implements scanners.Scanner: it normalises m here and runs
 // ScanText, so the two can never disagree.
@@ -454,14 +525,18 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 			return nil, err
 		}
 		res := &t.Norm[i]
+		var err error
 		if s.group != nil {
-			s.match(res, st, t.Hits(s.group, s.whole(), i))
+			err = s.match(ctx, res, st, t.Hits(s.group, s.whole(), i))
 		} else {
-			s.matchRes(res, st)
+			err = s.matchRes(ctx, res, st)
+		}
+		if err != nil {
+			return nil, err
 		}
 		s.scanField(&acc, st, f, res)
 	}
-	return s.findings(&acc, env), nil
+	return s.findings(&acc), nil
 }
 
 // accum gathers the phrase hits of one message, per topic.
@@ -476,7 +551,7 @@ type accum struct {
 func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textnorm.Result) {
 	for _, h := range st.phits {
 		p := &s.phrases[h.phrase]
-		if p.tag == "hyperbole" {
+		if p.tag == TagHyperbole {
 			continue
 		}
 		a, b := res.Span(h.start, h.end)
@@ -508,14 +583,42 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 		if len(t.ev) < s.maxEv {
 			t.ev = append(t.ev, ev)
 		}
-		if len(t.phrases) < 5 && !slices.Contains(t.phrases, p.text) {
-			t.phrases = append(t.phrases, p.text)
+		if w := s.phraseWords(h); len(t.words) < maxQuoted && !slices.Contains(t.words, w) {
+			t.words = append(t.words, w)
 		}
 	}
 }
 
-// findings weighs the hits of one message and turns them into findings.
-func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Finding {
+// phraseWords is the lexicon's words for phrase hit h: for each term, the
+// alternative that matched ("kill myself" for the phrase
+// "kill*|hang* myself|meself"). Explanations use them, never the message's
+// own text: that is evidence, which alerts show only as the excerpt policy
+// allows, and warnings never.
+func (s *Scanner) phraseWords(h phraseHit) string {
+	p := &s.phrases[h.phrase]
+	w := make([]string, len(p.terms))
+	for k, t := range p.terms {
+		alt := int32(s.terms[t].pats[0])
+		if k < maxAlts {
+			alt = h.alts[k]
+		}
+		w[k] = s.patText[alt]
+	}
+	return strings.Join(w, " ")
+}
+
+// quoted joins words as “a”, “b”.
+func quoted(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "\u201c" + w + "\u201d"
+	}
+	return strings.Join(q, ", ")
+}
+
+// findings turns the hits of one message into findings with their base
+// severity and tags.
+func (s *Scanner) findings(acc *accum) []scanners.Finding {
 	var out []scanners.Finding
 	if acc.illegalN > 0 {
 		out = append(out, scanners.Finding{
@@ -523,6 +626,7 @@ func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Findin
 			Severity: scanners.Critical, Score: 100,
 			Explanation: fmt.Sprintf("%d reference(s) to child sexual abuse material", acc.illegalN),
 			Evidence:    acc.illegal,
+			School:      s.school,
 		})
 	}
 	for ti := range s.topics {
@@ -531,69 +635,44 @@ func (s *Scanner) findings(acc *accum, env *scanners.Envelope) []scanners.Findin
 			continue
 		}
 		topic := s.topics[ti]
-		sev, why := weigh(topic, t, env)
-		expl := fmt.Sprintf("%s: %d phrase match(es) (%s)", strings.ReplaceAll(topic, "_", "-"), t.count, strings.Join(t.phrases, "; "))
-		if why != "" {
-			expl += "; " + why
+		sev, tags := base(topic, t)
+		expl := fmt.Sprintf("%s: %d phrase match(es): %s", strings.ReplaceAll(topic, "_", "-"), t.count, quoted(t.words))
+		if slices.Contains(tags, TagSeveralSignals) {
+			expl += "; several grooming signals together"
+		}
+		if slices.Contains(tags, TagHyperbole) {
+			expl += "; hyperbole"
 		}
 		out = append(out, scanners.Finding{
 			Scanner: Name, Rule: "safeguarding_" + topic, Category: scanners.Safeguarding,
-			Severity: sev, Score: float64(sev) * float64(t.count),
-			Explanation: expl, Evidence: t.ev,
+			Severity: sev, Score: float64(sev) * float64(min(t.count, ScoreCap)),
+			Explanation: expl, Evidence: t.ev, Tags: tags, School: s.school,
 		})
 	}
 	return out
 }
 
-// weigh applies the direction and group rules to one topic's hits.
-func weigh(topic string, t *topicAcc, env *scanners.Envelope) (scanners.Severity, string) {
+// base returns one topic's base severity and tags: what the text alone
+// says, before policy weighs who writes to whom.
+func base(topic string, t *topicAcc) (scanners.Severity, []string) {
 	sev := t.sev
 	if sev == scanners.Info && t.hyper {
-		return scanners.Low, "hyperbole"
+		return scanners.Low, []string{TagHyperbole}
 	}
-	pupilSender := env != nil && scanners.HasGroup(env.SenderGroups, PupilGroup)
-	pupilRcpt := false
-	if env != nil {
-		for _, r := range env.Recipients {
-			if scanners.HasGroup(r.Groups, PupilGroup) {
-				pupilRcpt = true
-			}
-		}
+	if topic != "grooming" {
+		return sev, nil
 	}
-	outsideAdult := env != nil && env.SenderSchool == "" && !pupilSender && env.Direction() == scanners.Inbound
-	var why []string
-	switch topic {
-	default:
-		if pupilSender && sev < scanners.High {
-			sev++
-			why = append(why, "written by a pupil")
-		}
-		if topic == "sexual" && outsideAdult && pupilRcpt && sev < scanners.High {
-			sev++
-			why = append(why, "adult outside the school writing to a pupil")
-		}
-	case "grooming":
-		kinds := 0
-		for _, k := range []string{"secrecy", "image", "meet", "flattery", "gift"} {
-			if t.tags[k] {
-				kinds++
-			}
-		}
-		if kinds >= 2 {
-			sev = max(sev, scanners.High)
-			why = append(why, "several grooming signals together")
-		}
-		if outsideAdult && pupilRcpt {
-			if sev < scanners.High {
-				sev++
-			}
-			if kinds >= 2 && (t.tags["secrecy"] || t.tags["image"]) {
-				sev = scanners.Critical
-			}
-			why = append(why, "adult outside the school writing to a pupil")
+	var tags []string
+	for _, k := range GroomingSignals {
+		if t.tags[k] {
+			tags = append(tags, k)
 		}
 	}
-	return sev, strings.Join(why, "; ")
+	if len(tags) >= 2 {
+		sev = max(sev, scanners.High)
+		tags = append(tags, TagSeveralSignals)
+	}
+	return sev, tags
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)

@@ -4,7 +4,10 @@
 // Conformance checks what the pipeline and the DSL rely on: a stable
 // snake_case id, findings with known categories and well-formed evidence
 // spans that point at the text they quote, no mutation of the shared
-// message, and prompt return once the context is cancelled.
+// message, and prompt return once the context is cancelled. Adversarial
+// checks bounded work on hostile messages (a 4 MB line, 1 MB of one
+// repeated match, 10,000 parts, deep nesting, cancellation mid-scan).
+// Every scanner's tests run both.
 package scannertest
 
 import (
@@ -35,8 +38,8 @@ func Conformance(t *testing.T, s scanners.Scanner, env *scanners.Envelope, msgs 
 	}
 	findings := 0
 	for i, raw := range msgs {
-		m := message.Parse(raw, message.Limits{})
-		before := message.Parse(raw, message.Limits{})
+		m := message.Parse(t.Context(), raw, message.Limits{})
+		before := message.Parse(t.Context(), raw, message.Limits{})
 		fs, err := s.Scan(t.Context(), m, env)
 		if err != nil {
 			t.Errorf("msg %d: Scan = %v", i, err)
@@ -60,7 +63,7 @@ func Conformance(t *testing.T, s scanners.Scanner, env *scanners.Envelope, msgs 
 
 func checkCancel(t *testing.T, s scanners.Scanner, env *scanners.Envelope, raw []byte) {
 	t.Helper()
-	m := message.Parse(raw, message.Limits{})
+	m := message.Parse(t.Context(), raw, message.Limits{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	done := make(chan error, 1)
@@ -141,7 +144,25 @@ func FieldTexts(m *message.Message, ev scanners.Evidence) []string {
 		}
 		return out
 	case strings.HasPrefix(ev.Field, "header:"):
-		return m.HeaderValues(strings.TrimPrefix(ev.Field, "header:"))
+		name := strings.TrimPrefix(ev.Field, "header:")
+		out := m.HeaderValues(name)
+		// Content scanners read the display names of From, To and Cc
+		// (textnorm.MessageFields) under the same field name.
+		var addrs []message.Address
+		switch strings.ToLower(name) {
+		case "from":
+			addrs = m.From
+		case "to":
+			addrs = m.To
+		case "cc":
+			addrs = m.Cc
+		}
+		for _, a := range addrs {
+			if a.Name != "" {
+				out = append(out, a.Name)
+			}
+		}
+		return out
 	}
 	return nil
 }

@@ -148,7 +148,7 @@ func TestClamdFindsEICAR(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(addr+"/"+tc.name, func(t *testing.T) {
-				m := message.Parse(tc.raw, message.Limits{})
+				m := message.Parse(context.Background(), tc.raw, message.Limits{})
 				fs, err := s.Scan(t.Context(), m, &scanners.Envelope{})
 				if err != nil {
 					t.Fatalf("Scan = %v", err)
@@ -189,7 +189,7 @@ func TestClamdUnavailableIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message.Parse(mail("a.bin", []byte("data")), message.Limits{})
+	m := message.Parse(context.Background(), mail("a.bin", []byte("data")), message.Limits{})
 	if _, err := s.Scan(t.Context(), m, &scanners.Envelope{}); err == nil {
 		t.Errorf("Scan with clamd down = nil error, want an error")
 	}
@@ -224,7 +224,7 @@ func TestClamdSilentIsATimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message.Parse(mail("a.bin", []byte("data")), message.Limits{})
+	m := message.Parse(context.Background(), mail("a.bin", []byte("data")), message.Limits{})
 	_, err = s.Scan(t.Context(), m, &scanners.Envelope{})
 	if err == nil {
 		t.Fatal("Scan against a silent clamd = nil error, want a timeout error")

@@ -1,6 +1,7 @@
 package clamav
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -34,11 +35,11 @@ func TestPipeline(t *testing.T) {
 	}
 	p := scanners.NewPipeline([]scanners.Scanner{av, hashes}, scanners.PipelineOptions{})
 	raw := mail("eicar.com", []byte(eicar))
-	res := p.Run(t.Context(), message.Parse(raw, message.Limits{}), &scanners.Envelope{})
+	res := p.Run(t.Context(), message.Parse(context.Background(), raw, message.Limits{}), &scanners.Envelope{})
 	if !hasRule(res.Findings, "clamav_virus") {
 		t.Errorf("findings = %+v, want clamav_virus", res.Findings)
 	}
-	res = p.Run(t.Context(), message.Parse(mail("photo.jpg", listed), message.Limits{}), &scanners.Envelope{})
+	res = p.Run(t.Context(), message.Parse(context.Background(), mail("photo.jpg", listed), message.Limits{}), &scanners.Envelope{})
 	var hit *scanners.Finding
 	for i := range res.Findings {
 		if res.Findings[i].Rule == "attachment_hash_list" {
@@ -55,7 +56,7 @@ func TestPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = scanners.NewPipeline([]scanners.Scanner{gone}, scanners.PipelineOptions{})
-	res = p.Run(t.Context(), message.Parse(raw, message.Limits{}), &scanners.Envelope{})
+	res = p.Run(t.Context(), message.Parse(context.Background(), raw, message.Limits{}), &scanners.Envelope{})
 	found := false
 	for _, f := range res.Findings {
 		if f.Category == scanners.ScannerError && f.Scanner == Name {
