@@ -20,10 +20,7 @@ func corpusMessages(b *testing.B, n int) ([]*message.Message, int64) {
 	if len(files) == 0 {
 		b.Skipf("ham corpus %s not present", hamDir)
 	}
-	parse := stdParse
-	if parseIsReal() {
-		parse = messageParse
-	}
+	parse := messageParse
 	var ms []*message.Message
 	var size int64
 	for _, f := range files {

@@ -12,7 +12,7 @@ import (
 // runs before the rules are matched:
 //
 //   - safeguarding, every topic but grooming: written by a pupil raises the
-//     severity one level (up to high);
+//     severity one level (up to high), except hyperbole;
 //   - safeguarding "sexual" from an adult outside the schools to a pupil
 //     raises it one level (up to high);
 //   - safeguarding "grooming" from an adult outside the schools to a pupil
@@ -33,6 +33,7 @@ const (
 	TagSecrecy        = "secrecy"
 	TagImage          = "image"
 	TagOutboundOnly   = "outbound_only"
+	TagHyperbole      = "hyperbole"
 )
 
 // weighed is one finding as it applies to one recipient.
@@ -78,7 +79,9 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 			}
 			why = append(why, "adult outside the school writing to a pupil")
 		}
-	case f.Category == scanners.Safeguarding && sev > scanners.Info:
+	case f.Category == scanners.Safeguarding && sev > scanners.Info && !f.HasTag(TagHyperbole):
+		// Hyperbole ("this homework is killing me") stays as the scanner
+		// rated it, whoever wrote it.
 		if pupilSender && sev < scanners.High {
 			sev++
 			why = append(why, "written by a pupil")

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/lychgate/lychgate/engine"
 	"github.com/lychgate/lychgate/evaluate"
-	"github.com/lychgate/lychgate/message"
-	"github.com/lychgate/lychgate/scanners/all"
+	"github.com/lychgate/lychgate/scanners"
 )
 
 // runEval measures detection quality: precision, recall and false-positive
@@ -43,16 +43,21 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, err)
 		return errReported
 	}
-	list, err := all.Build(cfg, all.Deps{Logger: newLogger(cfg, stderr)})
+	// The same engine serve and check use: configured limits, scanner
+	// timeouts, malformed findings and the policy's weighing for the
+	// recipient the labelled file names.
+	eng, err := engine.New(cfg, engine.Options{Logger: newLogger(cfg, stderr)})
 	if err != nil {
 		return err
 	}
-	lim := message.Limits{}.WithDefaults()
+	defer eng.Close() //nolint:errcheck // read-only use
+	analyze := func(ctx context.Context, raw []byte, env *scanners.Envelope) []scanners.Finding {
+		return eng.Analyze(ctx, raw, env).ForSchool(env.Recipients[0].School)
+	}
 	return evaluate.Run(context.Background(), evaluate.Options{
-		Scanners:     list,
+		Analyze:      analyze,
 		LabelledDirs: dirs,
 		HamDir:       *ham,
-		Parse:        func(b []byte) *message.Message { return message.Parse(context.Background(), b, lim) },
 		Verbose:      *verbose,
 	}, stdout)
 }
