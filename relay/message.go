@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/message"
 )
 
 // errBare is returned by readData for a bare CR or LF in "reject" mode.
@@ -136,15 +137,11 @@ func canonicalCRLF(b []byte) []byte {
 }
 
 // headerEnd returns the offset just past the blank line ending the header
-// section, or len(raw) when there is none.
+// section, or len(raw) when there is none (message.HeaderEnd; raw is
+// canonical CRLF here).
 func headerEnd(raw []byte) int {
-	if bytes.HasPrefix(raw, []byte("\r\n")) {
-		return 2
-	}
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-		return i + 4
-	}
-	return len(raw)
+	_, body := message.HeaderEnd(raw)
+	return body
 }
 
 // rewriteHeaders returns raw with every header field named with one of
