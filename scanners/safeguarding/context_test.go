@@ -1,0 +1,92 @@
+package safeguarding
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lychgate/lychgate/evaluate"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+func TestContextEffect(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, topic, phrase, text, hit string
+		want                           ctxEffect
+	}{
+		{"plain disclosure", "self_harm", "want_to kill* myself", "honestly i want to kill myself tonight", "want to kill myself", ctxKeep},
+		{"denial", "self_harm", "suicidal", "I'm not suicidal, just tired", "suicidal", ctxDrop},
+		{"denial with filler", "self_harm", "kill* myself", "I would never ever kill myself", "kill myself", ctxDrop},
+		{"negation far before is not denial", "self_harm", "want_to die", "I'm not ok i want to die", "want to die", ctxKeep},
+		{"support", "bullying", "kill yourself", "please don't kill yourself, talk to me", "kill yourself", ctxCap},
+		{"insult after no is kept", "bullying", "you ugly", "no you're so ugly", "you're so ugly", ctxKeep},
+		{"crosses a sentence", "bullying", "nobody you", "I know what you're asking. Nobody", "you're asking. Nobody", ctxDrop},
+		{"crosses a comma", "bullying", "screw you", "screw, until you", "screw, until you", ctxDrop},
+		{"abbreviation dots are not a boundary", "bullying", "you idiot", "you i.d.i.o.t", "you i.d.i.o.t", ctxKeep},
+		{"statistics", "self_harm", "suicide", "Suicide rates rose 5% last year", "Suicide", ctxCap},
+		{"news", "self_harm", "kill* myself", "The news said he wrote 'I will kill myself' before", "kill myself", ctxCap},
+		{"dream", "self_harm", "kill* myself", "I had a dream where I killed myself", "killed myself", ctxCap},
+		{"story", "self_harm", "want_to die", "In the story the girl says she wants to die", "wants to die", ctxCap},
+		{"helpline", "self_harm", "suicidal", "if you feel suicidal ring Childline", "suicidal", ctxCap},
+		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap},
+		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := strings.Index(tc.text, tc.hit)
+			if a < 0 {
+				t.Fatalf("hit %q not in %q", tc.hit, tc.text)
+			}
+			if got := contextEffect(tc.topic, tc.phrase, tc.text, a, a+len(tc.hit)); got != tc.want {
+				t.Errorf("contextEffect(%q, %q) = %d, want %d", tc.text, tc.hit, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestContextInScanner checks the rules through the scanner, both ways.
+func TestContextInScanner(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text, rule string
+		want             scanners.Severity // -1: no finding of rule
+	}{
+		{"denial", "I'm not suicidal, just tired", "safeguarding_self_harm", -1},
+		{"disclosure", "I'm suicidal and I have the pills ready", "safeguarding_self_harm", scanners.High},
+		{"support is low", "please don't kill yourself", "safeguarding_bullying", scanners.Low},
+		{"insult is medium or more", "kill yourself", "safeguarding_bullying", scanners.High},
+		{"indirect ideation", "i just hope i never wake up", "safeguarding_self_harm", scanners.High},
+		{"goodbye", "by the time you read this i will be gone", "safeguarding_self_harm", scanners.High},
+		{"past attempt", "I tried to kill myself last year", "safeguarding_self_harm", scanners.High},
+		{"worry about a friend", "my friend said she wants to kill herself", "safeguarding_self_harm", scanners.High},
+		{"contraction insult", "ur a total idiot", "safeguarding_bullying", scanners.High},
+		{"1488 alone", "order 1488 has shipped", "safeguarding_extremism", -1},
+		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High},
+		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low},
+	}
+	lim := message.Limits{}.WithDefaults()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs, err := s.Scan(t.Context(), message.Parse(evaluate.PupilMail(tc.text), lim), evaluate.PupilEnvelope())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := scanners.Severity(-1)
+			for _, f := range fs {
+				if f.Rule == tc.rule {
+					got = f.Severity
+				}
+			}
+			if got != tc.want {
+				t.Errorf("Scan(%q) %s = %v, want %v (findings %v)", tc.text, tc.rule, got, tc.want, fs)
+			}
+		})
+	}
+}
