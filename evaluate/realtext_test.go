@@ -9,6 +9,7 @@ import (
 	"github.com/lychgate/lychgate/internal/realdata"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/classify"
 	"github.com/lychgate/lychgate/scanners/profanity"
 	"github.com/lychgate/lychgate/scanners/safeguarding"
 )
@@ -57,22 +58,33 @@ func TestRealText(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scans a few thousand texts")
 	}
-	list := contentScanners(t)
 	lim := message.Limits{}.WithDefaults()
-	r, err := evaluate.RealText(t.Context(), evaluate.RealOptions{
-		Scanners: list, DataDir: dir + "/data", HamDir: dir + "/corpus/spamassassin/ham",
-		Parse: func(b []byte) *message.Message { return message.Parse(b, lim) },
-	})
+	c, err := classify.New(classify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b bytes.Buffer
-	if err := r.Write(&b, testing.Verbose()); err != nil {
-		t.Fatal(err)
-	}
-	t.Log("\n" + b.String())
-	if r.Cells["all"][realdata.SelfHarm] == nil || r.Cells["all"][realdata.Bullying] == nil {
-		t.Fatalf("RealText: no self_harm or bullying cell in %v", r.Cells["all"])
+	for _, run := range []struct {
+		name string
+		list []scanners.Scanner
+	}{
+		{"profanity + safeguarding", contentScanners(t)},
+		{"profanity + safeguarding + classifier", append(contentScanners(t), c)},
+	} {
+		r, err := evaluate.RealText(t.Context(), evaluate.RealOptions{
+			Scanners: run.list, DataDir: dir + "/data", HamDir: dir + "/corpus/spamassassin/ham",
+			Parse: func(b []byte) *message.Message { return message.Parse(b, lim) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := r.Write(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("\n%s: %s", run.name, b.String())
+		if r.Cells["all"][realdata.SelfHarm] == nil || r.Cells["all"][realdata.Bullying] == nil {
+			t.Fatalf("RealText: no self_harm or bullying cell in %v", r.Cells["all"])
+		}
 	}
 }
 
