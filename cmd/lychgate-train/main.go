@@ -27,11 +27,11 @@ import (
 
 type config struct {
 	data, ham, out, card, date string
-	bits, epochs              int
-	lr, l2                    float64
-	hamChunks                 int
-	lowPrec, medPrec, medFPR  float64
-	lowFPR, posCap            float64
+	bits, epochs               int
+	lr, l2                     float64
+	hamChunks                  int
+	lowPrec, medPrec, medFPR   float64
+	lowFPR, posCap             float64
 	// thresholdSkip are sources left out when choosing thresholds.
 	thresholdSkip string
 	diag          bool
