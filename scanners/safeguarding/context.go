@@ -13,7 +13,8 @@ package safeguarding
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline"): capped at low, still shown to the DSL;
-//   - informational or reported speech (statistics, news, lessons,
+//   - self-harm only (the words below do not soften an insult or a
+//     threat): informational or reported speech (statistics, news, lessons,
 //     awareness) and fiction or dreams (a story, a film, "I had a dream")
 //     in the same sentence: capped at low;
 //   - a lone generic word ("suicide", "suicidal") in a sentence with no
@@ -52,6 +53,9 @@ func contextEffect(topic, phrase, text string, a, b int) ctxEffect {
 		if (topic == "self_harm" || topic == "bullying") && !addressed(hit) {
 			return ctxDrop // denial: "I'm not suicidal"
 		}
+	}
+	if topic != "self_harm" {
+		return ctxKeep // insults and threats are not softened by a news word
 	}
 	ws := words(sentence)
 	if hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases) {
