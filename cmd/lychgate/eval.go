@@ -20,6 +20,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	cfgFlag := fs.String("config", "", "configuration file (default: built-in defaults)")
 	ham := fs.String("ham", "../shared/corpus/spamassassin/ham", "folder of ham messages (\"\" to skip)")
 	verbose := fs.Bool("v", false, "list every misclassified file and every ham hit")
+	real := fs.String("real", "../shared/data", "folder of labelled real-text sets, scanned as pupil mail on their validation split (\"\" to skip)")
 	dirs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -48,11 +49,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	lim := message.Limits{}.WithDefaults()
-	return evaluate.Run(context.Background(), evaluate.Options{
+	parse := func(b []byte) *message.Message { return message.Parse(b, lim) }
+	if err := evaluate.Run(context.Background(), evaluate.Options{
 		Scanners:     list,
 		LabelledDirs: dirs,
 		HamDir:       *ham,
-		Parse:        func(b []byte) *message.Message { return message.Parse(b, lim) },
+		Parse:        parse,
 		Verbose:      *verbose,
-	}, stdout)
+	}, stdout); err != nil {
+		return err
+	}
+	return runRealEval(list, *real, *ham, parse, stdout, stderr)
 }

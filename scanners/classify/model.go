@@ -47,8 +47,11 @@ type Model struct {
 	// severities (chosen on the validation split; see the model card).
 	Low, Medium []float32
 	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t].
-	W    []int8
-	pool sync.Pool
+	W []int8
+	// packed holds W four topics to a word (when there are at most four),
+	// so one load reads a bucket; built by Decode.
+	packed []uint32
+	pool   sync.Pool
 }
 
 // Default returns the embedded model.
@@ -123,6 +126,16 @@ func Decode(p []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("classify: %d bytes after the weights", r.Len())
 	}
+	if nt <= 4 {
+		m.packed = make([]uint32, 1<<bitsN)
+		for f := range m.packed {
+			var v uint32
+			for t := range int(nt) {
+				v |= uint32(uint8(m.W[f*int(nt)+t])) << (8 * t)
+			}
+			m.packed[f] = v
+		}
+	}
 	return m, nil
 }
 
@@ -154,10 +167,23 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 	c := m.chunker()
 	c.each(text, func(start, end int, feats []uint32) {
 		clear(acc[:nt])
-		for _, f := range feats {
-			w := m.W[int(f)*nt : int(f)*nt+nt]
-			for t, v := range w {
-				acc[t] += int32(v)
+		if m.packed != nil {
+			var a0, a1, a2, a3 int32
+			pk := m.packed
+			for _, f := range feats {
+				v := pk[f&uint32(len(pk)-1)]
+				a0 += int32(int8(v))
+				a1 += int32(int8(v >> 8))
+				a2 += int32(int8(v >> 16))
+				a3 += int32(int8(v >> 24))
+			}
+			acc[0], acc[1], acc[2], acc[3] = a0, a1, a2, a3
+		} else {
+			for _, f := range feats {
+				w := m.W[int(f)*nt : int(f)*nt+nt]
+				for t, v := range w {
+					acc[t] += int32(v)
+				}
 			}
 		}
 		inv := 1 / math.Sqrt(float64(len(feats)))
