@@ -64,6 +64,7 @@ fuzz:
 	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -166,3 +166,23 @@ func BenchmarkScore(b *testing.B) {
 		}
 	}
 }
+
+func FuzzChunks(f *testing.F) {
+	f.Add("I want to die. Nobody would miss me.\n\nsee you later")
+	f.Add(strings.Repeat("x", 3000))
+	f.Add("\xff\xfe🖕 you're. so. ugly!!!")
+	f.Fuzz(func(t *testing.T, text string) {
+		last := 0
+		Chunks(12, text, func(start, end int, feats []uint32) {
+			if start < last || end < start || end > len(text) {
+				t.Fatalf("chunk [%d,%d) after %d in %d bytes", start, end, last, len(text))
+			}
+			for _, x := range feats {
+				if x >= 1<<12 {
+					t.Fatalf("feature %d out of range", x)
+				}
+			}
+			last = end
+		})
+	})
+}
