@@ -431,7 +431,11 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 		}
 		s.scanField(&acc, st, f, res, hits)
 	}
-	return s.findings(&acc, env), nil
+	out := s.findings(&acc, env)
+	if g, ok := gestureFinding(t.Fields, s.maxEv); ok { // gesture.go
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 // accum gathers the hits of one message, per tier.
