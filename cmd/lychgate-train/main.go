@@ -44,7 +44,7 @@ func main() {
 	flag.StringVar(&c.out, "out", "scanners/classify/model.bin", "model file to write")
 	flag.StringVar(&c.card, "card", "docs/model-card.md", "model card to write")
 	flag.StringVar(&c.date, "date", "", "date written in the model card (YYYY-MM-DD)")
-	flag.IntVar(&c.bits, "bits", 18, "log2 of the feature buckets")
+	flag.IntVar(&c.bits, "bits", 16, "log2 of the feature buckets")
 	flag.IntVar(&c.epochs, "epochs", 6, "passes over the training split")
 	flag.Float64Var(&c.lr, "lr", 0.3, "AdaGrad learning rate")
 	flag.Float64Var(&c.l2, "l2", 1e-5, "L2 penalty per update")

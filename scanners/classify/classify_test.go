@@ -55,28 +55,25 @@ func TestChunksCoverText(t *testing.T) {
 	}
 }
 
+// TestScoreDirections checks the trained model ranks a clear example of a
+// topic above an ordinary school message, for each topic.
 func TestScoreDirections(t *testing.T) {
 	t.Parallel()
 	m, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, text, topic string
-		high              bool
-	}{
-		{"ideation", "I want to die. I can't do this anymore, I'm going to kill myself tonight", "self_harm", true},
-		{"school notice", "The year 9 trip to the science museum leaves at 8am on Friday. Bring a packed lunch.", "self_harm", false},
-		{"insult", "you are a stupid ugly bitch and everyone hates you", "bullying", true},
-		{"homework", "Please hand in your homework on Monday, thank you", "bullying", false},
-		{"abuse", "shut the fuck up you dumb bitch", "abusive", true},
+	tests := []struct{ topic, pos, neg string }{
+		{"self_harm", "I want to die. I can't do this anymore, I'm going to kill myself tonight", "The year 9 trip to the science museum leaves at 8am on Friday. Bring a packed lunch."},
+		{"bullying", "you are a stupid ugly bitch and everyone hates you", "Please hand in your homework on Monday, thank you"},
+		{"abusive", "shut the fuck up you dumb bitch", "Could you send me the minutes of the governors' meeting?"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.topic, func(t *testing.T) {
 			t.Parallel()
-			p := m.Score(tc.text)[tc.topic]
-			if tc.high && p < 0.5 || !tc.high && p >= 0.5 {
-				t.Errorf("Score(%q)[%s] = %.3f, want high=%v", tc.text, tc.topic, p, tc.high)
+			p, q := m.Score(tc.pos)[tc.topic], m.Score(tc.neg)[tc.topic]
+			if p <= q {
+				t.Errorf("Score(%q)[%s] = %.3f <= Score(%q) = %.3f", tc.pos, tc.topic, p, tc.neg, q)
 			}
 		})
 	}

@@ -38,12 +38,16 @@ func fmix(h uint32) uint32 {
 // chunker cuts text into chunks and hashes their features; it reuses its
 // buffer and is not safe for concurrent use.
 type chunker struct {
-	mask  uint32
+	shift uint32 // 32 - bits: a feature is the top bits of hash·golden
 	feats []uint32
 }
 
+// bucket maps a 32-bit hash to a feature bucket (Fibonacci hashing: the
+// top bits of one multiplication).
+func (c *chunker) bucket(h uint32) uint32 { return (h * 0x9e3779b1) >> c.shift }
+
 // each calls fn for every chunk of text: its byte span and its features
-// (hashed into [0, mask]; the slice is reused after fn returns).
+// (hashed into [0, 2^bits); the slice is reused after fn returns).
 func (c *chunker) each(text string, fn func(start, end int, feats []uint32)) {
 	c.feats = c.feats[:0]
 	start := 0
@@ -57,16 +61,16 @@ func (c *chunker) each(text string, fn func(start, end int, feats []uint32)) {
 			return
 		}
 		w := fmix(word ^ seedWord)
-		c.feats = append(c.feats, w&c.mask)
+		c.feats = append(c.feats, c.bucket(w))
 		if prev != 0 {
-			c.feats = append(c.feats, fmix(prev*31+w+seedBigram)&c.mask)
+			c.feats = append(c.feats, c.bucket(prev*31+w+seedBigram))
 		}
 		prev = w | 1
 		word, wlen = 2166136261, 0
 		// the space after the word
 		win = win<<8 | ' '
 		if nwin++; nwin >= 4 {
-			c.feats = append(c.feats, fmix(win^seedChar)&c.mask)
+			c.feats = append(c.feats, c.bucket(win^seedChar))
 		}
 	}
 	emit := func(end int) {
@@ -104,7 +108,7 @@ func (c *chunker) each(text string, fn func(start, end int, feats []uint32)) {
 		}
 		win = win<<8 | uint32(b)
 		if nwin++; nwin >= 4 {
-			c.feats = append(c.feats, fmix(win^seedChar)&c.mask)
+			c.feats = append(c.feats, c.bucket(win^seedChar))
 		}
 	}
 	emit(len(text))
@@ -124,6 +128,6 @@ func sentenceEnd(text string, i int) bool {
 // features hashed into 2^bits buckets, exactly as a Model of that many bits
 // reads them (for the training program). feats is reused after fn returns.
 func Chunks(bits int, text string, fn func(start, end int, feats []uint32)) {
-	c := chunker{mask: 1<<bits - 1}
+	c := chunker{shift: uint32(32 - bits)}
 	c.each(text, fn)
 }

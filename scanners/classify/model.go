@@ -150,7 +150,7 @@ func (m *Model) chunker() *chunker {
 	if c, ok := m.pool.Get().(*chunker); ok {
 		return c
 	}
-	return &chunker{mask: 1<<m.Bits - 1}
+	return &chunker{shift: uint32(32 - m.Bits)}
 }
 
 // Best returns, per topic, the highest
