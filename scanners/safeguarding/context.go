@@ -74,12 +74,12 @@ func contextEffect(topic, phrase, text string, a, b int) ctxEffect {
 }
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
-// clause: . ! ? followed by a space, any of , ; : ( ) " or a blank line or
-// a quoted line ("\n>").
+// clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
+// table marks) or a blank line.
 func crossesBoundary(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
-		case ',', ';', ':', '(', ')', '"':
+		case ',', ';', ':', '(', ')', '"', '>', '|':
 			return true
 		case '.', '!', '?':
 			if i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t') {
