@@ -18,13 +18,18 @@ package safeguarding
 //     awareness) and fiction or dreams (a story, a film, "I had a dream")
 //     in the same sentence: capped at low;
 //   - a lone generic word ("suicide", "suicidal") in a sentence with no
-//     first-person word ("the suicidal character", "suicide rates"):
-//     capped at low.
+//     first-person word ("the suicidal character", "suicide rates"), or
+//     in a joking sentence ("lol", "literally", crying-laughing emoji;
+//     also phrases of at most medium severity there): capped at low.
 //
 // "Capped" hits count like hyperbole: low, and never raised by the
 // envelope weighting.
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/lychgate/lychgate/scanners"
+)
 
 // ctxEffect is what a context rule does to one phrase hit.
 type ctxEffect uint8
@@ -39,8 +44,9 @@ const (
 const ctxWindow = 200
 
 // contextEffect applies the context rules to the hit text[a:b] of a phrase
-// of topic whose text (lexicon phrase) is phrase.
-func contextEffect(topic, phrase, text string, a, b int) ctxEffect {
+// of topic whose text (lexicon phrase) is phrase and whose lexicon
+// severity is sev.
+func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
 	if crossesBoundary(text[a:b]) {
 		return ctxDrop
 	}
@@ -70,8 +76,19 @@ func contextEffect(topic, phrase, text string, a, b int) ctxEffect {
 	if generic(phrase) && !hasAny(ws, firstPersonWords) {
 		return ctxCap
 	}
+	if (generic(phrase) || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+		return ctxCap // "I'm literally suicidal the wifi is down lol"
+	}
 	return ctxKeep
 }
+
+// laughWords and laughPhrases mark a casual, joking register; they soften
+// a lone word or a phrase of at most medium severity ("I'm literally
+// suicidal lol"), never a high one such as "kms" or "I want to kill
+// myself".
+var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
+
+var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and

@@ -1,6 +1,7 @@
 package safeguarding
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 
@@ -14,23 +15,27 @@ func TestContextEffect(t *testing.T) {
 	tests := []struct {
 		name, topic, phrase, text, hit string
 		want                           ctxEffect
+		sev                            scanners.Severity
 	}{
-		{"plain disclosure", "self_harm", "want_to kill* myself", "honestly i want to kill myself tonight", "want to kill myself", ctxKeep},
-		{"denial", "self_harm", "suicidal", "I'm not suicidal, just tired", "suicidal", ctxDrop},
-		{"denial with filler", "self_harm", "kill* myself", "I would never ever kill myself", "kill myself", ctxDrop},
-		{"negation far before is not denial", "self_harm", "want_to die", "I'm not ok i want to die", "want to die", ctxKeep},
-		{"support", "bullying", "kill yourself", "please don't kill yourself, talk to me", "kill yourself", ctxCap},
-		{"insult after no is kept", "bullying", "you ugly", "no you're so ugly", "you're so ugly", ctxKeep},
-		{"crosses a sentence", "bullying", "nobody you", "I know what you're asking. Nobody", "you're asking. Nobody", ctxDrop},
-		{"crosses a comma", "bullying", "screw you", "screw, until you", "screw, until you", ctxDrop},
-		{"abbreviation dots are not a boundary", "bullying", "you idiot", "you i.d.i.o.t", "you i.d.i.o.t", ctxKeep},
-		{"statistics", "self_harm", "suicide", "Suicide rates rose 5% last year", "Suicide", ctxCap},
-		{"news", "self_harm", "kill* myself", "The news said he wrote 'I will kill myself' before", "kill myself", ctxCap},
-		{"dream", "self_harm", "kill* myself", "I had a dream where I killed myself", "killed myself", ctxCap},
-		{"story", "self_harm", "want_to die", "In the story the girl says she wants to die", "wants to die", ctxCap},
-		{"helpline", "self_harm", "suicidal", "if you feel suicidal ring Childline", "suicidal", ctxCap},
-		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap},
-		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep},
+		{"plain disclosure", "self_harm", "want_to kill* myself", "honestly i want to kill myself tonight", "want to kill myself", ctxKeep, 0},
+		{"denial", "self_harm", "suicidal", "I'm not suicidal, just tired", "suicidal", ctxDrop, 0},
+		{"denial with filler", "self_harm", "kill* myself", "I would never ever kill myself", "kill myself", ctxDrop, 0},
+		{"negation far before is not denial", "self_harm", "want_to die", "I'm not ok i want to die", "want to die", ctxKeep, 0},
+		{"support", "bullying", "kill yourself", "please don't kill yourself, talk to me", "kill yourself", ctxCap, 0},
+		{"insult after no is kept", "bullying", "you ugly", "no you're so ugly", "you're so ugly", ctxKeep, 0},
+		{"crosses a sentence", "bullying", "nobody you", "I know what you're asking. Nobody", "you're asking. Nobody", ctxDrop, 0},
+		{"crosses a comma", "bullying", "screw you", "screw, until you", "screw, until you", ctxDrop, 0},
+		{"abbreviation dots are not a boundary", "bullying", "you idiot", "you i.d.i.o.t", "you i.d.i.o.t", ctxKeep, 0},
+		{"statistics", "self_harm", "suicide", "Suicide rates rose 5% last year", "Suicide", ctxCap, 0},
+		{"news", "self_harm", "kill* myself", "The news said he wrote 'I will kill myself' before", "kill myself", ctxCap, 0},
+		{"dream", "self_harm", "kill* myself", "I had a dream where I killed myself", "killed myself", ctxCap, 0},
+		{"story", "self_harm", "want_to die", "In the story the girl says she wants to die", "wants to die", ctxCap, 0},
+		{"helpline", "self_harm", "suicidal", "if you feel suicidal ring Childline", "suicidal", ctxCap, 0},
+		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap, 0},
+		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep, 0},
+		{"joking generic", "self_harm", "suicidal", "im literally suicidal the wifi is down lol", "suicidal", ctxCap, 0},
+		{"joking softens a medium phrase", "self_harm", "i_m|im suicidal", "im literally suicidal the wifi is down lol", "im literally suicidal", ctxCap, scanners.Medium},
+		{"joking does not soften a high phrase", "self_harm", "want_to kill* myself", "i want to kill myself lol", "want to kill myself", ctxKeep, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,7 +44,7 @@ func TestContextEffect(t *testing.T) {
 			if a < 0 {
 				t.Fatalf("hit %q not in %q", tc.hit, tc.text)
 			}
-			if got := contextEffect(tc.topic, tc.phrase, tc.text, a, a+len(tc.hit)); got != tc.want {
+			if got := contextEffect(tc.topic, tc.phrase, cmp.Or(tc.sev, scanners.High), tc.text, a, a+len(tc.hit)); got != tc.want {
 				t.Errorf("contextEffect(%q, %q) = %d, want %d", tc.text, tc.hit, got, tc.want)
 			}
 		})

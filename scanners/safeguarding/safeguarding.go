@@ -480,7 +480,7 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 			continue
 		}
 		a, b := res.Span(h.start, h.end)
-		eff := contextEffect(s.topics[p.topic], p.text, f.Text, a, b) // context.go
+		eff := contextEffect(s.topics[p.topic], p.text, p.sev, f.Text, a, b) // context.go
 		if eff == ctxDrop {
 			continue
 		}
