@@ -28,6 +28,9 @@ type RealOptions struct {
 	// AllSplits measures the training split too (default: validation only,
 	// the part training never sees).
 	AllSplits bool
+	// Envelope is what the labelled texts are scanned with (nil:
+	// PupilEnvelope).
+	Envelope *scanners.Envelope
 }
 
 // Rate is a confusion matrix at the two thresholds the report gives.
@@ -46,6 +49,8 @@ type RealReport struct {
 	// HamHits are the medium+ findings on ham (rule and evidence).
 	HamHits []HamHit
 	Split   string
+	// Pupil is true when the texts were sent as pupil mail.
+	Pupil bool
 }
 
 // PupilEnvelope is the envelope real texts are scanned with: a pupil of
@@ -133,7 +138,7 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &RealReport{Cells: map[string]map[realdata.Topic]*Rate{}, Split: "validation"}
+	r := &RealReport{Cells: map[string]map[realdata.Topic]*Rate{}, Split: "validation", Pupil: opts.Envelope == nil || scanners.HasGroup(opts.Envelope.SenderGroups, "pupils")}
 	if opts.AllSplits {
 		r.Split = "all"
 	}
@@ -151,7 +156,10 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		}
 		return c
 	}
-	env := PupilEnvelope()
+	env := opts.Envelope
+	if env == nil {
+		env = PupilEnvelope()
+	}
 	for i := range exs {
 		e := &exs[i]
 		if e.Split != realdata.Validation && !opts.AllSplits {
@@ -209,7 +217,11 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 
 // Write prints the report as a table.
 func (r *RealReport) Write(w io.Writer, verbose bool) error {
-	fmt.Fprintf(w, "real texts as pupil mail (%s split)\n", r.Split)
+	as := "as pupil mail"
+	if !r.Pupil {
+		as = "with the given envelope"
+	}
+	fmt.Fprintf(w, "real texts %s (%s split)\n", as, r.Split)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "source\ttopic\tpos\tneg\tP low\tR low\tFPR low\tP med+\tR med+\tFPR med+\t")
 	for _, src := range append(r.sortedSources(), "all") {

@@ -63,15 +63,18 @@ func TestRealText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	adult := &scanners.Envelope{From: "a@example.com", Recipients: []scanners.Recipient{{Addr: "b@school.test", Direction: scanners.Inbound, School: "school"}}}
 	for _, run := range []struct {
 		name string
 		list []scanners.Scanner
+		env  *scanners.Envelope
 	}{
-		{"profanity + safeguarding", contentScanners(t)},
-		{"profanity + safeguarding + classifier", append(contentScanners(t), c)},
+		{"profanity + safeguarding", contentScanners(t), nil},
+		{"profanity + safeguarding + classifier", append(contentScanners(t), c), nil},
+		{"profanity + safeguarding + classifier, as adult mail (no pupil weighting)", append(contentScanners(t), c), adult},
 	} {
 		r, err := evaluate.RealText(t.Context(), evaluate.RealOptions{
-			Scanners: run.list, DataDir: dir + "/data", HamDir: dir + "/corpus/spamassassin/ham",
+			Scanners: run.list, DataDir: dir + "/data", HamDir: dir + "/corpus/spamassassin/ham", Envelope: run.env,
 			Parse: func(b []byte) *message.Message { return message.Parse(b, lim) },
 		})
 		if err != nil {
