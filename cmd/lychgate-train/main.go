@@ -458,6 +458,8 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 			fmt.Fprintln(w)
 		}
 	}
+	fmt.Fprintf(w, "\nThe classifier together with the phrase lists, on the same validation split sent as pupil mail,\n")
+	fmt.Fprintf(w, "is measured by `make eval` (`lychgate eval -real`); the results are in docs/safeguarding-eval.md.\n")
 	fmt.Fprintf(w, "\n## Limits\n\n")
 	fmt.Fprintf(w, "- None of the data is school mail. C-SSRS is adult Reddit (2005–2016) with labels per user and\n")
 	fmt.Fprintf(w, "  text altered upstream (apostrophes removed, medical-concept names substituted); ConvAbuse is\n")
