@@ -50,7 +50,7 @@ func main() {
 	flag.Float64Var(&c.l2, "l2", 1e-5, "L2 penalty per update")
 	flag.IntVar(&c.hamChunks, "ham-chunks", 4, "chunks read from each ham message")
 	flag.Float64Var(&c.lowPrec, "low-precision", 0.70, "validation precision the low threshold must reach")
-	flag.Float64Var(&c.medPrec, "medium-precision", 0.90, "validation precision the medium threshold must reach")
+	flag.Float64Var(&c.medPrec, "medium-precision", 0.85, "validation precision the medium threshold must reach")
 	flag.Float64Var(&c.medFPR, "medium-fpr", 0.01, "most validation false positives the medium threshold may allow")
 	flag.Float64Var(&c.lowFPR, "low-fpr", 0.05, "most validation false positives the low threshold may allow")
 	flag.Float64Var(&c.posCap, "pos-cap", 10, "most the positives are weighted up against the negatives")
