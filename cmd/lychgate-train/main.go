@@ -142,7 +142,7 @@ func run(c config) error {
 			if e.Source == "ham" && len(cs) >= c.hamChunks {
 				return
 			}
-			cs = append(cs, chunk{ex: i, feats: slices.Clone(feats), inv: 1 / math.Sqrt(float64(len(feats)))})
+			cs = append(cs, chunk{ex: i, feats: slices.Clone(feats), inv: classify.Norm(len(feats))})
 		})
 		for k := range cs {
 			cs[k].w = 1 / float64(len(cs))

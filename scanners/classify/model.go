@@ -186,7 +186,7 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 				}
 			}
 		}
-		inv := 1 / math.Sqrt(float64(len(feats)))
+		inv := Norm(len(feats))
 		for t := range nt {
 			p := sigmoid(float64(m.Bias[t]) + float64(m.Scale[t])*float64(acc[t])*inv)
 			if p > best[t] {
@@ -209,6 +209,19 @@ func (m *Model) Score(text string) map[string]float64 {
 		out[m.Topics[t]] = p
 	}
 	return out
+}
+
+// NormExp is the exponent of the length normalisation: a chunk's weight
+// sum is divided by n^NormExp for n features (0.5: by √n).
+const NormExp = 0.5
+
+// Norm returns the factor a chunk of n features' weight sum is multiplied
+// by, in training and in scoring alike.
+func Norm(n int) float64 {
+	if NormExp == 0.5 {
+		return 1 / math.Sqrt(float64(n))
+	}
+	return 1 / math.Pow(float64(n), NormExp)
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
