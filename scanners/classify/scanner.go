@@ -24,7 +24,8 @@ type Options struct {
 //
 //	classifier_self_harm  safeguarding  low or medium
 //	classifier_bullying   safeguarding  low or medium
-//	classifier_abusive    profanity     low (abusive language is the
+//	classifier_abusive    profanity     low, and only above the medium
+//	                                    threshold (abusive language is the
 //	                                    profanity lists' job; the score is
 //	                                    extra evidence for the policy)
 //
@@ -103,7 +104,12 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 		topic := s.m.Topics[t]
 		cat := scanners.Safeguarding
 		if topic == "abusive" {
+			// only above the medium threshold, reported as low: below it the
+			// model scores ordinary second-person chat ("are you coming?")
 			cat, sev = scanners.Profanity, min(sev, scanners.Low)
+			if h.p < float64(s.m.Medium[t]) {
+				sev = scanners.Info
+			}
 		}
 		if sev == scanners.Info {
 			continue

@@ -13,8 +13,11 @@ package safeguarding
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline"): capped at low, still shown to the DSL;
-//   - self-harm only (the words below do not soften an insult or a
-//     threat): informational or reported speech (statistics, news, lessons,
+//   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
+//     medium severity (banter), never a high one ("kys");
+//   - self-harm, weapons, extremism and drugs only (these words do not
+//     soften an insult, grooming or a disclosure of abuse): informational
+//     or reported speech (statistics, news, lessons,
 //     awareness) and fiction or dreams (a story, a film, "I had a dream")
 //     in the same sentence: capped at low;
 //   - a lone generic word ("suicide", "suicidal") in a sentence with no
@@ -60,10 +63,13 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 			return ctxDrop // denial: "I'm not suicidal"
 		}
 	}
-	if topic != "self_harm" {
-		return ctxKeep // insults and threats are not softened by a news word
-	}
 	ws := words(sentence)
+	if topic == "bullying" && sev <= scanners.Medium && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+		return ctxCap // banter: "lol you're so dumb"
+	}
+	if !softened[topic] {
+		return ctxKeep // insults, grooming and disclosures are not softened by a news word
+	}
 	if hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases) {
 		return ctxCap
 	}
@@ -82,11 +88,15 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	return ctxKeep
 }
 
+// softened are the topics that informational, fictional and joking
+// context lowers.
+var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": true, "drugs": true}
+
 // laughWords and laughPhrases mark a casual, joking register; they soften
 // a lone word or a phrase of at most medium severity ("I'm literally
 // suicidal lol"), never a high one such as "kms" or "I want to kill
 // myself".
-var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
+var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
 
 var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
 

@@ -34,6 +34,10 @@ func TestContextEffect(t *testing.T) {
 		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap, 0},
 		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep, 0},
 		{"joking generic", "self_harm", "suicidal", "im literally suicidal the wifi is down lol", "suicidal", ctxCap, 0},
+		{"banter", "bullying", "you dumb", "lol you're so dumb for forgetting your PE kit", "you're so dumb", ctxCap, scanners.Medium},
+		{"laughing does not soften kys", "bullying", "kys", "kys lol", "kys", ctxKeep, scanners.High},
+		{"documentary", "weapons", "knife crime", "we watched a documentary about knife crime", "knife crime", ctxCap, 0},
+		{"news does not soften an insult", "bullying", "you ugly", "the news says you're so ugly", "you're so ugly", ctxKeep, scanners.Medium},
 		{"joking softens a medium phrase", "self_harm", "i_m|im suicidal", "im literally suicidal the wifi is down lol", "im literally suicidal", ctxCap, scanners.Medium},
 		{"joking does not soften a high phrase", "self_harm", "want_to kill* myself", "i want to kill myself lol", "want to kill myself", ctxKeep, 0},
 	}
