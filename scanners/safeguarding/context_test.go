@@ -55,29 +55,44 @@ func TestContextEffect(t *testing.T) {
 	}
 }
 
-// TestContextInScanner checks the rules through the scanner, both ways.
+// TestContextInScanner checks the rules and lexicons through the scanner,
+// both ways. Severities are bounds (lo..hi), so that they hold with and
+// without the envelope weighting of pupils' mail; -1 means no finding of
+// the rule.
 func TestContextInScanner(t *testing.T) {
 	t.Parallel()
 	s, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	const none = scanners.Severity(-1)
 	tests := []struct {
 		name, text, rule string
-		want             scanners.Severity // -1: no finding of rule
+		lo, hi           scanners.Severity
 	}{
-		{"denial", "I'm not suicidal, just tired", "safeguarding_self_harm", -1},
-		{"disclosure", "I'm suicidal and I have the pills ready", "safeguarding_self_harm", scanners.High},
-		{"support is low", "please don't kill yourself", "safeguarding_bullying", scanners.Low},
-		{"insult is medium or more", "kill yourself", "safeguarding_bullying", scanners.High},
-		{"indirect ideation", "i just hope i never wake up", "safeguarding_self_harm", scanners.High},
-		{"goodbye", "by the time you read this i will be gone", "safeguarding_self_harm", scanners.High},
-		{"past attempt", "I tried to kill myself last year", "safeguarding_self_harm", scanners.High},
-		{"worry about a friend", "my friend said she wants to kill herself", "safeguarding_self_harm", scanners.High},
-		{"contraction insult", "ur a total idiot", "safeguarding_bullying", scanners.High},
-		{"1488 alone", "order 1488 has shipped", "safeguarding_extremism", -1},
-		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High},
-		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low},
+		{"denial", "I'm not suicidal, just tired", "safeguarding_self_harm", none, none},
+		{"disclosure", "I'm suicidal and I have the pills ready", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"support is low", "please don't kill yourself", "safeguarding_bullying", scanners.Low, scanners.Low},
+		{"insult", "kill yourself", "safeguarding_bullying", scanners.High, scanners.High},
+		{"indirect ideation", "i just hope i never wake up", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"sleep and never wake", "i just want to sleep and never wake up", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"goodbye", "by the time you read this i will be gone", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"past attempt", "I tried to kill myself last year", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"overdose count", "i took like 20 paracetamol last night", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"ordinary medicine", "I took two paracetamol for my headache", "safeguarding_self_harm", none, none},
+		{"worry about a friend", "my friend told me she's been cutting herself", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"no point", "theres no point anymore", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"no point in shopping", "there's no point in going to the shop now", "safeguarding_self_harm", none, none},
+		{"contraction insult", "ur a total idiot", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"joined letters", "r u a virgin", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"everyone hates you", "everyone at school hates u", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"banter", "lol you're so dumb for forgetting your PE kit", "safeguarding_bullying", scanners.Low, scanners.Low},
+		{"game", "i'm going to beat you at fifa", "safeguarding_bullying", none, scanners.Low},
+		{"invitation", "are you coming to the party on saturday?", "safeguarding_bullying", none, none},
+		{"1488 alone", "order 1488 has shipped", "safeguarding_extremism", none, none},
+		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High, scanners.High},
+		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low, scanners.Low},
+		{"documentary", "we watched a documentary about knife crime", "safeguarding_weapons", none, scanners.Low},
 	}
 	lim := message.Limits{}.WithDefaults()
 	for _, tc := range tests {
@@ -87,14 +102,14 @@ func TestContextInScanner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := scanners.Severity(-1)
+			got := none
 			for _, f := range fs {
 				if f.Rule == tc.rule {
 					got = f.Severity
 				}
 			}
-			if got != tc.want {
-				t.Errorf("Scan(%q) %s = %v, want %v (findings %v)", tc.text, tc.rule, got, tc.want, fs)
+			if got < tc.lo || got > tc.hi {
+				t.Errorf("Scan(%q) %s = %v, want %v..%v (findings %v)", tc.text, tc.rule, got, tc.lo, tc.hi, fs)
 			}
 		})
 	}
