@@ -50,6 +50,9 @@ const ctxWindow = 200
 // of topic whose text (lexicon phrase) is phrase and whose lexicon
 // severity is sev.
 func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if sev >= scanners.Critical {
+		return ctxKeep // child abuse material terms are never explained away
+	}
 	if crossesBoundary(text[a:b]) {
 		return ctxDrop
 	}
