@@ -43,7 +43,7 @@ bench: build test-deps
 
 eval: build
 	$(BIN)/lychgate eval
-	$(GO) test -count 1 -v -run '^TestRealText$$' ./evaluate | sed -n '/real texts/,/^--- /p'
+	$(GO) test -count 1 -v -run '^TestRealText$$' ./evaluate
 
 ## train: retrain the classifier (scanners/classify/model.bin, docs/model-card.md)
 ## from ../shared/data and the ham corpus; deterministic, so the same data gives
