@@ -6,7 +6,7 @@ BENCH_N   ?= 2000
 BENCH_C   ?= 16
 PKGS      := ./...
 
-.PHONY: all build run test test-deps lint fmt-check vet bench eval fuzz cover clean
+.PHONY: all build run test test-deps lint fmt-check vet bench eval train fuzz cover clean
 
 all: build
 
@@ -43,6 +43,15 @@ bench: build test-deps
 
 eval: build
 	$(BIN)/lychgate eval
+	$(GO) test -count 1 -v -run '^TestRealText$$' ./evaluate
+
+## train: retrain the classifier (scanners/classify/model.bin, docs/model-card.md)
+## from ../shared/data and the ham corpus; deterministic, so the same data gives
+## byte-identical files. TRAIN_DATE is written into the model card.
+TRAIN_DATE ?= 2026-12-01
+SHARED     ?= ../shared
+train:
+	$(GO) run ./cmd/lychgate-train -data $(SHARED)/data -ham $(SHARED)/corpus/spamassassin/ham -date $(TRAIN_DATE)
 
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -fuzz
 fuzz:
@@ -58,6 +67,7 @@ fuzz:
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
+	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -18,6 +18,8 @@ import (
 //   - safeguarding "grooming" from an adult outside the schools to a pupil
 //     raises it one level, and to critical when the scanner saw several
 //     grooming signals including secrecy or an image request;
+//   - safeguarding "bullying" between adults (neither the sender nor this
+//     recipient a pupil) is one level lower (not below low);
 //   - strong profanity that is neither aimed at the reader ("directed") nor
 //     written by or to a pupil is lowered to low;
 //   - a finding tagged "outbound_only" (pupil personal data) applies only
@@ -78,6 +80,13 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 				sev = scanners.Critical
 			}
 			why = append(why, "adult outside the school writing to a pupil")
+		}
+	case f.Category == scanners.Safeguarding && topicOf(f) == "bullying" && !pupilSender && !pupilRcpt:
+		// Insults between adults ("you're stupid" on a mailing list) are
+		// not a child-protection concern: one level lower, still recorded.
+		if sev > scanners.Low {
+			sev--
+			why = append(why, "between adults")
 		}
 	case f.Category == scanners.Safeguarding && sev > scanners.Info && !f.HasTag(TagHyperbole):
 		// Hyperbole ("this homework is killing me") stays as the scanner

@@ -20,6 +20,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	cfgFlag := fs.String("config", "", "configuration file (default: built-in defaults)")
 	ham := fs.String("ham", "../shared/corpus/spamassassin/ham", "folder of ham messages (\"\" to skip)")
 	verbose := fs.Bool("v", false, "list every misclassified file and every ham hit")
+	real := fs.String("real", "../shared/data", "folder of labelled real-text sets, scanned as pupil mail on their validation split (\"\" to skip)")
 	dirs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -54,10 +55,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	analyze := func(ctx context.Context, raw []byte, env *scanners.Envelope) []scanners.Finding {
 		return eng.Analyze(ctx, raw, env).ForSchool(env.Recipients[0].School)
 	}
-	return evaluate.Run(context.Background(), evaluate.Options{
+	if err := evaluate.Run(context.Background(), evaluate.Options{
 		Analyze:      analyze,
 		LabelledDirs: dirs,
 		HamDir:       *ham,
 		Verbose:      *verbose,
-	}, stdout)
+	}, stdout); err != nil {
+		return err
+	}
+	return runRealEval(analyze, *real, *ham, stdout, stderr)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/attach"
 	"github.com/lychgate/lychgate/scanners/attach/clamav"
+	"github.com/lychgate/lychgate/scanners/classify"
 	"github.com/lychgate/lychgate/scanners/links"
 	"github.com/lychgate/lychgate/scanners/personal"
 	"github.com/lychgate/lychgate/scanners/rules"
@@ -57,6 +58,10 @@ var Factories = []Factory{
 	}},
 	{Names: []string{"profanity", "safeguarding", "pii"}, New: func(cfg *config.Config, _ Deps) ([]scanners.Scanner, error) {
 		return contentScanners(cfg)
+	}},
+	{Names: []string{classify.Name}, New: func(*config.Config, Deps) ([]scanners.Scanner, error) {
+		c, err := classify.New(classify.Options{})
+		return one(c, err)
 	}},
 	{Names: []string{personal.ID}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
 		p, err := personal.New(d.Directory, personal.OptionsFromConfig(cfg))

@@ -492,7 +492,11 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 			return nil, err
 		}
 	}
-	return s.findings(&acc), nil
+	out := s.findings(&acc)
+	if g, ok := gestureFinding(t.Fields, s.maxEv); ok { // gesture.go
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 // accum gathers the hits of one message, per tier.

@@ -555,6 +555,10 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 			continue
 		}
 		a, b := res.Span(h.start, h.end)
+		eff := contextEffect(s.topics[p.topic], p.text, p.sev, f.Text, a, b) // context.go
+		if eff == ctxDrop {
+			continue
+		}
 		ev := scanners.Evidence{Part: f.Part, Field: f.Name, Offset: a, Length: b - a, Text: textnorm.Quote(f.Text, a, b, 160)}
 		if p.tag == "illegal" {
 			acc.illegalN++
@@ -572,7 +576,7 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 			acc.topics[p.topic] = t
 		}
 		t.count++
-		if s.hyperbole(st, h) {
+		if eff == ctxCap || s.hyperbole(st, h) {
 			t.hyper = true // counts as low and is never raised
 		} else {
 			t.sev = max(t.sev, p.sev)

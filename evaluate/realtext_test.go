@@ -1,0 +1,107 @@
+package evaluate_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/evaluate"
+	"github.com/lychgate/lychgate/internal/realdata"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/safeguarding"
+)
+
+// shared finds the shared data folder beside the checkout: ../shared from
+// the repository root of a main checkout, ../../shared from a worktree.
+func shared(t *testing.T) string {
+	t.Helper()
+	for _, d := range []string{"../../shared", "../../../shared"} {
+		if _, err := os.Stat(d + "/data"); err == nil {
+			return d
+		}
+	}
+	t.Skip("labelled real texts ../shared/data absent (they live outside the repository)")
+	return ""
+}
+
+func TestPupilMailParses(t *testing.T) {
+	t.Parallel()
+	m := message.Parse(context.Background(), evaluate.PupilMail("line one\nI want to kill myself\r\n"), message.Limits{}.WithDefaults())
+	if len(m.Texts) != 1 || m.Texts[0].Content == "" {
+		t.Fatalf("PupilMail: texts = %+v, want one text part", m.Texts)
+	}
+	sg, err := safeguarding.New(safeguarding.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := sg.Scan(t.Context(), m, evaluate.PupilEnvelope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !evaluate.Flags(fs, realdata.SelfHarm, scanners.Medium) {
+		t.Fatalf("Flags(%v, self_harm, medium) = false, want true", fs)
+	}
+	if evaluate.Flags(fs, realdata.Bullying, scanners.Low) {
+		t.Fatalf("Flags(%v, bullying, low) = true, want false", fs)
+	}
+}
+
+// TestRealText runs the real scanners over the validation splits of the
+// labelled sets in ../shared/data and logs the table (go test -v -run
+// TestRealText ./evaluate). It skips when the data is absent.
+func TestRealText(t *testing.T) {
+	t.Parallel()
+	dir := shared(t)
+	if testing.Short() {
+		t.Skip("scans a few thousand texts")
+	}
+	// Through the engine, as lychgate eval and the relay: the policy weighs
+	// each finding for the pupil recipient. Content scanners only, so the
+	// table measures the safeguarding checks.
+	engineFor := func(classifier bool) evaluate.Analyze {
+		cfg := config.Default()
+		off, on := false, classifier
+		cfg.Scanners = map[string]config.ScannerSettings{}
+		for _, id := range []string{"rules", "pii", "personal_address", "links", "attachments", "clamav"} {
+			cfg.Scanners[id] = config.ScannerSettings{Enabled: &off}
+		}
+		cfg.Scanners["classifier"] = config.ScannerSettings{Enabled: &on}
+		e, err := engine.New(cfg, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.Close() })
+		return func(ctx context.Context, raw []byte, env *scanners.Envelope) []scanners.Finding {
+			return e.Analyze(ctx, raw, env).ForSchool(env.Recipients[0].School)
+		}
+	}
+	adult := &scanners.Envelope{From: "a@example.com", Recipients: []scanners.Recipient{{Addr: "b@school.test", Direction: scanners.Inbound, School: "school"}}}
+	for _, run := range []struct {
+		name    string
+		analyze evaluate.Analyze
+		env     *scanners.Envelope
+	}{
+		{"profanity + safeguarding", engineFor(false), nil},
+		{"profanity + safeguarding + classifier", engineFor(true), nil},
+		{"profanity + safeguarding + classifier, as adult mail (no pupil weighting)", engineFor(true), adult},
+	} {
+		r, err := evaluate.RealText(t.Context(), evaluate.RealOptions{
+			Analyze: run.analyze, DataDir: dir + "/data", HamDir: dir + "/corpus/spamassassin/ham", Envelope: run.env,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := r.Write(&b, false); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("\n%s: %s", run.name, b.String())
+		if r.Cells["all"][realdata.SelfHarm] == nil || r.Cells["all"][realdata.Bullying] == nil {
+			t.Fatalf("RealText: no self_harm or bullying cell in %v", r.Cells["all"])
+		}
+	}
+}

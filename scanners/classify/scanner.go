@@ -1,0 +1,138 @@
+package classify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+// Name is the scanner's stable id.
+const Name = "classifier"
+
+// Options configures a Scanner. The zero value uses the embedded model.
+type Options struct {
+	// Model is the model to use (nil: Default()).
+	Model *Model
+}
+
+// Scanner reports the classifier's scores as findings. Rules (stable ids):
+//
+//	classifier_self_harm  safeguarding  low or medium
+//	classifier_bullying   safeguarding  low or medium
+//	classifier_abusive    profanity     low, and only above the medium
+//	                                    threshold (abusive language is the
+//	                                    profanity lists' job; the score is
+//	                                    extra evidence for the policy)
+//
+// A finding's Score is the probability (0–1) of its best chunk and its
+// evidence is that chunk: the sentences that scored highest. It is safe
+// for concurrent use.
+type Scanner struct {
+	m    *Model
+	pool sync.Pool // *scanState
+}
+
+type scanState struct {
+	fields []textnorm.Field
+	best   []float64
+	spans  [][2]int
+}
+
+// New builds a Scanner.
+func New(opts Options) (*Scanner, error) {
+	m := opts.Model
+	if m == nil {
+		var err error
+		if m, err = Default(); err != nil {
+			return nil, err
+		}
+	}
+	return &Scanner{m: m}, nil
+}
+
+// Name returns "classifier".
+func (s *Scanner) Name() string { return Name }
+
+type topicHit struct {
+	p     float64
+	field int
+	span  [2]int
+}
+
+// Scan implements scanners.Scanner over the subject and every text part.
+func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Envelope) ([]scanners.Finding, error) {
+	st, _ := s.pool.Get().(*scanState)
+	if st == nil {
+		st = &scanState{}
+	}
+	defer s.pool.Put(st)
+	st.fields = textnorm.MessageFields(m, st.fields[:0])
+	nt := len(s.m.Topics)
+	var top [16]topicHit
+	for t := range nt {
+		top[t] = topicHit{p: -1}
+	}
+	for i, f := range st.fields {
+		if f.Name != "subject" && f.Name != "body" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		st.best, st.spans = s.m.Best(f.Text, st.best, st.spans)
+		for t := range nt {
+			if st.best[t] > top[t].p {
+				top[t] = topicHit{p: st.best[t], field: i, span: st.spans[t]}
+			}
+		}
+	}
+	var out []scanners.Finding
+	for t := range nt {
+		h := top[t]
+		sev := scanners.Info
+		switch {
+		case s.m.Medium[t] < 1 && h.p >= float64(s.m.Medium[t]):
+			sev = scanners.Medium
+		case s.m.Low[t] < 1 && h.p >= float64(s.m.Low[t]):
+			sev = scanners.Low
+		}
+		topic := s.m.Topics[t]
+		cat := scanners.Safeguarding
+		if topic == "abusive" {
+			// only above the medium threshold, reported as low: below it the
+			// model scores ordinary second-person chat ("are you coming?")
+			cat, sev = scanners.Profanity, min(sev, scanners.Low)
+			if h.p < float64(s.m.Medium[t]) {
+				sev = scanners.Info
+			}
+		}
+		if sev == scanners.Info {
+			continue
+		}
+		f := st.fields[h.field]
+		a, b := trimSpace(f.Text, h.span[0], h.span[1])
+		out = append(out, scanners.Finding{
+			Scanner: Name, Rule: "classifier_" + topic, Category: cat, Severity: sev, Score: h.p,
+			Explanation: fmt.Sprintf("%s: trained classifier probability %.2f for the passage shown (a statistical guess; see docs/model-card.md)", strings.ReplaceAll(topic, "_", "-"), h.p),
+			Evidence:    []scanners.Evidence{{Part: f.Part, Field: f.Name, Offset: a, Length: b - a, Text: textnorm.Quote(f.Text, a, b, 300)}},
+		})
+	}
+	return out, nil
+}
+
+func trimSpace(s string, a, b int) (int, int) {
+	for a < b && (s[a] == ' ' || s[a] == '\n' || s[a] == '\r' || s[a] == '\t') {
+		a++
+	}
+	for b > a && (s[b-1] == ' ' || s[b-1] == '\n' || s[b-1] == '\r' || s[b-1] == '\t') {
+		b--
+	}
+	return a, b
+}
+
+var _ scanners.Scanner = (*Scanner)(nil)

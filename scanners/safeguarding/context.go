@@ -1,0 +1,299 @@
+package safeguarding
+
+// Context rules: what the words around a phrase hit say about it. They are
+// pure functions of the original field text and the hit's span, so they
+// are tested on their own (context_test.go); the scanner calls them once
+// per phrase hit (scanField) and reads only a bounded window around the
+// hit, so the work stays linear in the text.
+//
+//   - a hit that spans a sentence or clause boundary ("...you're asking.
+//     Nobody ...") is not a phrase: dropped;
+//   - denial, a negation just before a first-person hit ("I'm not
+//     suicidal", "I would never kill myself"): dropped;
+//   - support, a negation or a plea before a second-person hit ("please
+//     don't kill yourself"), or help words in the sentence ("talk to
+//     someone", "Childline"): capped at low, still shown to the DSL;
+//   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
+//     medium severity (banter), never a high one ("kys");
+//   - self-harm, weapons, extremism and drugs only (these words do not
+//     soften an insult, grooming or a disclosure of abuse): informational
+//     or reported speech (statistics, news, lessons,
+//     awareness) and fiction or dreams (a story, a film, "I had a dream")
+//     in the same sentence: capped at low;
+//   - a lone generic word ("suicide", "suicidal") in a sentence with no
+//     first-person word ("the suicidal character", "suicide rates"), or
+//     in a joking sentence ("lol", "literally", crying-laughing emoji;
+//     also phrases of at most medium severity there): capped at low.
+//
+// "Capped" hits count like hyperbole: low, and never raised by the
+// envelope weighting.
+
+import (
+	"strings"
+
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// ctxEffect is what a context rule does to one phrase hit.
+type ctxEffect uint8
+
+const (
+	ctxKeep ctxEffect = iota
+	ctxCap            // counts as low and is never raised
+	ctxDrop           // not a match
+)
+
+// ctxWindow bounds the bytes read on each side of a hit.
+const ctxWindow = 200
+
+// contextEffect applies the context rules to the hit text[a:b] of a phrase
+// of topic whose text (lexicon phrase) is phrase and whose lexicon
+// severity is sev.
+func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if sev >= scanners.Critical {
+		return ctxKeep // child abuse material terms are never explained away
+	}
+	if crossesBoundary(text[a:b]) {
+		return ctxDrop
+	}
+	before, sentence := sentenceAround(text, a, b)
+	hit := strings.ToLower(text[a:b])
+	if negatedBefore(before) {
+		if selfDirected(hit) {
+			return ctxCap // support: "please don't kill yourself"
+		}
+		if (topic == "self_harm" || topic == "bullying") && !addressed(hit) {
+			return ctxDrop // denial: "I'm not suicidal"
+		}
+	}
+	ws := words(sentence)
+	if topic == "bullying" && sev <= scanners.Medium && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+		return ctxCap // banter: "lol you're so dumb"
+	}
+	if !softened[topic] {
+		return ctxKeep // insults, grooming and disclosures are not softened by a news word
+	}
+	if hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases) {
+		return ctxCap
+	}
+	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
+		return ctxCap
+	}
+	if hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases) {
+		return ctxCap
+	}
+	if generic(phrase) && !hasAny(ws, firstPersonWords) {
+		return ctxCap
+	}
+	if (generic(phrase) || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+		return ctxCap // "I'm literally suicidal the wifi is down lol"
+	}
+	return ctxKeep
+}
+
+// softened are the topics that informational, fictional and joking
+// context lowers.
+var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": true, "drugs": true}
+
+// laughWords and laughPhrases mark a casual, joking register; they soften
+// a lone word or a phrase of at most medium severity ("I'm literally
+// suicidal lol"), never a high one such as "kms" or "I want to kill
+// myself".
+var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
+
+var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
+
+// crossesBoundary reports whether s (a hit) holds the end of a sentence or
+// clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
+// table marks) or a blank line.
+func crossesBoundary(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ',', ';', ':', '(', ')', '"', '>', '|':
+			return true
+		case '.', '!', '?':
+			if i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t') {
+				return true
+			}
+		case '\n':
+			j := i + 1
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
+				j++
+			}
+			if j < len(s) && (s[j] == '\n' || s[j] == '>') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sentenceAround returns the text of the clause before text[a:b] (from the
+// last boundary, at most ctxWindow bytes) and the whole sentence around it
+// (at most ctxWindow bytes each side), lower-cased.
+func sentenceAround(text string, a, b int) (before, sentence string) {
+	lo := max(0, a-ctxWindow)
+	s0 := lo
+	c0 := lo
+	for i := a - 1; i >= lo; i-- {
+		if sentenceEnd(text, i) {
+			s0 = i + 1
+			break
+		}
+	}
+	for i := a - 1; i >= s0; i-- {
+		if clauseMark(text[i]) {
+			c0 = i + 1
+			break
+		}
+	}
+	c0 = max(c0, s0)
+	hi := min(len(text), b+ctxWindow)
+	s1 := hi
+	for i := b; i < hi; i++ {
+		if sentenceEnd(text, i) {
+			s1 = i
+			break
+		}
+	}
+	return strings.ToLower(text[c0:a]), strings.ToLower(text[s0:s1])
+}
+
+func sentenceEnd(text string, i int) bool {
+	switch text[i] {
+	case '.', '!', '?':
+		return i+1 >= len(text) || text[i+1] == ' ' || text[i+1] == '\n' || text[i+1] == '\r'
+	case '\n':
+		return i+1 < len(text) && (text[i+1] == '\n' || text[i+1] == '\r')
+	}
+	return false
+}
+
+func clauseMark(c byte) bool {
+	switch c {
+	case ',', ';', ':', '(', ')', '"', '\n':
+		return true
+	}
+	return false
+}
+
+// words splits s into lower-case ASCII words, apostrophes removed
+// ("don't" → "dont").
+func words(s string) []string {
+	var out []string
+	w := make([]byte, 0, 16)
+	flush := func() {
+		if len(w) > 0 {
+			out = append(out, string(w))
+			w = w[:0]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			w = append(w, c)
+		case c >= 'A' && c <= 'Z':
+			w = append(w, c+'a'-'A')
+		case c == '\'':
+		case c >= 0x80 && i+2 < len(s) && s[i:i+3] == "\u2019":
+			i += 2
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": true, "didnt": true, "wont": true, "wouldnt": true, "isnt": true, "arent": true, "wasnt": true, "aint": true, "cant": true, "shouldnt": true, "nt": true, "nor": true}
+
+// fillers may stand between a negation and the hit ("I'm not really
+// suicidal", "please don't ever").
+var fillers = map[string]bool{"i": true, "m": true, "im": true, "am": true, "was": true, "really": true, "actually": true, "ever": true, "even": true, "just": true, "be": true, "going": true, "gonna": true, "to": true, "that": true, "so": true, "feeling": true, "feel": true, "go": true, "and": true, "please": true, "plz": true, "pls": true, "you": true, "u": true, "would": true, "will": true, "ll": true, "d": true, "do": true, "being": true, "been": true, "getting": true, "get": true}
+
+// negatedBefore reports whether the clause before a hit ends in a negation
+// followed only by filler words (at most three).
+func negatedBefore(before string) bool {
+	ws := words(before)
+	for k := 0; k < 4 && k < len(ws); k++ {
+		w := ws[len(ws)-1-k]
+		if negators[w] {
+			return true
+		}
+		if !fillers[w] {
+			return false
+		}
+	}
+	return false
+}
+
+// addressed reports whether a hit speaks to someone ("you're so ugly"):
+// "no, you're so ugly" is not a denial.
+func addressed(hit string) bool {
+	for _, w := range words(hit) {
+		switch w {
+		case "you", "u", "ur", "your", "youre", "ya", "yourself", "urself":
+			return true
+		}
+	}
+	return false
+}
+
+// selfDirected reports whether a hit urges someone to harm themselves
+// ("kill yourself", "go die"): after a negation that is support.
+func selfDirected(hit string) bool {
+	for _, w := range words(hit) {
+		switch w {
+		case "yourself", "urself", "yourselves", "yaself", "die", "kys":
+			return true
+		}
+	}
+	return false
+}
+
+func hasAny(ws []string, set map[string]bool) bool {
+	for _, w := range ws {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPhrase(s string, ps []string) bool {
+	for _, p := range ps {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func set(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+var supportWords = set("samaritans", "childline", "helpline", "hotline", "papyrus", "counsellor", "counselor", "kooth")
+
+var supportPhrases = []string{"talk to someone", "reach out", "you are not alone", "you're not alone", "youre not alone", "get help", "here for you", "if you ever feel", "if you are feeling", "if you're feeling"}
+
+var reportWords = set("statistics", "statistic", "stats", "percent", "rate", "rates", "research", "study", "studies", "survey", "article", "news", "reported", "reports", "according", "awareness", "prevention", "lesson", "lessons", "assembly", "pshe", "rshe", "curriculum", "essay", "leaflet", "charity", "campaign", "documentary", "podcast", "figures", "suicides", "deaths", "leading", "worldwide", "annually", "historian", "wikipedia", "ons", "nhs", "policy", "training", "safeguarding", "webinar", "workshop", "headline", "journalist", "bbc", "guardian")
+
+var reportPhrases = []string{"%", "per cent", "died by suicide", "committed suicide", "took his own life", "took her own life", "took their own life", "mental health week", "world suicide prevention"}
+
+var fictionWords = set("dream", "dreamt", "dreamed", "dreaming", "nightmare", "stories", "character", "characters", "novel", "fiction", "fanfic", "fanfiction", "film", "movie", "episode", "series", "poem", "poetry", "lyrics", "song", "chapter", "scene", "narrator", "protagonist", "villain", "hamlet", "macbeth", "romeo", "juliet", "shakespeare", "roleplay", "rp")
+
+var fictionPhrases = []string{"the story", "a story", "short story", "in the book", "in my book", "the play", "in the game", "once upon a time"}
+
+var firstPersonWords = set("i", "im", "me", "my", "myself", "ive", "id", "ill", "mine", "meself")
+
+// generic reports whether a lexicon phrase is one bare word ("suicide",
+// "suicidal", "bullied"): on its own it says nothing about who.
+func generic(phrase string) bool {
+	return !strings.Contains(phrase, " ") && phrase != "kms" && phrase != "kys"
+}

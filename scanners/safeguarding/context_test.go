@@ -1,0 +1,118 @@
+package safeguarding
+
+import (
+	"cmp"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lychgate/lychgate/evaluate"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+func TestContextEffect(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, topic, phrase, text, hit string
+		want                           ctxEffect
+		sev                            scanners.Severity
+	}{
+		{"plain disclosure", "self_harm", "want_to kill* myself", "honestly i want to kill myself tonight", "want to kill myself", ctxKeep, 0},
+		{"denial", "self_harm", "suicidal", "I'm not suicidal, just tired", "suicidal", ctxDrop, 0},
+		{"denial with filler", "self_harm", "kill* myself", "I would never ever kill myself", "kill myself", ctxDrop, 0},
+		{"negation far before is not denial", "self_harm", "want_to die", "I'm not ok i want to die", "want to die", ctxKeep, 0},
+		{"support", "bullying", "kill yourself", "please don't kill yourself, talk to me", "kill yourself", ctxCap, 0},
+		{"insult after no is kept", "bullying", "you ugly", "no you're so ugly", "you're so ugly", ctxKeep, 0},
+		{"crosses a sentence", "bullying", "nobody you", "I know what you're asking. Nobody", "you're asking. Nobody", ctxDrop, 0},
+		{"crosses a comma", "bullying", "screw you", "screw, until you", "screw, until you", ctxDrop, 0},
+		{"abbreviation dots are not a boundary", "bullying", "you idiot", "you i.d.i.o.t", "you i.d.i.o.t", ctxKeep, 0},
+		{"statistics", "self_harm", "suicide", "Suicide rates rose 5% last year", "Suicide", ctxCap, 0},
+		{"news", "self_harm", "kill* myself", "The news said he wrote 'I will kill myself' before", "kill myself", ctxCap, 0},
+		{"dream", "self_harm", "kill* myself", "I had a dream where I killed myself", "killed myself", ctxCap, 0},
+		{"story", "self_harm", "want_to die", "In the story the girl says she wants to die", "wants to die", ctxCap, 0},
+		{"helpline", "self_harm", "suicidal", "if you feel suicidal ring Childline", "suicidal", ctxCap, 0},
+		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap, 0},
+		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep, 0},
+		{"joking generic", "self_harm", "suicidal", "im literally suicidal the wifi is down lol", "suicidal", ctxCap, 0},
+		{"critical is kept", "sexual", "child porn", "no, child porn", "child porn", ctxKeep, scanners.Critical},
+		{"banter", "bullying", "you dumb", "lol you're so dumb for forgetting your PE kit", "you're so dumb", ctxCap, scanners.Medium},
+		{"laughing does not soften kys", "bullying", "kys", "kys lol", "kys", ctxKeep, scanners.High},
+		{"documentary", "weapons", "knife crime", "we watched a documentary about knife crime", "knife crime", ctxCap, 0},
+		{"news does not soften an insult", "bullying", "you ugly", "the news says you're so ugly", "you're so ugly", ctxKeep, scanners.Medium},
+		{"joking softens a medium phrase", "self_harm", "i_m|im suicidal", "im literally suicidal the wifi is down lol", "im literally suicidal", ctxCap, scanners.Medium},
+		{"joking does not soften a high phrase", "self_harm", "want_to kill* myself", "i want to kill myself lol", "want to kill myself", ctxKeep, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := strings.Index(tc.text, tc.hit)
+			if a < 0 {
+				t.Fatalf("hit %q not in %q", tc.hit, tc.text)
+			}
+			if got := contextEffect(tc.topic, tc.phrase, cmp.Or(tc.sev, scanners.High), tc.text, a, a+len(tc.hit)); got != tc.want {
+				t.Errorf("contextEffect(%q, %q) = %d, want %d", tc.text, tc.hit, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestContextInScanner checks the rules and lexicons through the scanner,
+// both ways. Severities are bounds (lo..hi), so that they hold with and
+// without the envelope weighting of pupils' mail; -1 means no finding of
+// the rule.
+func TestContextInScanner(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const none = scanners.Severity(-1)
+	tests := []struct {
+		name, text, rule string
+		lo, hi           scanners.Severity
+	}{
+		{"denial", "I'm not suicidal, just tired", "safeguarding_self_harm", none, none},
+		{"disclosure", "I'm suicidal and I have the pills ready", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"support is low", "please don't kill yourself", "safeguarding_bullying", scanners.Low, scanners.Low},
+		{"insult", "kill yourself", "safeguarding_bullying", scanners.High, scanners.High},
+		{"indirect ideation", "i just hope i never wake up", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"sleep and never wake", "i just want to sleep and never wake up", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"goodbye", "by the time you read this i will be gone", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"past attempt", "I tried to kill myself last year", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"overdose count", "i took like 20 paracetamol last night", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"ordinary medicine", "I took two paracetamol for my headache", "safeguarding_self_harm", none, none},
+		{"worry about a friend", "my friend told me she's been cutting herself", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"no point", "theres no point anymore", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"no point in shopping", "there's no point in going to the shop now", "safeguarding_self_harm", none, none},
+		{"contraction insult", "ur a total idiot", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"joined letters", "r u a virgin", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"everyone hates you", "everyone at school hates u", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"banter", "lol you're so dumb for forgetting your PE kit", "safeguarding_bullying", scanners.Low, scanners.Low},
+		{"game", "i'm going to beat you at fifa", "safeguarding_bullying", none, scanners.Low},
+		{"invitation", "are you coming to the party on saturday?", "safeguarding_bullying", none, none},
+		{"1488 alone", "order 1488 has shipped", "safeguarding_extremism", none, none},
+		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High, scanners.High},
+		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low, scanners.Low},
+		{"documentary", "we watched a documentary about knife crime", "safeguarding_weapons", none, scanners.Low},
+	}
+	lim := message.Limits{}.WithDefaults()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs, err := s.Scan(t.Context(), message.Parse(context.Background(), evaluate.PupilMail(tc.text), lim), evaluate.PupilEnvelope())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := none
+			for _, f := range fs {
+				if f.Rule == tc.rule {
+					got = f.Severity
+				}
+			}
+			if got < tc.lo || got > tc.hi {
+				t.Errorf("Scan(%q) %s = %v, want %v..%v (findings %v)", tc.text, tc.rule, got, tc.lo, tc.hi, fs)
+			}
+		})
+	}
+}
