@@ -1,0 +1,23 @@
+package main
+
+import (
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/message"
+)
+
+// spamConfig returns the spam settings of cfg. Until config.Config has its
+// Spam field, these are the defaults (config.DefaultSpam).
+func spamConfig(_ *config.Config) config.Spam {
+	return config.DefaultSpam()
+}
+
+// messageLimits converts the configured parse limits.
+func messageLimits(cfg *config.Config) message.Limits {
+	return message.Limits{
+		MaxParts:          cfg.Limits.MaxParts,
+		MaxDepth:          cfg.Limits.MaxDepth,
+		MaxHeaderBytes:    cfg.Limits.MaxHeaderBytes,
+		MaxArchiveEntries: cfg.Limits.MaxArchiveEntries,
+		MaxExpandedBytes:  cfg.Limits.MaxExpandedBytes,
+	}.WithDefaults()
+}

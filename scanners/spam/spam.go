@@ -1,0 +1,339 @@
+// Package spam owns the spam scanner: a heuristic rule table (Rules), the
+// Bayesian classifier's verdict (package bayes), and, for inbound mail,
+// sender authentication (package auth) and DNS blocklists (package dnsbl).
+// Every reason becomes one finding of category spam with its score, and one
+// more finding, rule "spam_score", carries the total. Verdict turns the
+// findings and a school's thresholds into the {"score", "threshold",
+// "is_spam"} of `lychgate check --json`; HeaderValue gives the
+// X-Lychgate-Spam header.
+//
+// The scanner reports scores; whether a score tags, quarantines or rejects
+// is the policy's decision (thresholds per school and direction in
+// config.Spam).
+package spam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/spam/bayes"
+)
+
+// Name is the scanner's id.
+const Name = "spam"
+
+// TotalRule is the rule id of the finding that carries the total score.
+const TotalRule = "spam_score"
+
+// maxFindings caps the reasons reported for one message.
+const maxFindings = 40
+
+// bayesBand maps a classifier probability range to a rule and score.
+type bayesBand struct {
+	id          string
+	lo, hi      float64 // lo <= p < hi
+	score       float64
+	explanation string
+}
+
+// bayesBands are the classifier's rules. Scores are defaults; TOML
+// [spam.scores] overrides them.
+var bayesBands = []bayesBand{
+	{"bayes_999", 0.999, 1.01, 8, "the classifier is nearly certain this is spam (p >= 0.999)"},
+	{"bayes_99", 0.99, 0.999, 6, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
+	{"bayes_95", 0.95, 0.99, 5, "the classifier finds this likely spam (0.95 <= p < 0.99)"},
+	{"bayes_80", 0.80, 0.95, 3, "the classifier leans to spam (0.80 <= p < 0.95)"},
+	{"bayes_60", 0.60, 0.80, 1, "the classifier leans slightly to spam (0.60 <= p < 0.80)"},
+	{"bayes_40", 0.20, 0.40, -1.5, "the classifier leans slightly to ham (0.20 <= p < 0.40)"},
+	{"bayes_20", 0.05, 0.20, -2.5, "the classifier leans to ham (0.05 <= p < 0.20)"},
+	{"bayes_05", 0.01, 0.05, -4, "the classifier finds this likely ham (0.01 <= p < 0.05)"},
+	{"bayes_01", -0.01, 0.01, -6, "the classifier is nearly certain this is ham (p < 0.01)"},
+}
+
+// Options configures a Scanner.
+type Options struct {
+	// Logger receives warnings (classifier store errors); required.
+	Logger *slog.Logger
+	// Classifier is the Bayesian classifier; nil turns it off.
+	Classifier *bayes.Classifier
+	// Scores overrides rule scores by id (0 turns a rule off).
+	Scores map[string]float64
+	// Thresholds are the default thresholds; they set the total finding's
+	// severity. Per-school thresholds are applied by Verdict.
+	Thresholds config.SpamThresholds
+	// Extra are further checks (sender authentication, blocklists) that
+	// run on inbound mail.
+	Extra []Check
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Reason is one thing that moved the spam score.
+type Reason struct {
+	Rule        string
+	Score       float64
+	Explanation string
+	Evidence    []scanners.Evidence
+}
+
+// Check is an extra source of reasons for inbound mail, such as sender
+// authentication (auth.Checker) or DNS blocklists (dnsbl.Checker). A check
+// must honour ctx and report its own failures (DNS timeouts) as reasons,
+// not errors.
+type Check interface {
+	Reasons(ctx context.Context, m *message.Message, env *scanners.Envelope) []Reason
+}
+
+// Scanner is the spam scanner.
+type Scanner struct {
+	o        Options
+	freemail map[string]bool
+}
+
+var _ scanners.Scanner = (*Scanner)(nil)
+
+// New returns a spam scanner.
+func New(o Options) (*Scanner, error) {
+	if o.Logger == nil {
+		return nil, errors.New("spam: no logger")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Thresholds == (config.SpamThresholds{}) {
+		o.Thresholds = config.DefaultSpam().Thresholds
+	}
+	known := map[string]bool{}
+	for _, r := range Rules {
+		known[r.ID] = true
+	}
+	for _, b := range bayesBands {
+		known[b.id] = true
+	}
+	for id := range o.Scores {
+		if !known[id] && !externalRule(id) {
+			return nil, fmt.Errorf("spam: scores: unknown rule %q", id)
+		}
+	}
+	return &Scanner{o: o, freemail: freemailSet()}, nil
+}
+
+// externalRule reports ids of the auth and dnsbl checks (they are
+// validated by their own packages).
+func externalRule(id string) bool {
+	return strings.HasPrefix(id, "spf_") || strings.HasPrefix(id, "dkim_") || strings.HasPrefix(id, "dmarc_") ||
+		strings.HasPrefix(id, "dnsbl_") || strings.HasPrefix(id, "auth_") || id == "lookalike_domain"
+}
+
+// Name returns "spam".
+func (s *Scanner) Name() string { return Name }
+
+func (s *Scanner) score(id string, def float64) float64 {
+	if v, ok := s.o.Scores[id]; ok {
+		return v
+	}
+	return def
+}
+
+// Reasons returns every reason for m with its (possibly overridden) score,
+// without the total.
+func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners.Envelope) []Reason {
+	var out []Reason
+	c := newCheckCtx(m, env, s.o.Now(), s.freemail)
+	for _, r := range Rules {
+		if ctx.Err() != nil {
+			break
+		}
+		sc := s.score(r.ID, r.Score)
+		if sc == 0 {
+			continue
+		}
+		if hit, ev := r.check(c); hit {
+			out = append(out, Reason{Rule: r.ID, Score: sc, Explanation: r.Explanation, Evidence: []scanners.Evidence{ev}})
+		}
+	}
+	if s.o.Classifier != nil {
+		out = append(out, s.bayesReason(ctx, m)...)
+	}
+	if env == nil || env.Direction() == scanners.Inbound {
+		for _, x := range s.o.Extra {
+			for _, r := range x.Reasons(ctx, m, env) {
+				r.Score = s.score(r.Rule, r.Score)
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) []Reason {
+	res, err := s.o.Classifier.Classify(ctx, m)
+	if err != nil {
+		s.o.Logger.WarnContext(ctx, "spam: classifier unavailable", "err", err)
+		return []Reason{{Rule: "bayes_unavailable", Explanation: "the classifier's store could not be read; scored without it"}}
+	}
+	if res.Cold {
+		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}
+	}
+	for _, b := range bayesBands {
+		if res.Prob >= b.lo && res.Prob < b.hi {
+			sc := s.score(b.id, b.score)
+			if sc == 0 {
+				return nil
+			}
+			return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}
+		}
+	}
+	return nil
+}
+
+// clueEvidence quotes the strongest tokens on the side of the verdict.
+func clueEvidence(clues []bayes.Clue, spammy bool) []scanners.Evidence {
+	var ev []scanners.Evidence
+	for _, c := range clues {
+		if (c.Prob > 0.5) != spammy {
+			continue
+		}
+		ev = append(ev, scanners.Evidence{Field: "bayes", Text: fmt.Sprintf("%s (%.3f)", c.Token, c.Prob)})
+		if len(ev) == 5 {
+			break
+		}
+	}
+	return ev
+}
+
+// Scan implements scanners.Scanner.
+func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
+	reasons := s.Reasons(ctx, m, env)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("spam: %w", err)
+	}
+	sort.SliceStable(reasons, func(i, j int) bool { return math.Abs(reasons[i].Score) > math.Abs(reasons[j].Score) })
+	total := 0.0
+	for _, r := range reasons {
+		total += r.Score
+	}
+	if len(reasons) > maxFindings {
+		reasons = reasons[:maxFindings]
+	}
+	out := make([]scanners.Finding, 0, len(reasons)+1)
+	for _, r := range reasons {
+		out = append(out, scanners.Finding{
+			Scanner: Name, Rule: r.Rule, Category: scanners.Spam, Severity: reasonSeverity(r.Score),
+			Score: r.Score, Explanation: r.Explanation, Evidence: r.Evidence,
+		})
+	}
+	total = math.Round(total*100) / 100
+	out = append(out, scanners.Finding{
+		Scanner: Name, Rule: TotalRule, Category: scanners.Spam, Severity: totalSeverity(total, s.o.Thresholds),
+		Score: total, Explanation: fmt.Sprintf("spam score %.2f from %d reasons (tag at %g)", total, len(reasons), s.o.Thresholds.Tag),
+	})
+	return out, nil
+}
+
+func reasonSeverity(score float64) scanners.Severity {
+	switch {
+	case score >= 5:
+		return scanners.Medium
+	case score >= 1:
+		return scanners.Low
+	}
+	return scanners.Info
+}
+
+// totalSeverity grades the total against the default thresholds: info
+// below tag, low from tag, medium from quarantine, high from reject.
+func totalSeverity(total float64, t config.SpamThresholds) scanners.Severity {
+	switch {
+	case reached(total, t.Reject):
+		return scanners.High
+	case reached(total, t.Quarantine):
+		return scanners.Medium
+	case reached(total, t.Tag):
+		return scanners.Low
+	}
+	return scanners.Info
+}
+
+// never is the threshold from which a threshold never acts.
+const never = 1000
+
+func reached(score, threshold float64) bool {
+	return threshold > 0 && threshold < never && score >= threshold
+}
+
+// Verdict is the spam summary of `lychgate check --json` (a contract).
+type Verdict struct {
+	Score     float64 `json:"score"`
+	Threshold float64 `json:"threshold"`
+	IsSpam    bool    `json:"is_spam"`
+}
+
+// Total returns the total spam score in findings (the spam_score finding,
+// or the sum of spam findings when it is absent).
+func Total(findings []scanners.Finding) float64 {
+	sum := 0.0
+	for _, f := range findings {
+		if f.Category != scanners.Spam || f.Scanner != Name {
+			continue
+		}
+		if f.Rule == TotalRule {
+			return f.Score
+		}
+		sum += f.Score
+	}
+	return sum
+}
+
+// LowestThreshold is the lowest threshold of t that acts (tag or
+// stronger), or 0 when none does.
+func LowestThreshold(t config.SpamThresholds) float64 {
+	lo := 0.0
+	for _, v := range []float64{t.Tag, t.Quarantine, t.Reject} {
+		if v > 0 && v < never && (lo == 0 || v < lo) {
+			lo = v
+		}
+	}
+	return lo
+}
+
+// VerdictOf returns the spam verdict of findings under thresholds t:
+// IsSpam means the score reached the lowest threshold that acts.
+func VerdictOf(findings []scanners.Finding, t config.SpamThresholds) Verdict {
+	s := Total(findings)
+	th := LowestThreshold(t)
+	return Verdict{Score: s, Threshold: th, IsSpam: th > 0 && s >= th}
+}
+
+// HeaderValue returns the X-Lychgate-Spam header value: the score, the
+// verdict and the reasons with their scores, e.g.
+// "score=7.50 threshold=5 spam=yes reasons=bayes_99(5.5),missing_date(1)".
+func HeaderValue(findings []scanners.Finding, t config.SpamThresholds) string {
+	v := VerdictOf(findings, t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "score=%.2f threshold=%g spam=%s", v.Score, v.Threshold, map[bool]string{true: "yes", false: "no"}[v.IsSpam])
+	n := 0
+	for _, f := range findings {
+		if f.Scanner != Name || f.Rule == TotalRule || f.Score == 0 {
+			continue
+		}
+		if n == 0 {
+			b.WriteString(" reasons=")
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.Rule + "(" + strconv.FormatFloat(f.Score, 'g', 3, 64) + ")")
+		n++
+	}
+	return b.String()
+}
