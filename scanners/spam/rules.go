@@ -140,9 +140,6 @@ var (
 	digitsRe   = regexp.MustCompile(`\d{5,}`)
 )
 
-
-
-
 func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
 	s := strings.ToLower(c.m.Subject)
 	if len(s) < 8 {
