@@ -40,6 +40,7 @@ func commands() []command {
 		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
 		{"config", "config check [FILE]                        validate a configuration file", runConfig},
 		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
+		{"learn", "learn --config FILE --spam|--ham PATH...  train the spam classifier from message files, mbox files or folders", runLearn},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
 		{"version", "version                                    print the version", runVersion},
 	}

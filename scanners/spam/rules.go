@@ -37,6 +37,14 @@ type checkCtx struct {
 	hasPlain bool
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
+	spans    []span // where each text part starts in body
+}
+
+// span is where one text part's Content starts in checkCtx.body.
+type span struct {
+	part  string
+	start int
+	text  string
 }
 
 const maxRuleText = 128 << 10
@@ -58,12 +66,13 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 			c.hasPlain = true
 		}
 		if b.Len() < maxRuleText {
+			c.spans = append(c.spans, span{part: t.PartID, start: b.Len(), text: t.Content})
 			b.WriteString(t.Content[:min(len(t.Content), maxRuleText-b.Len())])
 			b.WriteByte('\n')
 		}
 	}
 	c.bodyRaw = b.String()
-	c.body = strings.ToLower(c.bodyRaw)
+	c.body = lowerASCII(c.bodyRaw)
 	c.html = strings.ToLower(h.String())
 	return c
 }
@@ -76,7 +85,7 @@ var Rules = []Rule{
 		return c.m.Date.IsZero(), hdrEv("Date", c.m.Header("Date"))
 	}},
 	{"missing_message_id", 1.0, "no Message-ID header", func(c *checkCtx) (bool, scanners.Evidence) {
-		return c.m.MessageID == "", hdrEv("Message-ID", "")
+		return c.m.MessageID == "", partEv()
 	}},
 	{"date_future", 2.5, "the Date header is more than a day after the message was received", ruleDateFuture},
 	{"date_past", 0.5, "the Date header is more than four days before the message was received", ruleDatePast},
@@ -85,10 +94,10 @@ var Rules = []Rule{
 	{"from_name_has_other_address", 1.5, "the sender's display name shows a different address", ruleFromNameAddr},
 	{"to_undisclosed", 0.5, "no visible recipients (To missing or undisclosed)", ruleUndisclosed},
 	{"many_recipients", 2.0, "twenty or more visible recipients", func(c *checkCtx) (bool, scanners.Evidence) {
-		return len(c.m.To)+len(c.m.Cc) >= 20, hdrEv("To", "")
+		return len(c.m.To)+len(c.m.Cc) >= 20, hdrEv("To", c.m.Header("To"))
 	}},
 	{"html_only", 1.2, "HTML with no plain-text alternative", func(c *checkCtx) (bool, scanners.Evidence) {
-		return c.hasHTML && !c.hasPlain, scanners.Evidence{Field: "body"}
+		return c.hasHTML && !c.hasPlain, partEv()
 	}},
 	{"html_little_text", 1.5, "HTML with images but under 300 characters of text", ruleHTMLLittleText},
 	{"image_only", 3.0, "images and almost no text", ruleImageOnly},
@@ -116,14 +125,14 @@ var Rules = []Rule{
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
-		return true, scanners.Evidence{Field: "body", Text: c.html[loc[0]:loc[1]]}
+		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}},
 	{"generic_greeting", 2.0, "a greeting to nobody in particular (\"Dear Friend\")", func(c *checkCtx) (bool, scanners.Evidence) {
 		loc := greetingRe.FindStringIndex(c.body)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
-		return true, scanners.Evidence{Field: "body", Offset: loc[0], Length: loc[1] - loc[0], Text: c.body[loc[0]:loc[1]]}
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}},
 	{"from_no_name", 0.8, "the sender gives no display name", func(c *checkCtx) (bool, scanners.Evidence) {
 		return len(c.m.From) > 0 && strings.TrimSpace(c.m.From[0].Name) == "", hdrEv("From", c.m.Header("From"))
@@ -163,39 +172,81 @@ func ruleFromDigits(c *checkCtx) (bool, scanners.Evidence) {
 			d++
 		}
 	}
-	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", a)
+	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.m.Header("From"))
 }
 
 func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
 	ct := strings.ToLower(c.m.Header("Content-Type") + " " + c.m.Header("Subject"))
 	for _, cs := range []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"} {
 		if strings.Contains(ct, cs) {
-			return true, hdrEv("Content-Type", cs)
+			return true, partEv()
 		}
 	}
 	return false, scanners.Evidence{}
 }
 
-func hdrEv(name, text string) scanners.Evidence {
-	if len(text) > 120 {
-		text = text[:120]
+// lowerASCII lower-cases ASCII letters only, so byte offsets stay valid.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
-	return scanners.Evidence{Field: "header:" + name, Text: text}
+	return string(b)
 }
+
+// hdrEv quotes a header value (the whole value; long ones shortened with
+// "…"). An absent header gives evidence with no text.
+func hdrEv(name, value string) scanners.Evidence {
+	ev := scanners.Evidence{Field: "header:" + name, Length: len(value), Text: value}
+	if len(value) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(value[cut]) {
+			cut--
+		}
+		ev.Text = value[:cut] + "…"
+	}
+	return ev
+}
+
+// subjEv quotes the whole subject.
+func subjEv(s string) scanners.Evidence {
+	return scanners.Evidence{Field: "subject", Length: len(s), Text: s}
+}
+
+// bodyEv is evidence for body[off:off+n], located in its text part.
+func (c *checkCtx) bodyEv(off, n int) scanners.Evidence {
+	for i := len(c.spans) - 1; i >= 0; i-- {
+		sp := c.spans[i]
+		if off >= sp.start {
+			lo := off - sp.start
+			hi := min(lo+n, len(sp.text))
+			if lo > len(sp.text) {
+				break
+			}
+			return scanners.Evidence{Part: sp.part, Field: "body", Offset: lo, Length: hi - lo, Text: sp.text[lo:hi]}
+		}
+	}
+	return partEv()
+}
+
+// partEv is evidence naming the message body as a whole.
+func partEv() scanners.Evidence { return scanners.Evidence{Field: "mime"} }
 
 func textEv(c *checkCtx, phrase string) (bool, scanners.Evidence) {
 	i := strings.Index(c.body, phrase)
 	if i < 0 {
 		return false, scanners.Evidence{}
 	}
-	return true, scanners.Evidence{Field: "body", Offset: i, Length: len(phrase), Text: phrase}
+	return true, c.bodyEv(i, len(phrase))
 }
 
 const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
 	if strings.Contains(c.bodyRaw, gtube) || bytes.Contains(c.m.Raw, []byte(gtube)) {
-		return true, scanners.Evidence{Field: "body", Text: "GTUBE"}
+		return true, scanners.Evidence{Field: "mime", Text: "GTUBE"}
 	}
 	return false, scanners.Evidence{}
 }
@@ -297,7 +348,7 @@ func ruleFreemailReplyTo(c *checkCtx) (bool, scanners.Evidence) {
 	if strings.EqualFold(r, c.m.From[0].Addr) || !c.freemail[domainOf(r)] {
 		return false, scanners.Evidence{}
 	}
-	return true, hdrEv("Reply-To", r)
+	return true, hdrEv("Reply-To", c.m.Header("Reply-To"))
 }
 
 var addrInNameRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
@@ -311,13 +362,13 @@ func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
 	if a == "" || strings.EqualFold(a, f.Addr) {
 		return false, scanners.Evidence{}
 	}
-	return true, hdrEv("From", f.String())
+	return true, hdrEv("From", c.m.Header("From"))
 }
 
 func ruleUndisclosed(c *checkCtx) (bool, scanners.Evidence) {
 	to := c.m.Header("To")
 	if strings.TrimSpace(to) == "" && len(c.m.Cc) == 0 {
-		return true, hdrEv("To", "")
+		return true, hdrEv("To", c.m.Header("To"))
 	}
 	return strings.Contains(strings.ToLower(to), "undisclosed"), hdrEv("To", to)
 }
@@ -329,7 +380,7 @@ func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	n := letters(c.bodyRaw)
-	return n >= 50 && n < 300, scanners.Evidence{Field: "body"}
+	return n >= 50 && n < 300, partEv()
 }
 
 func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
@@ -339,7 +390,7 @@ func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
 			imgs++
 		}
 	}
-	return imgs > 0 && letters(c.bodyRaw) < 50, scanners.Evidence{Field: "body"}
+	return imgs > 0 && letters(c.bodyRaw) < 50, partEv()
 }
 
 func letters(s string) int {
@@ -359,13 +410,13 @@ func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	if loc := hiddenRe.FindStringIndex(c.html); loc != nil {
-		return true, scanners.Evidence{Field: "body", Text: c.html[loc[0]:loc[1]]}
+		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}
 	// Text in the page's background colour (white on white).
 	if strings.Contains(c.html, `bgcolor="#ffffff"`) || strings.Contains(c.html, "bgcolor=#ffffff") || !strings.Contains(c.html, "bgcolor") {
 		for _, w := range []string{`color="#ffffff"`, "color=#ffffff", `color="white"`, "color:#ffffff", "color: #ffffff", "color:white"} {
 			if i := strings.Index(c.html, w); i >= 0 && !strings.Contains(c.html[max(0, i-12):i], "bg") && !strings.Contains(c.html[max(0, i-12):i], "background") {
-				return true, scanners.Evidence{Field: "body", Text: w}
+				return true, scanners.Evidence{Field: "html", Text: w}
 			}
 		}
 	}
@@ -373,7 +424,7 @@ func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleFontTricks(c *checkCtx) (bool, scanners.Evidence) {
-	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "body", Text: "<font"}
+	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
 }
 
 func capsRatio(s string) (upper, all int) {
@@ -390,12 +441,12 @@ func capsRatio(s string) (upper, all int) {
 
 func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
 	u, n := capsRatio(c.m.Subject)
-	return n >= 10 && u*10 >= n*7, hdrEv("Subject", c.m.Subject)
+	return n >= 10 && u*10 >= n*7, subjEv(c.m.Subject)
 }
 
 func ruleSubjectExclaim(c *checkCtx) (bool, scanners.Evidence) {
 	s := c.m.Subject
-	return strings.Contains(s, "!!") || strings.Contains(s, "$$") || (strings.HasSuffix(strings.TrimSpace(s), "!") && strings.Contains(s, "$")), hdrEv("Subject", s)
+	return strings.Contains(s, "!!") || strings.Contains(s, "$$") || (strings.HasSuffix(strings.TrimSpace(s), "!") && strings.Contains(s, "$")), subjEv(s)
 }
 
 var subjectMoneyRe = regexp.MustCompile(`(?i)\b(free|cash|money|\$\d|income|earn|save \d+%|\d+% off|winner|won|prize|loan|mortgage|debt|credit|viagra|cialis|pills?|rolex|casino|lottery|refinance|investment|profit)\b`)
@@ -409,11 +460,11 @@ func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
 
 func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
 	u, n := capsRatio(c.bodyRaw)
-	return n >= 200 && u*2 > n, scanners.Evidence{Field: "body"}
+	return n >= 200 && u*2 > n, partEv()
 }
 
 func ruleBodyExclaim(c *checkCtx) (bool, scanners.Evidence) {
-	return strings.Count(c.body, "!!") >= 3, scanners.Evidence{Field: "body", Text: "!!"}
+	return strings.Count(c.body, "!!") >= 3, scanners.Evidence{Field: "mime"}
 }
 
 // moneyPhrases and urgencyPhrases are matched in the lower-cased text.
@@ -436,33 +487,32 @@ var urgencyPhrases = []string{
 	"click below", "sign up now", "limited offer", "final notice",
 }
 
-func countPhrases(body string, list []string) (int, string) {
-	n, first := 0, ""
+func countPhrases(body string, list []string) (n, at, length int) {
+	at = -1
 	for _, p := range list {
-		if strings.Contains(body, p) {
-			if n == 0 {
-				first = p
+		if i := strings.Index(body, p); i >= 0 {
+			if at < 0 {
+				at, length = i, len(p)
 			}
 			n++
 		}
 	}
-	return n, first
+	return n, at, length
 }
 
-func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) {
-	n, p := countPhrases(c.body, moneyPhrases)
-	return n >= 2, scanners.Evidence{Field: "body", Text: p}
+func phraseRule(c *checkCtx, list []string, least int) (bool, scanners.Evidence) {
+	n, at, l := countPhrases(c.body, list)
+	if n < least {
+		return false, scanners.Evidence{}
+	}
+	return true, c.bodyEv(at, l)
 }
 
-func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) {
-	n, p := countPhrases(c.body, moneyPhrases)
-	return n >= 5, scanners.Evidence{Field: "body", Text: p}
-}
+func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 2) }
 
-func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) {
-	n, p := countPhrases(c.body, urgencyPhrases)
-	return n >= 2, scanners.Evidence{Field: "body", Text: p}
-}
+func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 5) }
+
+func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
 
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
 
@@ -471,7 +521,7 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	if loc := removeRe.FindStringIndex(c.body); loc != nil {
-		return true, scanners.Evidence{Field: "body", Offset: loc[0], Length: loc[1] - loc[0], Text: c.body[loc[0]:loc[1]]}
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}
 	return false, scanners.Evidence{}
 }
@@ -491,7 +541,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	if isBase64Text(c.m.Header("Content-Type"), c.m.Header("Content-Transfer-Encoding")) {
-		return true, hdrEv("Content-Transfer-Encoding", "base64")
+		return true, partEv()
 	}
 	raw := c.m.Raw
 	if len(raw) > 1<<20 {
@@ -507,7 +557,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			inHdr, ct, cte = true, "", ""
 		case inHdr && line == "":
 			if isBase64Text(ct, cte) {
-				return true, hdrEv("Content-Transfer-Encoding", "base64")
+				return true, partEv()
 			}
 			inHdr = false
 		case inHdr:
@@ -530,7 +580,7 @@ func isBase64Text(ct, cte string) bool {
 func ruleURLIP(c *checkCtx) (bool, scanners.Evidence) {
 	for _, u := range c.m.URLs {
 		if _, err := netip.ParseAddr(strings.Trim(u.Host, "[]")); err == nil {
-			return true, scanners.Evidence{Part: u.PartID, Field: "body", Text: u.Raw}
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Raw}
 		}
 	}
 	return false, scanners.Evidence{}
@@ -549,7 +599,7 @@ func ruleAnchorMismatch(c *checkCtx) (bool, scanners.Evidence) {
 		}
 		shown := strings.ToLower(mm[1])
 		if regDomain(shown) != regDomain(u.Host) {
-			return true, scanners.Evidence{Part: u.PartID, Field: "body", Text: u.Anchor + " -> " + u.Host}
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Anchor + " -> " + u.Host}
 		}
 	}
 	return false, scanners.Evidence{}
@@ -579,7 +629,7 @@ func ruleURLUserinfo(c *checkCtx) (bool, scanners.Evidence) {
 			r = r[:j]
 		}
 		if strings.Contains(r, "@") {
-			return true, scanners.Evidence{Part: u.PartID, Field: "body", Text: u.Raw}
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Raw}
 		}
 	}
 	return false, scanners.Evidence{}
@@ -588,10 +638,10 @@ func ruleURLUserinfo(c *checkCtx) (bool, scanners.Evidence) {
 func rulePriority(c *checkCtx) (bool, scanners.Evidence) {
 	p := strings.TrimSpace(c.m.Header("X-Priority"))
 	if strings.HasPrefix(p, "1") {
-		return true, hdrEv("X-Priority", p)
+		return true, hdrEv("X-Priority", c.m.Header("X-Priority"))
 	}
 	if strings.EqualFold(strings.TrimSpace(c.m.Header("X-MSMail-Priority")), "high") {
-		return true, hdrEv("X-MSMail-Priority", "High")
+		return true, hdrEv("X-MSMail-Priority", c.m.Header("X-MSMail-Priority"))
 	}
 	return false, scanners.Evidence{}
 }
