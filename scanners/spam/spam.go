@@ -52,8 +52,8 @@ var bayesBands = []bayesBand{
 	{"bayes_999", 0.999, 1.01, 8, "the classifier is nearly certain this is spam (p >= 0.999)"},
 	{"bayes_99", 0.99, 0.999, 6, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
 	{"bayes_95", 0.95, 0.99, 5, "the classifier finds this likely spam (0.95 <= p < 0.99)"},
-	{"bayes_80", 0.80, 0.95, 3, "the classifier leans to spam (0.80 <= p < 0.95)"},
-	{"bayes_60", 0.60, 0.80, 1, "the classifier leans slightly to spam (0.60 <= p < 0.80)"},
+	{"bayes_80", 0.80, 0.95, 4, "the classifier leans to spam (0.80 <= p < 0.95)"},
+	{"bayes_60", 0.60, 0.80, 2, "the classifier leans slightly to spam (0.60 <= p < 0.80)"},
 	{"bayes_40", 0.20, 0.40, -1.5, "the classifier leans slightly to ham (0.20 <= p < 0.40)"},
 	{"bayes_20", 0.05, 0.20, -2.5, "the classifier leans to ham (0.05 <= p < 0.20)"},
 	{"bayes_05", 0.01, 0.05, -4, "the classifier finds this likely ham (0.01 <= p < 0.05)"},
@@ -76,7 +76,16 @@ type Options struct {
 	Extra []Check
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RuleWeight scales the heuristic rules' scores while the classifier
+	// is trained (default DefaultRuleWeight); with the classifier off or
+	// cold the rules count in full.
+	RuleWeight float64
 }
+
+// DefaultRuleWeight is the weight of heuristic scores next to a trained
+// classifier: the classifier has learnt most of what the rules see, so
+// counting both in full would count it twice.
+const DefaultRuleWeight = 0.5
 
 // Reason is one thing that moved the spam score.
 type Reason struct {
@@ -109,6 +118,9 @@ func New(o Options) (*Scanner, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.RuleWeight <= 0 {
+		o.RuleWeight = DefaultRuleWeight
 	}
 	if o.Thresholds == (config.SpamThresholds{}) {
 		o.Thresholds = config.DefaultSpam().Thresholds
@@ -163,7 +175,13 @@ func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners
 		}
 	}
 	if s.o.Classifier != nil {
-		out = append(out, s.bayesReason(ctx, m)...)
+		br, warm := s.bayesReason(ctx, m)
+		if warm && s.o.RuleWeight != 1 {
+			for i := range out {
+				out[i].Score = math.Round(out[i].Score*s.o.RuleWeight*100) / 100
+			}
+		}
+		out = append(out, br...)
 	}
 	if env == nil || env.Direction() == scanners.Inbound {
 		for _, x := range s.o.Extra {
@@ -176,25 +194,27 @@ func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners
 	return out
 }
 
-func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) []Reason {
+// bayesReason classifies m; warm is false when the classifier could not
+// give a probability (cold start, store unavailable).
+func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) (_ []Reason, warm bool) {
 	res, err := s.o.Classifier.Classify(ctx, m)
 	if err != nil {
 		s.o.Logger.WarnContext(ctx, "spam: classifier unavailable", "err", err)
-		return []Reason{{Rule: "bayes_unavailable", Explanation: "the classifier's store could not be read; scored without it"}}
+		return []Reason{{Rule: "bayes_unavailable", Explanation: "the classifier's store could not be read; scored without it"}}, false
 	}
 	if res.Cold {
-		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}
+		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}, false
 	}
 	for _, b := range bayesBands {
 		if res.Prob >= b.lo && res.Prob < b.hi {
 			sc := s.score(b.id, b.score)
 			if sc == 0 {
-				return nil
+				return nil, true
 			}
-			return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}
+			return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
 		}
 	}
-	return nil
+	return nil, true
 }
 
 // clueEvidence quotes the strongest tokens on the side of the verdict.

@@ -320,10 +320,32 @@ func (t *tokenizer) markup(h string) {
 			end = 2048
 		}
 		tag := strings.ToLower(h[:end])
+		t.attrs("html:"+tag[:j]+":", tag[j:])
 		for _, trick := range hidingTricks {
 			if strings.Contains(tag, trick) {
 				t.add("html:trick:" + trick)
 			}
+		}
+	}
+}
+
+// styleAttrs are the presentational attributes whose values are tokens.
+var styleAttrs = []string{"color", "bgcolor", "size", "face", "align", "border"}
+
+// attrs adds a token per presentational attribute value in the rest of a
+// start tag ("html:font:color=#ff0000").
+func (t *tokenizer) attrs(prefix, rest string) {
+	for _, a := range styleAttrs {
+		i := strings.Index(rest, a+"=")
+		if i < 0 || (i > 0 && rest[i-1] != ' ' && rest[i-1] != '\t' && rest[i-1] != '\n') {
+			continue
+		}
+		v := strings.TrimLeft(rest[i+len(a)+1:], "\"'")
+		if j := strings.IndexAny(v, "\"' >"); j >= 0 {
+			v = v[:j]
+		}
+		if v != "" && len(v) <= 16 {
+			t.add(prefix + a + "=" + v)
 		}
 	}
 }
