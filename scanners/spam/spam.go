@@ -357,3 +357,20 @@ func HeaderValue(findings []scanners.Finding, t config.SpamThresholds) string {
 	}
 	return b.String()
 }
+
+// AuthResultsRule is the rule id of the zero-score finding that carries
+// the Authentication-Results header value (package auth writes it).
+const AuthResultsRule = "auth_results"
+
+// AuthenticationResults returns the Authentication-Results header value
+// the spam scanner computed for inbound mail, or "" when none was
+// computed. The relay adds it to delivered mail as
+// "Authentication-Results: <value>".
+func AuthenticationResults(findings []scanners.Finding) string {
+	for _, f := range findings {
+		if f.Scanner == Name && f.Rule == AuthResultsRule && len(f.Evidence) > 0 {
+			return f.Evidence[0].Text
+		}
+	}
+	return ""
+}
