@@ -51,11 +51,9 @@ type bayesBand struct {
 var bayesBands = []bayesBand{
 	{"bayes_999", 0.999, 1.01, 8, "the classifier is nearly certain this is spam (p >= 0.999)"},
 	{"bayes_99", 0.99, 0.999, 6, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
-	{"bayes_95", 0.95, 0.99, 5, "the classifier finds this likely spam (0.95 <= p < 0.99)"},
-	{"bayes_80", 0.80, 0.95, 4, "the classifier leans to spam (0.80 <= p < 0.95)"},
-	{"bayes_60", 0.60, 0.80, 2, "the classifier leans slightly to spam (0.60 <= p < 0.80)"},
-	{"bayes_40", 0.20, 0.40, -1.5, "the classifier leans slightly to ham (0.20 <= p < 0.40)"},
-	{"bayes_20", 0.05, 0.20, -2.5, "the classifier leans to ham (0.05 <= p < 0.20)"},
+	{"bayes_50", 0.50, 0.99, 4, "the classifier leans to spam (0.50 <= p < 0.99)"},
+	{"bayes_40", 0.40, 0.50, 1, "the classifier is unsure, slightly towards spam (0.40 <= p < 0.50)"},
+	{"bayes_20", 0.05, 0.20, -2, "the classifier leans to ham (0.05 <= p < 0.20)"},
 	{"bayes_05", 0.01, 0.05, -4, "the classifier finds this likely ham (0.01 <= p < 0.05)"},
 	{"bayes_01", -0.01, 0.01, -6, "the classifier is nearly certain this is ham (p < 0.01)"},
 }

@@ -72,6 +72,9 @@ func Tokenize(m *message.Message) []string {
 		t.url(u)
 	}
 	t.headers(m)
+	for _, p := range m.Problems {
+		t.add("mime:" + p.Name)
+	}
 	return t.out
 }
 
