@@ -334,3 +334,21 @@ func BenchmarkLearn1000Redis(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/1000msgs")
 	}
 }
+
+// FuzzTokenize: any message tokenizes without panic, within MaxTokens,
+// with no empty token.
+func FuzzTokenize(f *testing.F) {
+	f.Add("From: a@b.example\r\nSubject: F R E E\r\nContent-Type: text/html\r\n\r\n<font color=#fff size=1>v.i.a.g.r.a</font> http://x.example/a?b")
+	f.Add("Subject: =?utf-8?b?5Ye65Lya44GE?=\r\n\r\n出会い系 \xff\xfe")
+	f.Fuzz(func(t *testing.T, raw string) {
+		toks := Tokenize(message.Parse([]byte(raw), message.Limits{}))
+		if len(toks) > MaxTokens {
+			t.Fatalf("%d tokens", len(toks))
+		}
+		for _, tok := range toks {
+			if tok == "" {
+				t.Fatal("empty token")
+			}
+		}
+	})
+}
