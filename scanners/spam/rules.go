@@ -138,6 +138,25 @@ var Rules = []Rule{
 		return len(c.m.From) > 0 && strings.TrimSpace(c.m.From[0].Name) == "", hdrEv("From", c.m.Header("From"))
 	}},
 	{"from_digits", 0.3, "the sender's local part is mostly digits or has a long digit run", ruleFromDigits},
+	{"to_is_from", 1.0, "the message is addressed to its own sender", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.From) > 0 && len(c.m.To) == 1 && strings.EqualFold(c.m.From[0].Addr, c.m.To[0].Addr), hdrEv("To", c.m.Header("To"))
+	}},
+
+	{"html_form", 0.5, "an HTML form in the message", func(c *checkCtx) (bool, scanners.Evidence) {
+		return strings.Contains(c.html, "<form"), scanners.Evidence{Field: "html", Text: "<form"}
+	}},
+
+	{"mime_damaged", 1.2, "broken MIME structure", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.Problems) > 0, partEv()
+	}},
+	{"big_money_amount", 1.0, "large sums of money in the text", func(c *checkCtx) (bool, scanners.Evidence) {
+		loc := bigMoneyRe.FindStringIndex(c.body)
+		if loc == nil {
+			return false, scanners.Evidence{}
+		}
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
+	}},
+
 	{"charset_cjk", 1.5, "written in an East Asian legacy charset", ruleCJKCharset},
 	{"priority_high", 2.0, "marked urgent with X-Priority 1 or high importance", rulePriority},
 }
@@ -147,6 +166,7 @@ var (
 	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
 	trackRe    = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
 	digitsRe   = regexp.MustCompile(`\d{5,}`)
+	bigMoneyRe = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
 
 func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
