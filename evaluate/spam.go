@@ -26,10 +26,11 @@ import (
 // Classifier code path as production's Redis store), and the test part is
 // scanned twice: with the classifier and with rules only.
 //
-// In dev mode the test part is never read: the train part is split again
-// (SpamDevSplit, 25% held out) so that rules and classifier settings can be
-// tuned without looking at the test part. Only dev mode lists individual
-// misclassified files.
+// In dev and CV modes the test part is never read: the train part is split
+// again (dev: 25% held out; CV: k folds by another hash of the name, each
+// scored by a classifier trained on the others) so that rules and
+// classifier settings can be tuned without looking at the test part. Only
+// these modes list individual misclassified files.
 
 // SpamSplit returns "train" or "test" for a corpus file name (base name):
 // FNV-1a of the name, mod 100, below 70 is train.
@@ -65,7 +66,11 @@ type SpamOptions struct {
 	Threshold float64
 	// Dev tunes on a hold-out of the train part; the test part is not read.
 	Dev bool
-	// Verbose (dev mode only) lists misclassified files with their reasons.
+	// CV, when above 1, runs CV-fold cross-validation over the train part
+	// instead (each fold trained on the others); the test part is not read.
+	CV int
+	// Verbose (dev and CV modes only) lists misclassified files with their
+	// reasons.
 	Verbose bool
 }
 
@@ -99,9 +104,23 @@ type spamFile struct {
 	m    *message.Message
 }
 
-// RunSpam runs the spam evaluation and prints its table to w.
-func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, error) {
-	var train, test []spamFile
+// cvFold is the cross-validation fold (0..k-1) of a train-split file.
+func cvFold(name string, k int) int {
+	h := fnv.New32a()
+	h.Write([]byte("cv/" + name))
+	return int(h.Sum32() % uint32(k))
+}
+
+type spamFold struct{ train, test []spamFile }
+
+// spamFolds lists the train and test sets of the run: one pair for the
+// test split or the dev hold-out, CV pairs over the train split.
+func spamFolds(o SpamOptions) ([]spamFold, error) {
+	n := 1
+	if o.CV > 1 {
+		n = o.CV
+	}
+	folds := make([]spamFold, n)
 	for _, label := range []string{"ham", "spam"} {
 		dir := filepath.Join(o.Dir, label)
 		ents, err := os.ReadDir(dir)
@@ -114,7 +133,21 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 			}
 			f := spamFile{path: filepath.Join(dir, e.Name()), spam: label == "spam"}
 			split := SpamSplit(e.Name())
-			if o.Dev {
+			switch {
+			case o.CV > 1:
+				if split == "test" {
+					continue
+				}
+				k := cvFold(e.Name(), o.CV)
+				for i := range folds {
+					if i == k {
+						folds[i].test = append(folds[i].test, f)
+					} else {
+						folds[i].train = append(folds[i].train, f)
+					}
+				}
+				continue
+			case o.Dev:
 				if split == "test" {
 					continue
 				}
@@ -123,29 +156,90 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 				}
 			}
 			if split == "train" {
-				train = append(train, f)
+				folds[0].train = append(folds[0].train, f)
 			} else {
-				test = append(test, f)
+				folds[0].test = append(folds[0].test, f)
 			}
 		}
 	}
-	rep := &SpamReport{}
-	store := bayes.NewMemStore()
-	bo := o.Bayes
-	bo.Store = store
-	cls, err := bayes.New(bo)
+	return folds, nil
+}
+
+type spamMiss struct {
+	path    string
+	score   float64
+	reasons string
+}
+
+var spamModes = []string{"rules + classifier", "rules only"}
+
+// RunSpam runs the spam evaluation and prints its table to w.
+func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, error) {
+	folds, err := spamFolds(o)
 	if err != nil {
 		return nil, err
 	}
+	rep := &SpamReport{}
+	counts := make([]Counts, len(spamModes))
+	var misses [2][]spamMiss
+	for _, fold := range folds {
+		if err := runSpamFold(ctx, o, fold, rep, counts, &misses); err != nil {
+			return nil, err
+		}
+	}
+	for i, name := range spamModes {
+		rep.Rows = append(rep.Rows, SpamRow{Mode: name, Counts: counts[i]})
+	}
+	part := "test split (30%)"
+	switch {
+	case o.CV > 1:
+		part = fmt.Sprintf("%d-fold cross-validation over the train split (test split not read)", o.CV)
+	case o.Dev:
+		part = "dev hold-out of the train split (test split not read)"
+	}
+	fmt.Fprintf(w, "spam evaluation on %s: %d ham, %d spam; trained on %d ham, %d spam in %v; threshold %g\n\n",
+		part, rep.TestHam, rep.TestSpam, rep.TrainHam, rep.TrainSpam, rep.TrainTime.Round(time.Millisecond), o.Threshold)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tprecision\trecall\tF1\tham FP rate\tFP\tFN\t")
+	for _, r := range rep.Rows {
+		c := r.Counts
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.2f%%\t%d\t%d\t\n", r.Mode, c.Precision(), c.Recall(), c.F1(), 100*c.FPR(), c.FP, c.FN)
+	}
+	if err := tw.Flush(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "\nscan time %v for %d messages (both modes)\n", rep.ScanTime.Round(time.Millisecond), rep.TestHam+rep.TestSpam)
+	for i, name := range spamModes {
+		if len(misses[i]) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nmisclassified (%s):\n", name)
+		slices.SortFunc(misses[i], func(a, b spamMiss) int { return strings.Compare(a.path, b.path) })
+		for _, x := range misses[i] {
+			fmt.Fprintf(w, "  %s\t%.2f\t%s\n", filepath.Base(filepath.Dir(x.path))+"/"+filepath.Base(x.path), x.score, x.reasons)
+		}
+	}
+	return rep, nil
+}
+
+// runSpamFold trains a fresh in-memory classifier on fold.train and scores
+// fold.test in both modes, adding to rep, counts and misses.
+func runSpamFold(ctx context.Context, o SpamOptions, fold spamFold, rep *SpamReport, counts []Counts, misses *[2][]spamMiss) error {
+	bo := o.Bayes
+	bo.Store = bayes.NewMemStore()
+	cls, err := bayes.New(bo)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	tr := cls.NewTrainer()
-	for _, f := range train {
+	for _, f := range fold.train {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		raw, err := os.ReadFile(f.path)
 		if err != nil {
-			return nil, fmt.Errorf("spam corpus: %w", err)
+			return fmt.Errorf("spam corpus: %w", err)
 		}
 		if f.spam {
 			tr.Add(o.Parse(raw), bayes.Spam)
@@ -156,38 +250,28 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 		}
 	}
 	if _, err := tr.Flush(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	rep.TrainTime = time.Since(start)
-
+	rep.TrainTime += time.Since(start)
 	withBayes, err := o.NewScanner(cls)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rulesOnly, err := o.NewScanner(nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	modes := []struct {
-		name string
-		s    *spam.Scanner
-	}{{"rules + classifier", withBayes}, {"rules only", rulesOnly}}
-	counts := make([]Counts, len(modes))
-	type miss struct {
-		path    string
-		score   float64
-		reasons string
-	}
-	var misses [2][]miss
+	modes := []*spam.Scanner{withBayes, rulesOnly}
 	env := &scanners.Envelope{Recipients: []scanners.Recipient{{Addr: "pupil@school.example", Direction: scanners.Inbound}}}
 	start = time.Now()
-	for _, f := range test {
+	defer func() { rep.ScanTime += time.Since(start) }()
+	for _, f := range fold.test {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		raw, err := os.ReadFile(f.path)
 		if err != nil {
-			return nil, fmt.Errorf("spam corpus: %w", err)
+			return fmt.Errorf("spam corpus: %w", err)
 		}
 		m := o.Parse(raw)
 		if f.spam {
@@ -195,10 +279,10 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 		} else {
 			rep.TestHam++
 		}
-		for i, md := range modes {
-			fs, err := md.s.Scan(ctx, m, env)
+		for i, s := range modes {
+			fs, err := s.Scan(ctx, m, env)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f.path, err)
+				return fmt.Errorf("%s: %w", f.path, err)
 			}
 			score := spam.Total(fs)
 			flagged := score >= o.Threshold
@@ -213,42 +297,12 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 			default:
 				c.TN++
 			}
-			if o.Verbose && o.Dev && flagged != f.spam {
-				misses[i] = append(misses[i], miss{f.path, score, reasonList(fs)})
+			if o.Verbose && (o.Dev || o.CV > 1) && flagged != f.spam {
+				misses[i] = append(misses[i], spamMiss{f.path, score, reasonList(fs)})
 			}
 		}
 	}
-	rep.ScanTime = time.Since(start)
-	for i, md := range modes {
-		rep.Rows = append(rep.Rows, SpamRow{Mode: md.name, Counts: counts[i]})
-	}
-	part := "test split (30%)"
-	if o.Dev {
-		part = "dev hold-out of the train split (test split not read)"
-	}
-	fmt.Fprintf(w, "spam evaluation on %s: %d ham, %d spam; trained on %d ham, %d spam in %v; threshold %g\n\n",
-		part, rep.TestHam, rep.TestSpam, rep.TrainHam, rep.TrainSpam, rep.TrainTime.Round(time.Millisecond), o.Threshold)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tprecision\trecall\tF1\tham FP rate\tFP\tFN\t")
-	for _, r := range rep.Rows {
-		c := r.Counts
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.2f%%\t%d\t%d\t\n", r.Mode, c.Precision(), c.Recall(), c.F1(), 100*c.FPR(), c.FP, c.FN)
-	}
-	if err := tw.Flush(); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(w, "\nscan time %v for %d messages (both modes)\n", rep.ScanTime.Round(time.Millisecond), len(test))
-	for i, md := range modes {
-		if len(misses[i]) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\nmisclassified (%s):\n", md.name)
-		slices.SortFunc(misses[i], func(a, b miss) int { return strings.Compare(a.path, b.path) })
-		for _, x := range misses[i] {
-			fmt.Fprintf(w, "  %s\t%.2f\t%s\n", filepath.Base(filepath.Dir(x.path))+"/"+filepath.Base(x.path), x.score, x.reasons)
-		}
-	}
-	return rep, nil
+	return nil
 }
 
 func reasonList(fs []scanners.Finding) string {

@@ -87,13 +87,22 @@ func TestRunSpam(t *testing.T) {
 	}
 }
 
-// TestRunSpamDevNeverReadsTest: in dev mode every test-split file is a
+// TestRunSpamDevNeverReadsTest: in dev and CV modes every test-split file is a
 // dangling link; the run must not touch them.
 func TestRunSpamDevNeverReadsTest(t *testing.T) {
 	dir := spamCorpus(t, 60, true)
 	var out strings.Builder
 	if _, err := RunSpam(t.Context(), spamOpts(dir, true), &out); err != nil {
 		t.Fatalf("dev run read the test split: %v", err)
+	}
+	cv := spamOpts(dir, false)
+	cv.CV = 3
+	rep, err := RunSpam(t.Context(), cv, &out)
+	if err != nil {
+		t.Fatalf("cv run read the test split: %v", err)
+	}
+	if rep.TrainHam != 2*rep.TestHam || rep.TrainSpam != 2*rep.TestSpam {
+		t.Errorf("3-fold: trained %d/%d, scored %d/%d; want each train file in two training sets", rep.TrainHam, rep.TrainSpam, rep.TestHam, rep.TestSpam)
 	}
 	if _, err := RunSpam(t.Context(), spamOpts(dir, false), &out); err == nil {
 		t.Errorf("test run over dangling test files succeeded; the dev check proves nothing")

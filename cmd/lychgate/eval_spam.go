@@ -16,14 +16,16 @@ import (
 // runEvalSpam measures the spam scanner on a labelled corpus (<dir>/ham,
 // <dir>/spam): a 70/30 split by file-name hash, the classifier trained on
 // the train part in memory, precision, recall, F1 and ham false-positive
-// rate on the test part with and without the classifier. --dev measures on
-// a hold-out of the train part instead and never reads the test part.
+// rate on the test part with and without the classifier. --dev (a hold-out
+// of the train part) and --cv K (K-fold cross-validation over the train
+// part) measure without reading the test part, for tuning.
 func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval spam", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default: built-in defaults)")
 	corpus := fs.String("corpus", "../shared/corpus/spamassassin", "labelled corpus with ham/ and spam/")
 	dev := fs.Bool("dev", false, "tune on a hold-out of the train split; the test split is not read")
-	verbose := fs.Bool("v", false, "with --dev, list misclassified files and their reasons")
+	cv := fs.Int("cv", 0, "K-fold cross-validation over the train split (K >= 2); the test split is not read")
+	verbose := fs.Bool("v", false, "with --dev or --cv, list misclassified files and their reasons")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +56,7 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 		Bayes:     bayes.Options{MinSpam: int64(sc.Bayes.MinSpam), MinHam: int64(sc.Bayes.MinHam)},
 		Threshold: spam.LowestThreshold(sc.Thresholds),
 		Dev:       *dev,
+		CV:        *cv,
 		Verbose:   *verbose,
 	}, stdout)
 	return err
