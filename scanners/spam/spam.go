@@ -177,6 +177,7 @@ func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners
 		if warm && s.o.RuleWeight != 1 {
 			for i := range out {
 				out[i].Score = math.Round(out[i].Score*s.o.RuleWeight*100) / 100
+				out[i].Explanation += fmt.Sprintf(" (weight %g next to the trained classifier)", s.o.RuleWeight)
 			}
 		}
 		out = append(out, br...)

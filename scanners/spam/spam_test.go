@@ -205,3 +205,39 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// TestRuleWeightWithWarmClassifier: next to a trained classifier the
+// heuristics count half, and the classifier's band is reported.
+func TestRuleWeightWithWarmClassifier(t *testing.T) {
+	c, err := bayes.New(bayes.Options{Store: bayes.NewMemStore(), MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spamMsg := message.Parse(crlf(spammy), message.Limits{})
+	hamMsg := message.Parse(crlf(hammy), message.Limits{})
+	if err := c.Learn(t.Context(), spamMsg, bayes.Spam); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Learn(t.Context(), hamMsg, bayes.Ham); err != nil {
+		t.Fatal(err)
+	}
+	s := newScanner(t, Options{Classifier: c})
+	fs, err := s.Scan(t.Context(), spamMsg, inbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rulesOf(fs)
+	if got["url_ip"] != 0.75 {
+		t.Errorf("url_ip = %v next to a warm classifier, want 1.5 × 0.5", got["url_ip"])
+	}
+	if got["bayes_999"] != 8 {
+		t.Errorf("bayes_999 = %v (rules %v), want 8 for the trained spam itself", got["bayes_999"], got)
+	}
+	fs, err = s.Scan(t.Context(), hamMsg, inbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := VerdictOf(fs, config.DefaultSpam().Thresholds); v.IsSpam || v.Score >= 0 {
+		t.Errorf("VerdictOf(trained ham) = %+v, want a negative score", v)
+	}
+}
