@@ -1,8 +1,12 @@
 // Package spam owns the spam scanner: a heuristic rule table (Rules), the
 // Bayesian classifier's verdict (package bayes), and, for inbound mail,
 // sender authentication (package auth) and DNS blocklists (package dnsbl).
-// Every reason becomes one finding of category spam with its score, and one
-// more finding, rule "spam_score", carries the total. Verdict turns the
+// Every reason becomes one finding of category spam with its score and
+// severity info, and one more finding, rule "spam_score", carries the
+// total with a severity from the default thresholds: info below tag, low
+// from tag, medium from quarantine, high from reject. Per-school and
+// per-direction thresholds are applied with VerdictOf and
+// config.Spam.ThresholdsFor. Verdict turns the
 // findings and a school's thresholds into the {"score", "threshold",
 // "is_spam"} of `lychgate check --json`; HeaderValue gives the
 // X-Lychgate-Spam header.
@@ -260,15 +264,9 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 	return out, nil
 }
 
-func reasonSeverity(score float64) scanners.Severity {
-	switch {
-	case score >= 5:
-		return scanners.Medium
-	case score >= 1:
-		return scanners.Low
-	}
-	return scanners.Info
-}
+// reasonSeverity is info for every reason: a single reason decides
+// nothing, only the total does (the spam_score finding).
+func reasonSeverity(float64) scanners.Severity { return scanners.Info }
 
 // totalSeverity grades the total against the default thresholds: info
 // below tag, low from tag, medium from quarantine, high from reject.
