@@ -64,6 +64,9 @@ type SpamOptions struct {
 	// Threshold is the score that counts as spam (the lowest acting
 	// threshold).
 	Threshold float64
+	// HoldThreshold, when set, is the quarantine threshold: the report
+	// also counts ham that would be held (not just tagged).
+	HoldThreshold float64
 	// Dev tunes on a hold-out of the train part; the test part is not read.
 	Dev bool
 	// CV, when above 1, runs CV-fold cross-validation over the train part
@@ -78,6 +81,8 @@ type SpamOptions struct {
 type SpamRow struct {
 	Mode   string
 	Counts Counts
+	// HamHeld is ham at or above HoldThreshold.
+	HamHeld int
 }
 
 // F1 is the harmonic mean of precision and recall.
@@ -180,16 +185,17 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 		return nil, err
 	}
 	rep := &SpamReport{}
-	counts := make([]Counts, len(spamModes))
+	rows := make([]SpamRow, len(spamModes))
 	var misses [2][]spamMiss
 	for _, fold := range folds {
-		if err := runSpamFold(ctx, o, fold, rep, counts, &misses); err != nil {
+		if err := runSpamFold(ctx, o, fold, rep, rows, &misses); err != nil {
 			return nil, err
 		}
 	}
 	for i, name := range spamModes {
-		rep.Rows = append(rep.Rows, SpamRow{Mode: name, Counts: counts[i]})
+		rows[i].Mode = name
 	}
+	rep.Rows = rows
 	part := "test split (30%)"
 	switch {
 	case o.CV > 1:
@@ -200,10 +206,18 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 	fmt.Fprintf(w, "spam evaluation on %s: %d ham, %d spam; trained on %d ham, %d spam in %v; threshold %g\n\n",
 		part, rep.TestHam, rep.TestSpam, rep.TrainHam, rep.TrainSpam, rep.TrainTime.Round(time.Millisecond), o.Threshold)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tprecision\trecall\tF1\tham FP rate\tFP\tFN\t")
+	held := ""
+	if o.HoldThreshold > 0 {
+		held = fmt.Sprintf("ham held (>= %g)\t", o.HoldThreshold)
+	}
+	fmt.Fprintln(tw, "mode\tprecision\trecall\tF1\tham FP rate\tFP\tFN\t"+held)
 	for _, r := range rep.Rows {
 		c := r.Counts
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.2f%%\t%d\t%d\t\n", r.Mode, c.Precision(), c.Recall(), c.F1(), 100*c.FPR(), c.FP, c.FN)
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.2f%%\t%d\t%d\t", r.Mode, c.Precision(), c.Recall(), c.F1(), 100*c.FPR(), c.FP, c.FN)
+		if held != "" {
+			fmt.Fprintf(tw, "%d (%.2f%%)\t", r.HamHeld, 100*ratio(r.HamHeld, c.FP+c.TN, 0))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return nil, err
@@ -223,8 +237,8 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 }
 
 // runSpamFold trains a fresh in-memory classifier on fold.train and scores
-// fold.test in both modes, adding to rep, counts and misses.
-func runSpamFold(ctx context.Context, o SpamOptions, fold spamFold, rep *SpamReport, counts []Counts, misses *[2][]spamMiss) error {
+// fold.test in both modes, adding to rep, rows and misses.
+func runSpamFold(ctx context.Context, o SpamOptions, fold spamFold, rep *SpamReport, rows []SpamRow, misses *[2][]spamMiss) error {
 	bo := o.Bayes
 	bo.Store = bayes.NewMemStore()
 	cls, err := bayes.New(bo)
@@ -286,7 +300,10 @@ func runSpamFold(ctx context.Context, o SpamOptions, fold spamFold, rep *SpamRep
 			}
 			score := spam.Total(fs)
 			flagged := score >= o.Threshold
-			c := &counts[i]
+			c := &rows[i].Counts
+			if !f.spam && o.HoldThreshold > 0 && score >= o.HoldThreshold {
+				rows[i].HamHeld++
+			}
 			switch {
 			case f.spam && flagged:
 				c.TP++

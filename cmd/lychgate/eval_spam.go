@@ -53,11 +53,12 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 			o.Classifier = c
 			return spam.New(o)
 		},
-		Bayes:     bayes.Options{MinSpam: int64(sc.Bayes.MinSpam), MinHam: int64(sc.Bayes.MinHam)},
-		Threshold: spam.LowestThreshold(sc.Thresholds),
-		Dev:       *dev,
-		CV:        *cv,
-		Verbose:   *verbose,
+		Bayes:         bayes.Options{MinSpam: int64(sc.Bayes.MinSpam), MinHam: int64(sc.Bayes.MinHam)},
+		Threshold:     spam.LowestThreshold(sc.Thresholds),
+		HoldThreshold: sc.Thresholds.Quarantine,
+		Dev:           *dev,
+		CV:            *cv,
+		Verbose:       *verbose,
 	}, stdout)
 	return err
 }
