@@ -241,3 +241,28 @@ func TestRuleWeightWithWarmClassifier(t *testing.T) {
 		t.Errorf("VerdictOf(trained ham) = %+v, want a negative score", v)
 	}
 }
+
+func BenchmarkScanWithClassifier(b *testing.B) {
+	c, err := bayes.New(bayes.Options{Store: bayes.NewMemStore(), MinSpam: 1, MinHam: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	spamMsg := message.Parse(crlf(spammy), message.Limits{})
+	hamMsg := message.Parse(crlf(hammy), message.Limits{})
+	if err := c.Learn(b.Context(), spamMsg, bayes.Spam); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Learn(b.Context(), hamMsg, bayes.Ham); err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Options{Logger: slog.New(slog.DiscardHandler), Classifier: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Scan(b.Context(), spamMsg, inbound); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
