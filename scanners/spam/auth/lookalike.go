@@ -13,11 +13,17 @@ import (
 // "o", "rn" for "m", punycode), one edit away (a letter dropped, added,
 // changed or two swapped) for names of six letters or more, or the own
 // name with its dots replaced or another ending ("school-example.org",
-// "school.example.co").
+// "school.example.co"), or the whole own domain at the start of another
+// ("school.example.org.evil.example").
 func Lookalike(d, own string) bool {
 	d, own = strings.ToLower(d), strings.ToLower(own)
 	if d == own || strings.HasSuffix(d, "."+own) {
 		return false
+	}
+	// The school's domain worn as the start of another one
+	// ("stmarys.sch.uk.evil.example").
+	if strings.HasPrefix(d, own+".") || strings.HasPrefix(d, own+"-") {
+		return true
 	}
 	fd, fo := fold(d), fold(own)
 	if fd == fo {
