@@ -371,3 +371,26 @@ func AuthenticationResults(findings []scanners.Finding) string {
 	}
 	return ""
 }
+
+// VerdictForEnvelope is the message-level verdict for `lychgate check
+// --json`: the lowest acting threshold over every recipient's school and
+// direction (config.Spam.ThresholdsFor), so is_spam means some copy of the
+// message would at least be tagged. With no recipients the default
+// thresholds apply.
+func VerdictForEnvelope(findings []scanners.Finding, sc *config.Spam, env *scanners.Envelope) Verdict {
+	var lo float64
+	consider := func(t config.SpamThresholds) {
+		if v := LowestThreshold(t); v > 0 && (lo == 0 || v < lo) {
+			lo = v
+		}
+	}
+	if env == nil || len(env.Recipients) == 0 {
+		consider(sc.Thresholds)
+	} else {
+		for _, r := range env.Recipients {
+			consider(sc.ThresholdsFor(r.School, string(r.Direction)))
+		}
+	}
+	s := Total(findings)
+	return Verdict{Score: s, Threshold: lo, IsSpam: lo > 0 && s >= lo}
+}

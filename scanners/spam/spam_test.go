@@ -266,3 +266,20 @@ func BenchmarkScanWithClassifier(b *testing.B) {
 		}
 	}
 }
+
+func TestVerdictForEnvelope(t *testing.T) {
+	sc := config.DefaultSpam()
+	sc.Override = []config.SpamOverride{{School: "s2", SpamThresholds: config.SpamThresholds{Tag: 3}}}
+	fs := []scanners.Finding{{Scanner: Name, Rule: TotalRule, Category: scanners.Spam, Score: 4}}
+	env := &scanners.Envelope{Recipients: []scanners.Recipient{
+		{Addr: "a@s1.example", School: "s1", Direction: scanners.Inbound},
+		{Addr: "b@s2.example", School: "s2", Direction: scanners.Inbound},
+	}}
+	if got, want := VerdictForEnvelope(fs, &sc, env), (Verdict{Score: 4, Threshold: 3, IsSpam: true}); got != want {
+		t.Errorf("VerdictForEnvelope(s1+s2) = %+v, want %+v", got, want)
+	}
+	env.Recipients = env.Recipients[:1]
+	if got, want := VerdictForEnvelope(fs, &sc, env), (Verdict{Score: 4, Threshold: 5, IsSpam: false}); got != want {
+		t.Errorf("VerdictForEnvelope(s1) = %+v, want %+v", got, want)
+	}
+}
