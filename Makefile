@@ -43,6 +43,7 @@ bench: build test-deps
 
 eval: build
 	$(BIN)/lychgate eval
+	$(BIN)/lychgate eval spam
 	$(GO) test -count 1 -v -run '^TestRealText$$' ./evaluate
 
 ## train: retrain the classifier (scanners/classify/model.bin, docs/model-card.md)

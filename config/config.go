@@ -53,6 +53,9 @@ type Config struct {
 	Attachments Attachments `toml:"attachments"`
 	// ClamAV configures the antivirus scanner (off unless address is set).
 	ClamAV ClamAV `toml:"clamav"`
+	// Spam configures the spam scanner: thresholds, Bayes, SPF/DKIM/DMARC
+	// and DNS blocklists.
+	Spam Spam `toml:"spam"`
 	// PersonalDomains adjusts the bundled personal/webmail domain list.
 	PersonalDomains PersonalDomains `toml:"personal_domains"`
 
@@ -408,6 +411,7 @@ func Default() *Config {
 		Links:       DefaultLinks(),
 		Attachments: DefaultAttachments(),
 		ClamAV:      DefaultClamAV(),
+		Spam:        DefaultSpam(),
 		Notify: Notify{DigestInterval: Duration{time.Hour}, Excerpt: "full", Redact: []string{"illegal", "safeguarding_sexual", "safeguarding_grooming"},
 			RateWindow: Duration{10 * time.Minute}, RateLimit: 1, WarnOnHold: true, MaxAttempts: 20, RetryMin: Duration{30 * time.Second}, RetryMax: Duration{time.Hour}},
 	}

@@ -8,12 +8,12 @@ import (
 // ScannerNames are the ids of the scanners lychgate ships, in pipeline
 // order; [scanners.<id>] tables must name one of them. scanners/all keeps
 // its factory table in step (a test there checks).
-var ScannerNames = []string{"rules", "profanity", "safeguarding", "pii", "classifier", "personal_address", "links", "attachments", "clamav"}
+var ScannerNames = []string{"rules", "profanity", "safeguarding", "pii", "classifier", "personal_address", "links", "attachments", "clamav", "spam"}
 
 // ScannerSettings are the settings every scanner shares, in a table
 // [scanners.<id>] named by the scanner's id (rules, profanity,
 // safeguarding, pii, classifier, personal_address, links, attachments,
-// clamav). A scanner with no table runs
+// clamav, spam). A scanner with no table runs
 // with the defaults.
 type ScannerSettings struct {
 	// Enabled turns the scanner on or off (default on).

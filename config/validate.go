@@ -81,6 +81,9 @@ func (c *Config) problems() []*Error {
 	v.personal()
 	v.scanners()
 	v.links()
+	if err := c.Spam.Validate(); err != nil {
+		v.add("spam", "%s", strings.TrimPrefix(err.Error(), "spam: "))
+	}
 	return v.probs
 }
 

@@ -31,6 +31,8 @@ type Policy struct {
 	rules []rule
 	// optIn is each school's warn_sender_topics.
 	optIn map[string][]string
+	// spam holds the spam thresholds per school and direction.
+	spam config.Spam
 }
 
 type rule struct {
@@ -54,6 +56,9 @@ type rule struct {
 //     recipient and notify the DSL; nobody warns the sender (no tip-off);
 //   - strong profanity and slurs between pupils are held for the DSL's
 //     review;
+//   - a spam score at the recipient's school and direction's reject
+//     threshold is refused (held when other copies are delivered), at the
+//     quarantine threshold held, at the tag threshold tagged;
 //   - staff mail that reaches parents or pupils through a personal address
 //     is delivered, with a warning to the sender and an incident for the
 //     DSL, except school content sent to the staff member's own personal
@@ -66,6 +71,8 @@ func Defaults() []config.PolicyRule {
 		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true},
 		{ID: "default_pupil_profanity", Categories: []string{string(scanners.Profanity)}, Rules: []string{"profanity_strong", "profanity_slur"},
 			SenderGroups: []string{scanners.PupilGroup}, RecipientGroups: []string{scanners.PupilGroup}, Action: string(Quarantine), NotifyDSL: true},
+		{ID: "default_spam_reject", Categories: []string{string(scanners.Spam)}, Rules: []string{"spam/spam_score"}, MinSeverity: "high", Action: string(Reject)},
+		{ID: "default_spam_quarantine", Categories: []string{string(scanners.Spam)}, Rules: []string{"spam/spam_score"}, MinSeverity: "medium", Action: string(Quarantine)},
 		{ID: "default_personal_address_to_self", Categories: []string{string(scanners.PersonalAddress)}, Rules: []string{"personal_address_to_self"}, Action: string(Quarantine), NotifyDSL: true, WarnSender: true},
 		{ID: "default_personal_address", Categories: []string{string(scanners.PersonalAddress)}, Action: string(Deliver), NotifyDSL: true, WarnSender: true},
 		{ID: "default_tag", MinSeverity: "low", Action: string(Tag)},
@@ -97,7 +104,7 @@ func onErrorRules(cfg *config.Config) []config.PolicyRule {
 // New compiles the configured rules, the scanners' on_error rules and
 // Defaults.
 func New(cfg *config.Config) (*Policy, error) {
-	p := &Policy{optIn: map[string][]string{}}
+	p := &Policy{optIn: map[string][]string{}, spam: cfg.Spam}
 	for _, s := range cfg.Schools {
 		p.optIn[s.ID] = s.Notify.WarnSenderTopics
 	}
@@ -196,7 +203,7 @@ func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findin
 	d := Decision{Recipient: rc.Addr, School: rc.School, Direction: rc.Direction, Action: Deliver}
 	confidential := false
 	for _, f := range findings {
-		w := weigh(env, rc, f)
+		w := p.weigh(env, rc, f)
 		if w.skip {
 			continue
 		}
@@ -249,7 +256,7 @@ func (p *Policy) SchoolView(env *scanners.Envelope, findings []scanners.Finding,
 			if rc.School != school {
 				continue
 			}
-			w := weigh(env, rc, f)
+			w := p.weigh(env, rc, f)
 			if w.skip {
 				continue
 			}

@@ -18,6 +18,7 @@ type policyCase struct {
 	Policy       []config.PolicyRule               `toml:"policy"`
 	Schools      []config.School                   `toml:"school"`
 	Scanners     map[string]config.ScannerSettings `toml:"scanners"`
+	Spam         config.Spam                       `toml:"spam"`
 	SenderGroups []string                          `toml:"sender_groups"`
 	SenderSchool string                            `toml:"sender_school"`
 	Recipient    []struct {
@@ -65,7 +66,7 @@ func TestDecideCases(t *testing.T) {
 			if u := md.Undecoded(); len(u) > 0 {
 				t.Fatalf("unknown keys in case: %v", u)
 			}
-			p, err := New(&config.Config{Policy: tc.Policy, Schools: tc.Schools, Scanners: tc.Scanners})
+			p, err := New(&config.Config{Policy: tc.Policy, Schools: tc.Schools, Scanners: tc.Scanners, Spam: tc.Spam})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,7 +51,20 @@ func outsideAdult(env *scanners.Envelope, rc scanners.Recipient) bool {
 	return env.SenderSchool == "" && !scanners.HasGroup(env.SenderGroups, scanners.PupilGroup) && rc.Direction == scanners.Inbound
 }
 
-// Weigh returns f as it applies to recipient rc of env.
+// weigh is the built-in weighing, after grading a spam score against the
+// thresholds of rc's school and direction ([spam.override]).
+func (p *Policy) weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) weighed {
+	if f.Category == scanners.Spam && f.Rule == SpamScoreRule {
+		t := p.spam.ThresholdsFor(rc.School, string(rc.Direction))
+		f.Severity = [...]scanners.Severity{scanners.Info, scanners.Low, scanners.Medium, scanners.High}[t.Level(f.Score)]
+	}
+	return weigh(env, rc, f)
+}
+
+// SpamScoreRule is the rule id of the spam scanner's total score.
+const SpamScoreRule = "spam_score"
+
+// weigh returns f as it applies to recipient rc of env.
 func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) weighed {
 	w := weighed{f: f}
 	if f.School != "" && f.School != rc.School {

@@ -1,6 +1,7 @@
 package quarantine
 
 import (
+	"github.com/lychgate/lychgate/scanners"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,9 @@ var ExportHeader = []string{"date", "school", "category", "severity", "sender", 
 func ExportRow(e *Entry) []string {
 	var rules, actions []string
 	for _, f := range e.Findings {
+		if f.Severity == scanners.Info {
+			continue // notes (spam reasons, authentication results), not what held it
+		}
 		if r := f.Scanner + "/" + f.Rule; !slices.Contains(rules, r) {
 			rules = append(rules, r)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/policy"
 	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/spam"
 )
 
 // handling is one message after DATA: scan, decide, then make every copy
@@ -234,12 +236,16 @@ func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
 func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string, string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "X-Lychgate-Verdict: %s\r\n", d.Action)
+	fs := v.ForSchool(d.School)
 	if d.Action != policy.Tag {
+		h.spamHeaders(&b, d, fs)
 		return b.String(), ""
 	}
 	cats := map[string]bool{}
-	for _, f := range v.ForSchool(d.School) {
-		cats[string(f.Category)] = true
+	for _, f := range fs {
+		if f.Severity > scanners.Info {
+			cats[string(f.Category)] = true
+		}
 	}
 	list := make([]string, 0, len(cats))
 	for c := range cats {
@@ -255,7 +261,24 @@ func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string,
 		}
 		fmt.Fprintf(&b, "X-Lychgate-Rules: %s\r\n", sanitizeHeaderValue(strings.Join(rs, "; ")))
 	}
+	h.spamHeaders(&b, d, fs)
 	return b.String(), h.se.rt.Config.Relay.SubjectPrefix
+}
+
+// spamHeaders adds X-Lychgate-Spam (the score under the thresholds of this
+// copy's school and direction) and, inbound, Authentication-Results (RFC
+// 8601) when the spam scanner ran.
+func (h *handling) spamHeaders(b *strings.Builder, d policy.Decision, fs []scanners.Finding) {
+	if spam.Ran(fs) {
+		t := h.se.rt.Config.Spam.ThresholdsFor(d.School, string(d.Direction))
+		fmt.Fprintf(b, "X-Lychgate-Spam: %s\r\n", sanitizeHeaderValue(spam.HeaderValue(fs, t)))
+	}
+	if ar := spam.AuthenticationResults(fs); ar != "" && d.Direction == scanners.Inbound {
+		// RFC 8601: our own verdict for the school's server to read; any
+		// copy of this field a sender forged was removed with the
+		// X-Lychgate-* fields.
+		fmt.Fprintf(b, "Authentication-Results: %s\r\n", sanitizeHeaderValue(ar))
+	}
 }
 
 func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quarantineGroup) (string, error) {
@@ -288,7 +311,7 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	}
 	cats := map[string]bool{}
 	for _, f := range view {
-		if !cats[string(f.Category)] {
+		if f.Severity > scanners.Info && !cats[string(f.Category)] {
 			cats[string(f.Category)] = true
 			e.Categories = append(e.Categories, string(f.Category))
 		}

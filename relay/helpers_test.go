@@ -287,6 +287,7 @@ func stripPrefix(data []byte) (added string, rest []byte) {
 		}
 		line := data[:i+2]
 		isOurs := bytes.HasPrefix(line, []byte("Received: from client.test")) || bytes.HasPrefix(line, []byte("X-Lychgate-")) ||
+			bytes.HasPrefix(line, []byte("Authentication-Results: relay.test;")) ||
 			(b.Len() > 0 && (line[0] == '\t' || line[0] == ' '))
 		if !isOurs {
 			return b.String(), data

@@ -19,6 +19,7 @@ import (
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/policy"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/spam"
 )
 
 type stringList []string
@@ -37,6 +38,9 @@ type checkOutput struct {
 	// Refused lists recipients the relay would refuse at RCPT (an outside
 	// address from an untrusted client); they get no decision.
 	Refused []string `json:"refused,omitempty"`
+	// Spam is the spam verdict (a contract): the score, the lowest
+	// threshold that acts on some copy, and whether the score reached it.
+	Spam spam.Verdict `json:"spam"`
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
@@ -174,6 +178,7 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 	}
 	v := eng.Analyze(ctx, raw, env)
 	out.Findings, out.Decisions = v.Result.Findings, v.Decisions
+	out.Spam = spam.VerdictForEnvelope(v.Result.Findings, &eng.Config().Spam, env)
 	if out.Findings == nil {
 		out.Findings = []scanners.Finding{}
 	}
@@ -202,6 +207,11 @@ func printCheck(w io.Writer, o checkOutput) {
 		trust = "trusted client"
 	}
 	fmt.Fprintf(w, "%s (as if from %s, %s)\n", o.File, o.Client, trust)
+	verdict := "not spam"
+	if o.Spam.IsSpam {
+		verdict = "spam"
+	}
+	fmt.Fprintf(w, "  spam score %.2f (acts from %g): %s\n", o.Spam.Score, o.Spam.Threshold, verdict)
 	for _, r := range o.Refused {
 		fmt.Fprintf(w, "  -> %s: refused at RCPT (relay access denied from an untrusted client)\n", r)
 	}

@@ -16,6 +16,9 @@ import (
 // rate per category over labelled folders (<dir>/<category>/{pos,neg}/), and
 // the rate of medium-or-worse findings over a ham corpus.
 func runEval(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "spam" {
+		return runEvalSpam(args[1:], stdout, stderr)
+	}
 	fs := newFlagSet("eval", stderr)
 	cfgFlag := fs.String("config", "", "configuration file (default: built-in defaults)")
 	ham := fs.String("ham", "../shared/corpus/spamassassin/ham", "folder of ham messages (\"\" to skip)")

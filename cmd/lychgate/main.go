@@ -41,6 +41,7 @@ func commands() []command {
 		{"config", "config check [FILE]                        validate a configuration file", runConfig},
 		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
 		{"user", "user add|passwd|disable|enable|token|totp|list --config FILE --username U [--role ROLE --school ID...]\n                                               manage review UI accounts (passwords are read from standard input)", runUser},
+		{"learn", "learn --config FILE --spam|--ham PATH...  train the spam classifier from message files, mbox files or folders", runLearn},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
 		{"version", "version                                    print the version", runVersion},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -17,7 +18,10 @@ import (
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/live"
 	"github.com/lychgate/lychgate/notify"
+	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/relay"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/spam"
 )
 
 func runServe(args []string, _, stderr io.Writer) error {
@@ -74,7 +78,20 @@ func runServe(args []string, _, stderr io.Writer) error {
 		defer release()
 		return cur.Mailer().Send(ctx, from, to, raw)
 	}
-	websrv, webErr, err := startWeb(cfg, rdb, rt.Store, deliver, log)
+	// "Not a problem" on a spam hold teaches the shared Bayes counts that
+	// it was ham.
+	feedback := func(ctx context.Context, e *quarantine.Entry, raw []byte) error {
+		cur := holder.Current().Config
+		if !cur.Spam.Bayes.Enabled || !slices.Contains(e.Categories, string(scanners.Spam)) {
+			return nil
+		}
+		cls, err := spam.NewClassifier(cur.Spam.Bayes, rdb, cur.Redis.KeyPrefix, messageLimits(cur))
+		if err != nil {
+			return err
+		}
+		return cls.LearnHam(ctx, raw)
+	}
+	websrv, webErr, err := startWeb(cfg, rdb, rt.Store, deliver, feedback, log)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +18,8 @@ import (
 // server (nil when nothing was started: call its Shutdown on stop and its
 // SetConfig on reload) and a channel that receives the server's error if
 // it stops by itself; it is closed when the server has stopped.
-func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.Store, deliver quarantine.Deliverer, log *slog.Logger) (srv *web.Server, errc <-chan error, err error) {
+func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.Store, deliver quarantine.Deliverer,
+	feedback func(context.Context, *quarantine.Entry, []byte) error, log *slog.Logger) (srv *web.Server, errc <-chan error, err error) {
 	if cfg.Web.Listen == "" {
 		return nil, nil, nil
 	}
@@ -25,7 +27,7 @@ func startWeb(cfg *config.Config, rdb redis.UniversalClient, store *quarantine.S
 		deliver = quarantine.Deliverer(newMailer(cfg).Send)
 	}
 	srv, err = web.New(web.Options{Config: cfg, Store: store, Users: newUsers(rdb, cfg), Redis: rdb,
-		Deliver: deliver, Logger: log})
+		Deliver: deliver, Feedback: feedback, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("web: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/directory"
+	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/attach"
 	"github.com/lychgate/lychgate/scanners/attach/clamav"
@@ -24,6 +25,8 @@ import (
 	"github.com/lychgate/lychgate/scanners/links"
 	"github.com/lychgate/lychgate/scanners/personal"
 	"github.com/lychgate/lychgate/scanners/rules"
+	"github.com/lychgate/lychgate/scanners/spam"
+	"github.com/lychgate/lychgate/scanners/spam/wire"
 )
 
 // Deps are the shared resources scanners may use. Scanners never build their
@@ -91,6 +94,19 @@ var Factories = []Factory{
 		c, err := clamav.New(o)
 		return one(c, err)
 	}},
+	{Names: []string{spam.Name}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
+		s, _, err := wire.Build(cfg, cfg.Spam, wire.Deps{Logger: d.Logger, Redis: d.Redis, Resolver: d.Resolver, Limits: limits(cfg)})
+		return one(s, err)
+	}},
+}
+
+// limits are the configured parse limits (the engine's).
+func limits(cfg *config.Config) message.Limits {
+	return message.Limits{
+		MaxParts: cfg.Limits.MaxParts, MaxDepth: cfg.Limits.MaxDepth, MaxHeaderBytes: cfg.Limits.MaxHeaderBytes,
+		MaxArchiveEntries: cfg.Limits.MaxArchiveEntries, MaxExpandedBytes: cfg.Limits.MaxExpandedBytes,
+		MaxCompressionRatio: cfg.Attachments.MaxCompressionRatio,
+	}.WithDefaults()
 }
 
 func one[S scanners.Scanner](s S, err error) ([]scanners.Scanner, error) {

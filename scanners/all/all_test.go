@@ -31,7 +31,7 @@ func TestBuildLeavesOutDisabled(t *testing.T) {
 	for _, s := range list {
 		names = append(names, s.Name())
 	}
-	if want := []string{"rules", "profanity", "pii", "classifier", "links", "attachments"}; !slices.Equal(names, want) {
+	if want := []string{"rules", "profanity", "pii", "classifier", "links", "attachments", "spam"}; !slices.Equal(names, want) {
 		t.Errorf("Build with safeguarding and personal_address off = %v, want %v", names, want)
 	}
 }

@@ -1,0 +1,523 @@
+package bayes
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+// Tokenizer limits: the work per message is linear in the text read and the
+// token set is bounded.
+const (
+	// MaxTokens is the most distinct tokens taken from one message.
+	MaxTokens = 3000
+	// maxTextBytes is the most bytes of decoded text read per message.
+	maxTextBytes = 256 << 10
+	// maxHTMLBytes is the most bytes of HTML markup read per message for
+	// structure tokens.
+	maxHTMLBytes = 256 << 10
+	minWord      = 3
+	maxWord      = 12
+)
+
+// Tokenize returns the distinct tokens of m, in first-seen order: words of
+// the subject (prefixed "s:") and of every text part (HTML already turned
+// into visible text by package message), the tag names and hiding tricks of
+// the HTML markup ("html:"), link hosts and path words ("url:"), the sender's
+// domain, mailer and the content types ("h:"). Words are lower-cased; words
+// spelt one letter at a time ("F R E E", "v.i.a.g.r.a") are joined; words
+// mixing scripts or using look-alike letters also give their folded
+// skeleton; very long words become a "skip:" token of their first letter and
+// length class, as SpamBayes does.
+func Tokenize(m *message.Message) []string {
+	t := tokenizer{seen: make(map[string]struct{}, 256)}
+	t.words("s:", m.Subject)
+	budget := maxTextBytes
+	htmlBudget := maxHTMLBytes
+	for _, tx := range m.Texts {
+		if budget <= 0 {
+			break
+		}
+		s := tx.Content
+		if len(s) > budget {
+			s = s[:budget]
+		}
+		budget -= len(s)
+		t.words("", s)
+		if tx.FromHTML && htmlBudget > 0 {
+			h := tx.HTML
+			if len(h) > htmlBudget {
+				h = h[:htmlBudget]
+			}
+			htmlBudget -= len(h)
+			t.markup(h)
+		}
+		t.add("ct:" + tx.ContentType)
+	}
+	for _, a := range m.Attachments {
+		t.add("ct:" + a.ContentType)
+		if i := strings.LastIndexByte(a.Filename, '.'); i >= 0 && len(a.Filename)-i <= 6 {
+			t.add("ext:" + strings.ToLower(a.Filename[i+1:]))
+		}
+	}
+	for _, u := range m.URLs {
+		if len(t.seen) >= MaxTokens {
+			break
+		}
+		t.url(u)
+	}
+	t.headers(m)
+	for _, p := range m.Problems {
+		t.add("mime:" + p.Name)
+	}
+	return t.out
+}
+
+type tokenizer struct {
+	seen map[string]struct{}
+	out  []string
+	// chain collects one-character words spelt apart ("F R E E").
+	chain strings.Builder
+	n     int
+	// prev is the previous plain word, for word pairs ("bi:" tokens).
+	prev string
+}
+
+func (t *tokenizer) add(tok string) {
+	if len(t.seen) >= MaxTokens {
+		return
+	}
+	if _, ok := t.seen[tok]; ok {
+		return
+	}
+	t.seen[tok] = struct{}{}
+	t.out = append(t.out, tok)
+}
+
+// words splits s on white space and adds a token per word.
+func (t *tokenizer) words(prefix, s string) {
+	t.chain.Reset()
+	t.n = 0
+	t.prev = ""
+	for len(s) > 0 && len(t.seen) < MaxTokens {
+		i := strings.IndexFunc(s, notSpace)
+		if i < 0 {
+			break
+		}
+		s = s[i:]
+		j := strings.IndexFunc(s, unicode.IsSpace)
+		if j < 0 {
+			j = len(s)
+		}
+		t.word(prefix, s[:j])
+		s = s[j:]
+	}
+	t.flushChain(prefix)
+}
+
+func notSpace(r rune) bool { return !unicode.IsSpace(r) }
+
+// trimPunct drops punctuation around a word but keeps a leading currency
+// sign and trailing "!" (both are strong spam signs).
+func trimPunct(w string) string {
+	w = strings.TrimLeftFunc(w, func(r rune) bool {
+		return unicode.IsPunct(r) || (unicode.IsSymbol(r) && r != '$' && r != '£' && r != '€')
+	})
+	return strings.TrimRightFunc(w, func(r rune) bool {
+		return (unicode.IsPunct(r) && r != '!' && r != '%') || unicode.IsSymbol(r)
+	})
+}
+
+func (t *tokenizer) word(prefix, raw string) {
+	w := trimPunct(raw)
+	prev := t.prev
+	t.prev = ""
+	if w == "" {
+		return
+	}
+	// One letter (or one letter between dots: "v.i.a.g.r.a") at a time.
+	if utf8.RuneCountInString(w) == 1 && isAlnum(w) {
+		t.chain.WriteString(strings.ToLower(w))
+		t.n++
+		return
+	}
+	if joined, ok := dotted(w); ok {
+		t.flushChain(prefix)
+		t.add(prefix + joined)
+		t.add("obf:spelt")
+		return
+	}
+	t.flushChain(prefix)
+	if strings.Contains(w, "://") || strings.HasPrefix(strings.ToLower(w), "www.") {
+		return // links are tokenized from m.URLs
+	}
+	if at := strings.IndexByte(w, '@'); at > 0 && at < len(w)-1 {
+		t.add(prefix + "email:" + strings.ToLower(w[at+1:]))
+		return
+	}
+	lw := strings.ToLower(w)
+	if hasCJK(lw) {
+		t.cjk(prefix, lw)
+		return
+	}
+	n := utf8.RuneCountInString(lw)
+	switch {
+	case n < minWord:
+		if strings.ContainsAny(lw, "$£€!") {
+			t.add(prefix + lw)
+		}
+		return
+	case n > maxWord:
+		r, _ := utf8.DecodeRuneInString(lw)
+		t.add(prefix + "skip:" + string(r) + strconv.Itoa(n/10*10))
+		return
+	}
+	t.add(prefix + lw)
+	if prev != "" {
+		t.add("bi:" + prefix + prev + " " + lw)
+	}
+	t.prev = lw
+	if caps(w) {
+		t.add(prefix + "caps:" + lw)
+	}
+	if mixed(lw) {
+		t.add(prefix + textnorm.String(lw))
+		t.add("obf:mixed")
+	}
+}
+
+// hasCJK reports Han, Hiragana, Katakana or Hangul letters in w, scripts
+// written without spaces between words.
+func hasCJK(w string) bool {
+	for _, r := range w {
+		if r >= 0x2E80 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)) {
+			return true
+		}
+	}
+	return false
+}
+
+// cjk adds overlapping two-character tokens of the CJK runs of w (at most
+// 64 per word), and the other runs as words.
+func (t *tokenizer) cjk(prefix, w string) {
+	var prev rune
+	n := 0
+	for _, r := range w {
+		if n >= 64 {
+			return
+		}
+		if !unicode.IsLetter(r) {
+			prev = 0
+			continue
+		}
+		if prev != 0 {
+			t.add(prefix + string([]rune{prev, r}))
+			n++
+		}
+		prev = r
+	}
+}
+
+// flushChain adds the word spelt one character at a time, when there were
+// at least three characters.
+func (t *tokenizer) flushChain(prefix string) {
+	if t.n >= 3 {
+		t.add(prefix + t.chain.String())
+		t.add("obf:spelt")
+	}
+	t.chain.Reset()
+	t.n = 0
+}
+
+// dotted reports a word spelt with dots, dashes or underscores between
+// single letters ("v.i.a.g.r.a", "f-r-e-e"), and returns it joined.
+func dotted(w string) (string, bool) {
+	if len(w) < 5 {
+		return "", false
+	}
+	var b strings.Builder
+	letters := 0
+	for i, r := range w {
+		if i%2 == 1 {
+			if r != '.' && r != '-' && r != '_' && r != '*' {
+				return "", false
+			}
+			continue
+		}
+		if !unicode.IsLetter(r) || r >= utf8.RuneSelf {
+			return "", false
+		}
+		b.WriteRune(unicode.ToLower(r))
+		letters++
+	}
+	if letters < 3 {
+		return "", false
+	}
+	return b.String(), true
+}
+
+func isAlnum(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// caps reports a word of four or more letters all in capitals.
+func caps(w string) bool {
+	n := 0
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			n++
+		}
+	}
+	return n >= 4
+}
+
+// mixed reports a word that mixes ASCII letters with non-ASCII letters or
+// digits inside letters: the look-alike tricks ("vіagra" with a Cyrillic
+// і, "v1agra").
+func mixed(w string) bool {
+	var ascii, other, digit bool
+	for _, r := range w {
+		switch {
+		case r < utf8.RuneSelf && unicode.IsLetter(r):
+			ascii = true
+		case r < utf8.RuneSelf && unicode.IsDigit(r):
+			digit = true
+		case r >= utf8.RuneSelf && unicode.IsLetter(r):
+			other = true
+		}
+	}
+	return ascii && (other || digit)
+}
+
+// markup adds a token per distinct tag name and the usual hiding tricks of
+// the HTML source h.
+func (t *tokenizer) markup(h string) {
+	for len(h) > 0 && len(t.seen) < MaxTokens {
+		i := strings.IndexByte(h, '<')
+		if i < 0 || i+1 >= len(h) {
+			break
+		}
+		h = h[i+1:]
+		j := 0
+		for j < len(h) && j < 12 && (h[j] >= 'a' && h[j] <= 'z' || h[j] >= 'A' && h[j] <= 'Z' || h[j] >= '0' && h[j] <= '9') {
+			j++
+		}
+		if j == 0 {
+			continue
+		}
+		t.add("html:" + strings.ToLower(h[:j]))
+		end := strings.IndexByte(h, '>')
+		if end < 0 {
+			end = len(h)
+		}
+		if end > 2048 {
+			end = 2048
+		}
+		tag := strings.ToLower(h[:end])
+		t.attrs("html:"+tag[:j]+":", tag[j:])
+		for _, trick := range hidingTricks {
+			if strings.Contains(tag, trick) {
+				t.add("html:trick:" + trick)
+			}
+		}
+	}
+}
+
+// styleAttrs are the presentational attributes whose values are tokens.
+var styleAttrs = []string{"color", "bgcolor", "size", "face", "align", "border"}
+
+// attrs adds a token per presentational attribute value in the rest of a
+// start tag ("html:font:color=#ff0000").
+func (t *tokenizer) attrs(prefix, rest string) {
+	for _, a := range styleAttrs {
+		i := strings.Index(rest, a+"=")
+		if i < 0 || (i > 0 && rest[i-1] != ' ' && rest[i-1] != '\t' && rest[i-1] != '\n') {
+			continue
+		}
+		v := strings.TrimLeft(rest[i+len(a)+1:], "\"'")
+		if j := strings.IndexAny(v, "\"' >"); j >= 0 {
+			v = v[:j]
+		}
+		if v != "" && len(v) <= 16 {
+			t.add(prefix + a + "=" + v)
+		}
+	}
+}
+
+var hidingTricks = []string{"display:none", "visibility:hidden", "font-size:0", "font-size:1px", "size=\"1\"", "color=\"#ffffff\"", "color=#ffffff", "color:#fff", "width=\"1\"", "height=\"1\""}
+
+func (t *tokenizer) url(u message.URL) {
+	host := u.Host
+	if host == "" {
+		t.add("url:nohost")
+		return
+	}
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		t.add("url:ip")
+	} else {
+		t.add("url:" + host)
+		labels := strings.Split(host, ".")
+		if len(labels) > 2 {
+			t.add("url:" + strings.Join(labels[len(labels)-2:], "."))
+		}
+	}
+	raw := strings.ToLower(u.Raw)
+	if i := strings.Index(raw, "://"); i >= 0 {
+		t.add("url:proto:" + raw[:i])
+		raw = raw[i+3:]
+	}
+	if i := strings.IndexByte(raw, '/'); i >= 0 {
+		path := raw[i+1:]
+		if len(path) > 256 {
+			path = path[:256]
+		}
+		for _, p := range strings.FieldsFunc(path, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if len(p) >= minWord && len(p) <= maxWord {
+				t.add("url:p:" + p)
+			}
+		}
+	}
+	if strings.Contains(raw, "@") {
+		t.add("url:userinfo")
+	}
+	if u.Anchor != "" && strings.Contains(strings.ToLower(u.Anchor), "click") {
+		t.add("url:anchor:click")
+	}
+}
+
+// headers adds the few header facts that generalise: the sender's domain,
+// the mailer's name, the top-level content type and charset, and whether a
+// Reply-To differs from From.
+func (t *tokenizer) headers(m *message.Message) {
+	if len(m.From) > 0 {
+		a := strings.ToLower(m.From[0].Addr)
+		if at := strings.LastIndexByte(a, '@'); at >= 0 {
+			t.add("h:from:" + a[at+1:])
+		}
+		t.add("h:fromaddr:" + a)
+		if m.From[0].Name == "" {
+			t.add("h:from:noname")
+		}
+		for _, w := range strings.Fields(strings.ToLower(m.From[0].Name)) {
+			if w = trimPunct(w); w != "" && len(w) <= maxWord {
+				t.add("h:fromname:" + w)
+			}
+		}
+	} else {
+		t.add("h:from:none")
+	}
+	if len(m.ReplyTo) > 0 && len(m.From) > 0 && !strings.EqualFold(m.ReplyTo[0].Addr, m.From[0].Addr) {
+		t.add("h:replyto:differs")
+	}
+	if i := strings.LastIndexByte(m.MessageID, '@'); i >= 0 {
+		t.add("h:mid:" + strings.ToLower(m.MessageID[i+1:]))
+		t.add("h:midshape:" + shape(m.MessageID[:i]))
+	}
+	if ua := m.Header("User-Agent"); ua != "" {
+		if f := strings.Fields(strings.ToLower(ua)); len(f) > 0 {
+			t.add("h:ua:" + trimPunct(f[0]))
+		}
+	}
+	if b := boundary(m.Header("Content-Type")); b != "" {
+		t.add("h:boundary:" + shape(b))
+	}
+	if x := m.Header("X-Mailer"); x != "" {
+		t.add("h:mailerfull:" + strings.ToLower(x[:min(len(x), 40)]))
+		f := strings.Fields(strings.ToLower(x))
+		if len(f) > 0 {
+			t.add("h:mailer:" + trimPunct(f[0]))
+		}
+	}
+	ct := strings.ToLower(m.Header("Content-Type"))
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		if j := strings.Index(ct, "charset="); j >= 0 {
+			if f := strings.FieldsFunc(ct[j+8:], func(r rune) bool { return r == ';' || unicode.IsSpace(r) }); len(f) > 0 {
+				t.add("h:charset:" + strings.Trim(f[0], "\"'"))
+			}
+		}
+		ct = ct[:i]
+	}
+	t.add("h:ct:" + strings.TrimSpace(ct))
+	for i, h := range m.Headers {
+		if i >= 100 {
+			break
+		}
+		n := strings.ToLower(h.Name)
+		if !receiverHeader(n) {
+			t.add("h:has:" + n)
+		}
+	}
+	if m.MessageID == "" {
+		t.add("h:nomsgid")
+	}
+	if m.Date.IsZero() {
+		t.add("h:nodate")
+	}
+	if strings.TrimSpace(m.Subject) == "" {
+		t.add("h:nosubject")
+	}
+}
+
+// receiverHeader reports header fields written by the receiving side (trace
+// fields, local delivery and earlier filters), which say nothing about the
+// sender and would teach the classifier the collector's set-up.
+func receiverHeader(n string) bool {
+	switch n {
+	case "received", "return-path", "delivery-date", "delivered-to", "envelope-to", "status", "x-status",
+		"x-keywords", "x-uid", "x-loop", "x-original-to", "x-virus-scanned", "x-authentication-warning",
+		"authentication-results", "received-spf", "dkim-signature", "x-lychgate-spam", "lines", "content-length":
+		return true
+	}
+	return strings.HasPrefix(n, "x-spam") || strings.HasPrefix(n, "x-lychgate") || strings.HasPrefix(n, "x-razor") ||
+		strings.HasPrefix(n, "x-pyzor") || strings.HasPrefix(n, "x-dcc") || strings.HasPrefix(n, "x-bogosity") ||
+		strings.HasPrefix(n, "x-mailscanner") || strings.HasPrefix(n, "x-amavis")
+}
+
+// shape is a short signature of how an identifier is built: runs of
+// letters become "a", of digits "9", other bytes stay (at most 24 bytes).
+func shape(s string) string {
+	var b strings.Builder
+	var last byte
+	for i := 0; i < len(s) && b.Len() < 24; i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			c = 'a'
+		case c >= '0' && c <= '9':
+			c = '9'
+		}
+		if c == last && (c == 'a' || c == '9') {
+			continue
+		}
+		b.WriteByte(c)
+		last = c
+	}
+	return b.String()
+}
+
+// boundary returns the boundary parameter of a Content-Type value.
+func boundary(ct string) string {
+	i := strings.Index(strings.ToLower(ct), "boundary=")
+	if i < 0 {
+		return ""
+	}
+	b := ct[i+9:]
+	if strings.HasPrefix(b, "\"") {
+		b = b[1:]
+		if j := strings.IndexByte(b, '"'); j >= 0 {
+			b = b[:j]
+		}
+	} else if j := strings.IndexAny(b, "; \t"); j >= 0 {
+		b = b[:j]
+	}
+	return b
+}

@@ -1,0 +1,676 @@
+package spam
+
+import (
+	"bufio"
+	"bytes"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lychgate/lychgate/directory"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// Rule is one heuristic: a stable id, its default score and what it means.
+type Rule struct {
+	// ID is stable forever (it appears in config, headers and records).
+	ID string
+	// Score is the default score; TOML [spam.scores] overrides it.
+	Score float64
+	// Explanation says in plain words what the rule saw.
+	Explanation string
+	check       func(c *checkCtx) (bool, scanners.Evidence)
+}
+
+// checkCtx is what the heuristics read, computed once per message.
+type checkCtx struct {
+	m        *message.Message
+	env      *scanners.Envelope
+	now      time.Time
+	freemail map[string]bool
+	body     string // all visible text, lower-cased, bounded
+	bodyRaw  string // all visible text, bounded
+	hasPlain bool
+	hasHTML  bool
+	html     string // all HTML markup, lower-cased, bounded
+	spans    []span // where each text part starts in body
+}
+
+// span is where one text part's Content starts in checkCtx.body.
+type span struct {
+	part  string
+	start int
+	text  string
+}
+
+const maxRuleText = 128 << 10
+
+func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, freemail map[string]bool) *checkCtx {
+	c := &checkCtx{m: m, env: env, now: now, freemail: freemail}
+	var b, h strings.Builder
+	for _, t := range m.Texts {
+		if t.PartID != "" && strings.Contains(t.PartID, "/") {
+			continue // text inside attachments is not the mail's own text
+		}
+		switch {
+		case t.FromHTML:
+			c.hasHTML = true
+			if h.Len() < maxRuleText {
+				h.WriteString(t.HTML[:min(len(t.HTML), maxRuleText-h.Len())])
+			}
+		case strings.HasPrefix(t.ContentType, "text/plain") || t.ContentType == "":
+			c.hasPlain = true
+		}
+		if b.Len() < maxRuleText {
+			c.spans = append(c.spans, span{part: t.PartID, start: b.Len(), text: t.Content})
+			b.WriteString(t.Content[:min(len(t.Content), maxRuleText-b.Len())])
+			b.WriteByte('\n')
+		}
+	}
+	c.bodyRaw = b.String()
+	c.body = lowerASCII(c.bodyRaw)
+	c.html = strings.ToLower(h.String())
+	return c
+}
+
+// Rules is the heuristic rule table, in evaluation order. The ids are
+// stable; scores are defaults.
+var Rules = []Rule{
+	{"gtube", 100, "the GTUBE anti-spam test string", ruleGTUBE},
+	{"missing_date", 2.5, "no valid Date header", func(c *checkCtx) (bool, scanners.Evidence) {
+		return c.m.Date.IsZero(), hdrEv("Date", c.m.Header("Date"))
+	}},
+	{"missing_message_id", 1.0, "no Message-ID header", func(c *checkCtx) (bool, scanners.Evidence) {
+		return c.m.MessageID == "", partEv()
+	}},
+	{"date_future", 2.5, "the Date header is more than a day after the message was received", ruleDateFuture},
+	{"date_past", 0.5, "the Date header is more than four days before the message was received", ruleDatePast},
+	{"forged_received", 3.0, "a Received header claims a host name its own reverse DNS name or address contradicts", ruleForgedReceived},
+	{"freemail_reply_to", 3.0, "replies go to a free webmail address other than the sender", ruleFreemailReplyTo},
+	{"from_name_has_other_address", 1.5, "the sender's display name shows a different address", ruleFromNameAddr},
+	{"to_undisclosed", 0.5, "no visible recipients (To missing or undisclosed)", ruleUndisclosed},
+	{"many_recipients", 2.0, "twenty or more visible recipients", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.To)+len(c.m.Cc) >= 20, hdrEv("To", c.m.Header("To"))
+	}},
+	{"html_only", 1.2, "HTML with no plain-text alternative", func(c *checkCtx) (bool, scanners.Evidence) {
+		return c.hasHTML && !c.hasPlain, partEv()
+	}},
+	{"html_little_text", 1.5, "HTML with images but under 300 characters of text", ruleHTMLLittleText},
+	{"image_only", 3.0, "images and almost no text", ruleImageOnly},
+	{"hidden_text", 1.2, "HTML text made invisible (display:none, tiny or background-coloured font)", ruleHiddenText},
+	{"html_font_tricks", 0.8, "HTML that sets many font colours or sizes", ruleFontTricks},
+	{"subject_caps", 1.5, "the subject is mostly capital letters", ruleSubjectCaps},
+	{"subject_exclaim", 2.0, "the subject shouts with exclamation marks or $ signs", ruleSubjectExclaim},
+	{"subject_money", 1.5, "money or free-offer words in the subject", ruleSubjectMoney},
+	{"body_caps", 2.0, "over half the letters of the text are capitals", ruleBodyCaps},
+	{"body_exclaim", 1.5, "three or more runs of exclamation marks", ruleBodyExclaim},
+	{"money_phrases", 1.5, "two or more money, prize or free-offer phrases", ruleMoneyFew},
+	{"money_phrases_many", 2.0, "five or more money, prize or free-offer phrases", ruleMoneyMany},
+	{"urgency_phrases", 2.0, "two or more urgency or act-now phrases", ruleUrgency},
+	{"bulk_unsubscribe_unlisted", 1.5, "removal or opt-out instructions without the List-Unsubscribe or List-Id headers real lists send", ruleBulkUnlisted},
+	{"base64_ascii_text", 2.5, "plain ASCII text needlessly encoded in base64", ruleBase64Text},
+	{"url_ip", 1.5, "a link to a bare IP address", ruleURLIP},
+	{"url_anchor_mismatch", 0.5, "link text shows one domain but the link goes to another", ruleAnchorMismatch},
+	{"url_userinfo", 2.5, "a link with a user name before the host (\"bank.example@evil.example\")", ruleURLUserinfo},
+	{"click_here", 1.2, "\"click here\" links", func(c *checkCtx) (bool, scanners.Evidence) {
+		return textEv(c, "click here")
+	}},
+	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
+	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
+		loc := bigFontRe.FindStringIndex(c.html)
+		if loc == nil {
+			return false, scanners.Evidence{}
+		}
+		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
+	}},
+	{"generic_greeting", 2.0, "a greeting to nobody in particular (\"Dear Friend\")", func(c *checkCtx) (bool, scanners.Evidence) {
+		loc := greetingRe.FindStringIndex(c.body)
+		if loc == nil {
+			return false, scanners.Evidence{}
+		}
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
+	}},
+	{"from_no_name", 0.8, "the sender gives no display name", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.From) > 0 && strings.TrimSpace(c.m.From[0].Name) == "", hdrEv("From", c.m.Header("From"))
+	}},
+	{"from_digits", 0.3, "the sender's local part is mostly digits or has a long digit run", ruleFromDigits},
+	{"to_is_from", 1.0, "the message is addressed to its own sender", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.From) > 0 && len(c.m.To) == 1 && strings.EqualFold(c.m.From[0].Addr, c.m.To[0].Addr), hdrEv("To", c.m.Header("To"))
+	}},
+
+	{"html_form", 0.5, "an HTML form in the message", func(c *checkCtx) (bool, scanners.Evidence) {
+		return strings.Contains(c.html, "<form"), scanners.Evidence{Field: "html", Text: "<form"}
+	}},
+
+	{"mime_damaged", 1.2, "broken MIME structure", func(c *checkCtx) (bool, scanners.Evidence) {
+		return len(c.m.Problems) > 0, partEv()
+	}},
+	{"big_money_amount", 1.0, "large sums of money in the text", func(c *checkCtx) (bool, scanners.Evidence) {
+		loc := bigMoneyRe.FindStringIndex(c.body)
+		if loc == nil {
+			return false, scanners.Evidence{}
+		}
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
+	}},
+
+	{"charset_cjk", 1.5, "written in an East Asian legacy charset", ruleCJKCharset},
+	{"priority_high", 2.0, "marked urgent with X-Priority 1 or high importance", rulePriority},
+}
+
+var (
+	bigFontRe  = regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]|font-size\s*:\s*([3-9]\d|\d{3})px`)
+	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
+	trackRe    = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
+	digitsRe   = regexp.MustCompile(`\d{5,}`)
+	bigMoneyRe = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
+)
+
+func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
+	s := strings.ToLower(c.m.Subject)
+	if len(s) < 8 {
+		return false, scanners.Evidence{}
+	}
+	if loc := trackRe.FindStringIndex(s); loc != nil {
+		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
+	}
+	return false, scanners.Evidence{}
+}
+
+func ruleFromDigits(c *checkCtx) (bool, scanners.Evidence) {
+	if len(c.m.From) == 0 {
+		return false, scanners.Evidence{}
+	}
+	a := c.m.From[0].Addr
+	local := a[:max(0, strings.LastIndexByte(a, '@'))]
+	d := 0
+	for _, r := range local {
+		if r >= '0' && r <= '9' {
+			d++
+		}
+	}
+	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.m.Header("From"))
+}
+
+func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
+	ct := strings.ToLower(c.m.Header("Content-Type") + " " + c.m.Header("Subject"))
+	for _, cs := range []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"} {
+		if strings.Contains(ct, cs) {
+			return true, partEv()
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+// lowerASCII lower-cases ASCII letters only, so byte offsets stay valid.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// hdrEv quotes a header value (the whole value; long ones shortened with
+// "…"). An absent header gives evidence with no text.
+func hdrEv(name, value string) scanners.Evidence {
+	ev := scanners.Evidence{Field: "header:" + name, Length: len(value), Text: value}
+	if len(value) > 120 {
+		cut := 117
+		for cut > 0 && !utf8.RuneStart(value[cut]) {
+			cut--
+		}
+		ev.Text = value[:cut] + "…"
+	}
+	return ev
+}
+
+// subjEv quotes the whole subject.
+func subjEv(s string) scanners.Evidence {
+	return scanners.Evidence{Field: "subject", Length: len(s), Text: s}
+}
+
+// bodyEv is evidence for body[off:off+n], located in its text part.
+func (c *checkCtx) bodyEv(off, n int) scanners.Evidence {
+	for i := len(c.spans) - 1; i >= 0; i-- {
+		sp := c.spans[i]
+		if off >= sp.start {
+			lo := off - sp.start
+			hi := min(lo+n, len(sp.text))
+			if lo > len(sp.text) {
+				break
+			}
+			return scanners.Evidence{Part: sp.part, Field: "body", Offset: lo, Length: hi - lo, Text: sp.text[lo:hi]}
+		}
+	}
+	return partEv()
+}
+
+// partEv is evidence naming the message body as a whole.
+func partEv() scanners.Evidence { return scanners.Evidence{Field: "mime"} }
+
+func textEv(c *checkCtx, phrase string) (bool, scanners.Evidence) {
+	i := strings.Index(c.body, phrase)
+	if i < 0 {
+		return false, scanners.Evidence{}
+	}
+	return true, c.bodyEv(i, len(phrase))
+}
+
+const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
+	if strings.Contains(c.bodyRaw, gtube) || bytes.Contains(c.m.Raw, []byte(gtube)) {
+		return true, scanners.Evidence{Field: "mime", Text: "GTUBE"}
+	}
+	return false, scanners.Evidence{}
+}
+
+// receivedTime is the time the nearest (topmost) Received header gives, or
+// the scanner's clock.
+func (c *checkCtx) receivedTime() time.Time {
+	for _, v := range c.m.HeaderValues("Received") {
+		i := strings.LastIndexByte(v, ';')
+		if i < 0 {
+			continue
+		}
+		if t, err := parseDate(strings.TrimSpace(v[i+1:])); err == nil {
+			return t
+		}
+		break
+	}
+	return c.now
+}
+
+var dateLayouts = []string{
+	time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04:05 -0700",
+	"Mon, 2 Jan 2006 15:04:05 MST", "Mon, 2 Jan 2006 15:04:05 -0700 (MST)", "Mon, 02 Jan 2006 15:04:05 -0700 (MST)",
+	"Mon, 2 Jan 2006 15:04 -0700",
+}
+
+func parseDate(s string) (time.Time, error) {
+	var err error
+	for _, l := range dateLayouts {
+		var t time.Time
+		if t, err = time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+func ruleDateFuture(c *checkCtx) (bool, scanners.Evidence) {
+	if c.m.Date.IsZero() {
+		return false, scanners.Evidence{}
+	}
+	return c.m.Date.After(c.receivedTime().Add(24 * time.Hour)), hdrEv("Date", c.m.Header("Date"))
+}
+
+func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
+	if c.m.Date.IsZero() {
+		return false, scanners.Evidence{}
+	}
+	return c.m.Date.Before(c.receivedTime().Add(-96 * time.Hour)), hdrEv("Date", c.m.Header("Date"))
+}
+
+// receivedFromRe reads "from HELO (RDNS [IP])" at the start of a Received
+// header (RFC 5321 §4.4).
+var receivedFromRe = regexp.MustCompile(`(?i)^from\s+(\S+)\s+\(([^\s\[\)]*)\s*\[([0-9a-f.:]+)\]`)
+
+func ruleForgedReceived(c *checkCtx) (bool, scanners.Evidence) {
+	for _, v := range c.m.HeaderValues("Received") {
+		mm := receivedFromRe.FindStringSubmatch(v)
+		if mm == nil {
+			continue
+		}
+		helo, rdns, ip := strings.ToLower(mm[1]), strings.ToLower(strings.TrimSuffix(mm[2], ".")), mm[3]
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return true, hdrEv("Received", v)
+		}
+		// A HELO naming a big webmail provider from a host that is not theirs.
+		if rdns != "" && !strings.HasPrefix(rdns, "unknown") {
+			if d := bigProvider(helo); d != "" && !strings.HasSuffix(rdns, d) {
+				return true, hdrEv("Received", v)
+			}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+var bigProviders = []string{"hotmail.com", "yahoo.com", "aol.com", "msn.com", "gmail.com", "outlook.com", "excite.com", "earthlink.net", "compuserve.com"}
+
+func bigProvider(host string) string {
+	for _, d := range bigProviders {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return d
+		}
+	}
+	return ""
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return ""
+}
+
+func ruleFreemailReplyTo(c *checkCtx) (bool, scanners.Evidence) {
+	if len(c.m.ReplyTo) == 0 || len(c.m.From) == 0 {
+		return false, scanners.Evidence{}
+	}
+	r := c.m.ReplyTo[0].Addr
+	if strings.EqualFold(r, c.m.From[0].Addr) || !c.freemail[domainOf(r)] {
+		return false, scanners.Evidence{}
+	}
+	return true, hdrEv("Reply-To", c.m.Header("Reply-To"))
+}
+
+var addrInNameRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
+	if len(c.m.From) == 0 {
+		return false, scanners.Evidence{}
+	}
+	f := c.m.From[0]
+	a := addrInNameRe.FindString(f.Name)
+	if a == "" || strings.EqualFold(a, f.Addr) {
+		return false, scanners.Evidence{}
+	}
+	return true, hdrEv("From", c.m.Header("From"))
+}
+
+func ruleUndisclosed(c *checkCtx) (bool, scanners.Evidence) {
+	to := c.m.Header("To")
+	if strings.TrimSpace(to) == "" && len(c.m.Cc) == 0 {
+		return true, hdrEv("To", c.m.Header("To"))
+	}
+	return strings.Contains(strings.ToLower(to), "undisclosed"), hdrEv("To", to)
+}
+
+func imgCount(html string) int { return strings.Count(html, "<img") }
+
+func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
+	if !c.hasHTML || c.hasPlain || imgCount(c.html) == 0 {
+		return false, scanners.Evidence{}
+	}
+	n := letters(c.bodyRaw)
+	return n >= 50 && n < 300, partEv()
+}
+
+func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
+	imgs := imgCount(c.html)
+	for _, a := range c.m.Attachments {
+		if strings.HasPrefix(a.ContentType, "image/") && a.Container == "" {
+			imgs++
+		}
+	}
+	return imgs > 0 && letters(c.bodyRaw) < 50, partEv()
+}
+
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
+var hiddenRe = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
+
+func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
+	if c.html == "" {
+		return false, scanners.Evidence{}
+	}
+	if loc := hiddenRe.FindStringIndex(c.html); loc != nil {
+		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
+	}
+	// Text in the page's background colour (white on white).
+	if strings.Contains(c.html, `bgcolor="#ffffff"`) || strings.Contains(c.html, "bgcolor=#ffffff") || !strings.Contains(c.html, "bgcolor") {
+		for _, w := range []string{`color="#ffffff"`, "color=#ffffff", `color="white"`, "color:#ffffff", "color: #ffffff", "color:white"} {
+			if i := strings.Index(c.html, w); i >= 0 && !strings.Contains(c.html[max(0, i-12):i], "bg") && !strings.Contains(c.html[max(0, i-12):i], "background") {
+				return true, scanners.Evidence{Field: "html", Text: w}
+			}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+func ruleFontTricks(c *checkCtx) (bool, scanners.Evidence) {
+	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
+}
+
+func capsRatio(s string) (upper, all int) {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			all++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return
+}
+
+func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
+	u, n := capsRatio(c.m.Subject)
+	return n >= 10 && u*10 >= n*7, subjEv(c.m.Subject)
+}
+
+func ruleSubjectExclaim(c *checkCtx) (bool, scanners.Evidence) {
+	s := c.m.Subject
+	return strings.Contains(s, "!!") || strings.Contains(s, "$$") || (strings.HasSuffix(strings.TrimSpace(s), "!") && strings.Contains(s, "$")), subjEv(s)
+}
+
+var subjectMoneyRe = regexp.MustCompile(`(?i)\b(free|cash|money|\$\d|income|earn|save \d+%|\d+% off|winner|won|prize|loan|mortgage|debt|credit|viagra|cialis|pills?|rolex|casino|lottery|refinance|investment|profit)\b`)
+
+func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
+	if loc := subjectMoneyRe.FindStringIndex(c.m.Subject); loc != nil {
+		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
+	}
+	return false, scanners.Evidence{}
+}
+
+func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
+	u, n := capsRatio(c.bodyRaw)
+	return n >= 200 && u*2 > n, partEv()
+}
+
+func ruleBodyExclaim(c *checkCtx) (bool, scanners.Evidence) {
+	return strings.Count(c.body, "!!") >= 3, scanners.Evidence{Field: "mime"}
+}
+
+// moneyPhrases and urgencyPhrases are matched in the lower-cased text.
+var moneyPhrases = []string{
+	"100% free", "free gift", "money back", "risk free", "risk-free", "no obligation", "credit card",
+	"million dollars", "earn $", "earn up to", "make money", "extra income", "work from home",
+	"lose weight", "cash bonus", "dear friend", "this is not spam", "not a spam", "you have been selected",
+	"you are a winner", "guaranteed", "lowest price", "best price", "mortgage", "refinance", "special promotion",
+	"free trial", "save up to", "per week", "financial freedom", "home based business", "multi-level marketing",
+	"no credit check", "bank account", "investment opportunity", "wire transfer", "beneficiary",
+	"100% satisfied", "double your", "free quote", "free access", "free membership", "order today",
+	"cash", "$$$", "no cost", "% off", "discount", "incredible offer", "amazing offer", "bonus",
+	"viagra", "pharmacy", "prescription", "herbal", "casino", "lottery",
+}
+
+var urgencyPhrases = []string{
+	"act now", "limited time", "order now", "apply now", "call now", "don't delay", "do not delay",
+	"urgent", "expires", "while supplies last", "today only", "offer ends", "hurry", "immediately",
+	"last chance", "once in a lifetime", "don't miss", "respond now", "reply now", "instant access",
+	"click below", "sign up now", "limited offer", "final notice",
+}
+
+func countPhrases(body string, list []string) (n, at, length int) {
+	at = -1
+	for _, p := range list {
+		if i := strings.Index(body, p); i >= 0 {
+			if at < 0 {
+				at, length = i, len(p)
+			}
+			n++
+		}
+	}
+	return n, at, length
+}
+
+func phraseRule(c *checkCtx, list []string, least int) (bool, scanners.Evidence) {
+	n, at, l := countPhrases(c.body, list)
+	if n < least {
+		return false, scanners.Evidence{}
+	}
+	return true, c.bodyEv(at, l)
+}
+
+func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 2) }
+
+func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 5) }
+
+func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
+
+var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
+
+func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
+	if c.m.Header("List-Unsubscribe") != "" || c.m.Header("List-Id") != "" {
+		return false, scanners.Evidence{}
+	}
+	if loc := removeRe.FindStringIndex(c.body); loc != nil {
+		return true, c.bodyEv(loc[0], loc[1]-loc[0])
+	}
+	return false, scanners.Evidence{}
+}
+
+// ruleBase64Text finds a text/* part sent in base64 although every text
+// of the message is plain ASCII. It reads the part header blocks of the
+// raw message (bounded), since the parsed view no longer has them.
+func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
+	for _, t := range c.m.Texts {
+		for i := 0; i < len(t.Content); i++ {
+			if t.Content[i] >= utf8.RuneSelf {
+				return false, scanners.Evidence{}
+			}
+		}
+	}
+	if len(c.m.Texts) == 0 {
+		return false, scanners.Evidence{}
+	}
+	if isBase64Text(c.m.Header("Content-Type"), c.m.Header("Content-Transfer-Encoding")) {
+		return true, partEv()
+	}
+	raw := c.m.Raw
+	if len(raw) > 1<<20 {
+		raw = raw[:1<<20]
+	}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	inHdr, ct, cte := false, "", ""
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "--"):
+			inHdr, ct, cte = true, "", ""
+		case inHdr && line == "":
+			if isBase64Text(ct, cte) {
+				return true, partEv()
+			}
+			inHdr = false
+		case inHdr:
+			l := strings.ToLower(line)
+			if strings.HasPrefix(l, "content-type:") {
+				ct = l[13:]
+			} else if strings.HasPrefix(l, "content-transfer-encoding:") {
+				cte = l[26:]
+			}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+func isBase64Text(ct, cte string) bool {
+	ct, cte = strings.ToLower(strings.TrimSpace(ct)), strings.ToLower(strings.TrimSpace(cte))
+	return strings.HasPrefix(cte, "base64") && (strings.HasPrefix(ct, "text/plain") || strings.HasPrefix(ct, "text/html"))
+}
+
+func ruleURLIP(c *checkCtx) (bool, scanners.Evidence) {
+	for _, u := range c.m.URLs {
+		if _, err := netip.ParseAddr(strings.Trim(u.Host, "[]")); err == nil {
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Raw}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+var anchorHostRe = regexp.MustCompile(`(?i)^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:[/:?#]|$)`)
+
+func ruleAnchorMismatch(c *checkCtx) (bool, scanners.Evidence) {
+	for _, u := range c.m.URLs {
+		if u.Anchor == "" || u.Host == "" {
+			continue
+		}
+		mm := anchorHostRe.FindStringSubmatch(strings.TrimSpace(u.Anchor))
+		if mm == nil {
+			continue
+		}
+		shown := strings.ToLower(mm[1])
+		if regDomain(shown) != regDomain(u.Host) {
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Anchor + " -> " + u.Host}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+// regDomain is a rough registrable domain: the last two labels, three when
+// the second-level label is short (co.uk, com.au).
+func regDomain(h string) string {
+	h = strings.TrimPrefix(strings.TrimSuffix(strings.ToLower(h), "."), "www.")
+	l := strings.Split(h, ".")
+	if len(l) <= 2 {
+		return h
+	}
+	if len(l[len(l)-2]) <= 3 && len(l[len(l)-1]) == 2 {
+		return strings.Join(l[len(l)-3:], ".")
+	}
+	return strings.Join(l[len(l)-2:], ".")
+}
+
+func ruleURLUserinfo(c *checkCtx) (bool, scanners.Evidence) {
+	for _, u := range c.m.URLs {
+		r := u.Raw
+		if i := strings.Index(r, "://"); i >= 0 {
+			r = r[i+3:]
+		}
+		if j := strings.IndexAny(r, "/?#"); j >= 0 {
+			r = r[:j]
+		}
+		if strings.Contains(r, "@") {
+			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Raw}
+		}
+	}
+	return false, scanners.Evidence{}
+}
+
+func rulePriority(c *checkCtx) (bool, scanners.Evidence) {
+	p := strings.TrimSpace(c.m.Header("X-Priority"))
+	if strings.HasPrefix(p, "1") {
+		return true, hdrEv("X-Priority", c.m.Header("X-Priority"))
+	}
+	if strings.EqualFold(strings.TrimSpace(c.m.Header("X-MSMail-Priority")), "high") {
+		return true, hdrEv("X-MSMail-Priority", c.m.Header("X-MSMail-Priority"))
+	}
+	return false, scanners.Evidence{}
+}
+
+// freemailSet is the bundled personal/webmail domain list.
+func freemailSet() map[string]bool {
+	out := map[string]bool{}
+	for _, d := range directory.BundledPersonalDomains() {
+		out[d] = true
+	}
+	return out
+}
