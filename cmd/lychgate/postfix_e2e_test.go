@@ -23,6 +23,7 @@ import (
 // the outside world connects from 127.0.0.2.
 func TestPostfixDeployment(t *testing.T) {
 	t.Parallel()
+	needPostfix(t)
 	needTool(t, "swaks")
 	sink, sinkDir := postfixSink(t) // the smarthost: "the internet"
 	rs := redistest.Start(t, redistest.WithAOF())
@@ -168,6 +169,108 @@ func TestPostfixDeployment(t *testing.T) {
 		}
 		if !found {
 			t.Error("the submitted outbound message did not reach the smarthost when the client got 250")
+		}
+	})
+}
+
+// TestPostfixContentFilter proves the README's recipe for a Postfix that
+// delivers to the internet itself (no smarthost): Postfix sends every
+// message it queues to lychgate (content_filter), and lychgate hands every
+// message back to a Postfix port without the filter, which delivers it.
+//
+//	internet ──▶ lychgate ──▶ Postfix return port ──▶ mailbox
+//	Postfix queue ──content_filter──▶ lychgate ──▶ Postfix return port ──▶ mailbox or the outside MX
+func TestPostfixContentFilter(t *testing.T) {
+	t.Parallel()
+	needPostfix(t)
+	needTool(t, "swaks")
+	outside, outsideDir := postfixSink(t) // example.org's MX
+	rs := redistest.Start(t, redistest.WithAOF())
+	lg := freePort(t)
+	pf := startPostfix(t, postfixOptions{
+		domains:       []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
+		mailboxes:     []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"},
+		contentFilter: lg,
+		// No DNS here: a transport entry plays example.org's MX record.
+		transports: map[string]string{"example.org": "smtp:[127.0.0.1]:" + port(outside)},
+	})
+	// Both directions go back to Postfix's return port.
+	config := writePostfixE2EConfig(t, lg, pf.back, pf.back, rs.URL())
+	d := startDaemon(t, config, lg)
+
+	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
+		out, err := swaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
+			"Sports day", "See you at sports day.")
+		if err != nil {
+			t.Fatalf("swaks: %v\n%s", err, out)
+		}
+		box := eventually(t, func() (string, bool) {
+			b := pf.mailbox("head@stlaurence.example.sch.uk")
+			return b, strings.Contains(b, "See you at sports day.")
+		})
+		if n := strings.Count(box, "by mx.e2e.test"); n != 1 || !strings.Contains(box, "X-Lychgate-Verdict: deliver") {
+			t.Errorf("head's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
+		}
+	})
+
+	t.Run("outbound mail leaves through lychgate and Postfix delivers it", func(t *testing.T) {
+		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
+			"Trip letter", "The trip letter is attached to the newsletter.")
+		if err != nil {
+			t.Fatalf("swaks to postfix: %v\n%s", err, out)
+		}
+		msg := eventually(t, func() (string, bool) {
+			for _, m := range dumps(t, outsideDir) {
+				if strings.Contains(m, "The trip letter is attached") {
+					return m, true
+				}
+			}
+			return "", false
+		})
+		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 || !strings.Contains(msg, "X-Lychgate-Verdict: deliver") {
+			t.Errorf("outside copy, want one pass through lychgate (got %d):\n%s", n, msg)
+		}
+	})
+
+	t.Run("internal mail goes through lychgate into the pupil's mailbox", func(t *testing.T) {
+		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+			"Homework", "Your homework is due on Friday.")
+		if err != nil {
+			t.Fatalf("swaks to postfix: %v\n%s", err, out)
+		}
+		box := eventually(t, func() (string, bool) {
+			b := pf.mailbox("pupil1@stlaurence.example.sch.uk")
+			return b, strings.Contains(b, "Your homework is due on Friday.")
+		})
+		if n := strings.Count(box, "by mx.e2e.test"); n != 1 {
+			t.Errorf("pupil1's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
+		}
+	})
+
+	t.Run("internal mail breaking a rule is held", func(t *testing.T) {
+		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+			"secret", "this has the example phrase in it")
+		if err != nil {
+			t.Fatalf("swaks to postfix: %v\n%s", err, out)
+		}
+		// Postfix queued it and hands it to lychgate a moment later.
+		line := eventually(t, func() (string, bool) {
+			list, err := d.run("quarantine", "list", "--config", config, "--json")
+			return strings.TrimSpace(list), err == nil && strings.TrimSpace(list) != ""
+		})
+		var entry struct {
+			Status    string `json:"status"`
+			Direction string `json:"direction"`
+		}
+		if err := json.Unmarshal([]byte(line), &entry); err != nil || entry.Status != "held" || entry.Direction != "internal" {
+			t.Errorf("quarantine list = %q (%v), want one held internal entry", line, err)
+		}
+		eventually(t, func() (string, bool) {
+			b := pf.mailbox("head@stlaurence.example.sch.uk")
+			return b, strings.Contains(b, "X-Lychgate-Notification: alert")
+		})
+		if strings.Contains(pf.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
+			t.Error("the held message reached the pupil's mailbox")
 		}
 	})
 }

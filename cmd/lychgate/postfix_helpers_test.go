@@ -27,6 +27,13 @@ type postfixOptions struct {
 	// service) whose mail goes through this before-queue proxy filter
 	// (smtpd_proxy_filter), host:port.
 	proxyFilter string
+	// contentFilter, when set, sends every message Postfix queues to this
+	// after-queue content filter (content_filter, host:port), and gives
+	// Postfix a return smtpd without it, where the filter hands mail back.
+	contentFilter string
+	// transports are transport_maps entries (domain → transport:nexthop),
+	// standing in for the MX records of outside domains.
+	transports map[string]string
 }
 
 // postfix is a running Postfix instance.
@@ -40,6 +47,8 @@ type postfix struct {
 	smtp string
 	// submission is the smtpd with the proxy filter ("" without one).
 	submission string
+	// back is the return smtpd of a content filter ("" without one).
+	back string
 }
 
 // needPostfix returns the postfix command, or skips (outside CI) or fails
@@ -111,6 +120,10 @@ func startPostfix(t *testing.T, o postfixOptions) *postfix {
 	for _, m := range o.mailboxes {
 		boxes = append(boxes, m+"="+mailboxFile(m))
 	}
+	var transports []string
+	for dom, tr := range o.transports {
+		transports = append(transports, dom+"="+tr)
+	}
 	main := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s
 data_directory = %[2]s
@@ -127,6 +140,8 @@ smtp_host_lookup = native
 disable_dns_lookups = yes
 smtpd_delay_reject = yes
 biff = no
+alias_maps =
+alias_database =
 maillog_file = %[3]s
 maillog_file_prefixes = %[4]s
 virtual_mailbox_domains = %[5]s
@@ -136,6 +151,13 @@ virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 relayhost = %[8]s
 `, queue, data, p.log, base, strings.Join(o.domains, ", "), p.mail, strings.Join(boxes, ", "), o.relayhost)
+	if len(transports) > 0 {
+		main += "transport_maps = inline:{ " + strings.Join(transports, ", ") + " }\n"
+	}
+	if o.contentFilter != "" {
+		main += "# Every message Postfix queues goes to lychgate after it is queued.\n"
+		main += "content_filter = lychgate:[" + strings.Replace(o.contentFilter, ":", "]:", 1) + "\n"
+	}
 	master := fmt.Sprintf(`# The school mail server's SMTP service: mail lychgate hands on, and
 # mail that goes straight into the queue.
 %s inet n - n - - smtpd
@@ -148,6 +170,20 @@ relayhost = %[8]s
   -o smtpd_proxy_filter=%s
   -o smtpd_proxy_options=speed_adjust
 `, p.submission, o.proxyFilter)
+	}
+	if o.contentFilter != "" {
+		p.back = freePort(t)
+		master += fmt.Sprintf(`# The content filter's client, and where lychgate hands scanned mail back:
+# no content filter there, or mail would loop.
+lychgate unix - - n - 10 smtp
+  -o syslog_name=postfix/lychgate
+%s inet n - n - - smtpd
+  -o syslog_name=postfix/lychgate-return
+  -o content_filter=
+  -o mynetworks=127.0.0.1/32
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o receive_override_options=no_header_body_checks,no_milters
+`, p.back)
 	}
 	master += `pickup unix n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
@@ -190,6 +226,9 @@ postlog unix-dgram n - n - 1 postlogd
 	waitListening(t, p.smtp)
 	if p.submission != "" {
 		waitListening(t, p.submission)
+	}
+	if p.back != "" {
+		waitListening(t, p.back)
 	}
 	return p
 }
