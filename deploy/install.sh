@@ -41,6 +41,8 @@ if [ -z "$DESTDIR" ]; then
 		echo "install.sh: run as root (sudo deploy/install.sh)" >&2
 		exit 1
 	fi
+	# The home folder exists before the user does; its owner is set below.
+	install -d -m 0750 /var/lib/lychgate
 	if ! getent passwd "$USER_NAME" >/dev/null; then
 		if command -v adduser >/dev/null 2>&1; then
 			adduser --system --group --home /var/lib/lychgate --no-create-home \
