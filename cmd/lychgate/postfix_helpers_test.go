@@ -1,12 +1,21 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A real Postfix (the Debian package) as the school mail server, for the
@@ -34,6 +43,13 @@ type postfixOptions struct {
 	// transports are transport_maps entries (domain → transport:nexthop),
 	// standing in for the MX records of outside domains.
 	transports map[string]string
+	// extra is appended to main.cf.
+	extra string
+	// smtpOptions are "-o name=value" overrides for the smtpd on smtp.
+	smtpOptions []string
+	// plainSubmission gives Postfix a second smtpd, without a proxy
+	// filter, for its own users (used when smtp only takes the gateway).
+	plainSubmission bool
 }
 
 // postfix is a running Postfix instance.
@@ -154,6 +170,7 @@ relayhost = %[8]s
 	if len(transports) > 0 {
 		main += "transport_maps = inline:{ " + strings.Join(transports, ", ") + " }\n"
 	}
+	main += o.extra
 	if o.contentFilter != "" {
 		main += "# Every message Postfix queues goes to lychgate after it is queued.\n"
 		main += "content_filter = lychgate:[" + strings.Replace(o.contentFilter, ":", "]:", 1) + "\n"
@@ -162,6 +179,16 @@ relayhost = %[8]s
 # mail that goes straight into the queue.
 %s inet n - n - - smtpd
 `, p.smtp)
+	for _, opt := range o.smtpOptions {
+		master += "  -o " + opt + "\n"
+	}
+	if o.plainSubmission {
+		p.submission = freePort(t)
+		master += fmt.Sprintf(`# The users' own submission service.
+%s inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+`, p.submission)
+	}
 	if o.proxyFilter != "" {
 		p.submission = freePort(t)
 		master += fmt.Sprintf(`# Submitted mail goes through lychgate before Postfix queues it.
@@ -205,6 +232,7 @@ virtual unix - n n - - virtual
 anvil unix - - n - 1 anvil
 scache unix - - n - 1 scache
 postlog unix-dgram n - n - 1 postlogd
+tlsmgr unix - - n 1000? 1 tlsmgr
 `
 	if err := os.WriteFile(filepath.Join(p.conf, "main.cf"), []byte(main), 0o644); err != nil { //nolint:gosec // Postfix reads it
 		t.Fatal(err)
@@ -258,4 +286,110 @@ func chownTo(path, user string) error {
 		return fmt.Errorf("chown %s %s: %w: %s", user, path, err, out)
 	}
 	return nil
+}
+
+// testPKI is a throwaway certificate authority for TLS between lychgate and
+// Postfix.
+type testPKI struct {
+	dir    string
+	ca     *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	CAFile string
+}
+
+func newTestPKI(t *testing.T, dir string) *testPKI {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "lychgate test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &testPKI{dir: dir, ca: ca, caKey: key, CAFile: filepath.Join(dir, "ca.pem")}
+	writePEM(t, p.CAFile, "CERTIFICATE", der)
+	return p
+}
+
+// issue writes a certificate for names (DNS names or IP addresses) and its
+// key as name.crt and name.key, readable by Postfix's daemons.
+func (p *testPKI) issue(t *testing.T, name string, names ...string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: names[0]},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(p.dir, name+".crt"), filepath.Join(p.dir, name+".key")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "EC PRIVATE KEY", kder)
+	return certFile, keyFile
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	t.Helper()
+	b := pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+	// A test key, read by Postfix's smtpd (root, before it drops privileges).
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startDaemonEnv is startDaemon with extra environment variables for the
+// lychgate process (SSL_CERT_FILE, to trust the test CA).
+func startDaemonEnv(t *testing.T, config, addr string, env ...string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
+	d.cmd = exec.Command(binPath, "serve", "--config", config)
+	d.cmd.Env = append(os.Environ(), env...)
+	d.cmd.Stderr = d.log
+	d.cmd.Stdout = d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Kill()
+			_ = d.cmd.Wait()
+		}
+		t.Logf("lychgate log:\n%s", d.log.String())
+	})
+	waitListening(t, addr)
+	return d
 }
