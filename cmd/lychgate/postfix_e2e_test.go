@@ -332,3 +332,79 @@ score = 10.0
 	}
 	return path
 }
+
+// TestDeployPostfixSnippets checks that the Postfix fragments shipped in
+// deploy/postfix/ parse, say what the README and the tests above say, and
+// draw no warnings from postconf.
+func TestDeployPostfixSnippets(t *testing.T) {
+	t.Parallel()
+	postconf, err := exec.LookPath("postconf")
+	if err != nil {
+		postconf = "/usr/sbin/postconf"
+	}
+	if !isExecutable(postconf) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("postconf is not installed (apt-get install postfix; scripts/install-test-deps.sh installs it)")
+		}
+		t.Skip("postconf is not installed")
+	}
+	cases := []struct {
+		dir  string
+		want map[string]string // postconf -h NAME, or -P service/type/NAME
+	}{
+		{"smarthost", map[string]string{
+			"relayhost":                                "[10.0.0.9]:25",
+			"content_filter":                           "",
+			"submission/inet/smtpd_proxy_filter":       "10.0.0.9:25",
+			"submission/inet/smtpd_proxy_options":      "speed_adjust",
+			"submission/inet/smtpd_tls_security_level": "encrypt",
+		}},
+		{"content-filter", map[string]string{
+			"relayhost":                              "",
+			"content_filter":                         "lychgate:[10.0.0.9]:25",
+			"10.0.0.5:10025/inet/content_filter":     "",
+			"10.0.0.5:10025/inet/mynetworks":         "10.0.0.9/32",
+			"10.0.0.5:10025/inet/smtpd_proxy_filter": "",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.dir, func(t *testing.T) {
+			t.Parallel()
+			conf := t.TempDir()
+			for _, name := range []string{"main.cf", "master.cf"} {
+				frag, err := os.ReadFile(filepath.Join("..", "..", "deploy", "postfix", tc.dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				base := "compatibility_level = 3.6\n"
+				if name == "master.cf" {
+					base = "smtp inet n - y - - smtpd\n"
+				}
+				if err := os.WriteFile(filepath.Join(conf, name), append([]byte(base), frag...), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, args := range [][]string{{"-n"}, {"-M"}, {"-P"}} {
+				cmd := exec.Command(postconf, append([]string{"-c", conf}, args...)...)
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+					t.Errorf("postconf %v: %v\n%s", args, err, stderr.String())
+				}
+			}
+			for key, want := range tc.want {
+				flag := "-h"
+				if strings.Contains(key, "/") {
+					flag = "-Ph"
+				}
+				out, err := exec.Command(postconf, "-c", conf, flag, key).Output()
+				if err != nil && flag == "-h" {
+					t.Fatalf("postconf -h %s: %v", key, err)
+				}
+				if got := strings.TrimSpace(string(out)); got != want {
+					t.Errorf("postconf %s %s = %q, want %q", flag, key, got, want)
+				}
+			}
+		})
+	}
+}
