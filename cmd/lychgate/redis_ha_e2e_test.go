@@ -121,7 +121,6 @@ sentinel failover-timeout lychgate 10000
 	return addr
 }
 
-
 // TestRedisCluster is the README's Redis Cluster set-up: three primaries,
 // lychgate given two of them. A held message, its alert and the audit trail
 // land in the cluster (the keys that change together share a hash slot, or
