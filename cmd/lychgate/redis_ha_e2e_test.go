@@ -122,7 +122,7 @@ sentinel failover-timeout lychgate 10000
 }
 
 // TestRedisCluster is the README's Redis Cluster set-up: three primaries,
-// lychgate given two of them. A held message, its alert and the audit trail
+// lychgate given two of them. A held message, its alert and its release
 // land in the cluster (the keys that change together share a hash slot, or
 // Redis would refuse the multi-key commands with CROSSSLOT).
 func TestRedisCluster(t *testing.T) {
