@@ -21,7 +21,7 @@ SUDO=""
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server not found: installing it (apt-get install -y redis-server)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   # Debian starts (and enables) its own Redis on port 6379 when the package
   # is installed. The demo uses its own on $REDIS_PORT, so stop the one we
   # just caused to run; a Redis you installed yourself is left alone.
