@@ -4,35 +4,60 @@
 #     (installed with apt-get when missing)
 #   - a demo next hop (the "school mail server") on 127.0.0.1:2626 that writes
 #     every delivered message to ./var/delivered
-#   - lychgate on 127.0.0.1:2525 with examples/lychgate.toml
-# Ctrl-C stops all three.
+#   - lychgate on 127.0.0.1:2525 with examples/lychgate.toml, which reads the
+#     made-up staff, pupils and parents in examples/demo-directory/
+# Ctrl-C stops what this script started, and nothing else: a Redis that was
+# already listening on 6390 keeps running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${LYCHGATE_CONFIG:-examples/lychgate.toml}
 VAR=$PWD/var
+REDIS_PORT=6390
 mkdir -p "$VAR/redis" "$VAR/delivered"
+
+SUDO=""
+[ "$(id -u)" != 0 ] && SUDO=sudo
 
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server not found: installing it (apt-get install -y redis-server)"
-  SUDO=""; [ "$(id -u)" != 0 ] && SUDO=sudo
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq redis-server >/dev/null
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  # Debian starts (and enables) its own Redis on port 6379 when the package
+  # is installed. The demo uses its own on $REDIS_PORT, so stop the one we
+  # just caused to run; a Redis you installed yourself is left alone.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+    echo "redis: stopped and disabled the system redis-server the install started (systemctl enable --now redis-server to undo)"
+  elif command -v service >/dev/null 2>&1; then
+    $SUDO service redis-server stop >/dev/null 2>&1 || true
+  fi
 fi
 command -v swaks >/dev/null 2>&1 || echo "(tip: apt-get install swaks to send test mail as below)"
 
 pids=()
+started_redis=""
 cleanup() {
+  trap - EXIT INT TERM
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  redis-cli -p 6390 shutdown >/dev/null 2>&1 || true
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$started_redis" ]; then
+    redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    echo "redis: stopped the demo Redis on 127.0.0.1:$REDIS_PORT (data kept in var/redis)"
+  fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-if redis-cli -p 6390 ping >/dev/null 2>&1; then
-  echo "redis: already running on 127.0.0.1:6390"
+if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "redis: already running on 127.0.0.1:$REDIS_PORT (not started by this script, so it is left running)"
 else
-  redis-server --port 6390 --bind 127.0.0.1 --dir "$VAR/redis" --appendonly yes \
-    --appendfsync everysec --save "" --daemonize yes --logfile "$VAR/redis/redis.log" >/dev/null
-  for _ in $(seq 50); do redis-cli -p 6390 ping >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "redis: started on 127.0.0.1:6390 (data and AOF in var/redis)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$VAR/redis" --appendonly yes \
+    --appendfsync everysec --save "" --daemonize yes --logfile "$VAR/redis/redis.log" \
+    --pidfile "$VAR/redis/redis.pid" >/dev/null
+  started_redis=yes
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "redis: started on 127.0.0.1:$REDIS_PORT (data and AOF in var/redis)"
 fi
 
 bin/lychgate-sink -listen 127.0.0.1:2626 -dir "$VAR/delivered" &
@@ -48,12 +73,21 @@ Send a clean message (delivered to the demo mail server, written to var/delivere
   swaks --server 127.0.0.1:2525 --from parent@example.com --to head@stlaurence.example.sch.uk \\
         --header "Subject: Hello" --body "See you at sports day."
 
-Send one that breaks the demo safeguarding rule (quarantined in Redis):
+Send one that breaks the demo safeguarding rule (quarantined in Redis, the DSL alerted):
   swaks --server 127.0.0.1:2525 --from stranger@example.com --to pupil1@stlaurence.example.sch.uk \\
         --header "Subject: hi" --body "this contains the example phrase"
 
+A teacher writes to a parent and gives out her personal Gmail address
+(examples/demo-directory/ lists jane.smith84@gmail.com as Jane Smith's, and
+sarah.jones77@gmail.com as Amy's mother): delivered, and Jane gets a warning
+at her school address explaining the personal-address policy:
+  swaks --server 127.0.0.1:2525 --from jane.smith@staff.stlaurence.example.sch.uk --to sarah.jones77@gmail.com \\
+        --header "Subject: Amy's reading book" \\
+        --body "Hi Sarah, Amy left her reading book in class. Over the holidays you can reach me at jane.smith84@gmail.com. Jane"
+
 Then look:
   ls var/delivered/
+  grep -l "X-Lychgate-Notification: warning" var/delivered/*    # Jane's warning
   bin/lychgate quarantine list --config $CONFIG
   bin/lychgate quarantine show --config $CONFIG <ID>
 

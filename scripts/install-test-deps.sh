@@ -6,6 +6,9 @@
 # Idempotent; does nothing when present.
 set -euo pipefail
 need=()
+# The Postfix deployment test (cmd/lychgate/postfix_e2e_test.go) runs the
+# postfix daemon itself, in a private instance; it needs root, as CI has.
+{ command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ]; } || need+=(postfix)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 { command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
