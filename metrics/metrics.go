@@ -159,21 +159,29 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
-		if err != nil && !errors.Is(err, redis.Nil) {
-			// One failed round trip is one error, named by its first command.
-			name := "pipeline"
-			if len(cmds) > 0 {
-				name = cmds[0].Name()
-			}
-			h.m.redisErrs.WithLabelValues(strings.ToLower(name)).Inc()
+		if err == nil || errors.Is(err, redis.Nil) || len(cmds) == 0 || setupCommand(cmds[0].Name()) {
+			return err
 		}
+		// One failed round trip is one error, named by its first command.
+		h.m.redisErrs.WithLabelValues(strings.ToLower(cmds[0].Name())).Inc()
 		return err
 	}
 }
 
 func (h redisHook) count(cmd redis.Cmder, err error) {
-	if err == nil || errors.Is(err, redis.Nil) {
+	if err == nil || errors.Is(err, redis.Nil) || setupCommand(cmd.Name()) {
 		return
 	}
 	h.m.redisErrs.WithLabelValues(strings.ToLower(cmd.Name())).Inc()
+}
+
+// setupCommand reports whether name is one go-redis sends when it opens a
+// connection and whose refusal it tolerates (CLIENT SETINFO on an older
+// server, HELLO): not a failure of ours.
+func setupCommand(name string) bool {
+	switch strings.ToLower(name) {
+	case "client", "hello":
+		return true
+	}
+	return false
 }
