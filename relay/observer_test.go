@@ -29,13 +29,21 @@ type recorder struct {
 	hopErrs  []error
 }
 
-func (r *recorder) Reply(code int) { r.mu.Lock(); defer r.mu.Unlock(); r.replies = append(r.replies, code) }
+func (r *recorder) Reply(code int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.replies = append(r.replies, code)
+}
 func (r *recorder) Analyzed(*engine.Verdict) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.analyzed++
 }
-func (r *recorder) NextHopError(err error) { r.mu.Lock(); defer r.mu.Unlock(); r.hopErrs = append(r.hopErrs, err) }
+func (r *recorder) NextHopError(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hopErrs = append(r.hopErrs, err)
+}
 
 // syncBuf is a log destination read while the relay writes.
 type syncBuf struct {
