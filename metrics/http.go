@@ -137,7 +137,7 @@ func Handler(o HandlerOptions) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if o.Ready != nil {
 			if err := o.Ready(r.Context()); err != nil {
-				log.Warn("not ready", "err", errors.Join(unwrapAll(err)...))
+				log.Warn("not ready", "err", joinErrs(unwrapAll(err)))
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_, _ = fmt.Fprintln(w, readyText(err))
 				return
@@ -156,6 +156,14 @@ func readyText(err error) string {
 		return re.Error()
 	}
 	return "not ready"
+}
+
+func joinErrs(errs []error) string {
+	s := make([]string, len(errs))
+	for i, e := range errs {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "; ")
 }
 
 func unwrapAll(err error) []error {
