@@ -4,7 +4,8 @@
 // dropped. With Redis down, serve would otherwise log the same warning
 // several times a second.
 //
-// A record's kind is its level, group and message. Only records at or above
+// A record's kind is its level, message and attributes (those added with
+// With included): the same warning about the same thing. Only records at or above
 // Options.Level (warn by default) are limited, and never those about one
 // connection or message (carrying a conn_id or msg_id attribute, from
 // With or the record): each message keeps its own log line.
@@ -16,6 +17,7 @@ package logrl
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -64,8 +66,8 @@ type kind struct {
 type handler struct {
 	next   slog.Handler
 	sh     *shared
-	group  string
-	scoped bool // has a conn_id or msg_id attribute: never limited
+	prefix string // groups and attributes added with WithGroup and WithAttrs
+	scoped bool   // has a conn_id or msg_id attribute: never limited
 }
 
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
@@ -74,13 +76,19 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 	c := *h
 	c.next = h.next.WithAttrs(as)
 	c.scoped = h.scoped || hasScope(as)
+	var b strings.Builder
+	b.WriteString(h.prefix)
+	for _, a := range as {
+		writeAttr(&b, a)
+	}
+	c.prefix = b.String()
 	return &c
 }
 
 func (h *handler) WithGroup(name string) slog.Handler {
 	c := *h
 	c.next = h.next.WithGroup(name)
-	c.group = h.group + name + "."
+	c.prefix = h.prefix + "\x00group=" + name
 	return &c
 }
 
@@ -88,7 +96,16 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	if h.scoped || r.Level < h.sh.o.Level.Level() || recordScoped(r) {
 		return h.next.Handle(ctx, r)
 	}
-	n, ok := h.sh.admit(r.Level.String() + "\x00" + h.group + "\x00" + r.Message)
+	var b strings.Builder
+	b.WriteString(r.Level.String())
+	b.WriteString("\x00")
+	b.WriteString(r.Message)
+	b.WriteString(h.prefix)
+	r.Attrs(func(a slog.Attr) bool {
+		writeAttr(&b, a)
+		return true
+	})
+	n, ok := h.sh.admit(b.String())
 	if !ok {
 		return nil
 	}
@@ -133,6 +150,14 @@ func (s *shared) forget(now time.Time) {
 	if len(s.kinds) >= maxKinds {
 		clear(s.kinds)
 	}
+}
+
+// writeAttr appends one attribute to a kind key.
+func writeAttr(b *strings.Builder, a slog.Attr) {
+	b.WriteString("\x00")
+	b.WriteString(a.Key)
+	b.WriteString("=")
+	b.WriteString(a.Value.Resolve().String())
 }
 
 func hasScope(as []slog.Attr) bool {

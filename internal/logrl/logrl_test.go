@@ -99,9 +99,13 @@ func TestKindsAreSeparate(t *testing.T) {
 	log.Warn("b")
 	log.Error("a")
 	log.WithGroup("g").Warn("a")
-	log.With("consumer", "x").Warn("a") // same kind as the first: dropped
-	if got := lines(buf); len(got) != 4 {
-		t.Errorf("logged %q, want 4 lines (a, b, error a, g.a)", got)
+	log.With("consumer", "x").Warn("a")
+	log.With("consumer", "x").Warn("a") // a repeat: dropped
+	log.Warn("row skipped", "where", "staff.csv:4")
+	log.Warn("row skipped", "where", "staff.csv:5")
+	log.Warn("row skipped", "where", "staff.csv:5") // a repeat: dropped
+	if got := lines(buf); len(got) != 7 {
+		t.Errorf("logged %q, want 7 lines (a, b, error a, g.a, consumer a, two rows)", got)
 	}
 }
 
