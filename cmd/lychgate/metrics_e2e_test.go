@@ -6,9 +6,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -230,5 +232,33 @@ func TestMetricsListenWithoutWeb(t *testing.T) {
 	}
 	if !strings.Contains(d.log.String(), "metrics listening") {
 		t.Error("serve did not log the metrics listener")
+	}
+
+	// A transaction in flight holds the drain open; meanwhile /readyz says
+	// the relay is going away, so a load balancer stops sending to it.
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("parent@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "serve to log its shutdown", func() bool { return strings.Contains(d.log.String(), "shutting down") })
+	if code, body := httpGet(t, base+"/readyz"); code != http.StatusServiceUnavailable || strings.TrimSpace(body) != "not ready: shutting down" {
+		t.Errorf("/readyz while draining = %d %q, want 503 shutting down", code, body)
+	}
+	if err := c.Reset(); err != nil {
+		t.Errorf("RSET while draining: %v", err)
+	}
+	_ = c.Quit()
+	if err := d.cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v", err)
 	}
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +26,9 @@ import (
 type ops struct {
 	metrics *metrics.Metrics
 	handler http.Handler
+	// stopping makes /readyz answer 503 from SIGTERM on, so a load
+	// balancer stops sending new connections while the relay drains.
+	stopping atomic.Bool
 }
 
 // newOps builds the registry (lychgate's collectors plus the Go runtime's
@@ -71,9 +76,18 @@ func newOps(rdb redis.UniversalClient, ob *notify.Outbox, holder *live.Holder, l
 			return []string{rt.Config.NextHop.Inbound, rt.Config.NextHop.Outbound}
 		},
 	}
-	h := metrics.Handler(metrics.HandlerOptions{Gatherer: reg, Ready: ready.Check, Logger: log})
-	return &ops{metrics: m, handler: h}, nil
+	o := &ops{metrics: m}
+	check := func(ctx context.Context) error {
+		if o.stopping.Load() {
+			return &metrics.ReadyError{Parts: []string{"shutting down"}, Causes: []error{errShuttingDown}}
+		}
+		return ready.Check(ctx)
+	}
+	o.handler = metrics.Handler(metrics.HandlerOptions{Gatherer: reg, Ready: check, Logger: log})
+	return o, nil
 }
+
+var errShuttingDown = errors.New("serve is shutting down")
 
 // startOpsListener serves h on addr ([metrics] listen) when it is set. The
 // port is bound before it returns. The channel receives the server's error

@@ -153,6 +153,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 				continue
 			}
 			drain := holder.Current().Config.Relay.ShutdownTimeout.Duration
+			obs.stopping.Store(true)
 			log.Info("shutting down", "drain", drain)
 			ctx, cancel := context.WithTimeout(context.Background(), drain)
 			err := srv.Shutdown(ctx)
