@@ -73,7 +73,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"stage", "kind"}),
 		redisErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "redis_errors_total",
-			Help: "Redis commands that failed (a missing key is not a failure), by command.",
+			Help: "Redis commands that failed (a missing key or a cancelled wait is not a failure), by command.",
 		}, []string{"command"}),
 	}
 	for _, c := range []prometheus.Collector{m.messages, m.findings, m.scanDuration, m.replies, m.nextHopErrs, m.redisErrs} {
@@ -159,7 +159,7 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
-		if err == nil || errors.Is(err, redis.Nil) || len(cmds) == 0 || setupCommand(cmds[0].Name()) {
+		if !failure(err) || len(cmds) == 0 || setupCommand(cmds[0].Name()) {
 			return err
 		}
 		// One failed round trip is one error, named by its first command.
@@ -169,10 +169,17 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 }
 
 func (h redisHook) count(cmd redis.Cmder, err error) {
-	if err == nil || errors.Is(err, redis.Nil) || setupCommand(cmd.Name()) {
+	if !failure(err) || setupCommand(cmd.Name()) {
 		return
 	}
 	h.m.redisErrs.WithLabelValues(strings.ToLower(cmd.Name())).Inc()
+}
+
+// failure reports whether err is Redis failing: not an answer (redis.Nil,
+// no such key) and not our own cancellation (a blocking read ended by
+// shutdown).
+func failure(err error) bool {
+	return err != nil && !errors.Is(err, redis.Nil) && !errors.Is(err, context.Canceled)
 }
 
 // setupCommand reports whether name is one go-redis sends when it opens a
