@@ -43,6 +43,7 @@ type Config struct {
 	Policy     []PolicyRule `toml:"policy"`
 	Notify     Notify       `toml:"notify"`
 	Web        Web          `toml:"web"`
+	Metrics    Metrics      `toml:"metrics"`
 	// Scanners are per-scanner settings, one [scanners.<id>] table each.
 	Scanners map[string]ScannerSettings `toml:"scanners"`
 	// Trust holds trust-wide settings.

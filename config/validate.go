@@ -84,6 +84,7 @@ func (c *Config) problems() []*Error {
 	if err := c.Spam.Validate(); err != nil {
 		v.add("spam", "%s", strings.TrimPrefix(err.Error(), "spam: "))
 	}
+	v.metrics()
 	return v.probs
 }
 

@@ -249,6 +249,7 @@ func (c *conn) reply(code int, ec smtp.EnhancedCode, text string) {
 			ec = smtp.NoEnhancedCode
 		}
 	}
+	c.s.obs.Reply(code)
 	text = strings.NewReplacer("\r", " ", "\n", " ").Replace(text)
 	if ec == smtp.NoEnhancedCode {
 		fmt.Fprintf(c.bw, "%d %s\r\n", code, text)
@@ -259,6 +260,7 @@ func (c *conn) reply(code int, ec smtp.EnhancedCode, text string) {
 
 // replyLines queues a multi-line reply.
 func (c *conn) replyLines(code int, lines []string) {
+	c.s.obs.Reply(code)
 	for i, l := range lines {
 		sep := "-"
 		if i == len(lines)-1 {

@@ -57,8 +57,10 @@ func (h *handling) run(ctx context.Context) error {
 		h.log.Info("data tempfailed: shutting down during scan")
 		return errTempfail
 	}
+	se.s.obs.Analyzed(v)
 	action := overallAction(v.Decisions)
-	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start))
+	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start),
+		"findings", findingsSummary(v.Result.Findings))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
@@ -132,7 +134,7 @@ func (h *handling) run(ctx context.Context) error {
 			return h.downstreamFailed(err)
 		}
 	}
-	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids))
+	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids), "quarantine_ids", joinIDs(ids))
 	return nil
 }
 
@@ -150,6 +152,7 @@ func (h *handling) queueNotify(ctx context.Context, v *engine.Verdict, ids map[s
 }
 
 func (h *handling) downstreamFailed(err error) error {
+	h.se.s.obs.NextHopError(err)
 	if errors.Is(err, errUTF8NotPossible) {
 		h.log.Info("data refused: next hop lacks SMTPUTF8")
 		return errUTF8NotPossible
@@ -327,7 +330,7 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", e.ID, err)
 	}
-	h.log.Info("quarantined", "quarantine_id", e.ID, "school", q.school, "created", created, "held", len(q.held))
+	h.log.Debug("quarantined", "quarantine_id", e.ID, "school", q.school, "created", created, "held", len(q.held))
 	return e.ID, nil
 }
 

@@ -36,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
+	// Observer, when set, counts replies, analysed messages and next-hop
+	// failures (metrics).
+	Observer Observer
 }
 
 // Handled describes a message whose copies are being made safe.
@@ -62,6 +65,7 @@ type Server struct {
 	notify  func(context.Context, Handled) error
 	log     *slog.Logger
 	now     func() time.Time
+	obs     Observer
 	hops    *nextHops
 	baseCtx context.Context
 	cancel  context.CancelFunc
@@ -92,6 +96,9 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
 	r := &cfg.Relay
 	s := &Server{
 		cfg:           cfg,
@@ -99,6 +106,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		notify:        opts.Notify,
 		log:           opts.Logger,
 		now:           opts.Now,
+		obs:           opts.Observer,
 		readTimeout:   orDuration(r.ReadTimeout.Duration, defaultReadTimeout),
 		writeTimeout:  orDuration(r.WriteTimeout.Duration, defaultWriteTimeout),
 		stressTimeout: orDuration(r.StressReadTimeout.Duration, defaultStressReadTimeout),
@@ -216,6 +224,7 @@ func (s *Server) accept(nc net.Conn) {
 			defer s.wg.Done()
 			_ = nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
 			_, _ = fmt.Fprintf(nc, "421 4.7.0 %s Too many connections, try again later\r\n", s.cfg.Relay.Hostname)
+			s.obs.Reply(codeServiceUnavailable)
 			_ = nc.Close()
 		}()
 		return

@@ -175,13 +175,14 @@ func (se *session) hopFor(d scanners.Direction) string {
 // answers only once every copy is delivered downstream or quarantined.
 func (se *session) Data(raw []byte) error {
 	rc := &se.rt.Config.Relay
+	msgID := newID()
 	raw, err := cleanData(raw, rc)
 	if err != nil {
-		se.log.Info("data rejected", "mail_from", se.env.From, "err", err)
+		se.log.Info("data rejected", "msg_id", msgID, "mail_from", se.env.From, "err", err)
 		return err
 	}
 	if err := checkLoop(raw, rc.Hostname, orInt(rc.MaxReceived, defaultMaxReceived)); err != nil {
-		se.log.Info("data rejected: mail loop", "mail_from", se.env.From, "err", err)
+		se.log.Info("data rejected: mail loop", "msg_id", msgID, "mail_from", se.env.From, "err", err)
 		return errMailLoop
 	}
 	raw = foldLongLines(raw, orInt(rc.ForwardLineBytes, defaultForwardLineBytes))
@@ -192,11 +193,10 @@ func (se *session) Data(raw []byte) error {
 		if se.ctx.Err() != nil {
 			return errShuttingDown
 		}
-		se.log.Warn("data tempfailed: too many bytes under analysis", "size", len(raw))
+		se.log.Warn("data tempfailed: too many bytes under analysis", "msg_id", msgID, "size", len(raw))
 		return errBusy
 	}
 	defer se.s.inflight.release(weight)
-	msgID := newID()
 	log := se.log.With("msg_id", msgID, "mail_from", se.env.From, "rcpt_count", len(se.env.Recipients), "size", len(raw))
 	h := &handling{se: se, log: log, raw: raw, msgID: msgID, received: se.s.now()}
 	return h.run(se.ctx)

@@ -39,6 +39,11 @@ type Options struct {
 	Feedback func(ctx context.Context, e *quarantine.Entry, raw []byte) error
 	// Logger; discarded if nil.
 	Logger *slog.Logger
+	// Ops, when set, serves GET /metrics, /healthz and /readyz (package
+	// metrics' Handler). These answer without a session, CSRF token or
+	// sign-in, so firewall [web] listen: only the review page's users and
+	// the monitoring system should reach it.
+	Ops http.Handler
 	// Now returns the current time (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -60,6 +65,7 @@ type Server struct {
 	secure   bool
 	tls      *tls.Config
 	handler  http.Handler
+	ops      http.Handler
 	srv      *http.Server
 }
 
@@ -71,7 +77,7 @@ func New(o Options) (*Server, error) {
 	}
 	w := o.Config.Web.WithDefaults()
 	s := &Server{web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
-		log: o.Logger, now: o.Now, prefix: o.Config.Redis.KeyPrefix, idle: w.SessionIdle.Duration, absolute: w.SessionMax.Duration}
+		log: o.Logger, now: o.Now, ops: o.Ops, prefix: o.Config.Redis.KeyPrefix, idle: w.SessionIdle.Duration, absolute: w.SessionMax.Duration}
 	s.cfg.Store(o.Config)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -339,6 +345,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /static/", s.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /login", s.loginPage)
+	if s.ops != nil { // unauthenticated by design (Options.Ops)
+		mux.Handle("GET /metrics", s.ops)
+		mux.Handle("GET /healthz", s.ops)
+		mux.Handle("GET /readyz", s.ops)
+	}
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.authed(page, s.logout))
 	mux.HandleFunc("POST /logout-all", s.authed(page, s.logoutAll))

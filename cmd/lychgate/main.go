@@ -12,8 +12,11 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/internal/durfmt"
+	"github.com/lychgate/lychgate/internal/logrl"
 )
 
 const defaultConfigPath = "/etc/lychgate/lychgate.toml"
@@ -150,18 +153,65 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	if err := lvl.UnmarshalText([]byte(strings.ToUpper(cfg.Log.Level))); err != nil {
 		lvl = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
+	opts := &slog.HandlerOptions{Level: lvl, ReplaceAttr: shortDurations}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// The same warning (Redis down, say) is logged once, then with a count
+	// every logRepeatEvery; per-message lines are never limited.
+	return slog.New(logrl.New(h, logrl.Options{Every: logRepeatEvery}))
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+// logRepeatEvery is how often a repeated warning is logged again.
+const logRepeatEvery = 10 * time.Second
+
+// shortDurations logs durations as "30d" or "1.5ms", not "720h0m0s".
+func shortDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(durfmt.Short(a.Value.Duration()))
 	}
-	return "devel"
+	return a
+}
+
+// version is the module version, or for a development build
+// "devel-<12 hex of the commit>[-dirty] (<commit date>)" from the VCS
+// stamp go build records.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	return versionOf(bi)
+}
+
+func versionOf(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, at string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel-" + rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	if t, err := time.Parse(time.RFC3339, at); err == nil {
+		v += " (" + t.UTC().Format(time.DateOnly) + ")"
+	}
+	return v
 }
 
 func runVersion(_ []string, stdout, _ io.Writer) error {

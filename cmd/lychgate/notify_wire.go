@@ -38,7 +38,8 @@ type background struct {
 	log    *slog.Logger
 }
 
-func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *background {
+// sendErr, when set, is told of every failed send (metrics).
+func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger, sendErr func(error)) *background {
 	cfg := rt.Current().Config
 	send := func(ctx context.Context, from string, to []string, data []byte) error {
 		cur, release, err := rt.Acquire()
@@ -46,7 +47,11 @@ func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *backgr
 			return err
 		}
 		defer release()
-		return cur.Mailer().Send(ctx, from, to, data)
+		err = cur.Mailer().Send(ctx, from, to, data)
+		if err != nil && sendErr != nil {
+			sendErr(err)
+		}
+		return err
 	}
 	w := notify.NewWorker(ob, send, notify.WorkerOptions{
 		MaxAttempts: cfg.Notify.MaxAttempts, RetryMin: cfg.Notify.RetryMin.Duration, RetryMax: cfg.Notify.RetryMax.Duration,

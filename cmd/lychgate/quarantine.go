@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/internal/durfmt"
 	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/scanners"
 )
@@ -137,7 +138,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err := store.RecordIncident(ctx, e.School, e.ID, inc); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "marked %s as an incident: kept for %s\n", e.ID, store.IncidentRetentionFor(e.School))
+		fmt.Fprintf(stdout, "marked %s as an incident: kept for %s\n", e.ID, durfmt.Short(store.IncidentRetentionFor(e.School)))
 		return nil
 	case "copy":
 		// "Send me a copy": the held message, wrapped as an attachment,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -57,6 +58,10 @@ func runServe(args []string, _, stderr io.Writer) error {
 	}
 	holder := live.NewHolder(rt)
 	defer holder.Close()
+	obs, err := newOps(rdb, ob, holder, log)
+	if err != nil {
+		return err
+	}
 	pingCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	if err := rt.Store.Ping(pingCtx); err != nil {
 		// Not fatal: the relay answers 4xx for mail that needs the
@@ -64,10 +69,17 @@ func runServe(args []string, _, stderr io.Writer) error {
 		log.Warn("redis unreachable at start; quarantine writes will tempfail until it is back", "err", err)
 	}
 	cancel()
-	srv, err := relay.New(cfg, relay.Options{Runtime: holder, Logger: log})
+	srv, err := relay.New(cfg, relay.Options{Runtime: holder, Logger: log, Observer: obs.metrics})
 	if err != nil {
 		return err
 	}
+	// Bound before anything says it is listening: a port in use is a start
+	// error, not a log line after "listening".
+	ln, err := net.Listen("tcp", cfg.Relay.Listen)
+	if err != nil {
+		return fmt.Errorf("relay: listen %s: %w", cfg.Relay.Listen, err)
+	}
+	defer ln.Close() //nolint:errcheck // Shutdown closes it first
 	// Releases from the review page go out through the current runtime's
 	// next-hop client.
 	deliver := func(ctx context.Context, from string, to []string, raw []byte) error {
@@ -91,19 +103,27 @@ func runServe(args []string, _, stderr io.Writer) error {
 		}
 		return cls.LearnHam(ctx, raw)
 	}
-	websrv, webErr, err := startWeb(cfg, rdb, rt.Store, deliver, feedback, log)
+	deliver = obs.metrics.CountSend(deliver)
+	websrv, webErr, err := startWeb(cfg, rdb, rt.Store, deliver, feedback, obs.handler, log)
 	if err != nil {
 		return err
 	}
-	bg := newBackground(ob, holder, log)
+	opsrv, opsErr, err := startOpsListener(cfg.Metrics.Listen, obs.handler, log)
+	if err != nil {
+		if websrv != nil {
+			_ = websrv.Shutdown(context.Background())
+		}
+		return err
+	}
+	bg := newBackground(ob, holder, log, obs.metrics.NextHopError)
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	bgDone := make(chan struct{})
 	go func() { defer close(bgDone); bg.run(bgCtx) }()
 	defer func() { stopBG(); <-bgDone }()
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("lychgate listening", "listen", cfg.Relay.Listen, "version", version(),
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("lychgate listening", "listen", ln.Addr().String(), "version", version(),
 		"next_hop_inbound", cfg.NextHop.Inbound, "next_hop_outbound", cfg.NextHop.Outbound)
 
 	sigs := make(chan os.Signal, 1)
@@ -124,6 +144,11 @@ func runServe(args []string, _, stderr io.Writer) error {
 				return err
 			}
 			webErr = nil
+		case err, ok := <-opsErr:
+			if ok {
+				return err
+			}
+			opsErr = nil
 		case <-watch.C:
 			rt := holder.Current()
 			if changed := rt.Changed(); len(changed) > 0 {
@@ -144,11 +169,16 @@ func runServe(args []string, _, stderr io.Writer) error {
 				}
 				continue
 			}
-			log.Info("shutting down", "drain", cfg.Relay.ShutdownTimeout.Duration)
-			ctx, cancel := context.WithTimeout(context.Background(), holder.Current().Config.Relay.ShutdownTimeout.Duration)
+			drain := holder.Current().Config.Relay.ShutdownTimeout.Duration
+			obs.stopping.Store(true)
+			log.Info("shutting down", "drain", drain)
+			ctx, cancel := context.WithTimeout(context.Background(), drain)
 			err := srv.Shutdown(ctx)
 			if websrv != nil {
 				err = errors.Join(err, websrv.Shutdown(ctx))
+			}
+			if opsrv != nil {
+				err = errors.Join(err, opsrv.Shutdown(ctx))
 			}
 			cancel()
 			if e := <-errc; e != nil && err == nil {
@@ -238,5 +268,5 @@ func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
 type redisLogger struct{ l *slog.Logger }
 
 func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	r.l.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+	r.l.WarnContext(ctx, "redis: "+strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "))
 }

@@ -47,7 +47,7 @@ func TestStartWeb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, errc, err := startWeb(cfg, rdb, newStore(rdb, cfg, log), nil, nil, log)
+	srv, errc, err := startWeb(cfg, rdb, newStore(rdb, cfg, log), nil, nil, nil, log)
 	if err != nil || srv == nil {
 		t.Fatalf("startWeb: started %v, %v", srv != nil, err)
 	}

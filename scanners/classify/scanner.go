@@ -116,6 +116,12 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 		}
 		f := st.fields[h.field]
 		a, b := trimSpace(f.Text, h.span[0], h.span[1])
+		if words(f.Text[a:b]) < minWords {
+			// Too short to judge: the model, trained on longer texts,
+			// scores a short friendly line ("See you at the trip.") as
+			// second-person abuse. The lexicons cover short insults.
+			continue
+		}
 		out = append(out, scanners.Finding{
 			Scanner: Name, Rule: "classifier_" + topic, Category: cat, Severity: sev, Score: h.p,
 			Explanation: fmt.Sprintf("%s: trained classifier probability %.2f for the passage shown (a statistical guess; see docs/model-card.md)", strings.ReplaceAll(topic, "_", "-"), h.p),
@@ -124,6 +130,13 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 	}
 	return out, nil
 }
+
+// minWords is the fewest words a passage needs before the classifier's
+// score is reported.
+const minWords = 8
+
+// words counts the space-separated words of s.
+func words(s string) int { return len(strings.Fields(s)) }
 
 func trimSpace(s string, a, b int) (int, int) {
 	for a < b && (s[a] == ' ' || s[a] == '\n' || s[a] == '\r' || s[a] == '\t') {
