@@ -81,6 +81,7 @@ func (c *Config) problems() []*Error {
 	v.personal()
 	v.scanners()
 	v.links()
+	v.report()
 	return v.probs
 }
 
