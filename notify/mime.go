@@ -10,9 +10,6 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
-// KindReport is the head teacher's report (package report).
-const KindReport = "report"
-
 // Mail is a message lychgate writes: an alert, digest, warning or report.
 // Compose turns it into RFC 5322 text with go-message's writer, which
 // encodes the header fields (RFC 2047) and the body parts

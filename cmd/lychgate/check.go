@@ -65,7 +65,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*cfgFlag, true)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return errReported
+		return errConfigReported
 	}
 	if cfg.File != "" {
 		fmt.Fprintf(stderr, "lychgate check: using %s\n", cfg.File)

@@ -12,6 +12,7 @@ import (
 	"github.com/lychgate/lychgate/nexthop"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/report"
 )
 
 // newMailer returns the SMTP client notifications and releases use: the
@@ -36,6 +37,8 @@ type background struct {
 	rt     *live.Holder
 	worker *notify.Worker
 	log    *slog.Logger
+	// reports queues the head teacher's reports.
+	reports *report.Scheduler
 }
 
 func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *background {
@@ -54,11 +57,12 @@ func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *backgr
 		Digest:      func(ctx context.Context) error { return rt.Current().Notifier.FlushDigests(ctx) },
 		Logger:      log,
 	})
-	return &background{rt: rt, worker: w, log: log}
+	return &background{rt: rt, worker: w, log: log, reports: &report.Scheduler{Outbox: ob, Logger: log}}
 }
 
-// run runs the worker and, every hour, the quarantine expiry sweep, until
-// ctx is done; it returns once both have stopped.
+// run runs the worker and, every hour, the quarantine expiry sweep and the
+// head teacher's reports due, until ctx is done; it returns once both have
+// stopped.
 func (b *background) run(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
@@ -73,6 +77,9 @@ func (b *background) run(ctx context.Context) {
 				} else if n > 0 {
 					b.log.Info("quarantine entries expired", "school", s.ID, "n", n)
 				}
+			}
+			if err := b.reports.Tick(ctx, rt.Config, rt.Store, time.Now()); err != nil && ctx.Err() == nil {
+				b.log.Warn("head teacher's report not queued", "err", err)
 			}
 			select {
 			case <-ctx.Done():
