@@ -7,10 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -87,29 +84,23 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	var ioErrs []error
-	for _, p := range paths {
-		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				ioErrs = append(ioErrs, err)
-				return nil
-			}
-			if d.IsDir() || !d.Type().IsRegular() {
-				return nil
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				ioErrs = append(ioErrs, err)
-				return nil
-			}
-			out := checkOne(ctx, eng, path, raw, checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser})
+	a := checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser}
+	src := &mailSource{
+		maxBytes: cfg.Relay.MaxMessageBytes,
+		warn:     func(msg string) { fmt.Fprintln(stderr, "lychgate check:", msg) },
+		fail:     func(err error) { ioErrs = append(ioErrs, err) },
+		fn: func(name string, raw []byte) error {
+			out := checkOne(ctx, eng, name, raw, a)
 			if *asJSON {
 				return enc.Encode(out)
 			}
 			printCheck(stdout, out)
 			return nil
-		})
-		if walkErr != nil {
-			ioErrs = append(ioErrs, walkErr)
+		},
+	}
+	for _, p := range paths {
+		if err := src.walk(ctx, p); err != nil {
+			ioErrs = append(ioErrs, err)
 		}
 	}
 	for _, e := range ioErrs {
