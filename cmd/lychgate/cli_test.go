@@ -120,7 +120,7 @@ func TestExitCodesAndSentences(t *testing.T) {
 		"empty users": {args: []string{"user", "list", "--config", upCfg}, code: 0, stdout: "no entries\n"},
 		"no such entry": {args: []string{"quarantine", "show", "--config", upCfg, "0123456789abcdef01234567"}, code: exitFailure,
 			stderr: "lychgate quarantine: no quarantine entry \"0123456789abcdef01234567\" in school north", noStderr: []string{"quarantine: quarantine", "find"}},
-		"bad entry id": {args: []string{"quarantine", "delete", "--config", upCfg, "../x"}, code: exitUsage, stderr: "is not a quarantine entry id"},
+		"bad entry id":   {args: []string{"quarantine", "delete", "--config", upCfg, "../x"}, code: exitUsage, stderr: "is not a quarantine entry id"},
 		"unknown school": {args: []string{"report", "--config", upCfg, "--school", "south"}, code: exitUsage, stderr: `unknown school "south"`},
 	} {
 		out, errOut, code := cli(t, tc.args...)
