@@ -60,6 +60,17 @@ func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger) *backgr
 	return &background{rt: rt, worker: w, log: log, reports: &report.Scheduler{Outbox: ob, Logger: log}}
 }
 
+// reportDelay is how long after start the first report check waits.
+const reportDelay = 5 * time.Minute
+
+// reportTick queues the head teacher's reports that are due.
+func (b *background) reportTick(ctx context.Context) {
+	rt := b.rt.Current()
+	if err := b.reports.Tick(ctx, rt.Config, rt.Store, time.Now()); err != nil && ctx.Err() == nil {
+		b.log.Warn("head teacher's report not queued", "err", err)
+	}
+}
+
 // run runs the worker and, every hour, the quarantine expiry sweep and the
 // head teacher's reports due, until ctx is done; it returns once both have
 // stopped.
@@ -69,6 +80,10 @@ func (b *background) run(ctx context.Context) {
 		defer close(done)
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
+		// The first report check waits a few minutes, so a relay that is
+		// restarted (or a test run) does not mail last week's report at once.
+		first := time.NewTimer(reportDelay)
+		defer first.Stop()
 		for {
 			rt := b.rt.Current()
 			for _, s := range rt.Config.Schools {
@@ -78,13 +93,13 @@ func (b *background) run(ctx context.Context) {
 					b.log.Info("quarantine entries expired", "school", s.ID, "n", n)
 				}
 			}
-			if err := b.reports.Tick(ctx, rt.Config, rt.Store, time.Now()); err != nil && ctx.Err() == nil {
-				b.log.Warn("head teacher's report not queued", "err", err)
-			}
 			select {
 			case <-ctx.Done():
 				return
+			case <-first.C:
+				b.reportTick(ctx)
 			case <-t.C:
+				b.reportTick(ctx)
 			}
 		}
 	}()
