@@ -99,6 +99,13 @@ func TestExitCodesAndSentences(t *testing.T) {
 	rs := redistest.Start(t)
 	upCfg := writeConfig(t, rs.URL(), "")
 
+	// A held entry whose release cannot reach the next hop (127.0.0.1:1).
+	held := &quarantine.Entry{School: "north", From: "x@example.com", Recipients: []string{"p@north.test"}, Held: []string{"p@north.test"},
+		Findings: []scanners.Finding{{Scanner: "rules", Rule: "r", Category: scanners.Profanity, Severity: scanners.Medium}}}
+	if _, err := quarantine.New(rs.Client(t), quarantine.Options{Prefix: "cli"}).Put(t.Context(), held, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+
 	for name, tc := range map[string]struct {
 		args     []string
 		code     int
@@ -116,10 +123,12 @@ func TestExitCodesAndSentences(t *testing.T) {
 			stderr: "lychgate quarantine: cannot reach Redis at " + down + ": connection refused\n", noStderr: []string{"pool.go", "dial tcp"}},
 		"redis down, report": {args: []string{"report", "--config", downCfg, "--school", "north"}, code: exitUnavailable,
 			stderr: "cannot reach Redis at " + down + ": connection refused"},
-		"empty list":  {args: []string{"quarantine", "list", "--config", upCfg}, code: 0, stdout: "no entries\n"},
+		"empty list":  {args: []string{"quarantine", "list", "--config", upCfg, "--status", "deleted"}, code: 0, stdout: "no entries\n"},
 		"empty users": {args: []string{"user", "list", "--config", upCfg}, code: 0, stdout: "no entries\n"},
 		"no such entry": {args: []string{"quarantine", "show", "--config", upCfg, "0123456789abcdef01234567"}, code: exitFailure,
 			stderr: "lychgate quarantine: no quarantine entry \"0123456789abcdef01234567\" in school north", noStderr: []string{"quarantine: quarantine", "find"}},
+		"next hop down": {args: []string{"quarantine", "release", "--config", upCfg, held.ID}, code: exitUnavailable,
+			stderr: "lychgate quarantine: cannot reach 127.0.0.1:1: connection refused\n"},
 		"bad entry id":   {args: []string{"quarantine", "delete", "--config", upCfg, "../x"}, code: exitUsage, stderr: "is not a quarantine entry id"},
 		"unknown school": {args: []string{"report", "--config", upCfg, "--school", "south"}, code: exitUsage, stderr: `unknown school "south"`},
 	} {
