@@ -16,7 +16,7 @@ import (
 
 // NoIncidents is the sentence a quiet report says (a contract: the words
 // "no incidents" appear in every format when there were none).
-const NoIncidents = "No incidents this period: no message was held for review and the DSL recorded no incident."
+const NoIncidents = "There were no incidents this period: no message was held for review and the DSL recorded no incident."
 
 // Span is the period as people read it: "2026-11-23 to 2026-11-29" for
 // whole days (the last day inclusive), else both times.

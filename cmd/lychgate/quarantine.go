@@ -83,6 +83,13 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Arguments are checked before anything is read or connected to.
+	switch takesID := sub != "list" && sub != "audit" && sub != "export"; {
+	case takesID && len(pos) != 1:
+		return &usageError{name: "quarantine " + sub, err: fmt.Errorf("%s takes one entry ID", sub)}
+	case !takesID && len(pos) > 0:
+		return &usageError{name: "quarantine " + sub, err: fmt.Errorf("%s takes no arguments (got %q)", sub, pos[0])}
+	}
 	cfg, err := loadConfigStrict(*cfgFlag)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,14 +84,14 @@ func runUser(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
+		return &usageError{name: "user " + sub, err: fmt.Errorf("unexpected argument %q", pos[0])}
+	}
+	if sub != "list" && *name == "" {
+		return &usageError{name: "user " + sub, err: errors.New("--username is required")}
 	}
 	cfg, err := loadConfigStrict(*cfgFlag)
 	if err != nil {
 		return err
-	}
-	if sub != "list" && *name == "" {
-		return fmt.Errorf("%w: --username is required", errUsage)
 	}
 	rdb, err := openRedis(cfg)
 	if err != nil {
