@@ -33,6 +33,18 @@ type Mail struct {
 	// HTML, when set, is an alternative text/html body
 	// (multipart/alternative, the text part first).
 	HTML string
+	// Inline are images the HTML body shows by "cid:" URL (RFC 2392); with
+	// them the HTML part becomes multipart/related (RFC 2387).
+	Inline []Inline
+}
+
+// Inline is an image part of an HTML body.
+type Inline struct {
+	// ContentID is the id the HTML refers to as cid:ContentID.
+	ContentID   string
+	ContentType string
+	Filename    string
+	Data        []byte
 }
 
 // Compose renders m with CRLF line ends. Header values are made one line
@@ -75,15 +87,40 @@ func Compose(m Mail) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: compose: %w", err)
 	}
-	for _, p := range []struct{ typ, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
-		var ph message.Header
-		setTextPart(&ph, p.typ)
-		pw, err := w.CreatePart(ph)
+	if err := textPart(w, "text/plain", m.Text); err != nil {
+		return nil, err
+	}
+	html := w
+	if len(m.Inline) > 0 {
+		var rh message.Header
+		rh.SetContentType("multipart/related", map[string]string{"type": "text/html"})
+		if html, err = w.CreatePart(rh); err != nil {
+			return nil, fmt.Errorf("notify: compose: %w", err)
+		}
+	}
+	if err := textPart(html, "text/html", m.HTML); err != nil {
+		return nil, err
+	}
+	for _, in := range m.Inline {
+		var ih message.Header
+		ih.SetContentType(in.ContentType, nil)
+		ih.SetContentDisposition("inline", map[string]string{"filename": in.Filename})
+		ih.Set("Content-Id", "<"+in.ContentID+">")
+		ih.Set("Content-Transfer-Encoding", "base64")
+		iw, err := html.CreatePart(ih)
 		if err != nil {
 			return nil, fmt.Errorf("notify: compose: %w", err)
 		}
-		if err := writeBody(pw, p.body); err != nil {
-			return nil, err
+		if _, err := iw.Write(in.Data); err != nil {
+			return nil, fmt.Errorf("notify: compose: %w", err)
+		}
+		if err := iw.Close(); err != nil {
+			return nil, fmt.Errorf("notify: compose: %w", err)
+		}
+	}
+	if html != w {
+		if err := html.Close(); err != nil {
+			return nil, fmt.Errorf("notify: compose: %w", err)
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -93,6 +130,17 @@ func Compose(m Mail) ([]byte, error) {
 		b.WriteString("\r\n")
 	}
 	return b.Bytes(), nil
+}
+
+// textPart adds a quoted-printable UTF-8 part of type typ to w.
+func textPart(w *message.Writer, typ, body string) error {
+	var ph message.Header
+	setTextPart(&ph, typ)
+	pw, err := w.CreatePart(ph)
+	if err != nil {
+		return fmt.Errorf("notify: compose: %w", err)
+	}
+	return writeBody(pw, body)
 }
 
 func setTextPart(h *message.Header, typ string) {

@@ -289,12 +289,13 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <p>Period: {{.R.Current.Span}}<br>Previous period: {{.R.Previous.Span}}</p>
 <p><strong>{{.R.Summary}}</strong></p>
 {{if not .R.Quiet}}
-<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" role="img" aria-label="Held messages per day, this period beside the previous one">
+{{if .CID}}<img src="cid:{{.CID}}" width="{{.W}}" height="{{.IH}}" alt="{{.R.ChartAlt}}">
+{{else}}<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" role="img" aria-label="{{.R.ChartAlt}}">
 {{range .Bars}}<rect x="{{.X}}" y="{{.Y}}" width="14" height="{{.H}}" fill="#1f4e79"><title>{{.Count}} this period</title></rect>
 <rect x="{{.X}}" y="{{.PrevY}}" width="14" height="{{.PrevH}}" fill="#a6c8e6" transform="translate(14 0)"><title>{{.Previous}} previous period</title></rect>
 <text x="{{.X}}" y="128" font-size="10">{{.Label}}</text>
-{{end}}</svg>
-<p style="font-size: 0.8em">Held per day: dark this period, light the previous one.</p>
+{{end}}</svg>{{end}}
+<p style="font-size: 0.8em">Held per day{{range $i, $b := .Bars}}{{if $i}},{{else}}:{{end}} {{$b.Label}} {{$b.Count}}{{end}}. Dark bars this period, light bars the previous one.</p>
 {{with .R.Categories}}<h2 style="font-size: 1.1em">By category</h2>
 <table cellpadding="3"><tr><th align="left">category</th><th>this period</th><th>previous</th><th>change</th></tr>
 {{range .}}<tr><td>{{.Name}}</td><td align="right">{{.Count}}</td><td align="right">{{.Previous}}</td><td align="right">{{.Change}}</td></tr>
@@ -314,7 +315,11 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 `))
 
 // WriteHTML writes the report as an HTML page with an inline SVG chart.
-func (r *Report) WriteHTML(w io.Writer) error {
+func (r *Report) WriteHTML(w io.Writer) error { return r.writeHTML(w, "") }
+
+// writeHTML writes the page; with cid the chart is the image
+// cid:<cid> (ChartPNG) instead of inline SVG.
+func (r *Report) writeHTML(w io.Writer, cid string) error {
 	bars, width, height := r.Chart()
-	return page.Execute(w, map[string]any{"R": r, "Bars": bars, "W": width, "H": height})
+	return page.Execute(w, map[string]any{"R": r, "Bars": bars, "W": width, "H": height, "IH": height - 20, "CID": cid})
 }

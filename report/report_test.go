@@ -70,9 +70,14 @@ func (e *env) put(t *testing.T, school string, n int, when time.Time, cat scanne
 	return ids
 }
 
-// textPart returns the decoded text/plain part of a report mail and its
-// HTML part.
+// textPart returns the decoded text/plain part of a report mail, its HTML
+// part and its header; pngs counts the image/png parts.
 func textPart(t *testing.T, data []byte) (text, html string, h mail.Header) {
+	text, html, h, _ = parts(t, data)
+	return text, html, h
+}
+
+func parts(t *testing.T, data []byte) (text, html string, h mail.Header, pngs int) {
 	t.Helper()
 	r, err := mail.CreateReader(bytes.NewReader(data))
 	if err != nil {
@@ -94,9 +99,14 @@ func textPart(t *testing.T, data []byte) (text, html string, h mail.Header) {
 			text = string(b)
 		case "text/html":
 			html = string(b)
+		case "image/png":
+			if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+				t.Errorf("image/png part is not a PNG")
+			}
+			pngs++
 		}
 	}
-	return text, html, h
+	return text, html, h, pngs
 }
 
 // TestScheduledReportArrives: a quiet week's report says "no incidents",
@@ -169,7 +179,7 @@ func TestScheduledReportArrives(t *testing.T) {
 	if !ok {
 		t.Fatalf("no report to slt@busy.test; got %v", byTo)
 	}
-	text, html, _ = textPart(t, busy.Data)
+	text, html, _, pngs := parts(t, busy.Data)
 	t.Logf("busy report:\n%s", text)
 	for _, want := range []string{
 		"5 messages held for review (previous period: 1, +4); the DSL recorded 1 incident.",
@@ -191,8 +201,8 @@ func TestScheduledReportArrives(t *testing.T) {
 			t.Errorf("report shows %q; it names no sender, subject or note", secret)
 		}
 	}
-	if !strings.Contains(html, "<svg") {
-		t.Errorf("HTML part has no inline SVG chart")
+	if pngs != 1 || !strings.Contains(html, `<img src="cid:chart.`) {
+		t.Errorf("busy report mail has %d PNG parts and HTML without the cid: chart, want 1 inline PNG:\n%s", pngs, html)
 	}
 }
 

@@ -23,22 +23,33 @@ func Key(school string, from, to time.Time) string {
 }
 
 // Compose renders r as a mail from cfg's notification sender to the
-// addresses to: the text report with the HTML one (and its chart) as the
-// alternative.
+// addresses to: the text report with the HTML one as the alternative, its
+// chart an inline PNG (mail clients rarely show SVG). A quiet report has
+// no chart.
 func Compose(cfg *config.Config, r *Report, to []string) ([]byte, error) {
+	sum := sha256.Sum256([]byte(Key(r.SchoolID, r.Current.From, r.Current.To)))
+	var inline []notify.Inline
+	cid := ""
+	if !r.Quiet() {
+		img, err := r.ChartPNG()
+		if err != nil {
+			return nil, err
+		}
+		cid = "chart." + hex.EncodeToString(sum[:8]) + "@" + cfg.Relay.Hostname
+		inline = append(inline, notify.Inline{ContentID: cid, ContentType: "image/png", Filename: "chart.png", Data: img})
+	}
 	var text, html strings.Builder
 	if err := r.WriteText(&text); err != nil {
 		return nil, err
 	}
-	if err := r.WriteHTML(&html); err != nil {
+	if err := r.writeHTML(&html, cid); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(Key(r.SchoolID, r.Current.From, r.Current.To)))
 	return notify.Compose(notify.Mail{FromName: "lychgate", From: sender(cfg), To: to, Subject: r.Subject(), Date: r.Generated,
 		MessageID: hex.EncodeToString(sum[:12]) + "." + notify.KindReport + "@" + cfg.Relay.Hostname,
 		Fields: [][2]string{{"Auto-Submitted", "auto-generated"}, {"X-Auto-Response-Suppress", "All"},
 			{"X-Lychgate-Notification", notify.KindReport}},
-		Text: text.String(), HTML: html.String()})
+		Text: text.String(), HTML: html.String(), Inline: inline})
 }
 
 func sender(cfg *config.Config) string {
