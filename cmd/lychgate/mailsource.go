@@ -67,45 +67,66 @@ var knownFields = []string{"from", "to", "cc", "subject", "date", "received", "m
 	"mime-version", "delivered-to", "content-type", "reply-to", "sender", "x-original-to"}
 
 // looksLikeHeader reports whether b starts with an RFC 5322 header block:
-// every line up to the first empty one (or the end of b) a field
-// "Name: value" or a continuation, the first one a field, and one of them
-// a field messages have.
+// the first line a field "Name: value", more field lines than broken ones
+// up to the first empty line (or the end of b), and one of them a field
+// messages have. A first field longer than b (a huge DKIM-Signature) is
+// enough by itself.
 func looksLikeHeader(b []byte) bool {
-	known, lines := false, 0
-	for len(b) > 0 {
-		var line []byte
-		var ok bool
-		line, b, ok = bytes.Cut(b, []byte("\n"))
+	fields, bad, known := 0, 0, false
+	for len(b) > 0 && fields+bad < 200 {
+		line, rest, ok := bytes.Cut(b, []byte("\n"))
+		if !ok {
+			// Cut off by the sniff window.
+			if fields == 0 && bad == 0 {
+				_, valid := fieldName(line)
+				return valid
+			}
+			break
+		}
+		b = rest
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {
 			break
 		}
-		if !ok && len(b) == 0 && lines > 0 {
-			break // cut off by the sniff window
-		}
-		lines++
 		if line[0] == ' ' || line[0] == '\t' {
-			if lines == 1 {
+			if fields == 0 {
 				return false
 			}
 			continue
 		}
-		name, _, found := bytes.Cut(line, []byte(":"))
-		if !found || len(name) == 0 || bytes.ContainsAny(name, " \t") {
-			return false
-		}
-		for _, c := range name {
-			if c < 33 || c > 126 {
+		name, valid := fieldName(line)
+		if !valid {
+			if fields == 0 {
 				return false
 			}
+			bad++
+			continue
 		}
+		fields++
 		for _, f := range knownFields {
-			if strings.EqualFold(string(name), f) {
+			if strings.EqualFold(name, f) {
 				known = true
 			}
 		}
 	}
-	return known
+	return known && fields > bad
+}
+
+// fieldName returns the name of a header field line "Name: value" (RFC
+// 5322 §2.2: printable ASCII but colon; a space before the colon is
+// tolerated, as parsers do).
+func fieldName(line []byte) (string, bool) {
+	name, _, found := bytes.Cut(line, []byte(":"))
+	name = bytes.TrimRight(name, " \t")
+	if !found || len(name) == 0 {
+		return "", false
+	}
+	for _, c := range name {
+		if c < 33 || c > 126 {
+			return "", false
+		}
+	}
+	return string(name), true
 }
 
 // mailSource walks the paths given to check and calls fn for every
@@ -151,6 +172,18 @@ func (s *mailSource) walk(ctx context.Context, path string) error {
 	})
 }
 
+// mailName reports whether a file's name says it is a message: a .eml
+// file, or a file in a Maildir's cur/ or new/. Such a file is checked even
+// when it does not look like mail (broken mail is what check is for).
+func mailName(path string) bool {
+	if strings.EqualFold(filepath.Ext(path), ".eml") {
+		return true
+	}
+	dir := filepath.Dir(path)
+	base := filepath.Base(dir)
+	return (base == "cur" || base == "new") && isMaildir(filepath.Dir(dir))
+}
+
 func isMaildir(dir string) bool {
 	for _, sub := range []string{"cur", "new"} {
 		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
@@ -173,10 +206,14 @@ func (s *mailSource) file(path string, explicit bool) error {
 	}
 	switch sniff(head) {
 	case binaryFile:
+		if bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")) {
+			s.warn(fmt.Sprintf("skipped %q: an Outlook .msg file, not a mail message (save it from Outlook as .eml)", path))
+			return nil
+		}
 		s.warn(fmt.Sprintf("skipped %q: a binary file, not a mail message", path))
 		return nil
 	case notMail:
-		if !explicit {
+		if !explicit && !mailName(path) {
 			s.warn(fmt.Sprintf("skipped %q: not a mail message (no header fields at the start)", path))
 			return nil
 		}
