@@ -91,8 +91,12 @@ findings and the decision for each recipient. Nothing is sent or stored.
 
 A PATH may be a message file (.eml), an mbox file (messages separated by
 "From " lines), a Maildir folder (cur/ and new/) or any folder, which is
-searched for these. Files that are not mail (notes, images, binaries) are
-skipped with a warning instead of being reported as malformed.
+searched for these. Files that are not mail (notes, images, binaries,
+Outlook .msg files) are skipped with a warning instead of being reported as
+malformed; .eml files and Maildir messages are always checked, however
+broken. Messages larger than relay.max_message_bytes are skipped (the relay
+would refuse them). Nothing from a file is printed but findings' evidence,
+quoted.
 
 Without --config it reads $LYCHGATE_CONFIG, then /etc/lychgate/lychgate.toml,
 and says which; with neither it uses the built-in defaults (no schools).
