@@ -268,3 +268,31 @@ func TestLastPeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestTickQueuesLastPeriodOnce: Tick queues each school's report for the
+// last period once, and nothing when reports are disabled.
+func TestTickQueuesLastPeriodOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	now := time.Now()
+	from, _ := report.LastPeriod(e.cfg.Report, now)
+	e.put(t, "busy", 2, from.Add(time.Hour), scanners.Spam, scanners.Medium)
+
+	off := *e.cfg
+	off.Report.Disabled = true
+	s := &report.Scheduler{Outbox: e.ob}
+	if err := s.Tick(t.Context(), &off, e.store, now); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := e.ob.Pending(t.Context()); n != 0 {
+		t.Fatalf("disabled reports queued %d notifications", n)
+	}
+	for range 2 {
+		if err := s.Tick(t.Context(), e.cfg, e.store, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _, err := e.ob.Pending(t.Context()); err != nil || n != 2 {
+		t.Fatalf("two ticks queued %d notifications (err %v), want one per school", n, err)
+	}
+}
