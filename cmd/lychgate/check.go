@@ -38,7 +38,7 @@ type checkOutput struct {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fset := newFlagSet("check", stderr)
-	cfgFlag := fset.String("config", "", "configuration file (default: built-in defaults)")
+	cfgFlag := fset.String("config", "", "configuration file (default: $LYCHGATE_CONFIG, then /etc/lychgate/lychgate.toml, then the built-in defaults)")
 	dirFlag := fset.String("direction", "", "inbound, outbound or internal (default: from the addresses and config)")
 	from := fset.String("from", "", "envelope sender (default: the From header)")
 	var to stringList

@@ -35,8 +35,8 @@ func commands() []command {
 	return []command{
 		{"serve", "serve [--config FILE]                      run the relay", runServe},
 		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
-		{"config", "config check [FILE]                        validate a configuration file", runConfig},
-		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
+		{"config", "config check [--strict] [FILE]             validate a configuration file (warnings too)", runConfig},
+		{"quarantine", "quarantine list|show|release|delete|incident|copy|not-a-problem|export|audit [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
 		{"user", "user add|passwd|disable|enable|token|totp|list --config FILE --username U [--role ROLE --school ID...]\n                                               manage review UI accounts (passwords are read from standard input)", runUser},
 		{"report", "report [--config FILE] --school ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|csv|html]\n                                               the head teacher's report of one school", runReport},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
