@@ -84,12 +84,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	var ioErrs []error
+	checked := 0
 	a := checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser}
 	src := &mailSource{
 		maxBytes: cfg.Relay.MaxMessageBytes,
 		warn:     func(msg string) { fmt.Fprintln(stderr, "lychgate check:", msg) },
 		fail:     func(err error) { ioErrs = append(ioErrs, err) },
 		fn: func(name string, raw []byte) error {
+			checked++
 			out := checkOne(ctx, eng, name, raw, a)
 			if *asJSON {
 				return enc.Encode(out)
@@ -102,6 +104,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		if err := src.walk(ctx, p); err != nil {
 			ioErrs = append(ioErrs, err)
 		}
+	}
+	if checked == 0 && len(ioErrs) == 0 {
+		fmt.Fprintln(stderr, "lychgate check: no messages found in", strings.Join(paths, ", "))
 	}
 	for _, e := range ioErrs {
 		fmt.Fprintln(stderr, "lychgate check:", e)

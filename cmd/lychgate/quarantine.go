@@ -463,12 +463,14 @@ func (q *quarantineCmd) audit(ctx context.Context, store *quarantine.Store, scho
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	n := 0
 	for _, sc := range schools {
 		recs, err := store.AuditSearch(ctx, quarantine.AuditQuery{School: sc, Who: q.user, Action: q.action, ID: q.id,
 			Since: since, Until: until, Limit: q.limit})
 		if err != nil {
 			return err
 		}
+		n += len(recs)
 		for _, a := range recs {
 			if q.asJSON {
 				if err := enc.Encode(struct {
@@ -493,6 +495,9 @@ func (q *quarantineCmd) audit(ctx context.Context, store *quarantine.Store, scho
 		if err := store.Audit(ctx, sc, actor.Record(quarantine.ActionAudit, "cli")); err != nil {
 			return err
 		}
+	}
+	if n == 0 && !q.asJSON {
+		fmt.Fprintln(w, "no entries")
 	}
 	return nil
 }
