@@ -59,6 +59,8 @@ type Config struct {
 	Spam Spam `toml:"spam"`
 	// PersonalDomains adjusts the bundled personal/webmail domain list.
 	PersonalDomains PersonalDomains `toml:"personal_domains"`
+	// Report schedules the head teacher's report.
+	Report Report `toml:"report"`
 
 	// src is the file's text, for the line numbers of Validate's errors.
 	src string
@@ -283,6 +285,8 @@ type School struct {
 	Notify SchoolNotify `toml:"notify"`
 	// PolicyText maps a finding category or rule id (or "default") to the policy paragraph quoted in warning bounces.
 	PolicyText map[string]string `toml:"policy_text"`
+	// Report configures this school's head teacher's report.
+	Report SchoolReport `toml:"report"`
 }
 
 // Directory names the CSV exports that add group members.

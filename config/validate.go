@@ -85,6 +85,7 @@ func (c *Config) problems() []*Error {
 		v.add("spam", "%s", strings.TrimPrefix(err.Error(), "spam: "))
 	}
 	v.metrics()
+	v.report()
 	return v.probs
 }
 

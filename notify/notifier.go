@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
 	"slices"
 	"strings"
 	"time"
@@ -504,42 +501,23 @@ type composeArgs struct {
 	inReplyTo string
 }
 
-// compose builds a text/plain message: header fields written here (never
-// from template output other than the one-line subject), quoted-printable
-// UTF-8 body, CRLF line ends.
+// compose builds a text/plain message with Compose: header fields written
+// here (never from template output other than the one-line subject),
+// quoted-printable UTF-8 body, CRLF line ends.
 func (n *Notifier) compose(a composeArgs) []byte {
-	var b bytes.Buffer
 	sum := sha256.Sum256([]byte(a.key))
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	hdr("From", mime.QEncoding.Encode("utf-8", "lychgate")+" <"+a.from+">")
-	hdr("To", strings.Join(a.to, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", oneLine(a.subject)))
-	hdr("Date", n.now().Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+hex.EncodeToString(sum[:12])+"."+a.kind+"@"+n.cfg.Relay.Hostname+">")
-	if irt := oneLine(a.inReplyTo); irt != "" && !strings.ContainsAny(irt, " <>") {
-		irt = "<" + irt + ">"
-		hdr("In-Reply-To", irt)
-		hdr("References", irt)
-	} else if irt != "" && strings.HasPrefix(irt, "<") {
-		hdr("In-Reply-To", irt)
-		hdr("References", irt)
+	m := Mail{FromName: "lychgate", From: a.from, To: a.to, Subject: a.subject, Date: n.now(),
+		MessageID: hex.EncodeToString(sum[:12]) + "." + a.kind + "@" + n.cfg.Relay.Hostname, InReplyTo: a.inReplyTo,
+		Fields: [][2]string{{"Auto-Submitted", a.auto}, {"X-Auto-Response-Suppress", "All"}, {"Precedence", "auto_reply"},
+			{"X-Lychgate-Notification", a.kind}},
+		Text: a.body}
+	b, err := Compose(m)
+	if err != nil {
+		// Compose fails only on a writer error, which a bytes.Buffer
+		// never returns.
+		n.log.Error("notification could not be composed", "kind", a.kind, "err", err)
 	}
-	hdr("Auto-Submitted", a.auto)
-	hdr("X-Auto-Response-Suppress", "All")
-	hdr("Precedence", "auto_reply")
-	hdr("X-Lychgate-Notification", a.kind)
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	body := strings.ReplaceAll(strings.ReplaceAll(a.body, "\r\n", "\n"), "\n", "\r\n")
-	_, _ = qp.Write([]byte(body))
-	_ = qp.Close()
-	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
-		b.WriteString("\r\n")
-	}
-	return b.Bytes()
+	return b
 }
 
 func displayName(s *config.School) string {

@@ -7,10 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -45,7 +42,7 @@ type checkOutput struct {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fset := newFlagSet("check", stderr)
-	cfgFlag := fset.String("config", "", "configuration file (default: built-in defaults)")
+	cfgFlag := fset.String("config", "", "configuration file (default: $LYCHGATE_CONFIG, then /etc/lychgate/lychgate.toml, then the built-in defaults)")
 	dirFlag := fset.String("direction", "", "inbound, outbound or internal (default: from the addresses and config)")
 	from := fset.String("from", "", "envelope sender (default: the From header)")
 	var to stringList
@@ -69,7 +66,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*cfgFlag, true)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return errReported
+		return errConfigReported
 	}
 	if cfg.File != "" {
 		fmt.Fprintf(stderr, "lychgate check: using %s\n", cfg.File)
@@ -91,30 +88,29 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	var ioErrs []error
-	for _, p := range paths {
-		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				ioErrs = append(ioErrs, err)
-				return nil
-			}
-			if d.IsDir() || !d.Type().IsRegular() {
-				return nil
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				ioErrs = append(ioErrs, err)
-				return nil
-			}
-			out := checkOne(ctx, eng, path, raw, checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser})
+	checked := 0
+	a := checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser}
+	src := &mailSource{
+		maxBytes: cfg.Relay.MaxMessageBytes,
+		warn:     func(msg string) { fmt.Fprintln(stderr, "lychgate check:", msg) },
+		fail:     func(err error) { ioErrs = append(ioErrs, err) },
+		fn: func(name string, raw []byte) error {
+			checked++
+			out := checkOne(ctx, eng, name, raw, a)
 			if *asJSON {
 				return enc.Encode(out)
 			}
 			printCheck(stdout, out)
 			return nil
-		})
-		if walkErr != nil {
-			ioErrs = append(ioErrs, walkErr)
+		},
+	}
+	for _, p := range paths {
+		if err := src.walk(ctx, p); err != nil {
+			ioErrs = append(ioErrs, err)
 		}
+	}
+	if checked == 0 && len(ioErrs) == 0 {
+		fmt.Fprintln(stderr, "lychgate check: no messages found in", strings.Join(paths, ", "))
 	}
 	for _, e := range ioErrs {
 		fmt.Fprintln(stderr, "lychgate check:", e)

@@ -411,8 +411,8 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(binPath, "config", "check", bad).CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-		t.Fatalf("config check bad = %v, want exit 1\n%s", err, out)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitConfig {
+		t.Fatalf("config check bad = %v, want exit 3 (configuration error)\n%s", err, out)
 	}
 	for _, want := range []string{bad + ":3: relay.max_message_bytes:", bad + ":4: relay.bogus:"} {
 		if !strings.Contains(string(out), want) {

@@ -1,5 +1,6 @@
 // Command lychgate is the one binary of lychgate, the mail-scanning SMTP
-// relay for schools: serve, check, config, quarantine and eval subcommands.
+// relay for schools: serve, check, config, quarantine, user, report, eval
+// and version subcommands.
 // It is the only place that reads flags and the environment.
 package main
 
@@ -21,10 +22,6 @@ import (
 
 const defaultConfigPath = "/etc/lychgate/lychgate.toml"
 
-// exitUsage is the exit code for usage errors; 1 is for config and I/O
-// errors.
-const exitUsage = 2
-
 // errUsage marks an error that should print usage.
 var errUsage = errors.New("usage")
 
@@ -41,10 +38,11 @@ func commands() []command {
 	return []command{
 		{"serve", "serve [--config FILE]                      run the relay", runServe},
 		{"check", "check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...\n                                               scan message files offline and print findings and decisions", runCheck},
-		{"config", "config check [FILE]                        validate a configuration file", runConfig},
-		{"quarantine", "quarantine list|show|release|delete|incident|export [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
+		{"config", "config check [--strict] [FILE]             validate a configuration file (warnings too)", runConfig},
+		{"quarantine", "quarantine list|show|release|delete|incident|copy|not-a-problem|export|audit [--config FILE] ...\n                                               review, release, delete and export quarantined mail", runQuarantine},
 		{"user", "user add|passwd|disable|enable|token|totp|list --config FILE --username U [--role ROLE --school ID...]\n                                               manage review UI accounts (passwords are read from standard input)", runUser},
 		{"learn", "learn --config FILE --spam|--ham PATH...  train the spam classifier from message files, mbox files or folders", runLearn},
+		{"report", "report [--config FILE] --school ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|csv|html]\n                                               the head teacher's report of one school", runReport},
 		{"eval", "eval [--config FILE] [DIR...]              measure detection quality on labelled mail", runEval},
 		{"version", "version                                    print the version", runVersion},
 	}
@@ -55,36 +53,57 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		printUsage(stderr)
-		if len(args) == 0 {
-			return exitUsage
+		return exitUsage
+	}
+	if isHelpArg(args[0]) {
+		if len(args) == 1 {
+			printUsage(stdout)
+			return exitOK
 		}
-		return 0
+		// "lychgate help check" is "lychgate check --help", and
+		// "lychgate help quarantine list" is "lychgate quarantine list --help".
+		args = append(append([]string{}, args[1:]...), "--help")
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(args[1:], stdout, stderr)
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errReported):
-			return 1
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "lychgate %s: %v\nusage: lychgate %s\n", c.name, err, c.usage)
-			return exitUsage
-		default:
-			fmt.Fprintf(stderr, "lychgate %s: %v\n", c.name, err)
-			return 1
+		rest := args[1:]
+		if len(rest) > 0 && isHelpArg(rest[0]) && !hasSubcommands(c.name) {
+			if c.name == "version" { // it parses no flags
+				printHelp(stdout, c.name, nil)
+				return exitOK
+			}
+			rest = []string{"--help"}
 		}
+		err := c.run(rest, stdout, stderr)
+		if h, ok := asHelp(err); ok {
+			name := c.name
+			if h.name != "" {
+				name = h.name
+			} else if h.fs != nil {
+				name = h.fs.Name()
+			}
+			printHelp(stdout, name, h.fs)
+			return exitOK
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, c.name, nil)
+			return exitOK
+		}
+		return exitCode(c.name, c.usage, err, stderr)
 	}
 	fmt.Fprintf(stderr, "lychgate: unknown command %q\n", args[0])
 	printUsage(stderr)
 	return exitUsage
+}
+
+// hasSubcommands reports whether a command's first argument names a
+// subcommand (whose --help the command itself answers).
+func hasSubcommands(name string) bool {
+	return name == "quarantine" || name == "user" || name == "config"
 }
 
 func printUsage(w io.Writer) {
@@ -92,7 +111,10 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
-	fmt.Fprintln(w, "\nEvery command takes --config FILE (default $LYCHGATE_CONFIG, then "+defaultConfigPath+").")
+	fmt.Fprintln(w, "\nEvery command but version takes --config FILE (default $LYCHGATE_CONFIG, then "+defaultConfigPath+").")
+	fmt.Fprintln(w, "Run 'lychgate help COMMAND' (or 'lychgate COMMAND --help') for a command's flags and examples.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, exitCodesHelp)
 }
 
 // parseInterspersed parses flags that may come before, between or after
@@ -102,9 +124,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, &helpRequest{fs: fs}
 			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			return nil, &usageError{name: fs.Name(), err: err}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -118,9 +140,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a FlagSet that prints nothing itself: a bad flag
+// comes back as a usage error (printed once, by run) and --help as a
+// helpRequest (printed on standard output). name is also the key of the
+// command's help text.
+func newFlagSet(name string, _ io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -220,27 +247,55 @@ func runVersion(_ []string, stdout, _ io.Writer) error {
 }
 
 func runConfig(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelpArg(args[0]) {
+		return &helpRequest{name: "config", fs: configFlags(new(bool), new(string))}
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return fmt.Errorf("%w: want 'config check [FILE]'", errUsage)
 	}
-	fs := newFlagSet("config check", stderr)
-	cfgFlag := fs.String("config", "", "configuration file")
+	var strict bool
+	var cfgFlag string
+	fs := configFlags(&strict, &cfgFlag)
 	pos, err := parseInterspersed(fs, args[1:])
+	if h, ok := asHelp(err); ok {
+		h.name = "config"
+		return h
+	}
 	if err != nil {
 		return err
 	}
 	if len(pos) > 1 {
 		return fmt.Errorf("%w: one file at a time", errUsage)
 	}
-	path := *cfgFlag
+	path := cfgFlag
 	if len(pos) == 1 {
 		path = pos[0]
 	}
 	path, _ = configPath(path)
-	if _, err := config.Load(path); err != nil {
+	cfg, err := config.Load(path)
+	if err != nil {
 		fmt.Fprintln(stderr, err) // one "file:line: key: problem" per line
-		return errReported
+		return errConfigReported
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", path)
+	warns := cfg.Warnings()
+	for _, w := range warns {
+		fmt.Fprintln(stderr, w)
+	}
+	switch {
+	case len(warns) > 0 && strict:
+		fmt.Fprintf(stderr, "%s: %d warning(s); --strict makes them errors\n", path, len(warns))
+		return errConfigReported
+	case len(warns) > 0:
+		fmt.Fprintf(stdout, "%s: ok, with %d warning(s)\n", path, len(warns))
+	default:
+		fmt.Fprintf(stdout, "%s: ok\n", path)
+	}
 	return nil
+}
+
+func configFlags(strict *bool, cfgFlag *string) *flag.FlagSet {
+	fs := newFlagSet("config check", nil)
+	fs.StringVar(cfgFlag, "config", "", "configuration file (or give it as FILE)")
+	fs.BoolVar(strict, "strict", false, "fail (exit 3) when there are warnings")
+	return fs
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lychgate/lychgate/nexthop"
 	"github.com/lychgate/lychgate/notify"
 	"github.com/lychgate/lychgate/quarantine"
+	"github.com/lychgate/lychgate/report"
 )
 
 // newMailer returns the SMTP client notifications and releases use: the
@@ -36,6 +37,8 @@ type background struct {
 	rt     *live.Holder
 	worker *notify.Worker
 	log    *slog.Logger
+	// reports queues the head teacher's reports.
+	reports *report.Scheduler
 }
 
 // sendErr, when set, is told of every failed send (metrics).
@@ -59,17 +62,33 @@ func newBackground(ob *notify.Outbox, rt *live.Holder, log *slog.Logger, sendErr
 		Digest:      func(ctx context.Context) error { return rt.Current().Notifier.FlushDigests(ctx) },
 		Logger:      log,
 	})
-	return &background{rt: rt, worker: w, log: log}
+	return &background{rt: rt, worker: w, log: log, reports: &report.Scheduler{Outbox: ob, Logger: log}}
 }
 
-// run runs the worker and, every hour, the quarantine expiry sweep, until
-// ctx is done; it returns once both have stopped.
+// reportDelay is how long after start the first report check waits.
+const reportDelay = 5 * time.Minute
+
+// reportTick queues the head teacher's reports that are due.
+func (b *background) reportTick(ctx context.Context) {
+	rt := b.rt.Current()
+	if err := b.reports.Tick(ctx, rt.Config, rt.Store, time.Now()); err != nil && ctx.Err() == nil {
+		b.log.Warn("head teacher's report not queued", "err", err)
+	}
+}
+
+// run runs the worker and, every hour, the quarantine expiry sweep and the
+// head teacher's reports due, until ctx is done; it returns once both have
+// stopped.
 func (b *background) run(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
+		// The first report check waits a few minutes, so a relay that is
+		// restarted (or a test run) does not mail last week's report at once.
+		first := time.NewTimer(reportDelay)
+		defer first.Stop()
 		for {
 			rt := b.rt.Current()
 			for _, s := range rt.Config.Schools {
@@ -82,7 +101,10 @@ func (b *background) run(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				return
+			case <-first.C:
+				b.reportTick(ctx)
 			case <-t.C:
+				b.reportTick(ctx)
 			}
 		}
 	}()

@@ -27,12 +27,33 @@ type quarantineCmd struct {
 	incidents                                                                                    bool
 }
 
+// quarantineFlags are the flags each quarantine subcommand takes.
+var quarantineFlags = map[string][]string{
+	"list":          {"config", "json", "school", "status", "category", "severity", "direction", "sender", "recipient", "since", "until", "text", "cursor", "limit", "by"},
+	"show":          {"config", "json", "school", "by", "reason"},
+	"release":       {"config", "school", "to", "by", "reason"},
+	"delete":        {"config", "school", "by", "reason"},
+	"incident":      {"config", "school", "by", "reason", "incident-category", "category", "notes"},
+	"copy":          {"config", "school", "to", "by", "reason"},
+	"not-a-problem": {"config", "school", "by", "reason"},
+	"export":        {"config", "school", "status", "category", "severity", "direction", "sender", "recipient", "since", "until", "text", "incidents", "out", "by"},
+	"audit":         {"config", "json", "school", "user", "action", "id", "since", "until", "limit", "by"},
+}
+
 func runQuarantine(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%w: want list, show, release, delete, incident, copy, not-a-problem, export or audit", errUsage)
+	if len(args) == 0 || isHelpArg(args[0]) {
+		if len(args) == 0 {
+			return fmt.Errorf("%w: want list, show, release, delete, incident, copy, not-a-problem, export or audit", errUsage)
+		}
+		return &helpRequest{name: "quarantine"}
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("quarantine "+sub, stderr)
+	keep, ok := quarantineFlags[sub]
+	if !ok {
+		return fmt.Errorf("%w: unknown quarantine command %q (want list, show, release, delete, incident, copy, not-a-problem, export or audit)", errUsage, sub)
+	}
+	all := newFlagSet("quarantine "+sub, stderr)
+	fs := all
 	var q quarantineCmd
 	cfgFlag := fs.String("config", "", "configuration file")
 	fs.BoolVar(&q.asJSON, "json", false, "one JSON object per line")
@@ -49,7 +70,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.cursor, "cursor", "", "continue a list after this cursor (one school)")
 	fs.IntVar(&q.limit, "limit", 100, "at most this many entries per school")
 	fs.StringVar(&q.to, "to", "", "release: deliver to these addresses (comma-separated) instead of the held recipients")
-	fs.StringVar(&q.by, "by", currentUser(), "reviewer name recorded in the audit log (default: the login name)")
+	fs.StringVar(&q.by, "by", currentUser(), "reviewer name recorded in the audit log (the login name by default)")
 	fs.StringVar(&q.out, "out", "", "export: write the CSV here instead of standard output")
 	fs.StringVar(&q.reason, "reason", "", "why (kept in the audit record of the action)")
 	fs.StringVar(&q.incCategory, "incident-category", "", "incident: the incident's category, e.g. bullying (--category works too)")
@@ -58,20 +79,26 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.user, "user", "", "audit: only records by this user")
 	fs.StringVar(&q.action, "action", "", "audit: only this action (view, list, release, delete, incident, copy, not-a-problem, export, expire, ...)")
 	fs.StringVar(&q.id, "id", "", "audit: only records about this entry id")
+	fs = subcommandFlags(all, keep)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	path, _ := configPath(*cfgFlag)
-	cfg, err := config.Load(path)
+	// Arguments are checked before anything is read or connected to.
+	switch takesID := sub != "list" && sub != "audit" && sub != "export"; {
+	case takesID && len(pos) != 1:
+		return &usageError{name: "quarantine " + sub, err: fmt.Errorf("%s takes one entry ID", sub)}
+	case !takesID && len(pos) > 0:
+		return &usageError{name: "quarantine " + sub, err: fmt.Errorf("%s takes no arguments (got %q)", sub, pos[0])}
+	}
+	cfg, err := loadConfigStrict(*cfgFlag)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return errReported
+		return err
 	}
 	if q.by == "" {
 		return fmt.Errorf("%w: --by NAME is required (no login name found)", errUsage)
 	}
-	rdb, err := newRedis(cfg)
+	rdb, err := openRedis(cfg)
 	if err != nil {
 		return err
 	}
@@ -111,7 +138,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err := one(); err != nil {
 			return err
 		}
-		e, _, err := store.Find(ctx, schools, pos[0])
+		e, _, err := findEntry(ctx, store, schools, pos[0])
 		if err != nil {
 			return err
 		}
@@ -126,7 +153,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err := one(); err != nil {
 			return err
 		}
-		e, _, err := store.Find(ctx, schools, pos[0])
+		e, _, err := findEntry(ctx, store, schools, pos[0])
 		if err != nil {
 			return err
 		}
@@ -150,7 +177,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err != nil || len(to) == 0 {
 			return fmt.Errorf("%w: copy needs --to ADDR (your address)", errUsage)
 		}
-		e, _, err := store.Find(ctx, schools, pos[0])
+		e, _, err := findEntry(ctx, store, schools, pos[0])
 		if err != nil {
 			return err
 		}
@@ -167,7 +194,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 		if err := one(); err != nil {
 			return err
 		}
-		e, _, err := store.Find(ctx, schools, pos[0])
+		e, _, err := findEntry(ctx, store, schools, pos[0])
 		if err != nil {
 			return err
 		}
@@ -190,12 +217,36 @@ func runQuarantine(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("%w: unknown quarantine command %q", errUsage, sub)
 }
 
+// findEntry is store.Find with the CLI's wording for a missing entry.
+func findEntry(ctx context.Context, store *quarantine.Store, schools []string, id string) (*quarantine.Entry, []byte, error) {
+	e, raw, err := store.Find(ctx, schools, id)
+	if err != nil {
+		return nil, nil, entryError(id, schools, err)
+	}
+	return e, raw, nil
+}
+
+// entryError turns "not found" and "invalid id" into one sentence.
+func entryError(id string, schools []string, err error) error {
+	where := "school " + strings.Join(schools, ", ")
+	if len(schools) > 1 {
+		where = "any of the schools " + strings.Join(schools, ", ")
+	}
+	switch {
+	case errors.Is(err, quarantine.ErrNotFound):
+		return fmt.Errorf("no quarantine entry %q in %s (it may have expired; 'lychgate quarantine list' shows the entries)", id, where)
+	case errors.Is(err, quarantine.ErrInvalid):
+		return fmt.Errorf("%w: %q is not a quarantine entry id (24 hex characters, as 'lychgate quarantine list' prints)", errUsage, id)
+	}
+	return err
+}
+
 // schoolIDs are the schools a command looks at: only, or all configured.
 // An unknown school is an error, not an empty answer.
 func schoolIDs(cfg *config.Config, only string) ([]string, error) {
 	if only != "" {
 		if cfg.SchoolByID(only) == nil {
-			return nil, fmt.Errorf("unknown school %q: not a [[school]] id in %s", only, cfg.File)
+			return nil, fmt.Errorf("%w: unknown school %q: not a [[school]] id in %s", errUsage, only, cfg.File)
 		}
 		return []string{only}, nil
 	}
@@ -294,7 +345,9 @@ func (q *quarantineCmd) search(ctx context.Context, store *quarantine.Store, sch
 func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, schools []string, actor quarantine.Actor, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	n := 0
 	err := q.search(ctx, store, schools, false, func(e quarantine.Entry, next string) error {
+		n++
 		if e.ID == "" {
 			if !q.asJSON {
 				fmt.Fprintf(w, "more: --cursor %s\n", next)
@@ -318,6 +371,9 @@ func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, schoo
 	if err != nil {
 		return err
 	}
+	if n == 0 && !q.asJSON {
+		fmt.Fprintln(w, "no entries")
+	}
 	for _, id := range schools {
 		if err := store.Audit(ctx, id, quarantine.AuditEntry{Who: actor.Who, From: actor.From, Action: quarantine.ActionList}); err != nil {
 			return err
@@ -327,7 +383,7 @@ func (q *quarantineCmd) list(ctx context.Context, store *quarantine.Store, schoo
 }
 
 func (q *quarantineCmd) release(ctx context.Context, store *quarantine.Store, cfg *config.Config, schools []string, id string, actor quarantine.Actor, w io.Writer) error {
-	e, _, err := store.Find(ctx, schools, id)
+	e, _, err := findEntry(ctx, store, schools, id)
 	if err != nil {
 		return err
 	}
@@ -408,12 +464,14 @@ func (q *quarantineCmd) audit(ctx context.Context, store *quarantine.Store, scho
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	n := 0
 	for _, sc := range schools {
 		recs, err := store.AuditSearch(ctx, quarantine.AuditQuery{School: sc, Who: q.user, Action: q.action, ID: q.id,
 			Since: since, Until: until, Limit: q.limit})
 		if err != nil {
 			return err
 		}
+		n += len(recs)
 		for _, a := range recs {
 			if q.asJSON {
 				if err := enc.Encode(struct {
@@ -439,13 +497,16 @@ func (q *quarantineCmd) audit(ctx context.Context, store *quarantine.Store, scho
 			return err
 		}
 	}
+	if n == 0 && !q.asJSON {
+		fmt.Fprintln(w, "no entries")
+	}
 	return nil
 }
 
 func quarantineShow(ctx context.Context, store *quarantine.Store, schools []string, id string, actor quarantine.Actor, asJSON bool, w io.Writer) error {
 	e, raw, err := store.View(ctx, schools, id, actor)
 	if err != nil {
-		return err
+		return entryError(id, schools, err)
 	}
 	if asJSON {
 		enc := json.NewEncoder(w)

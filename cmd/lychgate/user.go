@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,36 +51,49 @@ func readPassword(stderr io.Writer) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// userFlags are the flags each user subcommand takes.
+var userFlags = map[string][]string{
+	"add": {"config", "username", "role", "email", "school"}, "passwd": {"config", "username"},
+	"disable": {"config", "username"}, "enable": {"config", "username"}, "token": {"config", "username"},
+	"totp": {"config", "username", "remove"}, "list": {"config"},
+}
+
 func runUser(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: want add, passwd, disable, enable, token, totp or list", errUsage)
 	}
+	if isHelpArg(args[0]) {
+		return &helpRequest{name: "user"}
+	}
 	sub, args := args[0], args[1:]
+	keep, ok := userFlags[sub]
+	if !ok {
+		return fmt.Errorf("%w: unknown user command %q (want add, passwd, disable, enable, token, totp or list)", errUsage, sub)
+	}
 	fs := newFlagSet("user "+sub, stderr)
 	cfgFlag := fs.String("config", "", "configuration file")
 	name := fs.String("username", "", "the account's user name")
-	role := fs.String("role", "", "add: dsl, deputy-dsl, ict, head or admin")
-	email := fs.String("email", "", "add: the user's address, for \"send me a copy\"")
-	remove := fs.Bool("remove", false, "totp: remove the second factor instead of enrolling one")
+	role := fs.String("role", "", "dsl, deputy-dsl, ict, head or admin")
+	email := fs.String("email", "", "the user's address, for \"send me a copy\"")
+	remove := fs.Bool("remove", false, "remove the second factor instead of enrolling one")
 	var schools listFlag
-	fs.Var(&schools, "school", "add: a school id the user may see (repeat for several)")
+	fs.Var(&schools, "school", "a school id the user may see (repeat for several)")
+	fs = subcommandFlags(fs, keep)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
-	}
-	path, _ := configPath(*cfgFlag)
-	cfg, err := config.Load(path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return errReported
+		return &usageError{name: "user " + sub, err: fmt.Errorf("unexpected argument %q", pos[0])}
 	}
 	if sub != "list" && *name == "" {
-		return fmt.Errorf("%w: --username is required", errUsage)
+		return &usageError{name: "user " + sub, err: errors.New("--username is required")}
 	}
-	rdb, err := newRedis(cfg)
+	cfg, err := loadConfigStrict(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	rdb, err := openRedis(cfg)
 	if err != nil {
 		return err
 	}
@@ -95,7 +109,7 @@ func runUser(args []string, stdout, stderr io.Writer) error {
 		}
 		for _, s := range schools {
 			if cfg.SchoolByID(s) == nil {
-				return fmt.Errorf("unknown school %q: not a [[school]] id in %s", s, path)
+				return fmt.Errorf("%w: unknown school %q: not a [[school]] id in %s", errUsage, s, cfg.File)
 			}
 		}
 		pw, err := readPassword(stderr)
@@ -143,6 +157,9 @@ func runUser(args []string, stdout, stderr io.Writer) error {
 		list, err := us.List(ctx)
 		if err != nil {
 			return err
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(stdout, "no entries")
 		}
 		for _, u := range list {
 			state := "active"
