@@ -4,15 +4,27 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/lychgate/lychgate/config"
 )
 
+// waitTimeout bounds WAIT: the redis timeout, or a second.
+func waitTimeout(t time.Duration) time.Duration {
+	if t <= 0 {
+		return time.Second
+	}
+	return t
+}
+
 // NewRedis connects to the standalone server of redis.url, or to Sentinel
 // or Cluster when their addresses are configured, through go-redis'
-// universal client. Every command honours its context's deadline.
+// universal client. Every command honours its context's deadline. With
+// Sentinel or Cluster every script (the quarantine's and the outbox's
+// writes) returns only once a replica has its write (WAIT 1), and fails
+// otherwise: a failover then cannot lose an acknowledged message.
 func NewRedis(cfg *config.Config) (redis.UniversalClient, error) {
 	rc := cfg.Redis
 	t := rc.Timeout.Duration
@@ -36,7 +48,9 @@ func NewRedis(cfg *config.Config) (redis.UniversalClient, error) {
 			ContextTimeoutEnabled: true,
 			IsClusterMode:         len(rc.ClusterAddrs) > 0,
 		}
-		return redis.NewUniversalClient(uo), nil
+		// Sentinel and Cluster have replicas: every script waits until
+		// one has its write (see waitClient).
+		return withWait(redis.NewUniversalClient(uo), 1, waitTimeout(t)), nil
 	}
 	opt, err := redis.ParseURL(rc.URL)
 	if err != nil {

@@ -106,6 +106,28 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// countingHandler counts the records whose message is msg.
+type countingHandler struct {
+	slog.Handler
+	msg string
+	n   *atomic.Int64
+}
+
+func (h countingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.n.Add(1)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h countingHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return countingHandler{h.Handler.WithAttrs(as), h.msg, h.n}
+}
+
+func (h countingHandler) WithGroup(g string) slog.Handler {
+	return countingHandler{h.Handler.WithGroup(g), h.msg, h.n}
+}
+
 // counter counts events per key.
 type counter struct {
 	mu sync.Mutex
@@ -289,7 +311,7 @@ func (q *quarantineLoad) act(_ int, i int) {
 func (q *quarantineLoad) check(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	n, releases, deletes, dups := 0, 0, 0, 0
+	n, releases, deletes, dups, stuck := 0, 0, 0, 0, 0
 	q.acked.Range(func(k, v any) bool {
 		id, i := k.(string), v.(int)
 		n++
@@ -301,7 +323,14 @@ func (q *quarantineLoad) check(t *testing.T) {
 		switch i % 4 {
 		case 0:
 			releases++
-			if d := q.delivered.get(id); d != 1 || q.released.get(id) != 1 || e.Status != quarantine.StatusReleased {
+			d := q.delivered.get(id)
+			switch {
+			case d == 1 && q.released.get(id) == 1 && e.Status == quarantine.StatusReleased:
+			case d == 1 && q.released.get(id) == 0 && e.Status == quarantine.StatusReleasing:
+				// Delivered, but the final write failed: the claim stays
+				// until StaleClaim (documented on Release); not a loss.
+				stuck++
+			default:
 				if d > 1 {
 					dups++
 				}
@@ -345,8 +374,8 @@ func (q *quarantineLoad) check(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("List: %d acknowledged entries not listed exactly once", missing)
 	}
-	t.Logf("quarantine: puts %v; %d entries checked (%d released, %d deleted, %d double deliveries), %d release/delete errors retried, %d listed",
-		&q.put, n, releases, deletes, dups, q.opErrs.Load(), len(seen))
+	t.Logf("quarantine: puts %v; %d entries checked (%d released, %d of them delivered once but left releasing, %d delivered twice; %d deleted), %d release/delete errors retried, %d listed",
+		&q.put, n, releases, stuck, dups, deletes, q.opErrs.Load(), len(seen))
 }
 
 // outboxLoad enqueues notifications while two workers (two instances)
@@ -358,6 +387,9 @@ type outboxLoad struct {
 	enq       stats
 	acked     sync.Map
 	delivered counter
+	// lostAcks counts the workers' "sent but not acknowledged" (the
+	// outbox sends such a notification again: at least once).
+	lostAcks atomic.Int64
 }
 
 func newOutboxLoad(t *testing.T, cfg *config.Config) *outboxLoad {
@@ -377,7 +409,8 @@ func (o *outboxLoad) run(ctx context.Context) {
 			o.delivered.add(key)
 			return nil
 		}, notify.WorkerOptions{Consumer: fmt.Sprintf("w%d", i), Block: 100 * time.Millisecond,
-			ClaimIdle: 2 * time.Second, RetryMin: 100 * time.Millisecond, RetryMax: time.Second, Logger: testLogger(o.t)})
+			ClaimIdle: 2 * time.Second, RetryMin: 100 * time.Millisecond, RetryMax: time.Second,
+			Logger: slog.New(countingHandler{testLogger(o.t).Handler(), "notification sent but not acknowledged; it may be sent again", &o.lostAcks})})
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.Run(wctx) }()
 	}
@@ -416,12 +449,15 @@ func (o *outboxLoad) check(t *testing.T) {
 		case d == 0:
 			t.Errorf("acknowledged notification %s never delivered", k)
 		case d > 1:
-			dups++
-			t.Errorf("notification %s delivered %d times", k, d)
+			dups += d - 1
 		}
 		return true
 	})
-	t.Logf("outbox: enqueues %v; %d checked, %d delivered more than once", &o.enq, n, dups)
+	// A second copy is allowed only after an acknowledgement was lost.
+	if int64(dups) > o.lostAcks.Load() {
+		t.Errorf("outbox: %d extra deliveries but only %d lost acknowledgements", dups, o.lostAcks.Load())
+	}
+	t.Logf("outbox: enqueues %v; %d checked, %d extra deliveries (%d acknowledgements lost)", &o.enq, n, dups, o.lostAcks.Load())
 }
 
 // relayLoad sends mail through an in-process relay whose runtime uses the

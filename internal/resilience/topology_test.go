@@ -40,12 +40,12 @@ func TestSentinelFailoverUnderLoad(t *testing.T) {
 }
 
 // TestQuarantineConformanceOnCluster runs the store's conformance suite on
-// a cluster client: any script or transaction whose keys span slots fails
+// the cluster client serve builds: any script or transaction whose keys span slots fails
 // here with CROSSSLOT.
 func TestQuarantineConformanceOnCluster(t *testing.T) {
 	t.Parallel()
 	c := redistest.StartCluster(t)
-	cc := c.Client(t)
+	cc := newClient(t, loadConfig(t, "127.0.0.1:1", "cluster_addrs = ["+quoted(c.Addrs)+"]"))
 	var n atomic.Int64
 	quarantinetest.TestStore(t, func(t *testing.T) *quarantine.Store {
 		return quarantine.New(cc, quarantine.Options{Prefix: fmt.Sprintf("c%d", n.Add(1))})
