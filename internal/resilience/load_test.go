@@ -311,7 +311,7 @@ func (q *quarantineLoad) act(_ int, i int) {
 func (q *quarantineLoad) check(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	n, releases, deletes, dups, stuck := 0, 0, 0, 0, 0
+	n, releases, deletes, dups, stuck, unclaimed := 0, 0, 0, 0, 0, 0
 	q.acked.Range(func(k, v any) bool {
 		id, i := k.(string), v.(int)
 		n++
@@ -330,6 +330,16 @@ func (q *quarantineLoad) check(t *testing.T) {
 				// Delivered, but the final write failed: the claim stays
 				// until StaleClaim (documented on Release); not a loss.
 				stuck++
+			case d == 0 && e.Status == quarantine.StatusReleasing:
+				// The claim was written but not replicated in time, so
+				// Release failed before delivering: once the claim is
+				// stale the entry must release, exactly once.
+				unclaimed++
+				_, err := q.stores[0].Release(ctx, schoolID, id, quarantine.ReleaseOptions{By: quarantine.Actor{Who: "dsl"}, StaleClaim: time.Millisecond},
+					func(context.Context, string, []string, []byte) error { q.delivered.add(id); return nil })
+				if err != nil || q.delivered.get(id) != 1 {
+					t.Errorf("entry %d: release of a stale claim: %v, delivered %d times; want nil, 1", i, err, q.delivered.get(id))
+				}
 			default:
 				if d > 1 {
 					dups++
@@ -374,8 +384,8 @@ func (q *quarantineLoad) check(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("List: %d acknowledged entries not listed exactly once", missing)
 	}
-	t.Logf("quarantine: puts %v; %d entries checked (%d released, %d of them delivered once but left releasing, %d delivered twice; %d deleted), %d release/delete errors retried, %d listed",
-		&q.put, n, releases, stuck, dups, deletes, q.opErrs.Load(), len(seen))
+	t.Logf("quarantine: puts %v; %d entries checked (%d released: %d delivered once but left releasing, %d claimed but not delivered then released after StaleClaim, %d delivered twice; %d deleted), %d release/delete errors retried, %d listed",
+		&q.put, n, releases, stuck, unclaimed, dups, deletes, q.opErrs.Load(), len(seen))
 }
 
 // outboxLoad enqueues notifications while two workers (two instances)
