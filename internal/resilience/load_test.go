@@ -180,12 +180,18 @@ func runLoads(t *testing.T, cfg *config.Config, failover func()) {
 	}
 	// Under way: every load has had writes acknowledged.
 	waitFor(t, func() bool { return q.put.acked.Load() > 20 && o.enq.acked.Load() > 20 && r.sent.acked.Load() > 20 })
-	failover()
-	before := [3]int64{q.put.acked.Load(), o.enq.acked.Load(), r.sent.acked.Load()}
-	// And still acknowledging after it.
-	waitFor(t, func() bool {
-		return q.put.acked.Load() > before[0]+20 && o.enq.acked.Load() > before[1]+20 && r.sent.acked.Load() > before[2]+20
-	})
+	rounds := 1
+	if os.Getenv("LYCHGATE_SOAK") != "" {
+		rounds = 4 // make soak: back and forth
+	}
+	for range rounds {
+		failover()
+		before := [3]int64{q.put.acked.Load(), o.enq.acked.Load(), r.sent.acked.Load()}
+		// And still acknowledging after it.
+		waitFor(t, func() bool {
+			return q.put.acked.Load() > before[0]+20 && o.enq.acked.Load() > before[1]+20 && r.sent.acked.Load() > before[2]+20
+		})
+	}
 	stop()
 	wg.Wait()
 	q.check(t)

@@ -76,6 +76,14 @@ func WithAOF() Option {
 	return func(c *config) { c.aof = true }
 }
 
+// ReplicaOf makes the server a replica of master (--replicaof). Start
+// returns once it answers PING; it may still be syncing.
+func ReplicaOf(master *Server) Option {
+	return func(c *config) {
+		c.extra = append(c.extra, "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
+	}
+}
+
 // Server is one redis-server process started by Start.
 type Server struct {
 	// Addr is "127.0.0.1:<port>".
