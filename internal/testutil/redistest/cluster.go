@@ -33,8 +33,8 @@ type Cluster struct {
 // StartCluster starts six cluster nodes on free loopback ports (each with
 // its data under t.TempDir(); opts apply to every node), joins them with
 // `redis-cli --cluster create ... --cluster-replicas 1`, waits until every
-// node reports cluster_state:ok and knows all six nodes, and stops them all
-// in t.Cleanup.
+// node reports cluster_state:ok and knows all six nodes and every replica
+// is in sync, and stops them all in t.Cleanup.
 func StartCluster(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
 	cli := findCLI(t)
@@ -147,7 +147,8 @@ func (c *Cluster) ownerOf(ctx context.Context, key string) (master, replica stri
 }
 
 // waitConsistent waits until every node reports cluster_state:ok, knows six
-// connected nodes and, if master is set, sees master as a master.
+// connected nodes and, if master is set, sees master as a master, and
+// every replica is in sync with its master (so WAIT 1 succeeds).
 func (c *Cluster) waitConsistent(ctx context.Context, master string) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -175,6 +176,15 @@ func (c *Cluster) consistent(ctx context.Context, master string) error {
 		if !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:6") {
 			n.Close()
 			return fmt.Errorf("%s: %s", a, info)
+		}
+		repl, err := n.Info(ctx, "replication").Result()
+		if err != nil {
+			n.Close()
+			return err
+		}
+		if strings.Contains(repl, "role:slave") && !strings.Contains(repl, "master_link_status:up") {
+			n.Close()
+			return fmt.Errorf("replica %s not in sync", a)
 		}
 		nodes, err := n.ClusterNodes(ctx).Result()
 		n.Close()
