@@ -6,7 +6,7 @@ BENCH_N   ?= 2000
 BENCH_C   ?= 16
 PKGS      := ./...
 
-.PHONY: all build run test test-deps lint fmt-check vet bench eval fuzz cover clean soak
+.PHONY: all build run test test-deps lint fmt-check vet bench eval fuzz cover clean
 
 all: build
 
@@ -29,6 +29,7 @@ test: test-deps fmt-check vet
 ## soak: the long resilience variants (LYCHGATE_SOAK=1): five rounds of kill -9 /
 ## Redis restart / next-hop outage under load, a 100 MB message against the memory
 ## target, a minute-long one-byte-a-second client; and the Cluster/Sentinel failovers.
+.PHONY: soak
 soak: build test-deps
 	LYCHGATE_SOAK=1 $(GO) test -count 1 -timeout 30m -v -run 'Crash|TwoInstances|Idle|Recipients|Megabyte|SlowClient' ./cmd/lychgate
 	LYCHGATE_SOAK=1 $(GO) test -count 1 -timeout 10m -v ./internal/resilience
