@@ -26,6 +26,14 @@ test-deps:
 test: test-deps fmt-check vet
 	$(GO) test -race -shuffle=on -timeout 15m $(PKGS)
 
+## soak: the long resilience variants (LYCHGATE_SOAK=1): five rounds of kill -9 /
+## Redis restart / next-hop outage under load, a 100 MB message against the memory
+## target, a minute-long one-byte-a-second client; and the Cluster/Sentinel failovers.
+.PHONY: soak
+soak: build test-deps
+	LYCHGATE_SOAK=1 $(GO) test -count 1 -timeout 30m -v -run 'Crash|TwoInstances|Idle|Recipients|Megabyte|SlowClient' ./cmd/lychgate
+	LYCHGATE_SOAK=1 $(GO) test -count 1 -timeout 10m -v ./internal/resilience
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

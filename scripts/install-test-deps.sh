@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests talk to: redis-server, swaks,
+# Installs the real peers the tests talk to: redis-server and redis-cli, swaks,
 # Postfix's smtp-sink/smtp-source, ClamAV's clamd (the antivirus tests
 # start their own clamd with a signature file they write; no downloads), and
 # Chromium for the review UI's browser tests (web/browser_test.go).
@@ -10,6 +10,8 @@ need=()
 # postfix daemon itself, in a private instance; it needs root, as CI has.
 { command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ]; } || need+=(postfix)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# redis-cli joins the test Redis Cluster and triggers failovers (internal/testutil/redistest).
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 { command -v smtp-sink >/dev/null 2>&1 || [ -x /usr/sbin/smtp-sink ]; } || need+=(postfix)
 { command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ]; } || need+=(clamav-daemon)

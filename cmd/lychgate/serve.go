@@ -221,48 +221,8 @@ func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logge
 // watchInterval is how often serve looks for changed watched files.
 const watchInterval = 3 * time.Second
 
-// newRedis connects to the standalone server of redis.url, or to Sentinel or
-// Cluster when their addresses are configured, through go-redis' universal
-// client. Every command honours its context's deadline.
-func newRedis(cfg *config.Config) (redis.UniversalClient, error) {
-	rc := cfg.Redis
-	t := rc.Timeout.Duration
-	password := ""
-	if rc.PasswordFile != "" {
-		b, err := os.ReadFile(cfg.Path(rc.PasswordFile))
-		if err != nil {
-			return nil, fmt.Errorf("redis.password_file: %w", err)
-		}
-		password = strings.TrimSpace(string(b))
-	}
-	if len(rc.SentinelAddrs) > 0 || len(rc.ClusterAddrs) > 0 {
-		uo := &redis.UniversalOptions{
-			Addrs:                 append(append([]string{}, rc.SentinelAddrs...), rc.ClusterAddrs...),
-			MasterName:            rc.MasterName,
-			Password:              password,
-			DialTimeout:           t,
-			ReadTimeout:           t,
-			WriteTimeout:          t,
-			MaxRetries:            1,
-			ContextTimeoutEnabled: true,
-			IsClusterMode:         len(rc.ClusterAddrs) > 0,
-		}
-		return redis.NewUniversalClient(uo), nil
-	}
-	opt, err := redis.ParseURL(rc.URL)
-	if err != nil {
-		return nil, fmt.Errorf("redis.url: %w", err)
-	}
-	if password != "" {
-		opt.Password = password
-	}
-	if t > 0 {
-		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = t, t, t
-	}
-	opt.MaxRetries = 1
-	opt.ContextTimeoutEnabled = true
-	return redis.NewClient(opt), nil
-}
+// newRedis is live.NewRedis (serve, quarantine and user share it).
+func newRedis(cfg *config.Config) (redis.UniversalClient, error) { return live.NewRedis(cfg) }
 
 // redisLogger routes go-redis' internal messages to slog at warn level.
 type redisLogger struct{ l *slog.Logger }

@@ -10,8 +10,13 @@
 // `make test` installs it (apt-get install -y redis-server). Set
 // LYCHGATE_REDIS_SERVER to use a binary that is not on $PATH.
 //
-// Non-goals: Sentinel, Cluster and TLS set-ups, and servers shared across
-// packages. A Server's methods may be called from several goroutines.
+// StartCluster starts a real Redis Cluster (three masters, three replicas)
+// and StartSentinel a real Sentinel set (one master, one replica, three
+// sentinels); both can fail their master over on demand. They need
+// redis-cli (Debian's redis-tools, a dependency of redis-server).
+//
+// Non-goals: TLS set-ups and servers shared across packages. A Server's
+// methods may be called from several goroutines.
 package redistest
 
 import (
@@ -53,12 +58,30 @@ type Option func(*config)
 
 type config struct {
 	aof bool
+	// cluster makes the server a Redis Cluster node whose bus listens on
+	// busPort (see StartCluster).
+	cluster bool
+	busPort int
+	// sentinel runs redis-server --sentinel with conf (a file in Dir
+	// holding the monitor lines; Sentinel rewrites it).
+	sentinel bool
+	conf     string
+	// extra arguments, e.g. --replicaof.
+	extra []string
 }
 
 // WithAOF turns on the append-only file with appendfsync always, so every
 // acknowledged write survives Kill and Restart.
 func WithAOF() Option {
 	return func(c *config) { c.aof = true }
+}
+
+// ReplicaOf makes the server a replica of master (--replicaof). Start
+// returns once it answers PING; it may still be syncing.
+func ReplicaOf(master *Server) Option {
+	return func(c *config) {
+		c.extra = append(c.extra, "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
+	}
 }
 
 // Server is one redis-server process started by Start.
@@ -83,14 +106,22 @@ type Server struct {
 // redis-server is missing or does not come up.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return start(t, cfg, nil)
+}
+
+// start starts a server with cfg; prepare, if set, runs once the port is
+// chosen and before the process starts (it writes config files).
+func start(t testing.TB, cfg config, prepare func(s *Server) error) *Server {
+	t.Helper()
 	bin, err := findBinary()
 	if err != nil {
 		t.Fatalf("redistest: %v; %s", err, missingHint)
 	}
-	s := &Server{Dir: t.TempDir(), bin: bin}
-	for _, o := range opts {
-		o(&s.cfg)
-	}
+	s := &Server{Dir: t.TempDir(), bin: bin, cfg: cfg}
 	// Registered after t.TempDir, so it runs before the directory is removed.
 	t.Cleanup(func() { s.Stop(t) })
 
@@ -100,9 +131,20 @@ func Start(t testing.TB, opts ...Option) *Server {
 		if err != nil {
 			t.Fatalf("redistest: find a free port: %v", err)
 		}
+		if s.cfg.cluster {
+			if s.cfg.busPort, err = freePort(); err != nil {
+				t.Fatalf("redistest: find a free port: %v", err)
+			}
+		}
 		s.mu.Lock()
 		s.port = port
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if prepare != nil {
+			if err := prepare(s); err != nil {
+				s.mu.Unlock()
+				t.Fatalf("redistest: prepare %s: %v", s.Addr, err)
+			}
+		}
 		err = s.startLocked()
 		s.mu.Unlock()
 		if err == nil {
@@ -181,20 +223,34 @@ var errPortInUse = errors.New("port in use")
 
 // startLocked starts the process on s.port and waits until it is ready.
 func (s *Server) startLocked() error {
-	args := []string{
+	var args []string
+	if s.cfg.sentinel {
+		args = append(args, filepath.Join(s.Dir, s.cfg.conf), "--sentinel")
+	}
+	args = append(args,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.Dir,
 		"--logfile", logFileName,
 		"--daemonize", "no",
-		"--save", "",
 		"--loglevel", "notice",
+	)
+	switch {
+	case s.cfg.sentinel:
+		// Sentinel keeps no data.
+	case s.cfg.aof:
+		args = append(args, "--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	default:
+		args = append(args, "--save", "", "--appendonly", "no")
 	}
-	if s.cfg.aof {
-		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
-	} else {
-		args = append(args, "--appendonly", "no")
+	if s.cfg.cluster {
+		args = append(args,
+			"--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes.conf",
+			"--cluster-port", strconv.Itoa(s.cfg.busPort),
+			"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout/time.Millisecond)))
 	}
+	args = append(args, s.cfg.extra...)
 	logPath := filepath.Join(s.Dir, logFileName)
 	// Output before the log file is open (bad arguments) goes there too.
 	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/lychgate/lychgate/internal/smtpsink"
+	"github.com/lychgate/lychgate/internal/testutil/redistest"
+)
+
+// The abuse tests run the real binary against hostile clients — 1,000
+// idle connections, a client sending 10,000 recipients, a 100 MB message,
+// a client sending one byte a second — and check that the relay's memory
+// stays bounded (VmHWM in /proc/<pid>/status), that the hostile client gets
+// a clear SMTP reply and that a well-behaved client is served meanwhile.
+
+// abuseRelay starts lychgate with 127.0.0.1 as the school's (trusted)
+// server, a 150 MB message limit and a 2s stress read timeout.
+func abuseRelay(t *testing.T) (*daemon, *smtpsink.Sink) {
+	t.Helper()
+	sink, err := smtpsink.Start(smtpsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+	return abuseRelayTo(t, sink.Addr), sink
+}
+
+// abuseRelayTo is abuseRelay with the next hop at hop.
+func abuseRelayTo(t *testing.T, hop string) *daemon {
+	t.Helper()
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	path := writeE2EConfig(t, addr, hop, rs.URL())
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer(
+		`trusted_networks = ["10.98.0.0/16"]`, `trusted_networks = ["127.0.0.1/32"]`+"\nstress_read_timeout = \"2s\"",
+		"max_message_bytes = 1048576", "max_message_bytes = 157286400",
+	).Replace(string(b))
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startDaemon(t, path, addr)
+}
+
+// memKB returns VmHWM (peak) and VmRSS of pid in KiB.
+func memKB(t *testing.T, pid int) (hwm, rss int) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatalf("read the relay's memory: %v", err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && (f[0] == "VmHWM:" || f[0] == "VmRSS:") {
+			n, _ := strconv.Atoi(f[1])
+			if f[0] == "VmHWM:" {
+				hwm = n
+			} else {
+				rss = n
+			}
+		}
+	}
+	return hwm, rss
+}
+
+// wellBehaved sends one small message from the school's server and fails
+// the test unless it is accepted.
+func wellBehaved(t *testing.T, addr, subject string) {
+	t.Helper()
+	data := "From: head@stlaurence.example.sch.uk\r\nTo: parent@example.com\r\nSubject: " + subject + "\r\n\r\nHello.\r\n"
+	if err := sendOne(addr, "head@stlaurence.example.sch.uk", "parent@example.com", data); err != nil {
+		t.Errorf("well-behaved client (%s): %v", subject, err)
+	}
+}
+
+// dialFrom connects from a given loopback source address.
+func dialFrom(src, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
+func TestThousandIdleConnections(t *testing.T) {
+	t.Parallel()
+	d, _ := abuseRelay(t)
+	const n = 1000
+	// Ten connections from each of 100 loopback addresses (the per-IP
+	// limit for strangers is 10).
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	greeted, refused, failed := 0, 0, 0
+	for i := range n {
+		c, err := dialFrom(fmt.Sprintf("127.0.1.%d", 1+i/10), d.addr)
+		if err != nil {
+			failed++
+			continue
+		}
+		conns = append(conns, c)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		switch {
+		case strings.HasPrefix(line, "220 "):
+			greeted++
+		case strings.HasPrefix(line, "421 "):
+			refused++
+		default:
+			failed++
+			t.Logf("connection %d: %q, %v", i, line, err)
+		}
+	}
+	// The school's own server is still served while they sit there.
+	wellBehaved(t, d.addr, "while 1000 idle")
+	hwm, rss := memKB(t, d.cmd.Process.Pid)
+	// Under stress the idle ones are timed out (stress_read_timeout 2s)
+	// with a 421.
+	// Stress mode lasts while three quarters of max_connections (1000)
+	// are in use, so at least the connections above 750 must go.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	timedOut := 0
+	deadline := time.Now().Add(10 * time.Second)
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.SetReadDeadline(deadline)
+			b, _ := io.ReadAll(c)
+			if bytes.Contains(b, []byte("421 ")) {
+				mu.Lock()
+				timedOut++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if greeted+refused != n || greeted == 0 {
+		t.Errorf("%d greeted, %d refused with 421, %d other; want every connection answered 220 or 421", greeted, refused, failed)
+	}
+	if timedOut < greeted-750 {
+		t.Errorf("%d of %d idle connections closed with a 421 within 10s; want at least %d (down to the stress threshold)", timedOut, greeted, greeted-750)
+	}
+	if hwm > 200*1024 {
+		t.Errorf("relay peak RSS %d KiB with %d idle connections; want under 200 MiB", hwm, greeted)
+	}
+	wellBehaved(t, d.addr, "after 1000 idle")
+	t.Logf("1000 idle connections: %d greeted, %d refused 421 (limits), %d closed 421 within 10s by the stress timeout (2s); relay VmHWM %d KiB, VmRSS %d KiB", greeted, refused, timedOut, hwm, rss)
+}
+
+func TestTenThousandRecipients(t *testing.T) {
+	t.Parallel()
+	d, sink := abuseRelay(t)
+	c, err := smtp.Dial(d.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.e2e.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("head@stlaurence.example.sch.uk", nil); err != nil {
+		t.Fatal(err)
+	}
+	accepted, codes := 0, map[int]int{}
+	var lastErr error
+	for i := range 10000 {
+		err := c.Rcpt(fmt.Sprintf("parent%d@example.com", i), nil)
+		if err == nil {
+			accepted++
+			continue
+		}
+		se, ok := err.(*smtp.SMTPError)
+		if !ok {
+			lastErr = err
+			break
+		}
+		codes[se.Code]++
+		lastErr = se
+	}
+	wellBehaved(t, d.addr, "during 10000 recipients")
+	var mailed error
+	if accepted > 0 {
+		if w, err := c.Data(); err != nil {
+			mailed = err
+		} else {
+			_, _ = w.Write([]byte("Subject: many\r\n\r\nHello.\r\n"))
+			mailed = w.Close()
+		}
+	}
+	hwm, _ := memKB(t, d.cmd.Process.Pid)
+	if accepted != 50 || codes[452]+codes[552] == 0 {
+		t.Errorf("10000 RCPT: %d accepted, replies %v (last %v); want 50 (max_recipients) and then 452/552", accepted, codes, lastErr)
+	}
+	if mailed != nil {
+		t.Errorf("DATA for the accepted recipients: %v", mailed)
+	}
+	got := 0
+	for _, m := range sink.Messages() {
+		if strings.Contains(string(m.Data), "Subject: many") {
+			got = len(m.To)
+		}
+	}
+	if got != 50 {
+		t.Errorf("the next hop got the message for %d recipients, want 50", got)
+	}
+	t.Logf("10000 recipients: %d accepted, then %v (last: %v); relay VmHWM %d KiB", accepted, codes, lastErr, hwm)
+}
+
+// patternReader yields n bytes of CRLF-terminated 76-character lines.
+type patternReader struct{ left int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.left <= 0 {
+		return 0, io.EOF
+	}
+	const line = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwx\r\n"
+	n := 0
+	for n+len(line) <= len(b) && p.left > 0 {
+		n += copy(b[n:], line)
+		p.left -= int64(len(line))
+	}
+	if n == 0 {
+		n = copy(b, line[:min(len(b), len(line))])
+		p.left -= int64(n)
+	}
+	return n, nil
+}
+
+// TestHundredMegabyteMessage is in make soak (LYCHGATE_SOAK=1): it moves
+// 260 MB and checks the issue's memory target.
+func TestHundredMegabyteMessage(t *testing.T) {
+	if os.Getenv("LYCHGATE_SOAK") == "" {
+		t.Skip("make soak runs this (LYCHGATE_SOAK=1)")
+	}
+	t.Parallel()
+	hop, dumpDir := postfixSink(t)
+	d := abuseRelayTo(t, hop)
+	hwm0, _ := memKB(t, d.cmd.Process.Pid)
+	const size = 100 << 20
+	send := func(limit int64) error {
+		c, err := smtp.Dial(d.addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := c.Hello("client.e2e.test"); err != nil {
+			return err
+		}
+		if err := c.Mail("head@stlaurence.example.sch.uk", nil); err != nil {
+			return err
+		}
+		if err := c.Rcpt("parent@example.com", nil); err != nil {
+			return err
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "From: head@stlaurence.example.sch.uk\r\nTo: parent@example.com\r\nSubject: big\r\n\r\n"); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, &patternReader{left: limit}); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	var wg sync.WaitGroup
+	var bigErr error
+	start := time.Now()
+	wg.Add(1)
+	go func() { defer wg.Done(); bigErr = send(size) }()
+	wellBehaved(t, d.addr, "during 100 MB")
+	wg.Wait()
+	took := time.Since(start)
+	hwm, rss := memKB(t, d.cmd.Process.Pid)
+	if bigErr != nil {
+		t.Errorf("100 MB message under a 150 MB limit: %v", bigErr)
+	}
+	delivered := 0
+	ents, _ := os.ReadDir(dumpDir)
+	var sizes []int64
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil {
+			sizes = append(sizes, fi.Size())
+			if fi.Size() > size*98/100 { // smtp-sink stores LF line ends
+
+				delivered++
+			}
+		}
+	}
+	t.Logf("next hop dumps: sizes %v", sizes)
+	if delivered != 1 {
+		t.Errorf("the 100 MB message reached the next hop %d times, want 1", delivered)
+	}
+	// The issue's bound: peak RSS at most 3x the bytes in flight.
+	if hwm > 3*size/1024 {
+		t.Errorf("relay peak RSS %d KiB for one 100 MB message; want at most %d KiB (3x)", hwm, 3*size/1024)
+	}
+	t.Logf("100 MB message: %v in %v; relay VmHWM %d KiB before, %d KiB after (VmRSS %d KiB)", bigErr, took.Round(time.Millisecond), hwm0, hwm, rss)
+
+	// Over the limit: 552 at the end of DATA, and the connection still
+	// serves the next command.
+	err := send(160 << 20)
+	if se, ok := err.(*smtp.SMTPError); !ok || se.Code != 552 {
+		t.Errorf("160 MB message over a 150 MB limit: %v; want 552", err)
+	}
+	hwm2, _ := memKB(t, d.cmd.Process.Pid)
+	t.Logf("160 MB message over the limit: %v; relay VmHWM %d KiB", err, hwm2)
+}
+
+func TestSlowClient(t *testing.T) {
+	t.Parallel()
+	d, sink := abuseRelay(t)
+	seconds := 3
+	if os.Getenv("LYCHGATE_SOAK") != "" {
+		seconds = 60 // make soak
+	}
+	c, err := net.Dial("tcp", d.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	reply := func() string {
+		var last string
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("slow client: %q, %v", line, err)
+			}
+			if len(line) < 4 || line[3] != '-' {
+				last = line
+				break
+			}
+		}
+		return last
+	}
+	say := func(s string) string {
+		if _, err := io.WriteString(c, s); err != nil {
+			t.Fatal(err)
+		}
+		return reply()
+	}
+	reply() // greeting
+	say("EHLO slow.e2e.test\r\n")
+	say("MAIL FROM:<head@stlaurence.example.sch.uk>\r\n")
+	say("RCPT TO:<parent@example.com>\r\n")
+	if got := say("DATA\r\n"); !strings.HasPrefix(got, "354") {
+		t.Fatalf("DATA: %q", got)
+	}
+	if _, err := io.WriteString(c, "Subject: slow\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("x", seconds) + "\r\n.\r\n"
+	others := 0
+	for i := range len(body) {
+		if _, err := c.Write([]byte{body[i]}); err != nil {
+			t.Fatalf("slow client byte %d: %v", i, err)
+		}
+		if i%3 == 0 {
+			wellBehaved(t, d.addr, fmt.Sprintf("beside the slow client %d", i))
+			others++
+		}
+		time.Sleep(time.Second) // one byte a second
+	}
+	got := reply()
+	hwm, _ := memKB(t, d.cmd.Process.Pid)
+	if !strings.HasPrefix(got, "250") {
+		t.Errorf("slow but steady message: %q; want 250", got)
+	}
+	n := 0
+	for _, m := range sink.Messages() {
+		if strings.Contains(string(m.Data), "Subject: slow") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("slow message reached the next hop %d times, want 1", n)
+	}
+	t.Logf("slow client: %d bytes at one a second answered %q; %d other messages served meanwhile; relay VmHWM %d KiB", len(body), strings.TrimSpace(got), others, hwm)
+}
