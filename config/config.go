@@ -208,6 +208,14 @@ type Redis struct {
 	// or Cluster; with URL, a password in the URL also works). Secrets are
 	// never written inline.
 	PasswordFile string `toml:"password_file"`
+	// WaitReplicas, with Sentinel or Cluster, makes every quarantine and
+	// outbox write wait (WAIT) until this many replicas have it, and fail
+	// (the sender gets 4xx) when they do not within the timeout, so a
+	// failover cannot lose a message lychgate acknowledged. 0 does not wait:
+	// faster, and writes keep working when no replica is up, but a
+	// failover can lose the last writes. Needs at least this many replicas
+	// per master.
+	WaitReplicas int `toml:"wait_replicas"`
 }
 
 // Limits bounds parsing of one message (see message.Limits). A zero field

@@ -201,6 +201,9 @@ func (v *checker) nextHop() {
 
 func (v *checker) redis() {
 	r := &v.c.Redis
+	if r.WaitReplicas < 0 {
+		v.add("redis.wait_replicas", "must not be negative")
+	}
 	switch {
 	case len(r.SentinelAddrs) > 0 && len(r.ClusterAddrs) > 0:
 		v.add("redis.cluster_addrs", "set sentinel_addrs or cluster_addrs, not both")

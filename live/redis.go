@@ -22,9 +22,10 @@ func waitTimeout(t time.Duration) time.Duration {
 // NewRedis connects to the standalone server of redis.url, or to Sentinel
 // or Cluster when their addresses are configured, through go-redis'
 // universal client. Every command honours its context's deadline. With
-// Sentinel or Cluster every script (the quarantine's and the outbox's
-// writes) returns only once a replica has its write (WAIT 1), and fails
-// otherwise: a failover then cannot lose an acknowledged message.
+// Sentinel or Cluster and redis.wait_replicas set, every script (the
+// quarantine's and the outbox's writes) returns only once that many
+// replicas have its write (WAIT), and fails otherwise: a failover then
+// cannot lose an acknowledged message.
 func NewRedis(cfg *config.Config) (redis.UniversalClient, error) {
 	rc := cfg.Redis
 	t := rc.Timeout.Duration
@@ -48,9 +49,13 @@ func NewRedis(cfg *config.Config) (redis.UniversalClient, error) {
 			ContextTimeoutEnabled: true,
 			IsClusterMode:         len(rc.ClusterAddrs) > 0,
 		}
-		// Sentinel and Cluster have replicas: every script waits until
-		// one has its write (see waitClient).
-		return withWait(redis.NewUniversalClient(uo), 1, waitTimeout(t)), nil
+		// With redis.wait_replicas, every script waits until that many
+		// replicas have its write (see waitClient).
+		c := redis.NewUniversalClient(uo)
+		if rc.WaitReplicas <= 0 {
+			return c, nil
+		}
+		return withWait(c, rc.WaitReplicas, waitTimeout(t)), nil
 	}
 	opt, err := redis.ParseURL(rc.URL)
 	if err != nil {

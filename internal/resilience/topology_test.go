@@ -33,7 +33,7 @@ func TestClusterFailoverUnderLoad(t *testing.T) {
 func TestSentinelFailoverUnderLoad(t *testing.T) {
 	t.Parallel()
 	s := redistest.StartSentinel(t, redistest.WithAOF())
-	cfg := loadConfig(t, "127.0.0.1:1", fmt.Sprintf("sentinel_addrs = [%s]\nmaster_name = %q", quoted(s.Addrs), redistest.MasterName))
+	cfg := loadConfig(t, "127.0.0.1:1", fmt.Sprintf("sentinel_addrs = [%s]\nmaster_name = %q\nwait_replicas = 1", quoted(s.Addrs), redistest.MasterName))
 	runLoads(t, cfg, func() {
 		t.Logf("sentinel failover: new master %s", s.Failover(t))
 	})
