@@ -31,8 +31,9 @@ func main() {
 	c := flag.Int("c", 16, "concurrent clients")
 	corpus := flag.String("corpus", "../shared/corpus", "corpus directory (recursively, every file is a message)")
 	bin := flag.String("bin", "bin/lychgate", "lychgate binary")
+	disable := flag.String("disable", "", "comma-separated scanner ids to switch off ([scanners.<id>] enabled = false), to measure one scanner's share")
 	flag.Parse()
-	if err := run(*n, *c, *corpus, *bin); err != nil {
+	if err := run(*n, *c, *corpus, *bin, *disable); err != nil {
 		fmt.Fprintln(os.Stderr, "lychgate-bench:", err)
 		os.Exit(1)
 	}
@@ -89,7 +90,7 @@ func loadCorpus(dir string, n int) ([][]byte, int64, error) {
 	return out, total, nil
 }
 
-func run(n, conc int, corpus, bin string) error {
+func run(n, conc int, corpus, bin, disable string) error {
 	msgs, total, err := loadCorpus(corpus, n)
 	if err != nil {
 		return err
@@ -129,6 +130,8 @@ trusted_networks = ["10.97.0.0/16"]
 max_message_bytes = 26214400
 max_recipients = 100
 max_connections_per_ip = 1000
+# one loopback address plays every sending server
+max_connections_per_untrusted_ip = 1000
 [next_hop]
 inbound = %q
 outbound = %q
@@ -145,6 +148,11 @@ dsl = ["dsl@bench.example.sch.uk"]
 [school.groups]
 pupils = ["pupil*@bench.example.sch.uk"]
 `, listen, sink.Addr, sink.Addr, redisAddr)
+	for id := range strings.SplitSeq(disable, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			cfg += fmt.Sprintf("[scanners.%s]\nenabled = false\n", id)
+		}
+	}
 	cfgPath := filepath.Join(dir, "lychgate.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
