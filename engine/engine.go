@@ -165,6 +165,15 @@ func (v *Verdict) ForSchool(school string) []scanners.Finding {
 	return v.pol.SchoolView(v.Envelope, v.Result.Findings, school)
 }
 
+// Explain returns, per recipient, every finding as weighed for it and the
+// policy rule that chose its action (lychgate check --explain).
+func (v *Verdict) Explain() []policy.Explanation {
+	if v.pol == nil {
+		return nil
+	}
+	return v.pol.Explain(v.Envelope, v.Result.Findings)
+}
+
 // DecisionsFor returns the decisions of school's recipients.
 func (v *Verdict) DecisionsFor(school string) []policy.Decision {
 	var out []policy.Decision

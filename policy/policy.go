@@ -194,17 +194,21 @@ func intersects(a, b []string) bool {
 func (p *Policy) Decide(env *scanners.Envelope, findings []scanners.Finding) []Decision {
 	out := make([]Decision, 0, len(env.Recipients))
 	for _, rc := range env.Recipients {
-		out = append(out, p.decideOne(env, rc, findings))
+		out = append(out, p.decideOne(env, rc, findings, nil))
 	}
 	return out
 }
 
-func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findings []scanners.Finding) Decision {
+func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findings []scanners.Finding, steps *[]Step) Decision {
 	d := Decision{Recipient: rc.Addr, School: rc.School, Direction: rc.Direction, Action: Deliver}
 	confidential := false
 	for _, f := range findings {
 		w := p.weigh(env, rc, f)
-		if w.skip {
+		step := Step{Finding: f.Scanner + "/" + f.Rule, Category: f.Category, Base: f.Severity, Severity: w.f.Severity, Weighing: w.why, Skipped: w.skip}
+		if w.skip != "" {
+			if steps != nil {
+				*steps = append(*steps, step)
+			}
 			continue
 		}
 		d.Severity = max(d.Severity, w.f.Severity)
@@ -221,6 +225,7 @@ func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findin
 			}
 			d.NotifyDSL = d.NotifyDSL || r.notifyDSL
 			d.WarnSender = d.WarnSender || r.warnSender
+			step.Rule, step.Action = r.id, r.action
 			if r.action != Deliver {
 				d.Score += w.f.Score
 				reason := r.id + ": " + w.f.Scanner + "/" + w.f.Rule
@@ -230,6 +235,9 @@ func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findin
 				d.Reasons = append(d.Reasons, reason)
 			}
 			break
+		}
+		if steps != nil {
+			*steps = append(*steps, step)
 		}
 	}
 	if confidential {
@@ -257,7 +265,7 @@ func (p *Policy) SchoolView(env *scanners.Envelope, findings []scanners.Finding,
 				continue
 			}
 			w := p.weigh(env, rc, f)
-			if w.skip {
+			if w.skip != "" {
 				continue
 			}
 			if !ok || w.f.Severity > best.Severity {

@@ -3,6 +3,7 @@ package policy
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -130,5 +131,36 @@ func TestStricter(t *testing.T) {
 				t.Errorf("%s.Stricter(%s) = %v, want %v", a, b, got, i > j)
 			}
 		}
+	}
+}
+
+func TestExplainMatchesDecide(t *testing.T) {
+	t.Parallel()
+	p, err := New(&config.Config{Policy: []config.PolicyRule{{ID: "staff-tagged", Categories: []string{"safeguarding"}, RecipientGroups: []string{"staff"}, Action: "tag"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &scanners.Envelope{SenderGroups: []string{"pupils"}, Recipients: []scanners.Recipient{
+		{Addr: "pupil@north.test", Direction: scanners.Internal, School: "north", Groups: []string{"pupils"}},
+		{Addr: "head@south.test", Direction: scanners.Internal, School: "south", Groups: []string{"staff"}},
+	}}
+	fs := []scanners.Finding{
+		{Scanner: "safeguarding", Rule: "safeguarding_self_harm", Category: scanners.Safeguarding, Severity: scanners.Medium},
+		{Scanner: "profanity", Rule: "profanity_mild", Category: scanners.Profanity, Severity: scanners.Low, School: "north"},
+	}
+	ex := p.Explain(env, fs)
+	ds := p.Decide(env, fs)
+	for i := range ds {
+		if !reflect.DeepEqual(ex[i].Decision, ds[i]) {
+			t.Errorf("Explain()[%d].Decision = %+v, Decide = %+v", i, ex[i].Decision, ds[i])
+		}
+	}
+	pupil := ex[0].Steps
+	if len(pupil) != 2 || pupil[0].Rule != "default_safeguarding" || pupil[0].Base != scanners.Medium || pupil[0].Severity != scanners.High || pupil[0].Weighing != "written by a pupil" {
+		t.Errorf("pupil's first step = %+v, want self-harm raised to high by default_safeguarding", pupil)
+	}
+	head := ex[1].Steps
+	if len(head) != 2 || head[0].Rule != "staff-tagged" || head[1].Skipped == "" {
+		t.Errorf("head's steps = %+v, want staff-tagged, then north's finding skipped", head)
 	}
 }

@@ -42,7 +42,7 @@ const (
 type weighed struct {
 	f    scanners.Finding // Severity adjusted
 	why  string           // why the severity changed ("" if it did not)
-	skip bool             // does not apply to this recipient at all
+	skip string           // why it does not apply to this recipient at all ("" if it does)
 }
 
 // outsideAdult reports whether the sender is an adult outside the schools
@@ -68,15 +68,15 @@ const SpamScoreRule = "spam_score"
 func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) weighed {
 	w := weighed{f: f}
 	if f.School != "" && f.School != rc.School {
-		w.skip = true
+		w.skip = "from school " + f.School + "'s list or rule"
 		return w
 	}
 	if f.HasTag(TagOutboundOnly) && rc.Direction != scanners.Outbound {
-		w.skip = true
+		w.skip = "applies only to copies leaving the schools"
 		return w
 	}
 	if limitedElsewhere(f, rc.Direction) {
-		w.skip = true
+		w.skip = "the rule is limited to other directions"
 		return w
 	}
 	pupilSender := scanners.HasGroup(env.SenderGroups, scanners.PupilGroup)

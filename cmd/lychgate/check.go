@@ -13,6 +13,7 @@ import (
 
 	"github.com/lychgate/lychgate/config"
 	"github.com/lychgate/lychgate/engine"
+	"github.com/lychgate/lychgate/internal/durfmt"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/policy"
 	"github.com/lychgate/lychgate/scanners"
@@ -38,6 +39,24 @@ type checkOutput struct {
 	// Spam is the spam verdict (a contract): the score, the lowest
 	// threshold that acts on some copy, and whether the score reached it.
 	Spam spam.Verdict `json:"spam"`
+	// Explain (with --explain) is how each check ran, which custom rules
+	// fired, and per recipient every finding as weighed and the policy rule
+	// that chose its action.
+	Explain *explainOutput `json:"explain,omitempty"`
+}
+
+// explainOutput is check --explain's account of one message.
+type explainOutput struct {
+	Scanners   []scanners.Run       `json:"scanners"`
+	Rules      []ruleFired          `json:"rules"`
+	Recipients []policy.Explanation `json:"recipients"`
+}
+
+// ruleFired is one configured [[rule]] and whether it fired.
+type ruleFired struct {
+	ID    string `json:"id"`
+	Fired bool   `json:"fired"`
+	Why   string `json:"why"`
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
@@ -50,6 +69,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	asJSON := fset.Bool("json", false, "one JSON object per line")
 	clientIP := fset.String("client-ip", "", "the SMTP client's IP address, trusted as the relay would trust it (default: an address in the first trusted network when the sender is on a school's domain, or --direction is outbound or internal, as if the school's own server sent it; else 192.0.2.1, an outside address)")
 	authUser := fset.String("auth-user", "", "check as if the client logged in as this user (trusted, as the relay trusts a login)")
+	explain := fset.Bool("explain", false, "also show how every check ran, which of your [[rule]]s fired, and for each recipient every finding as weighed and the policy rule that chose its action")
 	paths, err := parseInterspersed(fset, args)
 	if err != nil {
 		return err
@@ -89,7 +109,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	enc.SetEscapeHTML(false)
 	var ioErrs []error
 	checked := 0
-	a := checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser}
+	a := checkArgs{from: *from, to: to, dir: dir, client: client, authUser: *authUser, explain: *explain}
 	src := &mailSource{
 		maxBytes: cfg.Relay.MaxMessageBytes,
 		warn:     func(msg string) { fmt.Fprintln(stderr, "lychgate check:", msg) },
@@ -128,6 +148,7 @@ type checkArgs struct {
 	dir      scanners.Direction
 	client   netip.Addr
 	authUser string
+	explain  bool
 }
 
 // checkOne scans one file as the relay would, with the relay's own rules
@@ -175,6 +196,20 @@ func checkOne(ctx context.Context, eng *engine.Engine, path string, raw []byte, 
 	v := eng.Analyze(ctx, raw, env)
 	out.Findings, out.Decisions = v.Result.Findings, v.Decisions
 	out.Spam = spam.VerdictForEnvelope(v.Result.Findings, &eng.Config().Spam, env)
+	if a.explain {
+		ex := &explainOutput{Scanners: v.Result.Runs, Recipients: v.Explain()}
+		for _, r := range eng.Config().Rules {
+			rf := ruleFired{ID: r.ID, Why: "its pattern or words did not match (or it is scoped to other schools or directions)"}
+			for _, f := range v.Result.Findings {
+				if f.Scanner == "rules" && f.Rule == r.ID {
+					rf.Fired, rf.Why = true, fmt.Sprintf("matched in %s", f.Evidence[0].Field)
+					break
+				}
+			}
+			ex.Rules = append(ex.Rules, rf)
+		}
+		out.Explain = ex
+	}
 	if out.Findings == nil {
 		out.Findings = []scanners.Finding{}
 	}
@@ -228,6 +263,9 @@ func printCheck(w io.Writer, o checkOutput) {
 			}
 		}
 	}
+	if o.Explain != nil {
+		printExplain(w, o.Explain)
+	}
 	ds := append([]policy.Decision(nil), o.Decisions...)
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Recipient < ds[j].Recipient })
 	for _, d := range ds {
@@ -247,3 +285,42 @@ func printCheck(w io.Writer, o checkOutput) {
 }
 
 var _ flag.Value = (*stringList)(nil)
+
+func printExplain(w io.Writer, ex *explainOutput) {
+	fmt.Fprintln(w, "  checks:")
+	for _, r := range ex.Scanners {
+		line := fmt.Sprintf("    %-18s %-7s %s", r.Scanner, r.Status, durfmt.Short(r.Duration))
+		if r.Err != "" {
+			line += ": " + r.Err
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(ex.Rules) > 0 {
+		fmt.Fprintln(w, "  your rules:")
+		for _, r := range ex.Rules {
+			mark := "did not fire"
+			if r.Fired {
+				mark = "fired"
+			}
+			fmt.Fprintf(w, "    %s: %s (%s)\n", r.ID, mark, r.Why)
+		}
+	}
+	for _, rc := range ex.Recipients {
+		fmt.Fprintf(w, "  policy for %s:\n", rc.Decision.Recipient)
+		if len(rc.Steps) == 0 {
+			fmt.Fprintln(w, "    no findings: deliver")
+		}
+		for _, s := range rc.Steps {
+			switch {
+			case s.Skipped != "":
+				fmt.Fprintf(w, "    %s: does not apply (%s)\n", s.Finding, s.Skipped)
+			default:
+				sev := s.Severity.String()
+				if s.Severity != s.Base {
+					sev = fmt.Sprintf("%s, weighed from %s (%s)", s.Severity, s.Base, s.Weighing)
+				}
+				fmt.Fprintf(w, "    %s [%s]: rule %s -> %s\n", s.Finding, sev, s.Rule, s.Action)
+			}
+		}
+	}
+}
