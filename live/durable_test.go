@@ -59,8 +59,12 @@ func TestNewRedisWaitsOnlyWithReplicas(t *testing.T) {
 		wait bool
 	}{
 		{"url", func(_ *testing.T, c *config.Redis) { c.URL = "redis://127.0.0.1:1/0" }, false},
-		{"sentinel", func(_ *testing.T, c *config.Redis) { c.SentinelAddrs, c.MasterName = []string{"127.0.0.1:1"}, "m" }, true},
-		{"cluster", func(_ *testing.T, c *config.Redis) { c.ClusterAddrs = []string{"127.0.0.1:1"} }, true},
+		{"sentinel", func(_ *testing.T, c *config.Redis) { c.SentinelAddrs, c.MasterName = []string{"127.0.0.1:1"}, "m" }, false},
+		{"sentinel wait", func(_ *testing.T, c *config.Redis) {
+			c.SentinelAddrs, c.MasterName, c.WaitReplicas = []string{"127.0.0.1:1"}, "m", 1
+		}, true},
+		{"cluster", func(_ *testing.T, c *config.Redis) { c.ClusterAddrs = []string{"127.0.0.1:1"} }, false},
+		{"cluster wait", func(_ *testing.T, c *config.Redis) { c.ClusterAddrs, c.WaitReplicas = []string{"127.0.0.1:1"}, 1 }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Default()
