@@ -56,6 +56,8 @@ type rule struct {
 //     recipient and notify the DSL; nobody warns the sender (no tip-off);
 //   - strong profanity and slurs between pupils are held for the DSL's
 //     review;
+//   - a dangerous attachment (a virus, a macro document, a PDF that runs
+//     code, an HTML form asking for a password) is held for review;
 //   - a spam score at the recipient's school and direction's reject
 //     threshold is refused (held when other copies are delivered), at the
 //     quarantine threshold held, at the tag threshold tagged;
@@ -71,6 +73,7 @@ func Defaults() []config.PolicyRule {
 		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true},
 		{ID: "default_pupil_profanity", Categories: []string{string(scanners.Profanity)}, Rules: []string{"profanity_strong", "profanity_slur"},
 			SenderGroups: []string{scanners.PupilGroup}, RecipientGroups: []string{scanners.PupilGroup}, Action: string(Quarantine), NotifyDSL: true},
+		{ID: "default_dangerous_attachment", Categories: []string{string(scanners.AttachmentRisk)}, MinSeverity: "high", Action: string(Quarantine)},
 		{ID: "default_spam_reject", Categories: []string{string(scanners.Spam)}, Rules: []string{"spam/spam_score"}, MinSeverity: "high", Action: string(Reject)},
 		{ID: "default_spam_quarantine", Categories: []string{string(scanners.Spam)}, Rules: []string{"spam/spam_score"}, MinSeverity: "medium", Action: string(Quarantine)},
 		{ID: "default_personal_address_to_self", Categories: []string{string(scanners.PersonalAddress)}, Rules: []string{"personal_address_to_self"}, Action: string(Quarantine), NotifyDSL: true, WarnSender: true},

@@ -6,103 +6,29 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lychgate/lychgate/internal/testutil/clamdtest"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/scannertest"
 )
 
-// eicar is the EICAR anti-virus test file (68 bytes), assembled at run
-// time so that this source file is not itself detected.
-var eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$` + `EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
+// eicar is the EICAR anti-virus test file.
+var eicar = clamdtest.EICAR
 
-// clamd is a real clamd started for a test, with a signature database
-// written by the test (the EICAR MD5 as an .hdb record; no downloads).
+// clamd is a real clamd started for a test (package clamdtest).
 type clamd struct {
 	sock, tcp string
 }
 
-// startClamd starts clamd on a unix socket and a loopback TCP port. It
-// skips when clamd is not installed, unless CI=true (then it fails: CI
-// installs clamav-daemon via scripts/install-test-deps.sh).
 func startClamd(t *testing.T) clamd {
 	t.Helper()
-	bin, err := exec.LookPath("clamd")
-	if err != nil {
-		if _, e := os.Stat("/usr/sbin/clamd"); e == nil {
-			bin, err = "/usr/sbin/clamd", nil
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("clamd not installed (make test installs clamav-daemon): %v", err)
-		}
-		t.Skipf("clamd not installed (install clamav-daemon, or run make test): %v", err)
-	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "db")
-	if err := os.Mkdir(db, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(db, "lychgate-test.hdb"),
-		[]byte("44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// A free loopback port: listen, note it, close. clamd binds it a
-	// moment later; a collision fails the test loudly, never silently.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close() // only wanted the number
-	c := clamd{sock: filepath.Join(dir, "clamd.sock"), tcp: fmt.Sprintf("127.0.0.1:%d", port)}
-	conf := fmt.Sprintf("Foreground yes\nLocalSocket %s\nTCPSocket %d\nTCPAddr 127.0.0.1\nDatabaseDirectory %s\nLogFile %s\nTemporaryDirectory %s\n",
-		c.sock, port, db, filepath.Join(dir, "clamd.log"), dir)
-	cf := filepath.Join(dir, "clamd.conf")
-	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", cf)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start clamd: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the test is over
-		<-exited
-	})
-	s, err := New(Options{Address: "unix://" + c.sock, Timeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := s.Ping(t.Context()); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("clamd did not answer PING: %v\n%s", err, out.String())
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("clamd exited: %v\n%s", err, out.String())
-		case <-tick.C:
-		}
-	}
-	return c
+	c := clamdtest.Start(t)
+	return clamd{sock: c.Sock, tcp: c.TCP}
 }
 
 func mail(filename string, data []byte) []byte {
