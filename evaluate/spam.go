@@ -106,7 +106,6 @@ type SpamReport struct {
 type spamFile struct {
 	path string
 	spam bool
-	m    *message.Message
 }
 
 // cvFold is the cross-validation fold (0..k-1) of a train-split file.

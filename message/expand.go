@@ -278,7 +278,7 @@ func (p *parser) expandTar(ctx context.Context, a Attachment, level int, tree *a
 			p.problem(a.PartID, "bad_archive", fmt.Sprintf("tar archive cannot be read: %v", err), true)
 			return
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // the reader reports old '\x00' entries as TypeReg too
 			continue
 		}
 		if !p.takeEntry(a, tree) {

@@ -147,7 +147,9 @@ func TestConnLimits(t *testing.T) {
 	if !l.stressed() {
 		t.Error("8 of 10 slots in use is not stress, want stressed")
 	}
-	if !l.acquire(trusted, true) || !l.acquire(trusted, true) {
+	first := l.acquire(trusted, true)
+	second := l.acquire(trusted, true)
+	if !first || !second {
 		t.Error("trusted refused its reserved slots")
 	}
 	if l.acquire(trusted, true) {

@@ -277,10 +277,6 @@ func totalSeverity(total float64, t config.SpamThresholds) scanners.Severity {
 // never is the threshold from which a threshold never acts.
 const never = 1000
 
-func reached(score, threshold float64) bool {
-	return threshold > 0 && threshold < never && score >= threshold
-}
-
 // Verdict is the spam summary of `lychgate check --json` (a contract).
 type Verdict struct {
 	Score     float64 `json:"score"`
