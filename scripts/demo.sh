@@ -65,6 +65,14 @@ pids+=($!)
 
 bin/lychgate config check "$CONFIG"
 
+# A demo DSL account for the review page (kept in the demo Redis).
+DEMO_USER=dsl
+DEMO_PASSWORD=demo-dsl-password
+if echo "$DEMO_PASSWORD" | bin/lychgate user add --config "$CONFIG" --username "$DEMO_USER" --role dsl \
+    --school stlaurence --school stmary-juniors >/dev/null 2>&1; then
+  echo "review page: created the demo account $DEMO_USER"
+fi
+
 cat <<MSG
 
 lychgate demo is starting on 127.0.0.1:2525 (config: $CONFIG).
@@ -84,6 +92,9 @@ at her school address explaining the personal-address policy:
   swaks --server 127.0.0.1:2525 --from jane.smith@staff.stlaurence.example.sch.uk --to sarah.jones77@gmail.com \\
         --header "Subject: Amy's reading book" \\
         --body "Hi Sarah, Amy left her reading book in class. Over the holidays you can reach me at jane.smith84@gmail.com. Jane"
+
+Review it in the browser: http://127.0.0.1:8025  (user $DEMO_USER, password $DEMO_PASSWORD)
+  sign in, open the held message, read why it was held, release or delete it.
 
 Then look:
   ls var/delivered/
