@@ -354,8 +354,10 @@ func (q *quarantineLoad) check(t *testing.T) {
 			}
 		case 1:
 			deletes++
-			if q.deleted.get(id) != 1 || e.Status != quarantine.StatusDeleted || raw != nil {
-				t.Errorf("entry %d: deleted %d times, status %s; want 1, deleted", i, q.deleted.get(id), e.Status)
+			// A delete whose reply a failover lost is retried and finds the
+			// entry already deleted (counted 0): the state is what matters.
+			if q.deleted.get(id) > 1 || e.Status != quarantine.StatusDeleted || raw != nil {
+				t.Errorf("entry %d: deleted %d times, status %s, body %d bytes; want at most 1, deleted, none", i, q.deleted.get(id), e.Status, len(raw))
 			}
 		default:
 			if e.Status != quarantine.StatusHeld || raw == nil {
