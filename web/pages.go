@@ -481,37 +481,39 @@ func (s *Server) report(r *http.Request, schools []string) ([]reportRow, error) 
 	return rows, nil
 }
 
-func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, p *principal) {
+// reportRows checks the reader may see reports, reads the incident rows
+// of the schools asked for and audits the reading as what; false means a
+// reply was written.
+func (s *Server) reportRows(w http.ResponseWriter, r *http.Request, p *principal, what string) ([]reportRow, bool) {
 	if !s.allowed(w, r, page, p.user.Role.CanReadReports()) {
-		return
+		return nil, false
 	}
 	schools, ok := s.schoolsFor(w, r, page, p, r.URL.Query().Get("school"))
 	if !ok {
-		return
+		return nil, false
 	}
 	rows, err := s.report(r, schools)
 	if err != nil {
 		s.storeDown(w, r, err)
+		return nil, false
+	}
+	s.auditSchools(r, p, schools, quarantine.ActionReport, what)
+	return rows, true
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, p *principal) {
+	rows, ok := s.reportRows(w, r, p, "incidents")
+	if !ok {
 		return
 	}
-	s.auditSchools(r, p, schools, quarantine.ActionReport, "incidents")
 	s.render(w, r, http.StatusOK, "reports", map[string]any{"Title": "Incident report", "Rows": rows, "Generated": s.now()})
 }
 
 func (s *Server) reportsCSV(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !s.allowed(w, r, page, p.user.Role.CanReadReports()) {
-		return
-	}
-	schools, ok := s.schoolsFor(w, r, page, p, r.URL.Query().Get("school"))
+	rows, ok := s.reportRows(w, r, p, "incidents csv")
 	if !ok {
 		return
 	}
-	rows, err := s.report(r, schools)
-	if err != nil {
-		s.storeDown(w, r, err)
-		return
-	}
-	s.auditSchools(r, p, schools, quarantine.ActionReport, "incidents csv")
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="incident-report.csv"`)
 	cw := csv.NewWriter(w)
