@@ -2,11 +2,13 @@
 GO        ?= go
 BIN       := bin
 FUZZTIME  ?= 30s
-BENCH_N   ?= 2000
-BENCH_C   ?= 16
+BENCH_N   ?= 0
+BENCH_C   ?= 20
+BENCH_LARGE_N ?= 50
+CORPUS    ?= ../shared/corpus
 PKGS      := ./...
 
-.PHONY: all build run test test-deps lint fmt-check vet bench eval train fuzz cover clean
+.PHONY: all build run test test-deps lint fmt-check vet bench gobench eval train fuzz cover clean
 
 all: build
 
@@ -44,10 +46,18 @@ vet:
 lint: fmt-check vet
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-## bench: Go benchmarks, then N corpus messages through relay -> sink with C clients.
+## bench: one table (issue 16), every row with BENCH_C sessions on loopback:
+## 1. Postfix smtp-source -> smtp-sink (the raw limit), 2. smtp-source -> lychgate
+## -> smtp-sink (10 KB), 3. the corpus (BENCH_N messages, 0: each once) from the Go client -> lychgate,
+## 4. BENCH_LARGE_N concurrent 10 MB messages with an attachment (peak RSS vs bytes
+## in flight); msg/s, MB/s, added latency, CPU per message, peak RSS, and the
+## ratios to the raw limit and to rspamd. Under a minute on two cores.
 bench: build test-deps
+	$(GO) run ./cmd/lychgate-bench -c $(BENCH_C) -n $(BENCH_N) -large-n $(BENCH_LARGE_N) -corpus $(CORPUS)
+
+## gobench: the Go benchmarks of every package (allocations per operation).
+gobench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	$(GO) run ./cmd/lychgate-bench -n $(BENCH_N) -c $(BENCH_C) -corpus ../shared/corpus
 
 eval: build
 	$(BIN)/lychgate eval
