@@ -150,6 +150,9 @@ var Rules = []Rule{
 		return len(c.m.Problems) > 0, partEv()
 	}},
 	{"big_money_amount", 1.0, "large sums of money in the text", func(c *checkCtx) (bool, scanners.Evidence) {
+		if !mayMatch(c.body, bigMoneyNeedles) {
+			return false, scanners.Evidence{}
+		}
 		loc := bigMoneyRe.FindStringIndex(c.body)
 		if loc == nil {
 			return false, scanners.Evidence{}
@@ -166,8 +169,21 @@ var (
 	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
 	trackRe    = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
 	digitsRe   = regexp.MustCompile(`\d{5,}`)
-	bigMoneyRe = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
+	// bigMoneyNeedles are substrings every match of bigMoneyRe contains.
+	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
+	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
+
+// mayMatch reports whether s contains one of needles: a regexp whose every
+// match contains one of them cannot match s otherwise.
+func mayMatch(s string, needles []string) bool {
+	for _, n := range needles {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	return false
+}
 
 func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
 	s := strings.ToLower(c.m.Subject)
@@ -534,10 +550,18 @@ func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c,
 
 func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
 
+// removeNeedles are substrings every match of removeRe contains: a cheap
+// test that skips the unanchored alternation (Go's slowest regexp path) on
+// bodies that cannot match.
+var removeNeedles = []string{"remov", "opt", "unsubscribe", "no longer wish"}
+
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
 
 func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 	if c.m.Header("List-Unsubscribe") != "" || c.m.Header("List-Id") != "" {
+		return false, scanners.Evidence{}
+	}
+	if !mayMatch(c.body, removeNeedles) {
 		return false, scanners.Evidence{}
 	}
 	if loc := removeRe.FindStringIndex(c.body); loc != nil {
