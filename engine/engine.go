@@ -73,16 +73,8 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		pipe: scanners.NewPipeline(list, scanners.PipelineOptions{
 			Timeout: cfg.Scan.ScannerTimeout.Duration, Timeouts: all.Timeouts(cfg), Logger: opts.Logger,
 		}),
-		pol: pol,
-		limits: message.Limits{
-			MaxParts:          cfg.Limits.MaxParts,
-			MaxDepth:          cfg.Limits.MaxDepth,
-			MaxHeaderBytes:    cfg.Limits.MaxHeaderBytes,
-			MaxArchiveEntries: cfg.Limits.MaxArchiveEntries,
-			MaxExpandedBytes:  cfg.Limits.MaxExpandedBytes,
-			// 0 keeps message's default ratio.
-			MaxCompressionRatio: cfg.Attachments.MaxCompressionRatio,
-		}.WithDefaults(),
+		pol:    pol,
+		limits: all.Limits(cfg),
 		budget: cfg.Scan.Budget.Duration,
 	}, nil
 }

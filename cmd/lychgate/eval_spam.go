@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lychgate/lychgate/scanners/all"
 	"io"
 	"os"
 
@@ -44,7 +45,7 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 	}
 	sc := spamConfig(cfg)
 	logger := newLogger(cfg, stderr)
-	lim := messageLimits(cfg)
+	lim := all.Limits(cfg)
 	_, err = evaluate.RunSpam(context.Background(), evaluate.SpamOptions{
 		Dir:   *corpus,
 		Parse: func(b []byte) *message.Message { return message.Parse(context.Background(), b, lim) },

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/lychgate/lychgate/scanners/all"
 	"io"
 	"io/fs"
 	"os"
@@ -55,7 +56,7 @@ func runLearn(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rdb.Close()
-	lim := messageLimits(cfg)
+	lim := all.Limits(cfg)
 	cls, err := spam.NewClassifier(spamConfig(cfg).Bayes, rdb, cfg.Redis.KeyPrefix, lim)
 	if err != nil {
 		return err

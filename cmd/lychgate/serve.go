@@ -22,6 +22,7 @@ import (
 	"github.com/lychgate/lychgate/quarantine"
 	"github.com/lychgate/lychgate/relay"
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/all"
 	"github.com/lychgate/lychgate/scanners/spam"
 )
 
@@ -97,7 +98,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 		if !cur.Spam.Bayes.Enabled || !slices.Contains(e.Categories, string(scanners.Spam)) {
 			return nil
 		}
-		cls, err := spam.NewClassifier(cur.Spam.Bayes, rdb, cur.Redis.KeyPrefix, messageLimits(cur))
+		cls, err := spam.NewClassifier(cur.Spam.Bayes, rdb, cur.Redis.KeyPrefix, all.Limits(cur))
 		if err != nil {
 			return err
 		}

@@ -95,13 +95,15 @@ var Factories = []Factory{
 		return one(c, err)
 	}},
 	{Names: []string{spam.Name}, New: func(cfg *config.Config, d Deps) ([]scanners.Scanner, error) {
-		s, _, err := wire.Build(cfg, cfg.Spam, wire.Deps{Logger: d.Logger, Redis: d.Redis, Resolver: d.Resolver, Limits: limits(cfg)})
+		s, _, err := wire.Build(cfg, cfg.Spam, wire.Deps{Logger: d.Logger, Redis: d.Redis, Resolver: d.Resolver, Limits: Limits(cfg)})
 		return one(s, err)
 	}},
 }
 
-// limits are the configured parse limits (the engine's).
-func limits(cfg *config.Config) message.Limits {
+// Limits are the parse limits of cfg ([limits] and
+// attachments.max_compression_ratio), with defaults for what is unset: the
+// limits the engine parses with, and every other parse of a message.
+func Limits(cfg *config.Config) message.Limits {
 	return message.Limits{
 		MaxParts: cfg.Limits.MaxParts, MaxDepth: cfg.Limits.MaxDepth, MaxHeaderBytes: cfg.Limits.MaxHeaderBytes,
 		MaxArchiveEntries: cfg.Limits.MaxArchiveEntries, MaxExpandedBytes: cfg.Limits.MaxExpandedBytes,
