@@ -121,8 +121,10 @@ type Relay struct {
 	// never while the client is still writing.
 	MaxLineBytes int `toml:"max_line_bytes"`
 	// ForwardLineBytes is the longest line sent to the next hop, without its
-	// CRLF (0: 998, RFC 5321 §4.5.3.1.6). Longer lines are folded by
-	// inserting CRLF and a space, as Postfix's smtp_line_length_limit does.
+	// CRLF (0: 998, RFC 5321 §4.5.3.1.6). Longer lines are folded as they
+	// are sent, as Postfix's smtp_line_length_limit does: before a blank
+	// within the limit, else by inserting CRLF and a space. Scanners and
+	// the quarantine see the lines as received.
 	ForwardLineBytes int `toml:"forward_line_bytes"`
 	// DataTimeout bounds receiving one message's DATA in total, however
 	// steadily bytes arrive (0: 10 minutes plus one second per 64 KiB of
@@ -157,6 +159,19 @@ type Relay struct {
 	// AnalysisWait is how long a message may wait for its share of
 	// max_bytes_in_flight before it is answered 451 4.3.2 (0: 30s).
 	AnalysisWait Duration `toml:"analysis_wait"`
+	// SpoolThreshold is the message size in bytes above which DATA is
+	// written to a file in spool_dir instead of memory (0: 4 MiB;
+	// negative: never). A spooled message is read into memory, once and in
+	// one buffer of its size, only when it gets its share of
+	// max_bytes_in_flight, so large messages that arrive or wait cost no
+	// memory. Each file is created 0600 and unlinked at once: it
+	// disappears with the transaction, or with the process if it dies.
+	SpoolThreshold int64 `toml:"spool_threshold"`
+	// SpoolDir is where large messages are spooled (see spool_threshold;
+	// empty: lychgate-spool-<uid> in the system's temporary directory). It
+	// is created 0700 and must belong to the relay's user; files left by a
+	// relay process that no longer runs are removed.
+	SpoolDir string `toml:"spool_dir"`
 }
 
 // NextHop configures where accepted mail goes.

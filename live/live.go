@@ -104,6 +104,8 @@ func Build(cfg *config.Config, o Options) (*Runtime, error) {
 		Hostname: cfg.Relay.Hostname,
 		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
 		Logger:   o.Logger,
+		// Long lines are folded as they are written to the hop (0: 998).
+		MaxLineLength: cfg.Relay.ForwardLineBytes,
 	})
 	if o.Redis != nil {
 		rt.Store = NewStore(o.Redis, cfg, o.Logger)

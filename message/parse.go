@@ -148,6 +148,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 		p.problem(joinID(prefix, "0"), "too_many_parts",
 			fmt.Sprintf("only the first %d parts were parsed", p.lim.MaxParts), true)
 	}
+	input = p.clipText(input, bodyStart, fields, prefix)
 	root, err := enmimeParser.ReadParts(bytes.NewReader(input))
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
@@ -162,6 +163,36 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 		return
 	}
 	p.walk(ctx, root, prefix, level, cdepth)
+}
+
+// clipText bounds what enmime reads of a message that is one inline text
+// part: only the first MaxTextBytes of its text are kept (addTextContent),
+// yet enmime would decode all of it, twice (charset pass, then content).
+// So a body over four times MaxTextBytes (room for any transfer encoding)
+// is cut at a line end before enmime sees it: a prefix, never a copy.
+func (p *parser) clipText(input []byte, bodyStart int, fields []rawField, prefix string) []byte {
+	budget := 4*p.lim.MaxTextBytes + 64<<10
+	if len(input)-bodyStart <= budget {
+		return input
+	}
+	for _, f := range fields {
+		switch strings.ToLower(f.name) {
+		case "content-type":
+			mt, params, _, err := parseMediaType(f.value)
+			if err != nil || !strings.HasPrefix(strings.ToLower(mt), "text/") || params["name"] != "" {
+				return input
+			}
+		case "content-disposition":
+			return input // attachments keep all their bytes
+		}
+	}
+	cut := bodyStart + budget
+	if i := bytes.LastIndexByte(input[bodyStart:cut], '\n'); i >= 0 {
+		cut = bodyStart + i + 1
+	}
+	p.problem(joinID(prefix, "0"), "text_truncated",
+		fmt.Sprintf("text of %d bytes was cut to the limit of %d", len(input)-bodyStart, p.lim.MaxTextBytes), true)
+	return input[:cut]
 }
 
 // clipHeader keeps the first max bytes of an oversized header block (cut

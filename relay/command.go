@@ -249,7 +249,7 @@ func (c *conn) handleData(arg string) {
 	c.dr.command = false
 	c.dr.idle = c.s.readTimeout
 	c.dr.hard = start.Add(c.s.dataTimeout)
-	raw, res, err := readDotData(c.br, dataLimits{maxBytes: c.se.rt.Config.Relay.MaxMessageBytes, maxLine: orInt(c.se.rt.Config.Relay.MaxLineBytes, defaultMaxLineBytes)})
+	raw, res, err := readDotData(c.br, dataLimitsFor(&c.se.rt.Config.Relay, c.se.mail.size))
 	if err != nil {
 		if time.Now().After(c.dr.hard.Add(-time.Millisecond)) && !c.kicked.Load() {
 			c.closed = true
@@ -269,7 +269,11 @@ func (c *conn) handleData(arg string) {
 		c.log.Info("data rejected: line too long", "mail_from", c.se.env.From)
 		c.replyErr(errLineTooLongIn)
 		return
+	case res.refused():
+		c.dataRefused(res)
+		return
 	}
+	defer raw.close()
 	if err := c.se.Data(raw); err != nil {
 		c.replyErr(err)
 		return

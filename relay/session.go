@@ -169,34 +169,36 @@ func (se *session) hopFor(d scanners.Direction) string {
 	return se.rt.Config.NextHop.Inbound
 }
 
-// Data takes the message as the client sent it (dot-unstuffing done, see
-// readDotData), refuses what must never pass (NUL, bare line endings, mail
-// loops), waits for its share of relay.max_bytes_in_flight, scans it, and
-// answers only once every copy is delivered downstream or quarantined.
-func (se *session) Data(raw []byte) error {
+// Data takes the message as the client sent it (dot-unstuffing, NUL and
+// bare line ending policies done, see readDotData), waits for its share of
+// relay.max_bytes_in_flight, only then brings a spooled message into
+// memory, refuses mail loops, scans it, and answers only once every copy
+// is delivered downstream or quarantined. Long lines are folded on the way
+// to the next hop (nexthop.FoldWriter), not here.
+func (se *session) Data(msg *received) error {
 	rc := &se.rt.Config.Relay
 	msgID := newID()
-	raw, err := cleanData(raw, rc)
-	if err != nil {
-		se.log.Info("data rejected", "msg_id", msgID, "mail_from", se.env.From, "err", err)
-		return err
-	}
-	if err := checkLoop(raw, rc.Hostname, orInt(rc.MaxReceived, defaultMaxReceived)); err != nil {
-		se.log.Info("data rejected: mail loop", "msg_id", msgID, "mail_from", se.env.From, "err", err)
-		return errMailLoop
-	}
-	raw = foldLongLines(raw, orInt(rc.ForwardLineBytes, defaultForwardLineBytes))
+	size := msg.Len()
 	wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
-	weight, err := se.s.inflight.acquire(wctx, int64(len(raw)))
+	weight, err := se.s.inflight.acquire(wctx, size)
 	cancel()
 	if err != nil {
 		if se.ctx.Err() != nil {
 			return errShuttingDown
 		}
-		se.log.Warn("data tempfailed: too many bytes under analysis", "msg_id", msgID, "size", len(raw))
+		se.log.Warn("data tempfailed: too many bytes under analysis", "msg_id", msgID, "size", size)
 		return errBusy
 	}
 	defer se.s.inflight.release(weight)
+	raw, err := msg.load()
+	if err != nil {
+		se.log.Error("data tempfailed: spooled message unreadable", "msg_id", msgID, "size", size, "err", err)
+		return errTempfail
+	}
+	if err := checkLoop(raw, rc.Hostname, orInt(rc.MaxReceived, defaultMaxReceived)); err != nil {
+		se.log.Info("data rejected: mail loop", "msg_id", msgID, "mail_from", se.env.From, "err", err)
+		return errMailLoop
+	}
 	log := se.log.With("msg_id", msgID, "mail_from", se.env.From, "rcpt_count", len(se.env.Recipients), "size", len(raw))
 	h := &handling{se: se, log: log, raw: raw, msgID: msgID, received: se.s.now()}
 	return h.run(se.ctx)
