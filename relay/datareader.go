@@ -275,7 +275,7 @@ func readDotData(br *bufio.Reader, lim dataLimits) (*received, dataResult, error
 						}
 					}
 					if keep {
-						if err := out.finish(); err != nil {
+						if err := out.finish(lim); err != nil {
 							res.spoolErr = err
 							drop()
 						}

@@ -110,10 +110,14 @@ func (r *received) flush() error {
 	return nil
 }
 
-// finish writes what is still in memory of a spooled message.
-func (r *received) finish() error {
+// finish writes what is still in memory of a spooled message, or spools
+// one that passed the threshold in its last chunk.
+func (r *received) finish(lim dataLimits) error {
 	if r.file == nil {
-		return nil
+		if lim.spoolAt <= 0 || int64(len(r.mem)) <= lim.spoolAt {
+			return nil
+		}
+		return r.openSpool(lim.spoolDir)
 	}
 	return r.flush()
 }
