@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -40,6 +43,13 @@ func abuseRelay(t *testing.T) (*daemon, *smtpsink.Sink) {
 // abuseRelayTo is abuseRelay with the next hop at hop.
 func abuseRelayTo(t *testing.T, hop string) *daemon {
 	t.Helper()
+	d, _ := abuseRelayRedis(t, hop)
+	return d
+}
+
+// abuseRelayRedis is abuseRelayTo that also returns the relay's Redis.
+func abuseRelayRedis(t *testing.T, hop string) (*daemon, *redistest.Server) {
+	t.Helper()
 	rs := redistest.Start(t)
 	addr := freePort(t)
 	path := writeE2EConfig(t, addr, hop, rs.URL())
@@ -54,7 +64,7 @@ func abuseRelayTo(t *testing.T, hop string) *daemon {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startDaemon(t, path, addr)
+	return startDaemon(t, path, addr), rs
 }
 
 // memKB returns VmHWM (peak) and VmRSS of pid in KiB.
@@ -243,86 +253,174 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// TestHundredMegabyteMessage is in make soak (LYCHGATE_SOAK=1): it moves
-// 260 MB and checks the memory target.
+// base64Lines yields left bytes of base64 lines (76 characters and CRLF)
+// of pseudo-random data: an attachment that does not compress.
+type base64Lines struct {
+	left int64
+	rng  *rand.ChaCha8
+	buf  []byte
+}
+
+func (b *base64Lines) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if len(b.buf) == 0 {
+		var raw [57 * 64]byte
+		_, _ = b.rng.Read(raw[:])
+		b.buf = b.buf[:0]
+		for i := 0; i < len(raw); i += 57 {
+			b.buf = base64.StdEncoding.AppendEncode(b.buf, raw[i:i+57])
+			b.buf = append(b.buf, '\r', '\n')
+		}
+	}
+	n := copy(p, b.buf[:min(int64(len(b.buf)), b.left)])
+	b.buf = b.buf[n:]
+	b.left -= int64(n)
+	return n, nil
+}
+
+// bigMessage is a message of about size bytes: kind "text" is one text
+// part, "attachment" a short text and a base64 attachment, "held" the
+// attachment with a phrase the test config holds for the DSL.
+func bigMessage(kind string, size int64) io.Reader {
+	head := "From: head@stlaurence.example.sch.uk\r\nTo: parent@example.com\r\nSubject: big\r\n"
+	if kind == "text" {
+		return io.MultiReader(strings.NewReader(head+"\r\n"), &patternReader{left: size})
+	}
+	note := "see attached\r\n"
+	if kind == "held" {
+		note = "see attached, an example phrase\r\n"
+	}
+	head += "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n" +
+		"--b0\r\nContent-Type: text/plain\r\n\r\n" + note +
+		"--b0\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"big.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	return io.MultiReader(strings.NewReader(head), &base64Lines{left: size, rng: rand.NewChaCha8([32]byte{1})}, strings.NewReader("--b0--\r\n"))
+}
+
+// sendBig sends one big message; sizeHint, when not 0, is given as SIZE=.
+func sendBig(addr string, body io.Reader, sizeHint int64) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("client.e2e.test"); err != nil {
+		return err
+	}
+	var opts *smtp.MailOptions
+	if sizeHint > 0 {
+		opts = &smtp.MailOptions{Size: sizeHint}
+	}
+	if err := c.Mail("head@stlaurence.example.sch.uk", opts); err != nil {
+		return err
+	}
+	if err := c.Rcpt("parent@example.com", nil); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, body); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// TestHundredMegabyteMessage is in make soak (LYCHGATE_SOAK=1): a 100 MB
+// message of each kind (one text part; an attachment; an attachment held
+// in quarantine) reaches the next hop or the quarantine once, a
+// well-behaved client is served meanwhile, and the relay's peak RSS stays
+// within the bound of 3x the bytes in flight. Over the limit, 552.
 func TestHundredMegabyteMessage(t *testing.T) {
 	if os.Getenv("LYCHGATE_SOAK") == "" {
 		t.Skip("make soak runs this (LYCHGATE_SOAK=1)")
 	}
-	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	d := abuseRelayTo(t, hop)
-	hwm0, _ := memKB(t, d.cmd.Process.Pid)
 	const size = 100 << 20
-	send := func(limit int64) error {
-		c, err := smtp.Dial(d.addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Hello("client.e2e.test"); err != nil {
-			return err
-		}
-		if err := c.Mail("head@stlaurence.example.sch.uk", nil); err != nil {
-			return err
-		}
-		if err := c.Rcpt("parent@example.com", nil); err != nil {
-			return err
-		}
-		w, err := c.Data()
-		if err != nil {
-			return err
-		}
-		if _, err := io.WriteString(w, "From: head@stlaurence.example.sch.uk\r\nTo: parent@example.com\r\nSubject: big\r\n\r\n"); err != nil {
-			return err
-		}
-		if _, err := io.Copy(w, &patternReader{left: limit}); err != nil {
-			return err
-		}
-		return w.Close()
-	}
-	var wg sync.WaitGroup
-	var bigErr error
-	start := time.Now()
-	wg.Add(1)
-	go func() { defer wg.Done(); bigErr = send(size) }()
-	wellBehaved(t, d.addr, "during 100 MB")
-	wg.Wait()
-	took := time.Since(start)
-	hwm, rss := memKB(t, d.cmd.Process.Pid)
-	if bigErr != nil {
-		t.Errorf("100 MB message under a 150 MB limit: %v", bigErr)
-	}
-	delivered := 0
-	ents, _ := os.ReadDir(dumpDir)
-	var sizes []int64
-	for _, e := range ents {
-		if fi, err := e.Info(); err == nil {
-			sizes = append(sizes, fi.Size())
-			if fi.Size() > size*98/100 { // smtp-sink stores LF line ends
-
-				delivered++
+	for _, kind := range []string{"text", "attachment", "held"} {
+		t.Run(kind, func(t *testing.T) {
+			hop, dumpDir := postfixSink(t)
+			d, rs := abuseRelayRedis(t, hop)
+			hwm0, _ := memKB(t, d.cmd.Process.Pid)
+			var hint int64
+			if kind == "attachment" {
+				hint = size + 1024 // as Postfix would announce it
 			}
+			var wg sync.WaitGroup
+			var bigErr error
+			start := time.Now()
+			wg.Add(1)
+			go func() { defer wg.Done(); bigErr = sendBig(d.addr, bigMessage(kind, size), hint) }()
+			wellBehaved(t, d.addr, "during 100 MB")
+			wg.Wait()
+			took := time.Since(start)
+			hwm, rss := memKB(t, d.cmd.Process.Pid)
+			if bigErr != nil {
+				t.Errorf("100 MB message under a 150 MB limit: %v", bigErr)
+			}
+			delivered := 0
+			ents, _ := os.ReadDir(dumpDir)
+			var sizes []int64
+			for _, e := range ents {
+				if fi, err := e.Info(); err == nil {
+					sizes = append(sizes, fi.Size())
+					if fi.Size() > size*98/100 { // smtp-sink stores LF line ends
+						delivered++
+					}
+				}
+			}
+			t.Logf("next hop dumps: sizes %v", sizes)
+			want := 1
+			if kind == "held" {
+				want = 0
+				info := rs.Client(t).Info(context.Background(), "memory").Val()
+				t.Logf("redis after quarantining it: %s", redisMemory(info))
+				out, err := d.run("quarantine", "list", "--config", d.config, "--json")
+				if err != nil || !strings.Contains(out, "big") {
+					t.Errorf("quarantine list = %q, %v; want the 100 MB message", out, err)
+				}
+			}
+			if delivered != want {
+				t.Errorf("the 100 MB message reached the next hop %d times, want %d", delivered, want)
+			}
+			// The bound: peak RSS at most 3x the bytes in flight.
+			// Measured 2.4x for text. Not yet met for the other kinds, so
+			// they have regression bounds instead: a decoded attachment
+			// is read whole by enmime (io.ReadAll: raw + 2x decoded at its
+			// peak, 3.0-3.1x), and a held message is copied for the
+			// quarantine with its Received line, then compressed into a
+			// growing buffer (5.6x).
+			bound := map[string]float64{"text": 3, "attachment": 3.5, "held": 6.5}[kind]
+			if float64(hwm)*1024 > bound*size {
+				t.Errorf("relay peak RSS %d KiB for one 100 MB %s message; want at most %.0f KiB (%.1fx)", hwm, kind, bound*size/1024, bound)
+			}
+			t.Logf("100 MB %s message: %v in %v; relay VmHWM %d KiB before, %d KiB after (%.2fx; VmRSS %d KiB)",
+				kind, bigErr, took.Round(time.Millisecond), hwm0, hwm, float64(hwm)*1024/size, rss)
+			if kind != "text" {
+				return
+			}
+			// Over the limit: 552 at the end of DATA, and the connection
+			// still serves the next command.
+			err := sendBig(d.addr, bigMessage("text", 160<<20), 0)
+			if se, ok := err.(*smtp.SMTPError); !ok || se.Code != 552 {
+				t.Errorf("160 MB message over a 150 MB limit: %v; want 552", err)
+			}
+			hwm2, _ := memKB(t, d.cmd.Process.Pid)
+			t.Logf("160 MB message over the limit: %v; relay VmHWM %d KiB", err, hwm2)
+		})
+	}
+}
+
+// redisMemory picks the used and peak memory out of INFO memory.
+func redisMemory(info string) string {
+	var out []string
+	for line := range strings.SplitSeq(info, "\r\n") {
+		if strings.HasPrefix(line, "used_memory_human:") || strings.HasPrefix(line, "used_memory_peak_human:") {
+			out = append(out, line)
 		}
 	}
-	t.Logf("next hop dumps: sizes %v", sizes)
-	if delivered != 1 {
-		t.Errorf("the 100 MB message reached the next hop %d times, want 1", delivered)
-	}
-	// The bound: peak RSS at most 3x the bytes in flight.
-	if hwm > 3*size/1024 {
-		t.Errorf("relay peak RSS %d KiB for one 100 MB message; want at most %d KiB (3x)", hwm, 3*size/1024)
-	}
-	t.Logf("100 MB message: %v in %v; relay VmHWM %d KiB before, %d KiB after (VmRSS %d KiB)", bigErr, took.Round(time.Millisecond), hwm0, hwm, rss)
-
-	// Over the limit: 552 at the end of DATA, and the connection still
-	// serves the next command.
-	err := send(160 << 20)
-	if se, ok := err.(*smtp.SMTPError); !ok || se.Code != 552 {
-		t.Errorf("160 MB message over a 150 MB limit: %v; want 552", err)
-	}
-	hwm2, _ := memKB(t, d.cmd.Process.Pid)
-	t.Logf("160 MB message over the limit: %v; relay VmHWM %d KiB", err, hwm2)
+	return strings.Join(out, " ")
 }
 
 func TestSlowClient(t *testing.T) {
