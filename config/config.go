@@ -168,7 +168,8 @@ type Relay struct {
 	// disappears with the transaction, or with the process if it dies.
 	SpoolThreshold int64 `toml:"spool_threshold"`
 	// SpoolDir is where large messages are spooled (see spool_threshold;
-	// empty: lychgate-spool-<uid> in the system's temporary directory). It
+	// relative to the config file; empty: lychgate-spool-<uid> in the
+	// system's temporary directory). It
 	// is created 0700 and must belong to the relay's user; files left by a
 	// relay process that no longer runs are removed.
 	SpoolDir string `toml:"spool_dir"`

@@ -249,7 +249,7 @@ func (c *conn) handleData(arg string) {
 	c.dr.command = false
 	c.dr.idle = c.s.readTimeout
 	c.dr.hard = start.Add(c.s.dataTimeout)
-	raw, res, err := readDotData(c.br, dataLimitsFor(&c.se.rt.Config.Relay, c.se.mail.size))
+	raw, res, err := readDotData(c.br, dataLimitsFor(c.se.rt.Config, c.se.mail.size))
 	if err != nil {
 		if time.Now().After(c.dr.hard.Add(-time.Millisecond)) && !c.kicked.Load() {
 			c.closed = true

@@ -46,7 +46,8 @@ type dataResult struct {
 
 // dataLimitsFor is the DATA reader's settings from the transaction's
 // relay.* keys; sizeHint is the client's SIZE= (0 if none).
-func dataLimitsFor(rc *config.Relay, sizeHint int64) dataLimits {
+func dataLimitsFor(cfg *config.Config, sizeHint int64) dataLimits {
+	rc := &cfg.Relay
 	lim := dataLimits{
 		maxBytes: rc.MaxMessageBytes,
 		maxLine:  orInt(rc.MaxLineBytes, defaultMaxLineBytes),
@@ -54,7 +55,7 @@ func dataLimitsFor(rc *config.Relay, sizeHint int64) dataLimits {
 		bare:     refuse,
 		nul:      refuse,
 		spoolAt:  rc.SpoolThreshold,
-		spoolDir: rc.SpoolDir,
+		spoolDir: spoolDirFor(cfg.Path(rc.SpoolDir)),
 	}
 	if rc.BareLineEndings == "fix" {
 		lim.bare = fix

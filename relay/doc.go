@@ -13,7 +13,18 @@
 // rewritten to CRLF), a NUL byte is refused (or stripped), so SMTP
 // smuggling can never produce a second message downstream; what is
 // forwarded is canonical CRLF, dot-stuffed by the client, with lines folded
-// to what the next hop accepts.
+// to what the next hop accepts as they are written (nexthop.FoldWriter).
+//
+// # Large messages
+//
+// DATA is cleaned (dot-unstuffing, NUL and bare line ending policies) as it
+// is read, into the one buffer that holds it, grown to the client's SIZE=
+// in one step. Above relay.spool_threshold it goes to a file in a private
+// spool directory instead, unlinked at creation so nothing outlives the
+// transaction or the process (spool.go). Such a message is read into
+// memory, once and in one buffer of exactly its size, only when it gets
+// its share of relay.max_bytes_in_flight: messages that arrive or wait
+// cost no memory, and the bytes being analysed are bounded.
 //
 // # Why the relay has its own SMTP server
 //

@@ -126,6 +126,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	s.inflight = newByteSem(inflight)
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.hops = newNextHops(s.log)
+	if r.SpoolThreshold >= 0 {
+		// Now, not at the first large message: files a crashed relay left.
+		if err := prepareSpoolDir(spoolDirFor(cfg.Path(r.SpoolDir))); err != nil {
+			s.log.Warn("spool directory unusable: large messages will be answered 451", "err", err)
+		}
+	}
 	if r.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.Path(r.TLSCert), cfg.Path(r.TLSKey))
 		if err != nil {

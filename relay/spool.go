@@ -225,7 +225,6 @@ func spoolFilePID(name string) (int, bool) {
 // createSpoolFile creates a private file (0600) in dir and unlinks it at
 // once: it lives as long as its descriptor.
 func createSpoolFile(dir string) (*os.File, error) {
-	dir = spoolDirFor(dir)
 	if err := prepareSpoolDir(dir); err != nil {
 		return nil, err
 	}
