@@ -236,18 +236,27 @@ return 1
 // that is an SMTP retry of a message already held, or of one already
 // released or deleted (whose tombstone lasts until retention ends).
 func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, err error) {
+	return s.PutWithHeader(ctx, e, nil, raw)
+}
+
+// PutWithHeader is Put for the message header followed by raw (the relay's
+// Received line and the message as received), without joining them: a
+// large message is not copied to be stored.
+func (s *Store) PutWithHeader(ctx context.Context, e *Entry, header, raw []byte) (created bool, err error) {
 	if e == nil {
 		return false, fmt.Errorf("quarantine: put: %w: nil entry", ErrInvalid)
 	}
 	if err := validName("school", e.School); err != nil {
 		return false, fmt.Errorf("quarantine: put %s: %w", e.ID, err)
 	}
-	sum := sha256.Sum256(raw)
-	contentHash := hex.EncodeToString(sum[:])
+	hw := sha256.New()
+	hw.Write(header)
+	hw.Write(raw)
+	contentHash := hex.EncodeToString(hw.Sum(nil))
 	if e.Hash != "" && e.Hash != contentHash {
 		return false, fmt.Errorf("quarantine: put %s: %w: hash %s does not match the raw message", e.ID, ErrInvalid, e.Hash)
 	}
-	e.fill(contentHash, len(raw), s.now())
+	e.fill(contentHash, len(header)+len(raw), s.now())
 	e.Status = StatusHeld
 	if err := validID(e.ID); err != nil {
 		return false, fmt.Errorf("quarantine: put: %w", err)
@@ -270,7 +279,7 @@ func (s *Store) Put(ctx context.Context, e *Entry, raw []byte) (created bool, er
 	if err != nil {
 		return false, fmt.Errorf("quarantine: put %s: encode: %w", e.ID, err)
 	}
-	packed, err := compress(raw)
+	packed, err := compress(header, raw)
 	if err != nil {
 		return false, fmt.Errorf("quarantine: put %s: compress: %w", e.ID, err)
 	}
@@ -435,12 +444,27 @@ var writers = sync.Pool{New: func() any {
 	return w
 }}
 
-func compress(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
+// compress deflates header followed by raw into one buffer allocated
+// once, at the size a trial on the first sampleBytes predicts (so a large
+// attachment that does not compress is not copied as the buffer grows).
+func compress(header, raw []byte) ([]byte, error) {
 	w := writers.Get().(*flate.Writer)
 	defer writers.Put(w)
+	n := len(header) + len(raw)
+	want := n/2 + 64
+	if len(raw) > 4*sampleBytes {
+		var trial countWriter
+		w.Reset(&trial)
+		_, _ = w.Write(raw[:sampleBytes])
+		_ = w.Close()
+		want = int(int64(n)*int64(trial)/sampleBytes) + n/64 + 4096
+	}
+	var buf bytes.Buffer
+	buf.Grow(want)
 	w.Reset(&buf)
+	if _, err := w.Write(header); err != nil {
+		return nil, err
+	}
 	if _, err := w.Write(raw); err != nil {
 		return nil, err
 	}
@@ -448,6 +472,17 @@ func compress(raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// sampleBytes is how much of a large message compress tries first.
+const sampleBytes = 256 << 10
+
+// countWriter counts what is written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }
 
 // decompress inflates packed, which should hold size bytes; it refuses to

@@ -325,8 +325,7 @@ func (h *handling) quarantine(ctx context.Context, v *engine.Verdict, q quaranti
 	// The id comes from the client's bytes, so a retried message (with a new
 	// Received line) maps to the same entry.
 	e.ID = quarantine.IDFromHash(h.hash, q.school, q.held)
-	stored := append([]byte(se.receivedHeader(h.msgID, h.received, q.held)), h.raw...)
-	created, err := se.rt.Store.Put(ctx, e, stored)
+	created, err := se.rt.Store.PutWithHeader(ctx, e, []byte(se.receivedHeader(h.msgID, h.received, q.held)), h.raw)
 	if err != nil {
 		return "", fmt.Errorf("put %s: %w", e.ID, err)
 	}

@@ -385,13 +385,12 @@ func TestHundredMegabyteMessage(t *testing.T) {
 				t.Errorf("the 100 MB message reached the next hop %d times, want %d", delivered, want)
 			}
 			// The bound: peak RSS at most 3x the bytes in flight.
-			// Measured 2.4x for text. Not yet met for the other kinds, so
-			// they have regression bounds instead: a decoded attachment
+			// Measured 2.4-2.6x for text. Not yet met for the other kinds,
+			// so they have regression bounds instead: a decoded attachment
 			// is read whole by enmime (io.ReadAll: raw + 2x decoded at its
-			// peak, 3.0-3.1x), and a held message is copied for the
-			// quarantine with its Received line, then compressed into a
-			// growing buffer (5.6x).
-			bound := map[string]float64{"text": 3, "attachment": 3.5, "held": 6.5}[kind]
+			// peak, 3.0-3.1x), and a held one also has its compressed copy
+			// (which does not compress) for Redis (3.8x).
+			bound := map[string]float64{"text": 3, "attachment": 3.5, "held": 4.5}[kind]
 			if float64(hwm)*1024 > bound*size {
 				t.Errorf("relay peak RSS %d KiB for one 100 MB %s message; want at most %.0f KiB (%.1fx)", hwm, kind, bound*size/1024, bound)
 			}
