@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -32,6 +33,24 @@ func TestHugeTextPartClipped(t *testing.T) {
 	}
 	if found != 1 {
 		t.Errorf("%d text_truncated problems, want 1: %+v", found, m.Problems)
+	}
+
+	// Encoded bodies are cut after enough to decode to the limit.
+	b64 := base64.StdEncoding.EncodeToString([]byte(body))
+	var lines strings.Builder
+	for len(b64) > 76 {
+		lines.WriteString(b64[:76] + "\r\n")
+		b64 = b64[76:]
+	}
+	lines.WriteString(b64 + "\r\n")
+	for name, enc := range map[string]string{
+		"base64":           "Content-Transfer-Encoding: base64\r\n\r\n" + lines.String(),
+		"quoted-printable": "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + strings.ReplaceAll(body, "x", "=78"),
+	} {
+		m := Parse(context.Background(), []byte("Subject: big\r\nContent-Type: text/plain; charset=utf-8\r\n"+enc), lim)
+		if len(m.Texts) != 1 || m.Texts[0].Content != body[:1000] {
+			t.Errorf("%s: texts = %d; want one text of the first 1000 bytes", name, len(m.Texts))
+		}
 	}
 
 	att := Parse(context.Background(), []byte("Subject: big\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"big.txt\"\r\n\r\n"+body), lim)

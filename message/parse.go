@@ -168,15 +168,25 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 // clipText bounds what enmime reads of a message that is one inline text
 // part: only the first MaxTextBytes of its text are kept (addTextContent),
 // yet enmime would decode all of it, twice (charset pass, then content).
-// So a body over four times MaxTextBytes (room for any transfer encoding)
-// is cut at a line end before enmime sees it: a prefix, never a copy.
+// So a body longer than what decodes to at least MaxTextBytes (three times
+// that for quoted-printable, 1.4 for base64; text never shrinks when made
+// UTF-8) is cut at a line end before enmime sees it: a prefix, never a
+// copy.
 func (p *parser) clipText(input []byte, bodyStart int, fields []rawField, prefix string) []byte {
-	budget := 4*p.lim.MaxTextBytes + 64<<10
-	if len(input)-bodyStart <= budget {
+	if len(input)-bodyStart <= 3*p.lim.MaxTextBytes+64<<10 {
 		return input
 	}
+	budget := p.lim.MaxTextBytes + 64<<10
 	for _, f := range fields {
 		switch strings.ToLower(f.name) {
+		case "content-transfer-encoding":
+			switch strings.ToLower(strings.TrimSpace(f.value)) {
+			case "7bit", "8bit", "binary":
+			case "base64":
+				budget = p.lim.MaxTextBytes*7/5 + 64<<10
+			default:
+				budget = 3*p.lim.MaxTextBytes + 64<<10
+			}
 		case "content-type":
 			mt, params, _, err := parseMediaType(f.value)
 			if err != nil || !strings.HasPrefix(strings.ToLower(mt), "text/") || params["name"] != "" {
