@@ -385,7 +385,7 @@ func TestHundredMegabyteMessage(t *testing.T) {
 				t.Errorf("the 100 MB message reached the next hop %d times, want %d", delivered, want)
 			}
 			// The bound: peak RSS at most 3x the bytes in flight.
-			// Measured 2.4-2.6x for text. Not yet met for the other kinds,
+			// Measured 2.0x for text. Not yet met for the other kinds,
 			// so they have regression bounds instead: a decoded attachment
 			// is read whole by enmime (io.ReadAll: raw + 2x decoded at its
 			// peak, 3.0-3.1x), and a held one also has its compressed copy
