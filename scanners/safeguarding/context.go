@@ -10,6 +10,8 @@ package safeguarding
 //     Nobody ...") is not a phrase: dropped;
 //   - denial, a negation just before a first-person hit ("I'm not
 //     suicidal", "I would never kill myself"): dropped;
+//     except a near miss, where the negation is the disclosure ("the
+//     only reason I didn't kill myself", "I nearly didn't stop"): kept;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline"): capped at low, still shown to the DSL;
@@ -58,7 +60,7 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	}
 	before, sentence := sentenceAround(text, a, b)
 	hit := strings.ToLower(text[a:b])
-	if negatedBefore(before) {
+	if negatedBefore(before) && !nearMiss(before) {
 		if selfDirected(hit) {
 			return ctxCap // support: "please don't kill yourself"
 		}
@@ -226,6 +228,17 @@ func negatedBefore(before string) bool {
 		}
 	}
 	return false
+}
+
+// nearMissWords before a negated hit make it a disclosure of how close
+// the writer came ("the only reason I didn't kill myself was ...", "what
+// stopped me from ...", "I almost didn't ..."), not a denial.
+var nearMissWords = set("reason", "reasons", "only", "almost", "nearly", "stopped", "stops", "stopping", "kept", "keeps", "close", "barely")
+
+// nearMiss reports whether the clause before a negated hit says how near
+// the writer came (nearMissWords).
+func nearMiss(before string) bool {
+	return hasAny(words(before), nearMissWords)
 }
 
 // addressed reports whether a hit speaks to someone ("you're so ugly"):
