@@ -215,13 +215,15 @@ var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": t
 var fillers = map[string]bool{"i": true, "m": true, "im": true, "am": true, "was": true, "really": true, "actually": true, "ever": true, "even": true, "just": true, "be": true, "going": true, "gonna": true, "to": true, "that": true, "so": true, "feeling": true, "feel": true, "go": true, "and": true, "please": true, "plz": true, "pls": true, "you": true, "u": true, "would": true, "will": true, "ll": true, "d": true, "do": true, "being": true, "been": true, "getting": true, "get": true}
 
 // negatedBefore reports whether the clause before a hit ends in a negation
-// followed only by filler words (at most three).
+// followed only by filler words (at most three); "why don't" is a
+// rhetorical imperative, not a negation.
 func negatedBefore(before string) bool {
 	ws := words(before)
 	for k := 0; k < 4 && k < len(ws); k++ {
 		w := ws[len(ws)-1-k]
 		if negators[w] {
-			return true
+			// "why don't you just go away" is an imperative, not a denial
+			return len(ws)-2-k < 0 || ws[len(ws)-2-k] != "why"
 		}
 		if !fillers[w] {
 			return false
