@@ -8,15 +8,18 @@ package safeguarding
 //
 //   - a hit that spans a sentence or clause boundary ("...you're asking.
 //     Nobody ...") is not a phrase: dropped;
-//   - denial, a negation just before a first-person hit ("I'm not
-//     suicidal", "I would never kill myself"): dropped;
+//   - denial (self-harm, bullying, weapons), a negation just before a
+//     hit ("I'm not suicidal", "I would never kill myself", "I'm not
+//     gonna hit you"; but "no, you're so ugly" is kept): dropped;
 //     except a near miss, where the negation is the disclosure ("the
 //     only reason I didn't kill myself", "I nearly didn't stop"): kept;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline"): capped at low, still shown to the DSL;
 //   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
-//     medium severity (banter), never a high one ("kys");
+//     medium severity (banter), never a high one ("kys"), nor an insult
+//     about looks, weight, sexuality or worth ("lol ur so ugly": laughing
+//     it off is how such bullying is usually excused);
 //   - self-harm, weapons, extremism and drugs only (these words do not
 //     soften an insult, grooming or a disclosure of abuse): informational
 //     or reported speech (statistics, news, lessons,
@@ -60,16 +63,16 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	}
 	before, sentence := sentenceAround(text, a, b)
 	hit := strings.ToLower(text[a:b])
-	if negatedBefore(before) && !nearMiss(before) {
+	if neg := negatedBefore(before); neg != "" && !nearMiss(before) {
 		if selfDirected(hit) {
 			return ctxCap // support: "please don't kill yourself"
 		}
-		if (topic == "self_harm" || topic == "bullying") && !addressed(hit) {
-			return ctxDrop // denial: "I'm not suicidal"
+		if (topic == "self_harm" || topic == "bullying" || topic == "weapons") && (neg != "no" || !addressed(hit)) {
+			return ctxDrop // denial: "I'm not suicidal", "I'm not gonna hit you"
 		}
 	}
 	ws := words(sentence)
-	if topic == "bullying" && sev <= scanners.Medium && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // banter: "lol you're so dumb"
 	}
 	if !softened[topic] {
@@ -104,6 +107,14 @@ var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": 
 var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
 
 var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
+
+// hurtfulWords in a bullying hit keep it from being softened as banter:
+// insults about looks, weight, sexuality and worth, and wishing someone
+// gone, hurt however they are laughed off.
+var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
+	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
+	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
+	"die", "dead", "hates", "hate", "friends", "alone", "ashamed")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
@@ -214,22 +225,25 @@ var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": t
 // suicidal", "please don't ever").
 var fillers = map[string]bool{"i": true, "m": true, "im": true, "am": true, "was": true, "really": true, "actually": true, "ever": true, "even": true, "just": true, "be": true, "going": true, "gonna": true, "to": true, "that": true, "so": true, "feeling": true, "feel": true, "go": true, "and": true, "please": true, "plz": true, "pls": true, "you": true, "u": true, "would": true, "will": true, "ll": true, "d": true, "do": true, "being": true, "been": true, "getting": true, "get": true}
 
-// negatedBefore reports whether the clause before a hit ends in a negation
-// followed only by filler words (at most three); "why don't" is a
-// rhetorical imperative, not a negation.
-func negatedBefore(before string) bool {
+// negatedBefore returns the negation word when the clause before a hit
+// ends in one followed only by filler words (at most three), else "";
+// "why don't" is a rhetorical imperative, not a negation.
+func negatedBefore(before string) string {
 	ws := words(before)
 	for k := 0; k < 4 && k < len(ws); k++ {
 		w := ws[len(ws)-1-k]
 		if negators[w] {
 			// "why don't you just go away" is an imperative, not a denial
-			return len(ws)-2-k < 0 || ws[len(ws)-2-k] != "why"
+			if len(ws)-2-k >= 0 && ws[len(ws)-2-k] == "why" {
+				return ""
+			}
+			return w
 		}
 		if !fillers[w] {
-			return false
+			return ""
 		}
 	}
-	return false
+	return ""
 }
 
 // nearMissWords before a negated hit make it a disclosure of how close
@@ -244,7 +258,8 @@ func nearMiss(before string) bool {
 }
 
 // addressed reports whether a hit speaks to someone ("you're so ugly"):
-// "no, you're so ugly" is not a denial.
+// after the interjection "no" ("no, you're so ugly") that is no denial;
+// after any other negation ("I'm not gonna hit you") it is.
 func addressed(hit string) bool {
 	for _, w := range words(hit) {
 		switch w {
