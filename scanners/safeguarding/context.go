@@ -15,7 +15,9 @@ package safeguarding
 //     only reason I didn't kill myself", "I nearly didn't stop"): kept;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
-//     someone", "Childline"): capped at low, still shown to the DSL;
+//     someone", "Childline") around a hit that is not in the first person
+//     ("if you feel suicidal"; not "I want to kill myself, I need to talk
+//     to someone"): capped at low, still shown to the DSL;
 //   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
 //     medium severity (banter), never a high one ("kys"), nor an insult
 //     about looks, weight, sexuality or worth ("lol ur so ugly": laughing
@@ -78,8 +80,8 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	if !softened[topic] {
 		return ctxKeep // insults, grooming and disclosures are not softened by a news word
 	}
-	if hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases) {
-		return ctxCap
+	if (hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases)) && !hasAny(words(hit), firstPersonWords) {
+		return ctxCap // "if you feel suicidal, ring Childline"; not "I want to kill myself and I need help"
 	}
 	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
 		return ctxCap

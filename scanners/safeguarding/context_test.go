@@ -37,6 +37,7 @@ func TestContextEffect(t *testing.T) {
 		{"news", "self_harm", "kill* myself", "The news said he wrote 'I will kill myself' before", "kill myself", ctxCap, 0},
 		{"dream", "self_harm", "kill* myself", "I had a dream where I killed myself", "killed myself", ctxCap, 0},
 		{"story", "self_harm", "want_to die", "In the story the girl says she wants to die", "wants to die", ctxCap, 0},
+		{"asking for help is a disclosure", "self_harm", "want_to kill* myself", "i want to kill myself and i dont know how to get help", "want to kill myself", ctxKeep, 0},
 		{"helpline", "self_harm", "suicidal", "if you feel suicidal ring Childline", "suicidal", ctxCap, 0},
 		{"generic third person", "self_harm", "suicidal", "the suicidal character in chapter two", "suicidal", ctxCap, 0},
 		{"generic first person", "self_harm", "suicidal", "i feel suicidal again", "suicidal", ctxKeep, 0},
