@@ -29,6 +29,8 @@ func TestListForms(t *testing.T) {
 		{"we dug a hole in the garden", false},
 		{"she wore a hat", false},
 		{"he is a hater", false},
+		{"el perro negro es grande", false},
+		{"a spooky Halloween, a real spook", false},
 	}
 	for _, tc := range tests {
 		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
