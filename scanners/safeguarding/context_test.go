@@ -125,6 +125,8 @@ func TestContextInScanner(t *testing.T) {
 		{"accident", "i nearly killed myself falling off my bike", "safeguarding_self_harm", scanners.Low, scanners.Low},
 		{"near attempt", "i nearly killed myself last night", "safeguarding_self_harm", scanners.High, scanners.High},
 		{"sex education", "do you like sex education class", "safeguarding_bullying", none, scanners.Low},
+		{"about someone else", "she's such a slag", "safeguarding_bullying", scanners.Low, scanners.Medium},
+		{"praise of someone else", "she's such a star and he is so kind", "safeguarding_bullying", none, none},
 		{"1488 alone", "order 1488 has shipped", "safeguarding_extremism", none, none},
 		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High, scanners.High},
 		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low, scanners.Low},
