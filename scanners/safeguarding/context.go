@@ -13,6 +13,8 @@ package safeguarding
 //     gonna hit you"; but "no, you're so ugly" is kept): dropped;
 //     except a near miss, where the negation is the disclosure ("the
 //     only reason I didn't kill myself", "I nearly didn't stop"): kept;
+//   - bullying: a "go ..." phrase after "to", a modal or a subject is a
+//     statement, not a command ("my problems will go away"): dropped;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline") around a hit that is not in the first person
@@ -72,6 +74,9 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 		if (topic == "self_harm" || topic == "bullying" || topic == "weapons") && (neg != "no" || !addressed(hit)) {
 			return ctxDrop // denial: "I'm not suicidal", "I'm not gonna hit you"
 		}
+	}
+	if topic == "bullying" && notImperative(before, hit) {
+		return ctxDrop // "waiting for my problems to go away", "if they go away for a weekend"
 	}
 	ws := words(sentence)
 	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
@@ -247,6 +252,26 @@ func negatedBefore(before string) string {
 	}
 	return ""
 }
+
+// notImperative reports whether a hit that starts with "go" ("go away",
+// "go die", "go to hell") follows a word that makes it a statement rather
+// than a command: "to", a modal or a subject ("my problems will go away",
+// "if they go away for a weekend"). "Just go away" and "go away" at the
+// start of a clause are commands.
+func notImperative(before, hit string) bool {
+	hw := words(hit)
+	if len(hw) == 0 || hw[0] != "go" {
+		return false
+	}
+	bw := words(before)
+	if len(bw) == 0 {
+		return false
+	}
+	return statementWords[bw[len(bw)-1]]
+}
+
+var statementWords = set("to", "will", "ll", "would", "wont", "could", "can", "cant", "might", "may", "must", "should", "shall", "did", "didnt", "does", "doesnt", "dont",
+	"they", "we", "i", "it", "them", "he", "she", "problems", "ever", "never", "not", "and", "or", "let", "lets", "make", "made", "watch", "see", "saw")
 
 // nearMissWords before a negated hit make it a disclosure of how close
 // the writer came ("the only reason I didn't kill myself was ...", "what
