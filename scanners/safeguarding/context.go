@@ -345,7 +345,8 @@ var reportPhrases = []string{"%", "per cent", "died by suicide", "committed suic
 
 var fictionWords = set("dream", "dreamt", "dreamed", "dreaming", "nightmare", "stories", "character", "characters", "novel", "fiction", "fanfic", "fanfiction", "film", "movie", "episode", "series", "poem", "poetry", "lyrics", "song", "chapter", "scene", "narrator", "protagonist", "villain", "hamlet", "macbeth", "romeo", "juliet", "shakespeare", "roleplay", "rp")
 
-var fictionPhrases = []string{"the story", "a story", "short story", "in the book", "in my book", "the play", "in the game", "once upon a time"}
+var fictionPhrases = []string{"the story", "a story", "short story", "in the book", "in my book", "the play", "in the game", "once upon a time",
+	"a book about", "the book about", "books about", "a film about", "a show about", "a series about", "a video about", "a song about"}
 
 var firstPersonWords = set("i", "im", "me", "my", "myself", "ive", "id", "ill", "mine", "meself")
 
