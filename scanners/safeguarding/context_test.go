@@ -120,6 +120,7 @@ func TestContextInScanner(t *testing.T) {
 		{"quick way home", "is there a quick way to go home from the station", "safeguarding_self_harm", none, none},
 		{"how to end my life", "how to end my life without pain", "safeguarding_self_harm", scanners.High, scanners.High},
 		{"i have tried", "i have tried suicide before", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"ive tried", "ive attempted before, twice", "safeguarding_self_harm", scanners.High, scanners.High},
 		{"bomb the school", "im going to bomb the school", "safeguarding_weapons", scanners.High, scanners.High},
 		{"chores", "can you take the rubbish out and put ur garbage in the bin", "safeguarding_bullying", none, none},
 		{"you're rubbish", "you're rubbish at this", "safeguarding_bullying", scanners.Medium, scanners.High},
