@@ -117,11 +117,12 @@ var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62
 
 // hurtfulWords in a bullying hit keep it from being softened as banter:
 // insults about looks, weight, sexuality and worth, and wishing someone
-// gone, hurt however they are laughed off.
+// gone, hurt however they are laughed off. Not "hate" or "dead": "i hate
+// you lol" and "ur dead lol" are how friends tease.
 var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
 	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
 	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
-	"die", "dead", "hates", "hate", "friends", "alone", "ashamed")
+	"die", "hates", "friends", "alone", "ashamed")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and

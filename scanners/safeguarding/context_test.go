@@ -49,6 +49,7 @@ func TestContextEffect(t *testing.T) {
 		{"banter", "bullying", "you dumb", "lol you're so dumb for forgetting your PE kit", "you're so dumb", ctxCap, scanners.Medium},
 		{"laughing does not soften looks", "bullying", "you ugly", "lol u r so ugly", "u r so ugly", ctxKeep, scanners.Medium},
 		{"laughing does not soften worth", "bullying", "you loser", "you're such a loser lmao", "you're such a loser", ctxKeep, scanners.Medium},
+		{"friends teasing", "bullying", "i hate you", "i hate you lol", "i hate you", ctxCap, scanners.Low},
 		{"laughing does not soften kys", "bullying", "kys", "kys lol", "kys", ctxKeep, scanners.High},
 		{"documentary", "weapons", "knife crime", "we watched a documentary about knife crime", "knife crime", ctxCap, 0},
 		{"news does not soften an insult", "bullying", "you ugly", "the news says you're so ugly", "you're so ugly", ctxKeep, scanners.Medium},
