@@ -141,6 +141,18 @@ func scanAll(ctx context.Context, list []scanners.Scanner, m *message.Message, e
 	return out, nil
 }
 
+// HardNegative reports whether e is a negative that is not a clean text:
+// a C-SSRS user the clinicians judged free of suicidal ideation or
+// behaviour, who is either at risk ("Indicator": distress, risk factors) or
+// answers others in suicide forums ("Supportive", heavy suicide vocabulary;
+// see SOURCES.md section 9). A school would want the DSL to see most of
+// them, so they are no false alarms in the sense of the clean-text target:
+// their source row shows how often they are flagged, and the "all" row
+// leaves them out of its negatives.
+func HardNegative(e *realdata.Example) bool {
+	return e.Source == "cssrs" && len(e.Positive) == 0
+}
+
 // RealText scans the labelled real texts (validation split unless
 // AllSplits) as pupil mail and the ham corpus (validation split of its
 // files, default envelope) and counts, per source and topic, what was
@@ -186,6 +198,9 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		}
 		for _, t := range e.Labelled {
 			for _, src := range []string{e.Source, "all"} {
+				if src == "all" && !e.Is(t) && HardNegative(e) {
+					continue
+				}
 				c := cell(src, t)
 				c.Low.add(e.Is(t), Flags(fs, t, scanners.Low))
 				c.Medium.add(e.Is(t), Flags(fs, t, scanners.Medium))
@@ -249,6 +264,9 @@ func (r *RealReport) Write(w io.Writer, verbose bool) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if r.Cells["cssrs"] != nil {
+		fmt.Fprintln(w, "cssrs negatives are at-risk or supportive users, not clean texts: their FPR is their flag rate; \"all\" counts no cssrs negatives")
 	}
 	if r.HamMessages > 0 {
 		fmt.Fprintf(w, "ham corpus (%s split, default envelope): %d messages; profanity or safeguarding at low+ %d (%.2f%%), at medium+ %d (%.2f%%)\n",

@@ -105,3 +105,21 @@ func TestRealText(t *testing.T) {
 		}
 	}
 }
+
+func TestHardNegative(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		e    realdata.Example
+		want bool
+	}{
+		{realdata.Example{Source: "cssrs", Label: "clean", Labelled: []realdata.Topic{realdata.SelfHarm}}, true},
+		{realdata.Example{Source: "cssrs", Label: "suicidal", Labelled: []realdata.Topic{realdata.SelfHarm}, Positive: []realdata.Topic{realdata.SelfHarm}}, false},
+		{realdata.Example{Source: "openai", Label: "clean", Labelled: []realdata.Topic{realdata.SelfHarm, realdata.Bullying}}, false},
+		{realdata.Example{Source: "ham", Label: "clean", Labelled: realdata.Topics}, false},
+	}
+	for _, tc := range tests {
+		if got := evaluate.HardNegative(&tc.e); got != tc.want {
+			t.Errorf("HardNegative(%s %s) = %v, want %v", tc.e.Source, tc.e.Label, got, tc.want)
+		}
+	}
+}

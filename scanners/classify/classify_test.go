@@ -184,3 +184,43 @@ func FuzzChunks(f *testing.F) {
 		})
 	})
 }
+
+// TestBestMatchesFeatures checks that Best, which adds each feature's
+// weights as it hashes it, scores every chunk exactly as the weights of
+// the features Chunks lists (what training reads) say it should.
+func TestBestMatchesFeatures(t *testing.T) {
+	t.Parallel()
+	m, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nt := len(m.Topics)
+	for _, text := range []string{
+		"I want to die. Nobody would miss me.\n\nsee you later",
+		strings.Repeat("you are so ugly and nobody likes you. ", 80),
+		"\xff\xfe🖕 you're. so. ugly!!!",
+		"",
+		"a",
+		"Meeting moved to 3pm, see the agenda attached.",
+	} {
+		want := make([]float64, nt)
+		for i := range want {
+			want[i] = -1
+		}
+		Chunks(m.Bits, text, func(_, _ int, feats []uint32) {
+			for tp := range nt {
+				var acc int32
+				for _, f := range feats {
+					acc += int32(m.W[int(f)*nt+tp])
+				}
+				want[tp] = max(want[tp], sigmoid(float64(m.Bias[tp])+float64(m.Scale[tp])*float64(acc)*Norm(len(feats))))
+			}
+		})
+		got, _ := m.Best(text, nil, nil)
+		for tp := range nt {
+			if w := max(want[tp], 0); got[tp] != w {
+				t.Errorf("Best(%.30q)[%s] = %v, want %v", text, m.Topics[tp], got[tp], w)
+			}
+		}
+	}
+}

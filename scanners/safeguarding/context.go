@@ -8,13 +8,22 @@ package safeguarding
 //
 //   - a hit that spans a sentence or clause boundary ("...you're asking.
 //     Nobody ...") is not a phrase: dropped;
-//   - denial, a negation just before a first-person hit ("I'm not
-//     suicidal", "I would never kill myself"): dropped;
+//   - denial (self-harm, bullying, weapons), a negation just before a
+//     hit ("I'm not suicidal", "I would never kill myself", "I'm not
+//     gonna hit you"; but "no, you're so ugly" is kept): dropped;
+//     except a near miss, where the negation is the disclosure ("the
+//     only reason I didn't kill myself", "I nearly didn't stop"): kept;
+//   - bullying: a "go ..." phrase after "to", a modal or a subject is a
+//     statement, not a command ("my problems will go away"): dropped;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
-//     someone", "Childline"): capped at low, still shown to the DSL;
+//     someone", "Childline") around a hit that is not in the first person
+//     ("if you feel suicidal"; not "I want to kill myself, I need to talk
+//     to someone"): capped at low, still shown to the DSL;
 //   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
-//     medium severity (banter), never a high one ("kys");
+//     medium severity (banter), never a high one ("kys"), nor an insult
+//     about looks, weight, sexuality or worth ("lol ur so ugly": laughing
+//     it off is how such bullying is usually excused);
 //   - self-harm, weapons, extremism and drugs only (these words do not
 //     soften an insult, grooming or a disclosure of abuse): informational
 //     or reported speech (statistics, news, lessons,
@@ -58,23 +67,26 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	}
 	before, sentence := sentenceAround(text, a, b)
 	hit := strings.ToLower(text[a:b])
-	if negatedBefore(before) {
+	if neg := negatedBefore(before); neg != "" && !nearMiss(before) {
 		if selfDirected(hit) {
 			return ctxCap // support: "please don't kill yourself"
 		}
-		if (topic == "self_harm" || topic == "bullying") && !addressed(hit) {
-			return ctxDrop // denial: "I'm not suicidal"
+		if (topic == "self_harm" || topic == "bullying" || topic == "weapons") && (neg != "no" || !addressed(hit)) {
+			return ctxDrop // denial: "I'm not suicidal", "I'm not gonna hit you"
 		}
 	}
+	if topic == "bullying" && notImperative(before, hit) {
+		return ctxDrop // "waiting for my problems to go away", "if they go away for a weekend"
+	}
 	ws := words(sentence)
-	if topic == "bullying" && sev <= scanners.Medium && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // banter: "lol you're so dumb"
 	}
 	if !softened[topic] {
 		return ctxKeep // insults, grooming and disclosures are not softened by a news word
 	}
-	if hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases) {
-		return ctxCap
+	if (hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases)) && !hasAny(words(hit), firstPersonWords) {
+		return ctxCap // "if you feel suicidal, ring Childline"; not "I want to kill myself and I need help"
 	}
 	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
 		return ctxCap
@@ -102,6 +114,15 @@ var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": 
 var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
 
 var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
+
+// hurtfulWords in a bullying hit keep it from being softened as banter:
+// insults about looks, weight, sexuality and worth, and wishing someone
+// gone, hurt however they are laughed off. Not "hate" or "dead": "i hate
+// you lol" and "ur dead lol" are how friends tease.
+var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
+	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
+	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
+	"die", "hates", "friends", "alone", "ashamed")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
@@ -212,24 +233,61 @@ var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": t
 // suicidal", "please don't ever").
 var fillers = map[string]bool{"i": true, "m": true, "im": true, "am": true, "was": true, "really": true, "actually": true, "ever": true, "even": true, "just": true, "be": true, "going": true, "gonna": true, "to": true, "that": true, "so": true, "feeling": true, "feel": true, "go": true, "and": true, "please": true, "plz": true, "pls": true, "you": true, "u": true, "would": true, "will": true, "ll": true, "d": true, "do": true, "being": true, "been": true, "getting": true, "get": true}
 
-// negatedBefore reports whether the clause before a hit ends in a negation
-// followed only by filler words (at most three).
-func negatedBefore(before string) bool {
+// negatedBefore returns the negation word when the clause before a hit
+// ends in one followed only by filler words (at most three), else "";
+// "why don't" is a rhetorical imperative, not a negation.
+func negatedBefore(before string) string {
 	ws := words(before)
 	for k := 0; k < 4 && k < len(ws); k++ {
 		w := ws[len(ws)-1-k]
 		if negators[w] {
-			return true
+			// "why don't you just go away" is an imperative, not a denial
+			if len(ws)-2-k >= 0 && ws[len(ws)-2-k] == "why" {
+				return ""
+			}
+			return w
 		}
 		if !fillers[w] {
-			return false
+			return ""
 		}
 	}
-	return false
+	return ""
+}
+
+// notImperative reports whether a hit that starts with "go" ("go away",
+// "go die", "go to hell") follows a word that makes it a statement rather
+// than a command: "to", a modal or a subject ("my problems will go away",
+// "if they go away for a weekend"). "Just go away" and "go away" at the
+// start of a clause are commands.
+func notImperative(before, hit string) bool {
+	hw := words(hit)
+	if len(hw) == 0 || hw[0] != "go" {
+		return false
+	}
+	bw := words(before)
+	if len(bw) == 0 {
+		return false
+	}
+	return statementWords[bw[len(bw)-1]]
+}
+
+var statementWords = set("to", "will", "ll", "would", "wont", "could", "can", "cant", "might", "may", "must", "should", "shall", "did", "didnt", "does", "doesnt", "dont",
+	"they", "we", "i", "it", "them", "he", "she", "problems", "ever", "never", "not", "and", "or", "let", "lets", "make", "made", "watch", "see", "saw")
+
+// nearMissWords before a negated hit make it a disclosure of how close
+// the writer came ("the only reason I didn't kill myself was ...", "what
+// stopped me from ...", "I almost didn't ..."), not a denial.
+var nearMissWords = set("reason", "reasons", "only", "almost", "nearly", "stopped", "stops", "stopping", "kept", "keeps", "close", "barely")
+
+// nearMiss reports whether the clause before a negated hit says how near
+// the writer came (nearMissWords).
+func nearMiss(before string) bool {
+	return hasAny(words(before), nearMissWords)
 }
 
 // addressed reports whether a hit speaks to someone ("you're so ugly"):
-// "no, you're so ugly" is not a denial.
+// after the interjection "no" ("no, you're so ugly") that is no denial;
+// after any other negation ("I'm not gonna hit you") it is.
 func addressed(hit string) bool {
 	for _, w := range words(hit) {
 		switch w {
@@ -288,7 +346,8 @@ var reportPhrases = []string{"%", "per cent", "died by suicide", "committed suic
 
 var fictionWords = set("dream", "dreamt", "dreamed", "dreaming", "nightmare", "stories", "character", "characters", "novel", "fiction", "fanfic", "fanfiction", "film", "movie", "episode", "series", "poem", "poetry", "lyrics", "song", "chapter", "scene", "narrator", "protagonist", "villain", "hamlet", "macbeth", "romeo", "juliet", "shakespeare", "roleplay", "rp")
 
-var fictionPhrases = []string{"the story", "a story", "short story", "in the book", "in my book", "the play", "in the game", "once upon a time"}
+var fictionPhrases = []string{"the story", "a story", "short story", "in the book", "in my book", "the play", "in the game", "once upon a time",
+	"a book about", "the book about", "books about", "a film about", "a show about", "a series about", "a video about", "a song about"}
 
 var firstPersonWords = set("i", "im", "me", "my", "myself", "ive", "id", "ill", "mine", "meself")
 

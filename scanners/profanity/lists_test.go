@@ -1,0 +1,49 @@
+package profanity_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/profanity"
+)
+
+// TestListForms checks entries of the embedded lists both ways: masked
+// and respelt forms are found, and ordinary words that a masked form
+// normalises to ("a*hole" is "a hole") are not.
+func TestListForms(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	lim := message.Limits{}.WithDefaults()
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"that is bullsh*t", true},
+		{"you motherf***er", true},
+		{"what a sh*thead", true},
+		{"you b*stard", true},
+		{"stfu", true},
+		{"you ahole", true},
+		{"we dug a hole in the garden", false},
+		{"she wore a hat", false},
+		{"he is a hater", false},
+		{"el perro negro es grande", false},
+		{"a spooky Halloween, a real spook", false},
+	}
+	for _, tc := range tests {
+		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
+		fs, err := s.Scan(context.Background(), m, &scanners.Envelope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, f := range fs {
+			got = got || f.Severity >= scanners.Medium
+		}
+		if got != tc.want {
+			t.Errorf("Scan(%q) medium+ = %v, want %v (findings %v)", tc.text, got, tc.want, fs)
+		}
+	}
+}
