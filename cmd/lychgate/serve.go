@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -29,8 +30,13 @@ import (
 func runServe(args []string, _, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	cfgFlag := fs.String("config", "", "configuration file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the serving time (from listening to shutdown) to FILE")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to FILE at shutdown (and what start-up allocated to FILE.base, for go tool pprof -base)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10 // finer than the default 512 KiB: a small message allocates small objects
 	}
 	path, _ := configPath(*cfgFlag)
 	cfg, err := config.Load(path)
@@ -121,6 +127,16 @@ func runServe(args []string, _, stderr io.Writer) error {
 	bgDone := make(chan struct{})
 	go func() { defer close(bgDone); bg.run(bgCtx) }()
 	defer func() { stopBG(); <-bgDone }()
+
+	stopProfile, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfile(); err != nil {
+			log.Error("profile not written", "err", err)
+		}
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
