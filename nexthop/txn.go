@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -217,10 +218,14 @@ func writeAll(w io.Writer, header []byte, body *io.SectionReader) error {
 	if body == nil {
 		return nil
 	}
-	buf := make([]byte, 32<<10)
-	_, err := io.CopyBuffer(w, io.NewSectionReader(body, 0, body.Size()), buf)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	_, err := io.CopyBuffer(w, io.NewSectionReader(body, 0, body.Size()), *bp)
 	return err
 }
+
+// copyBuffers are writeAll's buffers, reused: one per message otherwise.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // dataErr is the *Error for a DATA failure; a context that ended (the
 // watchdog closed the connection) is named in it.
