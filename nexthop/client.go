@@ -157,6 +157,7 @@ type conn struct {
 	hop   string
 	sc    *smtp.Client
 	raw   net.Conn // the TCP connection
+	w     net.Conn // what sc writes to: raw, or the TLS connection over it
 	tls   bool
 	utf8  bool // the hop offers SMTPUTF8 (from the last EHLO)
 	uses  int
@@ -294,7 +295,7 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	switch {
 	case c.cfg.TLS == TLSNone, !offered && c.cfg.TLS != TLSRequired:
 		utf8, _ := sc.Extension("SMTPUTF8")
-		return &conn{hop: hop, sc: sc, raw: raw, utf8: utf8}, nil
+		return &conn{hop: hop, sc: sc, raw: raw, w: raw, utf8: utf8}, nil
 	case !offered:
 		_ = raw.SetDeadline(time.Now().Add(quitTimeout))
 		_, _ = raw.Write([]byte("QUIT\r\n"))
@@ -306,12 +307,13 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	}
 	// RFC 3207 §4.2: forget what was learnt before TLS and say EHLO again.
 	// The old client is dropped (not closed: it would close raw).
-	sc = c.newSMTP(&greetedConn{Conn: tc, pending: []byte("220 " + hop + " TLS\r\n")})
+	gc := &greetedConn{Conn: tc, pending: []byte("220 " + hop + " TLS\r\n")}
+	sc = c.newSMTP(gc)
 	if err := sc.Hello(c.o.Hostname); err != nil {
 		return nil, fail(ctx, hop, StageEHLO, "", err)
 	}
 	utf8, _ := sc.Extension("SMTPUTF8")
-	return &conn{hop: hop, sc: sc, raw: raw, tls: true, utf8: utf8}, nil
+	return &conn{hop: hop, sc: sc, raw: raw, w: gc, tls: true, utf8: utf8}, nil
 }
 
 // startTLS sends STARTTLS (RFC 3207) on raw, after the EHLO exchange, and

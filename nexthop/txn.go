@@ -173,7 +173,11 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		}
 		return e
 	}
-	var w io.Writer = &deadlineWriter{w: dw, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration}
+	// The content goes straight to the connection go-smtp writes to,
+	// dot-stuffed in bulk (dotStuffer); go-smtp then ends the data.
+	ds := newDotStuffer(&deadlineWriter{w: t.cn.w, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration})
+	defer ds.release()
+	var w io.Writer = ds
 	var fw *FoldWriter
 	if t.c.o.MaxLineLength > 0 {
 		fw = NewFoldWriter(w, t.c.o.MaxLineLength)
@@ -182,6 +186,9 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	err = writeAll(w, header, body)
 	if err == nil && fw != nil {
 		err = fw.Flush()
+	}
+	if err == nil {
+		err = ds.finish(&deadlineWriter{w: dw, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration})
 	}
 	if err != nil {
 		// No end-of-data dot and no QUIT: a live hop would take either as
