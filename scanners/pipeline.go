@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -145,7 +146,17 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 		go p.scan(groups[group[i]].ctx, outs, i, s, m, text, env, start)
 	}
 	done := make([]bool, n)
-	for left := n; left > 0; {
+	left := n
+	record := func(o outcome) {
+		if done[o.i] {
+			return // already reported as overrunning
+		}
+		done[o.i] = true
+		left--
+		groups[group[o.i]].pending--
+		found[o.i], res.Runs[o.i] = p.finish(p.scanners[o.i].Name(), o.fs, o.err, o.dur)
+	}
+	for left > 0 {
 		// Wait for a result, or for the earliest deadline among the groups
 		// still waited for (all of them end with ctx).
 		var expire <-chan struct{}
@@ -158,14 +169,20 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 		expire = groups[eg].ctx.Done()
 		select {
 		case o := <-outs:
-			if done[o.i] {
-				continue // already reported as overrun
-			}
-			done[o.i] = true
-			left--
-			groups[group[o.i]].pending--
-			found[o.i], res.Runs[o.i] = p.finish(p.scanners[o.i].Name(), o.fs, o.err, o.dur)
+			record(o)
 		case <-expire:
+			// Scanners that honour ctx are returning now: let them, and
+			// take what they sent, so only those that ignore it are
+			// reported as overrunning (and left running).
+			runtime.Gosched()
+			for drained := false; !drained; {
+				select {
+				case o := <-outs:
+					record(o)
+				default:
+					drained = true
+				}
+			}
 			err := groups[eg].ctx.Err()
 			for i := range p.scanners {
 				if !done[i] && group[i] == eg {
