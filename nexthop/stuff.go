@@ -6,19 +6,13 @@ import (
 	"sync"
 )
 
-// dotStuffer writes DATA content straight to the connection, transparent
-// as RFC 5321 §4.5.2 wants: a "." that starts a line is doubled, and a
-// bare LF is sent as CRLF. It does exactly what net/textproto's DotWriter
-// (which go-smtp's DataCommand is) does with the same bytes, but in runs
-// instead of one buffered call per byte, and with one large write per
-// buffer instead of one per 4 KiB.
-//
-// go-smtp still sends DATA, ends the data and reads the reply: finish
-// hands it the last line ending (or the pending CR) through its own
-// DotWriter, which therefore starts and ends in the state textproto's
-// would have had, so the end-of-data line is the same as if every byte
-// had gone through it. The last two bytes are therefore always held back
-// until finish.
+// dotStuffer writes DATA content to the connection, transparent as
+// RFC 5321 §4.5.2 wants: a "." that starts a line is doubled, a bare LF is
+// sent as CRLF, and finish ends the data with "." on a line of its own. It
+// sends exactly the bytes net/textproto's DotWriter (go-smtp's) sends for
+// the same content, but works in runs instead of one buffered call per
+// byte, and writes once per 64 KiB: a small message and its end-of-data
+// line go in one write.
 type dotStuffer struct {
 	w     io.Writer
 	buf   []byte
@@ -32,9 +26,6 @@ const (
 	dsData             // inside a line
 	dsCR               // just after a CR inside a line
 )
-
-// held is how many written bytes stay in the buffer for finish.
-const held = 2
 
 var stuffBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
@@ -149,42 +140,35 @@ func (d *dotStuffer) emit(p []byte) error {
 	return nil
 }
 
-// flush writes all but the last held bytes.
+// flush writes the buffer.
 func (d *dotStuffer) flush() error {
-	if len(d.buf) <= held {
+	if len(d.buf) == 0 {
 		return nil
 	}
-	cut := len(d.buf) - held
-	if _, err := d.w.Write(d.buf[:cut]); err != nil {
+	if _, err := d.w.Write(d.buf); err != nil {
 		return err
 	}
-	d.buf = d.buf[:copy(d.buf, d.buf[cut:])]
+	d.buf = d.buf[:0]
 	return nil
 }
 
-// finish writes what is left, except the bytes that put go-smtp's writer
-// tw (fresh: nothing written to it yet) in this stuffer's state, which go
-// through tw. The caller then closes tw (the end-of-data line).
-func (d *dotStuffer) finish(tw io.Writer) error {
-	var tail []byte
+// finish ends the data: the line ending still missing, if any, and the
+// end-of-data line (what textproto's DotWriter.Close writes in the same
+// state), then writes everything.
+func (d *dotStuffer) finish() error {
+	var end string
 	switch d.state {
 	case dsBeginLine:
-		// The buffer ends with the CRLF just written; tw writes it again
-		// from its start state, ending at the beginning of a line.
-		d.buf, tail = d.buf[:len(d.buf)-2], []byte("\r\n")
+		end = ".\r\n"
 	case dsCR:
-		d.buf, tail = d.buf[:len(d.buf)-1], []byte("\r")
+		end = "\n.\r\n"
+	default: // dsBegin (no content) and dsData
+		end = "\r\n.\r\n"
 	}
-	if len(d.buf) > 0 {
-		if _, err := d.w.Write(d.buf); err != nil {
-			return err
-		}
-		d.buf = d.buf[:0]
-	}
-	if len(tail) > 0 {
-		if _, err := tw.Write(tail); err != nil {
+	for i := 0; i < len(end); i++ {
+		if err := d.emit1(end[i]); err != nil {
 			return err
 		}
 	}
-	return nil
+	return d.flush()
 }

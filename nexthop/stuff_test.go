@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// viaTextproto is what go-smtp sends for content: textproto's DotWriter,
+// viaTextproto is what go-smtp's client sends for content: textproto's DotWriter,
 // closed (the end-of-data line included).
 func viaTextproto(t *testing.T, content []byte) []byte {
 	t.Helper()
@@ -24,8 +24,8 @@ func viaTextproto(t *testing.T, content []byte) []byte {
 	return out.Bytes()
 }
 
-// viaStuffer is what Txn.Data sends: the stuffer's writes, then the tail
-// and the end through a fresh DotWriter on the same stream.
+// viaStuffer is what Txn.Data sends: the stuffer's writes, chunked as
+// given, and its end.
 func viaStuffer(t *testing.T, content []byte, bufSize int, chunks []int) []byte {
 	t.Helper()
 	var out bytes.Buffer
@@ -41,12 +41,7 @@ func viaStuffer(t *testing.T, content []byte, bufSize int, chunks []int) []byte 
 	if _, err := d.Write(p); err != nil {
 		t.Fatal(err)
 	}
-	bw := bufio.NewWriter(&out)
-	dw := textproto.NewWriter(bw).DotWriter()
-	if err := d.finish(dw); err != nil {
-		t.Fatal(err)
-	}
-	if err := dw.Close(); err != nil {
+	if err := d.finish(); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
@@ -120,14 +115,11 @@ func BenchmarkDotStuff(b *testing.B) {
 		}
 	})
 	b.Run("stuffer", func(b *testing.B) {
-		bw := bufio.NewWriter(discard{})
 		b.SetBytes(int64(len(msg)))
 		for b.Loop() {
 			d := newDotStuffer(discard{})
 			_, _ = d.Write(msg)
-			dw := textproto.NewWriter(bw).DotWriter()
-			_ = d.finish(dw)
-			_ = dw.Close()
+			_ = d.finish()
 			d.release()
 		}
 	})
