@@ -285,9 +285,9 @@ func (c *conn) reply(code int, ec smtp.EnhancedCode, text string) {
 	if strings.ContainsAny(text, "\r\n") {
 		text = lineBreaks.Replace(text)
 	}
-	// Built by hand: this runs several times per message.
-	var buf [128]byte
-	b := strconv.AppendInt(buf[:0], int64(code), 10)
+	// Built by hand in the writer's own buffer: this runs several times
+	// per message.
+	b := strconv.AppendInt(c.bw.AvailableBuffer(), int64(code), 10)
 	b = append(b, ' ')
 	if ec != smtp.NoEnhancedCode {
 		b = strconv.AppendInt(b, int64(ec[0]), 10)

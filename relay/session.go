@@ -218,13 +218,31 @@ func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) st
 		proto += "S"
 	}
 	helo := sanitizeHeaderValue(se.helo)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.rt.Config.Relay.Hostname, proto, msgID)
-	if len(rcpts) == 1 {
-		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeaderValue(rcpts[0]))
+	host := se.rt.Config.Relay.Hostname
+	b := make([]byte, 0, 128+len(helo)+len(host))
+	b = append(b, "Received: from "...)
+	b = append(b, helo...)
+	b = append(b, " (["...)
+	if se.ip.IsValid() {
+		b = se.ip.AppendTo(b)
+	} else {
+		b = append(b, se.ip.String()...) // as String says it
 	}
-	fmt.Fprintf(&b, ";\r\n\t%s\r\n", at.Format(time.RFC1123Z))
-	return b.String()
+	b = append(b, "])\r\n\tby "...)
+	b = append(b, host...)
+	b = append(b, " (lychgate) with "...)
+	b = append(b, proto...)
+	b = append(b, " id "...)
+	b = append(b, msgID...)
+	if len(rcpts) == 1 {
+		b = append(b, "\r\n\tfor <"...)
+		b = append(b, sanitizeHeaderValue(rcpts[0])...)
+		b = append(b, '>')
+	}
+	b = append(b, ";\r\n\t"...)
+	b = at.AppendFormat(b, time.RFC1123Z)
+	b = append(b, "\r\n"...)
+	return string(b)
 }
 
 // sanitizeHeaderValue keeps client-supplied text from breaking a header.
