@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +45,7 @@ type session struct {
 
 func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 	ctx, cancel := context.WithCancel(s.baseCtx) //nolint:gosec // cancelled in Logout
-	connID := fmt.Sprintf("c%d", s.connSeq.Add(1))
+	connID := "c" + strconv.FormatUint(s.connSeq.Add(1), 10)
 	se := &session{
 		s:       s,
 		conn:    c,
@@ -53,12 +53,18 @@ func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 		cancel:  cancel,
 		ip:      ip,
 		trusted: trusted,
-		baseLog: s.log.With("conn_id", connID, "remote_ip", ip.String()),
+		baseLog: s.log.With("conn_id", connID, "remote_ip", addrLog(ip)),
 	}
 	se.log = se.baseLog
 	se.log.Debug("connection", "trusted", se.trusted)
 	return se
 }
+
+// addrLog is an address for a log attribute, formatted only when a line
+// is written.
+type addrLog netip.Addr
+
+func (a addrLog) LogValue() slog.Value { return slog.StringValue(netip.Addr(a).String()) }
 
 // setHelo records the client's HELO/EHLO name ("" after STARTTLS).
 func (se *session) setHelo(name string) {
