@@ -199,7 +199,7 @@ func (t *Txn) Accepted() []string {
 // followed by body (a section of the shared message), without joining
 // them, folded to Options.MaxLineLength, dot-stuffed, and waits for the
 // hop's final reply. On success the connection goes back to the pool. The
-// input should be CRLF text; a bare LF is sent as CRLF (textproto).
+// input should be CRLF text; a bare LF is sent as CRLF (as textproto does; see dotStuffer).
 func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	if t.done {
 		return &Error{Hop: t.cn.hop, Stage: StageData, Err: ErrClosed}
