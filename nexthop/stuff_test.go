@@ -128,3 +128,18 @@ func BenchmarkDotStuff(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// FuzzDotStuffer checks that the stuffer sends what textproto's DotWriter
+// sends, for any content and buffer size: the end of data and every
+// transparency dot are where go-smtp would have put them (no smuggling).
+func FuzzDotStuffer(f *testing.F) {
+	for _, s := range []string{"", "a\r\n.\r\n", "\n.\n", "x\r\r\n.", ".\r", "a\r\n..\r\n.\r\nb"} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, size uint8) {
+		want := viaTextproto(t, in)
+		if got := viaStuffer(t, in, 1+int(size), []int{int(size) % 7, 1, int(size) % 3}); !bytes.Equal(got, want) {
+			t.Fatalf("stuffed(%q) = %q, want %q", in, got, want)
+		}
+	})
+}
