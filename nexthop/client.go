@@ -1,16 +1,12 @@
 package nexthop
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/textproto"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -155,8 +151,8 @@ func (c *Client) Close() error {
 // conn is one SMTP session with a hop.
 type conn struct {
 	hop   string
-	sc    *smtp.Client
-	raw   net.Conn // the TCP connection
+	s     *session
+	raw   net.Conn // the TCP connection (s reads and writes it, or TLS over it)
 	tls   bool
 	utf8  bool // the hop offers SMTPUTF8 (from the last EHLO)
 	uses  int
@@ -164,12 +160,7 @@ type conn struct {
 }
 
 // quit ends the session politely, with a short deadline.
-func (cn *conn) quit() {
-	cn.sc.CommandTimeout = quitTimeout
-	if err := cn.sc.Quit(); err != nil {
-		_ = cn.sc.Close()
-	}
-}
+func (cn *conn) quit() { cn.s.quit() }
 
 // get returns a pooled connection that looks alive, or dials a new one.
 // reused tells the caller a failure without a reply may be a stale
@@ -196,11 +187,11 @@ func (c *Client) take(hop string) *conn {
 		c.mu.Unlock()
 		// If the timer fired meanwhile, expire finds cn gone and does nothing.
 		cn.timer.Stop()
-		if alive(cn.raw) {
+		if cn.s.br.Buffered() == 0 && alive(cn.raw) {
 			return cn
 		}
 		c.log.Debug("next hop connection closed by peer", "hop", hop)
-		_ = cn.sc.Close()
+		_ = cn.s.close()
 	}
 }
 
@@ -278,63 +269,45 @@ func (c *Client) dial(ctx context.Context, hop string) (*conn, error) {
 	return cn, nil
 }
 
-func (c *Client) newSMTP(nc net.Conn) *smtp.Client {
-	sc := smtp.NewClient(nc)
-	sc.CommandTimeout = c.cfg.CommandTimeout.Duration
-	sc.SubmissionTimeout = c.cfg.CommandTimeout.Duration
-	return sc
-}
-
 func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, error) {
-	sc := c.newSMTP(raw)
-	if err := sc.Hello(c.o.Hostname); err != nil {
+	s := newSession(raw, c.cfg.CommandTimeout.Duration)
+	if err := s.greet(); err != nil {
 		return nil, fail(ctx, hop, StageEHLO, "", err)
 	}
-	offered, _ := sc.Extension("STARTTLS")
+	if err := s.hello(c.o.Hostname); err != nil {
+		return nil, fail(ctx, hop, StageEHLO, "", err)
+	}
+	offered := s.offers("STARTTLS")
 	switch {
 	case c.cfg.TLS == TLSNone, !offered && c.cfg.TLS != TLSRequired:
-		utf8, _ := sc.Extension("SMTPUTF8")
-		return &conn{hop: hop, sc: sc, raw: raw, utf8: utf8}, nil
+		return &conn{hop: hop, s: s, raw: raw, utf8: s.offers("SMTPUTF8")}, nil
 	case !offered:
 		_ = raw.SetDeadline(time.Now().Add(quitTimeout))
 		_, _ = raw.Write([]byte("QUIT\r\n"))
 		return nil, fail(ctx, hop, StageTLS, "", ErrNoSTARTTLS)
 	}
-	tc, err := c.startTLS(ctx, hop, raw)
+	tc, err := c.startTLS(ctx, hop, s)
 	if err != nil {
 		return nil, err
 	}
-	// RFC 3207 §4.2: forget what was learnt before TLS and say EHLO again.
-	// The old client is dropped (not closed: it would close raw).
-	sc = c.newSMTP(&greetedConn{Conn: tc, pending: []byte("220 " + hop + " TLS\r\n")})
-	if err := sc.Hello(c.o.Hostname); err != nil {
+	// RFC 3207 §4.2: forget what was learnt before TLS (a new session,
+	// nothing buffered kept) and say EHLO again.
+	s = newSession(tc, c.cfg.CommandTimeout.Duration)
+	if err := s.hello(c.o.Hostname); err != nil {
 		return nil, fail(ctx, hop, StageEHLO, "", err)
 	}
-	utf8, _ := sc.Extension("SMTPUTF8")
-	return &conn{hop: hop, sc: sc, raw: raw, tls: true, utf8: utf8}, nil
+	return &conn{hop: hop, s: s, raw: raw, tls: true, utf8: s.offers("SMTPUTF8")}, nil
 }
 
-// startTLS sends STARTTLS (RFC 3207) on raw, after the EHLO exchange, and
-// completes the handshake. go-smtp decides STARTTLS by itself only inside
-// NewClientStartTLS, which greets as "localhost" and reports a missing
-// STARTTLS as bare text; so the command is written here. Nothing can be
-// buffered ahead of it: the server sends nothing between the EHLO reply
-// and our command, and bytes it sends after its 220 (before our TLS hello)
-// are discarded with the plain-text reader, as RFC 3207 §4.2 wants.
-func (c *Client) startTLS(ctx context.Context, hop string, raw net.Conn) (*tls.Conn, error) {
+// startTLS sends STARTTLS (RFC 3207) after the EHLO exchange and completes
+// the handshake. Bytes the hop sent after its 220 (before our TLS hello)
+// stay in the plain-text session's buffer, which is dropped, as RFC 3207
+// §4.2 wants.
+func (c *Client) startTLS(ctx context.Context, hop string, s *session) (*tls.Conn, error) {
+	if _, err := s.cmd(220, "STARTTLS"); err != nil {
+		return nil, fail(ctx, hop, StageTLS, "", err)
+	}
 	ct := c.cfg.CommandTimeout.Duration
-	_ = raw.SetDeadline(time.Now().Add(ct))
-	if _, err := raw.Write([]byte("STARTTLS\r\n")); err != nil {
-		return nil, fail(ctx, hop, StageTLS, "", err)
-	}
-	code, msg, err := textproto.NewReader(bufio.NewReader(raw)).ReadResponse(220)
-	if err != nil {
-		var pe *textproto.Error
-		if errors.As(err, &pe) {
-			err = replyError(code, msg)
-		}
-		return nil, fail(ctx, hop, StageTLS, "", err)
-	}
 	host, _, _ := net.SplitHostPort(hop)
 	var tcfg *tls.Config
 	if c.o.TLSConfig != nil {
@@ -348,49 +321,12 @@ func (c *Client) startTLS(ctx context.Context, hop string, raw net.Conn) (*tls.C
 	if c.cfg.TLSSkipVerify {
 		tcfg.InsecureSkipVerify = true //nolint:gosec // operator's choice for internal hops (next_hop.tls_skip_verify)
 	}
-	tc := tls.Client(raw, tcfg)
+	tc := tls.Client(s.nc, tcfg)
 	hctx, cancel := context.WithTimeout(ctx, ct)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		return nil, fail(ctx, hop, StageTLS, "", err)
 	}
-	_ = raw.SetDeadline(time.Time{})
+	_ = s.nc.SetDeadline(time.Time{})
 	return tc, nil
-}
-
-// replyError turns a reply read here into go-smtp's error type, with its
-// RFC 3463 code when the text starts with one.
-func replyError(code int, msg string) *smtp.SMTPError {
-	se := &smtp.SMTPError{Code: code, Message: msg}
-	first, rest, ok := strings.Cut(msg, " ")
-	parts := strings.Split(first, ".")
-	if !ok || len(parts) != 3 {
-		return se
-	}
-	var ec smtp.EnhancedCode
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return se
-		}
-		ec[i] = n
-	}
-	se.EnhancedCode, se.Message = ec, rest
-	return se
-}
-
-// greetedConn replays a greeting before the TLS stream: go-smtp's client
-// expects to read one before its EHLO, and after STARTTLS none comes.
-type greetedConn struct {
-	net.Conn
-	pending []byte
-}
-
-func (g *greetedConn) Read(p []byte) (int, error) {
-	if len(g.pending) > 0 {
-		n := copy(p, g.pending)
-		g.pending = g.pending[n:]
-		return n, nil
-	}
-	return g.Conn.Read(p)
 }

@@ -1,13 +1,15 @@
 // Package nexthop owns lychgate's SMTP client side: the one client that
 // carries relayed copies, DSL alerts, warning bounces and released mail to
 // the next hops configured in [next_hop] (RFC 5321 client, STARTTLS RFC
-// 3207, 8BITMIME RFC 6152, SMTPUTF8 RFC 6531, SIZE RFC 1870).
+// 3207, 8BITMIME RFC 6152, SMTPUTF8 RFC 6531, SIZE RFC 1870, PIPELINING
+// RFC 2920). The protocol is spoken here (proto.go), not by go-smtp's
+// client, whose error type (*smtp.SMTPError) replies still come as.
 //
 // What it owns:
 //
 //   - Dialling with a context and a timeout (next_hop.dial_timeout), the
 //     greeting and EHLO with relay.hostname, and STARTTLS decided from the
-//     hop's EHLO reply (Extension("STARTTLS")) under next_hop.tls:
+//     hop's EHLO reply (HELO when the hop refuses EHLO) under next_hop.tls:
 //     "opportunistic" (the default; TLS when offered, plain otherwise),
 //     "required" (a hop that does not offer it is a temporary failure) or
 //     "none". next_hop.tls_skip_verify turns certificate checks off.
@@ -34,6 +36,10 @@
 //   - Long lines: what is written in DATA is folded to at most
 //     Options.MaxLineLength octets per line (RFC 5322 §2.1.1: 998); see
 //     FoldWriter for exactly how.
+//   - Round trips: MAIL and every RCPT go in one write when the hop offers
+//     PIPELINING (their replies read in order); the DATA content is
+//     dot-stuffed in bulk and written with its end-of-data line, so a
+//     small message costs three round trips (MAIL+RCPT, DATA, content).
 //
 // The relay's three-phase delivery maps onto Begin (MAIL and every RCPT,
 // with a result per recipient), then, after the quarantine writes,
@@ -42,7 +48,7 @@
 //
 // Not done here: queueing and retries (lychgate has no queue; notify's
 // outbox retries), MX lookups (next hops are fixed host:port), AUTH towards
-// the hop, LMTP, PIPELINING.
+// the hop, LMTP, CHUNKING.
 //
 // A Client is safe for concurrent use. A Txn belongs to one goroutine.
 package nexthop

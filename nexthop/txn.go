@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,18 +91,49 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 		t.ctxErr.Store(&err)
 		_ = cn.raw.Close()
 	})
-	sc := cn.sc
-	// Known from the greeting: Extension would re-EHLO after an RSET and
-	// answer false for a connection that died meanwhile.
-	if m.UTF8 {
-		if !cn.utf8 {
-			t.Abort()
-			return nil, fail(ctx, cn.hop, StageMail, "", ErrNoSMTPUTF8)
+	s := cn.s
+	// Known from the greeting, so a connection that died meanwhile is
+	// found by the commands, not by a new EHLO.
+	if m.UTF8 && !cn.utf8 {
+		t.Abort()
+		return nil, fail(ctx, cn.hop, StageMail, "", ErrNoSMTPUTF8)
+	}
+	// With PIPELINING (RFC 2920 §3.1) MAIL and every RCPT go in one write
+	// and their replies are read in order; without it, one at a time.
+	pipelining := s.offers("PIPELINING")
+	if err := s.send(s.mailLine(m)); err != nil {
+		t.discard()
+		return nil, fail(ctx, cn.hop, StageMail, "", err)
+	}
+	sent := 0 // RCPT commands sent whose replies are not read yet
+	sendRcpt := func(r string) error {
+		sent++
+		return s.send("RCPT TO:<" + r + ">")
+	}
+	if pipelining {
+		for _, r := range rcpts {
+			if err := sendRcpt(r); err != nil {
+				t.discard()
+				return nil, fail(ctx, cn.hop, StageRcpt, r, err)
+			}
 		}
 	}
-	if err := sc.Mail(m.From, &smtp.MailOptions{UTF8: m.UTF8, Body: m.Body, Size: m.Size}); err != nil {
+	// drain reads the replies to RCPTs already sent, before a RSET.
+	drain := func() bool {
+		for ; sent > 0; sent-- {
+			if _, _, err := s.readReply(); err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	if err := s.flush(); err != nil {
+		t.discard()
+		return nil, fail(ctx, cn.hop, StageMail, "", err)
+	}
+	if _, err := s.expect(250); err != nil {
 		e := fail(ctx, cn.hop, StageMail, "", err)
-		if e.Code != 0 && e.Code != codeClosing {
+		if e.Code != 0 && e.Code != codeClosing && drain() {
 			t.Abort() // the session is fine: RSET and reuse
 		} else {
 			t.discard()
@@ -109,7 +141,18 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 		return nil, e
 	}
 	for _, r := range rcpts {
-		err := sc.Rcpt(r, nil)
+		if !pipelining {
+			err := sendRcpt(r)
+			if err == nil {
+				err = s.flush()
+			}
+			if err != nil {
+				t.discard()
+				return nil, fail(ctx, cn.hop, StageRcpt, r, err)
+			}
+		}
+		sent--
+		_, err := s.expect(25) // 250 or 251 (RFC 5321 §4.2.2)
 		if err == nil {
 			t.results = append(t.results, RcptResult{Addr: r})
 			continue
@@ -120,7 +163,11 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 			return nil, e
 		}
 		if !m.KeepPartial {
-			t.Abort()
+			if drain() {
+				t.Abort()
+			} else {
+				t.discard()
+			}
 			return nil, e
 		}
 		t.results = append(t.results, RcptResult{Addr: r, Err: e})
@@ -152,7 +199,7 @@ func (t *Txn) Accepted() []string {
 // followed by body (a section of the shared message), without joining
 // them, folded to Options.MaxLineLength, dot-stuffed, and waits for the
 // hop's final reply. On success the connection goes back to the pool. The
-// input should be CRLF text; a bare LF is sent as CRLF (textproto).
+// input should be CRLF text; a bare LF is sent as CRLF (as textproto does; see dotStuffer).
 func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	if t.done {
 		return &Error{Hop: t.cn.hop, Stage: StageData, Err: ErrClosed}
@@ -162,8 +209,8 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		return &Error{Hop: t.cn.hop, Stage: StageData, Msg: "no accepted recipients", Err: ErrNoRecipients}
 	}
 	t.done = true
-	dw, err := t.cn.sc.Data()
-	if err != nil {
+	s := t.cn.s
+	if _, err := s.cmd(354, "DATA"); err != nil {
 		e := t.dataErr(err)
 		if e.Code != 0 {
 			t.reset() // DATA refused: the session is fine
@@ -172,15 +219,22 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		}
 		return e
 	}
-	var w io.Writer = &deadlineWriter{w: dw, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration}
+	// The content goes straight to the connection, dot-stuffed in bulk,
+	// with the end-of-data line in the same write as its end.
+	ds := newDotStuffer(&deadlineWriter{w: s.nc, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration})
+	defer ds.release()
+	var w io.Writer = ds
 	var fw *FoldWriter
 	if t.c.o.MaxLineLength > 0 {
 		fw = NewFoldWriter(w, t.c.o.MaxLineLength)
 		w = fw
 	}
-	err = writeAll(w, header, body)
+	err := writeAll(w, header, body)
 	if err == nil && fw != nil {
 		err = fw.Flush()
+	}
+	if err == nil {
+		err = ds.finish()
 	}
 	if err != nil {
 		// No end-of-data dot and no QUIT: a live hop would take either as
@@ -189,7 +243,8 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		t.discard()
 		return e
 	}
-	if err := dw.Close(); err != nil {
+	_ = s.nc.SetDeadline(time.Now().Add(t.c.cfg.CommandTimeout.Duration))
+	if _, err := s.expect(250); err != nil {
 		e := t.dataErr(err)
 		var se *smtp.SMTPError
 		if errors.As(err, &se) && t.stop() {
@@ -217,10 +272,14 @@ func writeAll(w io.Writer, header []byte, body *io.SectionReader) error {
 	if body == nil {
 		return nil
 	}
-	buf := make([]byte, 32<<10)
-	_, err := io.CopyBuffer(w, io.NewSectionReader(body, 0, body.Size()), buf)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	_, err := io.CopyBuffer(w, io.NewSectionReader(body, 0, body.Size()), *bp)
 	return err
 }
+
+// copyBuffers are writeAll's buffers, reused: one per message otherwise.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // dataErr is the *Error for a DATA failure; a context that ended (the
 // watchdog closed the connection) is named in it.
@@ -252,9 +311,9 @@ func (t *Txn) Abort() {
 // reset sends RSET and pools the connection, or drops it when that fails
 // or the context closed it. The context still guards the RSET.
 func (t *Txn) reset() {
-	err := t.cn.sc.Reset()
+	_, err := t.cn.s.cmd(250, "RSET")
 	if !t.stop() || err != nil {
-		_ = t.cn.sc.Close()
+		_ = t.cn.s.close()
 		return
 	}
 	t.c.put(t.cn)
@@ -265,7 +324,7 @@ func (t *Txn) reset() {
 func (t *Txn) discard() {
 	t.done = true
 	t.stop()
-	_ = t.cn.sc.Close()
+	_ = t.cn.s.close()
 }
 
 // deadlineWriter moves the connection's write deadline with each write,

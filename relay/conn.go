@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,14 +128,35 @@ func (c *conn) kick() {
 	_ = c.netConn().SetReadDeadline(time.Unix(1, 0))
 }
 
+// The connections' buffers are reused: a client that sends one message per
+// connection (most MTAs) would otherwise cost a fresh 64 KiB reader each
+// time.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+)
+
 func (s *Server) newConn(nc net.Conn, ip netip.Addr, trusted bool) *conn {
 	c := &conn{s: s, nc: nc, ip: ip}
 	c.dr = &deadlineReader{c: c, idle: s.readTimeout}
-	c.br = bufio.NewReaderSize(c.dr, readBufferSize)
-	c.bw = bufio.NewWriter(nc)
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(c.dr)
+	c.bw = writerPool.Get().(*bufio.Writer)
+	c.bw.Reset(nc)
 	c.se = s.newSession(c, ip, trusted)
 	c.log = c.se.log
 	return c
+}
+
+// freeBuffers gives the connection's buffers back for reuse; nothing may
+// read or write through them afterwards. Nothing the client sent is kept
+// in them: Reset drops what is buffered.
+func (c *conn) freeBuffers() {
+	c.br.Reset(nil)
+	c.bw.Reset(nil)
+	readerPool.Put(c.br)
+	writerPool.Put(c.bw)
+	c.br, c.bw = nil, nil
 }
 
 // serve runs the connection to its end. It never panics: a handler panic is
@@ -147,6 +170,7 @@ func (c *conn) serve() {
 		c.flush()
 		_ = c.netConn().Close()
 		c.se.Logout()
+		c.freeBuffers()
 		c.log.Debug("connection closed")
 	}()
 	if c.s.draining.Load() {
@@ -193,6 +217,14 @@ func (c *conn) readCommand() (string, error) {
 	var line []byte
 	for {
 		frag, err := c.br.ReadSlice('\n')
+		if err == nil && line == nil {
+			// The usual case: the whole line is in the buffer; one copy.
+			if len(frag) > maxCommandLine {
+				return "", errLineTooLong
+			}
+			frag = bytes.TrimSuffix(frag[:len(frag)-1], []byte("\r"))
+			return string(frag), nil
+		}
 		line = append(line, frag...)
 		if len(line) > maxCommandLine {
 			return "", errLineTooLong
@@ -250,13 +282,28 @@ func (c *conn) reply(code int, ec smtp.EnhancedCode, text string) {
 		}
 	}
 	c.s.obs.Reply(code)
-	text = strings.NewReplacer("\r", " ", "\n", " ").Replace(text)
-	if ec == smtp.NoEnhancedCode {
-		fmt.Fprintf(c.bw, "%d %s\r\n", code, text)
-		return
+	if strings.ContainsAny(text, "\r\n") {
+		text = lineBreaks.Replace(text)
 	}
-	fmt.Fprintf(c.bw, "%d %d.%d.%d %s\r\n", code, ec[0], ec[1], ec[2], text)
+	// Built by hand in the writer's own buffer: this runs several times
+	// per message.
+	b := strconv.AppendInt(c.bw.AvailableBuffer(), int64(code), 10)
+	b = append(b, ' ')
+	if ec != smtp.NoEnhancedCode {
+		b = strconv.AppendInt(b, int64(ec[0]), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(ec[1]), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(ec[2]), 10)
+		b = append(b, ' ')
+	}
+	_, _ = c.bw.Write(b)
+	_, _ = c.bw.WriteString(text)
+	_, _ = c.bw.WriteString("\r\n")
 }
+
+// lineBreaks keeps a reply text on one line.
+var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
 
 // replyLines queues a multi-line reply.
 func (c *conn) replyLines(code int, lines []string) {

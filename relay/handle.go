@@ -60,7 +60,7 @@ func (h *handling) run(ctx context.Context) error {
 	se.s.obs.Analyzed(v)
 	action := overallAction(v.Decisions)
 	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start),
-		"findings", findingsSummary(v.Result.Findings))
+		"findings", findingsLog(v.Result.Findings))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))

@@ -16,7 +16,7 @@ const (
 	defaultMaxLineBytes         = 1 << 20
 	defaultForwardLineBytes     = 998
 	defaultMaxReceived          = 50
-	defaultMaxBytesInFlight     = 256 << 20
+	defaultMaxBytesInFlight     = DefaultMaxBytesInFlight
 	defaultAnalysisWait         = 30 * time.Second
 	defaultDataTimeoutBase      = 10 * time.Minute
 	dataTimeoutBytesPerSecond   = 64 << 10
@@ -24,6 +24,9 @@ const (
 	defaultWriteTimeout         = 5 * time.Minute
 	stressNumerator, stressDeno = 3, 4 // stressed from 3/4 of the slots in use
 )
+
+// DefaultMaxBytesInFlight is relay.max_bytes_in_flight when it is 0.
+const DefaultMaxBytesInFlight = 256 << 20
 
 // connLimits enforces relay.max_connections, max_connections_per_ip,
 // max_connections_per_untrusted_ip and trusted_reserved_connections.

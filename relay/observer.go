@@ -2,6 +2,7 @@ package relay
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -34,6 +35,12 @@ func (nopObserver) NextHopError(error)       {}
 // findingsSummary is the log's view of a message's findings: categories
 // and their counts, sorted ("malware:1,spam:2"; "none"). Never rule
 // evidence, subjects or bodies.
+// findingsLog is findingsSummary for a log attribute, computed only when
+// a line is written.
+type findingsLog []scanners.Finding
+
+func (f findingsLog) LogValue() slog.Value { return slog.StringValue(findingsSummary(f)) }
+
 func findingsSummary(fs []scanners.Finding) string {
 	if len(fs) == 0 {
 		return "none"

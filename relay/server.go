@@ -93,6 +93,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Logger = slog.New(newLazyHandler(opts.Logger.Handler()))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

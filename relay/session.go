@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,7 +45,7 @@ type session struct {
 
 func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 	ctx, cancel := context.WithCancel(s.baseCtx) //nolint:gosec // cancelled in Logout
-	connID := fmt.Sprintf("c%d", s.connSeq.Add(1))
+	connID := "c" + strconv.FormatUint(s.connSeq.Add(1), 10)
 	se := &session{
 		s:       s,
 		conn:    c,
@@ -53,12 +53,18 @@ func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 		cancel:  cancel,
 		ip:      ip,
 		trusted: trusted,
-		baseLog: s.log.With("conn_id", connID, "remote_ip", ip.String()),
+		baseLog: s.log.With("conn_id", connID, "remote_ip", addrLog(ip)),
 	}
 	se.log = se.baseLog
 	se.log.Debug("connection", "trusted", se.trusted)
 	return se
 }
+
+// addrLog is an address for a log attribute, formatted only when a line
+// is written.
+type addrLog netip.Addr
+
+func (a addrLog) LogValue() slog.Value { return slog.StringValue(netip.Addr(a).String()) }
 
 // setHelo records the client's HELO/EHLO name ("" after STARTTLS).
 func (se *session) setHelo(name string) {
@@ -220,13 +226,31 @@ func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) st
 		proto += "S"
 	}
 	helo := sanitizeHeaderValue(se.helo)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (lychgate) with %s id %s", helo, se.ip.String(), se.rt.Config.Relay.Hostname, proto, msgID)
-	if len(rcpts) == 1 {
-		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeaderValue(rcpts[0]))
+	host := se.rt.Config.Relay.Hostname
+	b := make([]byte, 0, 128+len(helo)+len(host))
+	b = append(b, "Received: from "...)
+	b = append(b, helo...)
+	b = append(b, " (["...)
+	if se.ip.IsValid() {
+		b = se.ip.AppendTo(b)
+	} else {
+		b = append(b, se.ip.String()...) // as String says it
 	}
-	fmt.Fprintf(&b, ";\r\n\t%s\r\n", at.Format(time.RFC1123Z))
-	return b.String()
+	b = append(b, "])\r\n\tby "...)
+	b = append(b, host...)
+	b = append(b, " (lychgate) with "...)
+	b = append(b, proto...)
+	b = append(b, " id "...)
+	b = append(b, msgID...)
+	if len(rcpts) == 1 {
+		b = append(b, "\r\n\tfor <"...)
+		b = append(b, sanitizeHeaderValue(rcpts[0])...)
+		b = append(b, '>')
+	}
+	b = append(b, ";\r\n\t"...)
+	b = at.AppendFormat(b, time.RFC1123Z)
+	b = append(b, "\r\n"...)
+	return string(b)
 }
 
 // sanitizeHeaderValue keeps client-supplied text from breaking a header.

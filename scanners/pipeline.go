@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -103,24 +105,95 @@ const ProblemScanner = "mime"
 // a scanner that errors, panics or overruns its timeout contributes a
 // scanner-error finding. Parse problems recorded in m become malformed
 // findings.
+//
+// Each scanner runs in its own goroutine; Run waits for each until it
+// returns or its timeout (or ctx) ends, whichever is first. A scanner
+// that overruns is reported and left to finish on its own. Scanners with
+// the same timeout share one context.
 func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) Result {
-	res := Result{Runs: make([]Run, len(p.scanners))}
-	found := make([][]Finding, len(p.scanners))
+	n := len(p.scanners)
+	res := Result{Runs: make([]Run, n)}
+	found := make([][]Finding, n)
 	var text *textnorm.Text
 	if p.wantText {
 		// Normalised once, read by every TextScanner concurrently.
 		text = p.texts.Get().(*textnorm.Text)
 		text.Reset(m)
 	}
-	var wg sync.WaitGroup
+	start := time.Now()
+	// One context per distinct timeout; most scanners share the default.
+	var groups []timeoutGroup
+	group := make([]int, n) // scanner -> its group
 	for i, s := range p.scanners {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			found[i], res.Runs[i] = p.runOne(ctx, s, m, text, env)
-		}()
+		timeout := p.timeout
+		if t, ok := p.timeouts[s.Name()]; ok && t > 0 {
+			timeout = t
+		}
+		g := slices.IndexFunc(groups, func(g timeoutGroup) bool { return g.timeout == timeout })
+		if g < 0 {
+			gctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			g = len(groups)
+			groups = append(groups, timeoutGroup{timeout: timeout, ctx: gctx})
+		}
+		group[i] = g
+		groups[g].pending++
 	}
-	wg.Wait()
+	// Buffered for every scanner: one that overran still sends its late
+	// result without blocking, and nobody reads it.
+	outs := make(chan outcome, n)
+	for i, s := range p.scanners {
+		go p.scan(groups[group[i]].ctx, outs, i, s, m, text, env, start)
+	}
+	done := make([]bool, n)
+	left := n
+	record := func(o outcome) {
+		if done[o.i] {
+			return // already reported as overrunning
+		}
+		done[o.i] = true
+		left--
+		groups[group[o.i]].pending--
+		found[o.i], res.Runs[o.i] = p.finish(p.scanners[o.i].Name(), o.fs, o.err, o.dur)
+	}
+	for left > 0 {
+		// Wait for a result, or for the earliest deadline among the groups
+		// still waited for (all of them end with ctx).
+		var expire <-chan struct{}
+		eg := -1
+		for g := range groups {
+			if groups[g].pending > 0 && (eg < 0 || groups[g].timeout < groups[eg].timeout) {
+				eg = g
+			}
+		}
+		expire = groups[eg].ctx.Done()
+		select {
+		case o := <-outs:
+			record(o)
+		case <-expire:
+			// Scanners that honour ctx are returning now: let them, and
+			// take what they sent, so only those that ignore it are
+			// reported as overrunning (and left running).
+			runtime.Gosched()
+			for drained := false; !drained; {
+				select {
+				case o := <-outs:
+					record(o)
+				default:
+					drained = true
+				}
+			}
+			err := groups[eg].ctx.Err()
+			for i := range p.scanners {
+				if !done[i] && group[i] == eg {
+					done[i] = true
+					left--
+					found[i], res.Runs[i] = p.finish(p.scanners[i].Name(), nil, err, time.Since(start))
+				}
+			}
+			groups[eg].pending = 0
+		}
+	}
 	if text != nil {
 		// A scanner that overran its timeout may still be reading text, so
 		// only texts from runs where every scanner returned are reused.
@@ -136,6 +209,21 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 	return res
 }
 
+// timeoutGroup is the scanners of one Run that share a timeout.
+type timeoutGroup struct {
+	timeout time.Duration
+	ctx     context.Context
+	pending int // scanners not yet reported
+}
+
+// outcome is what one scanner's goroutine returns.
+type outcome struct {
+	i   int
+	fs  []Finding
+	err error
+	dur time.Duration
+}
+
 func allReturned(runs []Run) bool {
 	for _, r := range runs {
 		if r.Status == StatusTimeout || r.Status == StatusError {
@@ -145,65 +233,48 @@ func allReturned(runs []Run) bool {
 	return true
 }
 
-func (p *Pipeline) runOne(ctx context.Context, s Scanner, m *message.Message, text *textnorm.Text, env *Envelope) (fs []Finding, run Run) {
-	name := s.Name()
-	start := time.Now()
-	timeout := p.timeout
-	if t, ok := p.timeouts[name]; ok && t > 0 {
-		timeout = t
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	type out struct {
-		fs  []Finding
-		err error
-	}
-	ch := make(chan out, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				p.log.Error("scanner panicked", "scanner", name, "err", fmt.Sprint(r), "stack", string(debug.Stack()))
-				ch <- out{err: fmt.Errorf("panic: %v", r)}
-			}
-		}()
-		var f []Finding
-		var err error
-		if ts, ok := s.(TextScanner); ok && text != nil {
-			f, err = ts.ScanText(ctx, text, env)
-		} else {
-			f, err = s.Scan(ctx, m, env)
+// scan runs one scanner and sends its outcome; a panic is an error.
+func (p *Pipeline) scan(ctx context.Context, outs chan<- outcome, i int, s Scanner, m *message.Message, text *textnorm.Text, env *Envelope, start time.Time) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("scanner panicked", "scanner", s.Name(), "err", fmt.Sprint(r), "stack", string(debug.Stack()))
+			outs <- outcome{i: i, err: fmt.Errorf("panic: %v", r), dur: time.Since(start)}
 		}
-		ch <- out{f, err}
 	}()
-	run.Scanner = name
-	var o out
-	select {
-	case o = <-ch:
-	case <-ctx.Done():
-		o.err = ctx.Err()
+	var f []Finding
+	var err error
+	if ts, ok := s.(TextScanner); ok && text != nil {
+		f, err = ts.ScanText(ctx, text, env)
+	} else {
+		f, err = s.Scan(ctx, m, env)
 	}
-	run.Duration = time.Since(start)
-	if o.err == nil {
+	outs <- outcome{i: i, fs: f, err: err, dur: time.Since(start)}
+}
+
+// finish turns one scanner's outcome into its findings and Run.
+func (p *Pipeline) finish(name string, fs []Finding, err error, dur time.Duration) ([]Finding, Run) {
+	run := Run{Scanner: name, Duration: dur}
+	if err == nil {
 		run.Status = StatusOK
-		for i := range o.fs {
-			if o.fs[i].Scanner == "" {
-				o.fs[i].Scanner = name
+		for i := range fs {
+			if fs[i].Scanner == "" {
+				fs[i].Scanner = name
 			}
 		}
-		return o.fs, run
+		return fs, run
 	}
 	run.Status = StatusError
-	if errors.Is(o.err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		run.Status = StatusTimeout
 	}
-	run.Err = o.err.Error()
-	p.log.Warn("scanner failed", "scanner", name, "duration", run.Duration, "err", o.err)
+	run.Err = err.Error()
+	p.log.Warn("scanner failed", "scanner", name, "duration", run.Duration, "err", err)
 	return []Finding{{
 		Scanner:     name,
 		Rule:        "scanner_" + string(run.Status),
 		Category:    ScannerError,
 		Severity:    High,
-		Explanation: fmt.Sprintf("scanner %s did not complete (%s): %v", name, run.Status, o.err),
+		Explanation: fmt.Sprintf("scanner %s did not complete (%s): %v", name, run.Status, err),
 	}}, run
 }
 

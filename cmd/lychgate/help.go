@@ -70,7 +70,7 @@ func asHelp(err error) (*helpRequest, bool) {
 
 var helpTexts = map[string]string{
 	"serve": `
-usage: lychgate serve [--config FILE]
+usage: lychgate serve [--config FILE] [--cpuprofile FILE] [--memprofile FILE]
 
 Run the relay: the SMTP listener ([relay] listen), the notification worker,
 the quarantine expiry sweep, the head teacher's reports and, when [web]
@@ -82,6 +82,17 @@ SIGINT stop it gracefully: no new connections, in-flight messages finish
 
 It needs Redis (redis.url) and the next hops (next_hop.inbound, optionally
 next_hop.outbound). Logs go to standard error ([log] level and format).
+
+The Go garbage collector lets the heap grow to five times what is live
+(GOGC=400) under a soft memory limit of 128 MiB plus four times
+relay.max_bytes_in_flight; GOGC and GOMEMLIMIT in the environment override
+either.
+
+--cpuprofile and --memprofile write pprof profiles (go tool pprof) when
+serve stops gracefully: the CPU profile covers the time from listening to
+shutdown; the allocation profile every allocation since start, and FILE.base
+what start-up allocated (go tool pprof -base FILE.base FILE shows serving
+only). They are for measuring (lychgate-bench -profile), not for production.
 `,
 	"check": `
 usage: lychgate check [--config FILE] [--direction D] [--from ADDR] [--to ADDR]... [--json] PATH...

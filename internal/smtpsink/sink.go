@@ -55,6 +55,10 @@ type Options struct {
 	Dir string
 	// TLSConfig, when set, makes the sink offer STARTTLS.
 	TLSConfig *tls.Config
+	// MaxLineLength, when set, is the longest line the sink accepts
+	// (go-smtp's default, 2000 bytes, otherwise: a longer one ends the
+	// session).
+	MaxLineLength int
 }
 
 // Start listens and serves until Close.
@@ -82,6 +86,9 @@ func Start(opts Options) (*Sink, error) {
 	s.srv.Domain = "sink.test"
 	s.srv.EnableSMTPUTF8 = true
 	s.srv.MaxMessageBytes = 64 << 20
+	if opts.MaxLineLength > 0 {
+		s.srv.MaxLineLength = opts.MaxLineLength
+	}
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
 	go func() { _ = s.srv.Serve(l) }()
