@@ -5,6 +5,8 @@ FUZZTIME  ?= 30s
 BENCH_N   ?= 0
 BENCH_C   ?= 20
 BENCH_LARGE_N ?= 50
+## BENCH_PROFILE=DIR: pprof CPU and allocation profiles of the relay under each row
+BENCH_PROFILE ?=
 CORPUS    ?= ../shared/corpus
 PKGS      := ./...
 
@@ -53,7 +55,7 @@ lint: fmt-check vet
 ## in flight); msg/s, MB/s, added latency, CPU per message, peak RSS, and the
 ## ratios to the raw limit and to rspamd. Under a minute on two cores.
 bench: build test-deps
-	$(GO) run ./cmd/lychgate-bench -c $(BENCH_C) -n $(BENCH_N) -large-n $(BENCH_LARGE_N) -corpus $(CORPUS)
+	$(GO) run ./cmd/lychgate-bench -c $(BENCH_C) -n $(BENCH_N) -large-n $(BENCH_LARGE_N) -corpus $(CORPUS) $(if $(BENCH_PROFILE),-profile $(BENCH_PROFILE))
 
 ## gobench: the Go benchmarks of every package (allocations per operation).
 gobench:
@@ -78,6 +80,7 @@ fuzz:
 	$(FUZZ) '^FuzzParse$$' ./config
 	$(FUZZ) '^FuzzSession$$' ./relay
 	$(FUZZ) '^FuzzCheckAddress$$' ./relay
+	$(FUZZ) '^FuzzDotStuffer$$' ./nexthop
 	$(FUZZ) '^FuzzDataReader$$' ./relay
 	$(FUZZ) '^FuzzReadCSV$$' ./directory
 	$(FUZZ) '^FuzzNormalize$$' ./textnorm
@@ -87,6 +90,13 @@ fuzz:
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
+	$(FUZZ) '^FuzzTokenize$$' ./scanners/spam/bayes
+	$(FUZZ) '^FuzzTextHelpers$$' ./scanners/personal
+	$(FUZZ) '^FuzzScan$$' ./scanners/links
+	$(FUZZ) '^FuzzFilterSameAsReference$$' ./scanners/profanity
+	$(FUZZ) '^FuzzArchiveListers$$' ./message
+	$(FUZZ) '^FuzzScanHTML$$' ./message
+	$(FUZZ) '^FuzzAnalyzePDF$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
