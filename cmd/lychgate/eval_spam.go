@@ -26,6 +26,7 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 	corpus := fs.String("corpus", "../shared/corpus/spamassassin", "labelled corpus with ham/ and spam/")
 	dev := fs.Bool("dev", false, "tune on a hold-out of the train split; the test split is not read")
 	cv := fs.Int("cv", 0, "K-fold cross-validation over the train split (K >= 2); the test split is not read")
+	tune := fs.Int("tune", 0, "K-fold cross-validation over the train split for every classifier setting of the tuning grid (K >= 2); the test split is not read")
 	verbose := fs.Bool("v", false, "with --dev or --cv, list misclassified files and their reasons")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -46,7 +47,7 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 	sc := spamConfig(cfg)
 	logger := newLogger(cfg, stderr)
 	lim := all.Limits(cfg)
-	_, err = evaluate.RunSpam(context.Background(), evaluate.SpamOptions{
+	o := evaluate.SpamOptions{
 		Dir:   *corpus,
 		Parse: func(b []byte) *message.Message { return message.Parse(context.Background(), b, lim) },
 		NewScanner: func(c *bayes.Classifier) (*spam.Scanner, error) {
@@ -60,6 +61,11 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 		Dev:           *dev,
 		CV:            *cv,
 		Verbose:       *verbose,
-	}, stdout)
+	}
+	if *tune > 0 {
+		_, err = evaluate.TuneSpam(context.Background(), o, *tune, nil, stdout)
+		return err
+	}
+	_, err = evaluate.RunSpam(context.Background(), o, stdout)
 	return err
 }

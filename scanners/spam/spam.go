@@ -62,6 +62,42 @@ var bayesBands = []bayesBand{
 	{"bayes_01", -0.01, 0.01, -6, "the classifier is nearly certain this is ham (p < 0.01)"},
 }
 
+// bandOf returns the band of classifier probability p.
+func bandOf(p float64) (bayesBand, bool) {
+	for _, b := range bayesBands {
+		if p >= b.lo && p < b.hi {
+			return b, true
+		}
+	}
+	return bayesBand{}, false
+}
+
+// Band is one probability range of the classifier and the rule it fires.
+type Band struct {
+	ID     string
+	Lo, Hi float64 // Lo <= p < Hi
+	Score  float64 // default score
+}
+
+// Bands returns the classifier's bands, most spammy first.
+func Bands() []Band {
+	out := make([]Band, len(bayesBands))
+	for i, b := range bayesBands {
+		out[i] = Band{ID: b.id, Lo: b.lo, Hi: b.hi, Score: b.score}
+	}
+	return out
+}
+
+// CombinedScore is the total the scanner gives a message whose heuristic
+// rules (at full score, as with the classifier off) sum to rules and whose
+// trained classifier says p, with the default scores and rule weight: the
+// offline tuner (package evaluate) uses it to score settings without
+// scanning again.
+func CombinedScore(rules, p float64) float64 {
+	b, _ := bandOf(p)
+	return rules*DefaultRuleWeight + b.score
+}
+
 // Options configures a Scanner.
 type Options struct {
 	// Logger receives warnings (classifier store errors); required.
@@ -208,16 +244,15 @@ func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) (_ []Reas
 	if res.Cold {
 		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}, false
 	}
-	for _, b := range bayesBands {
-		if res.Prob >= b.lo && res.Prob < b.hi {
-			sc := s.score(b.id, b.score)
-			if sc == 0 {
-				return nil, true
-			}
-			return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
-		}
+	b, ok := bandOf(res.Prob)
+	if !ok {
+		return nil, true
 	}
-	return nil, true
+	sc := s.score(b.id, b.score)
+	if sc == 0 {
+		return nil, true
+	}
+	return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
 }
 
 // clueEvidence quotes the strongest tokens on the side of the verdict.

@@ -57,6 +57,21 @@ func TestTokenize(t *testing.T) {
 			want: []string{"url:login.bank.example.net", "url:example.net", "url:p:verify", "url:p:account", "url:ip", "url:proto:http"},
 		},
 		{
+			name: "received hops give the sender's domains and their alignment with From and Message-ID",
+			raw: "Received: from zutroy.hq.dli.com (mail.dli.com [65.169.3.137])\n\tby relay.example (8.11.6) with ESMTP id g6O\n" +
+				"Received: from kudu (colo-gwnat.dli.com [65.204.108.189]) by zutroy.hq.dli.com\n" +
+				"Received: from helo.example ([192.0.2.9]) by mx.example\n" +
+				"From: Slang <dailyslang@dli.com>\nMessage-ID: <924461.1027@mailer.dli.com>\nSubject: x\n\nhello there\n",
+			want:    []string{"h:rcvd:dli.com", "h:rcvd:nordns", "h:align:received", "h:align:mid"},
+			notWant: []string{"h:rcvd:mail.dli.com", "h:rcvd:relay.example"},
+		},
+		{
+			name:    "a From domain no hop and no Message-ID shares is not aligned",
+			raw:     "Received: from bank.example (dsl-7.isp.example [192.0.2.1]) by mx.example\nFrom: Bank <service@bank.example>\nMessage-ID: <1@isp.example>\nSubject: x\n\nverify your account\n",
+			want:    []string{"h:rcvd:isp.example"},
+			notWant: []string{"h:align:received", "h:align:mid", "h:rcvd:bank.example"},
+		},
+		{
 			name: "CJK text gives character pairs",
 			raw:  "From: a@b.example\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\n出会い系サイト\n",
 			want: []string{"出会", "会い", "h:charset:utf-8"},
@@ -231,6 +246,61 @@ func TestRelearn(t *testing.T) {
 	}
 	if n, err := st.c.Exists(ctx, st.TotalsKey()).Result(); err != nil || n != 1 || st.TotalsKey() != "lgtest:bayes:{s1}:n" {
 		t.Errorf("totals key %q exists=%d err=%v", st.TotalsKey(), n, err)
+	}
+}
+
+// TestFamilyCap trains a classifier where a crowd of HTML structure
+// tokens is mildly spammy and a few words are hammy: with the cap the
+// words win, without it the crowd counts many times over.
+func TestFamilyCap(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	c, err := New(Options{Store: st, MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crowd []string
+	for i := range 40 {
+		crowd = append(crowd, fmt.Sprintf("html:tag%d", i))
+	}
+	hammy := []string{"homework", "timetable", "parents"}
+	tr := c.NewTrainer()
+	for i := range 100 {
+		// every spam has the crowd; 30 of 100 ham have it too, with the words
+		tr.AddTokens(fmt.Sprintf("s%d", i), crowd, Spam)
+		if i < 30 {
+			tr.AddTokens(fmt.Sprintf("h%d", i), append(slices.Clone(crowd), hammy...), Ham)
+		} else {
+			tr.AddTokens(fmt.Sprintf("h%d", i), []string{"other"}, Ham)
+		}
+	}
+	if _, err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msg := append(slices.Clone(crowd), hammy...)
+	capped, err := c.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, cl := range capped.Clues {
+		if strings.HasPrefix(cl.Token, "html:") {
+			n++
+		}
+	}
+	if n != DefaultMaxPerFamily {
+		t.Errorf("capped clues hold %d html: tokens, want %d", n, DefaultMaxPerFamily)
+	}
+	uncappedC, err := New(Options{Store: st, MinSpam: 1, MinHam: 1, MaxPerFamily: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncapped, err := uncappedC.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(capped.Prob < 0.5 && uncapped.Prob > capped.Prob) {
+		t.Errorf("p capped = %.3f, uncapped = %.3f; want the capped verdict ham and below the uncapped one", capped.Prob, uncapped.Prob)
 	}
 }
 

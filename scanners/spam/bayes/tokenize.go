@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/textnorm"
 )
@@ -456,6 +458,7 @@ func (t *tokenizer) headers(m *message.Message) {
 			t.add("h:has:" + n)
 		}
 	}
+	t.received(m)
 	if m.MessageID == "" {
 		t.add("h:nomsgid")
 	}
@@ -465,6 +468,82 @@ func (t *tokenizer) headers(m *message.Message) {
 	if strings.TrimSpace(m.Subject) == "" {
 		t.add("h:nosubject")
 	}
+}
+
+// baseDomain is the registrable domain of host ("mail.dli.com" gives
+// "dli.com"), or host itself when it has none.
+func baseDomain(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// maxReceived is the most Received fields read.
+const maxReceived = 10
+
+// received adds the hosts that handed the message on ("from HELO (RDNS
+// [IP])" of each Received field): the registrable domain of the reverse
+// DNS name, and whether the sender's domain is among them or in the
+// Message-ID, the alignment real senders have and forged ones lack. The
+// HELO name is the sending client's own claim and is not used. The
+// receiving side's hops are the same for every message and carry no
+// weight.
+func (t *tokenizer) received(m *message.Message) {
+	from := ""
+	if len(m.From) > 0 {
+		if at := strings.LastIndexByte(m.From[0].Addr, '@'); at >= 0 {
+			from = baseDomain(m.From[0].Addr[at+1:])
+		}
+	}
+	aligned := false
+	for i, v := range m.HeaderValues("Received") {
+		if i >= maxReceived {
+			break
+		}
+		rdns, ok := receivedFrom(v)
+		if !ok {
+			continue
+		}
+		if rdns != "" && !strings.HasPrefix(rdns, "unknown") {
+			d := baseDomain(rdns)
+			t.add("h:rcvd:" + d)
+			aligned = aligned || d == from
+		} else {
+			t.add("h:rcvd:nordns")
+		}
+	}
+	if from == "" {
+		return
+	}
+	if aligned {
+		t.add("h:align:received")
+	}
+	if i := strings.LastIndexByte(m.MessageID, '@'); i >= 0 && baseDomain(m.MessageID[i+1:]) == from {
+		t.add("h:align:mid")
+	}
+}
+
+// receivedFrom reads the reverse DNS name of "from HELO (RDNS [IP]" at
+// the start of a Received value ("" when the hop has none); ok is false
+// for fields of another form.
+func receivedFrom(v string) (rdns string, ok bool) {
+	v = strings.TrimSpace(v)
+	if len(v) < 5 || !strings.EqualFold(v[:5], "from ") {
+		return "", false
+	}
+	f := strings.Fields(v[5:min(len(v), 512)])
+	if len(f) == 0 {
+		return "", false
+	}
+	if len(f) > 1 && strings.HasPrefix(f[1], "(") {
+		r := strings.TrimPrefix(f[1], "(")
+		if !strings.HasPrefix(r, "[") {
+			rdns = strings.ToLower(strings.TrimRight(r, ")"))
+		}
+	}
+	return rdns, true
 }
 
 // receiverHeader reports header fields written by the receiving side (trace
