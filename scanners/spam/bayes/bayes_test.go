@@ -189,6 +189,57 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRoundTripSenderTokens trains, through Redis and memory, a school's
+// newsletter (its own mail server, its own Message-IDs) and spam with the
+// same marketing words sent from elsewhere: a new issue of the newsletter
+// is ham on its sender tokens, and both stores agree.
+func TestRoundTripSenderTokens(t *testing.T) {
+	words := "special offer click here to unsubscribe free shipping order today"
+	news := func(i int) *message.Message {
+		return parse(fmt.Sprintf("Received: from out%d.news.example (mail%d.news.example [198.51.100.%d]) by mx.school.example\n"+
+			"From: Shop News <news@news.example>\nMessage-ID: <%d@mailer.news.example>\nSubject: this week %d\n\n%s issue %d\n", i, i, i, i, i, words, i))
+	}
+	spamMsg := func(i int) *message.Message {
+		return parse(fmt.Sprintf("Received: from news.example (dsl-%d.pool.isp.example [203.0.113.%d]) by mx.school.example\n"+
+			"From: Shop News <news@news.example>\nMessage-ID: <%d@pool.isp.example>\nSubject: this week %d\n\n%s deal %d\n", i, i, i, i, words, i))
+	}
+	probs := map[string]float64{}
+	for name, st := range map[string]Store{"redis": newRedisStore(t), "mem": NewMemStore()} {
+		t.Run(name, func(t *testing.T) {
+			c, err := New(Options{Store: st, MinSpam: 10, MinHam: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := c.NewTrainer()
+			for i := range 20 {
+				tr.Add(news(i), Ham)
+				tr.Add(spamMsg(i), Spam)
+			}
+			if _, err := tr.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Classify(t.Context(), news(99))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Prob > 0.1 {
+				t.Errorf("new issue of the newsletter: p = %.3f, want <= 0.1; clues %v", r.Prob, r.Clues)
+			}
+			var sender bool
+			for _, cl := range r.Clues {
+				sender = sender || cl.Token == "h:align:received" || cl.Token == "h:align:mid" || cl.Token == "h:rcvd:news.example"
+			}
+			if !sender {
+				t.Errorf("clues %v lack the sender's Received or alignment tokens", r.Clues)
+			}
+			probs[name] = r.Prob
+		})
+	}
+	if math.Abs(probs["redis"]-probs["mem"]) > 1e-12 {
+		t.Errorf("redis %v and memory %v stores disagree", probs["redis"], probs["mem"])
+	}
+}
+
 func TestColdStart(t *testing.T) {
 	c, err := New(Options{Store: NewMemStore(), MinSpam: 50, MinHam: 50})
 	if err != nil {

@@ -31,7 +31,9 @@ const (
 // the subject (prefixed "s:") and of every text part (HTML already turned
 // into visible text by package message), the tag names and hiding tricks of
 // the HTML markup ("html:"), link hosts and path words ("url:"), the sender's
-// domain, mailer and the content types ("h:"). Words are lower-cased; words
+// domain, mailer and the content types ("h:"), the reverse DNS domains of
+// the Received hops and whether the From domain aligns with them or with
+// the Message-ID ("h:rcvd:", "h:align:"). Words are lower-cased; words
 // spelt one letter at a time ("F R E E", "v.i.a.g.r.a") are joined; words
 // mixing scripts or using look-alike letters also give their folded
 // skeleton; very long words become a "skip:" token of their first letter and
