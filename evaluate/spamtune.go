@@ -31,6 +31,11 @@ type TuneSetting struct {
 	MaxPerFamily     int
 }
 
+// DefaultTuneSetting is the classifier's default setting.
+func DefaultTuneSetting() TuneSetting {
+	return TuneSetting{Strength: bayes.DefaultStrength, MinDev: bayes.DefaultMinDev, MaxClues: bayes.DefaultMaxClues, MaxPerFamily: bayes.DefaultMaxPerFamily}
+}
+
 // DefaultTuneGrid is the grid `eval spam --tune` searches.
 func DefaultTuneGrid() []TuneSetting {
 	var g []TuneSetting
@@ -179,7 +184,7 @@ func TuneSpam(ctx context.Context, o SpamOptions, k int, grid []TuneSetting, w i
 		// Bands are chosen for the classifier's default setting when the
 		// grid has it (the setting production runs), else the best one.
 		chosen := res[0]
-		def := TuneSetting{Strength: bayes.DefaultStrength, MinDev: bayes.DefaultMinDev, MaxClues: bayes.DefaultMaxClues, MaxPerFamily: bayes.DefaultMaxPerFamily}
+		def := DefaultTuneSetting()
 		for _, r := range res {
 			if r.Setting == def {
 				chosen = r

@@ -30,6 +30,7 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 	dev := fs.Bool("dev", false, "tune on a hold-out of the train split; the test split is not read")
 	cv := fs.Int("cv", 0, "K-fold cross-validation over the train split (K >= 2); the test split is not read")
 	tune := fs.Int("tune", 0, "K-fold cross-validation over the train split for every classifier setting of the tuning grid (K >= 2); the test split is not read")
+	quick := fs.Bool("quick", false, "with --tune, try only the classifier's default setting (band scores are still chosen)")
 	verbose := fs.Bool("v", false, "with --dev, --cv or --tune, list misclassified train-split files and their reasons")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -66,7 +67,11 @@ func runEvalSpam(args []string, stdout, stderr io.Writer) error {
 		Verbose:       *verbose,
 	}
 	if *tune > 0 {
-		_, err = evaluate.TuneSpam(context.Background(), o, *tune, nil, stdout)
+		var grid []evaluate.TuneSetting
+		if *quick {
+			grid = []evaluate.TuneSetting{evaluate.DefaultTuneSetting()}
+		}
+		_, err = evaluate.TuneSpam(context.Background(), o, *tune, grid, stdout)
 		return err
 	}
 	_, err = evaluate.RunSpam(context.Background(), o, stdout)

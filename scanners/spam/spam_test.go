@@ -3,6 +3,7 @@ package spam
 import (
 	"context"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -208,7 +209,8 @@ func BenchmarkScan(b *testing.B) {
 }
 
 // TestRuleWeightWithWarmClassifier: next to a trained classifier the
-// heuristics count half, and the classifier's band is reported.
+// heuristics count at DefaultRuleWeight, and the classifier's band is
+// reported.
 func TestRuleWeightWithWarmClassifier(t *testing.T) {
 	c, err := bayes.New(bayes.Options{Store: bayes.NewMemStore(), MinSpam: 1, MinHam: 1})
 	if err != nil {
@@ -228,8 +230,8 @@ func TestRuleWeightWithWarmClassifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rulesOf(fs)
-	if got["url_ip"] != 0.75 {
-		t.Errorf("url_ip = %v next to a warm classifier, want 1.5 × 0.5", got["url_ip"])
+	if want := math.Round(1.5*DefaultRuleWeight*100) / 100; got["url_ip"] != want {
+		t.Errorf("url_ip = %v next to a warm classifier, want 1.5 × %g = %v", got["url_ip"], DefaultRuleWeight, want)
 	}
 	if got["bayes_999"] != 8 {
 		t.Errorf("bayes_999 = %v (rules %v), want 8 for the trained spam itself", got["bayes_999"], got)
