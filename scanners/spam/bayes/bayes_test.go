@@ -240,6 +240,47 @@ func TestRoundTripSenderTokens(t *testing.T) {
 	}
 }
 
+// TestLookupCluster: the pipelined lookup runs on Redis Cluster (every key
+// shares the hash tag, so a pipeline never crosses nodes) and reads the
+// same counts as the memory store, unknown tokens as zero, also over more
+// keys than one pipeline takes.
+func TestLookupCluster(t *testing.T) {
+	cl := redistest.StartCluster(t)
+	st, err := NewRedisStore(RedisOptions{Client: cl.Client(t), Prefix: "lgtest", Scope: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := NewMemStore()
+	b := &Batch{Tokens: map[string]Counts{"a": {Spam: 3}, "b": {Ham: 2}, "c": {Spam: 1, Ham: 4}}, Totals: Counts{Spam: 5, Ham: 7}, Learned: map[string]Label{"m1": Spam}}
+	for _, s := range []Store{st, mem} {
+		if err := s.Apply(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []string{"c", "unknown", "a", "b"}
+	tr, got, err := st.Lookup(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, want, _ := mem.Lookup(t.Context(), keys)
+	if tr != mt || !slices.Equal(got, want) {
+		t.Errorf("cluster Lookup = %+v %+v, memory %+v %+v", tr, got, mt, want)
+	}
+	// More keys than one pipeline takes.
+	many := make([]string, chunk+10)
+	for i := range many {
+		many[i] = fmt.Sprintf("k%d", i)
+	}
+	many[chunk+5] = "a"
+	_, got, err = st.Lookup(t.Context(), many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[chunk+5] != (Counts{Spam: 3}) || got[0] != (Counts{}) {
+		t.Errorf("chunked Lookup: [%d] = %+v, [0] = %+v", chunk+5, got[chunk+5], got[0])
+	}
+}
+
 func TestColdStart(t *testing.T) {
 	c, err := New(Options{Store: NewMemStore(), MinSpam: 50, MinHam: 50})
 	if err != nil {
