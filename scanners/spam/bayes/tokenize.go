@@ -61,10 +61,10 @@ func Tokenize(m *message.Message) []string {
 			htmlBudget -= len(h)
 			t.markup(h)
 		}
-		t.add("ct:" + tx.ContentType)
+		t.join("ct:", tx.ContentType)
 	}
 	for _, a := range m.Attachments {
-		t.add("ct:" + a.ContentType)
+		t.join("ct:", a.ContentType)
 		if i := strings.LastIndexByte(a.Filename, '.'); i >= 0 && len(a.Filename)-i <= 6 {
 			t.add("ext:" + strings.ToLower(a.Filename[i+1:]))
 		}
@@ -77,7 +77,7 @@ func Tokenize(m *message.Message) []string {
 	}
 	t.headers(m)
 	for _, p := range m.Problems {
-		t.add("mime:" + p.Name)
+		t.join("mime:", p.Name)
 	}
 	return t.out
 }
@@ -90,6 +90,8 @@ type tokenizer struct {
 	n     int
 	// prev is the previous plain word, for word pairs ("bi:" tokens).
 	prev string
+	// scratch builds tokens before they are known to be new.
+	scratch []byte
 }
 
 func (t *tokenizer) add(tok string) {
@@ -99,6 +101,48 @@ func (t *tokenizer) add(tok string) {
 	if _, ok := t.seen[tok]; ok {
 		return
 	}
+	t.seen[tok] = struct{}{}
+	t.out = append(t.out, tok)
+}
+
+// join adds the concatenation of parts as one token, building it in a
+// scratch buffer so that a token already seen costs no allocation.
+func (t *tokenizer) join(parts ...string) {
+	if len(t.seen) >= MaxTokens {
+		return
+	}
+	b := t.scratch[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	t.scratch = b
+	if _, ok := t.seen[string(b)]; ok {
+		return
+	}
+	tok := string(b)
+	t.seen[tok] = struct{}{}
+	t.out = append(t.out, tok)
+}
+
+// joinLower adds prefix and the ASCII lower case of s as one token, like
+// join.
+func (t *tokenizer) joinLower(prefix, s string) {
+	if len(t.seen) >= MaxTokens {
+		return
+	}
+	b := append(t.scratch[:0], prefix...)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	t.scratch = b
+	if _, ok := t.seen[string(b)]; ok {
+		return
+	}
+	tok := string(b)
 	t.seen[tok] = struct{}{}
 	t.out = append(t.out, tok)
 }
@@ -152,7 +196,7 @@ func (t *tokenizer) word(prefix, raw string) {
 	}
 	if joined, ok := dotted(w); ok {
 		t.flushChain(prefix)
-		t.add(prefix + joined)
+		t.join(prefix, joined)
 		t.add("obf:spelt")
 		return
 	}
@@ -161,7 +205,7 @@ func (t *tokenizer) word(prefix, raw string) {
 		return // links are tokenized from m.URLs
 	}
 	if at := strings.IndexByte(w, '@'); at > 0 && at < len(w)-1 {
-		t.add(prefix + "email:" + strings.ToLower(w[at+1:]))
+		t.join(prefix, "email:", strings.ToLower(w[at+1:]))
 		return
 	}
 	lw := strings.ToLower(w)
@@ -173,24 +217,24 @@ func (t *tokenizer) word(prefix, raw string) {
 	switch {
 	case n < minWord:
 		if strings.ContainsAny(lw, "$£€!") {
-			t.add(prefix + lw)
+			t.join(prefix, lw)
 		}
 		return
 	case n > maxWord:
 		r, _ := utf8.DecodeRuneInString(lw)
-		t.add(prefix + "skip:" + string(r) + strconv.Itoa(n/10*10))
+		t.join(prefix, "skip:", string(r), strconv.Itoa(n/10*10))
 		return
 	}
-	t.add(prefix + lw)
+	t.join(prefix, lw)
 	if prev != "" {
-		t.add("bi:" + prefix + prev + " " + lw)
+		t.join("bi:", prefix, prev, " ", lw)
 	}
 	t.prev = lw
 	if caps(w) {
-		t.add(prefix + "caps:" + lw)
+		t.join(prefix, "caps:", lw)
 	}
 	if mixed(lw) {
-		t.add(prefix + textnorm.String(lw))
+		t.join(prefix, textnorm.String(lw))
 		t.add("obf:mixed")
 	}
 }
@@ -244,7 +288,6 @@ func dotted(w string) (string, bool) {
 	if len(w) < 5 {
 		return "", false
 	}
-	var b strings.Builder
 	letters := 0
 	for i, r := range w {
 		if i%2 == 1 {
@@ -256,13 +299,21 @@ func dotted(w string) (string, bool) {
 		if !unicode.IsLetter(r) || r >= utf8.RuneSelf {
 			return "", false
 		}
-		b.WriteRune(unicode.ToLower(r))
 		letters++
 	}
 	if letters < 3 {
 		return "", false
 	}
-	return b.String(), true
+	// Only ASCII letters at even offsets and separators at odd ones.
+	b := make([]byte, 0, letters)
+	for i := 0; i < len(w); i += 2 {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b), true
 }
 
 func isAlnum(w string) bool {
@@ -318,7 +369,7 @@ func (t *tokenizer) markup(h string) {
 		if j == 0 {
 			continue
 		}
-		t.add("html:" + strings.ToLower(h[:j]))
+		t.joinLower("html:", h[:j])
 		end := strings.IndexByte(h, '>')
 		if end < 0 {
 			end = len(h)
@@ -330,7 +381,7 @@ func (t *tokenizer) markup(h string) {
 		t.attrs("html:"+tag[:j]+":", tag[j:])
 		for _, trick := range hidingTricks {
 			if strings.Contains(tag, trick) {
-				t.add("html:trick:" + trick)
+				t.join("html:trick:", trick)
 			}
 		}
 	}
@@ -352,7 +403,7 @@ func (t *tokenizer) attrs(prefix, rest string) {
 			v = v[:j]
 		}
 		if v != "" && len(v) <= 16 {
-			t.add(prefix + a + "=" + v)
+			t.join(prefix, a, "=", v)
 		}
 	}
 }
@@ -368,7 +419,7 @@ func (t *tokenizer) url(u message.URL) {
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		t.add("url:ip")
 	} else {
-		t.add("url:" + host)
+		t.join("url:", host)
 		labels := strings.Split(host, ".")
 		if len(labels) > 2 {
 			t.add("url:" + strings.Join(labels[len(labels)-2:], "."))
@@ -386,7 +437,7 @@ func (t *tokenizer) url(u message.URL) {
 		}
 		for _, p := range strings.FieldsFunc(path, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if len(p) >= minWord && len(p) <= maxWord {
-				t.add("url:p:" + p)
+				t.join("url:p:", p)
 			}
 		}
 	}
@@ -457,7 +508,7 @@ func (t *tokenizer) headers(m *message.Message) {
 		}
 		n := strings.ToLower(h.Name)
 		if !receiverHeader(n) {
-			t.add("h:has:" + n)
+			t.join("h:has:", n)
 		}
 	}
 	t.received(m)
@@ -510,7 +561,7 @@ func (t *tokenizer) received(m *message.Message) {
 		}
 		if rdns != "" && !strings.HasPrefix(rdns, "unknown") {
 			d := baseDomain(rdns)
-			t.add("h:rcvd:" + d)
+			t.join("h:rcvd:", d)
 			aligned = aligned || d == from
 		} else {
 			t.add("h:rcvd:nordns")
