@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +286,38 @@ func TestVerdictForEnvelope(t *testing.T) {
 	env.Recipients = env.Recipients[:1]
 	if got, want := VerdictForEnvelope(fs, &sc, env), (Verdict{Score: 4, Threshold: 5, IsSpam: false}); got != want {
 		t.Errorf("VerdictForEnvelope(s1) = %+v, want %+v", got, want)
+	}
+}
+
+// BenchmarkScanCorpus scans the first 300 messages of the shared
+// SpamAssassin corpus with the rules only (as the relay runs the scanner
+// when the classifier is off); skipped when the corpus is absent.
+func BenchmarkScanCorpus(b *testing.B) {
+	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/*/*")
+	if len(files) == 0 { // a worktree one level deeper (/work/wt/<name>)
+		files, _ = filepath.Glob("../../../../shared/corpus/spamassassin/*/*")
+	}
+	if len(files) == 0 {
+		b.Skip("corpus ../shared/corpus/spamassassin is absent")
+	}
+	var msgs []*message.Message
+	for i := 0; i < len(files) && len(msgs) < 300; i += max(len(files)/300, 1) {
+		raw, err := os.ReadFile(files[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, message.Parse(context.Background(), raw, message.Limits{}))
+	}
+	s, err := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Scan(b.Context(), msgs[i%len(msgs)], inbound); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }
