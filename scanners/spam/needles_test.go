@@ -62,6 +62,8 @@ func TestFastFindersEqualRegexps(t *testing.T) {
 		"idear friend", "dear friend, dear sir", "_dear customer", "my dear valued member", "dear sirs",
 		"$1,000,000 and 5 million dollars", "only $5 or $12,000", "usd 3,000,000", "pay 12 billion euros", "1 million  dollars",
 		"£1,200 then €3,400,000", "abc 100 million pounds", "nothing here", "",
+		"wish to be removed", "i would like to be removed", "to be removed", "opt out, optout or opt-out", "remove you and remove me",
+		"send \"remove\" in the remove in the subject", "no longer wish to receive", "removal instructions", "unsubscribe", "be removedx",
 	}
 	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/*/*")
 	if len(files) == 0 {
@@ -84,6 +86,7 @@ func TestFastFindersEqualRegexps(t *testing.T) {
 		{"big font", bigFontRe, func(s string) []int { return firstMatch(s, bigFontRes) }},
 		{"greeting", greetingRe, findGreeting},
 		{"big money", bigMoneyRe, findBigMoney},
+		{"remove", removeRe, findRemove},
 	} {
 		hits := 0
 		for _, s := range texts {
