@@ -70,7 +70,7 @@ func TestFastFindersEqualRegexps(t *testing.T) {
 		files, _ = filepath.Glob("../../../../shared/corpus/spamassassin/*/*")
 	}
 	for i, f := range files {
-		if i%4 != 0 { // a quarter keeps the test short; all agree too
+		if i%8 != 0 { // an eighth keeps the test short; all of the corpus agrees too
 			continue
 		}
 		if b, err := os.ReadFile(f); err == nil {
