@@ -126,3 +126,38 @@ func TestSpamSplitDeterministic(t *testing.T) {
 		t.Errorf("train share = %d/1000, want about 700", train)
 	}
 }
+
+// TestTuneSpamNeverReadsTest: the tuner scores every grid setting by
+// cross-validation over the train split alone (test files are dangling
+// links) and chooses band scores on it.
+func TestTuneSpamNeverReadsTest(t *testing.T) {
+	dir := spamCorpus(t, 60, true)
+	o := spamOpts(dir, false)
+	o.HoldThreshold = 10
+	var out strings.Builder
+	grid := []TuneSetting{{Strength: 0.45, MinDev: 0.1, MaxClues: 150, MaxPerFamily: 3}, {Strength: 1, MinDev: 0.2, MaxClues: 50, MaxPerFamily: -1}}
+	res, err := TuneSpam(t.Context(), o, 3, grid, &out)
+	if err != nil {
+		t.Fatalf("tune read the test split or failed: %v", err)
+	}
+	if len(res) != len(grid) {
+		t.Fatalf("results = %d, want %d", len(res), len(grid))
+	}
+	for _, r := range res {
+		c := r.Counts
+		if c.TP+c.FN+c.FP+c.TN == 0 || c.TP+c.FN+c.FP+c.TN > 120 {
+			t.Errorf("setting %+v scored %+v; want each train message once", r.Setting, c)
+		}
+		if c.F1() < 0.9 {
+			t.Errorf("setting %+v: F1 %.3f on a trivially separable corpus", r.Setting, c.F1())
+		}
+	}
+	for _, s := range []string{"per family", "bayes_999", "lambda", "ham held (>= 10)"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("tune report lacks %q:\n%s", s, out.String())
+		}
+	}
+	if _, err := TuneSpam(t.Context(), o, 1, grid, &out); err == nil {
+		t.Error("TuneSpam with one fold succeeded")
+	}
+}

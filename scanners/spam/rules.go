@@ -38,6 +38,11 @@ type checkCtx struct {
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
 	spans    []span // where each text part starts in body
+	// money caches countPhrases(body, moneyPhrases).
+	money struct {
+		done          bool
+		n, at, length int
+	}
 }
 
 // span is where one text part's Content starts in checkCtx.body.
@@ -121,14 +126,14 @@ var Rules = []Rule{
 	}},
 	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
 	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := bigFontRe.FindStringIndex(c.html)
+		loc := firstMatch(c.html, bigFontRes)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}},
 	{"generic_greeting", 2.0, "a greeting to nobody in particular (\"Dear Friend\")", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := greetingRe.FindStringIndex(c.body)
+		loc := findGreeting(c.body)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -153,7 +158,7 @@ var Rules = []Rule{
 		if !mayMatch(c.body, bigMoneyNeedles) {
 			return false, scanners.Evidence{}
 		}
-		loc := bigMoneyRe.FindStringIndex(c.body)
+		loc := findBigMoney(c.body)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -165,14 +170,133 @@ var Rules = []Rule{
 }
 
 var (
-	bigFontRe  = regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]|font-size\s*:\s*([3-9]\d|\d{3})px`)
+	// bigFontRe is the reference of bigFontRes (TestFastFindersEqualRegexps).
+	bigFontRe = regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]|font-size\s*:\s*([3-9]\d|\d{3})px`)
+	// greetingRe is the reference of findGreeting.
 	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
-	trackRe    = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
-	digitsRe   = regexp.MustCompile(`\d{5,}`)
+	// bigFontRes are bigFontRe's alternatives, each with a literal start.
+	bigFontRes = []*regexp.Regexp{
+		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]`),
+		regexp.MustCompile(`font-size\s*:\s*([3-9]\d|\d{3})px`),
+	}
+	// greetingAt is greetingRe without its leading \b (which keeps Go
+	// from searching for the literal "dear "); findGreeting checks it.
+	greetingAt = regexp.MustCompile(`dear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
+	// moneyAt and millionAt are bigMoneyRe's alternatives anchored, tried
+	// by findBigMoney only where a match can start.
+	moneyAt   = regexp.MustCompile(`^(\$|£|€|usd ?)\d{1,3}(,\d{3})+`)
+	millionAt = regexp.MustCompile(`^\d+ (million|billion) (dollars|usd|pounds|euros)`)
+	trackRe   = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
+	digitsRe  = regexp.MustCompile(`\d{5,}`)
 	// bigMoneyNeedles are substrings every match of bigMoneyRe contains.
 	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
 	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
+
+// firstMatch returns the leftmost match of any of res in s (as the
+// alternation of res would, when no two of them can match at the same
+// position), or nil.
+func firstMatch(s string, res []*regexp.Regexp) []int {
+	var best []int
+	for _, re := range res {
+		if loc := re.FindStringIndex(s); loc != nil && (best == nil || loc[0] < best[0]) {
+			best = loc
+		}
+	}
+	return best
+}
+
+// findGreeting is greetingRe.FindStringIndex: the first "dear <nobody>"
+// at the start of a word.
+func findGreeting(s string) []int {
+	for from := 0; from < len(s); {
+		loc := greetingAt.FindStringIndex(s[from:])
+		if loc == nil {
+			return nil
+		}
+		at := from + loc[0]
+		if at == 0 || !isWordByte(s[at-1]) {
+			return []int{at, from + loc[1]}
+		}
+		from = at + 1
+	}
+	return nil
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// findBigMoney is bigMoneyRe.FindStringIndex: the anchored alternatives
+// are tried only where a currency sign or "usd" stands, or at the digits
+// before " million " or " billion ", and the leftmost match wins.
+func findBigMoney(s string) []int {
+	best := -1
+	var bestLoc []int
+	try := func(at int, re *regexp.Regexp) bool {
+		if best >= 0 && at >= best {
+			return true // no better match further right
+		}
+		if loc := re.FindStringIndex(s[at:]); loc != nil {
+			best, bestLoc = at, []int{at, at + loc[1]}
+			return true
+		}
+		return false
+	}
+	for _, sign := range []string{"$", "£", "€", "usd"} {
+		for from := 0; ; {
+			i := strings.Index(s[from:], sign)
+			if i < 0 {
+				break
+			}
+			if try(from+i, moneyAt) {
+				break
+			}
+			from += i + 1
+		}
+	}
+	for _, word := range []string{" million ", " billion "} {
+		for from := 0; ; {
+			i := strings.Index(s[from:], word)
+			if i < 0 {
+				break
+			}
+			j := from + i
+			for j > 0 && s[j-1] >= '0' && s[j-1] <= '9' {
+				j--
+			}
+			if j < from+i && try(j, millionAt) {
+				break
+			}
+			from += i + 1
+		}
+	}
+	return bestLoc
+}
+
+// removeLiterals are the strings removeRe matches, spelt out: no two can
+// match at the same position, so its leftmost match is the leftmost of
+// theirs.
+var removeLiterals = []string{"to be removed", "wish to be removed", "like to be removed", "be removed", "remove me", "remove you",
+	"opt-out", "opt out", "optout", "unsubscribe", "no longer wish to receive", "removal instructions", "remove in the subject", `"remove"`}
+
+// findRemove is removeRe.FindStringIndex by substring search.
+func findRemove(s string) []int {
+	best, n := -1, 0
+	for _, l := range removeLiterals {
+		hay := s
+		if best >= 0 {
+			hay = s[:min(len(s), best+len(l))] // only a match starting before best can win
+		}
+		if i := strings.Index(hay, l); i >= 0 && (best < 0 || i < best) {
+			best, n = i, len(l)
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return []int{best, best + n}
+}
 
 // mayMatch reports whether s contains one of needles: a regexp whose every
 // match contains one of them cannot match s otherwise.
@@ -439,13 +563,24 @@ func letters(s string) int {
 	return n
 }
 
-var hiddenRe = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
+// hiddenRe is what hides text; hiddenRes are its alternatives, each
+// starting with a literal, which Go's regexp package skips to with a
+// substring search instead of running its automaton over every byte.
+var (
+	hiddenRe  = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
+	hiddenRes = []*regexp.Regexp{
+		regexp.MustCompile(`display\s*:\s*none`),
+		regexp.MustCompile(`visibility\s*:\s*hidden`),
+		regexp.MustCompile(`font-size\s*:\s*[01](px|pt)?\b`),
+		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?[01]\b`),
+	}
+)
 
 func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 	if c.html == "" {
 		return false, scanners.Evidence{}
 	}
-	if loc := hiddenRe.FindStringIndex(c.html); loc != nil {
+	if loc := firstMatch(c.html, hiddenRes); loc != nil {
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}
 	// Text in the page's background colour (white on white).
@@ -544,9 +679,26 @@ func phraseRule(c *checkCtx, list []string, least int) (bool, scanners.Evidence)
 	return true, c.bodyEv(at, l)
 }
 
-func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 2) }
+// moneyCount counts the money phrases of c once for both money rules.
+func (c *checkCtx) moneyCount() (n, at, length int) {
+	if !c.money.done {
+		c.money.n, c.money.at, c.money.length = countPhrases(c.body, moneyPhrases)
+		c.money.done = true
+	}
+	return c.money.n, c.money.at, c.money.length
+}
 
-func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyPhrases, 5) }
+func moneyRule(c *checkCtx, least int) (bool, scanners.Evidence) {
+	n, at, l := c.moneyCount()
+	if n < least {
+		return false, scanners.Evidence{}
+	}
+	return true, c.bodyEv(at, l)
+}
+
+func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 2) }
+
+func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 5) }
 
 func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
 
@@ -555,6 +707,7 @@ func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, u
 // bodies that cannot match.
 var removeNeedles = []string{"remov", "opt", "unsubscribe", "no longer wish"}
 
+// removeRe is the reference of findRemove (TestFastFindersEqualRegexps).
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
 
 func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
@@ -564,7 +717,7 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 	if !mayMatch(c.body, removeNeedles) {
 		return false, scanners.Evidence{}
 	}
-	if loc := removeRe.FindStringIndex(c.body); loc != nil {
+	if loc := findRemove(c.body); loc != nil {
 		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}
 	return false, scanners.Evidence{}

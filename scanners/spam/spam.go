@@ -51,15 +51,53 @@ type bayesBand struct {
 }
 
 // bayesBands are the classifier's rules. Scores are defaults; TOML
-// [spam.scores] overrides them.
+// [spam.scores] overrides them. The scores and DefaultRuleWeight were
+// chosen together by cross-validation on the train split of the public
+// corpus (`lychgate eval spam --tune 5`, docs/spam-eval.md).
 var bayesBands = []bayesBand{
 	{"bayes_999", 0.999, 1.01, 8, "the classifier is nearly certain this is spam (p >= 0.999)"},
 	{"bayes_99", 0.99, 0.999, 6, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
-	{"bayes_50", 0.50, 0.99, 4, "the classifier leans to spam (0.50 <= p < 0.99)"},
-	{"bayes_40", 0.40, 0.50, 1, "the classifier is unsure, slightly towards spam (0.40 <= p < 0.50)"},
+	{"bayes_50", 0.50, 0.99, 4.5, "the classifier leans to spam (0.50 <= p < 0.99)"},
+	{"bayes_40", 0.40, 0.50, 3, "the classifier is unsure, slightly towards spam (0.40 <= p < 0.50)"},
 	{"bayes_20", 0.05, 0.20, -2, "the classifier leans to ham (0.05 <= p < 0.20)"},
 	{"bayes_05", 0.01, 0.05, -4, "the classifier finds this likely ham (0.01 <= p < 0.05)"},
 	{"bayes_01", -0.01, 0.01, -6, "the classifier is nearly certain this is ham (p < 0.01)"},
+}
+
+// bandOf returns the band of classifier probability p.
+func bandOf(p float64) (bayesBand, bool) {
+	for _, b := range bayesBands {
+		if p >= b.lo && p < b.hi {
+			return b, true
+		}
+	}
+	return bayesBand{}, false
+}
+
+// Band is one probability range of the classifier and the rule it fires.
+type Band struct {
+	ID     string
+	Lo, Hi float64 // Lo <= p < Hi
+	Score  float64 // default score
+}
+
+// Bands returns the classifier's bands, most spammy first.
+func Bands() []Band {
+	out := make([]Band, len(bayesBands))
+	for i, b := range bayesBands {
+		out[i] = Band{ID: b.id, Lo: b.lo, Hi: b.hi, Score: b.score}
+	}
+	return out
+}
+
+// CombinedScore is the total the scanner gives a message whose heuristic
+// rules (at full score, as with the classifier off) sum to rules and whose
+// trained classifier says p, with the default scores and rule weight: the
+// offline tuner (package evaluate) uses it to score settings without
+// scanning again.
+func CombinedScore(rules, p float64) float64 {
+	b, _ := bandOf(p)
+	return rules*DefaultRuleWeight + b.score
 }
 
 // Options configures a Scanner.
@@ -86,8 +124,11 @@ type Options struct {
 
 // DefaultRuleWeight is the weight of heuristic scores next to a trained
 // classifier: the classifier has learnt most of what the rules see, so
-// counting both in full would count it twice.
-const DefaultRuleWeight = 0.5
+// counting both in full would count it twice. 0.25 was chosen by
+// cross-validation on the train split together with the band scores: it
+// tags as much spam and as little ham as 0.5 and holds no ham at the
+// quarantine threshold where 0.5 held 4 of 2,905 (docs/spam-eval.md).
+const DefaultRuleWeight = 0.25
 
 // Reason is one thing that moved the spam score.
 type Reason struct {
@@ -208,16 +249,15 @@ func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) (_ []Reas
 	if res.Cold {
 		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}, false
 	}
-	for _, b := range bayesBands {
-		if res.Prob >= b.lo && res.Prob < b.hi {
-			sc := s.score(b.id, b.score)
-			if sc == 0 {
-				return nil, true
-			}
-			return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
-		}
+	b, ok := bandOf(res.Prob)
+	if !ok {
+		return nil, true
 	}
-	return nil, true
+	sc := s.score(b.id, b.score)
+	if sc == 0 {
+		return nil, true
+	}
+	return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
 }
 
 // clueEvidence quotes the strongest tokens on the side of the verdict.

@@ -6,7 +6,8 @@
 // Classification follows Gary Robinson's method as SpamBayes uses it: each
 // token's spam probability is the ratio of its spam and ham frequencies,
 // smoothed towards 0.5 by how rarely it was seen (Robinson's f(w)); the
-// MaxClues tokens furthest from 0.5 are combined with Fisher's chi-square
+// MaxClues tokens furthest from 0.5 (at most MaxPerFamily of each
+// structural family, see capFamilies) are combined with Fisher's chi-square
 // method into a spam indicator S and a ham indicator H, and the result is
 // (1 + S - H) / 2: near 1 for spam, near 0 for ham, near 0.5 when the
 // evidence is weak or contradictory. The result carries its clues, the
@@ -33,6 +34,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lychgate/lychgate/message"
 )
@@ -45,6 +47,9 @@ const (
 	DefaultMinDev   = 0.1
 	// DefaultStrength is Robinson's s, the weight of the 0.5 prior.
 	DefaultStrength = 0.45
+	// DefaultMaxPerFamily was chosen by cross-validation on the train
+	// split (docs/spam-eval.md).
+	DefaultMaxPerFamily = 3
 )
 
 // Options configures a Classifier.
@@ -60,6 +65,10 @@ type Options struct {
 	MinDev float64
 	// Strength is Robinson's s.
 	Strength float64
+	// MaxPerFamily is the most clues combined from one structural token
+	// family (html:, ct:, h:, url:, mime:, ext:, obf:); default
+	// DefaultMaxPerFamily, negative for no cap.
+	MaxPerFamily int
 	// Limits are the parse limits LearnHam uses on raw messages.
 	Limits message.Limits
 }
@@ -88,6 +97,9 @@ func New(o Options) (*Classifier, error) {
 	}
 	if o.Strength <= 0 {
 		o.Strength = DefaultStrength
+	}
+	if o.MaxPerFamily == 0 {
+		o.MaxPerFamily = DefaultMaxPerFamily
 	}
 	o.Limits = o.Limits.WithDefaults()
 	return &Classifier{o: o}, nil
@@ -176,12 +188,73 @@ func (c *Classifier) ClassifyTokens(ctx context.Context, toks []string) (Result,
 		}
 		return 0
 	})
+	clues = c.capFamilies(clues)
 	if len(clues) > c.o.MaxClues {
 		clues = clues[:c.o.MaxClues]
 	}
 	r.Clues = clues
 	r.Prob = chiCombine(clues)
 	return r, nil
+}
+
+// structuralFamily reports whether a token describes the message's form
+// rather than its words: markup ("html:"), content types ("ct:"), header
+// facts ("h:"), links ("url:"), MIME damage ("mime:"), attachment types
+// ("ext:") and obfuscation ("obf:").
+func structuralFamily(tok string) (string, bool) {
+	i := strings.IndexByte(tok, ':')
+	if i <= 0 {
+		return "", false
+	}
+	switch f := tok[:i]; f {
+	case "html", "ct", "h", "url", "mime", "ext", "obf":
+		return f, true
+	}
+	return "", false
+}
+
+// capFamilies keeps at most MaxPerFamily clues of each structural family
+// (clues are sorted strongest first). Form tokens come in correlated
+// crowds (every HTML newsletter has html:a, html:font, html:table,
+// ct:text/html, ...); counted one by one they let the chi-square combiner
+// treat one fact many times over and call a legitimate newsletter certain
+// spam.
+func (c *Classifier) capFamilies(clues []Clue) []Clue {
+	if c.o.MaxPerFamily < 0 {
+		return clues
+	}
+	var n [7]int
+	kept := clues[:0]
+	for _, cl := range clues {
+		f, ok := structuralFamily(cl.Token)
+		if ok {
+			i := familyIndex(f)
+			if n[i] >= c.o.MaxPerFamily {
+				continue
+			}
+			n[i]++
+		}
+		kept = append(kept, cl)
+	}
+	return kept
+}
+
+func familyIndex(f string) int {
+	switch f {
+	case "html":
+		return 0
+	case "ct":
+		return 1
+	case "h":
+		return 2
+	case "url":
+		return 3
+	case "mime":
+		return 4
+	case "ext":
+		return 5
+	}
+	return 6
 }
 
 // prob is Robinson's f(w): the token's spam probability from its counts,
@@ -265,6 +338,15 @@ type pending struct {
 // NewTrainer returns an empty Trainer.
 func (c *Classifier) NewTrainer() *Trainer {
 	return &Trainer{c: c, msgs: map[string]pending{}}
+}
+
+// AddTokens queues a token set (as Tokenize returns it) under the message
+// key key, for callers that tokenized already (offline evaluation).
+func (t *Trainer) AddTokens(key string, toks []string, label Label) {
+	if _, ok := t.msgs[key]; !ok {
+		t.order = append(t.order, key)
+	}
+	t.msgs[key] = pending{toks: toks, label: label}
 }
 
 // Len is the number of messages waiting for Flush.

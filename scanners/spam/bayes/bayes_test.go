@@ -57,6 +57,21 @@ func TestTokenize(t *testing.T) {
 			want: []string{"url:login.bank.example.net", "url:example.net", "url:p:verify", "url:p:account", "url:ip", "url:proto:http"},
 		},
 		{
+			name: "received hops give the sender's domains and their alignment with From and Message-ID",
+			raw: "Received: from zutroy.hq.dli.com (mail.dli.com [65.169.3.137])\n\tby relay.example (8.11.6) with ESMTP id g6O\n" +
+				"Received: from kudu (colo-gwnat.dli.com [65.204.108.189]) by zutroy.hq.dli.com\n" +
+				"Received: from helo.example ([192.0.2.9]) by mx.example\n" +
+				"From: Slang <dailyslang@dli.com>\nMessage-ID: <924461.1027@mailer.dli.com>\nSubject: x\n\nhello there\n",
+			want:    []string{"h:rcvd:dli.com", "h:rcvd:nordns", "h:align:received", "h:align:mid"},
+			notWant: []string{"h:rcvd:mail.dli.com", "h:rcvd:relay.example"},
+		},
+		{
+			name:    "a From domain no hop and no Message-ID shares is not aligned",
+			raw:     "Received: from bank.example (dsl-7.isp.example [192.0.2.1]) by mx.example\nFrom: Bank <service@bank.example>\nMessage-ID: <1@isp.example>\nSubject: x\n\nverify your account\n",
+			want:    []string{"h:rcvd:isp.example"},
+			notWant: []string{"h:align:received", "h:align:mid", "h:rcvd:bank.example"},
+		},
+		{
 			name: "CJK text gives character pairs",
 			raw:  "From: a@b.example\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\n出会い系サイト\n",
 			want: []string{"出会", "会い", "h:charset:utf-8"},
@@ -174,6 +189,98 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRoundTripSenderTokens trains, through Redis and memory, a school's
+// newsletter (its own mail server, its own Message-IDs) and spam with the
+// same marketing words sent from elsewhere: a new issue of the newsletter
+// is ham on its sender tokens, and both stores agree.
+func TestRoundTripSenderTokens(t *testing.T) {
+	words := "special offer click here to unsubscribe free shipping order today"
+	news := func(i int) *message.Message {
+		return parse(fmt.Sprintf("Received: from out%d.news.example (mail%d.news.example [198.51.100.%d]) by mx.school.example\n"+
+			"From: Shop News <news@news.example>\nMessage-ID: <%d@mailer.news.example>\nSubject: this week %d\n\n%s issue %d\n", i, i, i, i, i, words, i))
+	}
+	spamMsg := func(i int) *message.Message {
+		return parse(fmt.Sprintf("Received: from news.example (dsl-%d.pool.isp.example [203.0.113.%d]) by mx.school.example\n"+
+			"From: Shop News <news@news.example>\nMessage-ID: <%d@pool.isp.example>\nSubject: this week %d\n\n%s deal %d\n", i, i, i, i, words, i))
+	}
+	probs := map[string]float64{}
+	for name, st := range map[string]Store{"redis": newRedisStore(t), "mem": NewMemStore()} {
+		t.Run(name, func(t *testing.T) {
+			c, err := New(Options{Store: st, MinSpam: 10, MinHam: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := c.NewTrainer()
+			for i := range 20 {
+				tr.Add(news(i), Ham)
+				tr.Add(spamMsg(i), Spam)
+			}
+			if _, err := tr.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Classify(t.Context(), news(99))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Prob > 0.1 {
+				t.Errorf("new issue of the newsletter: p = %.3f, want <= 0.1; clues %v", r.Prob, r.Clues)
+			}
+			var sender bool
+			for _, cl := range r.Clues {
+				sender = sender || cl.Token == "h:align:received" || cl.Token == "h:align:mid" || cl.Token == "h:rcvd:news.example"
+			}
+			if !sender {
+				t.Errorf("clues %v lack the sender's Received or alignment tokens", r.Clues)
+			}
+			probs[name] = r.Prob
+		})
+	}
+	if math.Abs(probs["redis"]-probs["mem"]) > 1e-12 {
+		t.Errorf("redis %v and memory %v stores disagree", probs["redis"], probs["mem"])
+	}
+}
+
+// TestLookupCluster: the pipelined lookup runs on Redis Cluster (every key
+// shares the hash tag, so a pipeline never crosses nodes) and reads the
+// same counts as the memory store, unknown tokens as zero, also over more
+// keys than one pipeline takes.
+func TestLookupCluster(t *testing.T) {
+	cl := redistest.StartCluster(t)
+	st, err := NewRedisStore(RedisOptions{Client: cl.Client(t), Prefix: "lgtest", Scope: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := NewMemStore()
+	b := &Batch{Tokens: map[string]Counts{"a": {Spam: 3}, "b": {Ham: 2}, "c": {Spam: 1, Ham: 4}}, Totals: Counts{Spam: 5, Ham: 7}, Learned: map[string]Label{"m1": Spam}}
+	for _, s := range []Store{st, mem} {
+		if err := s.Apply(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []string{"c", "unknown", "a", "b"}
+	tr, got, err := st.Lookup(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, want, _ := mem.Lookup(t.Context(), keys)
+	if tr != mt || !slices.Equal(got, want) {
+		t.Errorf("cluster Lookup = %+v %+v, memory %+v %+v", tr, got, mt, want)
+	}
+	// More keys than one pipeline takes.
+	many := make([]string, chunk+10)
+	for i := range many {
+		many[i] = fmt.Sprintf("k%d", i)
+	}
+	many[chunk+5] = "a"
+	_, got, err = st.Lookup(t.Context(), many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[chunk+5] != (Counts{Spam: 3}) || got[0] != (Counts{}) {
+		t.Errorf("chunked Lookup: [%d] = %+v, [0] = %+v", chunk+5, got[chunk+5], got[0])
+	}
+}
+
 func TestColdStart(t *testing.T) {
 	c, err := New(Options{Store: NewMemStore(), MinSpam: 50, MinHam: 50})
 	if err != nil {
@@ -231,6 +338,61 @@ func TestRelearn(t *testing.T) {
 	}
 	if n, err := st.c.Exists(ctx, st.TotalsKey()).Result(); err != nil || n != 1 || st.TotalsKey() != "lgtest:bayes:{s1}:n" {
 		t.Errorf("totals key %q exists=%d err=%v", st.TotalsKey(), n, err)
+	}
+}
+
+// TestFamilyCap trains a classifier where a crowd of HTML structure
+// tokens is mildly spammy and a few words are hammy: with the cap the
+// words win, without it the crowd counts many times over.
+func TestFamilyCap(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	c, err := New(Options{Store: st, MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crowd []string
+	for i := range 40 {
+		crowd = append(crowd, fmt.Sprintf("html:tag%d", i))
+	}
+	hammy := []string{"homework", "timetable", "parents"}
+	tr := c.NewTrainer()
+	for i := range 100 {
+		// every spam has the crowd; 30 of 100 ham have it too, with the words
+		tr.AddTokens(fmt.Sprintf("s%d", i), crowd, Spam)
+		if i < 30 {
+			tr.AddTokens(fmt.Sprintf("h%d", i), append(slices.Clone(crowd), hammy...), Ham)
+		} else {
+			tr.AddTokens(fmt.Sprintf("h%d", i), []string{"other"}, Ham)
+		}
+	}
+	if _, err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msg := append(slices.Clone(crowd), hammy...)
+	capped, err := c.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, cl := range capped.Clues {
+		if strings.HasPrefix(cl.Token, "html:") {
+			n++
+		}
+	}
+	if n != DefaultMaxPerFamily {
+		t.Errorf("capped clues hold %d html: tokens, want %d", n, DefaultMaxPerFamily)
+	}
+	uncappedC, err := New(Options{Store: st, MinSpam: 1, MinHam: 1, MaxPerFamily: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncapped, err := uncappedC.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(capped.Prob < 0.5 && uncapped.Prob > capped.Prob) {
+		t.Errorf("p capped = %.3f, uncapped = %.3f; want the capped verdict ham and below the uncapped one", capped.Prob, uncapped.Prob)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/textnorm"
 )
@@ -29,7 +31,9 @@ const (
 // the subject (prefixed "s:") and of every text part (HTML already turned
 // into visible text by package message), the tag names and hiding tricks of
 // the HTML markup ("html:"), link hosts and path words ("url:"), the sender's
-// domain, mailer and the content types ("h:"). Words are lower-cased; words
+// domain, mailer and the content types ("h:"), the reverse DNS domains of
+// the Received hops and whether the From domain aligns with them or with
+// the Message-ID ("h:rcvd:", "h:align:"). Words are lower-cased; words
 // spelt one letter at a time ("F R E E", "v.i.a.g.r.a") are joined; words
 // mixing scripts or using look-alike letters also give their folded
 // skeleton; very long words become a "skip:" token of their first letter and
@@ -57,10 +61,10 @@ func Tokenize(m *message.Message) []string {
 			htmlBudget -= len(h)
 			t.markup(h)
 		}
-		t.add("ct:" + tx.ContentType)
+		t.join("ct:", tx.ContentType)
 	}
 	for _, a := range m.Attachments {
-		t.add("ct:" + a.ContentType)
+		t.join("ct:", a.ContentType)
 		if i := strings.LastIndexByte(a.Filename, '.'); i >= 0 && len(a.Filename)-i <= 6 {
 			t.add("ext:" + strings.ToLower(a.Filename[i+1:]))
 		}
@@ -73,7 +77,7 @@ func Tokenize(m *message.Message) []string {
 	}
 	t.headers(m)
 	for _, p := range m.Problems {
-		t.add("mime:" + p.Name)
+		t.join("mime:", p.Name)
 	}
 	return t.out
 }
@@ -86,6 +90,8 @@ type tokenizer struct {
 	n     int
 	// prev is the previous plain word, for word pairs ("bi:" tokens).
 	prev string
+	// scratch builds tokens before they are known to be new.
+	scratch []byte
 }
 
 func (t *tokenizer) add(tok string) {
@@ -95,6 +101,48 @@ func (t *tokenizer) add(tok string) {
 	if _, ok := t.seen[tok]; ok {
 		return
 	}
+	t.seen[tok] = struct{}{}
+	t.out = append(t.out, tok)
+}
+
+// join adds the concatenation of parts as one token, building it in a
+// scratch buffer so that a token already seen costs no allocation.
+func (t *tokenizer) join(parts ...string) {
+	if len(t.seen) >= MaxTokens {
+		return
+	}
+	b := t.scratch[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	t.scratch = b
+	if _, ok := t.seen[string(b)]; ok {
+		return
+	}
+	tok := string(b)
+	t.seen[tok] = struct{}{}
+	t.out = append(t.out, tok)
+}
+
+// joinLower adds prefix and the ASCII lower case of s as one token, like
+// join.
+func (t *tokenizer) joinLower(prefix, s string) {
+	if len(t.seen) >= MaxTokens {
+		return
+	}
+	b := append(t.scratch[:0], prefix...)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	t.scratch = b
+	if _, ok := t.seen[string(b)]; ok {
+		return
+	}
+	tok := string(b)
 	t.seen[tok] = struct{}{}
 	t.out = append(t.out, tok)
 }
@@ -148,7 +196,7 @@ func (t *tokenizer) word(prefix, raw string) {
 	}
 	if joined, ok := dotted(w); ok {
 		t.flushChain(prefix)
-		t.add(prefix + joined)
+		t.join(prefix, joined)
 		t.add("obf:spelt")
 		return
 	}
@@ -157,7 +205,7 @@ func (t *tokenizer) word(prefix, raw string) {
 		return // links are tokenized from m.URLs
 	}
 	if at := strings.IndexByte(w, '@'); at > 0 && at < len(w)-1 {
-		t.add(prefix + "email:" + strings.ToLower(w[at+1:]))
+		t.join(prefix, "email:", strings.ToLower(w[at+1:]))
 		return
 	}
 	lw := strings.ToLower(w)
@@ -169,24 +217,24 @@ func (t *tokenizer) word(prefix, raw string) {
 	switch {
 	case n < minWord:
 		if strings.ContainsAny(lw, "$£€!") {
-			t.add(prefix + lw)
+			t.join(prefix, lw)
 		}
 		return
 	case n > maxWord:
 		r, _ := utf8.DecodeRuneInString(lw)
-		t.add(prefix + "skip:" + string(r) + strconv.Itoa(n/10*10))
+		t.join(prefix, "skip:", string(r), strconv.Itoa(n/10*10))
 		return
 	}
-	t.add(prefix + lw)
+	t.join(prefix, lw)
 	if prev != "" {
-		t.add("bi:" + prefix + prev + " " + lw)
+		t.join("bi:", prefix, prev, " ", lw)
 	}
 	t.prev = lw
 	if caps(w) {
-		t.add(prefix + "caps:" + lw)
+		t.join(prefix, "caps:", lw)
 	}
 	if mixed(lw) {
-		t.add(prefix + textnorm.String(lw))
+		t.join(prefix, textnorm.String(lw))
 		t.add("obf:mixed")
 	}
 }
@@ -240,7 +288,6 @@ func dotted(w string) (string, bool) {
 	if len(w) < 5 {
 		return "", false
 	}
-	var b strings.Builder
 	letters := 0
 	for i, r := range w {
 		if i%2 == 1 {
@@ -252,13 +299,21 @@ func dotted(w string) (string, bool) {
 		if !unicode.IsLetter(r) || r >= utf8.RuneSelf {
 			return "", false
 		}
-		b.WriteRune(unicode.ToLower(r))
 		letters++
 	}
 	if letters < 3 {
 		return "", false
 	}
-	return b.String(), true
+	// Only ASCII letters at even offsets and separators at odd ones.
+	b := make([]byte, 0, letters)
+	for i := 0; i < len(w); i += 2 {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b), true
 }
 
 func isAlnum(w string) bool {
@@ -314,7 +369,7 @@ func (t *tokenizer) markup(h string) {
 		if j == 0 {
 			continue
 		}
-		t.add("html:" + strings.ToLower(h[:j]))
+		t.joinLower("html:", h[:j])
 		end := strings.IndexByte(h, '>')
 		if end < 0 {
 			end = len(h)
@@ -326,7 +381,7 @@ func (t *tokenizer) markup(h string) {
 		t.attrs("html:"+tag[:j]+":", tag[j:])
 		for _, trick := range hidingTricks {
 			if strings.Contains(tag, trick) {
-				t.add("html:trick:" + trick)
+				t.join("html:trick:", trick)
 			}
 		}
 	}
@@ -348,7 +403,7 @@ func (t *tokenizer) attrs(prefix, rest string) {
 			v = v[:j]
 		}
 		if v != "" && len(v) <= 16 {
-			t.add(prefix + a + "=" + v)
+			t.join(prefix, a, "=", v)
 		}
 	}
 }
@@ -364,7 +419,7 @@ func (t *tokenizer) url(u message.URL) {
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		t.add("url:ip")
 	} else {
-		t.add("url:" + host)
+		t.join("url:", host)
 		labels := strings.Split(host, ".")
 		if len(labels) > 2 {
 			t.add("url:" + strings.Join(labels[len(labels)-2:], "."))
@@ -382,7 +437,7 @@ func (t *tokenizer) url(u message.URL) {
 		}
 		for _, p := range strings.FieldsFunc(path, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if len(p) >= minWord && len(p) <= maxWord {
-				t.add("url:p:" + p)
+				t.join("url:p:", p)
 			}
 		}
 	}
@@ -453,9 +508,10 @@ func (t *tokenizer) headers(m *message.Message) {
 		}
 		n := strings.ToLower(h.Name)
 		if !receiverHeader(n) {
-			t.add("h:has:" + n)
+			t.join("h:has:", n)
 		}
 	}
+	t.received(m)
 	if m.MessageID == "" {
 		t.add("h:nomsgid")
 	}
@@ -465,6 +521,82 @@ func (t *tokenizer) headers(m *message.Message) {
 	if strings.TrimSpace(m.Subject) == "" {
 		t.add("h:nosubject")
 	}
+}
+
+// baseDomain is the registrable domain of host ("mail.dli.com" gives
+// "dli.com"), or host itself when it has none.
+func baseDomain(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// maxReceived is the most Received fields read.
+const maxReceived = 10
+
+// received adds the hosts that handed the message on ("from HELO (RDNS
+// [IP])" of each Received field): the registrable domain of the reverse
+// DNS name, and whether the sender's domain is among them or in the
+// Message-ID, the alignment real senders have and forged ones lack. The
+// HELO name is the sending client's own claim and is not used. The
+// receiving side's hops are the same for every message and carry no
+// weight.
+func (t *tokenizer) received(m *message.Message) {
+	from := ""
+	if len(m.From) > 0 {
+		if at := strings.LastIndexByte(m.From[0].Addr, '@'); at >= 0 {
+			from = baseDomain(m.From[0].Addr[at+1:])
+		}
+	}
+	aligned := false
+	for i, v := range m.HeaderValues("Received") {
+		if i >= maxReceived {
+			break
+		}
+		rdns, ok := receivedFrom(v)
+		if !ok {
+			continue
+		}
+		if rdns != "" && !strings.HasPrefix(rdns, "unknown") {
+			d := baseDomain(rdns)
+			t.join("h:rcvd:", d)
+			aligned = aligned || d == from
+		} else {
+			t.add("h:rcvd:nordns")
+		}
+	}
+	if from == "" {
+		return
+	}
+	if aligned {
+		t.add("h:align:received")
+	}
+	if i := strings.LastIndexByte(m.MessageID, '@'); i >= 0 && baseDomain(m.MessageID[i+1:]) == from {
+		t.add("h:align:mid")
+	}
+}
+
+// receivedFrom reads the reverse DNS name of "from HELO (RDNS [IP]" at
+// the start of a Received value ("" when the hop has none); ok is false
+// for fields of another form.
+func receivedFrom(v string) (rdns string, ok bool) {
+	v = strings.TrimSpace(v)
+	if len(v) < 5 || !strings.EqualFold(v[:5], "from ") {
+		return "", false
+	}
+	f := strings.Fields(v[5:min(len(v), 512)])
+	if len(f) == 0 {
+		return "", false
+	}
+	if len(f) > 1 && strings.HasPrefix(f[1], "(") {
+		r := strings.TrimPrefix(f[1], "(")
+		if !strings.HasPrefix(r, "[") {
+			rdns = strings.ToLower(strings.TrimRight(r, ")"))
+		}
+	}
+	return rdns, true
 }
 
 // receiverHeader reports header fields written by the receiving side (trace
