@@ -90,14 +90,14 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 	switch action {
 	case quarantine.ActionRelease:
 		var released *quarantine.Entry
-		released, err = s.store.Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: by, To: ap.To}, s.send)
+		released, err = s.quarantine().Release(ctx, e.School, e.ID, quarantine.ReleaseOptions{By: by, To: ap.To}, s.send)
 		if err == nil {
 			return released, 0, ""
 		}
 	case quarantine.ActionDelete:
-		err = s.store.Delete(ctx, e.School, e.ID, by)
+		err = s.quarantine().Delete(ctx, e.School, e.ID, by)
 	case quarantine.ActionIncident:
-		err = s.store.RecordIncident(ctx, e.School, e.ID, quarantine.Incident{By: by, Category: strings.TrimSpace(ap.Category), Notes: ap.Notes})
+		err = s.quarantine().RecordIncident(ctx, e.School, e.ID, quarantine.Incident{By: by, Category: strings.TrimSpace(ap.Category), Notes: ap.Notes})
 	case quarantine.ActionCopy:
 		to := ap.To
 		if len(to) == 0 && p.user.Email != "" {
@@ -106,11 +106,11 @@ func (s *Server) act(ctx context.Context, r *http.Request, p *principal, e *quar
 		if len(to) == 0 {
 			return nil, http.StatusBadRequest, "your account has no email address for copies; ask the administrator to set one (lychgate user add --email)"
 		}
-		err = s.store.Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: by, To: to, From: s.fromAddress()}, s.send)
+		err = s.quarantine().Copy(ctx, e.School, e.ID, quarantine.CopyOptions{By: by, To: to, From: s.fromAddress()}, s.send)
 	case quarantine.ActionNotAProblem:
-		err = s.store.NotAProblem(ctx, e.School, e.ID, by)
+		err = s.quarantine().NotAProblem(ctx, e.School, e.ID, by)
 		if err == nil && s.feedback != nil {
-			fe, raw, ferr := s.store.Get(ctx, e.School, e.ID)
+			fe, raw, ferr := s.quarantine().Get(ctx, e.School, e.ID)
 			if ferr == nil {
 				ferr = s.feedback(ctx, fe, raw)
 			}

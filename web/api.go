@@ -131,7 +131,7 @@ func (s *Server) search(r *http.Request, schools []string, q quarantine.Query, c
 		}
 		q.School, q.Cursor, q.Limit = schools[i], storeCursor, limit-len(out)
 		storeCursor = ""
-		entries, next, err := s.store.Search(r.Context(), q)
+		entries, next, err := s.quarantine().Search(r.Context(), q)
 		if err != nil {
 			return nil, "", err
 		}
@@ -184,7 +184,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, p *principal) {
 // existed.
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request, k kind, p *principal, detail string) (*quarantine.Entry, []byte, bool) {
 	id := r.PathValue("id")
-	e, raw, err := s.store.Find(r.Context(), p.schools, id)
+	e, raw, err := s.quarantine().Find(r.Context(), p.schools, id)
 	if err != nil {
 		code, msg := errStatus(err)
 		if code == http.StatusBadRequest {
@@ -196,7 +196,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, k kind, p *princ
 	if detail != "-" {
 		a := p.actor(r, "").Record(quarantine.ActionView, detail)
 		a.ID = e.ID
-		if err := s.store.Audit(r.Context(), e.School, a); err != nil {
+		if err := s.quarantine().Audit(r.Context(), e.School, a); err != nil {
 			// No audit record, no view.
 			s.log.Error("audit write failed", "err", err)
 			s.fail(w, r, k, http.StatusServiceUnavailable, "the audit log is unavailable; try again shortly")
@@ -273,7 +273,7 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, p *principal)
 		return
 	}
 	if action != quarantine.ActionRelease {
-		if fresh, _, err := s.store.Get(r.Context(), e.School, e.ID); err == nil {
+		if fresh, _, err := s.quarantine().Get(r.Context(), e.School, e.ID); err == nil {
 			after = fresh
 		}
 	}

@@ -108,7 +108,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	p := &principal{user: u}
 	for _, sc := range s.config().Schools {
 		if u.HasSchool(sc.ID) {
-			_ = s.store.Audit(r.Context(), sc.ID, p.actor(r, "").Record(quarantine.ActionSignIn, ""))
+			_ = s.quarantine().Audit(r.Context(), sc.ID, p.actor(r, "").Record(quarantine.ActionSignIn, ""))
 		}
 	}
 	http.SetCookie(w, s.cookie(cookieLogin, "", -1))
@@ -148,7 +148,7 @@ func (s *Server) auditAll(r *http.Request, p *principal, action, detail string) 
 // schools' audit streams.
 func (s *Server) auditSchools(r *http.Request, p *principal, schools []string, action, detail string) {
 	for _, sc := range schools {
-		if err := s.store.Audit(r.Context(), sc, p.actor(r, "").Record(action, detail)); err != nil {
+		if err := s.quarantine().Audit(r.Context(), sc, p.actor(r, "").Record(action, detail)); err != nil {
 			s.log.Error("audit write failed", "school", sc, "action", action, "err", err)
 		}
 	}

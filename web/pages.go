@@ -49,7 +49,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 		cats = append(cats, string(c))
 	}
 	for _, sc := range p.schools {
-		c, err := s.store.Counts(ctx, sc, cats)
+		c, err := s.quarantine().Counts(ctx, sc, cats)
 		if err != nil {
 			s.storeDown(w, r, err)
 			return
@@ -61,7 +61,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 				d.Categories = append(d.Categories, count{name, n})
 			}
 		}
-		held, _, err := s.store.Search(ctx, quarantine.Query{School: sc, Status: quarantine.StatusHeld, Limit: quarantine.MaxListLimit})
+		held, _, err := s.quarantine().Search(ctx, quarantine.Query{School: sc, Status: quarantine.StatusHeld, Limit: quarantine.MaxListLimit})
 		if err != nil {
 			s.storeDown(w, r, err)
 			return
@@ -76,12 +76,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, p *principal)
 			}
 		}
 		if p.user.Role.CanListMail() {
-			if d.Oldest, err = s.store.OldestHeld(ctx, sc, 10); err != nil {
+			if d.Oldest, err = s.quarantine().OldestHeld(ctx, sc, 10); err != nil {
 				s.storeDown(w, r, err)
 				return
 			}
 		}
-		trend, err := s.store.Trend(ctx, sc, s.now(), 30)
+		trend, err := s.quarantine().Trend(ctx, sc, s.now(), 30)
 		if err != nil {
 			s.storeDown(w, r, err)
 			return
@@ -369,7 +369,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, p *principal) {
 	ap := actionParams{Reason: r.PostFormValue("reason")}
 	var failed []string
 	for _, id := range ids {
-		e, _, err := s.store.Find(r.Context(), p.schools, id)
+		e, _, err := s.quarantine().Find(r.Context(), p.schools, id)
 		if err != nil {
 			failed = append(failed, id+": not found")
 			continue
@@ -419,7 +419,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *principal)
 	var rows []auditRow
 	for _, sc := range schools {
 		q.School = sc
-		got, err := s.store.AuditSearch(r.Context(), q)
+		got, err := s.quarantine().AuditSearch(r.Context(), q)
 		if err != nil {
 			s.storeDown(w, r, err)
 			return
@@ -450,7 +450,7 @@ func (s *Server) report(r *http.Request, schools []string) ([]reportRow, error) 
 		counts := map[reportRow]int{}
 		q := quarantine.Query{School: sc, Status: quarantine.StatusIncident, Limit: quarantine.MaxListLimit}
 		for range 20 {
-			entries, next, err := s.store.Search(r.Context(), q)
+			entries, next, err := s.quarantine().Search(r.Context(), q)
 			if err != nil {
 				return nil, err
 			}
@@ -542,7 +542,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, p *principal)
 	for _, sc := range schools {
 		q := quarantine.Query{School: sc, Status: status, Limit: quarantine.MaxListLimit}
 		for range 100 {
-			entries, next, err := s.store.Search(r.Context(), q)
+			entries, next, err := s.quarantine().Search(r.Context(), q)
 			if err != nil {
 				s.storeDown(w, r, err)
 				return
@@ -558,7 +558,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	for _, sc := range schools {
 		a := p.actor(r, "").Record(quarantine.ActionExport, fmt.Sprintf("%d entries (web)", len(rows)))
-		if err := s.store.Audit(r.Context(), sc, a); err != nil {
+		if err := s.quarantine().Audit(r.Context(), sc, a); err != nil {
 			s.storeDown(w, r, err)
 			return
 		}

@@ -52,7 +52,7 @@ type Options struct {
 type Server struct {
 	cfg      atomic.Pointer[config.Config]
 	web      config.Web
-	store    *quarantine.Store
+	store    atomic.Pointer[quarantine.Store]
 	users    *users.Store
 	rdb      redis.UniversalClient
 	deliver  quarantine.Deliverer
@@ -76,9 +76,10 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("web: config, store, users, redis and deliver are required")
 	}
 	w := o.Config.Web.WithDefaults()
-	s := &Server{web: w, store: o.Store, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
+	s := &Server{web: w, users: o.Users, rdb: o.Redis, deliver: o.Deliver, feedback: o.Feedback,
 		log: o.Logger, now: o.Now, ops: o.Ops, prefix: o.Config.Redis.KeyPrefix, idle: w.SessionIdle.Duration, absolute: w.SessionMax.Duration}
 	s.cfg.Store(o.Config)
+	s.store.Store(o.Store)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -111,12 +112,24 @@ func New(o Options) (*Server, error) {
 
 func (s *Server) config() *config.Config { return s.cfg.Load() }
 
+// quarantine is the current quarantine store (SetRuntime swaps it).
+func (s *Server) quarantine() *quarantine.Store { return s.store.Load() }
+
 // SetConfig swaps in a reloaded configuration: the schools and their
 // names, and the sender of copies. [web] listen, TLS and the session and
 // lock-out settings keep their values until a restart.
 func (s *Server) SetConfig(cfg *config.Config) {
 	if cfg != nil {
 		s.cfg.Store(cfg)
+	}
+}
+
+// SetStore swaps in the quarantine store of a reloaded runtime, so a
+// retention change in the TOML applies to what the review page keeps,
+// releases and deletes from then on.
+func (s *Server) SetStore(st *quarantine.Store) {
+	if st != nil {
+		s.store.Store(st)
 	}
 }
 

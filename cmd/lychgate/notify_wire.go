@@ -22,6 +22,8 @@ func newMailer(cfg *config.Config) *notify.Mailer {
 	return &notify.Mailer{Client: nexthop.New(cfg.NextHop, nexthop.Options{
 		Hostname: cfg.Relay.Hostname,
 		IsLocal:  func(addr string) bool { return cfg.SchoolForAddress(addr) != nil },
+		// Released copies are folded as the relay folds delivered mail.
+		MaxLineLength: cfg.Relay.ForwardLineBytes,
 	})}
 }
 

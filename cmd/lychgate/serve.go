@@ -178,6 +178,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 						failed = sig
 					} else if websrv != nil {
 						websrv.SetConfig(holder.Current().Config)
+						websrv.SetStore(holder.Current().Store)
 					}
 				}
 			}
@@ -185,6 +186,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 			if sig == syscall.SIGHUP {
 				if reload(path, holder, opts, log) && websrv != nil {
 					websrv.SetConfig(holder.Current().Config)
+					websrv.SetStore(holder.Current().Store)
 				}
 				continue
 			}
