@@ -48,6 +48,7 @@ func benchReal(b *testing.B, sc []scanners.Scanner) {
 	env := &scanners.Envelope{}
 	b.SetBytes(size)
 	b.ReportAllocs()
+	defer startCPU(b, size).stop()
 	for b.Loop() {
 		for _, m := range ms {
 			for _, s := range sc {

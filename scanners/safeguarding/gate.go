@@ -30,6 +30,8 @@ type gate struct {
 	ok          bool // false: match the whole text always
 	m           *textnorm.Matcher
 	left, right []int
+	// anchored[t] are the phrases anchored on term t.
+	anchored [][]int
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -55,16 +57,18 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 	left := make([]int, len(s.terms))
 	right := make([]int, len(s.terms))
 	anchor := make([]bool, len(s.terms))
+	anchored := make([][]int, len(s.terms))
 	for i := range s.phrases {
 		p := &s.phrases[i]
 		k := s.anchorIndex(p, pats)
 		t := p.terms[k]
 		anchor[t] = true
+		anchored[t] = append(anchored[t], i)
 		l, r := extents(p, k, maxW)
 		left[t], right[t] = max(left[t], l), max(right[t], r)
 	}
 	var gp []textnorm.Pattern
-	g := gate{ok: true}
+	g := gate{ok: true, anchored: anchored}
 	for pi, ts := range s.patTerms {
 		l, r, in := 0, 0, false
 		for _, t := range ts {

@@ -141,8 +141,12 @@ type Scanner struct {
 type state struct {
 	n        *textnorm.Normalizer
 	hits     []textnorm.Hit
-	termHits [][]textnorm.Hit
-	touched  []int
+	// The hits of each term, in text order: those of term t are
+	// flat[off[t]:off[t]+cnt[t]] (one array for all terms, filled in two
+	// passes, rather than a slice per term: far fewer cache misses).
+	flat     []textnorm.Hit
+	off, cnt []int32
+	touched  []int // terms with cnt > 0, in order of their first hit
 	phits    []phraseHit
 	whole    []textnorm.Hit // hits of s.whole(), when st matches them
 	wins     []window
@@ -285,7 +289,7 @@ func New(opts Options) (*Scanner, error) {
 	}
 	nterms := len(s.terms)
 	s.pool.New = func() any {
-		return &state{n: textnorm.NewNormalizer(), termHits: make([][]textnorm.Hit, nterms)}
+		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms)}
 	}
 	return s, nil
 }
@@ -339,13 +343,33 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 		return s.assemble(ctx, res, st)
 	}
 	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
-	if err := s.assemble(ctx, res, st); err != nil {
+	st.phits = st.phits[:0]
+	found, err := s.anyPhrase(ctx, res, st)
+	if err != nil || !found {
 		return err
 	}
-	if len(st.phits) > 0 {
-		return s.matchAll(ctx, res, st)
+	return s.matchAll(ctx, res, st)
+}
+
+// anyPhrase reports whether the term hits st.hits (in text order) make
+// some phrase. It is assemble, stopped at the first phrase found, and
+// looking only at the phrases anchored on a term that has hits (gate.go):
+// a phrase with hits has hits of its anchor too. The hits near anchors
+// make a phrase exactly when the whole text does, so this is what decides
+// whether matchAll runs.
+func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state) (bool, error) {
+	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
+		return false, err
 	}
-	return nil
+	for _, t := range st.touched {
+		for _, pi := range s.gate.anchored[t] {
+			_, ok, err := s.phraseAt(ctx, res, st, pi)
+			if err != nil || ok {
+				return ok, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // matchAll finds the phrase hits in res from the hits of all terms in all
@@ -358,26 +382,9 @@ func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state)
 // assemble finds the phrases made of the term hits st.hits (in text
 // order); st.phits holds them. It stops with ctx's error once ctx is done.
 func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state) error {
-	for _, t := range st.touched {
-		st.termHits[t] = st.termHits[t][:0]
-	}
-	st.touched = st.touched[:0]
 	st.phits = st.phits[:0]
-	if len(st.hits) == 0 {
-		return nil
-	}
-	if len(st.hits) > ctxEvery {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	for _, h := range st.hits {
-		for _, t := range s.patTerms[h.Pattern] {
-			if len(st.termHits[t]) == 0 {
-				st.touched = append(st.touched, t)
-			}
-			st.termHits[t] = append(st.termHits[t], h)
-		}
+	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
+		return err
 	}
 	for _, t := range st.touched {
 		for _, pi := range s.terms[t].phrasesFirst {
@@ -393,6 +400,52 @@ func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state)
 	return nil
 }
 
+// termsOf sorts the term hits st.hits (in text order) by term, for
+// termHits; st.touched lists the terms with hits.
+func (s *Scanner) termsOf(ctx context.Context, st *state) error {
+	for _, t := range st.touched {
+		st.cnt[t] = 0
+	}
+	st.touched = st.touched[:0]
+	if len(st.hits) == 0 {
+		return nil
+	}
+	if len(st.hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	cnt, off := st.cnt, st.off
+	for _, h := range st.hits {
+		for _, t := range s.patTerms[h.Pattern] {
+			if cnt[t] == 0 {
+				st.touched = append(st.touched, t)
+			}
+			cnt[t]++
+		}
+	}
+	n := int32(0)
+	for _, t := range st.touched {
+		off[t] = n
+		n += cnt[t]
+	}
+	if cap(st.flat) < int(n) {
+		st.flat = make([]textnorm.Hit, n, n+n/4)
+	}
+	flat := st.flat[:n]
+	for _, h := range st.hits {
+		for _, t := range s.patTerms[h.Pattern] {
+			flat[off[t]] = h
+			off[t]++
+		}
+	}
+	for _, t := range st.touched {
+		off[t] -= cnt[t]
+	}
+	st.flat = flat
+	return nil
+}
+
 // phraseAt finds the first hit of phrase pi among the term hits: for each
 // hit of its first term in text order, each following term is the first
 // hit that starts within the allowed gap with no negation in between.
@@ -401,7 +454,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 	if !s.allTermsHit(p, st) {
 		return phraseHit{}, false, nil
 	}
-	for n, h1 := range st.termHits[p.terms[0]] {
+	for n, h1 := range st.termHits(p.terms[0]) {
 		if n%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {
 				return phraseHit{}, false, err
@@ -412,7 +465,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
 			var alt int32
-			end, ew, alt, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			end, ew, alt, ok = nextTerm(res, st.termHits(p.terms[k]), end, ew, p.gaps[k])
 			if k < maxAlts {
 				alts[k] = alt
 			}
@@ -446,9 +499,15 @@ func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, i
 	return end, ew, 0, false
 }
 
+// termHits returns the hits of term t, in text order (read only).
+func (st *state) termHits(t int) []textnorm.Hit {
+	o := st.off[t]
+	return st.flat[o : o+st.cnt[t] : o+st.cnt[t]]
+}
+
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
 	for _, t := range p.terms[1:] {
-		if len(st.termHits[t]) == 0 {
+		if st.cnt[t] == 0 {
 			return false
 		}
 	}
