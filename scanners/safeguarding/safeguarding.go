@@ -139,8 +139,8 @@ type Scanner struct {
 }
 
 type state struct {
-	n        *textnorm.Normalizer
-	hits     []textnorm.Hit
+	n    *textnorm.Normalizer
+	hits []textnorm.Hit
 	// The hits of each term, in text order: those of term t are
 	// flat[off[t]:off[t]+cnt[t]] (one array for all terms, filled in two
 	// passes, rather than a slice per term: far fewer cache misses).
