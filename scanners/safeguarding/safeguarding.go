@@ -127,6 +127,9 @@ type Scanner struct {
 	phrases  []phrase
 	terms    []term
 	patTerms [][]int  // pattern → terms
+	// patTerms laid out flat for termsOf: pattern pi's terms are
+	// ptList[ptOff[pi]:ptOff[pi+1]].
+	ptOff, ptList []int32
 	patText  []string // pattern → its words, for explanations
 	m        *textnorm.Matcher
 	gate     gate
@@ -284,6 +287,13 @@ func New(opts Options) (*Scanner, error) {
 		return nil, err
 	}
 	s.m = m
+	for _, ts := range s.patTerms {
+		s.ptOff = append(s.ptOff, int32(len(s.ptList)))
+		for _, t := range ts {
+			s.ptList = append(s.ptList, int32(t))
+		}
+	}
+	s.ptOff = append(s.ptOff, int32(len(s.ptList)))
 	if err := s.buildGate(pats); err != nil {
 		return nil, err
 	}
@@ -415,11 +425,11 @@ func (s *Scanner) termsOf(ctx context.Context, st *state) error {
 			return err
 		}
 	}
-	cnt, off := st.cnt, st.off
+	cnt, off, ptOff, ptList := st.cnt, st.off, s.ptOff, s.ptList
 	for _, h := range st.hits {
-		for _, t := range s.patTerms[h.Pattern] {
+		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
 			if cnt[t] == 0 {
-				st.touched = append(st.touched, t)
+				st.touched = append(st.touched, int(t))
 			}
 			cnt[t]++
 		}
@@ -434,7 +444,7 @@ func (s *Scanner) termsOf(ctx context.Context, st *state) error {
 	}
 	flat := st.flat[:n]
 	for _, h := range st.hits {
-		for _, t := range s.patTerms[h.Pattern] {
+		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
 			flat[off[t]] = h
 			off[t]++
 		}
