@@ -30,8 +30,13 @@ type gate struct {
 	ok          bool // false: match the whole text always
 	m           *textnorm.Matcher
 	left, right []int
-	// anchored[t] are the phrases anchored on term t.
+	// anchored[t] are the phrases anchored on term t, and need[t] the
+	// terms of those phrases (each once).
 	anchored [][]int
+	need     [][]int32
+	// anchors[gi] are the anchor terms among the terms of the gate's
+	// pattern gi.
+	anchors [][]int32
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -80,6 +85,23 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			gp = append(gp, pats[pi])
 			g.left = append(g.left, l)
 			g.right = append(g.right, r)
+			var as []int32
+			for _, t := range ts {
+				if anchor[t] {
+					as = append(as, int32(t))
+				}
+			}
+			g.anchors = append(g.anchors, as)
+		}
+	}
+	g.need = make([][]int32, len(s.terms))
+	for t, ps := range anchored {
+		for _, pi := range ps {
+			for _, u := range s.phrases[pi].terms {
+				if !slices.Contains(g.need[t], int32(u)) {
+					g.need[t] = append(g.need[t], int32(u))
+				}
+			}
 		}
 	}
 	m, err := textnorm.Compile(gp)

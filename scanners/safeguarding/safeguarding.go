@@ -126,17 +126,17 @@ type Scanner struct {
 	topics   []string
 	phrases  []phrase
 	terms    []term
-	patTerms [][]int  // pattern → terms
+	patTerms [][]int // pattern → terms
 	// patTerms laid out flat for termsOf: pattern pi's terms are
 	// ptList[ptOff[pi]:ptOff[pi+1]].
 	ptOff, ptList []int32
-	patText  []string // pattern → its words, for explanations
-	m        *textnorm.Matcher
-	gate     gate
-	maxEv    int
-	school   string
-	pool     *sync.Pool
-	texts    *sync.Pool // *textnorm.Text for Scan
+	patText       []string // pattern → its words, for explanations
+	m             *textnorm.Matcher
+	gate          gate
+	maxEv         int
+	school        string
+	pool          *sync.Pool
+	texts         *sync.Pool // *textnorm.Text for Scan
 	// group, when set, holds whole(): ScanText takes its hits from it.
 	group *textnorm.Group
 }
@@ -150,6 +150,10 @@ type state struct {
 	flat     []textnorm.Hit
 	off, cnt []int32
 	touched  []int // terms with cnt > 0, in order of their first hit
+	// need flags terms for anyPhrase (termNeeded, anchorSeen); needList
+	// are those flagged, to clear them.
+	need     []uint8
+	needList []int32
 	phits    []phraseHit
 	whole    []textnorm.Hit // hits of s.whole(), when st matches them
 	wins     []window
@@ -163,6 +167,12 @@ type phraseHit struct {
 	// first maxAlts terms, for the explanation.
 	alts [maxAlts]int32
 }
+
+// Flags of state.need.
+const (
+	termNeeded uint8 = 1 << iota
+	anchorSeen
+)
 
 // maxAlts is how many terms of a phrase hit remember their alternative
 // (the embedded lexicons have at most 8 terms a phrase).
@@ -299,7 +309,7 @@ func New(opts Options) (*Scanner, error) {
 	}
 	nterms := len(s.terms)
 	s.pool.New = func() any {
-		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms)}
+		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms), need: make([]uint8, nterms)}
 	}
 	return s, nil
 }
@@ -354,7 +364,7 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 	}
 	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
 	st.phits = st.phits[:0]
-	found, err := s.anyPhrase(ctx, res, st)
+	found, err := s.anyPhrase(ctx, res, st, whole)
 	if err != nil || !found {
 		return err
 	}
@@ -367,8 +377,33 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 // a phrase with hits has hits of its anchor too. The hits near anchors
 // make a phrase exactly when the whole text does, so this is what decides
 // whether matchAll runs.
-func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state) (bool, error) {
-	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
+//
+// anchors are the gate's hits: only the terms of the phrases anchored on
+// their terms are sorted out of st.hits (a common word such as "you" is a
+// term of hundreds of phrases, most of them anchored elsewhere).
+func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state, anchors []textnorm.Hit) (bool, error) {
+	need := st.need
+	for _, h := range anchors {
+		for _, a := range s.gate.anchors[h.Pattern] {
+			if need[a]&anchorSeen != 0 {
+				continue
+			}
+			need[a] |= anchorSeen
+			st.needList = append(st.needList, a)
+			for _, t := range s.gate.need[a] {
+				if need[t]&termNeeded == 0 {
+					need[t] |= termNeeded
+					st.needList = append(st.needList, t)
+				}
+			}
+		}
+	}
+	err := s.termsOf(ctx, st, need)
+	for _, t := range st.needList {
+		need[t] = 0
+	}
+	st.needList = st.needList[:0]
+	if err != nil || len(st.hits) == 0 {
 		return false, err
 	}
 	for _, t := range st.touched {
@@ -393,7 +428,7 @@ func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state)
 // order); st.phits holds them. It stops with ctx's error once ctx is done.
 func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state) error {
 	st.phits = st.phits[:0]
-	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
+	if err := s.termsOf(ctx, st, nil); err != nil || len(st.hits) == 0 {
 		return err
 	}
 	for _, t := range st.touched {
@@ -411,8 +446,10 @@ func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state)
 }
 
 // termsOf sorts the term hits st.hits (in text order) by term, for
-// termHits; st.touched lists the terms with hits.
-func (s *Scanner) termsOf(ctx context.Context, st *state) error {
+// termHits; st.touched lists the terms with hits. With need, only the
+// terms t with need[t]&termNeeded set get their hits (the others look
+// as if they had none).
+func (s *Scanner) termsOf(ctx context.Context, st *state, need []uint8) error {
 	for _, t := range st.touched {
 		st.cnt[t] = 0
 	}
@@ -428,6 +465,9 @@ func (s *Scanner) termsOf(ctx context.Context, st *state) error {
 	cnt, off, ptOff, ptList := st.cnt, st.off, s.ptOff, s.ptList
 	for _, h := range st.hits {
 		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
+			if need != nil && need[t]&termNeeded == 0 {
+				continue
+			}
 			if cnt[t] == 0 {
 				st.touched = append(st.touched, int(t))
 			}
@@ -445,6 +485,9 @@ func (s *Scanner) termsOf(ctx context.Context, st *state) error {
 	flat := st.flat[:n]
 	for _, h := range st.hits {
 		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
+			if need != nil && need[t]&termNeeded == 0 {
+				continue
+			}
 			flat[off[t]] = h
 			off[t]++
 		}
