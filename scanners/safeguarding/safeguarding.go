@@ -152,11 +152,16 @@ type state struct {
 	touched  []int // terms with cnt > 0, in order of their first hit
 	// need flags terms for anyPhrase (termNeeded, anchorSeen); needList
 	// are those flagged, to clear them.
-	need     []uint8
-	needList []int32
-	phits    []phraseHit
-	whole    []textnorm.Hit // hits of s.whole(), when st matches them
-	wins     []window
+	need                []uint8
+	needList, needTerms []int32
+	// Hits by pattern (termsNear): pattern p's are
+	// flat[poff[p]:poff[p]+pcnt[p]]; pats lists those with hits.
+	pcnt, poff []int32
+	pats       []int32
+	cur        []int32 // merge cursors of termsNear
+	phits      []phraseHit
+	whole      []textnorm.Hit // hits of s.whole(), when st matches them
+	wins       []window
 }
 
 type phraseHit struct {
@@ -307,9 +312,9 @@ func New(opts Options) (*Scanner, error) {
 	if err := s.buildGate(pats); err != nil {
 		return nil, err
 	}
-	nterms := len(s.terms)
+	nterms, npats := len(s.terms), len(pats)
 	s.pool.New = func() any {
-		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms), need: make([]uint8, nterms)}
+		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms), need: make([]uint8, nterms), pcnt: make([]int32, npats), poff: make([]int32, npats)}
 	}
 	return s, nil
 }
@@ -394,15 +399,16 @@ func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state
 				if need[t]&termNeeded == 0 {
 					need[t] |= termNeeded
 					st.needList = append(st.needList, t)
+					st.needTerms = append(st.needTerms, t)
 				}
 			}
 		}
 	}
-	err := s.termsOf(ctx, st, need)
+	err := s.termsNear(ctx, st, st.needTerms)
 	for _, t := range st.needList {
 		need[t] = 0
 	}
-	st.needList = st.needList[:0]
+	st.needList, st.needTerms = st.needList[:0], st.needTerms[:0]
 	if err != nil || len(st.hits) == 0 {
 		return false, err
 	}
@@ -428,7 +434,7 @@ func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state)
 // order); st.phits holds them. It stops with ctx's error once ctx is done.
 func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state) error {
 	st.phits = st.phits[:0]
-	if err := s.termsOf(ctx, st, nil); err != nil || len(st.hits) == 0 {
+	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
 		return err
 	}
 	for _, t := range st.touched {
@@ -445,11 +451,114 @@ func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state)
 	return nil
 }
 
+// termsNear is termsOf for the terms listed in terms (each once) only;
+// the others look as if they had no hits. It sorts st.hits by pattern
+// first, so that a hit costs the same whatever the number of terms its
+// pattern belongs to ("you" is an alternative of hundreds), and then
+// gives each term the hits of its alternatives, in text order: st.hits
+// are in that order, by end, start and pattern (Match, and MatchRange over
+// windows in order), and so is each merge.
+func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error {
+	for _, t := range st.touched {
+		st.cnt[t] = 0
+	}
+	st.touched = st.touched[:0]
+	pc, po := st.pcnt, st.poff
+	for _, p := range st.pats {
+		pc[p] = 0
+	}
+	st.pats = st.pats[:0]
+	if len(st.hits) == 0 {
+		return nil
+	}
+	if len(st.hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	for _, h := range st.hits {
+		if pc[h.Pattern] == 0 {
+			st.pats = append(st.pats, h.Pattern)
+		}
+		pc[h.Pattern]++
+	}
+	n := int32(0)
+	for _, p := range st.pats {
+		po[p] = n
+		n += pc[p]
+	}
+	if cap(st.flat) < int(n) {
+		st.flat = make([]textnorm.Hit, n, 2*n)
+	}
+	flat := st.flat[:n]
+	for _, h := range st.hits {
+		flat[po[h.Pattern]] = h
+		po[h.Pattern]++
+	}
+	for _, p := range st.pats {
+		po[p] -= pc[p]
+	}
+	for _, t := range terms {
+		total, one := int32(0), -1
+		for _, p := range s.terms[t].pats {
+			if c := pc[p]; c > 0 {
+				total += c
+				if one == -1 {
+					one = p
+				} else {
+					one = -2
+				}
+			}
+		}
+		if total == 0 {
+			continue
+		}
+		st.touched = append(st.touched, int(t))
+		st.cnt[t] = total
+		if one >= 0 {
+			st.off[t] = po[one] // one alternative with hits: its own
+			continue
+		}
+		// Merge the alternatives' hits: the earliest head each time (a
+		// term has few alternatives with hits in one text).
+		st.off[t] = int32(len(flat))
+		cur := st.cur[:0] // pairs: next, end
+		for _, p := range s.terms[t].pats {
+			if pc[p] > 0 {
+				cur = append(cur, po[p], po[p]+pc[p])
+			}
+		}
+		for range total {
+			best := -1
+			for c := 0; c < len(cur); c += 2 {
+				if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
+					best = c
+				}
+			}
+			flat = append(flat, flat[cur[best]])
+			cur[best]++
+		}
+		st.cur = cur
+	}
+	st.flat = flat
+	return nil
+}
+
+// hitBefore reports whether a comes before b in text order as Match
+// gives it: by end, start and pattern.
+func hitBefore(a, b textnorm.Hit) bool {
+	if a.End != b.End {
+		return a.End < b.End
+	}
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.Pattern < b.Pattern
+}
+
 // termsOf sorts the term hits st.hits (in text order) by term, for
-// termHits; st.touched lists the terms with hits. With need, only the
-// terms t with need[t]&termNeeded set get their hits (the others look
-// as if they had none).
-func (s *Scanner) termsOf(ctx context.Context, st *state, need []uint8) error {
+// termHits; st.touched lists the terms with hits.
+func (s *Scanner) termsOf(ctx context.Context, st *state) error {
 	for _, t := range st.touched {
 		st.cnt[t] = 0
 	}
@@ -465,9 +574,6 @@ func (s *Scanner) termsOf(ctx context.Context, st *state, need []uint8) error {
 	cnt, off, ptOff, ptList := st.cnt, st.off, s.ptOff, s.ptList
 	for _, h := range st.hits {
 		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
-			if need != nil && need[t]&termNeeded == 0 {
-				continue
-			}
 			if cnt[t] == 0 {
 				st.touched = append(st.touched, int(t))
 			}
@@ -485,9 +591,6 @@ func (s *Scanner) termsOf(ctx context.Context, st *state, need []uint8) error {
 	flat := st.flat[:n]
 	for _, h := range st.hits {
 		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
-			if need != nil && need[t]&termNeeded == 0 {
-				continue
-			}
 			flat[off[t]] = h
 			off[t]++
 		}
