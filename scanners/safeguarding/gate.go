@@ -13,8 +13,11 @@ import (
 // least likely to occur in ordinary mail (anchorIndex). A small automaton
 // holds only the anchor terms; around each anchor hit, a window of words
 // wide enough for every phrase anchored there is matched against all terms,
-// and phrases are assembled from those hits. Only when that finds a phrase
-// (rare) is the whole text matched and assembled as before.
+// and only whether a phrase anchored on an anchor found there occurs is
+// asked of those hits (anyPhrase: only the terms of those phrases are
+// sorted out, and the search stops at the first phrase). Only when one
+// does (rare) is the whole text matched and assembled as before, so the
+// phrase hits and their order are always those of the whole text.
 //
 // That gives exactly the phrase hits of matching the whole text: a phrase
 // hit (from its first term hit h1 on) lies within the window of its anchor
