@@ -292,8 +292,12 @@ func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 				if B[w-1] == Sep {
 					En[w-1] = int32(i + 1)
 				} else {
-					o.w = w
-					o.endWord()
+					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+						o.w = w
+						o.endWord() // a one-character word: the streak goes on
+					} else {
+						o.streak = 0 // what endWord does for any other word
+					}
 					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
 					w++
 				}
