@@ -9,8 +9,16 @@ import (
 	"unicode/utf8"
 )
 
-// corpusDir holds the shared mail corpora (relative to this package).
-const corpusDir = "../../shared/corpus"
+// corpusDir holds the shared mail corpora (relative to this package): the
+// ../shared beside a main checkout, or beside a worktree.
+var corpusDir = func() string {
+	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
+	}
+	return "../../shared/corpus"
+}()
 
 // corpusFiles returns the message files under dir, or skips the test when
 // the directory is absent.

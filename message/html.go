@@ -3,6 +3,7 @@ package message
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -30,8 +31,15 @@ func (p *parser) htmlToText(src, partID string) string {
 		href     string
 	)
 	out.Grow(len(src) / 4)
-	write := func(s string) {
-		for _, r := range s {
+	// write takes the bytes of a text token as they are (ranging over
+	// them as a string would: invalid bytes are U+FFFD), without a copy.
+	write := func(s []byte) {
+		for i := 0; i < len(s); {
+			r, n := rune(s[i]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRune(s[i:])
+			}
+			i += n
 			switch {
 			case r == '\u00a0' || unicode.IsSpace(r):
 				if pend == 0 {
@@ -71,7 +79,7 @@ func (p *parser) htmlToText(src, partID string) string {
 			return out.String()
 		case html.TextToken:
 			if skip == 0 {
-				write(string(z.Text()))
+				write(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
@@ -92,7 +100,7 @@ func (p *parser) htmlToText(src, partID string) string {
 			case a == atom.Br || a == atom.Hr || blockElement(a):
 				newline()
 			case a == atom.Td || a == atom.Th || a == atom.Img:
-				write(" ")
+				write(space)
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -177,6 +185,8 @@ func blockElement(a atom.Atom) bool {
 
 // invisible reports characters that render as nothing and are used to split
 // words past filters.
+var space = []byte(" ")
+
 func invisible(r rune) bool {
 	switch r {
 	case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':

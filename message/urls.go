@@ -3,6 +3,7 @@ package message
 import (
 	"net/url"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,12 +30,12 @@ func (p *parser) textURLs(partID, s string) {
 	const window, overlap = 16 << 10, 4 << 10
 	var seen map[string]struct{}
 	for len(s) > 0 && len(p.m.URLs) < maxURLs {
-		i := strings.IndexFunc(s, isWordRune)
+		i := nextBreak(s, false)
 		if i < 0 {
 			return
 		}
 		s = s[i:]
-		j := strings.IndexFunc(s, isBreakRune)
+		j := nextBreak(s, true)
 		if j < 0 {
 			j = len(s)
 		}
@@ -50,6 +51,12 @@ func (p *parser) textURLs(partID, s string) {
 			continue
 		}
 		seen[word] = struct{}{}
+		if len(word) <= memoWordMax {
+			for _, raw := range memoURLs(word) {
+				p.addURL(partID, raw, "")
+			}
+			continue
+		}
 		for off := 0; off < len(word); off += window - overlap {
 			chunk := word[off:min(off+window, len(word))]
 			for _, raw := range textURLRe.FindAllString(chunk, 100) {
@@ -62,6 +69,43 @@ func (p *parser) textURLs(partID, s string) {
 	}
 }
 
+// The relaxed regexp costs tens of microseconds per candidate word, and
+// the same words (list footers, signatures, newsletter links) come back
+// in message after message, so the links found in recent short candidate
+// words are remembered: at most memoMax words of at most memoWordMax
+// bytes (the memo is emptied when full), each kept as a copy so that it
+// does not pin the message it came from. The regexp is a pure function of
+// the word, so the links are the same either way.
+const (
+	memoMax     = 4096
+	memoWordMax = 512
+)
+
+var urlMemo struct {
+	sync.Mutex
+	m map[string][]string
+}
+
+// memoURLs returns the relaxed regexp's matches in word (at most 100, as
+// FindAllString(word, 100)); the result is shared and read-only.
+func memoURLs(word string) []string {
+	urlMemo.Lock()
+	urls, ok := urlMemo.m[word]
+	urlMemo.Unlock()
+	if ok {
+		return urls
+	}
+	word = strings.Clone(word) // matches are substrings of the copy
+	urls = textURLRe.FindAllString(word, 100)
+	urlMemo.Lock()
+	if len(urlMemo.m) >= memoMax || urlMemo.m == nil {
+		urlMemo.m = make(map[string][]string, memoMax)
+	}
+	urlMemo.m[word] = urls
+	urlMemo.Unlock()
+	return urls
+}
+
 func isBreakRune(r rune) bool {
 	switch r {
 	case ' ', '\t', '\n', '\r', '\f', '\v', '<', '>', '"', '\u00a0', '\u3000':
@@ -70,7 +114,33 @@ func isBreakRune(r rune) bool {
 	return false
 }
 
-func isWordRune(r rune) bool { return !isBreakRune(r) }
+// asciiBreak[c] is isBreakRune(rune(c)) for ASCII c.
+var asciiBreak = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isBreakRune(rune(c))
+	}
+	return t
+}()
+
+// nextBreak is strings.IndexFunc(s, isBreakRune) when brk is set, else
+// strings.IndexFunc(s, not isBreakRune), reading ASCII a byte at a time.
+func nextBreak(s string, brk bool) int {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiBreak[c] == brk {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if isBreakRune(r) == brk {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
 
 // tlds is the set of top-level domains the relaxed matcher knows.
 var tlds = func() map[string]bool {

@@ -63,6 +63,20 @@ type Matcher struct {
 	keys    [][]int32
 	keyTail []int32 // 1 when the key ends with a separator
 	pats    []compiled
+	// The output of each state laid out flat for output: the patterns of
+	// outList[outOff[s]:outOff[s+1]]'s keys, in that order, are
+	// outs[outsOff[s]:outsOff[s+1]].
+	outsOff []int32
+	outs    []outEntry
+}
+
+// outEntry is one pattern a state outputs, with what output needs of it.
+type outEntry struct {
+	pat    int32
+	tail   int32 // 1 when the key ends with a separator
+	blen   int32 // normalised length of the pattern
+	spaces int32
+	exact  bool
 }
 
 const numClass = 39
@@ -245,6 +259,17 @@ func (m *Matcher) renumber(outs [][]int32) {
 	}
 	m.outOff[len(order)] = int32(len(m.outList))
 	m.trans = trans
+	m.outsOff = make([]int32, len(order)+1)
+	for st := range len(order) {
+		m.outsOff[st] = int32(len(m.outs))
+		for _, k := range m.outList[m.outOff[st]:m.outOff[st+1]] {
+			for _, pi := range m.keys[k] {
+				p := &m.pats[pi]
+				m.outs = append(m.outs, outEntry{pat: pi, tail: m.keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), exact: p.exact})
+			}
+		}
+	}
+	m.outsOff[len(order)] = int32(len(m.outs))
 }
 
 // Len is the number of patterns.
@@ -317,14 +342,11 @@ func step(trans []int32, b []byte, j, s int) (int, int32) {
 // output appends the matches of the keys that end at b[j], where the
 // automaton reached state st; words is the number of separators before j.
 func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
-	for _, k := range m.outList[m.outOff[st]:m.outOff[st+1]] {
-		end := j + 1 - int(m.keyTail[k])
-		for _, pi := range m.keys[k] {
-			p := &m.pats[pi]
-			start := end - len(p.b)
-			if p.exact || p.letters(r.B[start:end], r.Run[start:end]) {
-				dst = append(dst, Hit{Pattern: pi, Start: int32(start), End: int32(end), StartWord: int32(words - p.spaces), EndWord: int32(words)})
-			}
+	for _, o := range m.outs[m.outsOff[st]:m.outsOff[st+1]] {
+		end := int32(j+1) - o.tail
+		start := end - o.blen
+		if o.exact || m.pats[o.pat].letters(r.B[start:end], r.Run[start:end]) {
+			dst = append(dst, Hit{Pattern: o.pat, Start: start, End: end, StartWord: int32(words) - o.spaces, EndWord: int32(words)})
 		}
 	}
 	return dst

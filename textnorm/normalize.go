@@ -282,8 +282,22 @@ func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 				w++
 				last = k
 			}
-			if j == len(s) || k == 0 {
+			if j == len(s) {
 				i = j
+				continue
+			}
+			if k == 0 {
+				// The separator after the word, written as the separator
+				// branch below would (the previous byte is a letter).
+				if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+					o.w = w
+					o.endWord() // a one-character word: the streak goes on
+				} else {
+					o.streak = 0 // what endWord does for any other word
+				}
+				B[w], St[w], En[w], Ru[w] = Sep, int32(j), int32(j+1), 1
+				w++
+				i = j + 1
 				continue
 			}
 			w = ws // not a plain word: start it again on the general path
@@ -292,8 +306,12 @@ func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 				if B[w-1] == Sep {
 					En[w-1] = int32(i + 1)
 				} else {
-					o.w = w
-					o.endWord()
+					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+						o.w = w
+						o.endWord() // a one-character word: the streak goes on
+					} else {
+						o.streak = 0 // what endWord does for any other word
+					}
 					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
 					w++
 				}

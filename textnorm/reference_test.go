@@ -359,7 +359,7 @@ func TestNormalizeReference(t *testing.T) {
 	for _, s := range referenceCases {
 		checkReference(t, n, ref, s)
 	}
-	files, _ := filepath.Glob("../../shared/corpus/spamassassin/*/*")
+	files := corpusFiles("spamassassin/*/*")
 	// every third file of ham and spam: enough variety, and quick under -race
 	for i := range len(files) / 3 {
 		files[i] = files[3*i]
@@ -387,4 +387,15 @@ func FuzzNormalizeReference(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkReference(t, n, ref, s)
 	})
+}
+
+// corpusFiles globs pattern in ../shared/corpus beside a main checkout or
+// beside a worktree.
+func corpusFiles(pattern string) []string {
+	for _, d := range []string{"../../shared/corpus", "../../../shared/corpus"} {
+		if files, _ := filepath.Glob(filepath.Join(d, pattern)); len(files) > 0 {
+			return files
+		}
+	}
+	return nil
 }

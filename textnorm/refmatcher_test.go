@@ -330,7 +330,7 @@ func TestMatchReference(t *testing.T) {
 		checkMatch(t, m, ref, n, s)
 		checkGroup(t, g, n, s)
 	}
-	files, _ := filepath.Glob("../../shared/corpus/spamassassin/*/*")
+	files := corpusFiles("spamassassin/*/*")
 	// every third file of ham and spam: enough variety, and quick under -race
 	for i := range len(files) / 3 {
 		files[i] = files[3*i]

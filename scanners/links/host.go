@@ -115,7 +115,7 @@ func unwrap(u *url.URL, raw string) (string, bool) {
 		// Proofpoint URL Defense v2: u=<link with "-" for "%" and "_"
 		// for "/">.
 		if v := q.Get("u"); v != "" {
-			v = strings.NewReplacer("-", "%", "_", "/").Replace(v)
+			v = proofpointV2.Replace(v)
 			if un, err := url.PathUnescape(v); err == nil {
 				return un, true
 			}
@@ -447,6 +447,13 @@ func containsSeq(toks, seq []string) bool {
 	return false
 }
 
+// Replacers built once (a strings.Replacer is safe for concurrent use;
+// building one per call cost more than using it).
+var (
+	proofpointV2 = strings.NewReplacer("-", "%", "_", "/")
+	skeletonFold = strings.NewReplacer(" ", "", "rn", "m", "vv", "w", "l", "\x01", "i", "\x01")
+)
+
 // skeleton folds a label to the letters it looks like: confusable and
 // accented characters to ASCII (textnorm's fold, from Unicode TR39
 // confusables), digits to the letters they imitate, "rn" to "m", "vv" to
@@ -456,7 +463,7 @@ func skeleton(label string) string { return skeletonWith(textnorm.NewNormalizer(
 // skeletonWith is skeleton using the normaliser n.
 func skeletonWith(n *textnorm.Normalizer, label string) string {
 	s := string(n.Normalize(label).B)
-	s = strings.NewReplacer(" ", "", "rn", "m", "vv", "w", "l", "\x01", "i", "\x01").Replace(s)
+	s = skeletonFold.Replace(s)
 	var b strings.Builder
 	var last byte
 	for i := 0; i < len(s); i++ {

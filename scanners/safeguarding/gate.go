@@ -13,8 +13,11 @@ import (
 // least likely to occur in ordinary mail (anchorIndex). A small automaton
 // holds only the anchor terms; around each anchor hit, a window of words
 // wide enough for every phrase anchored there is matched against all terms,
-// and phrases are assembled from those hits. Only when that finds a phrase
-// (rare) is the whole text matched and assembled as before.
+// and only whether a phrase anchored on an anchor found there occurs is
+// asked of those hits (anyPhrase: only the terms of those phrases are
+// sorted out, and the search stops at the first phrase). Only when one
+// does (rare) is the whole text matched and assembled as before, so the
+// phrase hits and their order are always those of the whole text.
 //
 // That gives exactly the phrase hits of matching the whole text: a phrase
 // hit (from its first term hit h1 on) lies within the window of its anchor
@@ -30,6 +33,13 @@ type gate struct {
 	ok          bool // false: match the whole text always
 	m           *textnorm.Matcher
 	left, right []int
+	// anchored[t] are the phrases anchored on term t, and need[t] the
+	// terms of those phrases (each once).
+	anchored [][]int
+	need     [][]int32
+	// anchors[gi] are the anchor terms among the terms of the gate's
+	// pattern gi.
+	anchors [][]int32
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -55,16 +65,18 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 	left := make([]int, len(s.terms))
 	right := make([]int, len(s.terms))
 	anchor := make([]bool, len(s.terms))
+	anchored := make([][]int, len(s.terms))
 	for i := range s.phrases {
 		p := &s.phrases[i]
 		k := s.anchorIndex(p, pats)
 		t := p.terms[k]
 		anchor[t] = true
+		anchored[t] = append(anchored[t], i)
 		l, r := extents(p, k, maxW)
 		left[t], right[t] = max(left[t], l), max(right[t], r)
 	}
 	var gp []textnorm.Pattern
-	g := gate{ok: true}
+	g := gate{ok: true, anchored: anchored}
 	for pi, ts := range s.patTerms {
 		l, r, in := 0, 0, false
 		for _, t := range ts {
@@ -76,6 +88,23 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			gp = append(gp, pats[pi])
 			g.left = append(g.left, l)
 			g.right = append(g.right, r)
+			var as []int32
+			for _, t := range ts {
+				if anchor[t] {
+					as = append(as, int32(t))
+				}
+			}
+			g.anchors = append(g.anchors, as)
+		}
+	}
+	g.need = make([][]int32, len(s.terms))
+	for t, ps := range anchored {
+		for _, pi := range ps {
+			for _, u := range s.phrases[pi].terms {
+				if !slices.Contains(g.need[t], int32(u)) {
+					g.need[t] = append(g.need[t], int32(u))
+				}
+			}
 		}
 	}
 	m, err := textnorm.Compile(gp)
@@ -116,18 +145,25 @@ func (s *Scanner) anchorIndex(p *phrase, pats []textnorm.Pattern) int {
 }
 
 // altCost estimates how common a term alternative is in ordinary mail: as
-// common as its rarest word.
+// common as its rarest word, and, for several words, rarer than that
+// (a sixteenth per further word: "to end it" is far rarer than "end").
+// The estimate only picks anchors, which changes the work, never the hits.
 func altCost(alt string) int {
 	star := strings.HasSuffix(alt, "*")
-	c := -1
+	c, n := -1, 0
 	for _, w := range strings.Fields(textnorm.String(strings.TrimSuffix(alt, "*"))) {
-		wc := wordCost(w)
+		wc := 16 * wordCost(w)
 		if c < 0 || wc < c {
 			c = wc
 		}
+		n++
+	}
+	// Words together are rarer than the rarest of them alone.
+	for ; n > 1 && c > 16; n-- {
+		c /= 16
 	}
 	if star {
-		c += 5 // "cut*" also matches cute, cuts, cutting...
+		c += 16 * 5 // "cut*" also matches cute, cuts, cutting...
 	}
 	return c
 }

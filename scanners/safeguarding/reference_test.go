@@ -16,10 +16,8 @@ import (
 // the reference: all terms matched over the whole text, phrases assembled
 // from the hits.
 func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
-	for _, t := range st.touched {
-		st.termHits[t] = st.termHits[t][:0]
-	}
-	st.touched = st.touched[:0]
+	termHits := map[int][]textnorm.Hit{} // its own, simplest storage
+	var touched []int
 	st.phits = st.phits[:0]
 	st.hits = s.m.Match(res, st.hits[:0])
 	if len(st.hits) == 0 {
@@ -27,23 +25,23 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 	}
 	for _, h := range st.hits {
 		for _, t := range s.patTerms[h.Pattern] {
-			if len(st.termHits[t]) == 0 {
-				st.touched = append(st.touched, t)
+			if len(termHits[t]) == 0 {
+				touched = append(touched, t)
 			}
-			st.termHits[t] = append(st.termHits[t], h)
+			termHits[t] = append(termHits[t], h)
 		}
 	}
-	for _, t := range st.touched {
+	for _, t := range touched {
 		for _, pi := range s.terms[t].phrasesFirst {
 			p := &s.phrases[pi]
-			if !s.allTermsHit(p, st) {
+			if slices.ContainsFunc(p.terms, func(t int) bool { return len(termHits[t]) == 0 }) {
 				continue
 			}
-			for _, h1 := range st.termHits[t] {
+			for _, h1 := range termHits[t] {
 				end, ew, ok := h1.End, h1.EndWord, true
 				for k := 1; k < len(p.terms); k++ {
 					found := false
-					th := st.termHits[p.terms[k]]
+					th := termHits[p.terms[k]]
 					lo, _ := slices.BinarySearchFunc(th, ew+1, func(h textnorm.Hit, w int32) int { return int(h.EndWord - w) })
 					gap := int32(p.gaps[k])
 					for _, h := range th[lo:] {
@@ -123,7 +121,12 @@ func sortedHits(h []TextHit) []TextHit {
 // corpusTexts returns the fields of the messages in the ham corpus and the
 // labelled set, by file.
 func corpusTexts(t *testing.T) map[string][]string {
-	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/ham/*")
+	var files []string
+	for _, d := range []string{"../../../shared", "../../../../shared"} { // beside a checkout or a worktree
+		if files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*")); len(files) > 0 {
+			break
+		}
+	}
 	if len(files) == 0 {
 		t.Log("ham corpus ../../../shared/corpus/spamassassin/ham not present: labelled set only")
 	}

@@ -126,26 +126,42 @@ type Scanner struct {
 	topics   []string
 	phrases  []phrase
 	terms    []term
-	patTerms [][]int  // pattern → terms
-	patText  []string // pattern → its words, for explanations
-	m        *textnorm.Matcher
-	gate     gate
-	maxEv    int
-	school   string
-	pool     *sync.Pool
-	texts    *sync.Pool // *textnorm.Text for Scan
+	patTerms [][]int // pattern → terms
+	// patTerms laid out flat for termsOf: pattern pi's terms are
+	// ptList[ptOff[pi]:ptOff[pi+1]].
+	ptOff, ptList []int32
+	patText       []string // pattern → its words, for explanations
+	m             *textnorm.Matcher
+	gate          gate
+	maxEv         int
+	school        string
+	pool          *sync.Pool
+	texts         *sync.Pool // *textnorm.Text for Scan
 	// group, when set, holds whole(): ScanText takes its hits from it.
 	group *textnorm.Group
 }
 
 type state struct {
-	n        *textnorm.Normalizer
-	hits     []textnorm.Hit
-	termHits [][]textnorm.Hit
-	touched  []int
-	phits    []phraseHit
-	whole    []textnorm.Hit // hits of s.whole(), when st matches them
-	wins     []window
+	n    *textnorm.Normalizer
+	hits []textnorm.Hit
+	// The hits of each term, in text order: those of term t are
+	// flat[off[t]:off[t]+cnt[t]] (one array for all terms, filled in two
+	// passes, rather than a slice per term: far fewer cache misses).
+	flat     []textnorm.Hit
+	off, cnt []int32
+	touched  []int // terms with cnt > 0, in order of their first hit
+	// need flags terms for anyPhrase (termNeeded, anchorSeen); needList
+	// are those flagged, to clear them.
+	need                []uint8
+	needList, needTerms []int32
+	// Hits by pattern (termsNear): pattern p's are
+	// flat[poff[p]:poff[p]+pcnt[p]]; pats lists those with hits.
+	pcnt, poff []int32
+	pats       []int32
+	cur        []int32 // merge cursors of termsNear
+	phits      []phraseHit
+	whole      []textnorm.Hit // hits of s.whole(), when st matches them
+	wins       []window
 }
 
 type phraseHit struct {
@@ -156,6 +172,12 @@ type phraseHit struct {
 	// first maxAlts terms, for the explanation.
 	alts [maxAlts]int32
 }
+
+// Flags of state.need.
+const (
+	termNeeded uint8 = 1 << iota
+	anchorSeen
+)
 
 // maxAlts is how many terms of a phrase hit remember their alternative
 // (the embedded lexicons have at most 8 terms a phrase).
@@ -280,12 +302,19 @@ func New(opts Options) (*Scanner, error) {
 		return nil, err
 	}
 	s.m = m
+	for _, ts := range s.patTerms {
+		s.ptOff = append(s.ptOff, int32(len(s.ptList)))
+		for _, t := range ts {
+			s.ptList = append(s.ptList, int32(t))
+		}
+	}
+	s.ptOff = append(s.ptOff, int32(len(s.ptList)))
 	if err := s.buildGate(pats); err != nil {
 		return nil, err
 	}
-	nterms := len(s.terms)
+	nterms, npats := len(s.terms), len(pats)
 	s.pool.New = func() any {
-		return &state{n: textnorm.NewNormalizer(), termHits: make([][]textnorm.Hit, nterms)}
+		return &state{n: textnorm.NewNormalizer(), off: make([]int32, nterms), cnt: make([]int32, nterms), need: make([]uint8, nterms), pcnt: make([]int32, npats), poff: make([]int32, npats)}
 	}
 	return s, nil
 }
@@ -339,13 +368,59 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 		return s.assemble(ctx, res, st)
 	}
 	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
-	if err := s.assemble(ctx, res, st); err != nil {
+	st.phits = st.phits[:0]
+	found, err := s.anyPhrase(ctx, res, st, whole)
+	if err != nil || !found {
 		return err
 	}
-	if len(st.phits) > 0 {
-		return s.matchAll(ctx, res, st)
+	return s.matchAll(ctx, res, st)
+}
+
+// anyPhrase reports whether the term hits st.hits (in text order) make
+// some phrase. It is assemble, stopped at the first phrase found, and
+// looking only at the phrases anchored on a term that has hits (gate.go):
+// a phrase with hits has hits of its anchor too. The hits near anchors
+// make a phrase exactly when the whole text does, so this is what decides
+// whether matchAll runs.
+//
+// anchors are the gate's hits: only the terms of the phrases anchored on
+// their terms are sorted out of st.hits (a common word such as "you" is a
+// term of hundreds of phrases, most of them anchored elsewhere).
+func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state, anchors []textnorm.Hit) (bool, error) {
+	need := st.need
+	for _, h := range anchors {
+		for _, a := range s.gate.anchors[h.Pattern] {
+			if need[a]&anchorSeen != 0 {
+				continue
+			}
+			need[a] |= anchorSeen
+			st.needList = append(st.needList, a)
+			for _, t := range s.gate.need[a] {
+				if need[t]&termNeeded == 0 {
+					need[t] |= termNeeded
+					st.needList = append(st.needList, t)
+					st.needTerms = append(st.needTerms, t)
+				}
+			}
+		}
 	}
-	return nil
+	err := s.termsNear(ctx, st, st.needTerms)
+	for _, t := range st.needList {
+		need[t] = 0
+	}
+	st.needList, st.needTerms = st.needList[:0], st.needTerms[:0]
+	if err != nil || len(st.hits) == 0 {
+		return false, err
+	}
+	for _, t := range st.touched {
+		for _, pi := range s.gate.anchored[t] {
+			_, ok, err := s.phraseAt(ctx, res, st, pi)
+			if err != nil || ok {
+				return ok, err
+			}
+		}
+	}
+	return false, nil
 }
 
 // matchAll finds the phrase hits in res from the hits of all terms in all
@@ -358,26 +433,9 @@ func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state)
 // assemble finds the phrases made of the term hits st.hits (in text
 // order); st.phits holds them. It stops with ctx's error once ctx is done.
 func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state) error {
-	for _, t := range st.touched {
-		st.termHits[t] = st.termHits[t][:0]
-	}
-	st.touched = st.touched[:0]
 	st.phits = st.phits[:0]
-	if len(st.hits) == 0 {
-		return nil
-	}
-	if len(st.hits) > ctxEvery {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	for _, h := range st.hits {
-		for _, t := range s.patTerms[h.Pattern] {
-			if len(st.termHits[t]) == 0 {
-				st.touched = append(st.touched, t)
-			}
-			st.termHits[t] = append(st.termHits[t], h)
-		}
+	if err := s.termsOf(ctx, st); err != nil || len(st.hits) == 0 {
+		return err
 	}
 	for _, t := range st.touched {
 		for _, pi := range s.terms[t].phrasesFirst {
@@ -393,6 +451,157 @@ func (s *Scanner) assemble(ctx context.Context, res *textnorm.Result, st *state)
 	return nil
 }
 
+// termsNear is termsOf for the terms listed in terms (each once) only;
+// the others look as if they had no hits. It sorts st.hits by pattern
+// first, so that a hit costs the same whatever the number of terms its
+// pattern belongs to ("you" is an alternative of hundreds), and then
+// gives each term the hits of its alternatives, in text order: st.hits
+// are in that order, by end, start and pattern (Match, and MatchRange over
+// windows in order), and so is each merge.
+func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error {
+	for _, t := range st.touched {
+		st.cnt[t] = 0
+	}
+	st.touched = st.touched[:0]
+	pc, po := st.pcnt, st.poff
+	for _, p := range st.pats {
+		pc[p] = 0
+	}
+	st.pats = st.pats[:0]
+	if len(st.hits) == 0 {
+		return nil
+	}
+	if len(st.hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	for _, h := range st.hits {
+		if pc[h.Pattern] == 0 {
+			st.pats = append(st.pats, h.Pattern)
+		}
+		pc[h.Pattern]++
+	}
+	n := int32(0)
+	for _, p := range st.pats {
+		po[p] = n
+		n += pc[p]
+	}
+	if cap(st.flat) < int(n) {
+		st.flat = make([]textnorm.Hit, n, 2*n)
+	}
+	flat := st.flat[:n]
+	for _, h := range st.hits {
+		flat[po[h.Pattern]] = h
+		po[h.Pattern]++
+	}
+	for _, p := range st.pats {
+		po[p] -= pc[p]
+	}
+	for _, t := range terms {
+		total, one := int32(0), -1
+		for _, p := range s.terms[t].pats {
+			if c := pc[p]; c > 0 {
+				total += c
+				if one == -1 {
+					one = p
+				} else {
+					one = -2
+				}
+			}
+		}
+		if total == 0 {
+			continue
+		}
+		st.touched = append(st.touched, int(t))
+		st.cnt[t] = total
+		if one >= 0 {
+			st.off[t] = po[one] // one alternative with hits: its own
+			continue
+		}
+		// Merge the alternatives' hits: the earliest head each time (a
+		// term has few alternatives with hits in one text).
+		st.off[t] = int32(len(flat))
+		cur := st.cur[:0] // pairs: next, end
+		for _, p := range s.terms[t].pats {
+			if pc[p] > 0 {
+				cur = append(cur, po[p], po[p]+pc[p])
+			}
+		}
+		for range total {
+			best := -1
+			for c := 0; c < len(cur); c += 2 {
+				if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
+					best = c
+				}
+			}
+			flat = append(flat, flat[cur[best]])
+			cur[best]++
+		}
+		st.cur = cur
+	}
+	st.flat = flat
+	return nil
+}
+
+// hitBefore reports whether a comes before b in text order as Match
+// gives it: by end, start and pattern.
+func hitBefore(a, b textnorm.Hit) bool {
+	if a.End != b.End {
+		return a.End < b.End
+	}
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.Pattern < b.Pattern
+}
+
+// termsOf sorts the term hits st.hits (in text order) by term, for
+// termHits; st.touched lists the terms with hits.
+func (s *Scanner) termsOf(ctx context.Context, st *state) error {
+	for _, t := range st.touched {
+		st.cnt[t] = 0
+	}
+	st.touched = st.touched[:0]
+	if len(st.hits) == 0 {
+		return nil
+	}
+	if len(st.hits) > ctxEvery {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	cnt, off, ptOff, ptList := st.cnt, st.off, s.ptOff, s.ptList
+	for _, h := range st.hits {
+		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
+			if cnt[t] == 0 {
+				st.touched = append(st.touched, int(t))
+			}
+			cnt[t]++
+		}
+	}
+	n := int32(0)
+	for _, t := range st.touched {
+		off[t] = n
+		n += cnt[t]
+	}
+	if cap(st.flat) < int(n) {
+		st.flat = make([]textnorm.Hit, n, n+n/4)
+	}
+	flat := st.flat[:n]
+	for _, h := range st.hits {
+		for _, t := range ptList[ptOff[h.Pattern]:ptOff[h.Pattern+1]] {
+			flat[off[t]] = h
+			off[t]++
+		}
+	}
+	for _, t := range st.touched {
+		off[t] -= cnt[t]
+	}
+	st.flat = flat
+	return nil
+}
+
 // phraseAt finds the first hit of phrase pi among the term hits: for each
 // hit of its first term in text order, each following term is the first
 // hit that starts within the allowed gap with no negation in between.
@@ -401,7 +610,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 	if !s.allTermsHit(p, st) {
 		return phraseHit{}, false, nil
 	}
-	for n, h1 := range st.termHits[p.terms[0]] {
+	for n, h1 := range st.termHits(p.terms[0]) {
 		if n%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {
 				return phraseHit{}, false, err
@@ -412,7 +621,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
 			var alt int32
-			end, ew, alt, ok = nextTerm(res, st.termHits[p.terms[k]], end, ew, p.gaps[k])
+			end, ew, alt, ok = nextTerm(res, st.termHits(p.terms[k]), end, ew, p.gaps[k])
 			if k < maxAlts {
 				alts[k] = alt
 			}
@@ -446,9 +655,15 @@ func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, i
 	return end, ew, 0, false
 }
 
+// termHits returns the hits of term t, in text order (read only).
+func (st *state) termHits(t int) []textnorm.Hit {
+	o := st.off[t]
+	return st.flat[o : o+st.cnt[t] : o+st.cnt[t]]
+}
+
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
 	for _, t := range p.terms[1:] {
-		if len(st.termHits[t]) == 0 {
+		if st.cnt[t] == 0 {
 			return false
 		}
 	}
