@@ -39,9 +39,63 @@ package safeguarding
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/lychgate/lychgate/scanners"
 )
+
+// TagAlone is the lexicon tag of a phrase that counts only as the whole
+// of a field, give or take aloneSlack other words ("asshole", "Tom you
+// pig", "dumb bot!"): an insult standing alone is aimed at the reader,
+// the same word inside a sentence ("a guinea pig", "the asshole at work")
+// often is not.
+const TagAlone = "alone"
+
+// aloneSlack is how many words besides the hit an "alone" phrase's field
+// may hold; aloneBytes bounds the bytes looked at.
+const (
+	aloneSlack = 2
+	aloneBytes = 64
+)
+
+// hitEffect applies the lexicon tag's condition (TagAlone), then the
+// context rules (contextEffect), to the hit text[a:b] of a phrase tagged
+// tag.
+func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if tag == TagAlone {
+		// the whole message is the insult: no negation, support or news
+		// around it can explain it away ("no slut"), only laughter
+		// ("idiot lol") marks it as banter
+		switch {
+		case !alone(text, a, b):
+			return ctxDrop
+		case hasAny(words(text), laughWords) || hasPhrase(text, laughPhrases):
+			return ctxCap
+		}
+		return ctxKeep
+	}
+	return contextEffect(topic, phrase, sev, text, a, b)
+}
+
+// alone reports whether text holds at most aloneSlack words outside
+// text[a:b] (a word: a run of letters or digits).
+func alone(text string, a, b int) bool {
+	if len(text)-(b-a) > aloneBytes {
+		return false
+	}
+	n := 0
+	for _, s := range []string{text[:a], text[b:]} {
+		in := false
+		for _, r := range s {
+			w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\''
+			if w && !in {
+				n++
+			}
+			in = w
+		}
+	}
+	return n <= aloneSlack
+}
 
 // ctxEffect is what a context rule does to one phrase hit.
 type ctxEffect uint8

@@ -56,6 +56,23 @@ func TestContextEffect(t *testing.T) {
 		{"joking softens a medium phrase", "self_harm", "i_m|im suicidal", "im literally suicidal the wifi is down lol", "im literally suicidal", ctxCap, scanners.Medium},
 		{"joking does not soften a high phrase", "self_harm", "want_to kill* myself", "i want to kill myself lol", "want to kill myself", ctxKeep, 0},
 	}
+	for _, tc := range []struct {
+		text, hit string
+		want      ctxEffect
+	}{
+		{"asshole", "asshole", ctxKeep},
+		{"  Pig you are.\r\n", "Pig", ctxKeep},
+		{"no slut", "slut", ctxKeep},
+		{"idiot lol", "idiot", ctxCap},
+		{"the guinea pig ate", "pig", ctxDrop},
+		{"you won't believe it, idiot", "idiot", ctxDrop},
+		{strings.Repeat("word ", 20) + "idiot", "idiot", ctxDrop},
+	} {
+		a := strings.Index(tc.text, tc.hit)
+		if got := hitEffect("bullying", TagAlone, "idiot", scanners.Medium, tc.text, a, a+len(tc.hit)); got != tc.want {
+			t.Errorf("hitEffect(alone, %q, %q) = %d, want %d", tc.text, tc.hit, got, tc.want)
+		}
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -150,6 +167,37 @@ func TestContextInScanner(t *testing.T) {
 		{"1488 with heil", "heil 1488 brothers", "safeguarding_extremism", scanners.High, scanners.High},
 		{"informational", "Suicide rates rose 5% last year.", "safeguarding_self_harm", scanners.Low, scanners.Low},
 		{"documentary", "we watched a documentary about knife crime", "safeguarding_weapons", none, scanners.Low},
+		// directed abuse: swearing or an insult aimed at the reader is
+		// bullying (medium when strong), undirected swearing is not
+		{"fuck you", "fuck you", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"fuck off", "just fuck off", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"go fuck yourself", "go fuck yourself", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"stfu", "stfu", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"you little shit", "you little shit", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"you shit", "you shit!", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"you don't know shit", "you don't know shit about it", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"you know fuck all", "you know fuck all", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"wtf is wrong with you", "wtf is wrong with you", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"up yours", "up yours", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"name and swear", "Tom you wanker", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"insult alone", "asshole", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"insult alone after no", "no slut", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"mild insult alone", "pig", "safeguarding_bullying", scanners.Low, scanners.Medium},
+		{"insult alone laughing", "idiot lol", "safeguarding_bullying", scanners.Low, scanners.Low},
+		{"undirected swearing", "this homework is fucking hard", "safeguarding_bullying", none, none},
+		{"oh shit", "oh shit I forgot my PE kit", "safeguarding_bullying", none, none},
+		{"fuck this", "fuck this computer", "safeguarding_bullying", none, none},
+		{"fuck yeah", "fuck yeah we won", "safeguarding_bullying", none, none},
+		{"what the fuck", "what the fuck", "safeguarding_bullying", none, none},
+		{"praise with a swear", "you're fucking amazing", "safeguarding_bullying", none, none},
+		{"intensifier", "did you fucking see that goal", "safeguarding_bullying", none, none},
+		{"swearing about a third party", "my boss is an asshole at work", "safeguarding_bullying", none, none},
+		{"not knowing", "you dont know anything about it yet", "safeguarding_bullying", none, none},
+		{"I don't know shit", "I don't know shit about cars", "safeguarding_bullying", none, none},
+		{"pig in a sentence", "the guinea pig ate all its food", "safeguarding_bullying", none, none},
+		{"coming out", "i'm gay", "safeguarding_bullying", none, none},
+		{"a thing", "stupid thing won't open", "safeguarding_bullying", none, none},
+		{"do you smell", "do you smell?", "safeguarding_bullying", none, none},
 	}
 	lim := message.Limits{}.WithDefaults()
 	for _, tc := range tests {
