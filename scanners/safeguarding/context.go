@@ -13,8 +13,11 @@ package safeguarding
 //     gonna hit you"; but "no, you're so ugly" is kept): dropped;
 //     except a near miss, where the negation is the disclosure ("the
 //     only reason I didn't kill myself", "I nearly didn't stop"): kept;
-//   - bullying: a "go ..." phrase after "to", a modal or a subject is a
-//     statement, not a command ("my problems will go away"): dropped;
+//   - bullying: a "go ..." or "die ..." phrase after "to", a modal or a
+//     subject is a statement, not a command ("my problems will go away",
+//     "my phone will die soon"): dropped;
+//   - a phrase tagged "alone" (TagAlone) counts only as (nearly) the
+//     whole field ("asshole", "no slut"); then only laughter caps it;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline") around a hit that is not in the first person
@@ -309,13 +312,13 @@ func negatedBefore(before string) string {
 }
 
 // notImperative reports whether a hit that starts with "go" ("go away",
-// "go die", "go to hell") follows a word that makes it a statement rather
+// "go die", "go to hell") or "die" ("die bitch") follows a word that makes it a statement rather
 // than a command: "to", a modal or a subject ("my problems will go away",
 // "if they go away for a weekend"). "Just go away" and "go away" at the
 // start of a clause are commands.
 func notImperative(before, hit string) bool {
 	hw := words(hit)
-	if len(hw) == 0 || hw[0] != "go" {
+	if len(hw) == 0 || (hw[0] != "go" && hw[0] != "die") {
 		return false
 	}
 	bw := words(before)

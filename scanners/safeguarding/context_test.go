@@ -198,6 +198,13 @@ func TestContextInScanner(t *testing.T) {
 		{"coming out", "i'm gay", "safeguarding_bullying", none, none},
 		{"a thing", "stupid thing won't open", "safeguarding_bullying", none, none},
 		{"do you smell", "do you smell?", "safeguarding_bullying", none, none},
+		{"die as a command", "just die already", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"die bitch", "die bitch", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"a phone dying", "my phone will die now", "safeguarding_bullying", none, none},
+		{"happy to die", "i could die now, so happy", "safeguarding_bullying", none, none},
+		{"dumb fuck alone", "dumb fuck", "safeguarding_bullying", scanners.Low, scanners.Medium},
+		{"into your pants", "he wants to get into your pants", "safeguarding_bullying", scanners.Medium, scanners.High},
+		{"third person swear", "my brother is a bastard", "safeguarding_bullying", scanners.Low, scanners.Medium},
 	}
 	lim := message.Limits{}.WithDefaults()
 	for _, tc := range tests {
