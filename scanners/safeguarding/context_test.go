@@ -205,6 +205,27 @@ func TestContextInScanner(t *testing.T) {
 		{"dumb fuck alone", "dumb fuck", "safeguarding_bullying", scanners.Low, scanners.Medium},
 		{"into your pants", "he wants to get into your pants", "safeguarding_bullying", scanners.Medium, scanners.High},
 		{"third person swear", "my brother is a bastard", "safeguarding_bullying", scanners.Low, scanners.Medium},
+		// self-harm, round 3: means, rehearsal, hopelessness; and the
+		// ordinary sentences the same words make
+		{"gun in the mouth", "I've put a gun in my mouth and squeezed the trigger", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"staring at the pills", "i'm staring at the pills", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"pills on a shelf", "I looked at the pills on the shelf in boots", "safeguarding_self_harm", none, none},
+		{"ending it tonight", "i'm ending it tonight", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"ending it with him", "i'm ending it with him tonight", "safeguarding_self_harm", none, none},
+		{"end my existence", "why not end the pain, this existence", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"a boss's existence", "the game will end this existence of the boss", "safeguarding_self_harm", none, none},
+		{"life is garbage", "my life is garbage", "safeguarding_self_harm", scanners.Low, scanners.Medium},
+		{"life is a waste of time", "my life is a waste of time doing homework", "safeguarding_self_harm", none, none},
+		{"no reason to keep going", "there is no reason to keep going", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"a reason to keep going with a project", "is there a reason to keep going with this project", "safeguarding_self_harm", none, none},
+		{"misspelt disappear", "it makes me want to dissapear", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"swallowed pills", "I swallowed a handful of pills", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"carried pills", "we took a bunch of pills to the science lab", "safeguarding_self_harm", none, none},
+		{"hoarding pills", "i've been hoarding pills", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"struggling with sh", "i've been struggling with sh for years", "safeguarding_self_harm", scanners.Medium, scanners.High},
+		{"the shell", "the script has problems with sh and bash", "safeguarding_self_harm", none, none},
+		{"will to live", "i'm losing my will to live", "safeguarding_self_harm", scanners.High, scanners.High},
+		{"game gun", "my gun jammed in fortnite so i lost", "safeguarding_self_harm", none, none},
 	}
 	lim := message.Limits{}.WithDefaults()
 	for _, tc := range tests {
