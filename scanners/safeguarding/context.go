@@ -42,7 +42,6 @@ package safeguarding
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/lychgate/lychgate/scanners"
 )
@@ -81,23 +80,14 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 }
 
 // alone reports whether text holds at most aloneSlack words outside
-// text[a:b] (a word: a run of letters or digits).
+// text[a:b], none of them first person ("I'm an idiot" is about the
+// writer).
 func alone(text string, a, b int) bool {
 	if len(text)-(b-a) > aloneBytes {
 		return false
 	}
-	n := 0
-	for _, s := range []string{text[:a], text[b:]} {
-		in := false
-		for _, r := range s {
-			w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\''
-			if w && !in {
-				n++
-			}
-			in = w
-		}
-	}
-	return n <= aloneSlack
+	other := append(words(text[:a]), words(text[b:])...)
+	return len(other) <= aloneSlack && !hasAny(other, firstPersonWords)
 }
 
 // ctxEffect is what a context rule does to one phrase hit.

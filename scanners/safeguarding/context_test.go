@@ -66,6 +66,7 @@ func TestContextEffect(t *testing.T) {
 		{"idiot lol", "idiot", ctxCap},
 		{"the guinea pig ate", "pig", ctxDrop},
 		{"you won't believe it, idiot", "idiot", ctxDrop},
+		{"i'm an idiot", "idiot", ctxDrop},
 		{strings.Repeat("word ", 20) + "idiot", "idiot", ctxDrop},
 	} {
 		a := strings.Index(tc.text, tc.hit)
@@ -196,6 +197,8 @@ func TestContextInScanner(t *testing.T) {
 		{"I don't know shit", "I don't know shit about cars", "safeguarding_bullying", none, none},
 		{"pig in a sentence", "the guinea pig ate all its food", "safeguarding_bullying", none, none},
 		{"coming out", "i'm gay", "safeguarding_bullying", none, none},
+		{"self-deprecation", "i'm a pig", "safeguarding_bullying", none, none},
+		{"self-deprecation, curly apostrophe", "I’m a weirdo", "safeguarding_bullying", none, none},
 		{"a thing", "stupid thing won't open", "safeguarding_bullying", none, none},
 		{"do you smell", "do you smell?", "safeguarding_bullying", none, none},
 		{"die as a command", "just die already", "safeguarding_bullying", scanners.Medium, scanners.High},
