@@ -44,6 +44,7 @@ import (
 	"strings"
 
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // TagAlone is the lexicon tag of a phrase that counts only as the whole
@@ -88,6 +89,28 @@ func alone(text string, a, b int) bool {
 	}
 	other := append(words(text[:a]), words(text[b:])...)
 	return len(other) <= aloneSlack && !hasAny(other, firstPersonWords)
+}
+
+// onlyLongAlone reports whether every phrase hit in phits is tagged
+// TagAlone in a field too long for it (more than aloneBytes original bytes
+// outside the hit, so alone, and with it hitEffect, drops it): the scanner
+// need not match the whole field again to find them ("bastard" inside a
+// long list mail). It reads the original spans of res only.
+func (s *Scanner) onlyLongAlone(res *textnorm.Result, phits []phraseHit) bool {
+	if len(res.B) == 0 {
+		return false
+	}
+	fa, fb := res.Span(0, len(res.B)) // within the field's text
+	for _, h := range phits {
+		if s.phrases[h.phrase].tag != TagAlone {
+			return false
+		}
+		a, b := res.Span(h.start, h.end)
+		if (fb-fa)-(b-a) <= aloneBytes {
+			return false
+		}
+	}
+	return true
 }
 
 // ctxEffect is what a context rule does to one phrase hit.

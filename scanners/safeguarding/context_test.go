@@ -197,6 +197,8 @@ func TestContextInScanner(t *testing.T) {
 		{"I don't know shit", "I don't know shit about cars", "safeguarding_bullying", none, none},
 		{"pig in a sentence", "the guinea pig ate all its food", "safeguarding_bullying", none, none},
 		{"coming out", "i'm gay", "safeguarding_bullying", none, none},
+		{"insult word in a long mail", strings.Repeat("the build server was down all day again. ", 4) + "that bastard of a bug", "safeguarding_bullying", none, none},
+		{"insult word beside a phrase in a long mail", strings.Repeat("the build server was down all day again. ", 4) + "bastard. fuck you", "safeguarding_bullying", scanners.Medium, scanners.High},
 		{"self-deprecation", "i'm a pig", "safeguarding_bullying", none, none},
 		{"self-deprecation, curly apostrophe", "I’m a weirdo", "safeguarding_bullying", none, none},
 		{"a thing", "stupid thing won't open", "safeguarding_bullying", none, none},

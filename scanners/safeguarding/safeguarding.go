@@ -343,6 +343,10 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 		return err
 	}
 	if len(st.phits) > 0 {
+		if s.onlyLongAlone(res, st.phits) { // context.go: they would all be dropped
+			st.phits = st.phits[:0]
+			return nil
+		}
 		return s.matchAll(ctx, res, st)
 	}
 	return nil
