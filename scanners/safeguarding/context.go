@@ -51,7 +51,8 @@ import (
 // of a field, give or take aloneSlack other words ("asshole", "Tom you
 // pig", "dumb bot!"): an insult standing alone is aimed at the reader,
 // the same word inside a sentence ("a guinea pig", "the asshole at work")
-// often is not.
+// often is not. (MatchText, which applies no context rule, still leaves out
+// "alone" hits in a field too long for them: see onlyLongAlone.)
 const TagAlone = "alone"
 
 // aloneSlack is how many words besides the hit an "alone" phrase's field
