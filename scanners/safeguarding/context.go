@@ -13,8 +13,11 @@ package safeguarding
 //     gonna hit you"; but "no, you're so ugly" is kept): dropped;
 //     except a near miss, where the negation is the disclosure ("the
 //     only reason I didn't kill myself", "I nearly didn't stop"): kept;
-//   - bullying: a "go ..." phrase after "to", a modal or a subject is a
-//     statement, not a command ("my problems will go away"): dropped;
+//   - bullying: a "go ..." or "die ..." phrase after "to", a modal or a
+//     subject is a statement, not a command ("my problems will go away",
+//     "my phone will die soon"): dropped;
+//   - a phrase tagged "alone" (TagAlone) counts only as (nearly) the
+//     whole field ("asshole", "no slut"); then only laughter caps it;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline") around a hit that is not in the first person
@@ -42,6 +45,51 @@ import (
 
 	"github.com/lychgate/lychgate/scanners"
 )
+
+// TagAlone is the lexicon tag of a phrase that counts only as the whole
+// of a field, give or take aloneSlack other words ("asshole", "Tom you
+// pig", "dumb bot!"): an insult standing alone is aimed at the reader,
+// the same word inside a sentence ("a guinea pig", "the asshole at work")
+// often is not. (MatchText applies no context rule: it reports them
+// wherever they occur; the scanner's findings drop them.)
+const TagAlone = "alone"
+
+// aloneSlack is how many words besides the hit an "alone" phrase's field
+// may hold; aloneBytes bounds the bytes looked at.
+const (
+	aloneSlack = 2
+	aloneBytes = 64
+)
+
+// hitEffect applies the lexicon tag's condition (TagAlone), then the
+// context rules (contextEffect), to the hit text[a:b] of a phrase tagged
+// tag.
+func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if tag == TagAlone {
+		// the whole message is the insult: no negation, support or news
+		// around it can explain it away ("no slut"), only laughter
+		// ("idiot lol") marks it as banter
+		switch {
+		case !alone(text, a, b):
+			return ctxDrop
+		case hasAny(words(text), laughWords) || hasPhrase(text, laughPhrases):
+			return ctxCap
+		}
+		return ctxKeep
+	}
+	return contextEffect(topic, phrase, sev, text, a, b)
+}
+
+// alone reports whether text holds at most aloneSlack words outside
+// text[a:b], none of them first person ("I'm an idiot" is about the
+// writer).
+func alone(text string, a, b int) bool {
+	if len(text)-(b-a) > aloneBytes {
+		return false
+	}
+	other := append(words(text[:a]), words(text[b:])...)
+	return len(other) <= aloneSlack && !hasAny(other, firstPersonWords)
+}
 
 // ctxEffect is what a context rule does to one phrase hit.
 type ctxEffect uint8
@@ -255,13 +303,13 @@ func negatedBefore(before string) string {
 }
 
 // notImperative reports whether a hit that starts with "go" ("go away",
-// "go die", "go to hell") follows a word that makes it a statement rather
+// "go die", "go to hell") or "die" ("die bitch") follows a word that makes it a statement rather
 // than a command: "to", a modal or a subject ("my problems will go away",
 // "if they go away for a weekend"). "Just go away" and "go away" at the
 // start of a clause are commands.
 func notImperative(before, hit string) bool {
 	hw := words(hit)
-	if len(hw) == 0 || hw[0] != "go" {
+	if len(hw) == 0 || (hw[0] != "go" && hw[0] != "die") {
 		return false
 	}
 	bw := words(before)

@@ -770,7 +770,7 @@ func (s *Scanner) scanField(acc *accum, st *state, f textnorm.Field, res *textno
 			continue
 		}
 		a, b := res.Span(h.start, h.end)
-		eff := contextEffect(s.topics[p.topic], p.text, p.sev, f.Text, a, b) // context.go
+		eff := hitEffect(s.topics[p.topic], p.tag, p.text, p.sev, f.Text, a, b) // context.go
 		if eff == ctxDrop {
 			continue
 		}
