@@ -38,11 +38,31 @@ type checkCtx struct {
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
 	spans    []span // where each text part starts in body
-	// money caches countPhrases(body, moneyPhrases).
-	money struct {
-		done          bool
-		n, at, length int
+	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
+	// phraseList first occurs in body, or -1.
+	phraseAt []int
+	// counts caches textCounts(bodyRaw).
+	counts    letterCounts
+	countDone bool
+}
+
+// bodyCounts returns the letters and capitals of the text, counted once
+// per message.
+func (c *checkCtx) bodyCounts() letterCounts {
+	if !c.countDone {
+		c.counts, c.countDone = textCounts(c.bodyRaw), true
 	}
+	return c.counts
+}
+
+// phrases returns where each phrase of phraseList first occurs in the
+// body (-1 for none), scanning the body once per message.
+func (c *checkCtx) phrases() []int {
+	if c.phraseAt == nil {
+		c.phraseAt = make([]int, len(phraseList))
+		bodyPhrases.firstAt(c.body, c.phraseAt)
+	}
+	return c.phraseAt
 }
 
 // span is where one text part's Content starts in checkCtx.body.
@@ -122,7 +142,11 @@ var Rules = []Rule{
 	{"url_anchor_mismatch", 0.5, "link text shows one domain but the link goes to another", ruleAnchorMismatch},
 	{"url_userinfo", 2.5, "a link with a user name before the host (\"bank.example@evil.example\")", ruleURLUserinfo},
 	{"click_here", 1.2, "\"click here\" links", func(c *checkCtx) (bool, scanners.Evidence) {
-		return textEv(c, "click here")
+		i := c.phrases()[clickHereID]
+		if i < 0 {
+			return false, scanners.Evidence{}
+		}
+		return true, c.bodyEv(i, len("click here"))
 	}},
 	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
 	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
@@ -280,22 +304,12 @@ func findBigMoney(s string) []int {
 var removeLiterals = []string{"to be removed", "wish to be removed", "like to be removed", "be removed", "remove me", "remove you",
 	"opt-out", "opt out", "optout", "unsubscribe", "no longer wish to receive", "removal instructions", "remove in the subject", `"remove"`}
 
-// findRemove is removeRe.FindStringIndex by substring search.
+// findRemove is removeRe.FindStringIndex: the leftmost of the
+// removeLiterals in s (the rule reads the body's cached phrase offsets).
 func findRemove(s string) []int {
-	best, n := -1, 0
-	for _, l := range removeLiterals {
-		hay := s
-		if best >= 0 {
-			hay = s[:min(len(s), best+len(l))] // only a match starting before best can win
-		}
-		if i := strings.Index(hay, l); i >= 0 && (best < 0 || i < best) {
-			best, n = i, len(l)
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	return []int{best, best + n}
+	at := make([]int, len(phraseList))
+	bodyPhrases.firstAt(s, at)
+	return removeIDs.leftmost(at)
 }
 
 // mayMatch reports whether s contains one of needles: a regexp whose every
@@ -346,14 +360,26 @@ func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 // lowerASCII lower-cases ASCII letters only, so byte offsets stay valid.
+// It copies s once (not at all when s has no capital).
 func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
 	}
-	return string(b)
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // hdrEv quotes a header value (the whole value; long ones shortened with
@@ -393,14 +419,6 @@ func (c *checkCtx) bodyEv(off, n int) scanners.Evidence {
 
 // partEv is evidence naming the message body as a whole.
 func partEv() scanners.Evidence { return scanners.Evidence{Field: "mime"} }
-
-func textEv(c *checkCtx, phrase string) (bool, scanners.Evidence) {
-	i := strings.Index(c.body, phrase)
-	if i < 0 {
-		return false, scanners.Evidence{}
-	}
-	return true, c.bodyEv(i, len(phrase))
-}
 
 const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
@@ -539,7 +557,7 @@ func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
 	if !c.hasHTML || c.hasPlain || imgCount(c.html) == 0 {
 		return false, scanners.Evidence{}
 	}
-	n := letters(c.bodyRaw)
+	n := c.bodyCounts().letters
 	return n >= 50 && n < 300, partEv()
 }
 
@@ -550,17 +568,7 @@ func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
 			imgs++
 		}
 	}
-	return imgs > 0 && letters(c.bodyRaw) < 50, partEv()
-}
-
-func letters(s string) int {
-	n := 0
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			n++
-		}
-	}
-	return n
+	return imgs > 0 && c.bodyCounts().letters < 50, partEv()
 }
 
 // hiddenRe is what hides text; hiddenRes are its alternatives, each
@@ -598,20 +606,40 @@ func ruleFontTricks(c *checkCtx) (bool, scanners.Evidence) {
 	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
 }
 
-func capsRatio(s string) (upper, all int) {
-	for _, r := range s {
+// letterCounts are the letters of a text and how many are capitals.
+type letterCounts struct{ letters, upper int }
+
+// textCounts counts the letters (unicode.IsLetter) and capitals
+// (unicode.IsUpper) of s in one pass, ASCII without decoding.
+func textCounts(s string) letterCounts {
+	var n letterCounts
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				n.letters++
+			} else if c >= 'A' && c <= 'Z' {
+				n.letters++
+				n.upper++
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsLetter(r) {
-			all++
+			n.letters++
 			if unicode.IsUpper(r) {
-				upper++
+				n.upper++
 			}
 		}
+		i += w
 	}
-	return
+	return n
 }
 
 func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
-	u, n := capsRatio(c.m.Subject)
+	t := textCounts(c.m.Subject)
+	u, n := t.upper, t.letters
 	return n >= 10 && u*10 >= n*7, subjEv(c.m.Subject)
 }
 
@@ -630,7 +658,8 @@ func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
-	u, n := capsRatio(c.bodyRaw)
+	t := c.bodyCounts()
+	u, n := t.upper, t.letters
 	return n >= 200 && u*2 > n, partEv()
 }
 
@@ -658,54 +687,21 @@ var urgencyPhrases = []string{
 	"click below", "sign up now", "limited offer", "final notice",
 }
 
-func countPhrases(body string, list []string) (n, at, length int) {
-	at = -1
-	for _, p := range list {
-		if i := strings.Index(body, p); i >= 0 {
-			if at < 0 {
-				at, length = i, len(p)
-			}
-			n++
-		}
-	}
-	return n, at, length
-}
-
-func phraseRule(c *checkCtx, list []string, least int) (bool, scanners.Evidence) {
-	n, at, l := countPhrases(c.body, list)
+// phraseRule fires when at least least phrases of the list r occur in
+// the body, quoting the first of them in list order.
+func phraseRule(c *checkCtx, r idRange, least int) (bool, scanners.Evidence) {
+	n, at, l := r.count(c.phrases())
 	if n < least {
 		return false, scanners.Evidence{}
 	}
 	return true, c.bodyEv(at, l)
 }
 
-// moneyCount counts the money phrases of c once for both money rules.
-func (c *checkCtx) moneyCount() (n, at, length int) {
-	if !c.money.done {
-		c.money.n, c.money.at, c.money.length = countPhrases(c.body, moneyPhrases)
-		c.money.done = true
-	}
-	return c.money.n, c.money.at, c.money.length
-}
+func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyIDs, 2) }
 
-func moneyRule(c *checkCtx, least int) (bool, scanners.Evidence) {
-	n, at, l := c.moneyCount()
-	if n < least {
-		return false, scanners.Evidence{}
-	}
-	return true, c.bodyEv(at, l)
-}
+func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyIDs, 5) }
 
-func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 2) }
-
-func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 5) }
-
-func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
-
-// removeNeedles are substrings every match of removeRe contains: a cheap
-// test that skips the unanchored alternation (Go's slowest regexp path) on
-// bodies that cannot match.
-var removeNeedles = []string{"remov", "opt", "unsubscribe", "no longer wish"}
+func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyIDs, 2) }
 
 // removeRe is the reference of findRemove (TestFastFindersEqualRegexps).
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
@@ -714,10 +710,7 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 	if c.m.Header("List-Unsubscribe") != "" || c.m.Header("List-Id") != "" {
 		return false, scanners.Evidence{}
 	}
-	if !mayMatch(c.body, removeNeedles) {
-		return false, scanners.Evidence{}
-	}
-	if loc := findRemove(c.body); loc != nil {
+	if loc := removeIDs.leftmost(c.phrases()); loc != nil {
 		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}
 	return false, scanners.Evidence{}
