@@ -1,6 +1,8 @@
 package spam
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/lychgate/lychgate/message"
 )
@@ -167,5 +170,92 @@ func TestOnePassEqualsReference(t *testing.T) {
 		if t.Failed() {
 			return
 		}
+	}
+}
+
+// refRuleBase64Text is ruleBase64Text as it read the raw message with a
+// bufio.Scanner.
+func refRuleBase64Text(c *checkCtx) bool {
+	for _, t := range c.m.Texts {
+		for i := 0; i < len(t.Content); i++ {
+			if t.Content[i] >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	if len(c.m.Texts) == 0 {
+		return false
+	}
+	if isBase64Text(c.m.Header("Content-Type"), c.m.Header("Content-Transfer-Encoding")) {
+		return true
+	}
+	raw := c.m.Raw
+	if len(raw) > 1<<20 {
+		raw = raw[:1<<20]
+	}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	inHdr, ct, cte := false, "", ""
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "--"):
+			inHdr, ct, cte = true, "", ""
+		case inHdr && line == "":
+			if isBase64Text(ct, cte) {
+				return true
+			}
+			inHdr = false
+		case inHdr:
+			l := strings.ToLower(line)
+			if strings.HasPrefix(l, "content-type:") {
+				ct = l[13:]
+			} else if strings.HasPrefix(l, "content-transfer-encoding:") {
+				cte = l[26:]
+			}
+		}
+	}
+	return false
+}
+
+// TestBase64TextEqualsReference: the rule's line splitter decides as the
+// bufio.Scanner it replaced, also around its 64 KiB line limit, on written
+// messages and on every corpus message when present.
+func TestBase64TextEqualsReference(t *testing.T) {
+	t.Parallel()
+	part := "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b--\r\n"
+	head := "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	var raws [][]byte
+	for _, n := range []int{0, 100, 65534, 65535, 65536, 65537, 70000} {
+		for _, eol := range []string{"\n", "\r\n", "\r\r\n"} {
+			long := strings.Repeat("x", n)
+			raws = append(raws,
+				[]byte(head+long+eol+part),
+				[]byte(head+part[:len(part)-9]+long+eol+"--b--"),
+				[]byte(head+"--b"+eol+"Content-Type: text/plain"+eol+"X: "+long+eol+"Content-Transfer-Encoding: base64"+eol+eol+"aGVsbG8="+eol),
+			)
+		}
+	}
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, b)
+	}
+	hits := 0
+	for i, raw := range raws {
+		m := message.Parse(context.Background(), raw, message.Limits{})
+		c := newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil)
+		got, _ := ruleBase64Text(c)
+		if want := refRuleBase64Text(c); got != want {
+			t.Errorf("message %d (%d bytes): base64_ascii_text %v, reference %v", i, len(raw), got, want)
+		}
+		if got {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Error("base64_ascii_text fired on none of the messages")
 	}
 }

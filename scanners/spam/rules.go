@@ -1,7 +1,6 @@
 package spam
 
 import (
-	"bufio"
 	"bytes"
 	"net/netip"
 	"regexp"
@@ -32,6 +31,10 @@ type checkCtx struct {
 	env      *scanners.Envelope
 	now      time.Time
 	freemail map[string]bool
+	received struct { // caches receivedTime
+		done bool
+		t    time.Time
+	}
 	body     string // all visible text, lower-cased, bounded
 	bodyRaw  string // all visible text, bounded
 	hasPlain bool
@@ -432,6 +435,13 @@ func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
 // receivedTime is the time the nearest (topmost) Received header gives, or
 // the scanner's clock.
 func (c *checkCtx) receivedTime() time.Time {
+	if !c.received.done {
+		c.received.t, c.received.done = c.findReceivedTime(), true
+	}
+	return c.received.t
+}
+
+func (c *checkCtx) findReceivedTime() time.Time {
 	for _, v := range c.m.HeaderValues("Received") {
 		i := strings.LastIndexByte(v, ';')
 		if i < 0 {
@@ -737,21 +747,28 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	if len(raw) > 1<<20 {
 		raw = raw[:1<<20]
 	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
 	inHdr, ct, cte := false, "", ""
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
+	for len(raw) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			line, raw = raw, nil
+		}
+		if len(line) >= maxBase64ScanLine {
+			break // where a bufio.Scanner with a 64 KiB buffer stops
+		}
+		line = bytes.TrimRight(line, "\r")
 		switch {
-		case strings.HasPrefix(line, "--"):
+		case bytes.HasPrefix(line, dashes):
 			inHdr, ct, cte = true, "", ""
-		case inHdr && line == "":
+		case inHdr && len(line) == 0:
 			if isBase64Text(ct, cte) {
 				return true, partEv()
 			}
 			inHdr = false
 		case inHdr:
-			l := strings.ToLower(line)
+			l := strings.ToLower(string(line))
 			if strings.HasPrefix(l, "content-type:") {
 				ct = l[13:]
 			} else if strings.HasPrefix(l, "content-transfer-encoding:") {
@@ -761,6 +778,13 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	}
 	return false, scanners.Evidence{}
 }
+
+// maxBase64ScanLine is the line length (before its LF) at which
+// ruleBase64Text stops reading: the rule once read lines with a
+// bufio.Scanner of at most 64 KiB, which stopped there.
+const maxBase64ScanLine = 64 << 10
+
+var dashes = []byte("--")
 
 func isBase64Text(ct, cte string) bool {
 	ct, cte = strings.ToLower(strings.TrimSpace(ct)), strings.ToLower(strings.TrimSpace(cte))
