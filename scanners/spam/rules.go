@@ -153,7 +153,7 @@ var Rules = []Rule{
 	}},
 	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
 	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := firstMatch(c.html, bigFontRes)
+		loc := findBigFont(c.html)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -197,15 +197,10 @@ var Rules = []Rule{
 }
 
 var (
-	// bigFontRe is the reference of bigFontRes (TestFastFindersEqualRegexps).
+	// bigFontRe is the reference of findBigFont (TestFastFindersEqualRegexps).
 	bigFontRe = regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]|font-size\s*:\s*([3-9]\d|\d{3})px`)
 	// greetingRe is the reference of findGreeting.
 	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
-	// bigFontRes are bigFontRe's alternatives, each with a literal start.
-	bigFontRes = []*regexp.Regexp{
-		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]`),
-		regexp.MustCompile(`font-size\s*:\s*([3-9]\d|\d{3})px`),
-	}
 	// greetingAt is greetingRe without its leading \b (which keeps Go
 	// from searching for the literal "dear "); findGreeting checks it.
 	greetingAt = regexp.MustCompile(`dear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
@@ -219,19 +214,6 @@ var (
 	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
 	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
-
-// firstMatch returns the leftmost match of any of res in s (as the
-// alternation of res would, when no two of them can match at the same
-// position), or nil.
-func firstMatch(s string, res []*regexp.Regexp) []int {
-	var best []int
-	for _, re := range res {
-		if loc := re.FindStringIndex(s); loc != nil && (best == nil || loc[0] < best[0]) {
-			best = loc
-		}
-	}
-	return best
-}
 
 // findGreeting is greetingRe.FindStringIndex: the first "dear <nobody>"
 // at the start of a word.
@@ -581,24 +563,15 @@ func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
 	return imgs > 0 && c.bodyCounts().letters < 50, partEv()
 }
 
-// hiddenRe is what hides text; hiddenRes are its alternatives, each
-// starting with a literal, which Go's regexp package skips to with a
-// substring search instead of running its automaton over every byte.
-var (
-	hiddenRe  = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
-	hiddenRes = []*regexp.Regexp{
-		regexp.MustCompile(`display\s*:\s*none`),
-		regexp.MustCompile(`visibility\s*:\s*hidden`),
-		regexp.MustCompile(`font-size\s*:\s*[01](px|pt)?\b`),
-		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?[01]\b`),
-	}
-)
+// hiddenRe is what hides text: the reference of findHidden
+// (TestFastFindersEqualRegexps).
+var hiddenRe = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
 
 func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 	if c.html == "" {
 		return false, scanners.Evidence{}
 	}
-	if loc := firstMatch(c.html, hiddenRes); loc != nil {
+	if loc := findHidden(c.html); loc != nil {
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}
 	// Text in the page's background colour (white on white).
