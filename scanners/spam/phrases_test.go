@@ -259,3 +259,37 @@ func TestBase64TextEqualsReference(t *testing.T) {
 		t.Error("base64_ascii_text fired on none of the messages")
 	}
 }
+
+// TestParseReceivedFromEqualsRegexp: parseReceivedFrom reads what
+// receivedFromRe matches, on written headers and on every Received header
+// of the corpus when present.
+func TestParseReceivedFromEqualsRegexp(t *testing.T) {
+	t.Parallel()
+	vs := []string{
+		"from mx.example.org (mx.example.org [192.0.2.1]) by x", "FROM a (b [::1])", "from a(b [1.2.3.4])", "from  a \t( [1.2.3.4])",
+		"from a (b[1.2.3.4])", "from a (b  [AbC:DEF])", "from a (b [])", "from a (b [1.2.3.4", "from a (b) [1.2.3.4]",
+		"froma (b [1.2.3.4])", "from (b [1.2.3.4])", "from a (b [1.2.3.4x])", "fr", "", "from a\r\n (b.\xff [1.2.3.4])",
+		"from a (b(c [1.2.3.4])", "from a (b)c [1.2.3.4])", " from a (b [1.2.3.4])", "from \xe2\x80\x83 (b [1.2.3.4])",
+	}
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, message.Parse(context.Background(), b, message.Limits{}).HeaderValues("Received")...)
+	}
+	hits := 0
+	for _, v := range vs {
+		helo, rdns, ip, ok := parseReceivedFrom(v)
+		mm := receivedFromRe.FindStringSubmatch(v)
+		if ok != (mm != nil) || ok && (helo != mm[1] || rdns != mm[2] || ip != mm[3]) {
+			t.Errorf("parseReceivedFrom(%q) = %q %q %q %v, receivedFromRe %q", v, helo, rdns, ip, ok, mm)
+		}
+		if ok {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Error("no Received header matched")
+	}
+}

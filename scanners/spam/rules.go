@@ -469,16 +469,16 @@ func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 // receivedFromRe reads "from HELO (RDNS [IP])" at the start of a Received
-// header (RFC 5321 §4.4).
+// header (RFC 5321 §4.4): the reference of parseReceivedFrom.
 var receivedFromRe = regexp.MustCompile(`(?i)^from\s+(\S+)\s+\(([^\s\[\)]*)\s*\[([0-9a-f.:]+)\]`)
 
 func ruleForgedReceived(c *checkCtx) (bool, scanners.Evidence) {
 	for _, v := range c.m.HeaderValues("Received") {
-		mm := receivedFromRe.FindStringSubmatch(v)
-		if mm == nil {
+		helo, rdns, ip, ok := parseReceivedFrom(v)
+		if !ok {
 			continue
 		}
-		helo, rdns, ip := strings.ToLower(mm[1]), strings.ToLower(strings.TrimSuffix(mm[2], ".")), mm[3]
+		helo, rdns = strings.ToLower(helo), strings.ToLower(strings.TrimSuffix(rdns, "."))
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return true, hdrEv("Received", v)
 		}

@@ -2,7 +2,8 @@ package spam
 
 import "strings"
 
-// Hand-written finders for the HTML rules' regexps (hiddenRe, bigFontRe):
+// Hand-written finders for regexps of the rules (hiddenRe, bigFontRe,
+// receivedFromRe):
 // each alternative starts with a literal, found by strings.Index, and the
 // rest is matched by hand at each occurrence, with the regexp's
 // leftmost-first choices.
@@ -177,4 +178,55 @@ func findBigFont(s string) []int {
 		eachAt(s, "<font", fontSize(bigFontAttr)),
 		eachAt(s, "font-size", bigPx),
 	)
+}
+
+// parseReceivedFrom is receivedFromRe.FindStringSubmatch by hand: the
+// HELO name, the reverse DNS name and the address of a Received header
+// that starts "from HELO (RDNS [IP])" (case-insensitive), or ok false.
+func parseReceivedFrom(v string) (helo, rdns, ip string, ok bool) {
+	if len(v) < 4 || !strings.EqualFold(v[:4], "from") {
+		return "", "", "", false
+	}
+	i := 4
+	if j := skipSpace(v, i); j == i {
+		return "", "", "", false
+	} else {
+		i = j
+	}
+	start := i
+	for i < len(v) && !isSpace(v[i]) {
+		i++
+	}
+	if i == start {
+		return "", "", "", false
+	}
+	helo = v[start:i]
+	if j := skipSpace(v, i); j == i || j >= len(v) || v[j] != '(' {
+		return "", "", "", false
+	} else {
+		i = j + 1
+	}
+	start = i
+	for i < len(v) && !isSpace(v[i]) && v[i] != '[' && v[i] != ')' {
+		i++
+	}
+	rdns = v[start:i]
+	i = skipSpace(v, i)
+	if i >= len(v) || v[i] != '[' {
+		return "", "", "", false
+	}
+	i++
+	start = i
+	for i < len(v) && isAddrByte(v[i]) {
+		i++
+	}
+	if i == start || i >= len(v) || v[i] != ']' {
+		return "", "", "", false
+	}
+	return helo, rdns, v[start:i], true
+}
+
+// isAddrByte is (?i)[0-9a-f.:].
+func isAddrByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':'
 }
