@@ -3,10 +3,9 @@ package spam
 import "strings"
 
 // Hand-written finders for regexps of the rules (hiddenRe, bigFontRe,
-// receivedFromRe):
-// each alternative starts with a literal, found by strings.Index, and the
-// rest is matched by hand at each occurrence, with the regexp's
-// leftmost-first choices.
+// receivedFromRe). Each alternative starts with a literal, found by
+// strings.Index, and the rest is matched by hand at each occurrence, with
+// the regexp's leftmost-first choices.
 
 // isSpace is \s of Go's regexp syntax: [\t\n\f\r ].
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
@@ -115,8 +114,8 @@ func fontSize(attr func(s string, i int) int) func(string, int) int {
 	}
 }
 
-// eqQuote returns the index after `\s*=\s*["']?` ... with digit(c) the
-// class of the value's first byte and plus allowing `\+?` before it.
+// eqValue matches `\s*=\s*["']?` (then `\+?` when plus) and one byte
+// of the class digit at s[i:], returning the end of the match or -1.
 func eqValue(s string, i int, plus bool, digit func(byte) bool) int {
 	i = skipSpace(s, i)
 	if i >= len(s) || s[i] != '=' {
