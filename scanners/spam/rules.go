@@ -1,7 +1,6 @@
 package spam
 
 import (
-	"bufio"
 	"bytes"
 	"net/netip"
 	"regexp"
@@ -32,17 +31,41 @@ type checkCtx struct {
 	env      *scanners.Envelope
 	now      time.Time
 	freemail map[string]bool
+	received struct { // caches receivedTime
+		done bool
+		t    time.Time
+	}
 	body     string // all visible text, lower-cased, bounded
 	bodyRaw  string // all visible text, bounded
 	hasPlain bool
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
 	spans    []span // where each text part starts in body
-	// money caches countPhrases(body, moneyPhrases).
-	money struct {
-		done          bool
-		n, at, length int
+	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
+	// phraseList first occurs in body, or -1.
+	phraseAt []int
+	// counts caches textCounts(bodyRaw).
+	counts    letterCounts
+	countDone bool
+}
+
+// bodyCounts returns the letters and capitals of the text, counted once
+// per message.
+func (c *checkCtx) bodyCounts() letterCounts {
+	if !c.countDone {
+		c.counts, c.countDone = textCounts(c.bodyRaw), true
 	}
+	return c.counts
+}
+
+// phrases returns where each phrase of phraseList first occurs in the
+// body (-1 for none), scanning the body once per message.
+func (c *checkCtx) phrases() []int {
+	if c.phraseAt == nil {
+		c.phraseAt = make([]int, len(phraseList))
+		bodyPhrases.firstAt(c.body, c.phraseAt)
+	}
+	return c.phraseAt
 }
 
 // span is where one text part's Content starts in checkCtx.body.
@@ -122,11 +145,15 @@ var Rules = []Rule{
 	{"url_anchor_mismatch", 0.5, "link text shows one domain but the link goes to another", ruleAnchorMismatch},
 	{"url_userinfo", 2.5, "a link with a user name before the host (\"bank.example@evil.example\")", ruleURLUserinfo},
 	{"click_here", 1.2, "\"click here\" links", func(c *checkCtx) (bool, scanners.Evidence) {
-		return textEv(c, "click here")
+		i := c.phrases()[clickHereID]
+		if i < 0 {
+			return false, scanners.Evidence{}
+		}
+		return true, c.bodyEv(i, len("click here"))
 	}},
 	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
 	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := firstMatch(c.html, bigFontRes)
+		loc := findBigFont(c.html)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -170,15 +197,10 @@ var Rules = []Rule{
 }
 
 var (
-	// bigFontRe is the reference of bigFontRes (TestFastFindersEqualRegexps).
+	// bigFontRe is the reference of findBigFont (TestFastFindersEqualRegexps).
 	bigFontRe = regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]|font-size\s*:\s*([3-9]\d|\d{3})px`)
 	// greetingRe is the reference of findGreeting.
 	greetingRe = regexp.MustCompile(`\bdear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
-	// bigFontRes are bigFontRe's alternatives, each with a literal start.
-	bigFontRes = []*regexp.Regexp{
-		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?\+?[4-7]`),
-		regexp.MustCompile(`font-size\s*:\s*([3-9]\d|\d{3})px`),
-	}
 	// greetingAt is greetingRe without its leading \b (which keeps Go
 	// from searching for the literal "dear "); findGreeting checks it.
 	greetingAt = regexp.MustCompile(`dear (friend|sir|madam|sir/madam|sir or madam|customer|member|valued|user|webmaster|homeowner|email user)`)
@@ -192,19 +214,6 @@ var (
 	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
 	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
-
-// firstMatch returns the leftmost match of any of res in s (as the
-// alternation of res would, when no two of them can match at the same
-// position), or nil.
-func firstMatch(s string, res []*regexp.Regexp) []int {
-	var best []int
-	for _, re := range res {
-		if loc := re.FindStringIndex(s); loc != nil && (best == nil || loc[0] < best[0]) {
-			best = loc
-		}
-	}
-	return best
-}
 
 // findGreeting is greetingRe.FindStringIndex: the first "dear <nobody>"
 // at the start of a word.
@@ -280,22 +289,12 @@ func findBigMoney(s string) []int {
 var removeLiterals = []string{"to be removed", "wish to be removed", "like to be removed", "be removed", "remove me", "remove you",
 	"opt-out", "opt out", "optout", "unsubscribe", "no longer wish to receive", "removal instructions", "remove in the subject", `"remove"`}
 
-// findRemove is removeRe.FindStringIndex by substring search.
+// findRemove is removeRe.FindStringIndex: the leftmost of the
+// removeLiterals in s (the rule reads the body's cached phrase offsets).
 func findRemove(s string) []int {
-	best, n := -1, 0
-	for _, l := range removeLiterals {
-		hay := s
-		if best >= 0 {
-			hay = s[:min(len(s), best+len(l))] // only a match starting before best can win
-		}
-		if i := strings.Index(hay, l); i >= 0 && (best < 0 || i < best) {
-			best, n = i, len(l)
-		}
-	}
-	if best < 0 {
-		return nil
-	}
-	return []int{best, best + n}
+	at := make([]int, len(phraseList))
+	bodyPhrases.firstAt(s, at)
+	return removeIDs.leftmost(at)
 }
 
 // mayMatch reports whether s contains one of needles: a regexp whose every
@@ -346,14 +345,26 @@ func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 // lowerASCII lower-cases ASCII letters only, so byte offsets stay valid.
+// It copies s once (not at all when s has no capital).
 func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
 	}
-	return string(b)
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // hdrEv quotes a header value (the whole value; long ones shortened with
@@ -394,14 +405,6 @@ func (c *checkCtx) bodyEv(off, n int) scanners.Evidence {
 // partEv is evidence naming the message body as a whole.
 func partEv() scanners.Evidence { return scanners.Evidence{Field: "mime"} }
 
-func textEv(c *checkCtx, phrase string) (bool, scanners.Evidence) {
-	i := strings.Index(c.body, phrase)
-	if i < 0 {
-		return false, scanners.Evidence{}
-	}
-	return true, c.bodyEv(i, len(phrase))
-}
-
 const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
@@ -414,6 +417,13 @@ func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
 // receivedTime is the time the nearest (topmost) Received header gives, or
 // the scanner's clock.
 func (c *checkCtx) receivedTime() time.Time {
+	if !c.received.done {
+		c.received.t, c.received.done = c.findReceivedTime(), true
+	}
+	return c.received.t
+}
+
+func (c *checkCtx) findReceivedTime() time.Time {
 	for _, v := range c.m.HeaderValues("Received") {
 		i := strings.LastIndexByte(v, ';')
 		if i < 0 {
@@ -459,16 +469,16 @@ func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 // receivedFromRe reads "from HELO (RDNS [IP])" at the start of a Received
-// header (RFC 5321 §4.4).
+// header (RFC 5321 §4.4): the reference of parseReceivedFrom.
 var receivedFromRe = regexp.MustCompile(`(?i)^from\s+(\S+)\s+\(([^\s\[\)]*)\s*\[([0-9a-f.:]+)\]`)
 
 func ruleForgedReceived(c *checkCtx) (bool, scanners.Evidence) {
 	for _, v := range c.m.HeaderValues("Received") {
-		mm := receivedFromRe.FindStringSubmatch(v)
-		if mm == nil {
+		helo, rdns, ip, ok := parseReceivedFrom(v)
+		if !ok {
 			continue
 		}
-		helo, rdns, ip := strings.ToLower(mm[1]), strings.ToLower(strings.TrimSuffix(mm[2], ".")), mm[3]
+		helo, rdns = strings.ToLower(helo), strings.ToLower(strings.TrimSuffix(rdns, "."))
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return true, hdrEv("Received", v)
 		}
@@ -539,7 +549,7 @@ func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
 	if !c.hasHTML || c.hasPlain || imgCount(c.html) == 0 {
 		return false, scanners.Evidence{}
 	}
-	n := letters(c.bodyRaw)
+	n := c.bodyCounts().letters
 	return n >= 50 && n < 300, partEv()
 }
 
@@ -550,37 +560,18 @@ func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
 			imgs++
 		}
 	}
-	return imgs > 0 && letters(c.bodyRaw) < 50, partEv()
+	return imgs > 0 && c.bodyCounts().letters < 50, partEv()
 }
 
-func letters(s string) int {
-	n := 0
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			n++
-		}
-	}
-	return n
-}
-
-// hiddenRe is what hides text; hiddenRes are its alternatives, each
-// starting with a literal, which Go's regexp package skips to with a
-// substring search instead of running its automaton over every byte.
-var (
-	hiddenRe  = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
-	hiddenRes = []*regexp.Regexp{
-		regexp.MustCompile(`display\s*:\s*none`),
-		regexp.MustCompile(`visibility\s*:\s*hidden`),
-		regexp.MustCompile(`font-size\s*:\s*[01](px|pt)?\b`),
-		regexp.MustCompile(`<font[^>]*size\s*=\s*["']?[01]\b`),
-	}
-)
+// hiddenRe is what hides text: the reference of findHidden
+// (TestFastFindersEqualRegexps).
+var hiddenRe = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
 
 func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 	if c.html == "" {
 		return false, scanners.Evidence{}
 	}
-	if loc := firstMatch(c.html, hiddenRes); loc != nil {
+	if loc := findHidden(c.html); loc != nil {
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}
 	// Text in the page's background colour (white on white).
@@ -598,20 +589,40 @@ func ruleFontTricks(c *checkCtx) (bool, scanners.Evidence) {
 	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
 }
 
-func capsRatio(s string) (upper, all int) {
-	for _, r := range s {
+// letterCounts are the letters of a text and how many are capitals.
+type letterCounts struct{ letters, upper int }
+
+// textCounts counts the letters (unicode.IsLetter) and capitals
+// (unicode.IsUpper) of s in one pass, ASCII without decoding.
+func textCounts(s string) letterCounts {
+	var n letterCounts
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				n.letters++
+			} else if c >= 'A' && c <= 'Z' {
+				n.letters++
+				n.upper++
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsLetter(r) {
-			all++
+			n.letters++
 			if unicode.IsUpper(r) {
-				upper++
+				n.upper++
 			}
 		}
+		i += w
 	}
-	return
+	return n
 }
 
 func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
-	u, n := capsRatio(c.m.Subject)
+	t := textCounts(c.m.Subject)
+	u, n := t.upper, t.letters
 	return n >= 10 && u*10 >= n*7, subjEv(c.m.Subject)
 }
 
@@ -630,7 +641,8 @@ func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
-	u, n := capsRatio(c.bodyRaw)
+	t := c.bodyCounts()
+	u, n := t.upper, t.letters
 	return n >= 200 && u*2 > n, partEv()
 }
 
@@ -658,54 +670,21 @@ var urgencyPhrases = []string{
 	"click below", "sign up now", "limited offer", "final notice",
 }
 
-func countPhrases(body string, list []string) (n, at, length int) {
-	at = -1
-	for _, p := range list {
-		if i := strings.Index(body, p); i >= 0 {
-			if at < 0 {
-				at, length = i, len(p)
-			}
-			n++
-		}
-	}
-	return n, at, length
-}
-
-func phraseRule(c *checkCtx, list []string, least int) (bool, scanners.Evidence) {
-	n, at, l := countPhrases(c.body, list)
+// phraseRule fires when at least least phrases of the list r occur in
+// the body, quoting the first of them in list order.
+func phraseRule(c *checkCtx, r idRange, least int) (bool, scanners.Evidence) {
+	n, at, l := r.count(c.phrases())
 	if n < least {
 		return false, scanners.Evidence{}
 	}
 	return true, c.bodyEv(at, l)
 }
 
-// moneyCount counts the money phrases of c once for both money rules.
-func (c *checkCtx) moneyCount() (n, at, length int) {
-	if !c.money.done {
-		c.money.n, c.money.at, c.money.length = countPhrases(c.body, moneyPhrases)
-		c.money.done = true
-	}
-	return c.money.n, c.money.at, c.money.length
-}
+func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyIDs, 2) }
 
-func moneyRule(c *checkCtx, least int) (bool, scanners.Evidence) {
-	n, at, l := c.moneyCount()
-	if n < least {
-		return false, scanners.Evidence{}
-	}
-	return true, c.bodyEv(at, l)
-}
+func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, moneyIDs, 5) }
 
-func ruleMoneyFew(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 2) }
-
-func ruleMoneyMany(c *checkCtx) (bool, scanners.Evidence) { return moneyRule(c, 5) }
-
-func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyPhrases, 2) }
-
-// removeNeedles are substrings every match of removeRe contains: a cheap
-// test that skips the unanchored alternation (Go's slowest regexp path) on
-// bodies that cannot match.
-var removeNeedles = []string{"remov", "opt", "unsubscribe", "no longer wish"}
+func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, urgencyIDs, 2) }
 
 // removeRe is the reference of findRemove (TestFastFindersEqualRegexps).
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
@@ -714,10 +693,7 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 	if c.m.Header("List-Unsubscribe") != "" || c.m.Header("List-Id") != "" {
 		return false, scanners.Evidence{}
 	}
-	if !mayMatch(c.body, removeNeedles) {
-		return false, scanners.Evidence{}
-	}
-	if loc := findRemove(c.body); loc != nil {
+	if loc := removeIDs.leftmost(c.phrases()); loc != nil {
 		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}
 	return false, scanners.Evidence{}
@@ -744,21 +720,28 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	if len(raw) > 1<<20 {
 		raw = raw[:1<<20]
 	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
 	inHdr, ct, cte := false, "", ""
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
+	for len(raw) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			line, raw = raw, nil
+		}
+		if len(line) >= maxBase64ScanLine {
+			break // where a bufio.Scanner with a 64 KiB buffer stops
+		}
+		line = bytes.TrimRight(line, "\r")
 		switch {
-		case strings.HasPrefix(line, "--"):
+		case bytes.HasPrefix(line, dashes):
 			inHdr, ct, cte = true, "", ""
-		case inHdr && line == "":
+		case inHdr && len(line) == 0:
 			if isBase64Text(ct, cte) {
 				return true, partEv()
 			}
 			inHdr = false
 		case inHdr:
-			l := strings.ToLower(line)
+			l := strings.ToLower(string(line))
 			if strings.HasPrefix(l, "content-type:") {
 				ct = l[13:]
 			} else if strings.HasPrefix(l, "content-transfer-encoding:") {
@@ -768,6 +751,13 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	}
 	return false, scanners.Evidence{}
 }
+
+// maxBase64ScanLine is the line length (before its LF) at which
+// ruleBase64Text stops reading: the rule once read lines with a
+// bufio.Scanner of at most 64 KiB, which stopped there.
+const maxBase64ScanLine = 64 << 10
+
+var dashes = []byte("--")
 
 func isBase64Text(ct, cte string) bool {
 	ct, cte = strings.ToLower(strings.TrimSpace(ct)), strings.ToLower(strings.TrimSpace(cte))
