@@ -334,7 +334,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 	}
 	var attached map[string]bool
 	for _, t := range m.Texts {
-		if t.HTML == "" {
+		if t.HTML == "" || !htmlMayMatter(t.HTML) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
