@@ -1,12 +1,16 @@
 package links
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
 )
 
 // htmlRelevant reports whether checkHTML has anything to go on in info:
@@ -105,4 +109,55 @@ func FuzzHTMLMayMatter(f *testing.F) {
 		checkPrefilter(t, `<input type="`+s+`">`)
 		checkPrefilter(t, `<p style="`+s+`">`)
 	})
+}
+
+// TestHostMemo checks that what the scanner remembers across messages
+// changes nothing: every message gets from a shared scanner (scanning
+// concurrently, with the memo emptied on the way) what a fresh scanner
+// gives it.
+func TestHostMemo(t *testing.T) {
+	raws := [][]byte{
+		htmlMail(`<a href="http://account-check.example/login">https://www.paypal.com/signin</a> <a href="https://paypa1.com/x">p</a>`),
+		textMail(`https://xn--pypal-4ve.com/account https://paypal.com.account-review.example/ http://bit.ly/x`),
+		htmlMail(`<a href="https://urldefense.proofpoint.com/v2/url?u=http-3A__paypa1.com_login&amp;d=DwMF&amp;c=x">log in</a>`),
+		textMail(`see paypal.com.evil.example and https://paypal.com@198.51.100.7/ and www.school.example`),
+	}
+	opts := Options{SchoolDomains: []string{"school.example"}}
+	want := make([][]scanners.Finding, len(raws))
+	for i, raw := range raws {
+		fs, err := newScanner(t, opts).Scan(t.Context(), parse(raw), &scanners.Envelope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = fs
+	}
+	shared := newScanner(t, opts)
+	errs := make(chan string, 4*len(raws)*20)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range 20 {
+				i := (g + r) % len(raws)
+				if r == 10 && g == 0 {
+					for k := range hostMemoMax + 1 { // fill the memo until it empties
+						shared.Scan(t.Context(), parse(textMail(fmt.Sprintf("https://h%d.example/", k))), &scanners.Envelope{})
+					}
+				}
+				got, err := shared.Scan(t.Context(), parse(raws[i]), &scanners.Envelope{})
+				if err != nil || !reflect.DeepEqual(got, want[i]) {
+					errs <- fmt.Sprintf("message %d: got %+v (%v), want %+v", i, got, err, want[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if len(want[0]) == 0 || len(want[1]) == 0 {
+		t.Errorf("test messages found nothing: %+v", want)
+	}
 }
