@@ -43,15 +43,15 @@ func TestMemoURLs(t *testing.T) {
 	}
 }
 
-// checkWebURLPrefix fails when webURLPrefix claims an answer for w that
+// checkWebURLPrefix fails when webURL claims an answer for w that
 // differs from the relaxed regexp's (the reference it stands in for).
 func checkWebURLPrefix(t *testing.T, w string) {
 	t.Helper()
-	n := webURLPrefix(w)
-	if n == 0 {
+	i, j, ok := webURL(w)
+	if !ok {
 		return
 	}
-	got := []string{w[:n]}
+	got := []string{w[i:j]}
 	want := textURLRe.FindAllString(w, 100)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) != 1 {
 		t.Errorf("webURLPrefix(%q) gives %q, the regexp %q", w, got, want)
@@ -69,12 +69,21 @@ func TestWebURLPrefix(t *testing.T) {
 		"http://ex.com/a|b", "http://ex.com/a^b", "http://ex.com/a`b", "http://ex.com/\x00",
 		"http://", "https://", "http:///", "http://-", "http://~", "http://a.b.c.d.e",
 		"http://1.2.3.4", "http://ex.com/?q=a.b@c.d", "https://ex.com/..@ex.com", "http://x/::1",
+		"(http://ex.com/a)", "(http://ex.com/a).", "[http://ex.com/]", "{ftp://ftp.ex.com/pub}", "'http://ex.com/'",
+		"=http://ex.com", "((((http://ex.com))))", "(((((http://ex.com", "http://ex.com/a)b", "http://ex.com/a)1",
+		"http://ex.com/a):", "http://ex.com/a)::", "http://ex.com/a)[::1]", "http://ex.com/a]:ff", "[fTP://x.y",
+		"*,;!http://ex.com/", "(ftp://x)", "FTP://X/", "http://ex.com/a)?!", "http://ex.com/a))]}",
 	} {
 		checkWebURLPrefix(t, w)
 	}
-	for _, w := range []string{"http://ex.com/(a)", "http://ex.com/é", "ftp://ex.com/", "www.ex.com", "http://...", "http://"} {
-		if n := webURLPrefix(w); n != 0 {
-			t.Errorf("webURLPrefix(%q) = %d, want 0 (left to the regexp)", w, n)
+	for _, w := range []string{"http://ex.com/(a)", "http://ex.com/é", "www.ex.com", "http://...", "http://", "http://ex.com/a)b", "x(http://ex.com", ".http://ex.com"} {
+		if _, _, ok := webURL(w); ok {
+			t.Errorf("webURL(%q) answers, want it left to the regexp", w)
+		}
+	}
+	for w, want := range map[string]string{"(http://ex.com/a).": "http://ex.com/a", "[ftp://x.y/z]": "ftp://x.y/z", "https://ex.com/a?": "https://ex.com/a"} {
+		if i, j, ok := webURL(w); !ok || w[i:j] != want {
+			t.Errorf("webURL(%q) = %q, %v; want %q", w, w[i:j], ok, want)
 		}
 	}
 	files := corpusFiles(t, corpusDir)
@@ -87,7 +96,7 @@ func TestWebURLPrefix(t *testing.T) {
 		m := Parse(t.Context(), raw, Limits{})
 		for _, tx := range m.Texts {
 			for _, w := range strings.FieldsFunc(tx.Content, isBreakRune) {
-				if webURLPrefix(w) > 0 {
+				if _, _, ok := webURL(w); ok {
 					hits++
 				}
 				checkWebURLPrefix(t, w)
@@ -98,12 +107,14 @@ func TestWebURLPrefix(t *testing.T) {
 }
 
 func FuzzWebURLPrefix(f *testing.F) {
-	for _, s := range []string{"example.com/a", "https://ex.com/a.b,c", "x/y?z=1#f", "::1", "a@b.c"} {
+	for _, s := range []string{"example.com/a", "https://ex.com/a.b,c", "x/y?z=1#f", "::1", "a@b.c", ")", "(http://a.b/c).", "[::1]"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkWebURLPrefix(t, s)
 		checkWebURLPrefix(t, "http://"+s)
 		checkWebURLPrefix(t, "HTTPS://"+s)
+		checkWebURLPrefix(t, "(ftp://"+s)
+		checkWebURLPrefix(t, "http://ex.com/a)"+s)
 	})
 }
