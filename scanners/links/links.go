@@ -344,7 +344,7 @@ func truncate(s string, n int) string {
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Envelope) ([]scanners.Finding, error) {
 	f := &finder{max: s.maxFindings}
 	lookups := map[string]lookup{}
-	st := &scanState{hosts: map[string]hostInfo{}, checked: map[string]bool{}, norm: textnorm.NewNormalizer()}
+	st := &scanState{hosts: map[string]hostInfo{}, checked: map[string]bool{}}
 	for i, u := range m.URLs {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -445,8 +445,8 @@ func quote(s string) string { return `"` + truncate(s, 200) + `"` }
 // newsletter links to the same few hosts hundreds of times).
 type scanState struct {
 	hosts   map[string]hostInfo
-	checked map[string]bool // hosts whose domain rules ran
-	norm    *textnorm.Normalizer
+	checked map[string]bool      // hosts whose domain rules ran
+	norm    *textnorm.Normalizer // made on first use
 }
 
 func (st *scanState) host(s *Scanner, name string) hostInfo {
@@ -483,6 +483,9 @@ func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
 	s.memo.Unlock()
 	if ok {
 		return v
+	}
+	if st.norm == nil {
+		st.norm = textnorm.NewNormalizer() // only when a host is new to the memo
 	}
 	v.imitated, v.how, v.imitates = s.imitates(st.norm, h)
 	if !v.imitates {

@@ -25,6 +25,12 @@ import "strings"
 // says so.
 func htmlMayMatter(src string) bool {
 	for i := 0; i < len(src); i++ {
+		for i < len(src) && !needleStart[src[i]] {
+			i++
+		}
+		if i == len(src) {
+			break
+		}
 		switch c := src[i] | 0x20; {
 		case src[i] == '&':
 			if !safeReference(src[i+1:]) {
@@ -50,6 +56,15 @@ func htmlMayMatter(src string) bool {
 	}
 	return false
 }
+
+// needleStart marks the bytes htmlMayMatter looks at: '&' and the first
+// letters of the needles.
+var needleStart = func() (t [256]bool) {
+	for _, c := range "&sSdDuUpP" {
+		t[c] = true
+	}
+	return t
+}()
 
 // safeEntities are the named references with ';' that htmlMayMatter lets
 // pass: each decodes to a character in no needle (U+00A0 is white
