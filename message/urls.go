@@ -51,6 +51,10 @@ func (p *parser) textURLs(partID, s string) {
 			continue
 		}
 		seen[word] = struct{}{}
+		if i, j, ok := webURL(word); ok {
+			p.addURL(partID, word[i:j], "")
+			continue
+		}
 		if len(word) <= memoWordMax {
 			for _, raw := range memoURLs(word) {
 				p.addURL(partID, raw, "")
@@ -141,6 +145,98 @@ func nextBreak(s string, brk bool) int {
 	}
 	return -1
 }
+
+// webURL is a hand-written stand-in for the relaxed regexp on the
+// commonest candidate word, a plain web link: when it returns ok,
+// FindAllString(word, 100) is exactly one match, word[start:end];
+// otherwise the regexp must run. It answers for a word made of
+//
+//   - at most a few opening punctuation characters ( [ { ' * , ; ! =
+//     (none can start or be part of a match: each alternative starts
+//     with a letter, a digit, one of . _ % - + (an e-mail address, which
+//     would need '@' before the ':' of the scheme), '[' followed by a hex
+//     digit or ':', or ':');
+//   - "http://", "https://" or "ftp://" in any case (known schemes: the
+//     strict alternative matches here, and no other alternative can, as
+//     the scheme name is followed by ':' and not by '.', '@' or a hex
+//     digit and ':');
+//   - ASCII path characters without brackets, of which the match, being
+//     leftmost-longest, takes all up to the last one a path may end with;
+//   - then, optionally, a closing bracket ) ] } (no path holds one
+//     unopened) and, after the match, only characters a path may hold
+//     but not end with (. ! ' * , ; : @ ? \) and closing brackets, in
+//     which no alternative can match (each needs a letter or a digit, or
+//     '[', or ':' followed by a hex digit).
+//
+// TestWebURLPrefix and FuzzWebURLPrefix compare it with the regexp.
+func webURL(word string) (start, end int, ok bool) {
+	for start < len(word) && start < 4 && strings.IndexByte("([{'*,;!=", word[start]) >= 0 {
+		start++
+	}
+	w := word[start:]
+	var i int
+	switch {
+	case len(w) > 7 && strings.EqualFold(w[:7], "http://"):
+		i = 7
+	case len(w) > 8 && strings.EqualFold(w[:8], "https://"):
+		i = 8
+	case len(w) > 6 && strings.EqualFold(w[:6], "ftp://"):
+		i = 6
+	default:
+		return 0, 0, false
+	}
+	i += start
+	for ; i < len(word); i++ {
+		switch pathClass[word[i]] {
+		case pathEnd:
+			end = i + 1
+			continue
+		case pathMid:
+			continue
+		case pathClose:
+		default:
+			return 0, 0, false
+		}
+		break
+	}
+	if end == 0 {
+		return 0, 0, false
+	}
+	for ; i < len(word); i++ {
+		if c := pathClass[word[i]]; c != pathMid && c != pathClose {
+			return 0, 0, false
+		}
+	}
+	return start, end, true
+}
+
+// The ASCII characters of the relaxed regexp's path (pathCont) without
+// the bracket pairs: pathEnd may end a link, pathMid only sits inside.
+const (
+	pathNone = iota
+	pathMid
+	pathEnd
+	pathClose // ) ] }: not in a path unless opened there
+)
+
+var pathClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = pathEnd, pathEnd
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = pathEnd
+	}
+	for _, c := range "/#-_~%$&+=" {
+		t[c] = pathEnd
+	}
+	for _, c := range ".!'*,;:@?\\" {
+		t[c] = pathMid
+	}
+	for _, c := range ")]}" {
+		t[c] = pathClose
+	}
+	return t
+}()
 
 // tlds is the set of top-level domains the relaxed matcher knows.
 var tlds = func() map[string]bool {

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -40,4 +41,80 @@ func TestMemoURLs(t *testing.T) {
 	if n := len(urlMemo.m); n > memoMax {
 		t.Errorf("memo holds %d words, want at most %d", n, memoMax)
 	}
+}
+
+// checkWebURLPrefix fails when webURL claims an answer for w that
+// differs from the relaxed regexp's (the reference it stands in for).
+func checkWebURLPrefix(t *testing.T, w string) {
+	t.Helper()
+	i, j, ok := webURL(w)
+	if !ok {
+		return
+	}
+	got := []string{w[i:j]}
+	want := textURLRe.FindAllString(w, 100)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) != 1 {
+		t.Errorf("webURLPrefix(%q) gives %q, the regexp %q", w, got, want)
+	}
+}
+
+// TestWebURLPrefix compares the hand-written http(s) matcher with the
+// relaxed regexp on edge cases and on every word of the corpus.
+func TestWebURLPrefix(t *testing.T) {
+	for _, w := range []string{
+		"http://example.com", "https://example.com/", "HTTPS://Example.COM/a?b=c&d=e#f",
+		"http://example.com/login.", "http://example.com/a,", "http://example.com/a!'*,;:@?\\",
+		"http://a", "http://.", "http://...", "https://x.example/%41%zz", "http://ex.com:8080/p",
+		"http://user:pw@ex.com/", "http://[::1]/", "http://ex.com/(a)", "http://ex.com/é",
+		"http://ex.com/a|b", "http://ex.com/a^b", "http://ex.com/a`b", "http://ex.com/\x00",
+		"http://", "https://", "http:///", "http://-", "http://~", "http://a.b.c.d.e",
+		"http://1.2.3.4", "http://ex.com/?q=a.b@c.d", "https://ex.com/..@ex.com", "http://x/::1",
+		"(http://ex.com/a)", "(http://ex.com/a).", "[http://ex.com/]", "{ftp://ftp.ex.com/pub}", "'http://ex.com/'",
+		"=http://ex.com", "((((http://ex.com))))", "(((((http://ex.com", "http://ex.com/a)b", "http://ex.com/a)1",
+		"http://ex.com/a):", "http://ex.com/a)::", "http://ex.com/a)[::1]", "http://ex.com/a]:ff", "[fTP://x.y",
+		"*,;!http://ex.com/", "(ftp://x)", "FTP://X/", "http://ex.com/a)?!", "http://ex.com/a))]}",
+	} {
+		checkWebURLPrefix(t, w)
+	}
+	for _, w := range []string{"http://ex.com/(a)", "http://ex.com/é", "www.ex.com", "http://...", "http://", "http://ex.com/a)b", "x(http://ex.com", ".http://ex.com"} {
+		if _, _, ok := webURL(w); ok {
+			t.Errorf("webURL(%q) answers, want it left to the regexp", w)
+		}
+	}
+	for w, want := range map[string]string{"(http://ex.com/a).": "http://ex.com/a", "[ftp://x.y/z]": "ftp://x.y/z", "https://ex.com/a?": "https://ex.com/a"} {
+		if i, j, ok := webURL(w); !ok || w[i:j] != want {
+			t.Errorf("webURL(%q) = %q, %v; want %q", w, w[i:j], ok, want)
+		}
+	}
+	files := corpusFiles(t, corpusDir)
+	hits := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		m := Parse(t.Context(), raw, Limits{})
+		for _, tx := range m.Texts {
+			for _, w := range strings.FieldsFunc(tx.Content, isBreakRune) {
+				if _, _, ok := webURL(w); ok {
+					hits++
+				}
+				checkWebURLPrefix(t, w)
+			}
+		}
+	}
+	t.Logf("%d corpus words took the hand-written path", hits)
+}
+
+func FuzzWebURLPrefix(f *testing.F) {
+	for _, s := range []string{"example.com/a", "https://ex.com/a.b,c", "x/y?z=1#f", "::1", "a@b.c", ")", "(http://a.b/c).", "[::1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkWebURLPrefix(t, s)
+		checkWebURLPrefix(t, "http://"+s)
+		checkWebURLPrefix(t, "HTTPS://"+s)
+		checkWebURLPrefix(t, "(ftp://"+s)
+		checkWebURLPrefix(t, "http://ex.com/a)"+s)
+	})
 }

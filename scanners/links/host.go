@@ -104,17 +104,19 @@ func hostOf(raw string) string {
 // unwrap returns the link a known rewriter wraps.
 func unwrap(u *url.URL, raw string) (string, bool) {
 	host := strings.ToLower(u.Hostname())
-	q := u.Query()
+	// The query is parsed only for the rewriters that use it: most
+	// links are not wrapped, and parsing allocates.
+	q := func() url.Values { return u.Query() }
 	switch {
 	case strings.HasSuffix(host, ".safelinks.protection.outlook.com"):
 		// Microsoft Defender Safe Links: ?url=<percent-encoded link>.
-		if v := q.Get("url"); v != "" {
+		if v := q().Get("url"); v != "" {
 			return v, true
 		}
 	case host == "urldefense.proofpoint.com" && strings.HasPrefix(u.Path, "/v2/url"):
 		// Proofpoint URL Defense v2: u=<link with "-" for "%" and "_"
 		// for "/">.
-		if v := q.Get("u"); v != "" {
+		if v := q().Get("u"); v != "" {
 			v = proofpointV2.Replace(v)
 			if un, err := url.PathUnescape(v); err == nil {
 				return un, true
@@ -132,6 +134,7 @@ func unwrap(u *url.URL, raw string) (string, bool) {
 			return v, v != ""
 		}
 	case (host == "google.com" || strings.HasPrefix(host, "www.google.")) && u.Path == "/url":
+		q := q()
 		for _, k := range []string{"q", "url"} {
 			if v := q.Get(k); strings.Contains(v, "://") {
 				return v, true

@@ -112,6 +112,27 @@ type Scanner struct {
 	dnsTimeout  time.Duration
 	maxLookups  int
 	maxFindings int
+	// memo remembers, across messages, what analyzeHost and the domain
+	// rules made of a host (both are pure functions of the host and the
+	// scanner's lists), so that the hosts every newsletter links to are
+	// analysed once.
+	memo hostMemo
+}
+
+// hostMemo holds at most hostMemoMax hosts; it is emptied when full.
+type hostMemo struct {
+	sync.Mutex
+	hosts    map[string]hostInfo
+	verdicts map[string]domainVerdict
+}
+
+const hostMemoMax = 4096
+
+// domainVerdict is what imitates and brandInHost say of a named host.
+type domainVerdict struct {
+	imitated          protectedDomain
+	how, brand        string
+	imitates, branded bool
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
@@ -323,7 +344,7 @@ func truncate(s string, n int) string {
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Envelope) ([]scanners.Finding, error) {
 	f := &finder{max: s.maxFindings}
 	lookups := map[string]lookup{}
-	st := &scanState{hosts: map[string]hostInfo{}, checked: map[string]bool{}, norm: textnorm.NewNormalizer()}
+	st := &scanState{hosts: map[string]hostInfo{}, checked: map[string]bool{}}
 	for i, u := range m.URLs {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -334,7 +355,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 	}
 	var attached map[string]bool
 	for _, t := range m.Texts {
-		if t.HTML == "" {
+		if t.HTML == "" || !htmlMayMatter(t.HTML) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -424,19 +445,59 @@ func quote(s string) string { return `"` + truncate(s, 200) + `"` }
 // newsletter links to the same few hosts hundreds of times).
 type scanState struct {
 	hosts   map[string]hostInfo
-	checked map[string]bool // hosts whose domain rules ran
-	norm    *textnorm.Normalizer
+	checked map[string]bool      // hosts whose domain rules ran
+	norm    *textnorm.Normalizer // made on first use
 }
 
-func (st *scanState) host(name string) hostInfo {
+func (st *scanState) host(s *Scanner, name string) hostInfo {
 	if h, ok := st.hosts[name]; ok {
 		return h
 	}
-	h := analyzeHost(name)
+	s.memo.Lock()
+	h, ok := s.memo.hosts[name]
+	s.memo.Unlock()
+	if !ok {
+		h = analyzeHost(name)
+		s.memo.Lock()
+		if len(s.memo.hosts) >= hostMemoMax || s.memo.hosts == nil {
+			s.memo.hosts = make(map[string]hostInfo, hostMemoMax)
+		}
+		// Copies, so that the memo does not pin the message.
+		c := h
+		c.ascii, c.display, c.registered = strings.Clone(h.ascii), strings.Clone(h.display), strings.Clone(h.registered)
+		c.label, c.suffix, c.tld = strings.Clone(h.label), strings.Clone(h.suffix), strings.Clone(h.tld)
+		s.memo.hosts[strings.Clone(name)] = c
+		s.memo.Unlock()
+	}
 	if len(st.hosts) < 10000 {
 		st.hosts[name] = h
 	}
 	return h
+}
+
+// verdict runs imitates and brandInHost on a named host h, or recalls
+// what they said; for a named host every field of h follows from h.ascii.
+func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
+	s.memo.Lock()
+	v, ok := s.memo.verdicts[h.ascii]
+	s.memo.Unlock()
+	if ok {
+		return v
+	}
+	if st.norm == nil {
+		st.norm = textnorm.NewNormalizer() // only when a host is new to the memo
+	}
+	v.imitated, v.how, v.imitates = s.imitates(st.norm, h)
+	if !v.imitates {
+		v.brand, v.branded = s.brandInHost(h)
+	}
+	s.memo.Lock()
+	if len(s.memo.verdicts) >= hostMemoMax || s.memo.verdicts == nil {
+		s.memo.verdicts = make(map[string]domainVerdict, hostMemoMax)
+	}
+	s.memo.verdicts[strings.Clone(h.ascii)] = v
+	s.memo.Unlock()
+	return v
 }
 
 // checkLink runs the per-link rules.
@@ -445,7 +506,7 @@ func (s *Scanner) checkLink(st *scanState, m *message.Message, u message.URL, f 
 	if l.host == "" {
 		return
 	}
-	h := st.host(l.host)
+	h := st.host(s, l.host)
 	ev := urlEvidence(u.PartID, u.Raw)
 	if s.block.match(h.ascii) || (l.via != "" && s.block.match(asciiHost(l.via))) {
 		f.add("link_blocklist", scanners.High, 8, h.ascii,
@@ -507,7 +568,8 @@ func (s *Scanner) checkDomain(st *scanState, h hostInfo, ev scanners.Evidence, f
 		f.add("link_mixed_script", scanners.High, 6, h.ascii,
 			"the link's domain "+h.display+" ("+h.ascii+") mixes letters of different alphabets, a way to imitate a familiar name", ev)
 	}
-	if p, how, ok := s.imitates(st.norm, h); ok {
+	v := s.verdict(st, h)
+	if p, how, ok := v.imitated, v.how, v.imitates; ok {
 		sev, score := scanners.High, 6.0
 		if how == "typo" {
 			sev, score = scanners.Medium, 4
@@ -523,7 +585,7 @@ func (s *Scanner) checkDomain(st *scanState, h hostInfo, ev scanners.Evidence, f
 			expl += " with a one-letter change"
 		}
 		f.add("link_lookalike", sev, score, h.ascii, expl, ev)
-	} else if p, ok := s.brandInHost(h); ok {
+	} else if p, ok := v.brand, v.branded; ok {
 		f.add("link_brand_in_host", scanners.Medium, 4, h.ascii,
 			"the link's host "+h.display+" contains "+p+" but belongs to "+h.registered, ev)
 	} else if h.punycode && !h.mixedScript {
@@ -539,7 +601,7 @@ func (s *Scanner) checkAnchor(st *scanState, m *message.Message, u message.URL, 
 	if shown == "" {
 		return
 	}
-	sh := st.host(shown)
+	sh := st.host(s, shown)
 	target := h.registered
 	if h.ip {
 		target = h.ascii
