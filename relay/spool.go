@@ -37,9 +37,6 @@ type received struct {
 // Len is the content's size in bytes.
 func (r *received) Len() int64 { return r.size + int64(len(r.mem)) }
 
-// spooled reports whether the content is in a spool file.
-func (r *received) spooled() bool { return r.file != nil }
-
 // reserve makes room for n more bytes in memory without a reallocation
 // by later appends. A message announced larger than the spool threshold
 // is spooled from its first byte; one announced smaller grows to its
