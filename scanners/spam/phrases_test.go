@@ -82,7 +82,7 @@ func refLetters(s string) int {
 }
 
 // corpusFiles are the shared corpus's messages (every one, or an eighth
-// with -short), or none when it is absent.
+// with -short or under the race detector), or none when it is absent.
 func corpusFiles(t testing.TB) []string {
 	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/*/*")
 	if len(files) == 0 { // a worktree one level deeper (/work/wt/<name>)
@@ -91,7 +91,7 @@ func corpusFiles(t testing.TB) []string {
 	if len(files) == 0 {
 		t.Log("corpus ../shared/corpus/spamassassin is absent: written cases only")
 	}
-	if testing.Short() {
+	if testing.Short() || raceBuild {
 		var some []string
 		for i := 0; i < len(files); i += 8 {
 			some = append(some, files[i])

@@ -1,0 +1,5 @@
+//go:build !race
+
+package spam
+
+const raceBuild = false
