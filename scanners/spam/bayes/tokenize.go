@@ -115,6 +115,12 @@ func (t *tokenizer) join(parts ...string) {
 	for _, p := range parts {
 		b = append(b, p...)
 	}
+	t.addScratch(b)
+}
+
+// addScratch keeps b as the scratch buffer and adds it as a token unless
+// it was seen already (no string is made for a token seen before).
+func (t *tokenizer) addScratch(b []byte) {
 	t.scratch = b
 	if _, ok := t.seen[string(b)]; ok {
 		return
@@ -138,13 +144,7 @@ func (t *tokenizer) joinLower(prefix, s string) {
 		}
 		b = append(b, c)
 	}
-	t.scratch = b
-	if _, ok := t.seen[string(b)]; ok {
-		return
-	}
-	tok := string(b)
-	t.seen[tok] = struct{}{}
-	t.out = append(t.out, tok)
+	t.addScratch(b)
 }
 
 // words splits s on white space and adds a token per word.
