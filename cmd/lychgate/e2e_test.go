@@ -469,9 +469,11 @@ func TestCheckCommand(t *testing.T) {
 	}
 }
 
-// Postfix's smtp-source sends 200 messages over 10 parallel sessions, some
+// Postfix's smtp-source sends 200 messages over 8 parallel sessions, some
 // sessions reusing their connection (-d): every one must arrive downstream,
-// once.
+// once. (8, not 10: 127.0.0.1 is untrusted here and may hold 10
+// connections; a session that has just QUIT holds its slot until the relay
+// sees the close, so 10 sessions could be refused 421 at the banner.)
 func TestSMTPSourceLoad(t *testing.T) {
 	t.Parallel()
 	src := needTool(t, "smtp-source")
@@ -481,7 +483,7 @@ func TestSMTPSourceLoad(t *testing.T) {
 	config := writeE2EConfig(t, addr, hop, rs.URL())
 	startDaemon(t, config, addr)
 	const n = 200
-	cmd := exec.Command(src, "-s", "10", "-m", fmt.Sprint(n), "-d", "-l", "2048",
+	cmd := exec.Command(src, "-s", "8", "-m", fmt.Sprint(n), "-d", "-l", "2048",
 		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("smtp-source: %v\n%s", err, out)
