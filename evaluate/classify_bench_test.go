@@ -2,49 +2,15 @@ package evaluate_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/classify"
 	"github.com/lychgate/lychgate/textnorm"
 )
 
-// realCorpus parses up to n ham messages from ../shared beside a main
-// checkout or a worktree (skips when absent).
-func realCorpus(b *testing.B, n int) ([]*message.Message, int64) {
-	b.Helper()
-	var files []string
-	for _, d := range []string{"../../shared", "../../../shared"} {
-		if files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*")); len(files) > 0 {
-			break
-		}
-	}
-	if len(files) == 0 {
-		b.Skip("ham corpus ../shared/corpus/spamassassin/ham not present")
-	}
-	var ms []*message.Message
-	var size int64
-	lim := message.Limits{}.WithDefaults()
-	for _, f := range files[:min(n, len(files))] {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m := message.Parse(context.Background(), raw, lim)
-		for _, t := range m.Texts {
-			size += int64(len(t.Content))
-		}
-		size += int64(len(m.Subject))
-		ms = append(ms, m)
-	}
-	return ms, size
-}
-
 func benchReal(b *testing.B, sc []scanners.Scanner) {
-	ms, size := realCorpus(b, 1000)
+	ms, size := corpusMessages(b, 1000)
 	ctx := context.Background()
 	env := &scanners.Envelope{}
 	b.SetBytes(size)
@@ -85,7 +51,7 @@ func BenchmarkContentWithClassifier(b *testing.B) { benchReal(b, withClassifier(
 // profanity and safeguarding reading it through one textnorm.Group
 // (scanners/all), and the classifier reading the message.
 func BenchmarkContentPipeline(b *testing.B) {
-	ms, size := realCorpus(b, 1000)
+	ms, size := corpusMessages(b, 1000)
 	shared := groupedScanners(b)
 	c := withClassifier(b)[2]
 	ctx := context.Background()
