@@ -26,7 +26,9 @@ import (
 // next hop gone for ten seconds. Afterwards every message must be at the
 // next hop or in the quarantine exactly once, except that a message whose
 // earlier attempt got no reply may have reached the next hop twice (the
-// relay died after delivering, before its 250: by design, counted).
+// relay died after delivering, before its 250; or the next hop died after
+// recording it, before its 250, and the relay answered 4xx: by design,
+// counted).
 
 const (
 	crashClean = "head@stlaurence.example.sch.uk"
@@ -146,9 +148,12 @@ func sendOne(addr, from, to, data string) error {
 }
 
 // sinkTokens counts the load's messages (by Token line) that reached a
-// sink for the clean recipient.
-func sinkTokens(sinks []*smtpsink.Sink) map[string]int {
-	out := map[string]int{}
+// sink for the clean recipient, and names those of which a copy was
+// recorded by a sink that closed before writing its 250: the relay saw no
+// reply from its next hop, answered 4xx, and the client rightly sent the
+// message again (the duplicate of RFC 1047, not a loss or a relay bug).
+func sinkTokens(sinks []*smtpsink.Sink) (map[string]int, map[string]bool) {
+	out, unreplied := map[string]int{}, map[string]bool{}
 	for _, s := range sinks {
 		for _, m := range s.Messages() {
 			if len(m.To) != 1 || m.To[0] != crashClean {
@@ -160,9 +165,12 @@ func sinkTokens(sinks []*smtpsink.Sink) map[string]int {
 			}
 			tok, _, _ := strings.Cut(string(m.Data[i+len("\r\nToken: "):]), "\r\n")
 			out[tok]++
+			if !m.Replied {
+				unreplied[tok] = true
+			}
 		}
 	}
-	return out
+	return out, unreplied
 }
 
 func TestCrashUnderLoad(t *testing.T) {
@@ -244,7 +252,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		}
 		cursor = next
 	}
-	at := sinkTokens(sinks)
+	at, unreplied := sinkTokens(sinks)
 	load.mu.Lock()
 	defer load.mu.Unlock()
 	var clean, quar, dups, wrong int
@@ -260,12 +268,12 @@ func TestCrashUnderLoad(t *testing.T) {
 			clean++
 			switch n := at[tok]; {
 			case n == 1 && held[tok] == 0:
-			case n > 1 && load.retried[tok]:
+			case n > 1 && (load.retried[tok] || unreplied[tok]):
 				dups += n - 1
 			default:
 				wrong++
-				t.Errorf("clean %s: %d at the next hop, %d quarantined, retried after a drop %v; want 1, 0",
-					tok, n, held[tok], load.retried[tok])
+				t.Errorf("clean %s: %d at the next hop, %d quarantined, retried after a drop %v, a copy unreplied by its hop %v; want 1, 0",
+					tok, n, held[tok], load.retried[tok], unreplied[tok])
 			}
 		}
 	}

@@ -28,6 +28,10 @@ type Message struct {
 	At   time.Time
 	// TLS is true when the message came over STARTTLS.
 	TLS bool
+	// Replied is true once the sink's 250 for this message was written to
+	// the socket before Close began. A message recorded but not replied is
+	// one the sender may rightly send again (it saw no reply: RFC 1047).
+	Replied bool
 }
 
 // Sink is a running recording SMTP server.
@@ -45,6 +49,7 @@ type Sink struct {
 	failData *smtp.SMTPError
 	notify   chan struct{}
 	conns    []*smtp.Conn
+	closing  bool
 }
 
 // Options configures a Sink.
@@ -80,7 +85,7 @@ func Start(opts Options) (*Sink, error) {
 		s.mu.Lock()
 		s.conns = append(s.conns, c)
 		s.mu.Unlock()
-		return &session{s: s, conn: c}, nil
+		return &session{s: s, conn: c, last: -1}, nil
 	}))
 	s.srv.TLSConfig = opts.TLSConfig
 	s.srv.Domain = "sink.test"
@@ -95,8 +100,15 @@ func Start(opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// Close stops the server and closes every connection.
-func (s *Sink) Close() error { return s.srv.Close() }
+// Close stops the server and closes every connection. A message whose
+// reply had not been written when Close began stays unreplied
+// (Message.Replied false).
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	return s.srv.Close()
+}
 
 // Messages returns a copy of what was received so far.
 func (s *Sink) Messages() []Message {
@@ -156,9 +168,25 @@ type session struct {
 	conn *smtp.Conn
 	from string
 	to   []string
+	// last is the index in s.msgs of the message recorded by the last
+	// DATA, until its reply is written (-1: none).
+	last int
 }
 
-func (se *session) Reset()        { se.from, se.to = "", nil }
+// Reset runs after the reply to DATA was flushed (go-smtp resets the
+// transaction after writing it), on RSET and on MAIL.
+func (se *session) Reset() {
+	se.from, se.to = "", nil
+	if se.last < 0 {
+		return
+	}
+	se.s.mu.Lock()
+	if !se.s.closing {
+		se.s.msgs[se.last].Replied = true
+	}
+	se.s.mu.Unlock()
+	se.last = -1
+}
 func (se *session) Logout() error { return nil }
 func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	se.from = from
@@ -198,6 +226,7 @@ func (se *session) Data(r io.Reader) error {
 	}
 	se.s.mu.Lock()
 	se.s.msgs = append(se.s.msgs, m)
+	se.last = len(se.s.msgs) - 1
 	se.s.mu.Unlock()
 	select {
 	case se.s.notify <- struct{}{}:
