@@ -321,3 +321,27 @@ func BenchmarkScanCorpus(b *testing.B) {
 		i++
 	}
 }
+
+func TestContainsGTUBE(t *testing.T) {
+	if !strings.HasSuffix(gtube, gtubeTail) || len(gtubeTail) > 63 {
+		t.Fatalf("gtubeTail %q is not a short suffix of GTUBE", gtubeTail)
+	}
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{gtube, true},
+		{"before " + gtube + " after", true},
+		{strings.Repeat("X", 5000) + gtube, true},
+		{gtube[1:], false},
+		{gtube[:len(gtube)-1], false},
+		{gtubeTail, false},
+		{strings.Repeat(gtubeTail, 3), false},
+		{"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34" + gtubeTail, false},
+		{"", false},
+	} {
+		if got := containsGTUBE(tc.s); got != tc.want || containsGTUBE([]byte(tc.s)) != tc.want || got != strings.Contains(tc.s, gtube) {
+			t.Errorf("containsGTUBE(%.40q...) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
