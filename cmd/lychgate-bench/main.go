@@ -9,10 +9,12 @@
 // Each lychgate row starts a fresh lychgate (every scanner on, clamd off)
 // with a real redis-server (AOF on), and reports messages/s, MB/s, latency,
 // CPU seconds per message of the lychgate process (utime+stime from
-// /proc/<pid>/stat) and its peak RSS (VmHWM). `make bench` runs it.
+// /proc/<pid>/stat), heap allocations per message (the Go runtime's
+// counters on its /metrics) and its peak RSS (VmHWM). `make bench` runs it.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
@@ -21,6 +23,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +93,7 @@ type row struct {
 	elapsed    time.Duration
 	lat        string // latency column
 	cpuPerMsg  float64
+	allocs     allocStats // per message, from lychgate's /metrics
 	rss        string
 	note       string
 	hasLychgat bool
@@ -151,14 +155,15 @@ func run(o options) error {
 
 	fmt.Printf("\nlychgate-bench: loopback, %d concurrent sessions, every scanner on (clamd off)%s, Redis AOF everysec\n\n", o.c, disabledNote(o.disable))
 	fmt.Printf("(MB = 10^6 bytes; latency columns are percentiles of the transaction time through lychgate minus those of the same client straight to the sink)\n\n")
-	fmt.Printf("%-42s %7s %9s %9s %8s  %-40s %10s %10s\n", "row", "msgs", "msg/s", "MB/s", "time", "latency (added by lychgate)", "CPU ms/msg", "peak RSS")
+	fmt.Printf("%-42s %7s %9s %9s %8s  %-40s %10s %18s %10s\n", "row", "msgs", "msg/s", "MB/s", "time", "latency (added by lychgate)", "CPU ms/msg", "allocs/msg", "peak RSS")
 	for _, r := range rows {
-		cpu, rss := "-", "-"
+		cpu, allocs, rss := "-", "-", "-"
 		if r.hasLychgat {
 			cpu = fmt.Sprintf("%.3f", r.cpuPerMsg*1000)
+			allocs = r.allocs.String()
 			rss = r.rss
 		}
-		fmt.Printf("%-42s %7d %9.1f %9.2f %7.2fs  %-40s %10s %10s\n", r.id+". "+r.name, r.msgs, r.rate(), float64(r.bytes)/1e6/r.elapsed.Seconds(), r.elapsed.Seconds(), r.lat, cpu, rss)
+		fmt.Printf("%-42s %7d %9.1f %9.2f %7.2fs  %-40s %10s %18s %10s\n", r.id+". "+r.name, r.msgs, r.rate(), float64(r.bytes)/1e6/r.elapsed.Seconds(), r.elapsed.Seconds(), r.lat, cpu, allocs, rss)
 	}
 	fmt.Println()
 	for _, r := range rows {
@@ -342,14 +347,72 @@ func rowRaw(o options) (row, error) {
 
 // lychgate is a running relay started from the bench's own TOML.
 type lychgate struct {
-	cmd    *exec.Cmd
-	listen string
-	log    bytes.Buffer
+	cmd     *exec.Cmd
+	listen  string
+	metrics string // the [web] listener that serves /metrics
+	log     bytes.Buffer
+}
+
+// allocStats are heap allocations: objects and bytes.
+type allocStats struct{ objects, bytes float64 }
+
+// allocs reads the Go runtime's cumulative heap allocations of lychgate
+// (go_memstats_mallocs_total and go_memstats_alloc_bytes_total on its
+// /metrics); zero when they cannot be read.
+func (l *lychgate) allocs() allocStats {
+	resp, err := http.Get("http://" + l.metrics + "/metrics")
+	if err != nil {
+		return allocStats{}
+	}
+	defer resp.Body.Close()
+	var a allocStats
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_memstats_mallocs_total":
+			a.objects = f
+		case "go_memstats_alloc_bytes_total":
+			a.bytes = f
+		}
+	}
+	return a
+}
+
+// perMessage is the allocation between a0 and a1 for each of n messages.
+func perMessage(a0, a1 allocStats, n int) allocStats {
+	if n == 0 || a1.objects == 0 {
+		return allocStats{}
+	}
+	return allocStats{(a1.objects - a0.objects) / float64(n), (a1.bytes - a0.bytes) / float64(n)}
+}
+
+func (a allocStats) String() string {
+	if a.objects == 0 {
+		return "-"
+	}
+	switch {
+	case a.bytes >= 1e6:
+		return fmt.Sprintf("%.0f / %.1f MB", a.objects, a.bytes/1e6)
+	default:
+		return fmt.Sprintf("%.0f / %.0f KB", a.objects, a.bytes/1e3)
+	}
 }
 
 // startLychgate starts lychgate for row id.
 func startLychgate(o options, id, dir, redisAddr, nextHop string) (*lychgate, error) {
 	listen, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	web, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -370,6 +433,8 @@ tls = "none"
 url = "redis://%s/0"
 [log]
 level = "warn"
+[web]
+listen = %q
 [[school]]
 id = "bench"
 name = "Bench School"
@@ -377,7 +442,7 @@ domains = ["bench.example.sch.uk"]
 dsl = ["dsl@bench.example.sch.uk"]
 [school.groups]
 pupils = ["pupil*@bench.example.sch.uk"]
-`, listen, nextHop, nextHop, redisAddr)
+`, listen, nextHop, nextHop, redisAddr, web)
 	for id := range strings.SplitSeq(o.disable, ",") {
 		if id = strings.TrimSpace(id); id != "" {
 			cfg += fmt.Sprintf("[scanners.%s]\nenabled = false\n", id)
@@ -387,7 +452,7 @@ pupils = ["pupil*@bench.example.sch.uk"]
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
-	l := &lychgate{listen: listen}
+	l := &lychgate{listen: listen, metrics: web}
 	l.cmd = exec.Command(o.bin, append([]string{"serve", "--config", cfgPath}, profileArgs(o, id)...)...)
 	l.cmd.Stderr = &l.log
 	if err := l.cmd.Start(); err != nil {
@@ -477,15 +542,15 @@ func rowSourceRelay(o options, dir, redisAddr string) (row, error) {
 	}
 	defer l.stop()
 	pid := l.cmd.Process.Pid
-	c0 := cpuSeconds(pid)
+	c0, a0 := cpuSeconds(pid), l.allocs()
 	el, err := smtpSource(o, o.srcN, l.listen, "pupil1@bench.example.sch.uk")
-	cpu := cpuSeconds(pid) - c0
+	cpu, a1 := cpuSeconds(pid)-c0, l.allocs()
 	got := stop()
 	if err != nil {
 		return row{}, fmt.Errorf("%w\nlychgate log:\n%s", err, firstLines(l.log.String(), 10))
 	}
 	return row{name: "smtp-source → lychgate → smtp-sink", msgs: o.srcN, bytes: int64(o.srcN) * int64(o.srcLen), elapsed: el,
-		lat: "n/a (smtp-source: run time only)", cpuPerMsg: cpu / float64(o.srcN), rss: peakRSS(pid), hasLychgat: true,
+		lat: "n/a (smtp-source: run time only)", cpuPerMsg: cpu / float64(o.srcN), allocs: perMessage(a0, a1, o.srcN), rss: peakRSS(pid), hasLychgat: true,
 		note: fmt.Sprintf("smtp-source saw every message accepted; smtp-sink counted %d relayed", got)}, nil
 }
 
@@ -591,17 +656,17 @@ func rowCorpus(o options, dir, redisAddr string) (row, error) {
 	}
 	defer l.stop()
 	pid := l.cmd.Process.Pid
-	c0 := cpuSeconds(pid)
+	c0, a0 := cpuSeconds(pid), l.allocs()
 	lat, el, err := blast(l.listen, o.c, msgs)
 	if err != nil {
 		return row{}, err
 	}
-	cpu := cpuSeconds(pid) - c0
+	cpu, a1 := cpuSeconds(pid)-c0, l.allocs()
 	added := func(q float64) string { return ms(pct(lat, q) - pct(base, q)) }
 	relayed := len(sink.Messages()) - direct
 	return row{name: "corpus, Go client → lychgate → sink", msgs: len(msgs), bytes: total, elapsed: el,
 		lat:       fmt.Sprintf("p50 %s p99 %s p99.9 %s ms", added(0.5), added(0.99), added(0.999)),
-		cpuPerMsg: cpu / float64(len(msgs)), rss: peakRSS(pid), hasLychgat: true,
+		cpuPerMsg: cpu / float64(len(msgs)), allocs: perMessage(a0, a1, len(msgs)), rss: peakRSS(pid), hasLychgat: true,
 		note: fmt.Sprintf("%d messages (%.1f MB, %s); transaction p50/p99/p99.9 %s/%s/%s ms through lychgate, %s/%s/%s ms straight to the sink; %d delivered, the rest refused or quarantined by policy",
 			len(msgs), float64(total)/1e6, o.corpus, ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 0.999)),
 			ms(pct(base, 0.5)), ms(pct(base, 0.99)), ms(pct(base, 0.999)), relayed)}, nil
@@ -645,16 +710,16 @@ func rowLarge(o options, dir, redisAddr string) (row, error) {
 	}
 	defer l.stop()
 	pid := l.cmd.Process.Pid
-	c0 := cpuSeconds(pid)
+	c0, a0 := cpuSeconds(pid), l.allocs()
 	lat, el, err := blast(l.listen, len(msgs), msgs) // all at once: every byte in flight together
 	if err != nil {
 		return row{}, err
 	}
-	cpu := cpuSeconds(pid) - c0
+	cpu, a1 := cpuSeconds(pid)-c0, l.allocs()
 	rss := peakRSSBytes(pid)
 	return row{name: fmt.Sprintf("large: %d × %.0f MB at once → lychgate", o.largeN, float64(o.largeBytes)/(1<<20)), msgs: len(msgs), bytes: total, elapsed: el,
 		lat:       fmt.Sprintf("transaction p50 %s max %s ms", ms(pct(lat, 0.5)), ms(lat[len(lat)-1])),
-		cpuPerMsg: cpu / float64(len(msgs)), rss: peakRSS(pid), hasLychgat: true,
+		cpuPerMsg: cpu / float64(len(msgs)), allocs: perMessage(a0, a1, len(msgs)), rss: peakRSS(pid), hasLychgat: true,
 		note: fmt.Sprintf("peak RSS %.0f MB vs %.0f MB in flight = %.2f× (target ≤ 3×)", rss/1e6, float64(total)/1e6, rss/float64(total))}, nil
 }
 
