@@ -249,6 +249,32 @@ func (o *Outbox) ack(ctx context.Context, id string) error {
 	return ackScript.Run(ctx, o.rdb, []string{o.stream}, Group, id).Err()
 }
 
+// renewScript makes sure consumer still owns a pending entry and resets
+// its idle time, so that no other worker takes it over (XAUTOCLAIM after
+// ClaimIdle) while this one delivers it. An entry of a batch waits while
+// the ones before it are delivered; without renewing, a slow batch (a
+// Redis failover stalls every acknowledgement) ages its last entries past
+// ClaimIdle and another worker sends them too. KEYS[1] stream; ARGV
+// group, id, consumer. Returns 1 when the entry is consumer's, else 0.
+var renewScript = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 or p[1][2] ~= ARGV[3] then
+  return 0
+end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+return 1
+`)
+
+// renew reports whether consumer still owns entry id, and if so resets its
+// idle time (see renewScript).
+func (o *Outbox) renew(ctx context.Context, id, consumer string) (bool, error) {
+	n, err := renewScript.Run(ctx, o.rdb, []string{o.stream}, Group, id, consumer).Int()
+	if err != nil {
+		return false, fmt.Errorf("notify: renew %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // retryScript acknowledges an entry and schedules a copy for later, in one
 // step. KEYS[1] stream, KEYS[2] retry zset; ARGV group, id, due ms, member.
 var retryScript = redis.NewScript(`

@@ -199,6 +199,20 @@ func (w *Worker) handle(ctx context.Context, m redis.XMessage) {
 		// pending; this or another worker resumes it.
 		return
 	}
+	// The entry may have waited behind the rest of its batch: make sure it
+	// is still ours and restart its idle clock before sending it.
+	rc, rcancel := bg()
+	mine, err := w.ob.renew(rc, m.ID, w.o.Consumer)
+	rcancel()
+	switch {
+	case err != nil:
+		// Still pending: this or another worker resumes it after ClaimIdle.
+		log.Warn("could not renew the claim on a notification; left pending", "err", err)
+		return
+	case !mine:
+		log.Info("notification taken over by another worker or already sent; skipped")
+		return
+	}
 	err = w.sendOne(ctx, n)
 	if err == nil {
 		if w.afterAccept != nil {
