@@ -257,7 +257,8 @@ func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) (_ []Reas
 	if sc == 0 {
 		return nil, true
 	}
-	return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64), Evidence: clueEvidence(res.Clues, sc > 0)}}, true
+	return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64) +
+		" (words and form " + strconv.FormatFloat(res.WholeProb, 'f', 4, 64) + ", headers " + strconv.FormatFloat(res.HeaderProb, 'f', 4, 64) + ")", Evidence: clueEvidence(res.Clues, sc > 0)}}, true
 }
 
 // clueEvidence quotes the strongest tokens on the side of the verdict.
