@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
@@ -217,7 +219,7 @@ func TestSpamExperiment(t *testing.T) {
 		}
 		t.Logf("scorer %s: %s", sc.name, frontierScore(items, v))
 	}
-	isHdr := func(x string) bool { return strings.HasPrefix(x, "h:") || strings.HasPrefix(x, "hd:") }
+	isHdr := func(x string) bool { return strings.HasPrefix(x, "h:") || strings.HasPrefix(x, "h:x") }
 	ti := make([]tuneItem, len(items))
 	for i := range items {
 		ti[i] = items[i].tuneItem
@@ -228,6 +230,9 @@ func TestSpamExperiment(t *testing.T) {
 		t.Log(sb.String())
 	}
 	for _, cap := range []int{2, 3, 4} {
+		if os.Getenv("LYCHGATE_SPAMEXP_TWO") == "" {
+			break
+		}
 		for _, md := range []float64{0.1, 0.2} {
 			ph, _ := cvProbs(t, items, k, func(it expItem) []string {
 				var o []string
@@ -256,6 +261,9 @@ func TestSpamExperiment(t *testing.T) {
 		return
 	}
 	for _, v := range expVariants {
+		if f := os.Getenv("LYCHGATE_SPAMEXP_ONLY"); f != "" && !strings.HasPrefix(v.name, f) {
+			continue
+		}
 		p, _ := cvProbs(t, items, k, func(it expItem) []string { return append(append([]string(nil), it.toks...), v.extra(it.m)...) }, v.opts)
 		t.Logf("%s: %s", v.name, frontier(items, p))
 	}
@@ -309,7 +317,7 @@ var expVariants = []expVariant{
 	{name: "A header name case (hd:)", extra: func(m *message.Message) []string {
 		var o []string
 		for _, n := range hdrNames(m) {
-			o = append(o, "hd:hn:"+n)
+			o = append(o, "h:xhn:"+n)
 		}
 		return o
 	}},
@@ -317,7 +325,7 @@ var expVariants = []expVariant{
 		var o []string
 		ns := hdrNames(m)
 		for i := 1; i < len(ns); i++ {
-			o = append(o, "hd:ord:"+strings.ToLower(ns[i-1])+">"+strings.ToLower(ns[i]))
+			o = append(o, "h:xord:"+strings.ToLower(ns[i-1])+">"+strings.ToLower(ns[i]))
 		}
 		return o
 	}},
@@ -326,18 +334,18 @@ var expVariants = []expVariant{
 		if d == "" {
 			return nil
 		}
-		o := []string{"hd:dateshape:" + shape(d)}
+		o := []string{"h:xdateshape:" + shape(d)}
 		f := strings.Fields(d)
-		o = append(o, "hd:tz:"+strings.ToLower(f[len(f)-1]))
+		o = append(o, "h:xtz:"+strings.ToLower(f[len(f)-1]))
 		return o
 	}},
 	{name: "C to/cc counts (hd:)", extra: func(m *message.Message) []string {
-		o := []string{"hd:to:" + countClass(len(m.To)), "hd:cc:" + countClass(len(m.Cc))}
+		o := []string{"h:xto:" + countClass(len(m.To)), "h:xcc:" + countClass(len(m.Cc))}
 		if len(m.To) > 0 && len(m.From) > 0 && strings.EqualFold(m.To[0].Addr, m.From[0].Addr) {
-			o = append(o, "hd:to=from")
+			o = append(o, "h:xto=from")
 		}
 		if len(m.To) > 0 && m.To[0].Name == "" {
-			o = append(o, "hd:to:noname")
+			o = append(o, "h:xto:noname")
 		}
 		return o
 	}},
@@ -346,11 +354,11 @@ var expVariants = []expVariant{
 		s := m.Subject
 		ls := strings.ToLower(s)
 		if strings.HasPrefix(ls, "re:") && m.Header("In-Reply-To") == "" && m.Header("References") == "" {
-			o = append(o, "hd:subj:fakere")
+			o = append(o, "h:xsubj:fakere")
 		}
-		o = append(o, "hd:subjlen:"+strconv.Itoa(len(s)/10))
+		o = append(o, "h:xsubjlen:"+strconv.Itoa(len(s)/10))
 		if strings.Contains(s, "  ") {
-			o = append(o, "hd:subj:spaces")
+			o = append(o, "h:xsubj:spaces")
 		}
 		return o
 	}},
@@ -358,7 +366,7 @@ var expVariants = []expVariant{
 		var o []string
 		for _, n := range []string{"Content-Transfer-Encoding", "X-Priority", "X-MSMail-Priority", "Importance", "Precedence", "MIME-Version"} {
 			if v := strings.TrimSpace(m.Header(n)); v != "" {
-				o = append(o, "hd:"+strings.ToLower(n)+":"+strings.ToLower(v[:min(len(v), 20)]))
+				o = append(o, "h:x"+strings.ToLower(n)+":"+strings.ToLower(v[:min(len(v), 20)]))
 			}
 		}
 		return o
@@ -369,10 +377,91 @@ var expVariants = []expVariant{
 		}
 		i := strings.LastIndexByte(m.MessageID, '@')
 		if i < 0 {
-			return []string{"hd:mid:noat"}
+			return []string{"h:xmid:noat"}
 		}
-		return []string{"hd:midlen:" + strconv.Itoa(i/5)}
+		return []string{"h:xmidlen:" + strconv.Itoa(i/5)}
 	}},
+}
+
+func init() {
+	expVariants = append(expVariants,
+		expVariant{name: "I list-unsubscribe aligned with From", extra: func(m *message.Message) []string {
+			lu := strings.ToLower(m.Header("List-Unsubscribe"))
+			if lu == "" || len(m.From) == 0 {
+				return nil
+			}
+			a := strings.ToLower(m.From[0].Addr)
+			at := strings.LastIndexByte(a, '@')
+			if at < 0 {
+				return nil
+			}
+			d := a[at+1:]
+			if p := strings.Split(d, "."); len(p) > 2 {
+				d = strings.Join(p[len(p)-2:], ".")
+			}
+			if strings.Contains(lu, d) {
+				return []string{"h:align:listunsub"}
+			}
+			return []string{"h:xlistunsub:other"}
+		}},
+		expVariant{name: "J date vs first Received skew", extra: func(m *message.Message) []string {
+			rs := m.HeaderValues("Received")
+			if len(rs) == 0 || m.Date.IsZero() {
+				return nil
+			}
+			r := rs[0]
+			i := strings.LastIndexByte(r, ';')
+			if i < 0 {
+				return nil
+			}
+			rt, err := mailDate(strings.TrimSpace(r[i+1:]))
+			if err != nil {
+				return []string{"h:xskew:unparsed"}
+			}
+			d := rt.Sub(m.Date).Hours()
+			switch {
+			case d < -1:
+				return []string{"h:xskew:future"}
+			case d < 1:
+				return []string{"h:xskew:0"}
+			case d < 24:
+				return []string{"h:xskew:day"}
+			case d < 24*7:
+				return []string{"h:xskew:week"}
+			}
+			return []string{"h:xskew:old"}
+		}},
+	)
+}
+
+func combo(names ...string) func(*message.Message) []string {
+	return func(m *message.Message) []string {
+		var o []string
+		for _, v := range expVariants {
+			for _, n := range names {
+				if strings.HasPrefix(v.name, n+" ") {
+					o = append(o, v.extra(m)...)
+				}
+			}
+		}
+		return o
+	}
+}
+
+func init() {
+	expVariants = append(expVariants,
+		expVariant{name: "combo C+D+E+F", extra: combo("C", "D", "E", "F")},
+		expVariant{name: "combo F+J+C+E", extra: combo("F", "J", "C", "E")},
+		expVariant{name: "combo A+F", extra: combo("A", "F")},
+		expVariant{name: "combo C+D+E+F+J", extra: combo("C", "D", "E", "F", "J")},
+	)
+}
+
+func mailDate(s string) (time.Time, error) {
+	if i := strings.IndexByte(s, '('); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return mail.ParseDate(s)
 }
 
 func allHeaderExtra(m *message.Message) []string {
