@@ -24,6 +24,20 @@ import (
 // The spam experiments: cross-validation over the train split only (the
 // test split is never read), run with LYCHGATE_SPAMEXP=1.
 
+// expCorpus is the corpus of the experiments: $LYCHGATE_SPAMCORPUS, else
+// ../../shared/corpus/spamassassin from the package directory.
+func expCorpus(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("LYCHGATE_SPAMCORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "corpus", "spamassassin")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ham")); err != nil {
+		t.Skipf("spam corpus %s is absent (set LYCHGATE_SPAMCORPUS): %v", dir, err)
+	}
+	return dir
+}
+
 type expItem struct {
 	tuneItem
 	m *message.Message
@@ -173,15 +187,24 @@ func TestSpamExperiment(t *testing.T) {
 	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
 		t.Skip("set LYCHGATE_SPAMEXP=1 to run the spam experiments (train split only)")
 	}
-	dir := os.Getenv("LYCHGATE_SPAMCORPUS")
-	if dir == "" {
-		dir = "/work/shared/corpus/spamassassin"
-	}
 	const k = 5
-	items := expItems(t, dir, k)
+	items := expItems(t, expCorpus(t), k)
 	base := func(it expItem) []string { return it.toks }
 	probs, clues := cvProbs(t, items, k, base, bayes.Options{})
 	t.Logf("base: %s", frontier(items, probs))
+	for _, r := range [][2]float64{{0.99, 0.999}, {0.999, 0.9999}, {0.9999, 0.99999}, {0.99999, 0.999999}, {0.999999, 2}} {
+		var h, sp int
+		for i, it := range items {
+			if probs[i] >= r[0] && probs[i] < r[1] {
+				if it.spam {
+					sp++
+				} else {
+					h++
+				}
+			}
+		}
+		t.Logf("p in [%g, %g): ham %d spam %d", r[0], r[1], h, sp)
+	}
 	if os.Getenv("LYCHGATE_SPAMEXP_V") != "" {
 		type hi struct {
 			i int
@@ -592,7 +615,7 @@ func TestSpamTokenStats(t *testing.T) {
 	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
 		t.Skip("set LYCHGATE_SPAMEXP=1")
 	}
-	items := expItems(t, "/work/shared/corpus/spamassassin", 5)
+	items := expItems(t, expCorpus(t), 5)
 	want := strings.Split(os.Getenv("LYCHGATE_TOKS"), ",")
 	for _, w := range want {
 		var ham, hard, sp int
@@ -620,3 +643,97 @@ func TestSpamTokenStats(t *testing.T) {
 type tlog struct{ t *testing.T }
 
 func (l *tlog) Write(b []byte) (int, error) { l.t.Log(string(b)); return len(b), nil }
+
+// TestSpamExperimentSeeds repeats the round's comparison with other fold
+// assignments (train split only).
+func TestSpamExperimentSeeds(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1")
+	}
+	const k = 5
+	items := expItems(t, expCorpus(t), k)
+	shapePrefixes := []string{"h:to:", "h:cc:", "h:to=from", "h:subj", "h:midlen:", "h:midnoat", "h:content-transfer-encoding:", "h:x-priority:", "h:x-msmail-priority:", "h:importance:", "h:precedence:", "h:mime-version:"}
+	noShape := func(it expItem) []string {
+		var o []string
+	next:
+		for _, x := range it.toks {
+			for _, p := range shapePrefixes {
+				if strings.HasPrefix(x, p) {
+					continue next
+				}
+			}
+			o = append(o, x)
+		}
+		return o
+	}
+	all := func(it expItem) []string { return it.toks }
+	for _, seed := range []string{"cv/", "seedA/", "seedB/", "seedC/"} {
+		for i := range items {
+			h := fnvHash(seed + filepath.Base(items[i].name))
+			items[i].fold = int(h % k)
+		}
+		for _, v := range []struct {
+			name string
+			toks func(expItem) []string
+			o    bayes.Options
+		}{
+			{"before (no header opinion, no shape tokens)", noShape, bayes.Options{HeaderWeight: -1}},
+			{"header opinion", noShape, bayes.Options{}},
+			{"shape tokens, no header opinion", all, bayes.Options{HeaderWeight: -1}},
+			{"header opinion + shape tokens (chosen)", all, bayes.Options{}},
+		} {
+			p, _ := cvProbs(t, items, k, v.toks, v.o)
+			t.Logf("folds %s %s: %s", seed, v.name, frontier(items, p))
+		}
+	}
+}
+
+func fnvHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// TestSpamExperimentOpinions tries further family opinions next to the
+// header one (train split only).
+func TestSpamExperimentOpinions(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1")
+	}
+	const k = 5
+	items := expItems(t, expCorpus(t), k)
+	for _, seed := range []string{"cv/", "seedA/", "seedB/", "seedC/"} {
+		for i := range items {
+			items[i].fold = int(fnvHash(seed+filepath.Base(items[i].name)) % k)
+		}
+		_, clues := cvProbs(t, items, k, func(it expItem) []string { return it.toks }, bayes.Options{HeaderWeight: -1})
+		top := func(cs []bayes.Clue, pre string, n int) []bayes.Clue {
+			var o []bayes.Clue
+			for _, c := range cs {
+				if strings.HasPrefix(c.Token, pre) {
+					o = append(o, c)
+					if len(o) == n {
+						break
+					}
+				}
+			}
+			return o
+		}
+		for _, fams := range [][]string{{"h:"}, {"h:", "url:"}, {"h:", "h:rcvd:"}, {"h:", "url:", "h:rcvd:"}} {
+			for _, n := range []int{3} {
+				v := make([]float64, len(items))
+				for i := range items {
+					x := logit(chiP(clues[i]))
+					for _, f := range fams {
+						x += logit(chiP(top(clues[i], f, n)))
+					}
+					v[i] = 1 / (1 + math.Exp(-x))
+				}
+				t.Logf("folds %s opinions %v (%d clues each): %s", seed, fams, n, frontier(items, v))
+			}
+		}
+	}
+}
