@@ -737,3 +737,76 @@ func TestSpamExperimentOpinions(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamExperimentStack fits per-rule weights next to the classifier's
+// log-odds (logistic regression, cross-validated over the train split).
+func TestSpamExperimentStack(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1")
+	}
+	const k = 5
+	items := expItems(t, expCorpus(t), k)
+	probs, _ := cvProbs(t, items, k, func(it expItem) []string { return it.toks }, bayes.Options{})
+	idx := map[string]int{}
+	for _, it := range items {
+		for _, id := range it.ids {
+			if _, ok := idx[id]; !ok {
+				idx[id] = len(idx)
+			}
+		}
+	}
+	nf := 2 + len(idx)
+	feat := func(i int) []float64 {
+		x := make([]float64, nf)
+		x[0] = 1
+		x[1] = max(min(logit(probs[i]), 20), -20) / 10
+		for _, id := range items[i].ids {
+			x[2+idx[id]] = 1
+		}
+		return x
+	}
+	for _, hamW := range []float64{1, 3, 10} {
+		for _, l2 := range []float64{0.001, 0.01} {
+			score := make([]float64, len(items))
+			for f := range k {
+				w := make([]float64, nf)
+				for range 400 {
+					g := make([]float64, nf)
+					for i, it := range items {
+						if it.fold == f {
+							continue
+						}
+						x := feat(i)
+						z := 0.0
+						for j := range x {
+							z += w[j] * x[j]
+						}
+						y, cw := 0.0, hamW
+						if it.spam {
+							y, cw = 1, 1
+						}
+						d := cw * (1/(1+math.Exp(-z)) - y)
+						for j := range x {
+							g[j] += d * x[j]
+						}
+					}
+					for j := range w {
+						w[j] -= 0.5 * (g[j]/float64(len(items)) + l2*w[j])
+					}
+				}
+				for i, it := range items {
+					if it.fold == f {
+						x := feat(i)
+						z := 0.0
+						for j := range x {
+							z += w[j] * x[j]
+						}
+						score[i] = z
+					}
+				}
+			}
+			t.Logf("stack hamW %g l2 %g: %s", hamW, l2, frontierScore(items, score))
+		}
+	}
+	t.Logf("baseline: %s", frontier(items, probs))
+}
