@@ -396,6 +396,63 @@ func TestFamilyCap(t *testing.T) {
 	}
 }
 
+// TestHeaderOpinion trains spam and ham that share their words but not
+// their header tokens: the whole-message verdict stays unsure, the header
+// opinion decides, and with the header opinion off Prob is the
+// whole-message probability.
+func TestHeaderOpinion(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	c, err := New(Options{Store: st, MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := []string{"offer", "unsubscribe", "click"}
+	var spamWords []string
+	for i := range 20 {
+		spamWords = append(spamWords, fmt.Sprintf("spamword%d", i))
+	}
+	tr := c.NewTrainer()
+	for i := range 100 {
+		tr.AddTokens(fmt.Sprintf("s%d", i), append(slices.Clone(words), "h:rcvd:nordns", "h:mailer:spamware"), Spam)
+		tr.AddTokens(fmt.Sprintf("h%d", i), append(slices.Clone(words), "h:align:received", "h:from:shop.example"), Ham)
+		tr.AddTokens(fmt.Sprintf("x%d", i), spamWords, Spam)
+		tr.AddTokens(fmt.Sprintf("y%d", i), []string{"homework"}, Ham)
+	}
+	if _, err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Many mildly spammy words and two ham header facts: the header
+	// opinion pulls the verdict down.
+	msg := append(slices.Clone(spamWords[:3]), "h:align:received", "h:from:shop.example")
+	r, err := c.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.HeaderProb < 0.1 && r.Prob < r.WholeProb) {
+		t.Errorf("whole %.4f header %.4f prob %.4f; want a hammy header opinion lowering the verdict", r.WholeProb, r.HeaderProb, r.Prob)
+	}
+	off, err := New(Options{Store: st, MinSpam: 1, MinHam: 1, HeaderWeight: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := off.ClassifyTokens(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Prob != r2.WholeProb || r2.WholeProb != r.WholeProb || r2.HeaderProb != 0.5 {
+		t.Errorf("header opinion off: prob %.4f whole %.4f header %.4f; want prob = whole = %.4f, header 0.5", r2.Prob, r2.WholeProb, r2.HeaderProb, r.WholeProb)
+	}
+	// No header clues: the header opinion is 0.5 and changes nothing.
+	r3, err := c.ClassifyTokens(ctx, spamWords[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.HeaderProb != 0.5 || math.Abs(r3.Prob-r3.WholeProb) > 1e-9 {
+		t.Errorf("without header clues: prob %.6f whole %.6f header %.4f", r3.Prob, r3.WholeProb, r3.HeaderProb)
+	}
+}
+
 func TestChi2(t *testing.T) {
 	if got := chiCombine(nil); got != 0.5 {
 		t.Errorf("chiCombine(nil) = %v, want 0.5", got)
