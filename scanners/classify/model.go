@@ -48,10 +48,10 @@ type Model struct {
 	Low, Medium []float32
 	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t].
 	W []int8
-	// packed holds W four topics to a word (when there are at most four),
-	// so one load reads a bucket; built by Decode.
-	packed []uint32
-	pool   sync.Pool
+	// lanes holds W for the fused scorer (score.go) when there are at
+	// most three topics and 16 bits; built by Decode.
+	lanes *lanes
+	pool  sync.Pool
 }
 
 // Default returns the embedded model.
@@ -126,15 +126,8 @@ func Decode(p []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("classify: %d bytes after the weights", r.Len())
 	}
-	if nt <= 4 {
-		m.packed = make([]uint32, 1<<bitsN)
-		for f := range m.packed {
-			var v uint32
-			for t := range int(nt) {
-				v |= uint32(uint8(m.W[f*int(nt)+t])) << (8 * t)
-			}
-			m.packed[f] = v
-		}
+	if nt <= 3 && bitsN <= 16 {
+		m.lanes = newLanes(m.W, int(nt), int(bitsN))
 	}
 	return m, nil
 }
@@ -163,27 +156,30 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 	for t := range best {
 		best[t] = -1
 	}
+	if m.lanes != nil {
+		m.bestFused(text, best, spans)
+	} else {
+		m.bestSlow(text, best, spans)
+	}
+	for t := range best {
+		best[t] = max(best[t], 0)
+	}
+	return best, spans
+}
+
+// bestSlow is Best for a model Decode did not pack (more than three
+// topics or 16 bits, or built in memory as by the training program): the features of
+// each chunk from the chunker, then their weights summed per topic.
+func (m *Model) bestSlow(text string, best []float64, spans [][2]int) {
+	nt := len(m.Topics)
 	var acc [16]int32
 	c := m.chunker()
 	c.each(text, func(start, end int, feats []uint32) {
 		clear(acc[:nt])
-		if m.packed != nil {
-			var a0, a1, a2, a3 int32
-			pk := m.packed
-			for _, f := range feats {
-				v := pk[f&uint32(len(pk)-1)]
-				a0 += int32(int8(v))
-				a1 += int32(int8(v >> 8))
-				a2 += int32(int8(v >> 16))
-				a3 += int32(int8(v >> 24))
-			}
-			acc[0], acc[1], acc[2], acc[3] = a0, a1, a2, a3
-		} else {
-			for _, f := range feats {
-				w := m.W[int(f)*nt : int(f)*nt+nt]
-				for t, v := range w {
-					acc[t] += int32(v)
-				}
+		for _, f := range feats {
+			w := m.W[int(f)*nt : int(f)*nt+nt]
+			for t, v := range w {
+				acc[t] += int32(v)
 			}
 		}
 		inv := Norm(len(feats))
@@ -195,10 +191,6 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 		}
 	})
 	m.pool.Put(c)
-	for t := range best {
-		best[t] = max(best[t], 0)
-	}
-	return best, spans
 }
 
 // Score returns, per topic, the highest probability of any chunk of text.
