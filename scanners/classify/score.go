@@ -106,13 +106,24 @@ func (m *Model) bestFused(text string, best []float64, spans [][2]int) {
 // bytes in that ends a sentence, or the first at least ChunkMax bytes in,
 // or at the end of the text.
 func chunkEnd(text string, start int) int {
-	for i := start + ChunkTarget; i < len(text); i++ {
-		if cleanByte[text[i]] == 0 && (i-start >= ChunkMax || sentenceEnd(text, i)) {
+	i := start + ChunkTarget
+	// before ChunkMax only a sentence end ends a chunk, and every byte
+	// that can end one (endByte) is a separator
+	for hard := min(len(text), start+ChunkMax); i < hard; i++ {
+		if endByte[text[i]] && sentenceEnd(text, i) {
+			return i + 1
+		}
+	}
+	for ; i < len(text); i++ {
+		if cleanByte[text[i]] == 0 {
 			return i + 1
 		}
 	}
 	return len(text)
 }
+
+// endByte marks the bytes sentenceEnd can accept.
+var endByte = [256]bool{'.': true, '!': true, '?': true, '\n': true}
 
 // chunkSums returns the weight sums of the features of chunk (per topic,
 // and their number in acc[3]).
