@@ -163,16 +163,17 @@ type scan struct {
 // scorer's inner loop: a function of its own with few values, so that
 // they stay in registers.
 func run(seg string, st scan, tab *lanes) (scan, int64) {
-	_ = tab[0]
+	cb := cleanByte // a copy on the stack, read without reloading its address
 	word, win, prev := st.word, st.win, st.prev
 	var sum int64
-	k := 0
+	k := uint(0) // unsigned, so k < len(seg) alone proves seg[k] in range
+	_ = tab[0]
 	if !st.inWord {
 		goto between
 	}
 inWord:
-	for ; k < len(seg); k++ {
-		c := cleanByte[seg[k]]
+	for ; k < uint(len(seg)); k++ {
+		c := cb[seg[k]]
 		if c <= '\'' {
 			if c == 0 {
 				goto wordEnd
@@ -198,8 +199,8 @@ wordEnd:
 		word, prev = fnvBasis, w|1
 	}
 between:
-	for ; k < len(seg); k++ {
-		if cleanByte[seg[k]] > '\'' {
+	for ; k < uint(len(seg)); k++ {
+		if cb[seg[k]] > '\'' {
 			goto inWord
 		}
 	}
