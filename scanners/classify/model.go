@@ -46,12 +46,18 @@ type Model struct {
 	// Low and Medium are the per-topic probability thresholds for the two
 	// severities (chosen on the validation split; see the model card).
 	Low, Medium []float32
-	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t].
+	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t]. Decode
+	// derives lanes or packed from it, so W of a decoded model must not
+	// change.
 	W []int8
 	// lanes holds W for the fused scorer (score.go) when there are at
 	// most three topics and 16 bits; built by Decode.
 	lanes *lanes
-	pool  sync.Pool
+	// packed holds W four topics to a word for a decoded model of four
+	// topics or more than 16 bits (at most four topics), so one load reads
+	// a bucket on the chunker path.
+	packed []uint32
+	pool   sync.Pool
 }
 
 // Default returns the embedded model.
@@ -126,8 +132,18 @@ func Decode(p []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("classify: %d bytes after the weights", r.Len())
 	}
-	if nt <= 3 && bitsN <= 16 {
+	switch {
+	case nt <= 3 && bitsN <= 16:
 		m.lanes = newLanes(m.W, int(nt), int(bitsN))
+	case nt <= 4:
+		m.packed = make([]uint32, 1<<bitsN)
+		for f := range m.packed {
+			var v uint32
+			for t := range int(nt) {
+				v |= uint32(uint8(m.W[f*int(nt)+t])) << (8 * t)
+			}
+			m.packed[f] = v
+		}
 	}
 	return m, nil
 }
@@ -167,19 +183,33 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 	return best, spans
 }
 
-// bestSlow is Best for a model Decode did not pack (more than three
-// topics or 16 bits, or built in memory as by the training program): the features of
-// each chunk from the chunker, then their weights summed per topic.
+// bestSlow is Best for a model the fused scorer cannot hold (more than
+// three topics or 16 bits, or built in memory as by the training
+// program): the features of each chunk from the chunker, then their
+// weights summed per topic (from packed when Decode built it).
 func (m *Model) bestSlow(text string, best []float64, spans [][2]int) {
 	nt := len(m.Topics)
 	var acc [16]int32
 	c := m.chunker()
 	c.each(text, func(start, end int, feats []uint32) {
 		clear(acc[:nt])
-		for _, f := range feats {
-			w := m.W[int(f)*nt : int(f)*nt+nt]
-			for t, v := range w {
-				acc[t] += int32(v)
+		if m.packed != nil {
+			var a0, a1, a2, a3 int32
+			pk := m.packed
+			for _, f := range feats {
+				v := pk[f&uint32(len(pk)-1)]
+				a0 += int32(int8(v))
+				a1 += int32(int8(v >> 8))
+				a2 += int32(int8(v >> 16))
+				a3 += int32(int8(v >> 24))
+			}
+			acc[0], acc[1], acc[2], acc[3] = a0, a1, a2, a3
+		} else {
+			for _, f := range feats {
+				w := m.W[int(f)*nt : int(f)*nt+nt]
+				for t, v := range w {
+					acc[t] += int32(v)
+				}
 			}
 		}
 		inv := Norm(len(feats))
