@@ -2,17 +2,18 @@ package classify
 
 // The fused scorer: Best for a decoded model of at most three topics and
 // at most 2^16 buckets (the embedded model has three and 2^16). It cuts
-// and hashes exactly as chunker.each does (features.go) but adds each
-// feature's weights the moment it hashes it, instead of listing the
-// features and summing them per topic afterwards: one pass over the
-// bytes, one table load and one addition per feature for all topics
-// together, no closures and no feature buffer.
+// and hashes exactly as chunker.each does (features.go), but finds each
+// chunk's end first (chunkEnd: the cut depends on the bytes alone) and
+// then adds each feature's weights the moment it hashes it, instead of
+// listing the features and summing them per topic afterwards: one table
+// load and one addition per feature for all topics together, no closures
+// and no feature buffer.
 //
 // A bucket's weights are packed as four signed 16-bit lanes of one int64
 // (type lanes): lane t < 3 holds topic t's weight and lane 3 holds 1, so
 // adding a bucket adds every topic's weight and counts the feature at
 // once. The lane sums are drained into int64 sums before any lane can
-// reach ±2^15 (see nextChunk), and the int64 sums are converted to int32
+// reach ±2^15 (see blockLen), and the int64 sums are converted to int32
 // at the end of the chunk, which wraps exactly as the reference's int32
 // sums do. The sums are integers, so neither the order of the additions
 // nor the draining can change them, and a chunk's probability is then
@@ -47,9 +48,9 @@ var cleanByte = func() (t [256]byte) {
 }()
 
 // lanes is a model's weights for the fused scorer, indexed by the top 16
-// bits of a feature's hash·golden: for a model of fewer bits, each bucket
-// is repeated 2^(16-bits) times, so entry j is bucket j>>(16-bits), the
-// top bits bits of the same product.
+// bits of a feature's hash·golden. For a model of b < 16 bits each bucket
+// is repeated 2^(16-b) times: entry j is bucket j>>(16-b), which is the
+// top b bits of the same product, as chunker.bucket takes them.
 type lanes [1 << 16]int64
 
 // newLanes packs w (nt int8 weights a bucket, nt at most three) of a
@@ -161,7 +162,8 @@ type scan struct {
 // run reads seg, a part of a chunk, from the state st; it returns the
 // state after it and the lane sums of the features it read. It is the
 // scorer's inner loop: a function of its own with few values, so that
-// they stay in registers.
+// they stay in registers, and its two loops (in a word, between words)
+// jump to each other instead of testing a flag at every byte.
 func run(seg string, st scan, tab *lanes) (scan, int64) {
 	cb := cleanByte // a copy on the stack, read without reloading its address
 	word, win, prev := st.word, st.win, st.prev
@@ -218,9 +220,9 @@ func endWord(st scan, tab *lanes) int64 {
 	return sum + tab[(((st.win<<8|' ')^seedChar)*golden)>>16]
 }
 
-// coldFix returns the lane sums of the 4-grams nextChunk added for the
-// first two bytes pushed into the window of chunk (which has a word): the
-// first word byte and the byte after it, or the space after the word.
+// coldFix returns the lane sums of the 4-grams run added for the first
+// two bytes pushed into the window of chunk (which has a word): its first
+// word byte, and the word's next byte or the space after a one-byte word.
 func coldFix(chunk string, tab *lanes) int64 {
 	j := 0
 	for cleanByte[chunk[j]] <= '\'' {
