@@ -11,8 +11,12 @@ package classify
 //   - every 4-byte window of the chunk's words joined by single spaces
 //     (character 4-grams across word edges).
 //
-// The same code cuts and hashes text in training and in scanning, so the
-// two can never drift apart. All of it is one pass over the bytes.
+// Training reads the features through Chunks (chunker.each below), and so
+// does Best for a model the fused scorer cannot hold; Best on a decoded
+// model of up to three topics and 2^16 buckets computes the same sums in
+// one fused pass (score.go). The differential tests hold the two to
+// bit-identical results, so they cannot drift apart. Both are one pass
+// over the bytes.
 
 // Chunk sizes in bytes of original text.
 const (

@@ -46,10 +46,16 @@ type Model struct {
 	// Low and Medium are the per-topic probability thresholds for the two
 	// severities (chosen on the validation split; see the model card).
 	Low, Medium []float32
-	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t].
+	// W holds the int8 weights, bucket-major: W[f*len(Topics)+t]. Decode
+	// derives lanes or packed from it, so W of a decoded model must not
+	// change.
 	W []int8
-	// packed holds W four topics to a word (when there are at most four),
-	// so one load reads a bucket; built by Decode.
+	// lanes holds W for the fused scorer (score.go) when there are at
+	// most three topics and 16 bits; built by Decode.
+	lanes *lanes
+	// packed holds W four topics to a word for a decoded model of four
+	// topics or more than 16 bits (at most four topics), so one load reads
+	// a bucket on the chunker path.
 	packed []uint32
 	pool   sync.Pool
 }
@@ -126,7 +132,10 @@ func Decode(p []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("classify: %d bytes after the weights", r.Len())
 	}
-	if nt <= 4 {
+	switch {
+	case nt <= 3 && bitsN <= 16:
+		m.lanes = newLanes(m.W, int(nt), int(bitsN))
+	case nt <= 4:
 		m.packed = make([]uint32, 1<<bitsN)
 		for f := range m.packed {
 			var v uint32
@@ -163,6 +172,23 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 	for t := range best {
 		best[t] = -1
 	}
+	if m.lanes != nil {
+		m.bestFused(text, best, spans)
+	} else {
+		m.bestSlow(text, best, spans)
+	}
+	for t := range best {
+		best[t] = max(best[t], 0)
+	}
+	return best, spans
+}
+
+// bestSlow is Best for a model the fused scorer cannot hold (more than
+// three topics or 16 bits, or built in memory as by the training
+// program): the features of each chunk from the chunker, then their
+// weights summed per topic (from packed when Decode built it).
+func (m *Model) bestSlow(text string, best []float64, spans [][2]int) {
+	nt := len(m.Topics)
 	var acc [16]int32
 	c := m.chunker()
 	c.each(text, func(start, end int, feats []uint32) {
@@ -195,10 +221,6 @@ func (m *Model) Best(text string, best []float64, spans [][2]int) ([]float64, []
 		}
 	})
 	m.pool.Put(c)
-	for t := range best {
-		best[t] = max(best[t], 0)
-	}
-	return best, spans
 }
 
 // Score returns, per topic, the highest probability of any chunk of text.
