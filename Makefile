@@ -92,6 +92,7 @@ fuzz:
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
+	$(FUZZ) '^FuzzBestMatchesReference$$' ./scanners/classify
 	$(FUZZ) '^FuzzTokenize$$' ./scanners/spam/bayes
 	$(FUZZ) '^FuzzTextHelpers$$' ./scanners/personal
 	$(FUZZ) '^FuzzScan$$' ./scanners/links
