@@ -140,3 +140,27 @@ func BenchmarkParse(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkParseCorpus parses every message of the shared corpora (the
+// SpamAssassin ham and spam and the MIME test suites of mime-torture), one
+// message per iteration in turn; MB/s is over raw bytes.
+func BenchmarkParseCorpus(b *testing.B) {
+	files := corpusFiles(b, corpusDir)
+	msgs := make([][]byte, 0, len(files))
+	var total int64
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatalf("read %s: %v", f, err)
+		}
+		msgs = append(msgs, raw)
+		total += int64(len(raw))
+	}
+	b.SetBytes(total / int64(len(msgs)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		Parse(b.Context(), msgs[i%len(msgs)], Limits{})
+		i++
+	}
+}
