@@ -109,6 +109,15 @@ func validUTF8(b []byte) string {
 	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
 }
 
+// validString returns s with invalid UTF-8 sequences replaced, and s
+// itself (no copy) when it is valid.
+func validString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
 // truncateUTF8 cuts s to at most n bytes at a rune boundary.
 func truncateUTF8(s string, n int) string {
 	if len(s) <= n {

@@ -99,7 +99,7 @@ func (p *parser) problem(partID, name, detail string, severe bool) {
 		partID, name, detail, severe = "", "too_many_problems", "further problems were not recorded", true
 	}
 	p.seen[k] = struct{}{}
-	p.m.Problems = append(p.m.Problems, Problem{PartID: partID, Name: name, Detail: validUTF8([]byte(detail)), Severe: severe})
+	p.m.Problems = append(p.m.Problems, Problem{PartID: partID, Name: name, Detail: validString(detail), Severe: severe})
 }
 
 // joinID names a part inside a container (message/rfc822 part or archive).
@@ -128,7 +128,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	}
 	fields := splitHeader(hdr)
 	if prefix == "" {
-		p.fillHeaders(hdr)
+		p.fillHeaders(fields)
 	} else {
 		p.nestedHeaderText(fields, prefix)
 	}
