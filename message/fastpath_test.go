@@ -1,7 +1,10 @@
 package message
 
 import (
+	"fmt"
 	"net/mail"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -46,4 +49,74 @@ func FuzzParseMailDate(f *testing.F) {
 		f.Add(d)
 	}
 	f.Fuzz(checkMailDate)
+}
+
+// sameBothWays fails when Parse with its shortcuts around enmime
+// (fastpath.go) gives a different Message than without them.
+func sameBothWays(t *testing.T, name string, raw []byte, lim Limits) {
+	t.Helper()
+	fast := dumpMessage(parse(t.Context(), raw, lim, false))
+	plain := dumpMessage(parse(t.Context(), raw, lim, true))
+	if string(fast) != string(plain) {
+		t.Errorf("%s: Parse with shortcuts differs from without:\n%s", name, firstDiff(string(plain), string(fast)))
+	}
+}
+
+// firstDiff shows the first line where two dumps differ.
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\n without: %.300s\n with:    %.300s", i+1, w, g)
+		}
+	}
+	return "(same lines)"
+}
+
+// TestShortcutsCorpus is the differential test of the shortcuts over every
+// corpus message, with the default limits and with small ones.
+func TestShortcutsCorpus(t *testing.T) {
+	t.Parallel()
+	small := Limits{MaxParts: 5, MaxDepth: 3, MaxHeaderBytes: 2 << 10, MaxTextBytes: 4 << 10}
+	for i, f := range corpusFiles(t, corpusDir) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameBothWays(t, f, raw, Limits{})
+		if i%4 == 0 {
+			sameBothWays(t, f+" (small limits)", raw, small)
+		}
+	}
+}
+
+// shortcutSeeds are messages at the edges of the shortcuts.
+var shortcutSeeds = []string{
+	"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nbody \xe9\r\n",
+	"From: a@example.com\nX-Bad Name: x\nContent-Type: text/plain\n\nbody\n",
+	" Subject: leading\r\nContent-Type: text/html\r\n\r\n<p>x</p>",
+	"Subject: x\r\nnot a field\r\nContent-Type: text/plain\r\n\r\nbody",
+	":colon: x\r\nContent-Type: text/plain\r\n\r\nbody",
+	"Subject: x\r\nContent-Type: multipart/mixed;\r\n boundary=b\r\nContent-transfer-encoding: 7bit\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n",
+	"Subject: \x01ctl\r\nContent-Type: text/plain\r\n\r\nbody",
+	"Subject: x\r\nContent-Type: text/plain\r\nX-Last: no newline",
+	"Subject: x\r\nContent-Type: text/plain",
+	"Content-Type: text/plain\r\n  folded: tail\r\nSubject: y\r\n\r\nbody",
+	"Subject: x\r\r\nContent-Type: text/plain\r\n\r\nbody",
+	"MIME-Version: 1.0\r\nReceived: from a\r\n\tby b\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n",
+}
+
+func FuzzShortcuts(f *testing.F) {
+	for _, s := range shortcutSeeds {
+		f.Add([]byte(s))
+	}
+	lim := Limits{MaxParts: 50, MaxDepth: 6, MaxHeaderBytes: 16 << 10, MaxArchiveEntries: 50, MaxExpandedBytes: 1 << 20, MaxTextBytes: 64 << 10}
+	f.Fuzz(func(t *testing.T, raw []byte) { sameBothWays(t, "input", raw, lim) })
 }

@@ -36,10 +36,16 @@ var enmimeParser = enmime.NewParser(
 // decoding may share memory with other fields, so scanners must treat every
 // byte slice as read-only.
 func Parse(ctx context.Context, raw []byte, lim Limits) *Message {
+	return parse(ctx, raw, lim, false)
+}
+
+// parse is Parse; plain turns off the shortcuts of fastpath.go.
+func parse(ctx context.Context, raw []byte, lim Limits, plain bool) *Message {
 	p := &parser{
-		lim:  lim.WithDefaults(),
-		m:    &Message{Raw: raw},
-		seen: map[problemKey]struct{}{},
+		lim:   lim.WithDefaults(),
+		m:     &Message{Raw: raw},
+		seen:  map[problemKey]struct{}{},
+		plain: plain,
 	}
 	p.guard("", func() { p.parseMessage(ctx, raw, "", 0, 0) })
 	return p.m
@@ -58,6 +64,9 @@ type parser struct {
 	entries int
 	// urlSeen maps part and link to its index in URLs.
 	urlSeen map[problemKey]int
+	// plain turns off the shortcuts around enmime (fastpath.go), for
+	// the differential tests.
+	plain bool
 }
 
 type problemKey struct{ part, name string }
@@ -149,7 +158,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 			fmt.Sprintf("only the first %d parts were parsed", p.lim.MaxParts), true)
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
-	root, err := enmimeParser.ReadParts(bytes.NewReader(input))
+	root, err := enmimeParser.ReadParts(p.enmimeReader(input, len(hdr)))
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
 		// net/textproto; retry without the leading white space.
