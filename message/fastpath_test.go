@@ -55,10 +55,12 @@ func FuzzParseMailDate(f *testing.F) {
 // (fastpath.go) gives a different Message than without them.
 func sameBothWays(t *testing.T, name string, raw []byte, lim Limits) {
 	t.Helper()
-	fast := dumpMessage(parse(t.Context(), raw, lim, false))
-	plain := dumpMessage(parse(t.Context(), raw, lim, true))
-	if string(fast) != string(plain) {
-		t.Errorf("%s: Parse with shortcuts differs from without:\n%s", name, firstDiff(string(plain), string(fast)))
+	plain := dumpMessage(parse(t.Context(), raw, lim, true, 0))
+	for _, minCut := range []int{elideMin, 1} {
+		fast := dumpMessage(parse(t.Context(), raw, lim, false, minCut))
+		if string(fast) != string(plain) {
+			t.Errorf("%s: Parse with shortcuts (cutting bodies of %d bytes and more) differs from without:\n%s", name, minCut, firstDiff(string(plain), string(fast)))
+		}
 	}
 }
 
@@ -113,8 +115,40 @@ var shortcutSeeds = []string{
 	"MIME-Version: 1.0\r\nReceived: from a\r\n\tby b\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n",
 }
 
+// boundarySeeds are multiparts at the quirks of enmime's boundary reader.
+func boundarySeeds() []string {
+	long := strings.Repeat("abcdefghij", 500)
+	b64 := "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk="
+	head := "Subject: b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\npreamble\r\n"
+	return []string{
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64 + "\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\nshort x--b0 y\r\n" + long + "\r\n--b0--",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "x--b0 y\r\n" + long + "\rX--b0 \r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\n--b0\xa0\r\n" + long + "\n--b0\x85--\n--b0--",
+		head + "--b0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "A\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "*!\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: multipart/alternative; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + long + "\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>" + long + "</p>\r\n--b1--\r\n--b0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n" + long + "\xe9\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\nContent-Type: text/plain\r\n\r\n" + long,
+		head + "--b0\nContent-Type: image/gif\nContent-Transfer-Encoding: BASE64 \n\n" + b64 + "\n\n\n--b0\n\nno header " + long + "\n--b0\r\n" + long + "\n--b0--\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n" + long + "\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\n\r\nXX\r\nnot a boundary\r\n--b0--\r\n",
+		"Subject: one\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64,
+		"Subject: one\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<a href=http://x.example.com/>" + long + "</a>",
+	}
+}
+
+func TestShortcutsBoundaries(t *testing.T) {
+	t.Parallel()
+	for i, s := range boundarySeeds() {
+		sameBothWays(t, fmt.Sprintf("boundarySeeds[%d]", i), []byte(s), Limits{})
+	}
+}
+
 func FuzzShortcuts(f *testing.F) {
 	for _, s := range shortcutSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range boundarySeeds() {
 		f.Add([]byte(s))
 	}
 	lim := Limits{MaxParts: 50, MaxDepth: 6, MaxHeaderBytes: 16 << 10, MaxArchiveEntries: 50, MaxExpandedBytes: 1 << 20, MaxTextBytes: 64 << 10}

@@ -36,16 +36,19 @@ var enmimeParser = enmime.NewParser(
 // decoding may share memory with other fields, so scanners must treat every
 // byte slice as read-only.
 func Parse(ctx context.Context, raw []byte, lim Limits) *Message {
-	return parse(ctx, raw, lim, false)
+	return parse(ctx, raw, lim, false, elideMin)
 }
 
-// parse is Parse; plain turns off the shortcuts of fastpath.go.
-func parse(ctx context.Context, raw []byte, lim Limits, plain bool) *Message {
+// parse is Parse; plain turns off the shortcuts around enmime
+// (fastpath.go, elide.go), and bodies of at least minCut bytes are cut out
+// of what enmime reads.
+func parse(ctx context.Context, raw []byte, lim Limits, plain bool, minCut int) *Message {
 	p := &parser{
-		lim:   lim.WithDefaults(),
-		m:     &Message{Raw: raw},
-		seen:  map[problemKey]struct{}{},
-		plain: plain,
+		lim:    lim.WithDefaults(),
+		m:      &Message{Raw: raw},
+		seen:   map[problemKey]struct{}{},
+		plain:  plain,
+		minCut: minCut,
 	}
 	p.guard("", func() { p.parseMessage(ctx, raw, "", 0, 0) })
 	return p.m
@@ -67,6 +70,8 @@ type parser struct {
 	// plain turns off the shortcuts around enmime (fastpath.go), for
 	// the differential tests.
 	plain bool
+	// minCut is the smallest body cut out of enmime's input (elide.go).
+	minCut int
 }
 
 type problemKey struct{ part, name string }
@@ -158,7 +163,12 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 			fmt.Sprintf("only the first %d parts were parsed", p.lim.MaxParts), true)
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
-	root, err := enmimeParser.ReadParts(p.enmimeReader(input, len(hdr)))
+	edited, cuts := p.elide(input, len(hdr), bodyStart)
+	root, err := enmimeParser.ReadParts(p.enmimeReader(edited, len(hdr)))
+	if len(cuts) > 0 && (err != nil || root == nil || !restore(root, cuts)) {
+		// Not the tree the cuts were planned for: parse it all.
+		root, err = enmimeParser.ReadParts(p.enmimeReader(input, len(hdr)))
+	}
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
 		// net/textproto; retry without the leading white space.
