@@ -67,16 +67,31 @@ type mimePart struct {
 // hdrLen, body at bodyStart) as enmime would split them, leaves and
 // multiparts, in tree order, and false when it can not be sure (the
 // header is not clean, a boundary is missing, nesting is deep).
-func enmimeParts(input []byte, hdrLen, bodyStart int) ([]mimePart, bool) {
+//
+// known, when not nil, is an earlier split of a similar input: a part at
+// the same position with the same header bytes takes its content fields
+// from there instead of parsing them again.
+func enmimeParts(input []byte, hdrLen, bodyStart int, known []mimePart) ([]mimePart, bool) {
 	root := mimePart{hdr: input[:hdrLen], body: input[min(bodyStart, len(input)):], bodyAt: bodyStart}
-	if !root.readHeader(`text/plain; charset="us-ascii"`) {
+	if !root.readHeaderKnown(`text/plain; charset="us-ascii"`, known, 0) {
 		return nil, false
 	}
 	out := []mimePart{root}
 	if !strings.HasPrefix(root.mtype, "multipart/") || root.params["boundary"] == "" {
 		return out, true
 	}
-	return splitLevel(out, root.body, root.bodyAt, root.params["boundary"], 1)
+	return splitLevel(out, root.body, root.bodyAt, root.params["boundary"], 1, known)
+}
+
+// readHeaderKnown is readHeader, reusing known[i] when it has the same
+// header bytes.
+func (pt *mimePart) readHeaderKnown(defaultCT string, known []mimePart, i int) bool {
+	if i < len(known) && bytes.Equal(known[i].hdr, pt.hdr) {
+		k := known[i]
+		pt.ok, pt.mtype, pt.params, pt.cte = k.ok, k.mtype, k.params, k.cte
+		return pt.ok
+	}
+	return pt.readHeader(defaultCT)
 }
 
 // readHeader sets the content fields of pt from its header block, as
@@ -107,7 +122,7 @@ func (pt *mimePart) readHeader(defaultCT string) bool {
 // splitLevel appends the parts of one multipart body (stream, at offset
 // off in the input) with the given boundary, following enmime's
 // boundaryReader.Next and Read, and recurses into nested multiparts.
-func splitLevel(out []mimePart, stream []byte, off int, boundary string, depth int) ([]mimePart, bool) {
+func splitLevel(out []mimePart, stream []byte, off int, boundary string, depth int, known []mimePart) ([]mimePart, bool) {
 	if depth > 8 {
 		return out, false
 	}
@@ -146,11 +161,11 @@ func splitLevel(out []mimePart, stream []byte, off int, boundary string, depth i
 		pt.hdr = stream[start : start+h]
 		pt.body = stream[start+b : end]
 		pt.bodyAt = off + start + b
-		pt.readHeader("")
+		pt.readHeaderKnown("", known, len(out))
 		out = append(out, pt)
 		if pt.ok && pt.params["boundary"] != "" && pt.mtype != "text/plain" && pt.mtype != "text/html" {
 			var ok bool
-			if out, ok = splitLevel(out, pt.body, pt.bodyAt, pt.params["boundary"], depth+1); !ok {
+			if out, ok = splitLevel(out, pt.body, pt.bodyAt, pt.params["boundary"], depth+1, known); !ok {
 				return out, false
 			}
 		}
@@ -173,13 +188,23 @@ func partEnd(stream []byte, start int, prefix, final []byte) (end int, ends bool
 		case '\n':
 			pad = 1
 		default:
-			if i-start >= peekSize {
-				// Only a CR or LF can start a delimiter here.
-				j := bytes.IndexAny(stream[i:], "\r\n")
-				if j < 0 {
-					return len(stream), false
+			// Only a CR or LF can start a delimiter after the first
+			// peekSize bytes; before, so can the byte before "--" or the
+			// first '-' (the window is two bytes longer than prefix).
+			j := bytes.IndexAny(stream[i:], "\r\n")
+			if i-start < peekSize {
+				if k := bytes.Index(stream[i:min(len(stream), start+peekSize+2)], dashes); k >= 0 && (j < 0 || k-1 < j) {
+					j = max(k-1, 0)
 				}
+			}
+			if j < 0 {
+				return len(stream), false
+			}
+			if j > 0 {
 				i += j - 1
+				continue
+			}
+			if i-start >= peekSize {
 				continue
 			}
 		}
@@ -198,6 +223,8 @@ func partEnd(stream []byte, start int, prefix, final []byte) (end int, ends bool
 	}
 	return len(stream), false
 }
+
+var dashes = []byte("--")
 
 // isDelimiter is enmime's test for a delimiter: the boundary prefix
 // anywhere in b, followed by a white space byte.
@@ -358,7 +385,7 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 	if p.plain || len(input) < p.minCut {
 		return input, nil
 	}
-	parts, ok := enmimeParts(input, hdrLen, bodyStart)
+	parts, ok := enmimeParts(input, hdrLen, bodyStart, nil)
 	if !ok {
 		return input, nil
 	}
@@ -389,7 +416,7 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 	edited = append(edited, input[prev:]...)
 	// The edited input must split into the same parts, with the
 	// placeholders as the cut bodies.
-	again, ok := enmimeParts(edited, hdrLen, bodyStart)
+	again, ok := enmimeParts(edited, hdrLen, bodyStart, parts)
 	if !ok || len(again) != len(parts) {
 		return input, nil
 	}
