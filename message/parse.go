@@ -70,6 +70,8 @@ type parser struct {
 	// plain turns off the shortcuts around enmime (fastpath.go), for
 	// the differential tests.
 	plain bool
+	// scratch is a reusable buffer (mayLink).
+	scratch []byte
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }
