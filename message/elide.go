@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"mime/quotedprintable"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/jhillyerd/enmime/v2"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Body elision: enmime reads every part body a byte at a time through one
@@ -301,30 +303,145 @@ func asciiTrim(b []byte) []byte {
 // elided is one body cut out of enmime's input.
 type elided struct {
 	pt     mimePart
-	base64 bool
-	marker string
+	base64 bool // placeholder and content are base64 (decoded at restore)
+	// content, when not nil, is the part's content, decoded already
+	// (quoted-printable, or converted from its charset).
+	content []byte
+	marker  string
 }
 
-// elidable reports whether enmime's content for pt is its body unchanged
-// (no transfer encoding) or its body's clean base64 decoding, with no
-// charset conversion, so that the body may be cut out.
-func elidable(pt mimePart, isRoot bool, minCut int) (b64, ok bool) {
+// cutCharsets are the charsets whose conversion Parse does itself for a
+// cut body, each as enmime's charset table maps it (the names it looks up
+// are lower-cased); other charsets leave the body to enmime.
+var cutCharsets = map[string]*charmap.Charmap{
+	"iso-8859-1":      charmap.ISO8859_1,
+	"iso8859-1":       charmap.ISO8859_1,
+	"iso8859_1":       charmap.ISO8859_1,
+	"iso88591":        charmap.ISO8859_1,
+	"iso_8859-1":      charmap.ISO8859_1,
+	"iso_8859-1:1987": charmap.ISO8859_1,
+	"windows-1252":    charmap.Windows1252,
+	"cp1252":          charmap.Windows1252,
+	"x-cp1252":        charmap.Windows1252,
+	"latin1":          charmap.Windows1252,
+	"l1":              charmap.Windows1252,
+}
+
+// cutContent returns what enmime would make the content of pt, when Parse
+// can make it the same way: b64 for clean base64 (decoded later, by
+// restore), else the content itself (the body, for no transfer encoding).
+func cutContent(pt mimePart, isRoot bool, minCut int) (content []byte, b64, ok bool) {
 	if !pt.ok || len(pt.body) < minCut || pt.params["boundary"] != "" || pt.mtype == "" {
-		return false, false
+		return nil, false, false
 	}
 	if !isRoot && !pt.ends {
-		return false, false
+		return nil, false, false
 	}
-	if strings.HasPrefix(pt.mtype, "text/") && pt.params["charset"] != undeclaredCharset {
-		return false, false // enmime converts the charset
+	var cm *charmap.Charmap
+	if strings.HasPrefix(pt.mtype, "text/") {
+		if cs := pt.params["charset"]; cs != undeclaredCharset {
+			if cm = cutCharsets[strings.ToLower(cs)]; cm == nil {
+				return nil, false, false // enmime converts it
+			}
+		}
 	}
 	switch pt.cte {
 	case "", "7bit", "8bit", "binary":
-		return false, true
+		content = pt.body
 	case "base64":
-		return true, cleanBase64(pt.body)
+		if !cleanBase64(pt.body) {
+			return nil, false, false
+		}
+		if cm == nil {
+			return nil, true, true
+		}
+		content = decodeBase64(pt.body)
+	case "quoted-printable":
+		var err error
+		if content, err = decodeQP(pt.body); err != nil {
+			return nil, false, false
+		}
+	default:
+		return nil, false, false
 	}
-	return false, false
+	if cm != nil {
+		var err error
+		if content, err = cm.NewDecoder().Bytes(content); err != nil {
+			return nil, false, false
+		}
+	}
+	return content, false, true
+}
+
+// qpMaxLine is where enmime's quoted-printable cleaner breaks a line with
+// a soft line break ("=\r\n") so that the decoder's buffer never fills.
+const qpMaxLine = 1024
+
+// decodeQP decodes a quoted-printable body as enmime does: its cleaner
+// first escapes what mime/quotedprintable would reject ('=' not followed
+// by two hex digits or a line end, bytes outside printable ASCII but tab,
+// CR and LF) and breaks lines longer than qpMaxLine, then
+// mime/quotedprintable decodes.
+func decodeQP(b []byte) ([]byte, error) {
+	clean := make([]byte, 0, len(b)+len(b)/64)
+	line := 0
+	breakIf := func(full bool) {
+		if full {
+			clean = append(clean, "=\r\n"...)
+			line = 0
+		}
+	}
+	for i, c := range b {
+		breakIf(line >= qpMaxLine)
+		switch {
+		case c == '=':
+			breakIf(line+2 >= qpMaxLine)
+			if qpEscape(b[i+1 : min(i+3, len(b))]) {
+				clean = append(clean, '=')
+				line++
+			} else {
+				clean = append(clean, "=3D"...)
+				line += 3
+			}
+		case c == '\t':
+			clean = append(clean, c)
+			line++
+		case c == '\r' || c == '\n':
+			clean = append(clean, c)
+			line = 0
+		case c < ' ' || c > '~':
+			breakIf(line+2 >= qpMaxLine)
+			clean = append(clean, '=', upperHex[c>>4], upperHex[c&15])
+			line += 3
+		default:
+			clean = append(clean, c)
+			line++
+		}
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(clean)))
+	_, err := out.ReadFrom(quotedprintable.NewReader(bytes.NewReader(clean)))
+	return out.Bytes(), err
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// qpEscape reports whether the bytes after '=' make an escape or a soft
+// line break.
+func qpEscape(v []byte) bool {
+	if len(v) > 0 && v[0] == '\n' {
+		return true
+	}
+	if len(v) < 2 {
+		return false
+	}
+	if v[0] == '\r' && v[1] == '\n' {
+		return true
+	}
+	return isHex(v[0]) && isHex(v[1])
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f'
 }
 
 // base64Class: 1 for the base64 alphabet, 2 for what enmime's cleaner
@@ -391,8 +508,8 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 	}
 	var cuts []elided
 	for i, pt := range parts {
-		if b64, ok := elidable(pt, i == 0, p.minCut); ok {
-			cuts = append(cuts, elided{pt: pt, base64: b64, marker: "lychgateelided" + elideNonce + strconv.Itoa(len(cuts))})
+		if content, b64, ok := cutContent(pt, i == 0, p.minCut); ok {
+			cuts = append(cuts, elided{pt: pt, base64: b64, content: content, marker: "lychgateelided" + elideNonce + strconv.Itoa(len(cuts))})
 		}
 	}
 	if len(cuts) == 0 {
@@ -406,7 +523,7 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 	prev := 0
 	for _, c := range cuts {
 		edited = append(edited, input[prev:c.pt.bodyAt]...)
-		if c.base64 {
+		if c.pt.cte == "base64" {
 			edited = base64.RawStdEncoding.AppendEncode(edited, []byte(c.marker))
 		} else {
 			edited = append(edited, c.marker...)
@@ -446,7 +563,7 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 
 // placeholderOf is the body that stands for c in the edited input.
 func placeholderOf(c elided) string {
-	if c.base64 {
+	if c.pt.cte == "base64" {
 		return base64.RawStdEncoding.EncodeToString([]byte(c.marker))
 	}
 	return c.marker
@@ -480,7 +597,7 @@ func restore(root *enmime.Part, cuts []elided) bool {
 				if c.base64 {
 					pt.Content = decodeBase64(c.pt.body)
 				} else {
-					pt.Content = c.pt.body
+					pt.Content = c.content
 				}
 			}
 			if depth < 64 && !visit(pt.FirstChild, depth+1) {

@@ -134,6 +134,12 @@ func boundarySeeds() []string {
 		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\n\r\nXX\r\nnot a boundary\r\n--b0--\r\n",
 		"Subject: one\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64,
 		"Subject: one\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<a href=http://x.example.com/>" + long + "</a>",
+		head + "--b0\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+			"caf=E9 =3D =\r\nsoft =G1 bad = end  \r\ntab\tline \xe9\x01 " + strings.Repeat("x", 1500) + "=\n" + long + "=\r\n--b0\r\n" +
+			"Content-Type: text/html; charset=windows-1252\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=latin1\r\n\r\n" + long + "\x80\x81\x9d\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + long + "=F0=D2\r\n--b0--\r\n",
+		"Subject: qp\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n" + long + "=\r\n=4",
 	}
 }
 
