@@ -73,9 +73,15 @@ type mimePart struct {
 // known, when not nil, is an earlier split of a similar input: a part at
 // the same position with the same header bytes takes its content fields
 // from there instead of parsing them again.
-func enmimeParts(input []byte, hdrLen, bodyStart int, known []mimePart) ([]mimePart, bool) {
+//
+// rootClean tells that the message header is clean (enmimeHeader), which
+// the caller knows already.
+func enmimeParts(input []byte, hdrLen, bodyStart int, known []mimePart, rootClean bool) ([]mimePart, bool) {
 	root := mimePart{hdr: input[:hdrLen], body: input[min(bodyStart, len(input)):], bodyAt: bodyStart}
-	if !root.readHeaderKnown(`text/plain; charset="us-ascii"`, known, 0) {
+	if !rootClean {
+		return nil, false
+	}
+	if !root.readHeaderKnown(`text/plain; charset="us-ascii"`, known, 0, true) {
 		return nil, false
 	}
 	out := []mimePart{root}
@@ -87,21 +93,24 @@ func enmimeParts(input []byte, hdrLen, bodyStart int, known []mimePart) ([]mimeP
 
 // readHeaderKnown is readHeader, reusing known[i] when it has the same
 // header bytes.
-func (pt *mimePart) readHeaderKnown(defaultCT string, known []mimePart, i int) bool {
+func (pt *mimePart) readHeaderKnown(defaultCT string, known []mimePart, i int, clean bool) bool {
 	if i < len(known) && bytes.Equal(known[i].hdr, pt.hdr) {
 		k := known[i]
 		pt.ok, pt.mtype, pt.params, pt.cte = k.ok, k.mtype, k.params, k.cte
 		return pt.ok
 	}
-	return pt.readHeader(defaultCT)
+	return pt.readHeader(defaultCT, clean)
 }
 
 // readHeader sets the content fields of pt from its header block, as
 // enmime reads them; false when the header is not clean or its
 // Content-Type does not parse.
-func (pt *mimePart) readHeader(defaultCT string) bool {
-	if _, clean := enmimeHeader(pt.hdr); !clean {
-		return false
+// clean tells that the header is known to be clean already.
+func (pt *mimePart) readHeader(defaultCT string, clean bool) bool {
+	if !clean {
+		if !cleanHeader(pt.hdr) {
+			return false
+		}
 	}
 	ct, _ := enmimeField(pt.hdr, "content-type")
 	if ct == "" {
@@ -163,7 +172,7 @@ func splitLevel(out []mimePart, stream []byte, off int, boundary string, depth i
 		pt.hdr = stream[start : start+h]
 		pt.body = stream[start+b : end]
 		pt.bodyAt = off + start + b
-		pt.readHeaderKnown("", known, len(out))
+		pt.readHeaderKnown("", known, len(out), false)
 		out = append(out, pt)
 		if pt.ok && pt.params["boundary"] != "" && pt.mtype != "text/plain" && pt.mtype != "text/html" {
 			var ok bool
@@ -498,11 +507,12 @@ func decodeBase64(b []byte) []byte {
 
 // elide plans the cuts for input and returns the edited input and what
 // was cut, or input itself and nil.
-func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
-	if p.plain || len(input) < p.minCut {
+// rootClean is enmimeHeader's verdict on input[:hdrLen].
+func (p *parser) elide(input []byte, hdrLen, bodyStart int, rootClean bool) ([]byte, []elided) {
+	if p.plain || !rootClean || len(input) < p.minCut {
 		return input, nil
 	}
-	parts, ok := enmimeParts(input, hdrLen, bodyStart, nil)
+	parts, ok := enmimeParts(input, hdrLen, bodyStart, nil, true)
 	if !ok {
 		return input, nil
 	}
@@ -533,7 +543,7 @@ func (p *parser) elide(input []byte, hdrLen, bodyStart int) ([]byte, []elided) {
 	edited = append(edited, input[prev:]...)
 	// The edited input must split into the same parts, with the
 	// placeholders as the cut bodies.
-	again, ok := enmimeParts(edited, hdrLen, bodyStart, parts)
+	again, ok := enmimeParts(edited, hdrLen, bodyStart, parts, true)
 	if !ok || len(again) != len(parts) {
 		return input, nil
 	}

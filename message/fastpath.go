@@ -27,6 +27,18 @@ import (
 // header map differs only in fields it never reads, and it records the
 // same problems.
 func enmimeHeader(hdr []byte) ([]byte, bool) {
+	return scanHeader(hdr, true)
+}
+
+// cleanHeader reports whether enmime reads hdr without complaint (see
+// enmimeHeader).
+func cleanHeader(hdr []byte) bool {
+	_, ok := scanHeader(hdr, false)
+	return ok
+}
+
+// scanHeader is enmimeHeader; collect false skips gathering the fields.
+func scanHeader(hdr []byte, collect bool) ([]byte, bool) {
 	var out []byte
 	keep := false // the field being read is kept
 	first := true
@@ -66,7 +78,7 @@ func enmimeHeader(hdr []byte) ([]byte, bool) {
 			}
 		}
 		name := body[:colon]
-		keep = len(name) > len("content-") && bytes.EqualFold(name[:len("content-")], []byte("content-")) ||
+		keep = collect && len(name) > len("content-") && bytes.EqualFold(name[:len("content-")], []byte("content-")) ||
 			bytes.EqualFold(name, []byte("mime-version"))
 		if keep {
 			if out == nil {
@@ -86,11 +98,10 @@ func enmimeHeader(hdr []byte) ([]byte, bool) {
 // enmimeReader returns what enmime reads of input, whose header block is
 // input[:hdrLen]: the whole input, or the kept fields of the header
 // followed by the rest of input (from its blank line on).
-func (p *parser) enmimeReader(input []byte, hdrLen int) io.Reader {
-	if !p.plain && hdrLen <= len(input) {
-		if kept, ok := enmimeHeader(input[:hdrLen]); ok {
-			return io.MultiReader(bytes.NewReader(kept), bytes.NewReader(input[hdrLen:]))
-		}
+// kept is enmimeHeader(input[:hdrLen]) when clean, else nil.
+func (p *parser) enmimeReader(input []byte, hdrLen int, kept []byte, clean bool) io.Reader {
+	if !p.plain && clean && hdrLen <= len(input) {
+		return io.MultiReader(bytes.NewReader(kept), bytes.NewReader(input[hdrLen:]))
 	}
 	return bytes.NewReader(input)
 }

@@ -165,11 +165,12 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 			fmt.Sprintf("only the first %d parts were parsed", p.lim.MaxParts), true)
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
-	edited, cuts := p.elide(input, len(hdr), bodyStart)
-	root, err := enmimeParser.ReadParts(p.enmimeReader(edited, len(hdr)))
+	kept, clean := enmimeHeader(hdr)
+	edited, cuts := p.elide(input, len(hdr), bodyStart, clean)
+	root, err := enmimeParser.ReadParts(p.enmimeReader(edited, len(hdr), kept, clean))
 	if len(cuts) > 0 && (err != nil || root == nil || !restore(root, cuts)) {
 		// Not the tree the cuts were planned for: parse it all.
-		root, err = enmimeParser.ReadParts(p.enmimeReader(input, len(hdr)))
+		root, err = enmimeParser.ReadParts(p.enmimeReader(input, len(hdr), kept, clean))
 	}
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
