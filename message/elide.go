@@ -392,6 +392,42 @@ const qpMaxLine = 1024
 // CR and LF) and breaks lines longer than qpMaxLine, then
 // mime/quotedprintable decodes.
 func decodeQP(b []byte) ([]byte, error) {
+	clean := b
+	if !qpClean(b) {
+		clean = cleanQP(b)
+	}
+	out := bytes.NewBuffer(make([]byte, 0, len(clean)))
+	_, err := out.ReadFrom(quotedprintable.NewReader(bytes.NewReader(clean)))
+	return out.Bytes(), err
+}
+
+// qpClean reports whether cleanQP would return b unchanged: printable
+// ASCII, tab, CR and LF only, every '=' an escape or soft line break, and
+// no line of qpMaxLine bytes or more.
+func qpClean(b []byte) bool {
+	line := 0
+	for i, c := range b {
+		switch {
+		case c == '\r' || c == '\n':
+			line = 0
+			continue
+		case c == '=':
+			if line+2 >= qpMaxLine || !qpEscape(b[i+1:min(i+3, len(b))]) {
+				return false
+			}
+		case c != '\t' && (c < ' ' || c > '~'):
+			return false
+		}
+		line++
+		if line >= qpMaxLine {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanQP is enmime's quoted-printable cleaner (see decodeQP).
+func cleanQP(b []byte) []byte {
 	clean := make([]byte, 0, len(b)+len(b)/64)
 	line := 0
 	breakIf := func(full bool) {
@@ -427,9 +463,7 @@ func decodeQP(b []byte) ([]byte, error) {
 			line++
 		}
 	}
-	out := bytes.NewBuffer(make([]byte, 0, len(clean)))
-	_, err := out.ReadFrom(quotedprintable.NewReader(bytes.NewReader(clean)))
-	return out.Bytes(), err
+	return clean
 }
 
 const upperHex = "0123456789ABCDEF"

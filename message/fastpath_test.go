@@ -160,3 +160,17 @@ func FuzzShortcuts(f *testing.F) {
 	lim := Limits{MaxParts: 50, MaxDepth: 6, MaxHeaderBytes: 16 << 10, MaxArchiveEntries: 50, MaxExpandedBytes: 1 << 20, MaxTextBytes: 64 << 10}
 	f.Fuzz(func(t *testing.T, raw []byte) { sameBothWays(t, "input", raw, lim) })
 }
+
+// TestQPClean checks that qpClean is true exactly when cleaning changes
+// nothing.
+func TestQPClean(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"plain text\r\n", "a=3Db=\r\nc", "a=\nb", "a=G1", "a=", "a=4", "tab\there", "high\xe9",
+		strings.Repeat("x", 1023) + "\r\n", strings.Repeat("x", 1024), strings.Repeat("x", 1022) + "=41", "ctl\x01",
+	} {
+		if got, want := qpClean([]byte(s)), string(cleanQP([]byte(s))) == s; got && !want {
+			t.Errorf("qpClean(%.40q) = %v, but cleaning changes it", s, got)
+		}
+	}
+}
