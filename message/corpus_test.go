@@ -136,11 +136,13 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(total / int64(len(msgs)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		Parse(b.Context(), msgs[i%len(msgs)], Limits{})
 		i++
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkParseCorpus parses every message of the shared corpora (the
