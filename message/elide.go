@@ -45,6 +45,11 @@ var elideNonce = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
+// maxCutBoundary is the longest boundary whose parts are cut: enmime
+// peeks the boundary's length ahead in a buffer of peekSize bytes, and
+// fails on longer ones in ways not followed here.
+const maxCutBoundary = 1000
+
 // peekSize is enmime's first read of a part (bufio's default size), within
 // which a delimiter need not follow a line end.
 const peekSize = 4096
@@ -134,7 +139,7 @@ func (pt *mimePart) readHeader(defaultCT string, clean bool) bool {
 // off in the input) with the given boundary, following enmime's
 // boundaryReader.Next and Read, and recurses into nested multiparts.
 func splitLevel(out []mimePart, stream []byte, off int, boundary string, depth int, known []mimePart) ([]mimePart, bool) {
-	if depth > 8 {
+	if depth > 8 || len(boundary) > maxCutBoundary {
 		return out, false
 	}
 	prefix := []byte("--" + boundary)
@@ -228,7 +233,13 @@ func partEnd(stream []byte, start int, prefix, final []byte) (end int, ends bool
 			bytes.HasPrefix(peek, []byte("\r\n\r")) || bytes.HasPrefix(peek, []byte("\r\n\n")) {
 			continue
 		}
-		if w := peek[pad:]; isDelimiter(w, prefix) || bytes.Contains(w, final) {
+		// The window is two bytes longer than prefix, so the prefix can
+		// only be at 0 or 1 (isDelimiter needs a byte after it), and the
+		// terminator only the whole window.
+		w := peek[pad:]
+		if bytes.HasPrefix(w, prefix) && unicode.IsSpace(rune(w[len(prefix)])) ||
+			bytes.HasPrefix(w[1:], prefix) && unicode.IsSpace(rune(w[len(prefix)+1])) ||
+			bytes.Equal(w, final) {
 			return i, pad > 0
 		}
 	}
