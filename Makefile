@@ -31,6 +31,8 @@ test: test-deps fmt-check vet
 	$(GO) test -race -shuffle=on -timeout 15m $(PKGS)
 	@# the spam rules' differential tests over the whole corpus (under -race they read an eighth)
 	$(GO) test -count 1 -run 'EqualsReference|EqualRegexps|EqualsRegexp' ./scanners/spam/
+	@# the parser's golden and shortcut differential tests over the whole corpus (under -race an eighth)
+	$(GO) test -count 1 -run 'CorpusGolden|ShortcutsCorpus' ./message/
 
 ## soak: the long resilience variants (LYCHGATE_SOAK=1): five rounds of kill -9 /
 ## Redis restart / next-hop outage under load, a 100 MB message against the memory

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2/mediatype"
@@ -54,8 +55,51 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 var errUnknownCharset = errors.New("unknown charset")
 
 // parseMediaType wraps enmime's lenient media type parser and marks text
-// types without a useful charset with undeclaredCharset.
+// types without a useful charset with undeclaredCharset. Results are
+// remembered (mediaTypeMemo): the same few Content-Type values come in
+// part after part and message after message, and enmime and Parse both
+// parse each. The params map is shared: callers must not modify it.
 func parseMediaType(ctype string) (string, map[string]string, []string, error) {
+	if len(ctype) <= mediaTypeMemoMax {
+		mediaTypeMemo.Lock()
+		r, ok := mediaTypeMemo.m[ctype]
+		mediaTypeMemo.Unlock()
+		if ok {
+			return r.mtype, r.params, r.invalid, r.err
+		}
+	}
+	mtype, params, invalid, err := parseMediaTypeUncached(ctype)
+	if len(ctype) <= mediaTypeMemoMax {
+		mediaTypeMemo.Lock()
+		if len(mediaTypeMemo.m) >= mediaTypeMemoSize || mediaTypeMemo.m == nil {
+			mediaTypeMemo.m = make(map[string]mediaTypeResult, mediaTypeMemoSize)
+		}
+		mediaTypeMemo.m[strings.Clone(ctype)] = mediaTypeResult{mtype, params, invalid, err}
+		mediaTypeMemo.Unlock()
+	}
+	return mtype, params, invalid, err
+}
+
+// The media type memo holds at most mediaTypeMemoSize values of at most
+// mediaTypeMemoMax bytes, and is emptied when full.
+const (
+	mediaTypeMemoSize = 4096
+	mediaTypeMemoMax  = 256
+)
+
+type mediaTypeResult struct {
+	mtype   string
+	params  map[string]string
+	invalid []string
+	err     error
+}
+
+var mediaTypeMemo struct {
+	sync.Mutex
+	m map[string]mediaTypeResult
+}
+
+func parseMediaTypeUncached(ctype string) (string, map[string]string, []string, error) {
 	mtype, params, invalid, err := mediatype.ParseWithOptions(ctype,
 		mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true})
 	if err != nil {
@@ -107,6 +151,15 @@ func validUTF8(b []byte) string {
 		return string(b)
 	}
 	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+}
+
+// validString returns s with invalid UTF-8 sequences replaced, and s
+// itself (no copy) when it is valid.
+func validString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // truncateUTF8 cuts s to at most n bytes at a rune boundary.

@@ -39,40 +39,50 @@ type rawField struct {
 
 // splitHeader unfolds the header block hdr (RFC 5322 §2.2.3) into fields.
 // Lines that are neither fields nor continuations are joined to the
-// previous field, as enmime does. It is linear in len(hdr): the pieces of a
-// folded field are gathered in one buffer and turned into a string once.
+// previous field, as enmime does. It is linear in len(hdr): hdr becomes one
+// string, of which names and one-line values are substrings, and the pieces
+// of a folded field are gathered in one buffer and turned into a string
+// once.
 func splitHeader(hdr []byte) []rawField {
-	var out []rawField
-	var val []byte // value of the field being read
-	open := false  // out has a field whose value is still in val
+	if len(hdr) == 0 {
+		return nil
+	}
+	s := string(hdr)
+	out := make([]rawField, 0, 16)
+	var val []byte // value of a folded field being read
+	open := false  // out has a field that continuation lines may extend
+	folded := false
 	flush := func() {
-		if open {
+		if open && folded {
 			out[len(out)-1].value = string(val)
 		}
 	}
-	for len(hdr) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(hdr, '\n'); i >= 0 {
-			line, hdr = hdr[:i], hdr[i+1:]
+	for len(s) > 0 {
+		var line string
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
 		} else {
-			line, hdr = hdr, nil
+			line, s = s, ""
 		}
-		line = bytes.TrimRight(line, "\r")
+		line = strings.TrimRight(line, "\r")
 		if len(line) == 0 {
 			continue
 		}
-		colon := bytes.IndexByte(line, ':')
+		colon := strings.IndexByte(line, ':')
 		if line[0] == ' ' || line[0] == '\t' || colon <= 0 {
 			if open {
+				if !folded {
+					val = append(val[:0], out[len(out)-1].value...)
+					folded = true
+				}
 				val = append(val, ' ')
-				val = append(val, bytes.TrimSpace(line)...)
+				val = append(val, strings.TrimSpace(line)...)
 			}
 			continue
 		}
 		flush()
-		out = append(out, rawField{name: string(bytes.TrimSpace(line[:colon]))})
-		val = append(val[:0], bytes.TrimSpace(line[colon+1:])...)
-		open = true
+		out = append(out, rawField{name: strings.TrimSpace(line[:colon]), value: strings.TrimSpace(line[colon+1:])})
+		open, folded = true, false
 	}
 	flush()
 	return out
@@ -90,45 +100,76 @@ func decodeHeaderValue(v string) (string, bool) {
 	}
 	d, err := wordDecoder.DecodeHeader(v)
 	if err != nil {
-		return validUTF8([]byte(v)), false
+		return validString(v), false
 	}
-	return validUTF8([]byte(d)), true
+	return validString(d), true
 }
 
-// fillHeaders sets the top-level header fields of m from the header block.
-func (p *parser) fillHeaders(hdr []byte) {
-	fields := splitHeader(hdr)
+// fillHeaders sets the top-level header fields of m from the fields of
+// the header block.
+func (p *parser) fillHeaders(fields []rawField) {
 	m := p.m
 	m.Headers = make([]Header, 0, len(fields))
-	addrs := map[string][]string{}
+	var from, to, cc, replyTo, sender []string
 	for _, f := range fields {
 		v, ok := decodeHeaderValue(f.value)
 		if !ok {
 			p.problem("0", "unknown_charset", "header "+f.name+" uses an unknown charset", false)
 		}
-		m.Headers = append(m.Headers, Header{Name: validUTF8([]byte(f.name)), Value: v})
-		switch lname := strings.ToLower(f.name); lname {
-		case "subject":
+		m.Headers = append(m.Headers, Header{Name: validString(f.name), Value: v})
+		switch {
+		case lowerIs(f.name, "subject"):
 			if m.Subject == "" {
 				m.Subject = v
 			}
-		case "from", "to", "cc", "reply-to", "sender":
-			addrs[lname] = append(addrs[lname], f.value)
-		case "message-id":
+		case lowerIs(f.name, "from"):
+			from = append(from, f.value)
+		case lowerIs(f.name, "to"):
+			to = append(to, f.value)
+		case lowerIs(f.name, "cc"):
+			cc = append(cc, f.value)
+		case lowerIs(f.name, "reply-to"):
+			replyTo = append(replyTo, f.value)
+		case lowerIs(f.name, "sender"):
+			sender = append(sender, f.value)
+		case lowerIs(f.name, "message-id"):
 			if m.MessageID == "" {
 				m.MessageID = cleanMessageID(v)
 			}
-		case "date":
+		case lowerIs(f.name, "date"):
 			if m.Date.IsZero() {
 				m.Date = p.parseDate(v)
 			}
 		}
 	}
-	m.From = p.addressList("From", addrs["from"])
-	m.To = p.addressList("To", addrs["to"])
-	m.Cc = p.addressList("Cc", addrs["cc"])
-	m.ReplyTo = p.addressList("Reply-To", addrs["reply-to"])
-	m.Sender = p.addressList("Sender", addrs["sender"])
+	m.From = p.addressList("From", from)
+	m.To = p.addressList("To", to)
+	m.Cc = p.addressList("Cc", cc)
+	m.ReplyTo = p.addressList("Reply-To", replyTo)
+	m.Sender = p.addressList("Sender", sender)
+}
+
+// lowerIs reports whether strings.ToLower(s) == lower, for a lower-case
+// ASCII lower, without building the lower-case copy when s is ASCII.
+func lowerIs(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.ToLower(s) == lower
+		}
+	}
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanMessageID strips angle brackets and white space from a Message-ID.
@@ -155,7 +196,7 @@ var extraDateLayouts = []string{
 
 // parseDate parses an RFC 5322 date leniently; zero when it can't.
 func (p *parser) parseDate(v string) time.Time {
-	if t, err := mail.ParseDate(v); err == nil {
+	if t, err := parseMailDate(v); err == nil {
 		return t
 	}
 	s := strings.Join(strings.Fields(v), " ")
@@ -166,6 +207,56 @@ func (p *parser) parseDate(v string) time.Time {
 	}
 	p.problem("", "bad_date", "Date header "+quoteShort(v)+" cannot be parsed", false)
 	return time.Time{}
+}
+
+// commonDateLayout is the usual RFC 5322 date, the first layout with a
+// day of the week that mail.ParseDate tries.
+const commonDateLayout = "Mon, 2 Jan 2006 15:04:05 -0700"
+
+// parseMailDate is mail.ParseDate, with a shortcut for the usual form: it
+// tries some 24 layouts without a day of the week (each failed attempt
+// allocates an error) before commonDateLayout. A date that starts with a
+// letter matches none of them, so when commonDateLayout parses the part
+// mail.ParseDate would parse, and what follows is valid CFWS, the result
+// is the same. Anything else goes to mail.ParseDate.
+func parseMailDate(v string) (time.Time, error) {
+	if strings.IndexByte(v, '\r') < 0 {
+		s := strings.TrimLeft(v, " \t")
+		if ind := strings.IndexAny(s, "+-"); ind > 0 && len(s) >= ind+5 {
+			if c := s[0] | 0x20; c >= 'a' && c <= 'z' && cfwsOK(s[ind+5:]) {
+				if t, err := time.Parse(commonDateLayout, s[:ind+5]); err == nil {
+					return t, nil
+				}
+			}
+		}
+	}
+	return mail.ParseDate(v)
+}
+
+// cfwsOK reports whether net/mail's skipCFWS accepts s: white space and
+// balanced comments, then anything.
+func cfwsOK(s string) bool {
+	s = strings.TrimLeft(s, " \t")
+	for len(s) > 0 && s[0] == '(' {
+		s = s[1:]
+		depth := 1
+		for len(s) > 0 && depth > 0 {
+			switch {
+			case s[0] == '\\' && len(s) > 1:
+				s = s[1:]
+			case s[0] == '(':
+				depth++
+			case s[0] == ')':
+				depth--
+			}
+			s = s[1:]
+		}
+		if depth != 0 {
+			return false
+		}
+		s = strings.TrimLeft(s, " \t")
+	}
+	return true
 }
 
 // addrSpecRe salvages addr-specs from a list net/mail cannot parse.
@@ -183,7 +274,7 @@ func (p *parser) addressList(name string, values []string) []Address {
 		list, err := enmime.ParseAddressList(v)
 		if err == nil {
 			for _, a := range list {
-				out = append(out, Address{Name: validUTF8([]byte(a.Name)), Addr: validUTF8([]byte(a.Address))})
+				out = append(out, Address{Name: validString(a.Name), Addr: validString(a.Address)})
 			}
 			continue
 		}
@@ -205,5 +296,5 @@ func quoteShort(s string) string {
 	if len(s) > n {
 		s = truncateUTF8(s, n) + "..."
 	}
-	return `"` + validUTF8([]byte(s)) + `"`
+	return `"` + validString(s) + `"`
 }

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,23 @@ func (p *parser) htmlToText(src, partID string) string {
 	write := func(s []byte) {
 		for i := 0; i < len(s); {
 			r, n := rune(s[i]), 1
+			if r < utf8.RuneSelf && !inAnchor {
+				// ASCII outside an anchor: a byte at a time.
+				i++
+				if asciiSpace[r] {
+					if pend == 0 {
+						pend = ' '
+					}
+					anchorSp = true
+					continue
+				}
+				if pend != 0 && out.Len() > 0 {
+					out.WriteByte(pend)
+				}
+				pend = 0
+				out.WriteByte(byte(r))
+				continue
+			}
 			if r >= utf8.RuneSelf {
 				r, n = utf8.DecodeRune(s[i:])
 			}
@@ -87,7 +105,7 @@ func (p *parser) htmlToText(src, partID string) string {
 			if a == atom.A {
 				endAnchor()
 			}
-			if hasAttr {
+			if hasAttr && (a == atom.Meta || mayLink(z.Raw(), &p.scratch)) {
 				p.tagLinks(z, a, partID, &href)
 			}
 			switch {
@@ -118,6 +136,41 @@ func (p *parser) htmlToText(src, partID string) string {
 		}
 	}
 }
+
+// linkAttrs are the attribute names tagLinks reads on any element (meta
+// elements are always read); "src" also finds srcset, "action"
+// formaction.
+var linkAttrs = [][]byte{[]byte("href"), []byte("src"), []byte("action"), []byte("background"), []byte("poster"), []byte("data")}
+
+// mayLink reports whether the raw tag may have an attribute tagLinks
+// reads: the tokenizer's attribute names are ASCII-lower-cased bytes of
+// the tag, so one that is not in the lower-cased tag is not there. It
+// saves the attribute copies the tokenizer makes for every attribute of
+// the many tags that carry no link (style, class, width, ...).
+func mayLink(raw []byte, scratch *[]byte) bool {
+	low := (*scratch)[:0]
+	for _, c := range raw {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low = append(low, c)
+	}
+	*scratch = low
+	for _, a := range linkAttrs {
+		if bytes.Contains(low, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiSpace[c] is unicode.IsSpace(rune(c)) for ASCII c.
+var asciiSpace = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = unicode.IsSpace(rune(c))
+	}
+	return t
+}()
 
 // tagLinks records the links in the attributes of the current tag. The href
 // of an <a> is stored in *href so that it gets its anchor text later.

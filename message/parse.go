@@ -36,10 +36,19 @@ var enmimeParser = enmime.NewParser(
 // decoding may share memory with other fields, so scanners must treat every
 // byte slice as read-only.
 func Parse(ctx context.Context, raw []byte, lim Limits) *Message {
+	return parse(ctx, raw, lim, false, elideMin)
+}
+
+// parse is Parse; plain turns off the shortcuts around enmime
+// (fastpath.go, elide.go), and bodies of at least minCut bytes are cut out
+// of what enmime reads.
+func parse(ctx context.Context, raw []byte, lim Limits, plain bool, minCut int) *Message {
 	p := &parser{
-		lim:  lim.WithDefaults(),
-		m:    &Message{Raw: raw},
-		seen: map[problemKey]struct{}{},
+		lim:    lim.WithDefaults(),
+		m:      &Message{Raw: raw},
+		seen:   map[problemKey]struct{}{},
+		plain:  plain,
+		minCut: minCut,
 	}
 	p.guard("", func() { p.parseMessage(ctx, raw, "", 0, 0) })
 	return p.m
@@ -58,6 +67,13 @@ type parser struct {
 	entries int
 	// urlSeen maps part and link to its index in URLs.
 	urlSeen map[problemKey]int
+	// plain turns off the shortcuts around enmime (fastpath.go), for
+	// the differential tests.
+	plain bool
+	// scratch is a reusable buffer (mayLink).
+	scratch []byte
+	// minCut is the smallest body cut out of enmime's input (elide.go).
+	minCut int
 }
 
 type problemKey struct{ part, name string }
@@ -99,7 +115,7 @@ func (p *parser) problem(partID, name, detail string, severe bool) {
 		partID, name, detail, severe = "", "too_many_problems", "further problems were not recorded", true
 	}
 	p.seen[k] = struct{}{}
-	p.m.Problems = append(p.m.Problems, Problem{PartID: partID, Name: name, Detail: validUTF8([]byte(detail)), Severe: severe})
+	p.m.Problems = append(p.m.Problems, Problem{PartID: partID, Name: name, Detail: validString(detail), Severe: severe})
 }
 
 // joinID names a part inside a container (message/rfc822 part or archive).
@@ -128,7 +144,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	}
 	fields := splitHeader(hdr)
 	if prefix == "" {
-		p.fillHeaders(hdr)
+		p.fillHeaders(fields)
 	} else {
 		p.nestedHeaderText(fields, prefix)
 	}
@@ -149,7 +165,13 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 			fmt.Sprintf("only the first %d parts were parsed", p.lim.MaxParts), true)
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
-	root, err := enmimeParser.ReadParts(bytes.NewReader(input))
+	kept, clean := enmimeHeader(hdr)
+	edited, cuts := p.elide(input, len(hdr), bodyStart, clean)
+	root, err := enmimeParser.ReadParts(p.enmimeReader(edited, len(hdr), kept, clean))
+	if len(cuts) > 0 && (err != nil || root == nil || !restore(root, cuts)) {
+		// Not the tree the cuts were planned for: parse it all.
+		root, err = enmimeParser.ReadParts(p.enmimeReader(input, len(hdr), kept, clean))
+	}
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
 		// net/textproto; retry without the leading white space.

@@ -23,7 +23,7 @@ func (p *parser) leaf(ctx context.Context, pt *enmime.Part, id, prefix string, l
 	}
 	p.addAttachment(ctx, Attachment{
 		PartID:      id,
-		Filename:    validUTF8([]byte(pt.FileName)),
+		Filename:    validString(pt.FileName),
 		ContentType: ct,
 		Size:        int64(len(pt.Content)),
 		Data:        pt.Content,

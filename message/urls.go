@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"sync"
@@ -278,11 +279,37 @@ func urlCandidate(w string) bool {
 			}
 			j += n
 		}
-		if j > i+1 && (tlds[strings.ToLower(w[i+1:j])] || strings.HasPrefix(strings.ToLower(w[i+1:j]), "xn--")) {
+		if j > i+1 && knownTLD(w[i+1:j]) {
 			return true
 		}
 	}
 	return digitsDot >= 3
+}
+
+// knownTLD reports tlds[strings.ToLower(label)] or a punycode label
+// ("xn--"), lower-casing short ASCII labels without an allocation.
+func knownTLD(label string) bool {
+	var buf [64]byte
+	if len(label) <= len(buf) {
+		ascii := true
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		if ascii {
+			low := buf[:len(label)]
+			return tlds[string(low)] || bytes.HasPrefix(low, []byte("xn--"))
+		}
+	}
+	low := strings.ToLower(label)
+	return tlds[low] || strings.HasPrefix(low, "xn--")
 }
 
 // addURL records one link found in partID, once per part.

@@ -1,0 +1,107 @@
+package message
+
+import (
+	"bytes"
+	"io"
+)
+
+// This file holds the shortcuts Parse takes around enmime where enmime's
+// result is known not to depend on what is skipped. parser.plain turns
+// them all off, for the differential tests, which parse the corpus and
+// random input both ways and require the same Message.
+
+// enmimeHeader returns the fields of the header block hdr that enmime
+// reads (Content-Type, Content-Disposition, Content-Transfer-Encoding,
+// Content-ID: every Content-* field, and MIME-Version), as their lines
+// appear in hdr, and true; or nil and false when hdr has a line that
+// enmime's header reader would complain about or rewrite (a line starting
+// with a colon or white space, one without a colon, a field name with a
+// character outside 33-126, a control character), in which case enmime
+// must see it all so that its warnings are the same.
+//
+// The top-level header is most of a typical message's header bytes
+// (Received chains, DKIM signatures), and enmime copies each line twice
+// and builds a map of all of them; Parse splits and decodes the header
+// itself (splitHeader, fillHeaders), so enmime needs only the fields that
+// shape the MIME structure. With only clean lines dropped, enmime's
+// header map differs only in fields it never reads, and it records the
+// same problems.
+func enmimeHeader(hdr []byte) ([]byte, bool) {
+	return scanHeader(hdr, true)
+}
+
+// cleanHeader reports whether enmime reads hdr without complaint (see
+// enmimeHeader).
+func cleanHeader(hdr []byte) bool {
+	_, ok := scanHeader(hdr, false)
+	return ok
+}
+
+// scanHeader is enmimeHeader; collect false skips gathering the fields.
+func scanHeader(hdr []byte, collect bool) ([]byte, bool) {
+	var out []byte
+	keep := false // the field being read is kept
+	first := true
+	for rest := hdr; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		body := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		for _, c := range body {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return nil, false
+			}
+		}
+		if len(body) == 0 {
+			return nil, false // HeaderEnd ends hdr before a blank line
+		}
+		if body[0] == ' ' || body[0] == '\t' {
+			if first {
+				return nil, false // enmime's reader rejects this
+			}
+			if keep {
+				out = append(out, line...)
+			}
+			continue
+		}
+		first = false
+		colon := bytes.IndexByte(body, ':')
+		if colon <= 0 {
+			return nil, false
+		}
+		for _, c := range body[:colon] {
+			if c < 33 || c > 126 {
+				return nil, false
+			}
+		}
+		name := body[:colon]
+		keep = collect && len(name) > len("content-") && bytes.EqualFold(name[:len("content-")], []byte("content-")) ||
+			bytes.EqualFold(name, []byte("mime-version"))
+		if keep {
+			if out == nil {
+				out = make([]byte, 0, 512)
+			}
+			out = append(out, line...)
+		}
+	}
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		// The last kept line ended the input; what follows it must
+		// still be the end of the header.
+		return nil, false
+	}
+	return out, true
+}
+
+// enmimeReader returns what enmime reads of input, whose header block is
+// input[:hdrLen]: the whole input, or the kept fields of the header
+// followed by the rest of input (from its blank line on).
+// kept is enmimeHeader(input[:hdrLen]) when clean, else nil.
+func (p *parser) enmimeReader(input []byte, hdrLen int, kept []byte, clean bool) io.Reader {
+	if !p.plain && clean && hdrLen <= len(input) {
+		return io.MultiReader(bytes.NewReader(kept), bytes.NewReader(input[hdrLen:]))
+	}
+	return bytes.NewReader(input)
+}

@@ -1,0 +1,195 @@
+package message
+
+import (
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+	"testing"
+)
+
+var dateCases = []string{
+	"Mon, 2 Jan 2006 15:04:05 -0700",
+	"Tue, 03 Dec 2002 10:00:00 -0500 (EST)",
+	"  Wed, 4 Dec 2002 10:00:00 +0000 (GMT) trailing",
+	"Wed, 4 Dec 2002 10:00:00 +0000 (unbalanced",
+	"Wed, 4 Dec 2002 10:00:00 +0000 (a\\) (b (c)) )",
+	"Wed, 4 Dec 2002 10:00 +0000",
+	"Wed, 4 Dec 02 10:00:00 +0000",
+	"4 Dec 2002 10:00:00 +0000",
+	"Thu, 20 Nov 1997 09:55:06 MDT",
+	"Fri, 31 Feb 2002 10:00:00 +0000",
+	"Fri, 1 Mar 2002 25:00:00 +0000",
+	"Sat, 1 Mar 2002 10:00:00 -05",
+	"Sun, 1 Mar 2002 10:00:00 +0000\r\n (x)",
+	"Xyz, 1 Mar 2002 10:00:00 +0000",
+	"Monday, 1 Mar 2002 10:00:00 +0000",
+	"-0000",
+	"",
+}
+
+// TestParseMailDate checks the shortcut against mail.ParseDate.
+func TestParseMailDate(t *testing.T) {
+	t.Parallel()
+	for _, d := range dateCases {
+		checkMailDate(t, d)
+	}
+}
+
+func checkMailDate(t *testing.T, d string) {
+	got, gerr := parseMailDate(d)
+	want, werr := mail.ParseDate(d)
+	if (gerr == nil) != (werr == nil) || !got.Equal(want) || got.String() != want.String() {
+		t.Errorf("parseMailDate(%q) = %v, %v; mail.ParseDate = %v, %v", d, got, gerr, want, werr)
+	}
+}
+
+func FuzzParseMailDate(f *testing.F) {
+	for _, d := range dateCases {
+		f.Add(d)
+	}
+	f.Fuzz(checkMailDate)
+}
+
+// sameBothWays fails when Parse with its shortcuts around enmime
+// (fastpath.go) gives a different Message than without them.
+func sameBothWays(t *testing.T, name string, raw []byte, lim Limits) {
+	t.Helper()
+	plain := dumpMessage(parse(t.Context(), raw, lim, true, 0))
+	for _, minCut := range []int{elideMin, 1} {
+		fast := dumpMessage(parse(t.Context(), raw, lim, false, minCut))
+		if string(fast) != string(plain) {
+			t.Errorf("%s: Parse with shortcuts (cutting bodies of %d bytes and more) differs from without:\n%s", name, minCut, firstDiff(string(plain), string(fast)))
+		}
+	}
+}
+
+// firstDiff shows the first line where two dumps differ.
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\n without: %.300s\n with:    %.300s", i+1, w, g)
+		}
+	}
+	return "(same lines)"
+}
+
+// TestShortcutsCorpus is the differential test of the shortcuts over every
+// corpus message, with the default limits and with small ones.
+func TestShortcutsCorpus(t *testing.T) {
+	t.Parallel()
+	small := Limits{MaxParts: 5, MaxDepth: 3, MaxHeaderBytes: 2 << 10, MaxTextBytes: 4 << 10}
+	stride := corpusStride()
+	for i, f := range corpusFiles(t, corpusDir) {
+		if i%stride != 0 {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameBothWays(t, f, raw, Limits{})
+		if i%(4*stride) == 0 {
+			sameBothWays(t, f+" (small limits)", raw, small)
+		}
+	}
+}
+
+// shortcutSeeds are messages at the edges of the shortcuts.
+var shortcutSeeds = []string{
+	"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nbody \xe9\r\n",
+	"From: a@example.com\nX-Bad Name: x\nContent-Type: text/plain\n\nbody\n",
+	" Subject: leading\r\nContent-Type: text/html\r\n\r\n<p>x</p>",
+	"Subject: x\r\nnot a field\r\nContent-Type: text/plain\r\n\r\nbody",
+	":colon: x\r\nContent-Type: text/plain\r\n\r\nbody",
+	"Subject: x\r\nContent-Type: multipart/mixed;\r\n boundary=b\r\nContent-transfer-encoding: 7bit\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n",
+	"Subject: \x01ctl\r\nContent-Type: text/plain\r\n\r\nbody",
+	"Subject: x\r\nContent-Type: text/plain\r\nX-Last: no newline",
+	"Subject: x\r\nContent-Type: text/plain",
+	"Content-Type: text/plain\r\n  folded: tail\r\nSubject: y\r\n\r\nbody",
+	"Subject: x\r\r\nContent-Type: text/plain\r\n\r\nbody",
+	"MIME-Version: 1.0\r\nReceived: from a\r\n\tby b\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n",
+}
+
+// boundarySeeds are multiparts at the quirks of enmime's boundary reader.
+func boundarySeeds() []string {
+	long := strings.Repeat("abcdefghij", 500)
+	b64 := "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk="
+	head := "Subject: b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\npreamble\r\n"
+	return []string{
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64 + "\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\nshort x--b0 y\r\n" + long + "\r\n--b0--",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "x--b0 y\r\n" + long + "\rX--b0 \r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\n--b0\xa0\r\n" + long + "\n--b0\x85--\n--b0--",
+		head + "--b0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "A\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "*!\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: multipart/alternative; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + long + "\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>" + long + "</p>\r\n--b1--\r\n--b0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n" + long + "\xe9\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\nContent-Type: text/plain\r\n\r\n" + long,
+		head + "--b0\nContent-Type: image/gif\nContent-Transfer-Encoding: BASE64 \n\n" + b64 + "\n\n\n--b0\n\nno header " + long + "\n--b0\r\n" + long + "\n--b0--\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n" + long + "\r\n--b0--\r\n",
+		head + "--b0\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--b0\r\n\r\nXX\r\nnot a boundary\r\n--b0--\r\n",
+		"Subject: one\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64,
+		"Subject: one\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<a href=http://x.example.com/>" + long + "</a>",
+		head + "--b0\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+			"caf=E9 =3D =\r\nsoft =G1 bad = end  \r\ntab\tline \xe9\x01 " + strings.Repeat("x", 1500) + "=\n" + long + "=\r\n--b0\r\n" +
+			"Content-Type: text/html; charset=windows-1252\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=latin1\r\n\r\n" + long + "\x80\x81\x9d\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + long + "=F0=D2\r\n--b0--\r\n",
+		"Subject: qp\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n" + long + "=\r\n=4",
+		"Subject: b\r\nContent-Type: multipart/mixed; boundary=" + strings.Repeat("z", 5000) + "\r\n\r\n--" + strings.Repeat("z", 5000) +
+			"\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--" + strings.Repeat("z", 5000) + "--\r\n",
+	}
+}
+
+func TestShortcutsBoundaries(t *testing.T) {
+	t.Parallel()
+	for i, s := range boundarySeeds() {
+		sameBothWays(t, fmt.Sprintf("boundarySeeds[%d]", i), []byte(s), Limits{})
+	}
+}
+
+func FuzzShortcuts(f *testing.F) {
+	for _, s := range shortcutSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range boundarySeeds() {
+		f.Add([]byte(s))
+	}
+	lim := Limits{MaxParts: 50, MaxDepth: 6, MaxHeaderBytes: 16 << 10, MaxArchiveEntries: 50, MaxExpandedBytes: 1 << 20, MaxTextBytes: 64 << 10}
+	f.Fuzz(func(t *testing.T, raw []byte) { sameBothWays(t, "input", raw, lim) })
+}
+
+// TestQPClean checks that qpClean is true exactly when cleaning changes
+// nothing.
+func TestQPClean(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"plain text\r\n", "a=3Db=\r\nc", "a=\nb", "a=G1", "a=", "a=4", "tab\there", "high\xe9",
+		strings.Repeat("x", 1023) + "\r\n", strings.Repeat("x", 1024), strings.Repeat("x", 1022) + "=41", "ctl\x01",
+	} {
+		if got, want := qpClean([]byte(s)), string(cleanQP([]byte(s))) == s; got && !want {
+			t.Errorf("qpClean(%.40q) = %v, but cleaning changes it", s, got)
+		}
+	}
+}
+
+// BenchmarkParseShortLines is a 4 MB attachment of two-byte lines under a
+// 70-byte boundary: the elision split checks for a delimiter at every line
+// end, as enmime does, and stays linear.
+func BenchmarkParseShortLines(b *testing.B) {
+	bd := strings.Repeat("b", 70)
+	raw := []byte("Subject: s\r\nContent-Type: multipart/mixed; boundary=" + bd + "\r\n\r\n--" + bd +
+		"\r\nContent-Type: application/octet-stream\r\n\r\n" + strings.Repeat("-\n", 2<<20) + "\r\n--" + bd + "--\r\n")
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		Parse(b.Context(), raw, Limits{})
+	}
+}
