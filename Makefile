@@ -98,10 +98,14 @@ fuzz:
 	$(FUZZ) '^FuzzTokenize$$' ./scanners/spam/bayes
 	$(FUZZ) '^FuzzTextHelpers$$' ./scanners/personal
 	$(FUZZ) '^FuzzScan$$' ./scanners/links
+	$(FUZZ) '^FuzzHTMLMayMatter$$' ./scanners/links
 	$(FUZZ) '^FuzzFilterSameAsReference$$' ./scanners/profanity
 	$(FUZZ) '^FuzzArchiveListers$$' ./message
 	$(FUZZ) '^FuzzScanHTML$$' ./message
 	$(FUZZ) '^FuzzAnalyzePDF$$' ./message
+	$(FUZZ) '^FuzzShortcuts$$' ./message
+	$(FUZZ) '^FuzzParseMailDate$$' ./message
+	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
