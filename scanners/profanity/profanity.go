@@ -328,6 +328,15 @@ func New(opts Options) (*Scanner, error) {
 		s.tier = append(s.tier, allowTier)
 		s.text = append(s.text, a)
 	}
+	if !opts.NoDefaults {
+		var err error
+		if pats, err = s.addInsults(pats, key, removed); err != nil { // insult.go
+			return nil, err
+		}
+		if _, err := loadInsultCtx(); err != nil {
+			return nil, err
+		}
+	}
 	m, err := textnorm.Compile(pats)
 	if err != nil {
 		return nil, err
@@ -381,6 +390,9 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	st.hits = s.m.Match(res, st.hits[:0])
 	st.keep = s.filter(res, st, st.hits)
 	for _, h := range st.keep {
+		if s.tier[h.Pattern] < allowTier { // an insult (insult.go): not a list word
+			continue
+		}
 		a, b := res.Span(int(h.Start), int(h.End))
 		dst = append(dst, Hit{Tier: s.tier[h.Pattern], Entry: s.text[h.Pattern], Start: a, End: b})
 	}
@@ -505,6 +517,7 @@ type accum struct {
 	count    [3]int
 	words    [3][]string
 	directed bool
+	ins      insultAcc // insult.go
 }
 
 // scanField adds to acc the kept hits of hits, the matches of s.m in field
@@ -523,6 +536,10 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 			}
 		}
 		t := s.tier[h.Pattern]
+		if t < allowTier { // insult.go
+			s.insultHit(acc, f, res, h)
+			continue
+		}
 		acc.count[t]++
 		if t == Strong && !acc.directed {
 			acc.directed = Directed(res, h)
@@ -565,7 +582,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 			School:      s.school,
 		})
 	}
-	return out
+	return append(out, s.insultFindings(&acc.ins)...)
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
