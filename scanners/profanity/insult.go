@@ -134,7 +134,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -176,7 +176,8 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
 		"absolute", "absolutely", "complete", "completely", "total", "utter", "utterly", "little", "big", "old",
 		"fucking", "fuckin", "freaking", "frigging", "bloody", "damn", "effing", "more", "most", "even", "still",
-		"always", "biggest", "massive", "huge", "real", "right", "dirty", "lying", "sad", "typical", "ve", "ll", "d")
+		"always", "biggest", "massive", "huge", "real", "right", "dirty", "lying", "sad", "typical", "ve", "ll", "d",
+		"also", "now", "clearly", "obviously", "literally", "simply", "actually", "certainly", "definitely", "such")
 	c.weak = set("a", "an", "the", "and", "all", "bunch", "lot", "lots", "like", "as", "of", "nothing", "but", "one", "same", "pack", "load", "kind", "sort", "kinda")
 	var ins []string
 	all, err := insultEntries()
@@ -191,6 +192,15 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 		}
 	}
 	c.insults = set(ins...)
+	var nouns []string
+	for _, cl := range []insultClass{classNoun, classAimed, classDehum} {
+		for _, w := range all[cl] {
+			if !strings.Contains(w, " ") {
+				nouns = append(nouns, w)
+			}
+		}
+	}
+	c.nouns = set(nouns...)
 	c.groupFill = set("all", "the", "those", "these", "them", "every", "of", "more", "any", "some", "our", "fucking", "bloody", "filthy", "dirty")
 	return c, nil
 })
@@ -216,7 +226,7 @@ func has(m map[string]bool, w []byte) bool { return m[string(w)] }
 func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 	lo := max(0, start-insultWindow)
 	j := start - 1 // the separator before the next word back
-	copula, weak := false, false
+	copula, weak, onlyS := false, false, false
 	for n := 0; n < maxBack && j > lo && b[j] == textnorm.Sep; n++ {
 		i := j - 1
 		for i >= lo && b[i] != textnorm.Sep {
@@ -252,8 +262,12 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			if c.prevIs(b, i, lo, c.second) {
 				return aimSecond
 			}
+			if !copula || (onlyS && !has(c.pronoun, w)) {
+				return aimNone // "libs trash the bill", "one man's trash"
+			}
 			return aimThird
 		case has(c.copula, w):
+			onlyS = !copula && string(w) == "s"
 			copula = true
 		case has(c.weak, w):
 			weak = true
@@ -264,6 +278,24 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 		j = i
 	}
 	return aimNone
+}
+
+// pronounBefore reports whether the person an insult at b[start:] is
+// aimed at is a pronoun ("they are animals"): the first word back that is
+// a person word.
+func (c *insultCtx) pronounBefore(b []byte, start int) bool {
+	lo := max(0, start-insultWindow)
+	for j, n := start-1, 0; n < maxBack && j > lo && b[j] == textnorm.Sep; n++ {
+		i := j - 1
+		for i >= lo && b[i] != textnorm.Sep {
+			i--
+		}
+		if w := b[i+1 : j]; has(c.people, w) {
+			return has(c.pronoun, w)
+		}
+		j = i
+	}
+	return false
 }
 
 // prevIs reports whether the word before the separator b[i] (within
@@ -308,6 +340,8 @@ func (c *insultCtx) after(b []byte, end int) aim {
 	case len(w2) > 0 && (has(c.insults, w1) || has(c.groupFill, w1)) && has(c.groups, w2):
 		return aimGroup
 	case len(w2) > 0 && has(c.insults, w1) && has(c.people, w2) && !has(c.pronoun, w2):
+		return aimThird
+	case has(c.nouns, w1): // "incompetent clown", "pathetic loser"
 		return aimThird
 	}
 	return aimNone
@@ -377,6 +411,8 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 			sev, directed = scanners.Medium, true
 		case a == aimGroup:
 			rule, sev, group = 1, scanners.Medium, true
+		case a == aimThird && cl == classDehum && !c.pronounBefore(b, start):
+			sev = scanners.Low // "democrats are terrorists", not "they are animals"
 		case a == aimSelf || cl == classDehum:
 			return
 		case a == aimThird || cl == classNoun:

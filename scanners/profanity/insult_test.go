@@ -1,0 +1,133 @@
+package profanity_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/scanners/profanity"
+)
+
+// TestInsults checks the insult rules both ways: who an insult is aimed
+// at decides whether it counts and how much.
+func TestInsults(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	type want struct {
+		rule string // "" = no insult or hate finding
+		sev  scanners.Severity
+		tag  string
+	}
+	directed := func(rule string) want { return want{rule, scanners.Medium, profanity.TagDirected} }
+	low := want{profanity.InsultRule, scanners.Low, ""}
+	group := want{profanity.HateRule, scanners.Medium, profanity.TagGroup}
+	none := want{}
+	tests := []struct {
+		name, text string
+		want       want
+	}{
+		// aimed at the reader: medium, directed
+		{"you are so adj", "you are so stupid", directed(profanity.InsultRule)},
+		{"ur a noun", "ur a loser lol", directed(profanity.InsultRule)},
+		{"u r an idiot", "u r an idiot", directed(profanity.InsultRule)},
+		{"your a", "YOUR a STUPID freak", directed(profanity.InsultRule)},
+		{"you're contraction", "you're pathetic", directed(profanity.InsultRule)},
+		{"look", "you look disgusting today", directed(profanity.InsultRule)},
+		{"your mum", "your mum is fat", directed(profanity.InsultRule)},
+		{"you noun", "shut up you moron", directed(profanity.InsultRule)},
+		{"adjective chain", "you ugly fat pig", directed(profanity.InsultRule)},
+		{"fat and ugly", "you're fat and ugly", directed(profanity.InsultRule)},
+		{"leet", "you 1d10t", directed(profanity.InsultRule)},
+		// about someone else: low
+		{"third person", "he is pathetic", low},
+		{"noun alone", "what an idiot", low},
+		{"adjective before people", "stupid people everywhere", low},
+		{"adjective before insult", "that incompetent clown again", low},
+		{"they're losers", "they're losers", low},
+		{"political group", "democrats are terrorists", low},
+		// threats and hate: medium
+		{"threat", "i will find you", directed(profanity.HateRule)},
+		{"wish of harm", "you deserve to die", directed(profanity.HateRule)},
+		{"should be shot", "they should be shot", want{profanity.HateRule, scanners.Medium, ""}},
+		{"group insult", "muslims are terrorists", group},
+		{"hate verb", "i hate all the jews", group},
+		{"adjective group", "filthy immigrants", group},
+		// not aimed at anyone, or not insults at all
+		{"object", "this stupid printer is jammed again", none},
+		{"self", "I'm such an idiot, I forgot my keys", none},
+		{"self adjective", "i feel so stupid", none},
+		{"negation", "you're not stupid", none},
+		{"trash", "take out the trash please", none},
+		{"pig farm", "you get dirty and the pig seems to like it", none},
+		{"make you fat", "it won't make you fat", none},
+		{"conditional", "if you are stupid, don't start a business", none},
+		{"animals", "they are animals that live in the sea", none},
+		{"possessive", "your trash goes out on Monday", none},
+		{"possessive s", "one man's trash is another man's treasure", none},
+		{"hate alone", "I hate Mondays", none},
+		{"gas", "we stopped for gas at the station", none},
+		{"dehumanising alone", "the terrorists attacked the city", none},
+		{"fat cat", "a fat cat sat on the mat", none},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs, err := s.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: tc.text}}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *scanners.Finding
+			for i, f := range fs {
+				if f.Rule == profanity.InsultRule || f.Rule == profanity.HateRule {
+					if got != nil {
+						t.Errorf("Scan(%q): two insult findings %+v and %+v", tc.text, *got, f)
+					}
+					got = &fs[i]
+				}
+			}
+			switch {
+			case tc.want.rule == "" && got != nil:
+				t.Errorf("Scan(%q) = %s %s %v, want none", tc.text, got.Rule, got.Severity, got.Evidence)
+			case tc.want.rule == "":
+			case got == nil:
+				t.Errorf("Scan(%q) = no insult finding (%+v), want %s %s", tc.text, fs, tc.want.rule, tc.want.sev)
+			case got.Rule != tc.want.rule || got.Severity != tc.want.sev || (tc.want.tag != "" && !got.HasTag(tc.want.tag)):
+				t.Errorf("Scan(%q) = %s %s %q, want %s %s %q", tc.text, got.Rule, got.Severity, got.Tags, tc.want.rule, tc.want.sev, tc.want.tag)
+			case got.Category != scanners.Profanity || len(got.Evidence) == 0:
+				t.Errorf("Scan(%q) = %+v, want category profanity with evidence", tc.text, *got)
+			}
+		})
+	}
+}
+
+// TestInsultEvidence checks that an insult finding quotes the original
+// text and explains itself with list words, and that MatchText (the tier
+// lists) leaves insults out.
+func TestInsultEvidence(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	text := "honestly U R SUCH AN IDIOT"
+	fs, err := s.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: text}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Rule != profanity.InsultRule {
+		t.Fatalf("findings = %+v, want one insult", fs)
+	}
+	e := fs[0].Evidence[0]
+	if got := text[e.Offset : e.Offset+e.Length]; got != "IDIOT" || e.Text != "IDIOT" {
+		t.Errorf("evidence = %+v, want IDIOT", e)
+	}
+	if !strings.Contains(fs[0].Explanation, "\u201cidiot\u201d") {
+		t.Errorf("explanation = %q, want the list word", fs[0].Explanation)
+	}
+	if hits := s.MatchText(text, nil); len(hits) != 0 {
+		t.Errorf("MatchText(%q) = %+v, want no tier-list hits", text, hits)
+	}
+	// A school can remove an insult like any entry.
+	r := newScanner(t, profanity.Options{Remove: []string{"idiot"}})
+	if fs, _ := r.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: text}}}, nil); len(fs) != 0 {
+		t.Errorf("with idiot removed: %+v, want none", fs)
+	}
+}
