@@ -134,7 +134,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	nouns, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, demo, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -153,6 +153,7 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 		sp = append(sp, w)
 	}
 	c.second = set(append(sp, "yall", "yourselves", "youse", "thou")...)
+	c.demo = set("these", "those")
 	c.youre = set("ur", "youre", "your", "yur", "yer", "yr")
 	c.cond = set("if", "when", "whether", "unless", "thank", "thanks")
 	c.self = set("i", "me", "myself", "im", "ive", "am", "my", "we", "us", "ourselves")
@@ -262,10 +263,12 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			if c.prevIs(b, i, lo, c.second) {
 				return aimSecond
 			}
-			if !copula || (onlyS && !has(c.pronoun, w)) {
+			if !copula || (onlyS && !has(c.pronoun, w)) || c.prevIs(b, i, lo, c.cond) {
 				return aimNone // "libs trash the bill", "one man's trash"
 			}
 			return aimThird
+		case has(c.demo, w) && !adj && !copula && !weak:
+			return aimThird // "these idiots", "those fucking losers"
 		case has(c.copula, w):
 			onlyS = !copula && string(w) == "s"
 			copula = true
@@ -290,8 +293,8 @@ func (c *insultCtx) pronounBefore(b []byte, start int) bool {
 		for i >= lo && b[i] != textnorm.Sep {
 			i--
 		}
-		if w := b[i+1 : j]; has(c.people, w) {
-			return has(c.pronoun, w)
+		if w := b[i+1 : j]; has(c.people, w) || has(c.demo, w) {
+			return has(c.pronoun, w) || has(c.demo, w)
 		}
 		j = i
 	}
@@ -342,6 +345,8 @@ func (c *insultCtx) after(b []byte, end int) aim {
 	case len(w2) > 0 && has(c.insults, w1) && has(c.people, w2) && !has(c.pronoun, w2):
 		return aimThird
 	case has(c.nouns, w1): // "incompetent clown", "pathetic loser"
+		return aimThird
+	case string(w1) == "af" || string(w1) == "asf": // "dumb af"
 		return aimThird
 	}
 	return aimNone

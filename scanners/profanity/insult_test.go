@@ -46,6 +46,10 @@ func TestInsults(t *testing.T) {
 		{"adjective before insult", "that incompetent clown again", low},
 		{"they're losers", "they're losers", low},
 		{"political group", "democrats are terrorists", low},
+		{"demonstrative", "these idiots never learn", low},
+		{"these losers", "look at those losers", low},
+		{"af", "dumb af lol", low},
+		{"ya", "just go away ya loonies", directed(profanity.InsultRule)},
 		// threats and hate: medium
 		{"threat", "i will find you", directed(profanity.HateRule)},
 		{"wish of harm", "you deserve to die", directed(profanity.HateRule)},
@@ -69,6 +73,9 @@ func TestInsults(t *testing.T) {
 		{"gas", "we stopped for gas at the station", none},
 		{"dehumanising alone", "the terrorists attacked the city", none},
 		{"fat cat", "a fat cat sat on the mat", none},
+		{"third conditional", "if she's ugly then so am I", none},
+		{"these animals", "these animals live in the sea", none},
+		{"riddle verb", "we had to fool the teacher", none},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

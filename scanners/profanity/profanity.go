@@ -18,6 +18,10 @@
 //	profanity_mild    low     e.g. arse, bloody hell, crap
 //	profanity_strong  medium  e.g. fuck, shit, wanker, twat
 //	profanity_slur    high    racial, homophobic and disability slurs
+//	profanity_insult  low     insults without swear words ("idiot"; "you are
+//	                  medium  so stupid" aimed at the reader); insult.go
+//	profanity_hate    medium  threats, wishes of harm, hate against a
+//	                          protected group; insult.go
 //
 // Tags (Finding.Tags):
 //
