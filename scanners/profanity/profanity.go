@@ -512,6 +512,9 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 	if g, ok := gestureFinding(t.Fields, s.maxEv); ok { // gesture.go
 		out = append(out, g)
 	}
+	if g, ok := maskFinding(t.Fields, s.maxEv); ok { // masks.go
+		out = append(out, g)
+	}
 	return out, nil
 }
 
