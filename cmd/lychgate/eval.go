@@ -29,6 +29,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *split != "validation" && *split != "train" {
+		return fmt.Errorf("--split %q: want validation or train", *split)
+	}
 	if len(dirs) == 0 {
 		dirs = []string{"testdata/content"}
 	}
