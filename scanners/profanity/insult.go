@@ -301,6 +301,22 @@ func (c *insultCtx) pronounBefore(b []byte, start int) bool {
 	return false
 }
 
+// inside reports whether a second-person word is among the words of
+// b[start:end] (a phrase entry such as "screw you").
+func (c *insultCtx) inside(b []byte, start, end int) bool {
+	for i := start; i < end; {
+		j := i
+		for j < end && b[j] != textnorm.Sep {
+			j++
+		}
+		if has(c.second, b[i:j]) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
 // prevIs reports whether the word before the separator b[i] (within
 // b[lo:]) is in m.
 func (c *insultCtx) prevIs(b []byte, i, lo int, m map[string]bool) bool {
@@ -410,6 +426,9 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 		a := c.before(b, start, cl == classAdj)
 		if a == aimNone && cl == classAdj {
 			a = c.after(b, end)
+		}
+		if a == aimNone && c.inside(b, start, end) {
+			a = aimSecond // "screw you", "you suck"
 		}
 		switch {
 		case a == aimSecond:

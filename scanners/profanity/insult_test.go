@@ -50,6 +50,10 @@ func TestInsults(t *testing.T) {
 		{"these losers", "look at those losers", low},
 		{"af", "dumb af lol", low},
 		{"ya", "just go away ya loonies", directed(profanity.InsultRule)},
+		{"phrase with you", "oh screw you", directed(profanity.InsultRule)},
+		{"you suck", "you suck at this game", directed(profanity.InsultRule)},
+		{"human being", "what a disgusting human being", low},
+		{"being", "you're being so stupid", directed(profanity.InsultRule)},
 		// threats and hate: medium
 		{"threat", "i will find you", directed(profanity.HateRule)},
 		{"wish of harm", "you deserve to die", directed(profanity.HateRule)},
@@ -131,6 +135,12 @@ func TestInsultEvidence(t *testing.T) {
 	}
 	if hits := s.MatchText(text, nil); len(hits) != 0 {
 		t.Errorf("MatchText(%q) = %+v, want no tier-list hits", text, hits)
+	}
+	// Names and puddings on the allow-list are no profanity at all.
+	for _, in := range []string{"spotted dick and custard", "Dick Whittington and his cat", "a book by Dick King-Smith"} {
+		if hits := s.MatchText(in, nil); len(hits) != 0 {
+			t.Errorf("MatchText(%q) = %+v, want none", in, hits)
+		}
 	}
 	// A school can remove an insult like any entry.
 	r := newScanner(t, profanity.Options{Remove: []string{"idiot"}})
