@@ -78,7 +78,7 @@ func classOf(t Tier) insultClass { return insultClass(allowTier - 1 - t) }
 const insultWindow = 96
 
 // maxBack is how many words before an insult the aim may stand.
-const maxBack = 6
+const maxBack = 7
 
 // insultEntries returns the embedded insult entries of each class.
 func insultEntries() ([numClasses][]string, error) {
@@ -228,6 +228,10 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 	lo := max(0, start-insultWindow)
 	j := start - 1 // the separator before the next word back
 	copula, weak, onlyS := false, false, false
+	// up to two other words may stand between an article and the insult
+	// ("you are a lying corrupt traitor"), not elsewhere ("you know this
+	// stupid printer")
+	unknown, article := 0, false
 	for n := 0; n < maxBack && j > lo && b[j] == textnorm.Sep; n++ {
 		i := j - 1
 		for i >= lo && b[i] != textnorm.Sep {
@@ -239,7 +243,7 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 		w := b[i+1 : j]
 		person := has(c.second, w) || has(c.self, w) || has(c.groups, w) || has(c.people, w)
 		copula = copula || has(c.youre, w) // "ur a loser", "your a stupid idiot"
-		if person && ((adj || weak) && !copula) {
+		if person && (((adj || weak) && !copula) || (unknown > 0 && !article)) {
 			return aimNone
 		}
 		switch {
@@ -267,14 +271,17 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 				return aimNone // "libs trash the bill", "one man's trash"
 			}
 			return aimThird
-		case has(c.demo, w) && !adj && !copula && !weak:
+		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
 			return aimThird // "these idiots", "those fucking losers"
 		case has(c.copula, w):
 			onlyS = !copula && string(w) == "s"
 			copula = true
 		case has(c.weak, w):
 			weak = true
+			article = article || string(w) == "a" || string(w) == "an" || string(w) == "the"
 		case has(c.fillers, w) || has(c.insults, w):
+		case !weak && !copula && unknown < 2:
+			unknown++
 		default:
 			return aimNone
 		}

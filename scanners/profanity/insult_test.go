@@ -54,6 +54,8 @@ func TestInsults(t *testing.T) {
 		{"you suck", "you suck at this game", directed(profanity.InsultRule)},
 		{"human being", "what a disgusting human being", low},
 		{"being", "you're being so stupid", directed(profanity.InsultRule)},
+		{"words after an article", "you are a lying corrupt traitor", directed(profanity.InsultRule)},
+		{"third after an article", "he is the most selfish liar", low},
 		// threats and hate: medium
 		{"threat", "i will find you", directed(profanity.HateRule)},
 		{"wish of harm", "you deserve to die", directed(profanity.HateRule)},
@@ -79,6 +81,8 @@ func TestInsults(t *testing.T) {
 		{"fat cat", "a fat cat sat on the mat", none},
 		{"third conditional", "if she's ugly then so am I", none},
 		{"these animals", "these animals live in the sea", none},
+		{"words without an article", "you know this stupid printer", none},
+		{"words without an article 2", "you said that boring old film was trash", none},
 		{"riddle verb", "we had to fool the teacher", none},
 	}
 	for _, tc := range tests {
@@ -146,5 +150,25 @@ func TestInsultEvidence(t *testing.T) {
 	r := newScanner(t, profanity.Options{Remove: []string{"idiot"}})
 	if fs, _ := r.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: text}}}, nil); len(fs) != 0 {
 		t.Errorf("with idiot removed: %+v, want none", fs)
+	}
+}
+
+// TestInsultRepetitionIsBounded checks that evidence is capped and the
+// score saturates however often an insult repeats.
+func TestInsultRepetitionIsBounded(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{MaxEvidence: 3})
+	text := strings.Repeat("you are so stupid, i will find you. ", 20000)
+	fs, err := s.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: text}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 {
+		t.Fatalf("findings = %d, want hate and insult", len(fs))
+	}
+	for _, f := range fs {
+		if len(f.Evidence) != 3 || f.Score > 4*profanity.ScoreCap || !strings.Contains(f.Explanation, "20000 match(es)") {
+			t.Errorf("%s: %d evidence, score %v, %q; want 3, saturated, the real count", f.Rule, len(f.Evidence), f.Score, f.Explanation)
+		}
 	}
 }
