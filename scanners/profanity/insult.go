@@ -134,7 +134,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	nouns, demo, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, demo, groupAdj, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -154,6 +154,10 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	}
 	c.second = set(append(sp, "yall", "yourselves", "youse", "thou")...)
 	c.demo = set("these", "those")
+	// "black people are animals": a person word after one of these is a
+	// protected group (not "white": "Stupid White Men" is a book)
+	c.groupAdj = set("black", "brown", "asian", "jewish", "muslim", "gay", "lesbian", "trans", "chinese", "indian",
+		"mexican", "african", "arab", "pakistani", "polish", "romanian", "immigrant", "foreign", "disabled", "hindu", "sikh")
 	c.youre = set("ur", "youre", "your", "yur", "yer", "yr")
 	c.cond = set("if", "when", "whether", "unless", "thank", "thanks")
 	c.self = set("i", "me", "myself", "im", "ive", "am", "my", "we", "us", "ourselves")
@@ -270,6 +274,9 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			if !copula || (onlyS && !has(c.pronoun, w)) || c.prevIs(b, i, lo, c.cond) {
 				return aimNone // "libs trash the bill", "one man's trash"
 			}
+			if c.prevIs(b, i, lo, c.groupAdj) {
+				return aimGroup // "black people are animals"
+			}
 			return aimThird
 		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
 			return aimThird // "these idiots", "those fucking losers"
@@ -361,6 +368,8 @@ func (c *insultCtx) after(b []byte, end int) aim {
 	switch {
 	case has(c.groups, w1):
 		return aimGroup
+	case len(w2) > 0 && has(c.groupAdj, w1) && has(c.people, w2):
+		return aimGroup // "filthy black people"
 	case has(c.people, w1) && !has(c.pronoun, w1):
 		return aimThird
 	case len(w2) > 0 && (has(c.insults, w1) || has(c.groupFill, w1)) && has(c.groups, w2):

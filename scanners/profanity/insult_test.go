@@ -63,6 +63,8 @@ func TestInsults(t *testing.T) {
 		{"group insult", "muslims are terrorists", group},
 		{"hate verb", "i hate all the jews", group},
 		{"adjective group", "filthy immigrants", group},
+		{"group people", "black people are animals", group},
+		{"adjective group people", "dirty muslim people everywhere", group},
 		// not aimed at anyone, or not insults at all
 		{"object", "this stupid printer is jammed again", none},
 		{"self", "I'm such an idiot, I forgot my keys", none},
@@ -83,6 +85,8 @@ func TestInsults(t *testing.T) {
 		{"these animals", "these animals live in the sea", none},
 		{"words without an article", "you know this stupid printer", none},
 		{"words without an article 2", "you said that boring old film was trash", none},
+		{"people not a group", "white people live here too", none},
+		{"dumbo film", "we watched Dumbo in class", none},
 		{"riddle verb", "we had to fool the teacher", none},
 	}
 	for _, tc := range tests {
