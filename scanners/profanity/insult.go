@@ -134,7 +134,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	nouns, demo, groupAdj, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, demo, groupAdj, imperative, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -177,7 +177,10 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	// being ("you are the worst idiot", "you're fat and ugly", not "you
 	// get dirty and the pig")
 	c.copula = set("are", "r", "re", "is", "s", "was", "were", "be", "been", "being", "m", "am",
-		"look", "looks", "looking", "sound", "sounds", "seem", "seems", "act", "acts", "acting", "become", "becoming")
+		"look", "looks", "looking", "sound", "sounds", "seem", "seems", "act", "acts", "acting", "become", "becoming",
+		"feel", "feels", "felt", "feeling")
+	// "don't be an idiot", "stop being so stupid": an order to the reader
+	c.imperative = set("dont", "stop", "quit")
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
 		"absolute", "absolutely", "complete", "completely", "total", "utter", "utterly", "little", "big", "old",
 		"fucking", "fuckin", "freaking", "frigging", "bloody", "damn", "effing", "more", "most", "even", "still",
@@ -236,6 +239,7 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 	// ("you are a lying corrupt traitor"), not elsewhere ("you know this
 	// stupid printer")
 	unknown, article := 0, false
+	var last []byte // the word before, nearer the insult
 	for n := 0; n < maxBack && j > lo && b[j] == textnorm.Sep; n++ {
 		i := j - 1
 		for i >= lo && b[i] != textnorm.Sep {
@@ -278,6 +282,8 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 				return aimGroup // "black people are animals"
 			}
 			return aimThird
+		case has(c.imperative, w) && (string(last) == "be" || string(last) == "being"):
+			return aimSecond
 		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
 			return aimThird // "these idiots", "those fucking losers"
 		case has(c.copula, w):
@@ -292,6 +298,7 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 		default:
 			return aimNone
 		}
+		last = w
 		j = i
 	}
 	return aimNone

@@ -54,6 +54,8 @@ func TestInsults(t *testing.T) {
 		{"you suck", "you suck at this game", directed(profanity.InsultRule)},
 		{"human being", "what a disgusting human being", low},
 		{"being", "you're being so stupid", directed(profanity.InsultRule)},
+		{"imperative", "don't be an idiot", directed(profanity.InsultRule)},
+		{"imperative adjective", "stop being so pathetic", directed(profanity.InsultRule)},
 		{"words after an article", "you are a lying corrupt traitor", directed(profanity.InsultRule)},
 		{"third after an article", "he is the most selfish liar", low},
 		// threats and hate: medium
@@ -85,6 +87,7 @@ func TestInsults(t *testing.T) {
 		{"these animals", "these animals live in the sea", none},
 		{"words without an article", "you know this stupid printer", none},
 		{"words without an article 2", "you said that boring old film was trash", none},
+		{"self feel", "I felt like an idiot", none},
 		{"people not a group", "white people live here too", none},
 		{"dumbo film", "we watched Dumbo in class", none},
 		{"riddle verb", "we had to fool the teacher", none},
