@@ -179,3 +179,35 @@ func TestInsultRepetitionIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// FuzzInsults checks that the insult and mask rules never panic and that
+// their evidence quotes the text, at any position and with words longer
+// than the windows they look in.
+func FuzzInsults(f *testing.F) {
+	long := strings.Repeat("x", 200)
+	for _, seed := range []string{
+		"idiot", "you idiot", "idiot you", " you are so stupid ", "stupid",
+		long + " you are " + long + " an idiot", "you " + long + "idiot", "these " + long + " losers",
+		"your mum is fat " + long, "i hate " + long + " jews", "f***", "a**", "**", "b***" + long,
+		"don't be an", "be an idiot", "if", "black people are", strings.Repeat("you are so ", 50) + "stupid",
+	} {
+		f.Add(seed)
+	}
+	s, err := profanity.New(profanity.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		fs, err := s.Scan(t.Context(), &message.Message{Texts: []message.Text{{PartID: "1", Content: text}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range fs {
+			for _, e := range fd.Evidence {
+				if e.Field == "body" && (e.Offset < 0 || e.Offset+e.Length > len(text)) {
+					t.Fatalf("Scan(%q): %s evidence %+v outside the text", text, fd.Rule, e)
+				}
+			}
+		}
+	})
+}
