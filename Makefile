@@ -94,7 +94,7 @@ fuzz:
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
 	$(FUZZ) '^FuzzTokenize$$' ./scanners/spam/bayes
 	$(FUZZ) '^FuzzTextHelpers$$' ./scanners/personal
-	$(FUZZ) '^FuzzInsults$$$$' ./scanners/profanity
+	$(FUZZ) '^FuzzInsults$$' ./scanners/profanity
 	$(FUZZ) '^FuzzScan$$' ./scanners/links
 	$(FUZZ) '^FuzzFilterSameAsReference$$' ./scanners/profanity
 	$(FUZZ) '^FuzzArchiveListers$$' ./message
