@@ -23,7 +23,7 @@ var maskWords = map[string][]string{
 	"b": {"", "h", "ch", "tch", "ches", "hes", "es", "ing"}, "bi": {"", "ch", "tch", "h"},
 	"c": {"", "t", "nt", "ts", "k"}, "cu": {"nt", "nts"},
 	"a": {"", "hole", "holes", "hat", "wipe"}, "as": {"", "hole", "holes"},
-	"n": {"", "r", "a", "er", "rs", "as"}, "ni": {"gger", "gga", "r", "a", "as", "rs"},
+	"n": {"", "r", "a", "er", "rs", "as"}, "ni": {"gger", "gga", "r", "a", "as", "rs", "er", "ers", "uh"},
 	"p": {"", "y", "sy", "ssy"}, "pu": {"ssy", "y"},
 	"wh": {"re", "ore", "res"}, "tw": {"t", "at"}, "d": {"", "k", "ck", "khead", "head"}, "di": {"ck", "ckhead"},
 	"mf": {"er", "ers"},
