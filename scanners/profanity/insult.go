@@ -134,7 +134,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	nouns, demo, groupAdj, imperative, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, demo, groupAdj, imperative, follow, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -179,6 +179,9 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	c.copula = set("are", "r", "re", "is", "s", "was", "were", "be", "been", "being", "m", "am",
 		"look", "looks", "looking", "sound", "sounds", "seem", "seems", "act", "acts", "acting", "become", "becoming",
 		"feel", "feels", "felt", "feeling")
+	c.follow = set("and", "or", "but", "as", "af", "asf", "to", "for", "at", "in", "if", "when", "because", "cos", "coz",
+		"lol", "lmao", "haha", "omg", "tbh", "though", "tho", "sometimes", "honestly", "seriously", "now", "today", "then",
+		"anyway", "innit", "mate", "bro", "man", "dude", "it", "that", "this", "i", "x", "xx", "ever", "too", "af", "lmfao")
 	// "don't be an idiot", "stop being so stupid": an order to the reader
 	c.imperative = set("dont", "stop", "quit")
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
@@ -322,6 +325,32 @@ func (c *insultCtx) pronounBefore(b []byte, start int) bool {
 	return false
 }
 
+// attributive reports whether the adjective ending at b[end] qualifies the
+// word after it, in the same sentence: a word that is no person, insult,
+// filler or common follow-on ("they are stupid rules", not "he is stupid
+// and lazy", "they're stupid lol", "she is ugly. Anyway").
+func (c *insultCtx) attributive(orig string, res *textnorm.Result, end int) bool {
+	b := res.B
+	if end >= len(b) || b[end] != textnorm.Sep {
+		return false
+	}
+	j := end + 1
+	for j < len(b) && j-end < insultWindow && b[j] != textnorm.Sep {
+		j++
+	}
+	w := b[end+1 : j]
+	if len(w) == 0 || has(c.people, w) || has(c.nouns, w) || has(c.insults, w) || has(c.fillers, w) ||
+		has(c.weak, w) || has(c.copula, w) || has(c.second, w) || has(c.follow, w) {
+		return false
+	}
+	_, x := res.Span(end-1, end)
+	y, _ := res.Span(end+1, end+2)
+	if x < 0 || y > len(orig) || x > y {
+		return false
+	}
+	return !strings.ContainsAny(orig[x:y], ".,;:!?()\n\"")
+}
+
 // inside reports whether a second-person word is among the words of
 // b[start:end] (a phrase entry such as "screw you").
 func (c *insultCtx) inside(b []byte, start, end int) bool {
@@ -447,6 +476,9 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 	case classNoun, classAimed, classAdj, classDehum:
 		cl := classOf(s.tier[h.Pattern])
 		a := c.before(b, start, cl == classAdj)
+		if a == aimThird && cl == classAdj && c.attributive(f.Text, res, end) {
+			a = aimNone // "they are stupid rules": the word is about the rules
+		}
 		if a == aimNone && cl == classAdj {
 			a = c.after(b, end)
 		}

@@ -41,6 +41,8 @@ func TestInsults(t *testing.T) {
 		{"leet", "you 1d10t", directed(profanity.InsultRule)},
 		// about someone else: low
 		{"third person", "he is pathetic", low},
+		{"third person sentence end", "she is ugly. Rules are rules", low},
+		{"third person and", "he is stupid and lazy", low},
 		{"noun alone", "what an idiot", low},
 		{"adjective before people", "stupid people everywhere", low},
 		{"adjective before insult", "that incompetent clown again", low},
@@ -88,6 +90,7 @@ func TestInsults(t *testing.T) {
 		{"words without an article", "you know this stupid printer", none},
 		{"words without an article 2", "you said that boring old film was trash", none},
 		{"self feel", "I felt like an idiot", none},
+		{"attributive", "they are stupid rules", none},
 		{"people not a group", "white people live here too", none},
 		{"dumbo film", "we watched Dumbo in class", none},
 		{"riddle verb", "we had to fool the teacher", none},
