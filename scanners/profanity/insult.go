@@ -14,28 +14,39 @@ import (
 // Insults, threats and hate (lists/insult/*.txt): words that are abuse
 // without being swear words. They ride in the same automaton as the tier
 // lists (one pass), with tiers below allowTier, and each hit is judged by
-// whom it is aimed at, read from the words around it:
+// whom it is aimed at, read from the few words around it:
 //
 //	nouns.txt         "idiot", "scumbag": profanity_insult low anywhere;
 //	                  aimed at the reader medium (tag directed); about the
 //	                  writer ("I'm such an idiot") nothing
-//	aimed.txt         "stupid", "pathetic", "loser": only when aimed: at the
-//	                  reader medium (directed), at a third person ("he is
-//	                  pathetic", "stupid people") low; alone ("this stupid
-//	                  printer") nothing
-//	dehumanising.txt  "animals", "vermin": only at the reader (insult,
-//	                  medium) or at a protected group (hate)
+//	aimed.txt         "loser", "trash", "clown": only when aimed: at the
+//	                  reader medium (directed), at a third person ("he is a
+//	                  liar") low; alone ("take out the trash") nothing
+//	adjectives.txt    "stupid", "pathetic": like aimed.txt, but a verb of
+//	                  being must stand between ("you are so stupid", not
+//	                  "make you fat"), or a person or insult must follow
+//	                  ("stupid people", "incompetent clown"); "this stupid
+//	                  printer" is nothing
+//	dehumanising.txt  "animals", "vermin": at the reader (insult, medium),
+//	                  at a protected group (hate), at people named by a
+//	                  noun ("democrats are terrorists", low); not at a
+//	                  pronoun ("they are animals that live in the sea")
 //	hate.txt          threats and wishes of harm: profanity_hate medium
 //	against.txt       "hate", "gas", "death to": profanity_hate medium when
 //	                  a protected group (groups.txt) follows
 //
-// Anything aimed at a protected group ("muslims are scum", "filthy jews")
-// is profanity_hate, medium, tagged group. people.txt lists the words that
-// make a third person; second-person words are those of Directed (you, u,
-// ur, your, ...). Between the aim and the insult only fillers may stand
-// (are, is, so, such, a, really, fucking, other insults, ...), so "you know
-// this stupid printer" is not aimed, and a negation ("you're not stupid")
-// stops the look.
+// Anything aimed at a protected group ("muslims are scum", "filthy jews",
+// "black people are animals") is profanity_hate, medium, tagged group.
+// people.txt lists the words that make a third person; second-person
+// words are those of Directed (you, u, ur, your, ...); "don't be" and
+// "stop being" are orders to the reader. Between the aim and the insult
+// stand only verbs of being, intensifiers and other insults; articles and
+// conjunctions only after a verb of being; at most two other words, only
+// right after an article ("you are a lying corrupt traitor"). So "you know
+// this stupid printer", "your trash" (a possessive), "one man's trash",
+// "if you are stupid" (a condition) and "you're not stupid" (a negation)
+// are not aimed. The look is bounded (maxBack words, insultWindow bytes),
+// so each hit costs constant time.
 
 // The rule ids of the insult lists.
 const (
