@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/textnorm"
@@ -362,6 +363,39 @@ func (c *insultCtx) attributive(orig string, res *textnorm.Result, end int) bool
 	return !strings.ContainsAny(orig[x:y], ".,;:!?()\n\"")
 }
 
+// alone reports whether the insult at b[start:end] is all the text says:
+// before it only @mentions, spaces and punctuation; after it no other word
+// but a follow-on ("lol", "mate").
+func (c *insultCtx) alone(orig string, res *textnorm.Result, start, end int) bool {
+	a, e := res.Span(start, end)
+	if a > aloneMax || len(orig)-e > aloneMax {
+		return false // not a short message: and the look stays bounded
+	}
+	for _, w := range strings.Fields(orig[:a]) {
+		if w[0] != '@' && strings.IndexFunc(w, isLetterOrDigit) >= 0 {
+			return false
+		}
+	}
+	if strings.IndexFunc(orig[e:], isLetterOrDigit) < 0 {
+		return true
+	}
+	// one follow-on word and nothing after it
+	b := res.B
+	if end >= len(b) || b[end] != textnorm.Sep {
+		return false
+	}
+	j := end + 1
+	for j < len(b) && b[j] != textnorm.Sep {
+		j++
+	}
+	return j == len(b) && has(c.follow, b[end+1:j])
+}
+
+// aloneMax bounds the text before and after an insult that alone reads.
+const aloneMax = 200
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 // inside reports whether a second-person word is among the words of
 // b[start:end] (a phrase entry such as "screw you").
 func (c *insultCtx) inside(b []byte, start, end int) bool {
@@ -495,6 +529,9 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 		}
 		if a == aimNone && c.inside(b, start, end) {
 			a = aimSecond // "screw you", "you suck"
+		}
+		if a == aimNone && cl != classDehum && c.alone(f.Text, res, start, end) {
+			a = aimThird // "loser!", "@sam pathetic lol": a message of one insult
 		}
 		switch {
 		case a == aimSecond:
