@@ -193,7 +193,10 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 		"feel", "feels", "felt", "feeling")
 	c.follow = set("and", "or", "but", "as", "af", "asf", "to", "for", "at", "in", "if", "when", "because", "cos", "coz",
 		"lol", "lmao", "haha", "omg", "tbh", "though", "tho", "sometimes", "honestly", "seriously", "now", "today", "then",
-		"anyway", "innit", "mate", "bro", "man", "dude", "it", "that", "this", "i", "x", "xx", "ever", "too", "af", "lmfao")
+		"anyway", "innit", "mate", "bro", "man", "dude", "it", "that", "this", "i", "x", "xx", "ever", "too", "lmfao",
+		"who", "which", "like", "with", "from", "than", "just", "again", "whos", "on", "of", "by", "here", "there", "all", "ok",
+		"will", "would", "should", "can", "could", "must", "are", "is", "have", "has", "had", "do", "does", "did", "need",
+		"never", "not", "dont", "keep", "get", "go", "want")
 	// "don't be an idiot", "stop being so stupid": an order to the reader
 	c.imperative = set("dont", "stop", "quit")
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
@@ -299,6 +302,8 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			return aimThird
 		case has(c.imperative, w) && (string(last) == "be" || string(last) == "being"):
 			return aimSecond
+		case string(w) == "what" && article && !copula && !adj:
+			return aimThird // "what a loser", "what an absolute clown"
 		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
 			return aimThird // "these idiots", "those fucking losers"
 		case has(c.copula, w):
@@ -521,8 +526,8 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 	case classNoun, classAimed, classAdj, classDehum:
 		cl := classOf(s.tier[h.Pattern])
 		a := c.before(b, start, cl == classAdj)
-		if a == aimThird && cl == classAdj && c.attributive(f.Text, res, end) {
-			a = aimNone // "they are stupid rules": the word is about the rules
+		if a == aimThird && (cl == classAdj || cl == classAimed) && c.attributive(f.Text, res, end) {
+			a = aimNone // "they are stupid rules", "he is a pig farmer"
 		}
 		if a == aimNone && cl == classAdj {
 			a = c.after(b, end)
