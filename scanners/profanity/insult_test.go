@@ -106,6 +106,10 @@ func TestInsults(t *testing.T) {
 		{"alone dehumanising", "Animals", none},
 		{"people not a group", "white people live here too", none},
 		{"dumbo film", "we watched Dumbo in class", none},
+		{"shoot you an email", "I'll shoot you an email tomorrow", none},
+		{"find you at lunch", "I'll find you at lunch", none},
+		{"beat you at chess", "I will beat you at chess", none},
+		{"game", "kill them all and win the round", none},
 		{"riddle verb", "we had to fool the teacher", none},
 	}
 	for _, tc := range tests {
