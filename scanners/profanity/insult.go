@@ -202,7 +202,7 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
 		"absolute", "absolutely", "complete", "completely", "total", "utter", "utterly", "little", "big", "old",
 		"fucking", "fuckin", "freaking", "frigging", "bloody", "damn", "effing", "more", "most", "even", "still",
-		"always", "biggest", "massive", "huge", "real", "right", "lying", "sad", "typical", "ve", "ll", "d",
+		"always", "biggest", "massive", "huge", "real", "right", "dirty", "lying", "sad", "typical", "ve", "ll", "d",
 		"also", "now", "clearly", "obviously", "literally", "simply", "actually", "certainly", "definitely", "such")
 	c.weak = set("a", "an", "the", "and", "all", "bunch", "lot", "lots", "like", "as", "of", "nothing", "but", "one", "same", "pack", "load", "kind", "sort", "kinda")
 	var ins []string

@@ -74,7 +74,7 @@ func TestInsults(t *testing.T) {
 		{"hate verb", "i hate all the jews", group},
 		{"adjective group", "filthy immigrants", group},
 		{"group people", "black people are animals", group},
-		{"adjective group people", "dirty muslim people everywhere", group},
+		{"adjective group people", "filthy muslim people everywhere", group},
 		// not aimed at anyone, or not insults at all
 		{"object", "this stupid printer is jammed again", none},
 		{"self", "I'm such an idiot, I forgot my keys", none},
@@ -110,6 +110,8 @@ func TestInsults(t *testing.T) {
 		{"find you at lunch", "I'll find you at lunch", none},
 		{"beat you at chess", "I will beat you at chess", none},
 		{"game", "kill them all and win the round", none},
+		{"praise", "you are insane at this game", none},
+		{"after football", "you are dirty after football", none},
 		{"riddle verb", "we had to fool the teacher", none},
 	}
 	for _, tc := range tests {
