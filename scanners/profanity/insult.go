@@ -40,7 +40,8 @@ import (
 // "black people are animals") is profanity_hate, medium, tagged group.
 // people.txt lists the words that make a third person; second-person
 // words are those of Directed (you, u, ur, your, ...); "don't be" and
-// "stop being" are orders to the reader. Between the aim and the insult
+// "stop being" are orders to the reader, low ("don't be a fool" is as often
+// kind as not). Between the aim and the insult
 // stand only verbs of being, intensifiers and other insults; articles and
 // conjunctions only after a verb of being; at most two other words, only
 // right after an article ("you are a lying corrupt traitor"). So "you know
@@ -301,7 +302,7 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			}
 			return aimThird
 		case has(c.imperative, w) && (string(last) == "be" || string(last) == "being"):
-			return aimSecond
+			return aimThird // low: "don't be a fool" is as often kind as not
 		case string(w) == "what" && article && !copula && !adj:
 			return aimThird // "what a loser", "what an absolute clown"
 		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
