@@ -147,7 +147,7 @@ func (s *Scanner) addInsults(pats []textnorm.Pattern, key func(string) string, r
 
 // insultCtx holds the word sets the aim is read from, normalised.
 type insultCtx struct {
-	nouns, demo, groupAdj, imperative, follow, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
+	nouns, demo, groupAdj, imperative, follow, shut, hail, second, youre, cond, self, pronoun, people, groups, copula, fillers, weak, insults, groupFill map[string]bool
 }
 
 var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
@@ -165,15 +165,16 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 	for w := range secondPerson {
 		sp = append(sp, w)
 	}
-	c.second = set(append(sp, "yall", "yourselves", "youse", "thou")...)
+	c.second = set(append(sp, "yall", "yourselves", "youse", "thou", "ura")...)
 	c.demo = set("these", "those")
 	// "black people are animals": a person word after one of these is a
 	// protected group (not "white": "Stupid White Men" is a book)
 	c.groupAdj = set("black", "brown", "asian", "jewish", "muslim", "gay", "lesbian", "trans", "chinese", "indian",
 		"mexican", "african", "arab", "pakistani", "polish", "romanian", "immigrant", "foreign", "disabled", "hindu", "sikh")
-	c.youre = set("ur", "youre", "your", "yur", "yer", "yr")
+	// "ura" is "u r a" (three one-letter words are joined by textnorm)
+	c.youre = set("ur", "youre", "your", "yur", "yer", "yr", "ura")
 	c.cond = set("if", "when", "whether", "unless", "thank", "thanks")
-	c.self = set("i", "me", "myself", "im", "ive", "am", "my", "we", "us", "ourselves")
+	c.self = set("i", "me", "myself", "im", "ive", "am", "my", "we", "us", "ourselves", "ima")
 	c.pronoun = set("he", "she", "they", "him", "her", "them", "hes", "shes", "theyre")
 	ppl, err := embeddedWords("lists/insult/people.txt")
 	if err != nil {
@@ -200,6 +201,8 @@ var loadInsultCtx = sync.OnceValues(func() (*insultCtx, error) {
 		"never", "not", "dont", "keep", "get", "go", "want")
 	// "don't be an idiot", "stop being so stupid": an order to the reader
 	c.imperative = set("dont", "stop", "quit")
+	c.shut = set("shut")
+	c.hail = set("oi", "oy", "hey", "hay", "ey")
 	c.fillers = set("so", "such", "really", "very", "truly", "totally", "proper", "well", "just", "quite", "pretty",
 		"absolute", "absolutely", "complete", "completely", "total", "utter", "utterly", "little", "big", "old",
 		"fucking", "fuckin", "freaking", "frigging", "bloody", "damn", "effing", "more", "most", "even", "still",
@@ -301,6 +304,11 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 				return aimGroup // "black people are animals"
 			}
 			return aimThird
+		case (string(w) == "up" && c.prevIs(b, i, lo, c.shut)) || has(c.hail, w):
+			if !weak && !copula && unknown == 0 {
+				return aimSecond // "shut up fatty", "oi idiot", "hey loser"
+			}
+			return aimNone
 		case has(c.imperative, w) && (string(last) == "be" || string(last) == "being"):
 			return aimThird // low: "don't be a fool" is as often kind as not
 		case string(w) == "what" && article && !copula && !adj:
@@ -316,6 +324,9 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 		case has(c.fillers, w) || has(c.insults, w):
 		case !weak && !copula && unknown < 2:
 			unknown++
+		case !copula && (string(last) == "and" || string(last) == "or"):
+			// one other word before a conjunction: "you are annoying and
+			// ugly"
 		default:
 			return aimNone
 		}
