@@ -45,7 +45,9 @@ func TestRealTextTrainOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parse := func(b []byte) *message.Message { return message.Parse(context.Background(), b, message.Limits{}.WithDefaults()) }
+	parse := func(b []byte) *message.Message {
+		return message.Parse(context.Background(), b, message.Limits{}.WithDefaults())
+	}
 	for _, tc := range []struct {
 		name  string
 		train bool
