@@ -97,6 +97,7 @@ fuzz:
 	$(FUZZ) '^FuzzBestMatchesReference$$' ./scanners/classify
 	$(FUZZ) '^FuzzTokenize$$' ./scanners/spam/bayes
 	$(FUZZ) '^FuzzTextHelpers$$' ./scanners/personal
+	$(FUZZ) '^FuzzInsults$$' ./scanners/profanity
 	$(FUZZ) '^FuzzScan$$' ./scanners/links
 	$(FUZZ) '^FuzzHTMLMayMatter$$' ./scanners/links
 	$(FUZZ) '^FuzzFilterSameAsReference$$' ./scanners/profanity

@@ -32,6 +32,11 @@ type RealOptions struct {
 	// AllSplits measures the training split too (default: validation only,
 	// the part training never sees).
 	AllSplits bool
+	// TrainOnly measures the training split only (labelled sets and ham),
+	// and records every labelled text it gets wrong (RealReport.Misses):
+	// rules are tuned on these texts, never on the validation split's. It
+	// wins over AllSplits.
+	TrainOnly bool
 	// Envelope is what the labelled texts are scanned with (nil:
 	// PupilEnvelope).
 	Envelope *scanners.Envelope
@@ -53,8 +58,33 @@ type RealReport struct {
 	// HamHits are the medium+ findings on ham (rule and evidence).
 	HamHits []HamHit
 	Split   string
+	// Misses are the labelled texts flagged wrongly at low (TrainOnly
+	// only): missed positives and flagged negatives.
+	Misses []Miss
 	// Pupil is true when the texts were sent as pupil mail.
 	Pupil bool
+}
+
+// Miss is one training-split text RealText got wrong at low.
+type Miss struct {
+	Source string
+	Topic  realdata.Topic
+	// Positive is true for a missed positive, false for a flagged negative.
+	Positive bool
+	Text     string
+	// Rules are the rules that flagged a negative.
+	Rules []string
+}
+
+// wants reports whether a text of split sp is measured.
+func (opts *RealOptions) wants(sp realdata.Split) bool {
+	switch {
+	case opts.TrainOnly:
+		return sp == realdata.Train
+	case opts.AllSplits:
+		return true
+	}
+	return sp == realdata.Validation
 }
 
 // PupilEnvelope is the envelope real texts are scanned with: a pupil of
@@ -163,7 +193,10 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		return nil, err
 	}
 	r := &RealReport{Cells: map[string]map[realdata.Topic]*Rate{}, Split: "validation", Pupil: opts.Envelope == nil || scanners.HasGroup(opts.Envelope.SenderGroups, "pupils")}
-	if opts.AllSplits {
+	switch {
+	case opts.TrainOnly:
+		r.Split = "train"
+	case opts.AllSplits:
 		r.Split = "all"
 	}
 	cell := func(src string, t realdata.Topic) *Rate {
@@ -186,7 +219,7 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 	}
 	for i := range exs {
 		e := &exs[i]
-		if e.Split != realdata.Validation && !opts.AllSplits {
+		if !opts.wants(e.Split) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -205,6 +238,9 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 				c.Low.add(e.Is(t), Flags(fs, t, scanners.Low))
 				c.Medium.add(e.Is(t), Flags(fs, t, scanners.Medium))
 			}
+			if low := Flags(fs, t, scanners.Low); opts.TrainOnly && low != e.Is(t) {
+				r.Misses = append(r.Misses, Miss{Source: e.Source, Topic: t, Positive: e.Is(t), Text: e.Text, Rules: rules(fs)})
+			}
 		}
 	}
 	if opts.HamDir != "" {
@@ -214,7 +250,7 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		}
 		denv := DefaultEnvelope()
 		for _, h := range ham {
-			if h.Split != realdata.Validation && !opts.AllSplits {
+			if !opts.wants(h.Split) {
 				continue
 			}
 			raw, err := os.ReadFile(h.Path)
@@ -277,7 +313,27 @@ func (r *RealReport) Write(w io.Writer, verbose bool) error {
 			}
 		}
 	}
+	if verbose && r.Split == "train" { // never the validation split's texts
+		for _, m := range r.Misses {
+			kind := "MISS"
+			if !m.Positive {
+				kind = "FALSE " + strings.Join(m.Rules, ",")
+			}
+			fmt.Fprintf(w, "%s %s %s: %s\n", kind, m.Source, m.Topic, strings.Join(strings.Fields(m.Text), " "))
+		}
+	}
 	return nil
+}
+
+// rules lists the rules of the profanity and safeguarding findings in fs.
+func rules(fs []scanners.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Category == scanners.Safeguarding || f.Category == scanners.Profanity {
+			out = append(out, f.Rule+"/"+f.Severity.String())
+		}
+	}
+	return out
 }
 
 func (r *RealReport) sortedSources() []string {

@@ -55,7 +55,8 @@ type rule struct {
 //   - high or critical safeguarding or illegal findings quarantine for every
 //     recipient and notify the DSL; nobody warns the sender (no tip-off);
 //   - strong profanity and slurs between pupils are held for the DSL's
-//     review;
+//     review, and so are insults aimed at the reader, threats and hate
+//     (profanity_insult, profanity_hate at medium or above);
 //   - a dangerous attachment (a virus, a macro document, a PDF that runs
 //     code, an HTML form asking for a password) is held for review;
 //   - a spam score at the recipient's school and direction's reject
@@ -72,6 +73,8 @@ func Defaults() []config.PolicyRule {
 		{ID: "default_scanner_error", Categories: []string{string(scanners.ScannerError)}, Action: string(Tempfail)},
 		{ID: "default_safeguarding", Categories: []string{string(scanners.Safeguarding), string(scanners.Illegal)}, MinSeverity: "high", Action: string(Quarantine), NotifyDSL: true},
 		{ID: "default_pupil_profanity", Categories: []string{string(scanners.Profanity)}, Rules: []string{"profanity_strong", "profanity_slur"},
+			SenderGroups: []string{scanners.PupilGroup}, RecipientGroups: []string{scanners.PupilGroup}, Action: string(Quarantine), NotifyDSL: true},
+		{ID: "default_pupil_insult", Categories: []string{string(scanners.Profanity)}, Rules: []string{"profanity_insult", "profanity_hate"}, MinSeverity: "medium",
 			SenderGroups: []string{scanners.PupilGroup}, RecipientGroups: []string{scanners.PupilGroup}, Action: string(Quarantine), NotifyDSL: true},
 		{ID: "default_dangerous_attachment", Categories: []string{string(scanners.AttachmentRisk)}, MinSeverity: "high", Action: string(Quarantine)},
 		{ID: "default_spam_reject", Categories: []string{string(scanners.Spam)}, Rules: []string{"spam/spam_score"}, MinSeverity: "high", Action: string(Reject)},

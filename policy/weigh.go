@@ -22,6 +22,8 @@ import (
 //     recipient a pupil) is one level lower (not below low);
 //   - strong profanity that is neither aimed at the reader ("directed") nor
 //     written by or to a pupil is lowered to low;
+//   - an insult (profanity_insult) between adults is one level lower (not
+//     below low);
 //   - a finding tagged "outbound_only" (pupil personal data) applies only
 //     to copies leaving the schools.
 //
@@ -111,6 +113,12 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 		if topicOf(f) == "sexual" && outsideAdult(env, rc) && pupilRcpt && sev < scanners.High {
 			sev++
 			why = append(why, "adult outside the school writing to a pupil")
+		}
+	case f.Category == scanners.Profanity && f.Rule == "profanity_insult" && !pupilSender && !pupilRcpt:
+		// "you are an idiot" between adults, like bullying: one level lower.
+		if sev > scanners.Low {
+			sev--
+			why = append(why, "between adults")
 		}
 	case f.Category == scanners.Profanity && f.Rule == "profanity_strong":
 		if !f.HasTag(TagDirected) && !pupilSender && !pupilRcpt && sev > scanners.Low {

@@ -14,7 +14,11 @@ import (
 // dir as pupil mail and prints precision, recall and false-positive rate
 // per source and topic at low and at medium+ (package evaluate,
 // RealText). An absent dir is skipped with a note.
-func runRealEval(analyze evaluate.Analyze, dir, ham string, stdout, stderr io.Writer) error {
+//
+// With split "train" it scans the training split instead and, verbose,
+// lists the texts it got wrong: rules are tuned on those, never on the
+// validation split's texts.
+func runRealEval(analyze evaluate.Analyze, dir, ham, split string, verbose bool, stdout, stderr io.Writer) error {
 	if dir == "" {
 		return nil
 	}
@@ -22,10 +26,19 @@ func runRealEval(analyze evaluate.Analyze, dir, ham string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "lychgate eval: labelled real texts %s are absent; skipping them\n", dir)
 		return nil
 	}
-	r, err := evaluate.RealText(context.Background(), evaluate.RealOptions{Analyze: analyze, DataDir: dir, HamDir: ham})
+	opts := evaluate.RealOptions{Analyze: analyze, DataDir: dir, HamDir: ham}
+	switch split {
+	case "validation":
+		verbose = false // never list the validation split's texts
+	case "train":
+		opts.TrainOnly = true
+	default:
+		return fmt.Errorf("--split %q: want validation or train", split)
+	}
+	r, err := evaluate.RealText(context.Background(), opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return r.Write(stdout, false)
+	return r.Write(stdout, verbose)
 }

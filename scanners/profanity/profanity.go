@@ -18,6 +18,10 @@
 //	profanity_mild    low     e.g. arse, bloody hell, crap
 //	profanity_strong  medium  e.g. fuck, shit, wanker, twat
 //	profanity_slur    high    racial, homophobic and disability slurs
+//	profanity_insult  low     insults without swear words ("idiot"; "you are
+//	                  medium  so stupid" aimed at the reader); insult.go
+//	profanity_hate    medium  threats, wishes of harm, hate against a
+//	                          protected group; insult.go
 //
 // Tags (Finding.Tags):
 //
@@ -328,6 +332,15 @@ func New(opts Options) (*Scanner, error) {
 		s.tier = append(s.tier, allowTier)
 		s.text = append(s.text, a)
 	}
+	if !opts.NoDefaults {
+		var err error
+		if pats, err = s.addInsults(pats, key, removed); err != nil { // insult.go
+			return nil, err
+		}
+		if _, err := loadInsultCtx(); err != nil {
+			return nil, err
+		}
+	}
 	m, err := textnorm.Compile(pats)
 	if err != nil {
 		return nil, err
@@ -381,6 +394,9 @@ func (s *Scanner) MatchText(text string, dst []Hit) []Hit {
 	st.hits = s.m.Match(res, st.hits[:0])
 	st.keep = s.filter(res, st, st.hits)
 	for _, h := range st.keep {
+		if s.tier[h.Pattern] < allowTier { // an insult (insult.go): not a list word
+			continue
+		}
 		a, b := res.Span(int(h.Start), int(h.End))
 		dst = append(dst, Hit{Tier: s.tier[h.Pattern], Entry: s.text[h.Pattern], Start: a, End: b})
 	}
@@ -496,6 +512,9 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 	if g, ok := gestureFinding(t.Fields, s.maxEv); ok { // gesture.go
 		out = append(out, g)
 	}
+	if g, ok := maskFinding(t.Fields, s.maxEv); ok { // masks.go
+		out = append(out, g)
+	}
 	return out, nil
 }
 
@@ -505,6 +524,7 @@ type accum struct {
 	count    [3]int
 	words    [3][]string
 	directed bool
+	ins      insultAcc // insult.go
 }
 
 // scanField adds to acc the kept hits of hits, the matches of s.m in field
@@ -523,6 +543,10 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 			}
 		}
 		t := s.tier[h.Pattern]
+		if t < allowTier { // insult.go
+			s.insultHit(acc, f, res, h)
+			continue
+		}
 		acc.count[t]++
 		if t == Strong && !acc.directed {
 			acc.directed = Directed(res, h)
@@ -565,7 +589,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 			School:      s.school,
 		})
 	}
-	return out
+	return append(out, s.insultFindings(&acc.ins)...)
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
