@@ -282,13 +282,21 @@ func (b *base64Lines) Read(p []byte) (int, error) {
 
 // bigMessage is a message of about size bytes: kind "text" is one text
 // part, "attachment" a short text and a base64 attachment, "held" the
-// attachment with a phrase the test config holds for the DSL.
+// attachment with a phrase the test config holds for the DSL, "unclean"
+// the attachment with its last line run into the closing boundary.
 func bigMessage(kind string, size int64) io.Reader {
 	head := "From: head@stlaurence.example.sch.uk\r\nTo: parent@example.com\r\nSubject: big\r\n"
 	if kind == "text" {
 		return io.MultiReader(strings.NewReader(head+"\r\n"), &patternReader{left: size})
 	}
 	note := "see attached\r\n"
+	if kind == "unclean" {
+		// The attachment's last base64 line is cut short and the closing
+		// boundary follows on the same line: no MUA writes this, so the
+		// parser cannot take its clean-base64 path (enmime decodes it).
+	} else {
+		size -= size % 78 // whole base64 lines of 76 characters and CRLF
+	}
 	if kind == "held" {
 		note = "see attached, an example phrase\r\n"
 	}
@@ -338,13 +346,13 @@ func TestHundredMegabyteMessage(t *testing.T) {
 		t.Skip("make soak runs this (LYCHGATE_SOAK=1)")
 	}
 	const size = 100 << 20
-	for _, kind := range []string{"text", "attachment", "held"} {
+	for _, kind := range []string{"text", "attachment", "held", "unclean"} {
 		t.Run(kind, func(t *testing.T) {
 			hop, dumpDir := postfixSink(t)
 			d, rs := abuseRelayRedis(t, hop)
 			hwm0, _ := memKB(t, d.cmd.Process.Pid)
 			var hint int64
-			if kind == "attachment" {
+			if kind == "attachment" || kind == "unclean" {
 				hint = size + 1024 // as Postfix would announce it
 			}
 			var wg sync.WaitGroup
@@ -385,12 +393,14 @@ func TestHundredMegabyteMessage(t *testing.T) {
 				t.Errorf("the 100 MB message reached the next hop %d times, want %d", delivered, want)
 			}
 			// The bound: peak RSS at most 3x the bytes in flight.
-			// Measured 2.0x for text. Not yet met for the other kinds,
-			// so they have regression bounds instead: a decoded attachment
-			// is read whole by enmime (io.ReadAll: raw + 2x decoded at its
-			// peak, 3.0-3.1x), and a held one also has its compressed copy
-			// (which does not compress) for Redis (3.8x).
-			bound := map[string]float64{"text": 3, "attachment": 3.5, "held": 4.5}[kind]
+			// Measured 2.0x for text and 2.3x for an attachment (the raw
+			// message and the attachment decoded once). Not met for the
+			// other kinds, so they have regression bounds instead: a held
+			// message also has its compressed copy (which does not
+			// compress) for Redis (3.35x), and an unclean attachment is
+			// decoded by enmime, which reads it whole (io.ReadAll growing
+			// its buffer: 3.2x).
+			bound := map[string]float64{"text": 3, "attachment": 3, "held": 4, "unclean": 3.5}[kind]
 			if float64(hwm)*1024 > bound*size {
 				t.Errorf("relay peak RSS %d KiB for one 100 MB %s message; want at most %.0f KiB (%.1fx)", hwm, kind, bound*size/1024, bound)
 			}
