@@ -170,7 +170,7 @@ var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62
 var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
 	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
 	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
-	"die", "hates", "friends", "alone", "ashamed")
+	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and

@@ -1,0 +1,139 @@
+package safeguarding
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lychgate/lychgate/evaluate"
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
+)
+
+// lexCase is one sentence sent as a pupil's mail to another pupil, and
+// whether rule must find it at medium or above (fires) or must not.
+type lexCase struct {
+	text, rule string
+	fires      bool
+}
+
+// runLexCases scans each case as pupil mail (the policy's pupil weighting
+// is not applied here: the scanner's base severity must already be
+// medium, or low for the phrases marked low, which a pupil's mail raises;
+// so "fires" means a finding of rule at low or above that is not capped
+// as hyperbole, and "does not fire" means none of rule at all above info
+// except a capped one).
+func runLexCases(t *testing.T, tests []lexCase) {
+	t.Helper()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := message.Limits{}.WithDefaults()
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			fs, err := s.Scan(t.Context(), message.Parse(context.Background(), evaluate.PupilMail(tc.text), lim), evaluate.PupilEnvelope())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, f := range fs {
+				if f.Rule == tc.rule && f.Severity >= scanners.Low && !f.HasTag(TagHyperbole) {
+					got = true
+				}
+			}
+			if got != tc.fires {
+				t.Errorf("Scan(%q) %s fires = %v, want %v (findings %v)", tc.text, tc.rule, got, tc.fires, fs)
+			}
+		})
+	}
+}
+
+// TestBullyingRound4 covers the identity-based, appearance, exclusion,
+// threat and sexual-harassment templates added in round 4, each with
+// ordinary sentences that share their words and must not fire.
+func TestBullyingRound4(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		// identity-based
+		{"i hate black people", b, true},
+		{"muslims are terrorists", b, true},
+		{"gays should die", b, true},
+		{"immigrants should all go back", b, true},
+		{"go back to your own country", b, true},
+		{"you're a dirty paki", b, true},
+		{"ching chong", b, true},
+		{"muslims are not terrorists and it is racist to say so", b, false},
+		{"muslims are celebrating eid this week", b, false},
+		{"refugees should be welcomed", b, false},
+		{"when you go back to your country for the summer send me photos", b, false},
+		{"go back to your seat please", b, false},
+		// homophobic, sexist, disablist
+		{"homo", b, true},
+		{"gay", b, true},
+		{"you're such a poof", b, true},
+		{"get back in the kitchen", b, true},
+		{"girls are stupid", b, true},
+		{"are you retarded or something", b, true},
+		{"you're so autistic", b, true},
+		{"the gay straight alliance meets on tuesday", b, false},
+		{"girls are just as good at football as boys", b, false},
+		{"make me a sandwich please mum", b, false},
+		{"are you blind or something? it's right there", b, false},
+		{"you're crazy lol that was hilarious", b, false},
+		// appearance, smell, poverty
+		{"you're literally the ugliest person in our year", b, true},
+		{"you have a big nose", b, true},
+		{"ur teeth are so yellow", b, true},
+		{"you look like a skeleton", b, true},
+		{"you smell like shit", b, true},
+		{"your family can't even afford shoes", b, true},
+		{"you have a big heart", b, false},
+		{"your teeth look great after the braces", b, false},
+		{"you smell nice, what perfume is that", b, false},
+		{"you can't afford to miss the bus", b, false},
+		{"you're poor at spelling but great at maths", b, false},
+		// exclusion, threats, exposure
+		{"do everyone a favour and disappear", b, true},
+		{"we're all laughing at you", b, true},
+		{"you will die alone", b, true},
+		{"i want you dead", b, true},
+		{"go jump off a bridge", b, true},
+		{"i will find you and kill you", b, true},
+		{"i'm going to punch you", b, true},
+		{"unless you pay me i'll post your nudes", b, true},
+		{"do us a favour and grab me a coke", b, false},
+		{"you will never be alone, i'm always here for you", b, false},
+		{"why are you still here? the bus left", b, false},
+		{"i'll find you at lunch and we can talk", b, false},
+		{"i'll hit you up later", b, false},
+		{"unless you reply i'll post the notes in the group chat", b, false},
+		{"you'll end up alone in the library if you don't hurry", b, false},
+		// insults: misspellings and more nouns
+		{"you are an imbosile", b, true},
+		{"ur so stoopid", b, true},
+		{"you fuckwit", b, true},
+		{"you're a waste of oxygen", b, true},
+		{"you belong in the bin", b, true},
+		{"you belong in the top set", b, false},
+		{"if you reject the offer tell me", b, false},
+		{"are you a witch for halloween", b, false},
+		{"you are nothing like your sister", b, false},
+		// sexual harassment
+		{"send me a pic of ur tits", b, true},
+		{"suckmy dick", b, true},
+		{"i like to swallow cum", b, true},
+		{"i'm jerking off", b, true},
+		{"can we have sex", b, true},
+		{"you give me a boner", b, true},
+		{"fuck me in the ass", b, true},
+		{"send me a photo of your homework", b, false},
+		{"the blue tits are in the garden", b, false},
+		{"bend over and touch your toes in PE", b, false},
+		{"i like sex and the city", b, false},
+		{"can we have a sleepover", b, false},
+		{"i'm jacking off work early today", b, false},
+		{"we have sex education on monday", b, false},
+	})
+}
