@@ -18,6 +18,10 @@ package safeguarding
 //     "my phone will die soon"): dropped;
 //   - a phrase tagged "alone" (TagAlone) counts only as (nearly) the
 //     whole field ("asshole", "no slut"); then only laughter caps it;
+//   - a phrase tagged "vocative" (TagVocative) counts only as an insult
+//     addressing the reader ("shut up loser", "no one asked, idiot"),
+//     not as talk about someone ("he is an idiot"); then only laughter
+//     caps it;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline") around a hit that is not in the first person
@@ -65,6 +69,15 @@ const (
 // context rules (contextEffect), to the hit text[a:b] of a phrase tagged
 // tag.
 func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if tag == TagVocative {
+		switch {
+		case !vocative(text, a, b):
+			return ctxDrop
+		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), laughWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
+			return ctxCap
+		}
+		return ctxKeep
+	}
 	if tag == TagAlone {
 		// the whole message is the insult: no negation, support or news
 		// around it can explain it away ("no slut"), only laughter
@@ -82,14 +95,106 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 
 // alone reports whether text holds at most aloneSlack words outside
 // text[a:b], none of them first person ("I'm an idiot" is about the
-// writer).
+// writer). Insult and swear words among them do not count: a string of
+// insults ("SLUT SLUT WHORE", "fucking bitch ass hoe") is all insult.
 func alone(text string, a, b int) bool {
 	if len(text)-(b-a) > aloneBytes {
 		return false
 	}
-	other := append(words(text[:a]), words(text[b:])...)
-	return len(other) <= aloneSlack && !hasAny(other, firstPersonWords)
+	n := 0
+	for _, w := range append(words(text[:a]), words(text[b:])...) {
+		if firstPersonWords[w] {
+			return false
+		}
+		if !insultWords[w] {
+			n++
+		}
+	}
+	return n <= aloneSlack
 }
+
+// insultWords do not count as other words beside an "alone" phrase
+// (alone): insults and swear words that pile up in a message of abuse.
+var insultWords = set("slut", "sluts", "whore", "whores", "bitch", "bitches", "hoe", "hoes", "slag", "slags", "cunt", "cunts", "twat",
+	"prick", "dick", "dickhead", "asshole", "arsehole", "bastard", "fuck", "fucking", "fuckin", "fucker", "shit", "shitty", "ass", "arse",
+	"nigger", "niggers", "faggot", "faggots", "fag", "retard", "idiot", "moron", "loser", "freak", "ugly", "fat", "stupid", "dumb",
+	"skank", "thot", "wanker", "tosser", "pig", "cow", "scum", "trash", "die", "kys", "stfu", "gtfo", "hell", "damn", "bloody")
+
+// TagVocative is the lexicon tag of an insult noun that counts only when
+// it addresses the reader (vocative): after a comma or another word at the
+// end of a sentence ("no one asked, idiot", "shut up loser", "there is no
+// climate change asshole"), or opening a sentence before a comma ("idiot,
+// you forgot it"); not after an article, a possessive, a copula or a
+// preposition within the two words before ("he is an idiot.", "the class
+// loser", "like a freak"), which is talk about someone.
+const TagVocative = "vocative"
+
+// vocative reports whether the hit text[a:b] is an insult addressing the
+// reader (TagVocative). It reads at most ctxWindow bytes on each side.
+func vocative(text string, a, b int) bool {
+	if crossesBoundary(text[a:b]) {
+		return false
+	}
+	// what follows must end the sentence: only spaces, punctuation and
+	// emoji up to a sentence end, a line break or the end of the text; a
+	// comma first marks an opening address ("idiot, you forgot it")
+	after := text[b:min(len(text), b+ctxWindow)]
+	comma := strings.HasPrefix(strings.TrimLeft(after, " \t"), ",")
+	stop := len(after)
+	for i := 0; i < len(after); i++ {
+		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
+			stop = i
+			break
+		}
+	}
+	end := true // laughter may follow ("shut up loser lol")
+	for _, w := range words(after[:stop]) {
+		if !laughWords[w] {
+			end = false
+			break
+		}
+	}
+	before, _ := sentenceAround(text, a, b)
+	// sentenceAround's clause starts after a comma: a comma right
+	// before the hit ("you won't believe it, idiot") makes it vocative
+	trimmed := strings.TrimRight(text[max(0, a-ctxWindow):a], " \t")
+	afterComma := strings.HasSuffix(trimmed, ",")
+	bw := words(before)
+	switch {
+	case end && afterComma:
+		return true
+	case end && len(bw) > 0:
+		if prepositions[bw[len(bw)-1]] {
+			return false
+		}
+		for k := 1; k <= 2 && k <= len(bw); k++ {
+			if talkAbout[bw[len(bw)-k]] {
+				return false
+			}
+		}
+		return true
+	case comma && len(bw) == 0 && !afterComma:
+		// "idiot, you forgot it"; not "Losers, in other words"
+		next := words(after[:min(len(after), 32)])
+		return len(next) > 0 && addressWords[next[0]]
+	}
+	return false
+}
+
+// talkAbout are words that, within the two words before an insult noun,
+// make it talk about someone rather than address the reader.
+var talkAbout = set("a", "an", "the", "this", "that", "these", "those", "my", "his", "her", "their", "our", "your", "ur", "its",
+	"is", "s", "was", "are", "were", "be", "been", "being", "am", "m", "im", "re", "such", "what", "like", "as",
+	"some", "any", "no", "every", "another", "other", "called", "call",
+	"calling", "calls", "named", "biggest", "total", "complete", "absolute", "real", "proper", "little", "one", "he", "she", "they", "him", "them", "me", "myself", "i")
+
+// addressWords after "insult," make it an opening address ("idiot, you
+// forgot it", "loser, why are you here").
+var addressWords = set("you", "u", "ur", "your", "youre", "ya", "yall", "why", "stop", "shut", "get", "go", "what", "who", "how", "just", "dont", "do", "are", "r", "nobody", "no", "fuck", "piss", "leave")
+
+// prepositions right before an insult noun make it talk about someone
+// ("I flew with Virgin", "scared of the freak").
+var prepositions = set("of", "to", "for", "with", "than", "by", "from", "at", "in", "on", "about", "into", "onto", "over", "under")
 
 // ctxEffect is what a context rule does to one phrase hit.
 type ctxEffect uint8

@@ -2,6 +2,7 @@ package safeguarding
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/lychgate/lychgate/evaluate"
@@ -71,7 +72,8 @@ func TestBullyingRound4(t *testing.T) {
 		{"go back to your seat please", b, false},
 		// homophobic, sexist, disablist
 		{"homo", b, true},
-		{"gay", b, true},
+		{"so gay", b, true},
+		{"is andrew gay?", b, false},
 		{"you're such a poof", b, true},
 		{"get back in the kitchen", b, true},
 		{"girls are stupid", b, true},
@@ -136,4 +138,37 @@ func TestBullyingRound4(t *testing.T) {
 		{"i'm jacking off work early today", b, false},
 		{"we have sex education on monday", b, false},
 	})
+}
+
+// TestVocative: an insult noun tagged vocative counts only when it
+// addresses the reader.
+func TestVocative(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		text, hit string
+		want      ctxEffect
+	}{
+		{"shut up loser", "loser", ctxKeep},
+		{"there is no climate change asshole", "asshole", ctxKeep},
+		{"no one asked, idiot", "idiot", ctxKeep},
+		{"you won't believe it, idiot", "idiot", ctxKeep},
+		{"idiot, you forgot it", "idiot", ctxKeep},
+		{"thanks for nothing bitch!", "bitch", ctxKeep},
+		{"I hate you idiot", "idiot", ctxKeep},
+		{"shut up loser lol", "loser", ctxCap},
+		{"he is an idiot.", "idiot", ctxDrop},
+		{"the class loser", "loser", ctxDrop},
+		{"my teacher called me a loser.", "loser", ctxDrop},
+		{"I feel like such a freak", "freak", ctxDrop},
+		{"I flew with Virgin.", "Virgin", ctxDrop},
+		{"she was the biggest nerd", "nerd", ctxDrop},
+		{"the idiot next door", "idiot", ctxDrop},
+		{"Losers, in other words.", "Losers", ctxDrop},
+		{"idiot", "idiot", ctxDrop}, // alone: the alone phrases' job
+	} {
+		a := strings.Index(tc.text, tc.hit)
+		if got := hitEffect("bullying", TagVocative, "idiot", scanners.Low, tc.text, a, a+len(tc.hit)); got != tc.want {
+			t.Errorf("hitEffect(vocative, %q, %q) = %d, want %d", tc.text, tc.hit, got, tc.want)
+		}
+	}
 }
