@@ -244,6 +244,9 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
 		return ctxCap
 	}
+	if quotedSpeech(text, a, b) {
+		return ctxCap // `"I don't see the point anymore," she says quietly.`
+	}
 	if hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases) {
 		return ctxCap
 	}
@@ -255,6 +258,56 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	}
 	return ctxKeep
 }
+
+// quotedSpeech reports whether the hit text[a:b] is inside a quotation
+// that someone else is reported to say: a reporting verb ("says",
+// "asked") and no first-person word outside the quotation marks within
+// ctxWindow bytes ("The girl looks up and says, "I've been thinking about
+// suicide.""; not "my friend texted me "I want to die"", where the
+// writer is worried about someone). Quotes are counted from ctxWindow
+// bytes before the hit, so a very long quotation is not recognised.
+func quotedSpeech(text string, a, b int) bool {
+	lo, hi := max(0, a-ctxWindow), min(len(text), b+ctxWindow)
+	in := false
+	var outside strings.Builder
+	inside := false // the hit's own position
+	for i := lo; i < hi; i++ {
+		if i == a {
+			inside = in
+			i = b - 1
+			continue
+		}
+		switch {
+		case text[i] == '"':
+			in = !in
+			outside.WriteByte(' ')
+			continue
+		case strings.HasPrefix(text[i:], "\u201c"):
+			in = true
+			i += 2
+			outside.WriteByte(' ')
+			continue
+		case strings.HasPrefix(text[i:], "\u201d"):
+			in = false
+			i += 2
+			outside.WriteByte(' ')
+			continue
+		}
+		if !in {
+			outside.WriteByte(text[i])
+		}
+	}
+	if !inside {
+		return false
+	}
+	ow := words(outside.String())
+	return hasAny(ow, reportingVerbs) && !hasAny(ow, firstPersonWords)
+}
+
+// reportingVerbs introduce someone's words in a story or a report.
+var reportingVerbs = set("says", "said", "asks", "asked", "replies", "replied", "whispers", "whispered", "tells", "shouts", "shouted",
+	"cries", "sobs", "sobbed", "mutters", "muttered", "screams", "screamed", "adds", "added", "answers", "answered", "continues",
+	"continued", "explains", "explained", "admits", "admitted", "confesses", "confessed", "sighs", "sighed", "murmurs", "murmured")
 
 // softened are the topics that informational, fictional and joking
 // context lowers.

@@ -172,3 +172,73 @@ func TestVocative(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfHarmRound4 covers the warning-sign templates added in round 4,
+// each with ordinary sentences sharing their words.
+func TestSelfHarmRound4(t *testing.T) {
+	t.Parallel()
+	const sh = "safeguarding_self_harm"
+	runLexCases(t, []lexCase{
+		{"you won't have to worry about me much longer", sh, true},
+		{"i'm not going to be around much longer", sh, true},
+		{"i've been saving my pills", sh, true},
+		{"i fantasise about dying", sh, true},
+		{"i enjoy thinking about being hurt or even killed", sh, true},
+		{"i feel so hopeless", sh, true},
+		{"i've had enough of life", sh, true},
+		{"i'm sick of my life", sh, true},
+		{"dying would be a relief", sh, true},
+		{"i hope i get hit by a bus", sh, true},
+		{"i don't care about life anymore", sh, true},
+		{"i just want to stop living", sh, true},
+		{"i'll be dead by tomorrow", sh, true},
+		{"i took too many pills", sh, true},
+		{"i burn myself on purpose", sh, true},
+		{"i want to slit my wrists", sh, true},
+		{"i scratch my arms until they bleed", sh, true},
+		{"i want to end this pain", sh, true},
+		{"goodbye cruel world", sh, true},
+		{"i feel hopeless at maths", sh, false},
+		{"i'm fed up of life admin", sh, false},
+		{"my grandma is very ill, death would be a relief for her", sh, false},
+		{"i hope i get picked for the team", sh, false},
+		{"i don't care if i live in london or paris", sh, false},
+		{"i want to stop living in the past", sh, false},
+		{"i want to end this argument", sh, false},
+		{"it's my time to go home", sh, false},
+		{"i took two paracetamol", sh, false},
+		{"i've stopped eating sweets for lent", sh, false},
+		{"i scratched my arm on a bush", sh, false},
+		{"i don't trust myself with chocolate", sh, false},
+		{"i fantasise about being famous", sh, false},
+		{"i was dreaming about my holiday", sh, false},
+	})
+}
+
+// TestQuotedSpeech: a quotation someone else is reported to say, with no
+// first person outside it, is a story or a report (capped); the writer's
+// own words and a worried writer quoting a friend are not.
+func TestQuotedSpeech(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		text, hit string
+		want      bool
+	}{
+		{`The girl looks up at the therapist and says, "I have been thinking about suicide."`, "thinking about suicide", true},
+		{`"I just don't see the point anymore," she says quietly.`, "see the point anymore", true},
+		{"\u201cI want to die,\u201d he whispered.", "want to die", true},
+		{`my friend texted me "i want to die" and i am scared`, "want to die", false},
+		{`"I want to kill myself" is what I wrote in my diary`, "want to kill myself", false},
+		{"I want to kill myself, she said it too", "want to kill myself", false},
+		{`She says I want to die`, "want to die", false},
+	} {
+		a := strings.Index(tc.text, tc.hit)
+		if got := quotedSpeech(tc.text, a, a+len(tc.hit)); got != tc.want {
+			t.Errorf("quotedSpeech(%q, %q) = %v, want %v", tc.text, tc.hit, got, tc.want)
+		}
+	}
+	runLexCases(t, []lexCase{
+		{`The teenager looks up and says, "I've been thinking about suicide."`, "safeguarding_self_harm", false},
+		{`my friend texted me "i want to die" and i am scared`, "safeguarding_self_harm", true},
+	})
+}
