@@ -36,7 +36,8 @@ package safeguarding
 //     or reported speech (statistics, news, lessons,
 //     awareness) and fiction or dreams (a story, a film, "I had a dream")
 //     in the same sentence: capped at low;
-//   - a lone generic word ("suicide", "suicidal") in a sentence with no
+//   - a lone generic word ("suicide", "suicidal") or a topic noun
+//     (TagNoun: "self-harm") in a sentence with no
 //     first-person word ("the suicidal character", "suicide rates"), or
 //     in a joking sentence ("lol", "literally", crying-laughing emoji;
 //     also phrases of at most medium severity there): capped at low.
@@ -90,8 +91,14 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		}
 		return ctxKeep
 	}
-	return contextEffect(topic, phrase, sev, text, a, b)
+	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
+
+// TagNoun is the lexicon tag of a topic noun ("self-harm", "self-injury"):
+// like a bare word, it says nothing about who, so in a sentence with no
+// first-person word ("survivors use it as a form of self-harm") or a
+// joking one it is capped at low.
+const TagNoun = "noun"
 
 // alone reports whether text holds at most aloneSlack words outside
 // text[a:b], none of them first person ("I'm an idiot" is about the
@@ -212,6 +219,12 @@ const ctxWindow = 200
 // of topic whose text (lexicon phrase) is phrase and whose lexicon
 // severity is sev.
 func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	return contextEffectOf(topic, generic(phrase), sev, text, a, b)
+}
+
+// contextEffectOf is contextEffect for a phrase that is generic (a bare
+// word or a topic noun, TagNoun) or not.
+func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string, a, b int) ctxEffect {
 	if sev >= scanners.Critical {
 		return ctxKeep // child abuse material terms are never explained away
 	}
@@ -250,10 +263,10 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	if hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases) {
 		return ctxCap
 	}
-	if generic(phrase) && !hasAny(ws, firstPersonWords) {
+	if gen && !hasAny(ws, firstPersonWords) {
 		return ctxCap
 	}
-	if (generic(phrase) || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if (gen || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // "I'm literally suicidal the wifi is down lol"
 	}
 	return ctxKeep
@@ -558,7 +571,9 @@ var fictionPhrases = []string{"the story", "a story", "short story", "in the boo
 var firstPersonWords = set("i", "im", "me", "my", "myself", "ive", "id", "ill", "mine", "meself")
 
 // generic reports whether a lexicon phrase is one bare word ("suicide",
-// "suicidal", "bullied"): on its own it says nothing about who.
+// "suicidal", "bullied"): on its own it says nothing about who. A single
+// term of joined words ("end_it_all", "havent_eaten_in_days") is a
+// phrase, not a bare word.
 func generic(phrase string) bool {
-	return !strings.Contains(phrase, " ") && phrase != "kms" && phrase != "kys"
+	return !strings.ContainsAny(phrase, " _") && phrase != "kms" && phrase != "kys"
 }

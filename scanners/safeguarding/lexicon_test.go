@@ -242,3 +242,17 @@ func TestQuotedSpeech(t *testing.T) {
 		{`my friend texted me "i want to die" and i am scared`, "safeguarding_self_harm", true},
 	})
 }
+
+// TestTopicNoun: a topic noun (TagNoun) in a sentence without the first
+// person is informational; a joined phrase is no bare word.
+func TestTopicNoun(t *testing.T) {
+	t.Parallel()
+	const sh = "safeguarding_self_harm"
+	runLexCases(t, []lexCase{
+		{"survivors will use it as a form of self harm", sh, false},
+		{"i self harm", sh, true},
+		{"i've been self-harming for years", sh, true},
+		{"she self harms", sh, true},
+		{"havent eaten in days", sh, true},
+	})
+}
