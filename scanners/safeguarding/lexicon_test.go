@@ -256,3 +256,35 @@ func TestTopicNoun(t *testing.T) {
 		{"havent eaten in days", sh, true},
 	})
 }
+
+// TestHarassmentOnline covers the online-harassment templates (teen and
+// street register, dismissal, wishing sexual violence, body comparisons).
+func TestHarassmentOnline(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"i hope you get raped", b, true},
+		{"she deserved to be raped", b, true},
+		{"islam is a religion of terrorists", b, true},
+		{"ima beat yo ass", b, true},
+		{"ur gonna get jumped", b, true},
+		{"we're going to jump you", b, true},
+		{"why do you even exist", b, true},
+		{"you should've been aborted", b, true},
+		{"who asked", b, true},
+		{"you're irrelevant", b, true},
+		{"you're built like a fridge", b, true},
+		{"no girl will ever like you", b, true},
+		{"i'll screenshot your messages", b, true},
+		{"go play in traffic", b, true},
+		{"he was assaulted last year", b, false},
+		{"we're going to smash it tomorrow", b, false},
+		{"we're gonna smash you at netball", b, false},
+		{"im gonna smoke you at fifa", b, false},
+		{"why do you even bother", b, false},
+		{"the data is irrelevant", b, false},
+		{"i'll forward the messages to mrs jones", b, false},
+		{"nobody cares about the weather", b, false},
+		{"we learned about islam in RE today", b, false},
+	})
+}
