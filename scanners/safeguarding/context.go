@@ -18,6 +18,9 @@ package safeguarding
 //     "my phone will die soon"): dropped;
 //   - a phrase tagged "alone" (TagAlone) counts only as (nearly) the
 //     whole field ("asshole", "no slut"); then only laughter caps it;
+//   - a phrase tagged "final" (TagFinal) counts only when it ends a
+//     sentence that is no question ("you smell." but not "you smell
+//     nice");
 //   - a phrase tagged "vocative" (TagVocative) counts only as an insult
 //     addressing the reader ("shut up loser", "no one asked, idiot"),
 //     not as talk about someone ("he is an idiot"); then only laughter
@@ -91,6 +94,11 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		}
 		return ctxKeep
 	}
+	if tag == TagFinal {
+		if final, question := sentenceFinal(text, b); !final || question {
+			return ctxDrop
+		}
+	}
 	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
 
@@ -127,6 +135,34 @@ var insultWords = set("slut", "sluts", "whore", "whores", "bitch", "bitches", "h
 	"nigger", "niggers", "faggot", "faggots", "fag", "retard", "idiot", "moron", "loser", "freak", "ugly", "fat", "stupid", "dumb",
 	"skank", "thot", "wanker", "tosser", "pig", "cow", "scum", "trash", "die", "kys", "stfu", "gtfo", "hell", "damn", "bloody")
 
+// sentenceFinal reports whether text[b:] holds nothing but spaces,
+// punctuation, emoji and laughter ("shut up loser lol") up to the end of
+// its sentence, a line break or the end of the text, and whether that
+// sentence ends in a question mark. It reads at most ctxWindow bytes.
+func sentenceFinal(text string, b int) (final, question bool) {
+	after := text[b:min(len(text), b+ctxWindow)]
+	stop := len(after)
+	for i := 0; i < len(after); i++ {
+		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
+			stop = i
+			question = c == '?'
+			break
+		}
+	}
+	for _, w := range words(after[:stop]) {
+		if !laughWords[w] {
+			return false, question
+		}
+	}
+	return true, question
+}
+
+// TagFinal is the lexicon tag of a phrase that counts only when it ends a
+// sentence that is no question ("you smell.", "you're poor"; not "you
+// smell nice", "you're poor at spelling", "can you smell it?"). Then the
+// ordinary context rules apply.
+const TagFinal = "final"
+
 // TagVocative is the lexicon tag of an insult noun that counts only when
 // it addresses the reader (vocative): after a comma or another word at the
 // end of a sentence ("no one asked, idiot", "shut up loser", "there is no
@@ -147,20 +183,7 @@ func vocative(text string, a, b int) bool {
 	// comma first marks an opening address ("idiot, you forgot it")
 	after := text[b:min(len(text), b+ctxWindow)]
 	comma := strings.HasPrefix(strings.TrimLeft(after, " \t"), ",")
-	stop := len(after)
-	for i := 0; i < len(after); i++ {
-		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
-			stop = i
-			break
-		}
-	}
-	end := true // laughter may follow ("shut up loser lol")
-	for _, w := range words(after[:stop]) {
-		if !laughWords[w] {
-			end = false
-			break
-		}
-	}
+	end, _ := sentenceFinal(text, b)
 	before, _ := sentenceAround(text, a, b)
 	// sentenceAround's clause starts after a comma: a comma right
 	// before the hit ("you won't believe it, idiot") makes it vocative

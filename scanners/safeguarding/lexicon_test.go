@@ -288,3 +288,39 @@ func TestHarassmentOnline(t *testing.T) {
 		{"we learned about islam in RE today", b, false},
 	})
 }
+
+// TestFinal: a phrase tagged final counts only at the end of a sentence
+// that is no question.
+func TestFinal(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"no you smell", b, true},
+		{"you smell.", b, true},
+		{"you're poor", b, true},
+		{"you are nothing lol", b, true},
+		{"i want you gone", b, true},
+		{"just go and don't come back", b, true},
+		{"you smell nice", b, false},
+		{"can you smell it?", b, false},
+		{"you're poor at spelling", b, false},
+		{"you are nothing like your sister", b, false},
+		{"don't come back late", b, false},
+		{"call me if you're alone tonight", b, false},
+	})
+	for _, tc := range []struct {
+		text            string
+		final, question bool
+	}{
+		{"you smell", true, false},
+		{"you smell!! lol", true, false},
+		{"you smell?", true, true},
+		{"you smell nice", false, false},
+		{"you smell\nnext line", true, false},
+	} {
+		f, q := sentenceFinal(tc.text, len("you smell"))
+		if f != tc.final || q != tc.question {
+			t.Errorf("sentenceFinal(%q) = %v, %v, want %v, %v", tc.text, f, q, tc.final, tc.question)
+		}
+	}
+}
