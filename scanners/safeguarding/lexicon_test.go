@@ -324,3 +324,23 @@ func TestFinal(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicHostility covers hostility about public figures and groups.
+func TestPublicHostility(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"Aoc is scum what a dummy", b, true},
+		{"Democrats are terrorists", b, true},
+		{"It runs in the Libturd circles.", b, true},
+		{"May you roast in hell with the rest", b, true},
+		{"Don't get vaccinated, get sick and die.", b, true},
+		{"no such thing as transgender, it's a boy in a dress", b, true},
+		{"ask your mother why she didn't swallow", b, true},
+		{"pond scum is green", b, false},
+		{"what a goal that was", b, false},
+		{"what a clown I was in the play", b, false},
+		{"the police are here", b, false},
+		{"he was sick and died last year", b, false},
+	})
+}
