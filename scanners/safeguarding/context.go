@@ -99,7 +99,32 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 			return ctxDrop
 		}
 	}
+	if tag == TagGroup || topic == "bullying" && generic(phrase) {
+		// talk about a group ("muslims are terrorists") or a bare word
+		// ("bullied") in a lesson, the news or a story is information
+		if eff := contextEffectOf(topic, false, sev, text, a, b); eff != ctxKeep {
+			return eff
+		}
+		if _, sentence := sentenceAround(text, a, b); informational(sentence) {
+			return ctxCap
+		}
+		return ctxKeep
+	}
 	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
+}
+
+// TagGroup is the lexicon tag of hostility about a group of people
+// ("muslims are terrorists", "i hate gays"): bullying, but in a sentence
+// of a lesson, the news or a story ("in RE we discussed why some people
+// think muslims are terrorists") it is information and capped at low.
+// Bare words of the bullying topic ("bullied") are treated the same.
+const TagGroup = "group"
+
+// informational reports whether a sentence (lower-cased) is reported
+// speech, a lesson, the news or a story: report or fiction words.
+func informational(sentence string) bool {
+	ws := words(sentence)
+	return hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) || hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases)
 }
 
 // TagNoun is the lexicon tag of a topic noun ("self-harm", "self-injury"):
@@ -277,14 +302,11 @@ func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string,
 	if (hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases)) && !hasAny(words(hit), firstPersonWords) {
 		return ctxCap // "if you feel suicidal, ring Childline"; not "I want to kill myself and I need help"
 	}
-	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
+	if informational(sentence) {
 		return ctxCap
 	}
 	if quotedSpeech(text, a, b) {
 		return ctxCap // `"I don't see the point anymore," she says quietly.`
-	}
-	if hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases) {
-		return ctxCap
 	}
 	if gen && !hasAny(ws, firstPersonWords) {
 		return ctxCap
@@ -582,7 +604,7 @@ var supportWords = set("samaritans", "childline", "helpline", "hotline", "papyru
 
 var supportPhrases = []string{"talk to someone", "reach out", "you are not alone", "you're not alone", "youre not alone", "get help", "here for you", "if you ever feel", "if you are feeling", "if you're feeling"}
 
-var reportWords = set("statistics", "statistic", "stats", "percent", "rate", "rates", "research", "study", "studies", "survey", "article", "news", "reported", "reports", "according", "awareness", "prevention", "lesson", "lessons", "assembly", "pshe", "rshe", "curriculum", "essay", "leaflet", "charity", "campaign", "documentary", "podcast", "figures", "suicides", "deaths", "leading", "worldwide", "annually", "historian", "wikipedia", "ons", "nhs", "policy", "training", "safeguarding", "webinar", "workshop", "headline", "journalist", "bbc", "guardian")
+var reportWords = set("discussed", "discussing", "discuss", "debate", "debated", "re", "stereotype", "stereotypes", "prejudice", "persecution", "holocaust", "statistics", "statistic", "stats", "percent", "rate", "rates", "research", "study", "studies", "survey", "article", "news", "reported", "reports", "according", "awareness", "prevention", "lesson", "lessons", "assembly", "pshe", "rshe", "curriculum", "essay", "leaflet", "charity", "campaign", "documentary", "podcast", "figures", "suicides", "deaths", "leading", "worldwide", "annually", "historian", "wikipedia", "ons", "nhs", "policy", "training", "safeguarding", "webinar", "workshop", "headline", "journalist", "bbc", "guardian")
 
 var reportPhrases = []string{"%", "per cent", "died by suicide", "committed suicide", "took his own life", "took her own life", "took their own life", "mental health week", "world suicide prevention"}
 

@@ -344,3 +344,19 @@ func TestPublicHostility(t *testing.T) {
 		{"he was sick and died last year", b, false},
 	})
 }
+
+// TestGroupInformational: hostility about a group, or a bare bullying
+// word, in a lesson, the news or a story is capped; on its own it is not.
+func TestGroupInformational(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"In RE we discussed why some people think Muslims are terrorists and why that is wrong.", b, false},
+		{"The novel describes how the girl was bullied at school.", b, false},
+		{"muslims are terrorists", b, true},
+		{"i was bullied at school today", b, true},
+		{"I want to disappear into a good book this weekend.", "safeguarding_self_harm", false},
+		{"Goodbye world, hello summer holidays!", "safeguarding_self_harm", false},
+		{"I have a history of self harm", "safeguarding_self_harm", true},
+	})
+}
