@@ -360,3 +360,18 @@ func TestGroupInformational(t *testing.T) {
 		{"I have a history of self harm", "safeguarding_self_harm", true},
 	})
 }
+
+// TestCompoundInsults: children's compound insults wherever they stand.
+func TestCompoundInsults(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"oh no response POOP EATER", b, true},
+		{"josh is a butt humper", b, true},
+		{"shut up pizza face", b, true},
+		{"because you like cock", b, true},
+		{"the horse face mask at halloween", b, false},
+		{"we ate pizza for tea", b, false},
+		{"do you like cocktails", b, false},
+	})
+}
