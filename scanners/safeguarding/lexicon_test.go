@@ -375,3 +375,28 @@ func TestCompoundInsults(t *testing.T) {
 		{"do you like cocktails", b, false},
 	})
 }
+
+// TestSelfHarmAdultRegister covers warning signs as older pupils and
+// adults write them.
+func TestSelfHarmAdultRegister(t *testing.T) {
+	t.Parallel()
+	const sh = "safeguarding_self_harm"
+	runLexCases(t, []lexCase{
+		{"I just want the pain to stop.", sh, true},
+		{"I don't think I'll make it to my birthday.", sh, true},
+		{"I'm scared of what I might do to myself tonight.", sh, true},
+		{"I can't see myself getting older.", sh, true},
+		{"I have a bottle of pills next to me right now.", sh, true},
+		{"Suicide seems like the only option left.", sh, true},
+		{"I'm so close to giving up.", sh, true},
+		{"Nothing will ever get better for me.", sh, true},
+		{"I'm tired of pretending I'm okay.", sh, true},
+		{"Every day I wake up and wish I hadn't.", sh, true},
+		{"i want the pain in my knee to stop", sh, false},
+		{"i don't think i'll make it to the party", sh, false},
+		{"I won't make it to tomorrow's practice", sh, false},
+		{"the only option is to resit", sh, false},
+		{"i'm so close to giving up on this puzzle", sh, false},
+		{"we wake up and wish we had more sleep", sh, false},
+	})
+}
