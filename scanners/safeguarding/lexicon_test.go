@@ -400,3 +400,31 @@ func TestSelfHarmAdultRegister(t *testing.T) {
 		{"we wake up and wish we had more sleep", sh, false},
 	})
 }
+
+// TestAskSiteBullying covers teen Q&A-site bullying.
+func TestAskSiteBullying(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"u think ur so cool but ur not", b, true},
+		{"you're so full of yourself", b, true},
+		{"go eat a salad", b, true},
+		{"your nose is huge", b, true},
+		{"you have no boobs", b, true},
+		{"ur mum is a crackhead", b, true},
+		{"your dad left because of you", b, true},
+		{"your real parents didn't want you", b, true},
+		{"cut deeper next time", b, true},
+		{"ur gonna be a teen mum", b, true},
+		{"everyone knows ur easy", b, true},
+		{"how many guys have u slept with", b, true},
+		{"i need to lose some weight", b, false},
+		{"you're easy to talk to", b, false},
+		{"my dad left because of work", b, false},
+		{"you have no idea", b, false},
+		{"you think you're cool enough to come?", b, false},
+		{"how many people have you invited", b, false},
+		{"the teacher said cut deeper into the clay", b, false},
+		{"you will be a great doctor", b, false},
+	})
+}
