@@ -428,3 +428,32 @@ func TestAskSiteBullying(t *testing.T) {
 		{"you will be a great doctor", b, false},
 	})
 }
+
+// TestRelationalBullying covers exclusion, hygiene and home taunts and
+// threats through others.
+func TestRelationalBullying(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"we've all blocked you", b, true},
+		{"everyone's unfollowed you", b, true},
+		{"we made a group chat without you", b, true},
+		{"nobody's going to sit with you at lunch", b, true},
+		{"you're not part of our group anymore", b, true},
+		{"you smell like piss", b, true},
+		{"you've got nits", b, true},
+		{"ur mum smells", b, true},
+		{"your birth was a mistake", b, true},
+		{"you shouldn't exist", b, true},
+		{"the world doesn't need you", b, true},
+		{"nobody would notice if you vanished", b, true},
+		{"i'll ruin your life", b, true},
+		{"i'll get my brother to batter you", b, true},
+		{"we've blocked you from the server for spam", b, false},
+		{"nobody is going to talk to you about it until monday", b, false},
+		{"you've got a great bo staff in karate", b, false},
+		{"we don't need you to bring anything", b, false},
+		{"i'll ruin your surprise", b, false},
+		{"you're not in our group for the project now", b, false},
+	})
+}
