@@ -457,3 +457,16 @@ func TestRelationalBullying(t *testing.T) {
 		{"you're not in our group for the project now", b, false},
 	})
 }
+
+// TestGroupReported: slurs and "go back to your own country" reported in
+// the news are information; said to someone they are bullying.
+func TestGroupReported(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"go back to your own country", b, true},
+		{"the news reported that the attacker shouted go back to your own country", b, false},
+		{"the article said he used the word paki in the video", b, false},
+		{"you paki", b, true},
+	})
+}
