@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,11 +33,13 @@ type RealOptions struct {
 	// AllSplits measures the training split too (default: validation only,
 	// the part training never sees).
 	AllSplits bool
-	// TrainOnly measures the training split only (labelled sets and ham),
-	// and records every labelled text it gets wrong (RealReport.Misses):
-	// rules are tuned on these texts, never on the validation split's. It
-	// wins over AllSplits.
+	// TrainOnly measures the training split alone (the part the lexicons
+	// may be tuned on); it wins over AllSplits.
 	TrainOnly bool
+	// ListMisses records every missed positive and every flagged clean
+	// negative at medium+ in RealReport.Misses. It is refused on any split
+	// but the training one (TrainOnly): nobody tunes on validation texts.
+	ListMisses bool
 	// Envelope is what the labelled texts are scanned with (nil:
 	// PupilEnvelope).
 	Envelope *scanners.Envelope
@@ -58,33 +61,22 @@ type RealReport struct {
 	// HamHits are the medium+ findings on ham (rule and evidence).
 	HamHits []HamHit
 	Split   string
-	// Misses are the labelled texts flagged wrongly at low (TrainOnly
-	// only): missed positives and flagged negatives.
-	Misses []Miss
 	// Pupil is true when the texts were sent as pupil mail.
 	Pupil bool
+	// Misses are the training split's misses and false alarms at medium+
+	// (RealOptions.ListMisses).
+	Misses []Miss
 }
 
-// Miss is one training-split text RealText got wrong at low.
+// Miss is one training-split text the scanners got wrong at medium+: a
+// missed positive (FP false) or a flagged negative (FP true).
 type Miss struct {
 	Source string
 	Topic  realdata.Topic
-	// Positive is true for a missed positive, false for a flagged negative.
-	Positive bool
-	Text     string
-	// Rules are the rules that flagged a negative.
+	FP     bool
+	Text   string
+	// Rules are the medium+ findings' rules and evidence (false alarms).
 	Rules []string
-}
-
-// wants reports whether a text of split sp is measured.
-func (opts *RealOptions) wants(sp realdata.Split) bool {
-	switch {
-	case opts.TrainOnly:
-		return sp == realdata.Train
-	case opts.AllSplits:
-		return true
-	}
-	return sp == realdata.Validation
 }
 
 // PupilEnvelope is the envelope real texts are scanned with: a pupil of
@@ -193,6 +185,18 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		return nil, err
 	}
 	r := &RealReport{Cells: map[string]map[realdata.Topic]*Rate{}, Split: "validation", Pupil: opts.Envelope == nil || scanners.HasGroup(opts.Envelope.SenderGroups, "pupils")}
+	if opts.ListMisses && !opts.TrainOnly {
+		return nil, errors.New("evaluate: misses are listed for the training split only")
+	}
+	keep := func(sp realdata.Split) bool {
+		switch {
+		case opts.TrainOnly:
+			return sp == realdata.Train
+		case opts.AllSplits:
+			return true
+		}
+		return sp == realdata.Validation
+	}
 	switch {
 	case opts.TrainOnly:
 		r.Split = "train"
@@ -219,7 +223,7 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 	}
 	for i := range exs {
 		e := &exs[i]
-		if !opts.wants(e.Split) {
+		if !keep(e.Split) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -238,8 +242,8 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 				c.Low.add(e.Is(t), Flags(fs, t, scanners.Low))
 				c.Medium.add(e.Is(t), Flags(fs, t, scanners.Medium))
 			}
-			if low := Flags(fs, t, scanners.Low); opts.TrainOnly && low != e.Is(t) {
-				r.Misses = append(r.Misses, Miss{Source: e.Source, Topic: t, Positive: e.Is(t), Text: e.Text, Rules: rules(fs)})
+			if opts.ListMisses {
+				r.addMiss(e, t, fs)
 			}
 		}
 	}
@@ -250,7 +254,7 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		}
 		denv := DefaultEnvelope()
 		for _, h := range ham {
-			if !opts.wants(h.Split) {
+			if !keep(h.Split) {
 				continue
 			}
 			raw, err := os.ReadFile(h.Path)
@@ -276,6 +280,24 @@ func RealText(ctx context.Context, opts RealOptions) (*RealReport, error) {
 		}
 	}
 	return r, nil
+}
+
+// addMiss records e in r.Misses when the medium+ verdict on topic t is
+// wrong (hard negatives are not false alarms).
+func (r *RealReport) addMiss(e *realdata.Example, t realdata.Topic, fs []scanners.Finding) {
+	flagged := Flags(fs, t, scanners.Medium)
+	switch {
+	case e.Is(t) && !flagged:
+		r.Misses = append(r.Misses, Miss{Source: e.Source, Topic: t, Text: e.Text})
+	case !e.Is(t) && flagged && !HardNegative(e):
+		m := Miss{Source: e.Source, Topic: t, FP: true, Text: e.Text}
+		for _, f := range fs {
+			if f.Severity >= scanners.Medium && (f.Category == scanners.Safeguarding || f.Category == scanners.Profanity) {
+				m.Rules = append(m.Rules, f.Rule+" "+f.Severity.String()+": "+evidence(f))
+			}
+		}
+		r.Misses = append(r.Misses, m)
+	}
 }
 
 // Write prints the report as a table.
@@ -307,33 +329,33 @@ func (r *RealReport) Write(w io.Writer, verbose bool) error {
 	if r.HamMessages > 0 {
 		fmt.Fprintf(w, "ham corpus (%s split, default envelope): %d messages; profanity or safeguarding at low+ %d (%.2f%%), at medium+ %d (%.2f%%)\n",
 			r.Split, r.HamMessages, r.HamLow, pct(r.HamLow, r.HamMessages), r.HamMedium, pct(r.HamMedium, r.HamMessages))
-		if verbose {
+		if verbose && r.Split == "train" {
 			for _, h := range r.HamHits {
 				fmt.Fprintf(w, "HAM %s %s %s: %s\n", h.Path, h.Finding.Rule, h.Finding.Severity, evidence(h.Finding))
 			}
 		}
 	}
-	if verbose && r.Split == "train" { // never the validation split's texts
-		for _, m := range r.Misses {
-			kind := "MISS"
-			if !m.Positive {
-				kind = "FALSE " + strings.Join(m.Rules, ",")
-			}
-			fmt.Fprintf(w, "%s %s %s: %s\n", kind, m.Source, m.Topic, strings.Join(strings.Fields(m.Text), " "))
-		}
-	}
 	return nil
 }
 
-// rules lists the rules of the profanity and safeguarding findings in fs.
-func rules(fs []scanners.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		if f.Category == scanners.Safeguarding || f.Category == scanners.Profanity {
-			out = append(out, f.Rule+"/"+f.Severity.String())
+// WriteMisses prints r.Misses, one per line: MISS or FALSE, source,
+// topic, the text on one line, and for a false alarm the rules.
+func (r *RealReport) WriteMisses(w io.Writer) error {
+	for _, m := range r.Misses {
+		kind := "MISS"
+		if m.FP {
+			kind = "FALSE"
 		}
+		text := strings.Join(strings.Fields(m.Text), " ")
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s", kind, m.Source, m.Topic, text); err != nil {
+			return err
+		}
+		for _, rule := range m.Rules {
+			fmt.Fprintf(w, "\t[%s]", rule)
+		}
+		fmt.Fprintln(w)
 	}
-	return out
+	return nil
 }
 
 func (r *RealReport) sortedSources() []string {

@@ -3,7 +3,10 @@ package evaluate_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lychgate/lychgate/config"
@@ -121,5 +124,64 @@ func TestHardNegative(t *testing.T) {
 		if got := evaluate.HardNegative(&tc.e); got != tc.want {
 			t.Errorf("HardNegative(%s %s) = %v, want %v", tc.e.Source, tc.e.Label, got, tc.want)
 		}
+	}
+}
+
+// TestRealTextTrainMisses: the training split alone lists its misses and
+// false alarms; listing texts of any other split is refused.
+func TestRealTextTrainMisses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// Texts on both sides of the split: a bullying positive the lexicon
+	// misses, one it catches, and a clean text it flags.
+	var csv bytes.Buffer
+	csv.WriteString("text,label,source_label\n")
+	want := map[realdata.Split]int{}
+	for i := range 40 {
+		miss := fmt.Sprintf("a pleasant remark number %d", i)
+		hit := fmt.Sprintf("you are so ugly %d", i)
+		fp := fmt.Sprintf("nobody likes you %d", i)
+		fmt.Fprintf(&csv, "%s,bullying,x\n%s,bullying,x\n%s,clean,x\n", miss, hit, fp)
+		want[realdata.SplitOf(miss)]++
+		want[realdata.SplitOf(fp)]++
+	}
+	if err := os.WriteFile(filepath.Join(dir, "train-bullying-convabuse.csv"), csv.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sg, err := safeguarding.New(safeguarding.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := evaluate.RealOptions{Scanners: []scanners.Scanner{sg}, DataDir: dir, Parse: func(b []byte) *message.Message {
+		return message.Parse(context.Background(), b, message.Limits{}.WithDefaults())
+	}}
+	// The scanner alone does not weigh for a pupil: the bare phrases are
+	// medium already, so the counts are the same.
+	opts.ListMisses = true
+	if _, err := evaluate.RealText(t.Context(), opts); err == nil {
+		t.Fatal("RealText(ListMisses on validation) = nil error, want a refusal")
+	}
+	opts.TrainOnly = true
+	r, err := evaluate.RealText(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Split != "train" || len(r.Misses) != want[realdata.Train] {
+		t.Fatalf("RealText(TrainOnly) = split %s, %d misses, want train, %d", r.Split, len(r.Misses), want[realdata.Train])
+	}
+	for _, m := range r.Misses {
+		if realdata.SplitOf(m.Text) != realdata.Train {
+			t.Errorf("miss %q is not in the training split", m.Text)
+		}
+		if m.FP != strings.HasPrefix(m.Text, "nobody") || m.FP != (len(m.Rules) > 0) {
+			t.Errorf("miss %+v: want FP (with its rules) exactly for the flagged clean texts", m)
+		}
+	}
+	var b bytes.Buffer
+	if err := r.WriteMisses(&b); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(b.String(), "\n"); got != len(r.Misses) {
+		t.Errorf("WriteMisses wrote %d lines, want %d", got, len(r.Misses))
 	}
 }

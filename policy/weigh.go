@@ -12,7 +12,11 @@ import (
 // runs before the rules are matched:
 //
 //   - safeguarding, every topic but grooming: written by a pupil raises the
-//     severity one level (up to high), except hyperbole;
+//     severity one level (up to high), except hyperbole and the trained
+//     classifier's findings (its low and medium are its own thresholds,
+//     the medium one chosen for precision on a held-out split; raising its
+//     low would turn a statistical guess on "see you at the trip" into a
+//     medium concern);
 //   - safeguarding "sexual" from an adult outside the schools to a pupil
 //     raises it one level (up to high);
 //   - safeguarding "grooming" from an adult outside the schools to a pupil
@@ -106,7 +110,7 @@ func weigh(env *scanners.Envelope, rc scanners.Recipient, f scanners.Finding) we
 	case f.Category == scanners.Safeguarding && sev > scanners.Info && !f.HasTag(TagHyperbole):
 		// Hyperbole ("this homework is killing me") stays as the scanner
 		// rated it, whoever wrote it.
-		if pupilSender && sev < scanners.High {
+		if pupilSender && sev < scanners.High && f.Scanner != "classifier" {
 			sev++
 			why = append(why, "written by a pupil")
 		}

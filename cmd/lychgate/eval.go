@@ -24,13 +24,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	ham := fs.String("ham", "../shared/corpus/spamassassin/ham", "folder of ham messages (\"\" to skip)")
 	verbose := fs.Bool("v", false, "list every misclassified file and every ham hit")
 	real := fs.String("real", "../shared/data", "folder of labelled real-text sets, scanned as pupil mail on their validation split (\"\" to skip)")
-	split := fs.String("split", "validation", "split of the labelled real texts: validation, or train (with -v, lists the training texts it got wrong; tune on those only)")
+	split := fs.String("split", "validation", "split of the real-text sets and the ham corpus to measure: validation, train or all; with -v and train, every medium+ miss and false alarm is listed (never for validation)")
 	dirs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if *split != "validation" && *split != "train" {
-		return fmt.Errorf("--split %q: want validation or train", *split)
+	switch *split {
+	case "validation", "train", "all":
+	default:
+		return fmt.Errorf("eval: --split %q: want validation, train or all", *split)
 	}
 	if len(dirs) == 0 {
 		dirs = []string{"testdata/content"}
@@ -70,5 +72,5 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}, stdout); err != nil {
 		return err
 	}
-	return runRealEval(analyze, *real, *ham, *split, *verbose, stdout, stderr)
+	return runRealEval(analyze, realEval{dir: *real, ham: *ham, split: *split, verbose: *verbose}, stdout, stderr)
 }

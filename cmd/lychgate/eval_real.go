@@ -10,15 +10,22 @@ import (
 	"github.com/lychgate/lychgate/evaluate"
 )
 
-// runRealEval scans the validation split of the labelled real-text sets in
-// dir as pupil mail and prints precision, recall and false-positive rate
-// per source and topic at low and at medium+ (package evaluate,
-// RealText). An absent dir is skipped with a note.
-//
-// With split "train" it scans the training split instead and, verbose,
-// lists the texts it got wrong: rules are tuned on those, never on the
-// validation split's texts.
-func runRealEval(analyze evaluate.Analyze, dir, ham, split string, verbose bool, stdout, stderr io.Writer) error {
+// realEval is what runRealEval measures.
+type realEval struct {
+	dir, ham string
+	// split is "validation", "train" or "all".
+	split string
+	// verbose lists the training split's misses and false alarms.
+	verbose bool
+}
+
+// runRealEval scans a split (validation by default) of the labelled
+// real-text sets in dir as pupil mail and prints precision, recall and
+// false-positive rate per source and topic at low and at medium+ (package
+// evaluate, RealText). An absent dir is skipped with a note. Texts are
+// listed only for the training split.
+func runRealEval(analyze evaluate.Analyze, o realEval, stdout, stderr io.Writer) error {
+	dir, ham := o.dir, o.ham
 	if dir == "" {
 		return nil
 	}
@@ -26,19 +33,18 @@ func runRealEval(analyze evaluate.Analyze, dir, ham, split string, verbose bool,
 		fmt.Fprintf(stderr, "lychgate eval: labelled real texts %s are absent; skipping them\n", dir)
 		return nil
 	}
-	opts := evaluate.RealOptions{Analyze: analyze, DataDir: dir, HamDir: ham}
-	switch split {
-	case "validation":
-		verbose = false // never list the validation split's texts
-	case "train":
-		opts.TrainOnly = true
-	default:
-		return fmt.Errorf("--split %q: want validation or train", split)
-	}
-	r, err := evaluate.RealText(context.Background(), opts)
+	train := o.split == "train"
+	r, err := evaluate.RealText(context.Background(), evaluate.RealOptions{Analyze: analyze, DataDir: dir, HamDir: ham,
+		AllSplits: o.split == "all", TrainOnly: train, ListMisses: train && o.verbose})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return r.Write(stdout, verbose)
+	if err := r.Write(stdout, train && o.verbose); err != nil {
+		return err
+	}
+	if train && o.verbose {
+		return r.WriteMisses(stdout)
+	}
+	return nil
 }

@@ -18,6 +18,13 @@ package safeguarding
 //     "my phone will die soon"): dropped;
 //   - a phrase tagged "alone" (TagAlone) counts only as (nearly) the
 //     whole field ("asshole", "no slut"); then only laughter caps it;
+//   - a phrase tagged "final" (TagFinal) counts only when it ends a
+//     sentence that is no question ("you smell." but not "you smell
+//     nice");
+//   - a phrase tagged "vocative" (TagVocative) counts only as an insult
+//     addressing the reader ("shut up loser", "no one asked, idiot"),
+//     not as talk about someone ("he is an idiot"); then only laughter
+//     caps it;
 //   - support, a negation or a plea before a second-person hit ("please
 //     don't kill yourself"), or help words in the sentence ("talk to
 //     someone", "Childline") around a hit that is not in the first person
@@ -32,7 +39,8 @@ package safeguarding
 //     or reported speech (statistics, news, lessons,
 //     awareness) and fiction or dreams (a story, a film, "I had a dream")
 //     in the same sentence: capped at low;
-//   - a lone generic word ("suicide", "suicidal") in a sentence with no
+//   - a lone generic word ("suicide", "suicidal") or a topic noun
+//     (TagNoun: "self-harm") in a sentence with no
 //     first-person word ("the suicidal character", "suicide rates"), or
 //     in a joking sentence ("lol", "literally", crying-laughing emoji;
 //     also phrases of at most medium severity there): capped at low.
@@ -65,6 +73,15 @@ const (
 // context rules (contextEffect), to the hit text[a:b] of a phrase tagged
 // tag.
 func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	if tag == TagVocative {
+		switch {
+		case !vocative(text, a, b):
+			return ctxDrop
+		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), laughWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
+			return ctxCap
+		}
+		return ctxKeep
+	}
 	if tag == TagAlone {
 		// the whole message is the insult: no negation, support or news
 		// around it can explain it away ("no slut"), only laughter
@@ -77,19 +94,162 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		}
 		return ctxKeep
 	}
-	return contextEffect(topic, phrase, sev, text, a, b)
+	if tag == TagFinal {
+		if final, question := sentenceFinal(text, b); !final || question {
+			return ctxDrop
+		}
+	}
+	if tag == TagGroup || topic == "bullying" && generic(phrase) {
+		// talk about a group ("muslims are terrorists") or a bare word
+		// ("bullied") in a lesson, the news or a story is information
+		if eff := contextEffectOf(topic, false, sev, text, a, b); eff != ctxKeep {
+			return eff
+		}
+		if _, sentence := sentenceAround(text, a, b); informational(sentence) {
+			return ctxCap
+		}
+		return ctxKeep
+	}
+	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
+
+// TagGroup is the lexicon tag of hostility about a group of people
+// ("muslims are terrorists", "i hate gays"): bullying, but in a sentence
+// of a lesson, the news or a story ("in RE we discussed why some people
+// think muslims are terrorists") it is information and capped at low.
+// Bare words of the bullying topic ("bullied") are treated the same.
+const TagGroup = "group"
+
+// informational reports whether a sentence (lower-cased) is reported
+// speech, a lesson, the news or a story: report or fiction words.
+func informational(sentence string) bool {
+	ws := words(sentence)
+	return hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) || hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases)
+}
+
+// TagNoun is the lexicon tag of a topic noun ("self-harm", "self-injury"):
+// like a bare word, it says nothing about who, so in a sentence with no
+// first-person word ("survivors use it as a form of self-harm") or a
+// joking one it is capped at low.
+const TagNoun = "noun"
 
 // alone reports whether text holds at most aloneSlack words outside
 // text[a:b], none of them first person ("I'm an idiot" is about the
-// writer).
+// writer). Insult and swear words among them do not count: a string of
+// insults ("SLUT SLUT WHORE", "fucking bitch ass hoe") is all insult.
 func alone(text string, a, b int) bool {
 	if len(text)-(b-a) > aloneBytes {
 		return false
 	}
-	other := append(words(text[:a]), words(text[b:])...)
-	return len(other) <= aloneSlack && !hasAny(other, firstPersonWords)
+	n := 0
+	for _, w := range append(words(text[:a]), words(text[b:])...) {
+		if firstPersonWords[w] {
+			return false
+		}
+		if !insultWords[w] {
+			n++
+		}
+	}
+	return n <= aloneSlack
 }
+
+// insultWords do not count as other words beside an "alone" phrase
+// (alone): insults and swear words that pile up in a message of abuse.
+var insultWords = set("slut", "sluts", "whore", "whores", "bitch", "bitches", "hoe", "hoes", "slag", "slags", "cunt", "cunts", "twat",
+	"prick", "dick", "dickhead", "asshole", "arsehole", "bastard", "fuck", "fucking", "fuckin", "fucker", "shit", "shitty", "ass", "arse",
+	"nigger", "niggers", "faggot", "faggots", "fag", "retard", "idiot", "moron", "loser", "freak", "ugly", "fat", "stupid", "dumb",
+	"skank", "thot", "wanker", "tosser", "pig", "cow", "scum", "trash", "die", "kys", "stfu", "gtfo", "hell", "damn", "bloody")
+
+// sentenceFinal reports whether text[b:] holds nothing but spaces,
+// punctuation, emoji and laughter ("shut up loser lol") up to the end of
+// its sentence, a line break or the end of the text, and whether that
+// sentence ends in a question mark. It reads at most ctxWindow bytes.
+func sentenceFinal(text string, b int) (final, question bool) {
+	after := text[b:min(len(text), b+ctxWindow)]
+	stop := len(after)
+	for i := 0; i < len(after); i++ {
+		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
+			stop = i
+			question = c == '?'
+			break
+		}
+	}
+	for _, w := range words(after[:stop]) {
+		if !laughWords[w] {
+			return false, question
+		}
+	}
+	return true, question
+}
+
+// TagFinal is the lexicon tag of a phrase that counts only when it ends a
+// sentence that is no question ("you smell.", "you're poor"; not "you
+// smell nice", "you're poor at spelling", "can you smell it?"). Then the
+// ordinary context rules apply.
+const TagFinal = "final"
+
+// TagVocative is the lexicon tag of an insult noun that counts only when
+// it addresses the reader (vocative): after a comma or another word at the
+// end of a sentence ("no one asked, idiot", "shut up loser", "there is no
+// climate change asshole"), or opening a sentence before a comma ("idiot,
+// you forgot it"); not after an article, a possessive, a copula or a
+// preposition within the two words before ("he is an idiot.", "the class
+// loser", "like a freak"), which is talk about someone.
+const TagVocative = "vocative"
+
+// vocative reports whether the hit text[a:b] is an insult addressing the
+// reader (TagVocative). It reads at most ctxWindow bytes on each side.
+func vocative(text string, a, b int) bool {
+	if crossesBoundary(text[a:b]) {
+		return false
+	}
+	// what follows must end the sentence: only spaces, punctuation and
+	// emoji up to a sentence end, a line break or the end of the text; a
+	// comma first marks an opening address ("idiot, you forgot it")
+	after := text[b:min(len(text), b+ctxWindow)]
+	comma := strings.HasPrefix(strings.TrimLeft(after, " \t"), ",")
+	end, _ := sentenceFinal(text, b)
+	before, _ := sentenceAround(text, a, b)
+	// sentenceAround's clause starts after a comma: a comma right
+	// before the hit ("you won't believe it, idiot") makes it vocative
+	trimmed := strings.TrimRight(text[max(0, a-ctxWindow):a], " \t")
+	afterComma := strings.HasSuffix(trimmed, ",")
+	bw := words(before)
+	switch {
+	case end && afterComma:
+		return true
+	case end && len(bw) > 0:
+		if prepositions[bw[len(bw)-1]] {
+			return false
+		}
+		for k := 1; k <= 2 && k <= len(bw); k++ {
+			if talkAbout[bw[len(bw)-k]] {
+				return false
+			}
+		}
+		return true
+	case comma && len(bw) == 0 && !afterComma:
+		// "idiot, you forgot it"; not "Losers, in other words"
+		next := words(after[:min(len(after), 32)])
+		return len(next) > 0 && addressWords[next[0]]
+	}
+	return false
+}
+
+// talkAbout are words that, within the two words before an insult noun,
+// make it talk about someone rather than address the reader.
+var talkAbout = set("a", "an", "the", "this", "that", "these", "those", "my", "his", "her", "their", "our", "your", "ur", "its",
+	"is", "s", "was", "are", "were", "be", "been", "being", "am", "m", "im", "re", "such", "what", "like", "as",
+	"some", "any", "no", "every", "another", "other", "called", "call",
+	"calling", "calls", "named", "biggest", "total", "complete", "absolute", "real", "proper", "little", "one", "he", "she", "they", "him", "them", "me", "myself", "i")
+
+// addressWords after "insult," make it an opening address ("idiot, you
+// forgot it", "loser, why are you here").
+var addressWords = set("you", "u", "ur", "your", "youre", "ya", "yall", "why", "stop", "shut", "get", "go", "what", "who", "how", "just", "dont", "do", "are", "r", "nobody", "no", "fuck", "piss", "leave")
+
+// prepositions right before an insult noun make it talk about someone
+// ("I flew with Virgin", "scared of the freak").
+var prepositions = set("of", "to", "for", "with", "than", "by", "from", "at", "in", "on", "about", "into", "onto", "over", "under")
 
 // ctxEffect is what a context rule does to one phrase hit.
 type ctxEffect uint8
@@ -107,6 +267,12 @@ const ctxWindow = 200
 // of topic whose text (lexicon phrase) is phrase and whose lexicon
 // severity is sev.
 func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
+	return contextEffectOf(topic, generic(phrase), sev, text, a, b)
+}
+
+// contextEffectOf is contextEffect for a phrase that is generic (a bare
+// word or a topic noun, TagNoun) or not.
+func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string, a, b int) ctxEffect {
 	if sev >= scanners.Critical {
 		return ctxKeep // child abuse material terms are never explained away
 	}
@@ -136,20 +302,70 @@ func contextEffect(topic, phrase string, sev scanners.Severity, text string, a, 
 	if (hasAny(ws, supportWords) || hasPhrase(sentence, supportPhrases)) && !hasAny(words(hit), firstPersonWords) {
 		return ctxCap // "if you feel suicidal, ring Childline"; not "I want to kill myself and I need help"
 	}
-	if hasAny(ws, reportWords) || hasPhrase(sentence, reportPhrases) {
+	if informational(sentence) {
 		return ctxCap
 	}
-	if hasAny(ws, fictionWords) || hasPhrase(sentence, fictionPhrases) {
+	if quotedSpeech(text, a, b) {
+		return ctxCap // `"I don't see the point anymore," she says quietly.`
+	}
+	if gen && !hasAny(ws, firstPersonWords) {
 		return ctxCap
 	}
-	if generic(phrase) && !hasAny(ws, firstPersonWords) {
-		return ctxCap
-	}
-	if (generic(phrase) || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if (gen || sev <= scanners.Medium) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // "I'm literally suicidal the wifi is down lol"
 	}
 	return ctxKeep
 }
+
+// quotedSpeech reports whether the hit text[a:b] is inside a quotation
+// that someone else is reported to say: a reporting verb ("says",
+// "asked") and no first-person word outside the quotation marks within
+// ctxWindow bytes ("The girl looks up and says, "I've been thinking about
+// suicide.""; not "my friend texted me "I want to die"", where the
+// writer is worried about someone). Quotes are counted from ctxWindow
+// bytes before the hit, so a very long quotation is not recognised.
+func quotedSpeech(text string, a, b int) bool {
+	lo, hi := max(0, a-ctxWindow), min(len(text), b+ctxWindow)
+	in := false
+	var outside strings.Builder
+	inside := false // the hit's own position
+	for i := lo; i < hi; i++ {
+		if i == a {
+			inside = in
+			i = b - 1
+			continue
+		}
+		switch {
+		case text[i] == '"':
+			in = !in
+			outside.WriteByte(' ')
+			continue
+		case strings.HasPrefix(text[i:], "\u201c"):
+			in = true
+			i += 2
+			outside.WriteByte(' ')
+			continue
+		case strings.HasPrefix(text[i:], "\u201d"):
+			in = false
+			i += 2
+			outside.WriteByte(' ')
+			continue
+		}
+		if !in {
+			outside.WriteByte(text[i])
+		}
+	}
+	if !inside {
+		return false
+	}
+	ow := words(outside.String())
+	return hasAny(ow, reportingVerbs) && !hasAny(ow, firstPersonWords)
+}
+
+// reportingVerbs introduce someone's words in a story or a report.
+var reportingVerbs = set("says", "said", "asks", "asked", "replies", "replied", "whispers", "whispered", "tells", "shouts", "shouted",
+	"cries", "sobs", "sobbed", "mutters", "muttered", "screams", "screamed", "adds", "added", "answers", "answered", "continues",
+	"continued", "explains", "explained", "admits", "admitted", "confesses", "confessed", "sighs", "sighed", "murmurs", "murmured")
 
 // softened are the topics that informational, fictional and joking
 // context lowers.
@@ -170,7 +386,7 @@ var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62
 var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
 	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
 	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
-	"die", "hates", "friends", "alone", "ashamed")
+	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
@@ -388,7 +604,7 @@ var supportWords = set("samaritans", "childline", "helpline", "hotline", "papyru
 
 var supportPhrases = []string{"talk to someone", "reach out", "you are not alone", "you're not alone", "youre not alone", "get help", "here for you", "if you ever feel", "if you are feeling", "if you're feeling"}
 
-var reportWords = set("statistics", "statistic", "stats", "percent", "rate", "rates", "research", "study", "studies", "survey", "article", "news", "reported", "reports", "according", "awareness", "prevention", "lesson", "lessons", "assembly", "pshe", "rshe", "curriculum", "essay", "leaflet", "charity", "campaign", "documentary", "podcast", "figures", "suicides", "deaths", "leading", "worldwide", "annually", "historian", "wikipedia", "ons", "nhs", "policy", "training", "safeguarding", "webinar", "workshop", "headline", "journalist", "bbc", "guardian")
+var reportWords = set("discussed", "discussing", "discuss", "debate", "debated", "re", "stereotype", "stereotypes", "prejudice", "persecution", "holocaust", "statistics", "statistic", "stats", "percent", "rate", "rates", "research", "study", "studies", "survey", "article", "news", "reported", "reports", "according", "awareness", "prevention", "lesson", "lessons", "assembly", "pshe", "rshe", "curriculum", "essay", "leaflet", "charity", "campaign", "documentary", "podcast", "figures", "suicides", "deaths", "leading", "worldwide", "annually", "historian", "wikipedia", "ons", "nhs", "policy", "training", "safeguarding", "webinar", "workshop", "headline", "journalist", "bbc", "guardian")
 
 var reportPhrases = []string{"%", "per cent", "died by suicide", "committed suicide", "took his own life", "took her own life", "took their own life", "mental health week", "world suicide prevention"}
 
@@ -400,7 +616,9 @@ var fictionPhrases = []string{"the story", "a story", "short story", "in the boo
 var firstPersonWords = set("i", "im", "me", "my", "myself", "ive", "id", "ill", "mine", "meself")
 
 // generic reports whether a lexicon phrase is one bare word ("suicide",
-// "suicidal", "bullied"): on its own it says nothing about who.
+// "suicidal", "bullied"): on its own it says nothing about who. A single
+// term of joined words ("end_it_all", "havent_eaten_in_days") is a
+// phrase, not a bare word.
 func generic(phrase string) bool {
-	return !strings.Contains(phrase, " ") && phrase != "kms" && phrase != "kys"
+	return !strings.ContainsAny(phrase, " _") && phrase != "kms" && phrase != "kys"
 }
