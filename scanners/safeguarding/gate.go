@@ -19,6 +19,11 @@ import (
 // does (rare) is the whole text matched and assembled as before, so the
 // phrase hits and their order are always those of the whole text.
 //
+// In the scanner (not MatchText), a field too long for any hit of a
+// TagAlone phrase to count (aloneSpan) leaves those phrases out of the
+// search near anchors, since the findings would drop them: a field whose
+// only phrases are such insults is not matched whole.
+//
 // That gives exactly the phrase hits of matching the whole text: a phrase
 // hit (from its first term hit h1 on) lies within the window of its anchor
 // term hit, and so do all the term hits that the assembly looks at on the
