@@ -68,9 +68,6 @@ type Matcher struct {
 	// outs[outsOff[s]:outsOff[s+1]].
 	outsOff []int32
 	outs    []outEntry
-	// skip, when set, is the word filter of a Matcher whose patterns all
-	// start at word boundaries (skip.go).
-	skip *wordSkip
 }
 
 // outEntry is one pattern a state outputs, with what output needs of it.
@@ -213,7 +210,6 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 		}
 	}
 	m.renumber(outs)
-	m.skip = newWordSkip(keyStrings(keyIdx))
 	// Every key is at least one byte besides a separator, so the state after
 	// a separator at the start has no output.
 	m.start = m.trans[class[Sep]]
@@ -307,12 +303,7 @@ func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 	words, counted := 0, 0 // words = separators in b[:counted]
 	for j := 0; ; j++ {
 		var v int32
-		if m.skip != nil {
-			j, v = m.skip.step(trans, int(m.start), b, j, s)
-		} else {
-			j, v = step(trans, b, j, s)
-		}
-		if j == len(b) {
+		if j, v = step(trans, b, j, s); j == len(b) {
 			s = int(v)
 			break
 		}
