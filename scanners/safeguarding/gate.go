@@ -19,6 +19,11 @@ import (
 // does (rare) is the whole text matched and assembled as before, so the
 // phrase hits and their order are always those of the whole text.
 //
+// In the scanner (not MatchText), a field too long for any hit of a
+// TagAlone phrase to count (aloneSpan) leaves those phrases out of the
+// search near anchors, since the findings would drop them: a field whose
+// only phrases are such insults is not matched whole.
+//
 // That gives exactly the phrase hits of matching the whole text: a phrase
 // hit (from its first term hit h1 on) lies within the window of its anchor
 // term hit, and so do all the term hits that the assembly looks at on the
@@ -40,6 +45,16 @@ type gate struct {
 	// anchors[gi] are the anchor terms among the terms of the gate's
 	// pattern gi.
 	anchors [][]int32
+	// notAlone[t] are the phrases of anchored[t] not tagged TagAlone, the
+	// only ones that can count in a field too long for those (aloneSpan);
+	// notAloneNeed[t] are their terms (each once), and notAloneGate[gi]
+	// whether the gate's pattern gi is a term that anchors some of them.
+	notAlone     [][]int
+	notAloneNeed [][]int32
+	notAloneGate []bool
+	// aloneWords bounds the words of a hit of a TagAlone phrase
+	// (aloneSpan); 0 when the lexicon has none.
+	aloneWords int
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -112,8 +127,94 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		return err
 	}
 	g.m = m
+	s.buildAlone(&g, maxW)
 	s.gate = g
 	return nil
+}
+
+// buildAlone sorts out what leaving TagAlone phrases out needs
+// (aloneSpan, Scanner.match).
+func (s *Scanner) buildAlone(g *gate, maxW []int) {
+	g.notAlone = make([][]int, len(s.terms))
+	g.notAloneNeed = make([][]int32, len(s.terms))
+	for t, ps := range g.anchored {
+		for _, pi := range ps {
+			if s.phrases[pi].tag == TagAlone {
+				continue
+			}
+			g.notAlone[t] = append(g.notAlone[t], pi)
+			for _, u := range s.phrases[pi].terms {
+				if !slices.Contains(g.notAloneNeed[t], int32(u)) {
+					g.notAloneNeed[t] = append(g.notAloneNeed[t], int32(u))
+				}
+			}
+		}
+	}
+	g.notAloneGate = make([]bool, len(g.anchors))
+	for gi, as := range g.anchors {
+		for _, a := range as {
+			if len(g.notAlone[a]) > 0 {
+				g.notAloneGate[gi] = true
+			}
+		}
+	}
+	for i := range s.phrases {
+		p := &s.phrases[i]
+		if p.tag != TagAlone {
+			continue
+		}
+		// the words of a hit: each term's most, and the gap before it
+		w := 0
+		for k, t := range p.terms {
+			w += maxW[t] + p.gaps[k]
+		}
+		g.aloneWords = max(g.aloneWords, w)
+	}
+}
+
+// notAloneAnchors returns the hits among anchors (the gate's hits) of
+// terms that anchor some phrase not tagged TagAlone, in st.anchors.
+func (s *Scanner) notAloneAnchors(st *state, anchors []textnorm.Hit) []textnorm.Hit {
+	out := st.anchors[:0]
+	for _, h := range anchors {
+		if s.gate.notAloneGate[h.Pattern] {
+			out = append(out, h)
+		}
+	}
+	st.anchors = out
+	return out
+}
+
+// aloneSpan reports whether no hit of a TagAlone phrase in the field text,
+// normalised as res, can count: alone (context.go) drops a hit when more
+// than aloneBytes of text lie outside it, so one that counts starts at or
+// before byte aloneBytes and ends at or after len(text)-aloneBytes. Such a
+// hit holds every normalised byte from the first that starts after
+// aloneBytes up to the first that ends at or after len(text)-aloneBytes
+// (Start is non-decreasing; End is checked byte by byte); when those bytes
+// hold gate.aloneWords separators or more, more than a hit of any TagAlone
+// phrase can, there is none. It reads about aloneBytes bytes of res plus a
+// few words.
+func (s *Scanner) aloneSpan(text string, res *textnorm.Result) bool {
+	n := s.gate.aloneWords
+	if n == 0 || len(text) <= 2*aloneBytes {
+		return false
+	}
+	tail := int32(len(text) - aloneBytes)
+	i := 0
+	for ; i < len(res.B) && res.Start[i] <= aloneBytes; i++ {
+		if res.End[i] >= tail {
+			return false // one byte from the start to the end (a long run)
+		}
+	}
+	for seps := 0; i < len(res.B) && res.End[i] < tail; i++ {
+		if res.B[i] == textnorm.Sep {
+			if seps++; seps >= n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // extents returns how many words a match of p can reach to the left of the

@@ -39,6 +39,8 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 			}
 			for _, h1 := range termHits[t] {
 				end, ew, ok := h1.End, h1.EndWord, true
+				var alts [maxAlts]int32 // for the explanation (refScan)
+				alts[0] = h1.Pattern
 				for k := 1; k < len(p.terms); k++ {
 					found := false
 					th := termHits[p.terms[k]]
@@ -53,6 +55,9 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 								continue
 							}
 							end, ew, found = h.End, h.EndWord, true
+							if k < maxAlts {
+								alts[k] = h.Pattern
+							}
 							break
 						}
 					}
@@ -62,7 +67,7 @@ func (s *Scanner) refMatch(res *textnorm.Result, st *state) {
 					}
 				}
 				if ok {
-					st.phits = append(st.phits, phraseHit{phrase: pi, start: int(h1.Start), end: int(end), sw: int(h1.StartWord), ew: int(ew)})
+					st.phits = append(st.phits, phraseHit{phrase: pi, start: int(h1.Start), end: int(end), sw: int(h1.StartWord), ew: int(ew), alts: alts})
 					break
 				}
 			}

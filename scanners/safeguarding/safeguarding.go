@@ -161,6 +161,7 @@ type state struct {
 	cur        []int32 // merge cursors of termsNear
 	phits      []phraseHit
 	whole      []textnorm.Hit // hits of s.whole(), when st matches them
+	anchors    []textnorm.Hit // notAloneAnchors
 	wins       []window
 }
 
@@ -354,7 +355,7 @@ func (s *Scanner) WithGroup(g *textnorm.Group) (*Scanner, error) {
 // matchRes finds the phrase hits in res, matching s.whole() itself.
 func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state) error {
 	st.whole = s.whole().Match(res, st.whole[:0])
-	return s.match(ctx, res, st, st.whole)
+	return s.match(ctx, res, st, st.whole, false)
 }
 
 // match finds the phrase hits in res, given whole, the hits of s.whole()
@@ -362,14 +363,23 @@ func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state)
 // phrases only near the hits of anchor terms (gate.go), and when that
 // finds a phrase, matches the whole of res again as matchAll does, so that
 // the phrase hits and their order are matchAll's.
-func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
+//
+// long is set (by the scanner, never by MatchText) when res is a field too
+// long for any hit of a TagAlone phrase to count (aloneSpan): those
+// phrases are then not looked for near anchors, since the findings would
+// drop every hit of them anyway.
+func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit, long bool) error {
 	if !s.gate.ok {
 		st.hits = append(st.hits[:0], whole...)
 		return s.assemble(ctx, res, st)
 	}
-	st.hits = s.matchNearAnchors(res, st, whole, st.hits[:0])
+	anchors := whole
+	if long {
+		anchors = s.notAloneAnchors(st, whole)
+	}
+	st.hits = s.matchNearAnchors(res, st, anchors, st.hits[:0])
 	st.phits = st.phits[:0]
-	found, err := s.anyPhrase(ctx, res, st, whole)
+	found, err := s.anyPhrase(ctx, res, st, anchors, long)
 	if err != nil || !found {
 		return err
 	}
@@ -385,17 +395,23 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 //
 // anchors are the gate's hits: only the terms of the phrases anchored on
 // their terms are sorted out of st.hits (a common word such as "you" is a
-// term of hundreds of phrases, most of them anchored elsewhere).
-func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state, anchors []textnorm.Hit) (bool, error) {
+// term of hundreds of phrases, most of them anchored elsewhere). With long
+// set, phrases tagged TagAlone are left out (match).
+func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state, anchors []textnorm.Hit, long bool) (bool, error) {
 	need := st.need
+	g := &s.gate
+	anchored, needs := g.anchored, g.need
+	if long {
+		anchored, needs = g.notAlone, g.notAloneNeed
+	}
 	for _, h := range anchors {
 		for _, a := range s.gate.anchors[h.Pattern] {
-			if need[a]&anchorSeen != 0 {
+			if need[a]&anchorSeen != 0 || len(anchored[a]) == 0 {
 				continue
 			}
 			need[a] |= anchorSeen
 			st.needList = append(st.needList, a)
-			for _, t := range s.gate.need[a] {
+			for _, t := range needs[a] {
 				if need[t]&termNeeded == 0 {
 					need[t] |= termNeeded
 					st.needList = append(st.needList, t)
@@ -413,7 +429,7 @@ func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state
 		return false, err
 	}
 	for _, t := range st.touched {
-		for _, pi := range s.gate.anchored[t] {
+		for _, pi := range anchored[t] {
 			_, ok, err := s.phraseAt(ctx, res, st, pi)
 			if err != nil || ok {
 				return ok, err
@@ -740,12 +756,14 @@ func (s *Scanner) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.
 			return nil, err
 		}
 		res := &t.Norm[i]
-		var err error
+		var whole []textnorm.Hit
 		if s.group != nil {
-			err = s.match(ctx, res, st, t.Hits(s.group, s.whole(), i))
+			whole = t.Hits(s.group, s.whole(), i)
 		} else {
-			err = s.matchRes(ctx, res, st)
+			st.whole = s.whole().Match(res, st.whole[:0])
+			whole = st.whole
 		}
+		err := s.match(ctx, res, st, whole, s.aloneSpan(f.Text, res))
 		if err != nil {
 			return nil, err
 		}

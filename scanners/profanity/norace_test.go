@@ -1,0 +1,5 @@
+//go:build !race
+
+package profanity
+
+const raceBuild = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package safeguarding
+
+const raceBuild = false
