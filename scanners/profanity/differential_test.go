@@ -27,6 +27,10 @@ func (s *Scanner) refScan(m *message.Message) []scanners.Finding {
 		res := n.Normalize(f.Text)
 		for _, h := range refFilter(s, res, s.m.Match(res, nil)) {
 			t := s.tier[h.Pattern]
+			if t < allowTier { // an insult: judged by insult.go
+				s.insultHit(&acc, f, res, h)
+				continue
+			}
 			acc.count[t]++
 			if t == Strong && !acc.directed {
 				acc.directed = Directed(res, h)
@@ -45,6 +49,9 @@ func (s *Scanner) refScan(m *message.Message) []scanners.Finding {
 	}
 	out := s.findings(&acc)
 	if g, ok := gestureFinding(fields, s.maxEv); ok {
+		out = append(out, g)
+	}
+	if g, ok := maskFinding(fields, s.maxEv); ok {
 		out = append(out, g)
 	}
 	return out
