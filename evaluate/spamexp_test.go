@@ -327,8 +327,6 @@ func countClass(n int) string {
 	return "21+"
 }
 
-func rawHeader(m *message.Message, name string) string { return m.Header(name) }
-
 var expVariants = []expVariant{
 	{name: "A header name case (h:)", extra: func(m *message.Message) []string {
 		var o []string
@@ -639,10 +637,6 @@ func TestSpamTokenStats(t *testing.T) {
 		t.Logf("%-30s ham %4d (hard %3d) spam %4d", w, ham, hard, sp)
 	}
 }
-
-type tlog struct{ t *testing.T }
-
-func (l *tlog) Write(b []byte) (int, error) { l.t.Log(string(b)); return len(b), nil }
 
 // TestSpamExperimentSeeds repeats the round's comparison with other fold
 // assignments (train split only).
