@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lychgate/lychgate/internal/realdata"
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/textnorm"
@@ -23,13 +24,15 @@ import (
 
 // sharedDir finds ../shared/<sub> beside a main checkout or a worktree.
 func sharedDir(sub string) string {
-	for _, d := range []string{"../../../shared", "../../../../shared"} {
-		p := filepath.Join(d, sub)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	d := shareddata.Dir()
+	if d == "" {
+		return ""
 	}
-	return ""
+	p := filepath.Join(d, sub)
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // corpusTexts returns the texts of the labelled sets in ../shared/data and

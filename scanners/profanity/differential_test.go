@@ -2,7 +2,6 @@ package profanity
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/textnorm"
@@ -72,17 +72,6 @@ func sameFindings(t *testing.T, s *Scanner, name string, m *message.Message) int
 	return len(want)
 }
 
-// sharedDir returns ../shared beside a main checkout or a worktree, or ""
-// when it is absent.
-func sharedDir() string {
-	for _, d := range []string{"../../../shared", "../../../../shared"} {
-		if fi, err := os.Stat(filepath.Join(d, "corpus")); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	return ""
-}
-
 // every is how many corpus items a differential test steps over: under
 // the race detector it reads an eighth of them.
 func every() int {
@@ -102,7 +91,7 @@ func textMessage(text string) *message.Message {
 // sent as a message.
 func TestScanSameAsReferenceCorpus(t *testing.T) {
 	t.Parallel()
-	dir := sharedDir()
+	dir := shareddata.Dir()
 	if dir == "" {
 		t.Skip("../shared/corpus not present: no corpus to compare on")
 	}
@@ -125,7 +114,7 @@ func TestScanSameAsReferenceCorpus(t *testing.T) {
 	}
 	csvs, _ := filepath.Glob(filepath.Join(dir, "data/train-*.csv"))
 	for _, f := range csvs {
-		for i, text := range csvTexts(t, f) {
+		for i, text := range shareddata.CSVTexts(t, f) {
 			if i%every() == 0 {
 				found += sameFindings(t, s, f, textMessage(text))
 				n++
@@ -136,28 +125,6 @@ func TestScanSameAsReferenceCorpus(t *testing.T) {
 	if found == 0 {
 		t.Error("no findings at all: the comparison proves nothing")
 	}
-}
-
-// csvTexts returns the "text" column of the CSV file f.
-func csvTexts(t *testing.T, f string) []string {
-	t.Helper()
-	fh, err := os.Open(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", f, err)
-	}
-	if len(rows) == 0 || rows[0][0] != "text" {
-		t.Fatalf("%s: no text column", f)
-	}
-	var out []string
-	for _, r := range rows[1:] {
-		out = append(out, r[0])
-	}
-	return out
 }
 
 // TestScanSameAsReferenceAdversarial compares the findings on hostile

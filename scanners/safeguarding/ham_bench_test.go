@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 )
@@ -14,10 +15,8 @@ import (
 // ../shared beside a main checkout or a worktree.
 func BenchmarkScanHam(b *testing.B) {
 	var files []string
-	for _, d := range []string{"../../../shared", "../../../../shared"} {
-		if files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*")); len(files) > 0 {
-			break
-		}
+	if d := shareddata.Dir(); d != "" {
+		files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*"))
 	}
 	if len(files) == 0 {
 		b.Skip("ham corpus ../shared/corpus/spamassassin/ham not present")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/textnorm"
 )
@@ -127,10 +128,8 @@ func sortedHits(h []TextHit) []TextHit {
 // labelled set, by file.
 func corpusTexts(t *testing.T) map[string][]string {
 	var files []string
-	for _, d := range []string{"../../../shared", "../../../../shared"} { // beside a checkout or a worktree
-		if files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*")); len(files) > 0 {
-			break
-		}
+	if d := shareddata.Dir(); d != "" {
+		files, _ = filepath.Glob(filepath.Join(d, "corpus/spamassassin/ham/*"))
 	}
 	if len(files) == 0 {
 		t.Log("ham corpus ../../../shared/corpus/spamassassin/ham not present: labelled set only")
