@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/corpus-parse.golden from the current Parse results")
@@ -154,7 +156,7 @@ func corpusStride() int {
 	switch {
 	case testing.Short():
 		return 10
-	case raceBuild:
+	case shareddata.Race:
 		return 8
 	}
 	return 1

@@ -42,7 +42,7 @@ func sharedDir(sub string) string {
 func corpusTexts(t *testing.T) (texts []string, haveData, haveHam bool) {
 	t.Helper()
 	step := 1
-	if raceBuild {
+	if shareddata.Race {
 		step = 8
 	}
 	if d := sharedDir("data"); d != "" {
@@ -86,7 +86,7 @@ func adversarialTexts() []string {
 		all.WriteByte(byte(i))
 	}
 	million := 1_000_000
-	if raceBuild {
+	if shareddata.Race {
 		million = 50_000
 	}
 	out := []string{
@@ -228,7 +228,7 @@ func TestBestMatchesReferenceAdversarial(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(11, 16))
 	nrand := 300
-	if raceBuild {
+	if shareddata.Race {
 		nrand = 60
 	}
 	texts := append(adversarialTexts(), randomTexts(r, nrand)...)
@@ -284,7 +284,7 @@ func TestBestExtremeWeights(t *testing.T) {
 		// the worked-out score, checked against the reference on 1 MB
 		// and then used on 17 MB
 		for _, n := range []int{1 << 20, 17 << 20} {
-			if n > 1<<20 && raceBuild {
+			if n > 1<<20 && shareddata.Race {
 				continue
 			}
 			text := strings.Repeat("a", n)

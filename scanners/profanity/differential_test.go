@@ -72,15 +72,6 @@ func sameFindings(t *testing.T, s *Scanner, name string, m *message.Message) int
 	return len(want)
 }
 
-// every is how many corpus items a differential test steps over: under
-// the race detector it reads an eighth of them.
-func every() int {
-	if raceBuild {
-		return 8
-	}
-	return 1
-}
-
 func textMessage(text string) *message.Message {
 	return &message.Message{Subject: "re", Texts: []message.Text{{PartID: "1", ContentType: "text/plain", Content: text}}}
 }
@@ -104,7 +95,7 @@ func TestScanSameAsReferenceCorpus(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "corpus/spamassassin/*/*"))
 	n, found := 0, 0
-	for i := 0; i < len(files); i += every() {
+	for i := 0; i < len(files); i += shareddata.Every() {
 		raw, err := os.ReadFile(files[i])
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +106,7 @@ func TestScanSameAsReferenceCorpus(t *testing.T) {
 	csvs, _ := filepath.Glob(filepath.Join(dir, "data/train-*.csv"))
 	for _, f := range csvs {
 		for i, text := range shareddata.CSVTexts(t, f) {
-			if i%every() == 0 {
+			if i%shareddata.Every() == 0 {
 				found += sameFindings(t, s, f, textMessage(text))
 				n++
 			}
@@ -142,7 +133,7 @@ func TestScanSameAsReferenceAdversarial(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 1_000_000
-	if raceBuild {
+	if shareddata.Race {
 		n /= 8
 	}
 	cases := map[string]string{

@@ -46,15 +46,6 @@ func sameFindings(t *testing.T, s *Scanner, name string, m *message.Message) int
 	return len(want)
 }
 
-// every is how many corpus items a differential test steps over: under
-// the race detector it reads an eighth of them.
-func every() int {
-	if raceBuild {
-		return 8
-	}
-	return 1
-}
-
 // TestScanSameAsReferenceCorpus compares the scanner's findings with the
 // reference's on every ham and spam message of the SpamAssassin corpus.
 func TestScanSameAsReferenceCorpus(t *testing.T) {
@@ -75,7 +66,7 @@ func TestScanSameAsReferenceCorpus(t *testing.T) {
 		t.Skip("../shared/corpus/spamassassin is empty")
 	}
 	n, found := 0, 0
-	for i := 0; i < len(files); i += every() {
+	for i := 0; i < len(files); i += shareddata.Every() {
 		raw, err := os.ReadFile(files[i])
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +102,7 @@ func TestScanSameAsReferenceData(t *testing.T) {
 	n, found := 0, 0
 	for _, f := range files {
 		for i, text := range shareddata.CSVTexts(t, f) {
-			if i%every() != 0 {
+			if i%shareddata.Every() != 0 {
 				continue
 			}
 			m := &message.Message{Subject: "re", Texts: []message.Text{{PartID: "1", ContentType: "text/plain", Content: text}}}
@@ -184,7 +175,7 @@ func TestScanSameAsReferenceAdversarial(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 1_000_000
-	if raceBuild {
+	if shareddata.Race {
 		n /= 8
 	}
 	cases := map[string]string{

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 	"github.com/lychgate/lychgate/message"
 )
 
@@ -91,7 +92,7 @@ func corpusFiles(t testing.TB) []string {
 	if len(files) == 0 {
 		t.Log("corpus ../shared/corpus/spamassassin is absent: written cases only")
 	}
-	if testing.Short() || raceBuild {
+	if testing.Short() || shareddata.Race {
 		var some []string
 		for i := 0; i < len(files); i += 8 {
 			some = append(some, files[i])

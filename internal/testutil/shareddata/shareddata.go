@@ -1,7 +1,8 @@
 // Package shareddata finds, for tests, the shared labelled material that
 // sits beside the checkout (../shared: corpus/ and data/, see their
-// READMEs) and reads the text column of its CSV sets. Tests that need it
-// skip with a clear message when Dir returns "".
+// READMEs), reads the text column of its CSV sets, and says how much of
+// it a corpus-wide test reads under the race detector (Race, Every).
+// Tests that need it skip with a clear message when Dir returns "".
 package shareddata
 
 import (
@@ -54,4 +55,13 @@ func CSVTexts(t testing.TB, f string) []string {
 		out = append(out, r[0])
 	}
 	return out
+}
+
+// Every is how many corpus items a corpus-wide test steps over: 8 under
+// the race detector (an eighth of them), else 1.
+func Every() int {
+	if Race {
+		return 8
+	}
+	return 1
 }

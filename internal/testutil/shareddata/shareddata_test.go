@@ -30,3 +30,9 @@ func TestCSVTexts(t *testing.T) {
 		t.Errorf("CSVTexts = %q, want [a, b] [c]", got)
 	}
 }
+
+func TestEvery(t *testing.T) {
+	if want := map[bool]int{true: 8, false: 1}[Race]; Every() != want {
+		t.Errorf("Every() = %d with Race %v, want %d", Every(), Race, want)
+	}
+}

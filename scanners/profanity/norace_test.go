@@ -1,5 +1,0 @@
-//go:build !race
-
-package profanity
-
-const raceBuild = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package safeguarding
-
-const raceBuild = false

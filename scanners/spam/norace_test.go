@@ -1,5 +1,0 @@
-//go:build !race
-
-package spam
-
-const raceBuild = false
