@@ -121,35 +121,19 @@ func TestCorpus(t *testing.T) {
 }
 
 // BenchmarkParse parses the SpamAssassin corpus; MB/s is over raw bytes.
-func BenchmarkParse(b *testing.B) {
-	files := corpusFiles(b, filepath.Join(corpusDir, "spamassassin"))
-	msgs := make([][]byte, 0, len(files))
-	var total int64
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatalf("read %s: %v", f, err)
-		}
-		msgs = append(msgs, raw)
-		total += int64(len(raw))
-	}
-	b.SetBytes(total / int64(len(msgs)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	i := 0
-	for b.Loop() {
-		Parse(b.Context(), msgs[i%len(msgs)], Limits{})
-		i++
-	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
+func BenchmarkParse(b *testing.B) { benchParseFiles(b, filepath.Join(corpusDir, "spamassassin")) }
 
 // BenchmarkParseCorpus parses every message of the shared corpora (the
 // SpamAssassin ham and spam and the MIME test suites of mime-torture), one
 // message per iteration in turn; MB/s is over raw bytes.
-func BenchmarkParseCorpus(b *testing.B) {
-	files := corpusFiles(b, corpusDir)
+func BenchmarkParseCorpus(b *testing.B) { benchParseFiles(b, corpusDir) }
+
+// benchParseFiles parses the corpus messages under dir, one per iteration
+// in turn, and reports process CPU time per message (cpu-ns/op) beside
+// the wall time (steadier on a shared machine: parsing and collecting
+// garbage).
+func benchParseFiles(b *testing.B, dir string) {
+	files := corpusFiles(b, dir)
 	msgs := make([][]byte, 0, len(files))
 	var total int64
 	for _, f := range files {
@@ -168,8 +152,6 @@ func BenchmarkParseCorpus(b *testing.B) {
 		Parse(b.Context(), msgs[i%len(msgs)], Limits{})
 		i++
 	}
-	// On a shared machine the CPU time the process spent (parsing and
-	// collecting garbage) per message is steadier than the wall time.
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
