@@ -3,7 +3,6 @@ package profanity
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -570,17 +569,7 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 	ia.sev[rule] = max(ia.sev[rule], sev)
 	ia.directed[rule] = ia.directed[rule] || directed
 	ia.group = ia.group || group
-	a, e := res.Span(start, end)
-	if len(ia.ev[rule]) < s.maxEv {
-		ia.ev[rule] = append(ia.ev[rule], scanners.Evidence{
-			Part: f.Part, Field: f.Name, Offset: a, Length: e - a,
-			Text: textnorm.Quote(f.Text, a, e, 120),
-		})
-	}
-	w := s.words[h.Pattern]
-	if len(ia.words[rule]) < 5 && !slices.Contains(ia.words[rule], w) {
-		ia.words[rule] = append(ia.words[rule], w)
-	}
+	s.record(&ia.ev[rule], &ia.words[rule], f, res, start, end, h.Pattern)
 }
 
 // insultFindings turns the insult hits of one message into findings.

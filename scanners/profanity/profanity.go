@@ -551,19 +551,25 @@ func (s *Scanner) scanField(ctx context.Context, acc *accum, st *state, f textno
 		if t == Strong && !acc.directed {
 			acc.directed = Directed(res, h)
 		}
-		a, b := res.Span(int(h.Start), int(h.End))
-		if len(acc.ev[t]) < s.maxEv {
-			acc.ev[t] = append(acc.ev[t], scanners.Evidence{
-				Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
-				Text: textnorm.Quote(f.Text, a, b, 120),
-			})
-		}
-		w := s.words[h.Pattern]
-		if len(acc.words[t]) < 5 && !slices.Contains(acc.words[t], w) {
-			acc.words[t] = append(acc.words[t], w)
-		}
+		s.record(&acc.ev[t], &acc.words[t], f, res, int(h.Start), int(h.End), h.Pattern)
 	}
 	return nil
+}
+
+// record adds the hit of pattern at normalised bytes start..end of field f
+// to a finding's evidence ev (at most maxEv quotes) and words (at most
+// five distinct plain spellings).
+func (s *Scanner) record(ev *[]scanners.Evidence, words *[]string, f textnorm.Field, res *textnorm.Result, start, end int, pattern int32) {
+	a, b := res.Span(start, end)
+	if len(*ev) < s.maxEv {
+		*ev = append(*ev, scanners.Evidence{
+			Part: f.Part, Field: f.Name, Offset: a, Length: b - a,
+			Text: textnorm.Quote(f.Text, a, b, 120),
+		})
+	}
+	if w := s.words[pattern]; len(*words) < 5 && !slices.Contains(*words, w) {
+		*words = append(*words, w)
+	}
 }
 
 // findings turns the hits of one message into findings.
