@@ -54,6 +54,7 @@
 package textnorm
 
 import (
+	"context"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -233,15 +234,30 @@ func (o *out) reserve(n int) {
 // words is done afterwards by joinChains, only from the first place where
 // three one-character words follow each other.
 func (n *Normalizer) Normalize(s string) *Result {
-	n.normalize(s, &n.res)
+	n.normalize(nil, s, &n.res)
 	return &n.res
 }
+
+// NormalizeContext is Normalize that checks ctx every ctxBytes of s and
+// stops with its error once it is done (the result is then unusable).
+func (n *Normalizer) NormalizeContext(ctx context.Context, s string) (*Result, error) {
+	if _, err := n.normalize(ctx, s, &n.res); err != nil {
+		n.res = Result{B: n.res.B[:0], Start: n.res.Start[:0], End: n.res.End[:0], Run: n.res.Run[:0]}
+		return nil, err
+	}
+	return &n.res, nil
+}
+
+// ctxBytes is how many bytes of input normalize reads between two checks
+// of its context.
+const ctxBytes = 64 << 10
 
 // normalize is Normalize writing into r's arrays: from their start up to
 // their capacity, in place when that is at least len(s)+16 bytes (as
 // Text.Reset arranges), else in new arrays. It reports whether the result
-// is in r's arrays as they were given.
-func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
+// is in r's arrays as they were given. With ctx non-nil it checks ctx
+// every ctxBytes of s, and returns its error once it is done.
+func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlace bool, err error) {
 	if n.fold == nil {
 		n.fold = folds()
 	}
@@ -257,7 +273,18 @@ func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
 	B, St, En, Ru := o.B, o.St, o.En, o.Ru
 	w := 0
+	check := len(s) // where the context is next checked
+	if ctx != nil {
+		check = 0
+	}
 	for i := 0; i < len(s); {
+		if i >= check {
+			if err := ctx.Err(); err != nil {
+				n.streaks = o.streaks
+				return false, err
+			}
+			check = i + ctxBytes
+		}
 		k := kind[s[i]]
 		if k-'a' < 26 {
 			// Fast path: a word of ASCII letters, written as it is read.
@@ -343,7 +370,7 @@ func (n *Normalizer) normalize(s string, r *Result) (inPlace bool) {
 	}
 	n.streaks = o.streaks
 	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
-	return inPlace && !o.grew
+	return inPlace && !o.grew, nil
 }
 
 // nonWord handles the rune at s[i] when it does not start a word: it writes

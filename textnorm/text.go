@@ -1,6 +1,8 @@
 package textnorm
 
 import (
+	"context"
+	"fmt"
 	"sync"
 
 	"github.com/lychgate/lychgate/message"
@@ -43,6 +45,22 @@ func (t *Text) Message() *message.Message { return t.m }
 // is normalised straight into one set of arrays shared by all of t.Norm
 // (no per-field copy).
 func (t *Text) Reset(m *message.Message) {
+	_ = t.reset(nil, m) // cannot fail without a context
+}
+
+// ResetContext is Reset that checks ctx as it normalises (every 64 KB of
+// text) and stops with ctx's error once it is done; t then holds no
+// fields.
+func (t *Text) ResetContext(ctx context.Context, m *message.Message) error {
+	if err := t.reset(ctx, m); err != nil {
+		t.Fields, t.Norm = t.Fields[:0], t.Norm[:0]
+		return fmt.Errorf("textnorm: normalise message: %w", err)
+	}
+	return nil
+}
+
+// reset is Reset, checking ctx when it is not nil.
+func (t *Text) reset(ctx context.Context, m *message.Message) error {
 	if t.n == nil {
 		t.n = NewNormalizer()
 	}
@@ -63,7 +81,11 @@ func (t *Text) Reset(m *message.Message) {
 		at := len(t.b)
 		t.off = append(t.off, at)
 		r := Result{B: t.b[at:at], Start: t.st[at:at], End: t.en[at:at], Run: t.ru[at:at]}
-		if t.n.normalize(f.Text, &r) {
+		inPlace, err := t.n.normalize(ctx, f.Text, &r)
+		if err != nil {
+			return err
+		}
+		if inPlace {
 			// written in place: extend the shared arrays over it
 			t.b, t.st, t.en, t.ru = t.b[:at+len(r.B)], t.st[:at+len(r.B)], t.en[:at+len(r.B)], t.ru[:at+len(r.B)]
 			continue
@@ -78,4 +100,5 @@ func (t *Text) Reset(m *message.Message) {
 		a, b := t.off[i], t.off[i+1]
 		t.Norm = append(t.Norm, Result{B: t.b[a:b:b], Start: t.st[a:b:b], End: t.en[a:b:b], Run: t.ru[a:b:b]})
 	}
+	return nil
 }

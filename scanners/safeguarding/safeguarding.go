@@ -740,7 +740,9 @@ const maxQuoted = 5
 func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
 	t := s.texts.Get().(*textnorm.Text)
 	defer s.texts.Put(t)
-	t.Reset(m)
+	if err := t.ResetContext(ctx, m); err != nil {
+		return nil, err
+	}
 	return s.ScanText(ctx, t, env)
 }
 

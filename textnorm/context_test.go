@@ -1,0 +1,76 @@
+package textnorm
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lychgate/lychgate/message"
+)
+
+// cancelAfter is a context that reports itself live for its first n
+// calls of Err and cancelled after, counting the calls.
+type cancelAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *cancelAfter) Err() error {
+	c.calls++
+	if c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestNormalizeContextStops checks that normalising a 4 MB line stops at
+// the first check after its context is cancelled instead of reading the
+// rest of the line.
+func TestNormalizeContextStops(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("kill yourself ", (4<<20)/14)
+	ctx := &cancelAfter{Context: context.Background(), n: 1}
+	n := NewNormalizer()
+	if _, err := n.NormalizeContext(ctx, long); !errors.Is(err, context.Canceled) {
+		t.Fatalf("NormalizeContext(cancelled) error = %v, want context.Canceled", err)
+	}
+	if ctx.calls != 2 {
+		t.Errorf("NormalizeContext checked its context %d times, want 2 (stop at the first check after the cancel; %d checks in all)", ctx.calls, len(long)/ctxBytes)
+	}
+	// The Normalizer still works, and a live context changes nothing.
+	want := string(NewNormalizer().Normalize(long).B)
+	res, err := n.NormalizeContext(context.Background(), long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.B) != want {
+		t.Error("NormalizeContext(live) differs from Normalize")
+	}
+}
+
+func TestTextResetContext(t *testing.T) {
+	t.Parallel()
+	m := &message.Message{Subject: "hello", Texts: []message.Text{{PartID: "1", Content: strings.Repeat("f.u.c.k you ", 1<<17)}}}
+	ctx := &cancelAfter{Context: context.Background(), n: 2}
+	var tx Text
+	err := tx.ResetContext(ctx, m)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ResetContext(cancelled) error = %v, want context.Canceled", err)
+	}
+	if len(tx.Fields) != 0 || len(tx.Norm) != 0 {
+		t.Errorf("after a cancelled ResetContext: %d fields, %d normalised, want none", len(tx.Fields), len(tx.Norm))
+	}
+	if err := tx.ResetContext(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := NewText(m)
+	if len(tx.Norm) != len(want.Norm) {
+		t.Fatalf("ResetContext(live): %d fields, want %d", len(tx.Norm), len(want.Norm))
+	}
+	for i := range want.Norm {
+		if string(tx.Norm[i].B) != string(want.Norm[i].B) {
+			t.Errorf("field %d: ResetContext(live) differs from Reset", i)
+		}
+	}
+}
