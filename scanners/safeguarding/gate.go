@@ -55,6 +55,16 @@ type gate struct {
 	// aloneWords bounds the words of a hit of a TagAlone phrase
 	// (aloneSpan); 0 when the lexicon has none.
 	aloneWords int
+	// pat[gi] is the gate's pattern gi as a pattern of Scanner.m.
+	pat []int32
+	// rest is the automaton of the patterns of Scanner.m not in the gate
+	// (nil when there are none), restPat[ri] its pattern ri as one of
+	// Scanner.m. The hits of Scanner.m in a text are the gate's and
+	// rest's together (allHits): the big automaton of all terms is never
+	// run, only the gate's, which the scanner runs anyway, and the
+	// small one of the rest.
+	rest    *textnorm.Matcher
+	restPat []int32
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -90,7 +100,7 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		l, r := extents(p, k, maxW)
 		left[t], right[t] = max(left[t], l), max(right[t], r)
 	}
-	var gp []textnorm.Pattern
+	var gp, rest []textnorm.Pattern
 	g := gate{ok: true, anchored: anchored}
 	for pi, ts := range s.patTerms {
 		l, r, in := 0, 0, false
@@ -99,7 +109,13 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 				l, r, in = max(l, left[t]), max(r, right[t]), true
 			}
 		}
-		if in {
+		if !in {
+			rest = append(rest, pats[pi])
+			g.restPat = append(g.restPat, int32(pi))
+			continue
+		}
+		{
+			g.pat = append(g.pat, int32(pi))
 			gp = append(gp, pats[pi])
 			g.left = append(g.left, l)
 			g.right = append(g.right, r)
@@ -127,6 +143,11 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		return err
 	}
 	g.m = m
+	if len(rest) > 0 {
+		if g.rest, err = textnorm.Compile(rest); err != nil {
+			return err
+		}
+	}
 	s.buildAlone(&g, maxW)
 	s.gate = g
 	return nil
@@ -308,9 +329,10 @@ var commonWords = func() map[string]int {
 	return m
 }()
 
-// matchNearAnchors appends to dst the hits of all terms in the windows
-// around anchors, the anchor hits (of s.gate.m) in res, in text order.
-func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, dst []textnorm.Hit) []textnorm.Hit {
+// matchNearAnchors appends to dst the hits of all terms (of Scanner.m)
+// in the windows around anchors, the anchor hits (of s.gate.m) in res, in
+// text order; whole are all the gate's hits in res, anchors among them.
+func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, whole, dst []textnorm.Hit) []textnorm.Hit {
 	g := &s.gate
 	if len(anchors) == 0 {
 		return dst
@@ -319,8 +341,72 @@ func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, dst
 	for _, h := range anchors {
 		st.wins = append(st.wins, around(res.B, h, g.left[h.Pattern], g.right[h.Pattern]))
 	}
+	k := 0 // whole[:k] end before the window
 	for _, w := range mergeWindows(st.wins) {
-		dst = s.m.MatchRange(res, w.lo, w.hi, w.words, dst)
+		// The gate's hits inside the window: those Scanner.m.MatchRange
+		// gives of the gate's patterns (whole is in text order, by end).
+		for k < len(whole) && int(whole[k].End) <= w.lo {
+			k++
+		}
+		in := st.gateIn[:0]
+		for _, h := range whole[k:] {
+			if int(h.End) > w.hi {
+				break
+			}
+			if int(h.Start) >= w.lo {
+				h.Pattern = g.pat[h.Pattern]
+				in = append(in, h)
+			}
+		}
+		st.gateIn = in
+		if g.rest == nil {
+			dst = append(dst, in...)
+			continue
+		}
+		st.restHits = g.rest.MatchRange(res, w.lo, w.hi, w.words, st.restHits[:0])
+		dst = mergeHits(dst, in, st.restHits, g.restPat)
+	}
+	return dst
+}
+
+// allHits returns in dst the hits of Scanner.m in res, given whole, the
+// gate's hits there: the gate's and those of g.rest merged in text order.
+func (s *Scanner) allHits(res *textnorm.Result, st *state, whole, dst []textnorm.Hit) []textnorm.Hit {
+	g := &s.gate
+	in := st.gateIn[:0]
+	for _, h := range whole {
+		h.Pattern = g.pat[h.Pattern]
+		in = append(in, h)
+	}
+	st.gateIn = in
+	if g.rest == nil {
+		return append(dst, in...)
+	}
+	st.restHits = g.rest.Match(res, st.restHits[:0])
+	return mergeHits(dst, in, st.restHits, g.restPat)
+}
+
+// mergeHits appends to dst the hits a (patterns of Scanner.m) and b
+// (patterns of g.rest, renamed by bPat) merged in text order: by end,
+// start and pattern, as Match gives them. Both are in that order, and
+// bPat is increasing, so renaming keeps b's order.
+func mergeHits(dst, a, b []textnorm.Hit, bPat []int32) []textnorm.Hit {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		h := b[j]
+		h.Pattern = bPat[h.Pattern]
+		if hitBefore(a[i], h) {
+			dst = append(dst, a[i])
+			i++
+			continue
+		}
+		dst = append(dst, h)
+		j++
+	}
+	dst = append(dst, a[i:]...)
+	for _, h := range b[j:] {
+		h.Pattern = bPat[h.Pattern]
+		dst = append(dst, h)
 	}
 	return dst
 }

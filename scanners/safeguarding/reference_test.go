@@ -102,7 +102,8 @@ func sameAsReference(t testing.TB, s *Scanner, name, text string) int {
 	// The phrases found near anchors alone are the reference's, in another
 	// order: what makes the gate exact.
 	near := sortedHits(s.textHits(text, func(res *textnorm.Result, st *state) {
-		st.hits = s.matchNearAnchors(res, st, s.gate.m.Match(res, nil), st.hits[:0])
+		whole := s.gate.m.Match(res, nil)
+		st.hits = s.matchNearAnchors(res, st, whole, whole, st.hits[:0])
 		_ = s.assemble(context.Background(), res, st) // never cancelled
 	}))
 	if want = sortedHits(want); !slices.Equal(near, want) {

@@ -161,6 +161,9 @@ type state struct {
 	cur        []int32 // merge cursors of termsNear
 	phits      []phraseHit
 	whole      []textnorm.Hit // hits of s.whole(), when st matches them
+	// gateIn and restHits are the hits of the gate and of gate.rest in
+	// one window (matchNearAnchors) or text (allHits).
+	gateIn, restHits []textnorm.Hit
 	anchors    []textnorm.Hit // notAloneAnchors
 	wins       []window
 }
@@ -361,8 +364,9 @@ func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state)
 // match finds the phrase hits in res, given whole, the hits of s.whole()
 // in res (read only); st.phits holds them. It looks for the terms of all
 // phrases only near the hits of anchor terms (gate.go), and when that
-// finds a phrase, matches the whole of res again as matchAll does, so that
-// the phrase hits and their order are matchAll's.
+// finds a phrase, assembles the phrases from the hits of all terms in all
+// of res (allHits: those of s.m, from the gate's hits and gate.rest's), so
+// that the phrase hits and their order are those of matching s.m.
 //
 // long is set (by the scanner, never by MatchText) when res is a field too
 // long for any hit of a TagAlone phrase to count (aloneSpan): those
@@ -377,13 +381,14 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 	if long {
 		anchors = s.notAloneAnchors(st, whole)
 	}
-	st.hits = s.matchNearAnchors(res, st, anchors, st.hits[:0])
+	st.hits = s.matchNearAnchors(res, st, anchors, whole, st.hits[:0])
 	st.phits = st.phits[:0]
 	found, err := s.anyPhrase(ctx, res, st, anchors, long)
 	if err != nil || !found {
 		return err
 	}
-	return s.matchAll(ctx, res, st)
+	st.hits = s.allHits(res, st, whole, st.hits[:0])
+	return s.assemble(ctx, res, st)
 }
 
 // anyPhrase reports whether the term hits st.hits (in text order) make
@@ -391,7 +396,7 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 // looking only at the phrases anchored on a term that has hits (gate.go):
 // a phrase with hits has hits of its anchor too. The hits near anchors
 // make a phrase exactly when the whole text does, so this is what decides
-// whether matchAll runs.
+// whether all of res is assembled (match).
 //
 // anchors are the gate's hits: only the terms of the phrases anchored on
 // their terms are sorted out of st.hits (a common word such as "you" is a
@@ -437,13 +442,6 @@ func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state
 		}
 	}
 	return false, nil
-}
-
-// matchAll finds the phrase hits in res from the hits of all terms in all
-// of res.
-func (s *Scanner) matchAll(ctx context.Context, res *textnorm.Result, st *state) error {
-	st.hits = s.m.Match(res, st.hits[:0])
-	return s.assemble(ctx, res, st)
 }
 
 // assemble finds the phrases made of the term hits st.hits (in text
