@@ -164,8 +164,8 @@ type state struct {
 	// gateIn and restHits are the hits of the gate and of gate.rest in
 	// one window (matchNearAnchors) or text (allHits).
 	gateIn, restHits []textnorm.Hit
-	anchors    []textnorm.Hit // notAloneAnchors
-	wins       []window
+	anchors          []textnorm.Hit // notAloneAnchors
+	wins             []window
 }
 
 type phraseHit struct {
