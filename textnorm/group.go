@@ -52,57 +52,71 @@ func (g *Group) Match(r *Result, dst [][]Hit) {
 
 // matchPair is a.Match(r, da) and b.Match(r, db) in one pass.
 func matchPair(a, b *Matcher, r *Result, da, db []Hit) ([]Hit, []Hit) {
+	switch {
+	case a.t16 != nil && b.t16 != nil:
+		return pair(a, b, a.t16, b.t16, r, da, db)
+	case a.t16 != nil:
+		return pair(a, b, a.t16, b.t32, r, da, db)
+	case b.t16 != nil:
+		return pair(a, b, a.t32, b.t16, r, da, db)
+	}
+	return pair(a, b, a.t32, b.t32, r, da, db)
+}
+
+// pair is matchPair with the tables ta of a and tb of b.
+func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit) ([]Hit, []Hit) {
 	bs := r.B
 	na, nb := len(da), len(db)
+	fa, fb := outFlag[A](), outFlag[B]()
 	sa, sb := int(a.start), int(b.start)
 	words, counted := 0, 0 // words = separators in bs[:counted]
 	for j := 0; ; j++ {
-		var va, vb int32
-		j, va, vb = stepPair(a.trans, b.trans, bs, j, sa, sb)
-		sa, sb = int(va), int(vb)
+		var va A
+		var vb B
+		j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, sa, sb)
+		sa, sb = int(va&^fa), int(vb&^fb)
 		if j == len(bs) {
 			break
 		}
 		words += bytes.Count(bs[counted:j], sepBytes)
 		counted = j
-		if va < 0 {
-			sa = int(^va)
-			da = a.output(r, sa/numClass, j, words, da)
+		if va&fa != 0 {
+			da = a.output(r, sa, j, words, da)
 		}
-		if vb < 0 {
-			sb = int(^vb)
-			db = b.output(r, sb/numClass, j, words, db)
+		if vb&fb != 0 {
+			db = b.output(r, sb, j, words, db)
 		}
 	}
 	words += bytes.Count(bs[counted:], sepBytes)
-	c := int(class[Sep]) // the separator after the text
-	if v := a.trans[sa+c]; v < 0 {
-		da = a.output(r, int(^v)/numClass, len(bs), words, da)
+	// the separator after the text
+	if v := ta[sa<<a.shift|int(a.cls[Sep])]; v&fa != 0 {
+		da = a.output(r, int(v&^fa), len(bs), words, da)
 	}
-	if v := b.trans[sb+c]; v < 0 {
-		db = b.output(r, int(^v)/numClass, len(bs), words, db)
+	if v := tb[sb<<b.shift|int(b.cls[Sep])]; v&fb != 0 {
+		db = b.output(r, int(v&^fb), len(bs), words, db)
 	}
 	sortHits(da[na:])
 	sortHits(db[nb:])
 	return da, db
 }
 
-// stepPair steps the automata with tables ta and tb from states sa and sb
-// over bs[j:], until one of them takes a transition to a state with
-// output. It returns the index of that byte and the two transitions taken
-// there (as in Matcher.trans), or len(bs) and the two states reached. It
-// is the hot loop of matchPair, kept apart so its few variables stay in
-// registers.
-func stepPair(ta, tb []int32, bs []byte, j, sa, sb int) (int, int32, int32) {
+// stepPair steps the automata with tables ta and tb (columns ca and cb,
+// rows of 1<<sha and 1<<shb entries) from states sa and sb over bs[j:],
+// until one of them takes a transition to a state with output. It returns
+// the index of that byte and the two entries taken there, or len(bs) and
+// the two states reached. It is the hot loop of matchPair, kept apart so
+// its few variables stay in registers.
+func stepPair[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs []byte, j, sa, sb int) (int, A, B) {
+	fa, fb := outFlag[A](), outFlag[B]()
 	for ; j < len(bs); j++ {
-		c := int(class[bs[j]])
-		va, vb := ta[sa+c], tb[sb+c]
-		if va|vb < 0 {
+		c := bs[j]
+		va, vb := ta[sa<<sha|int(ca[c])], tb[sb<<shb|int(cb[c])]
+		if va&fa != 0 || vb&fb != 0 {
 			return j, va, vb
 		}
 		sa, sb = int(va), int(vb)
 	}
-	return j, int32(sa), int32(sb)
+	return j, A(sa), B(sb)
 }
 
 // groupHits is the hits of one Group over every field of a Text, computed

@@ -2,7 +2,10 @@ package textnorm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -52,23 +55,33 @@ type compiled struct {
 // "*" as a key that ends with one, and Match reads the text as if it had a
 // separator before its first and after its last byte. So "me" in "some" is
 // never even a candidate, and candidates are almost always matches.
+//
+// The table is small, since the automaton loop waits on each look-up and a
+// table that misses the CPU caches costs several times one that fits: the
+// bytes whose transitions are the same in every state share one column
+// (cls: a digit no pattern holds is a column with Other), a row has a
+// power-of-two number of columns, and an entry is the next state's number
+// in 16 bits (32 when there are 2^15 states or more), its top bit set when
+// that state has output.
 type Matcher struct {
-	// trans is the DFA: trans[s+class] is the next state, as the index of
-	// its row (state number × numClass), negated (^) when the state has
-	// output.
-	trans   []int32
-	start   int32   // row of the state after a separator
-	outOff  []int32 // per state number, range into outList: outOff[s]..outOff[s+1]
-	outList []int32 // key ids
-	keys    [][]int32
-	keyTail []int32 // 1 when the key ends with a separator
-	pats    []compiled
-	// The output of each state laid out flat for output: the patterns of
-	// outList[outOff[s]:outOff[s+1]]'s keys, in that order, are
-	// outs[outsOff[s]:outsOff[s+1]].
+	cls   [256]uint8 // byte → column
+	shift uint       // a row is 1<<shift entries
+	// t16 (or t32, when the states do not fit 15 bits) is the DFA: the
+	// entry for state s and byte c is t[s<<shift|cls[c]].
+	t16   []uint16
+	t32   []uint32
+	start int32 // the state after a separator
+	pats  []compiled
+	// The output of state s: the patterns outs[outsOff[s]:outsOff[s+1]].
 	outsOff []int32
 	outs    []outEntry
 }
+
+// entry is the type of a transition table's entries.
+type entry interface{ ~uint16 | ~uint32 }
+
+// outFlag is the bit of an entry that marks a state with output.
+func outFlag[E entry]() E { return ^(^E(0) >> 1) }
 
 // outEntry is one pattern a state outputs, with what output needs of it.
 type outEntry struct {
@@ -79,6 +92,8 @@ type outEntry struct {
 	exact  bool
 }
 
+// numClass is the number of classes of class, before bytes that behave
+// alike in an automaton share a column.
 const numClass = 39
 
 // class maps a normalised byte to its automaton class. "i", "l" and Amb share
@@ -99,13 +114,21 @@ var class = func() (t [256]uint8) {
 
 // Compile builds a Matcher. Patterns that normalise to nothing are an error.
 func Compile(patterns []Pattern) (*Matcher, error) {
+	return compile(patterns, false)
+}
+
+// compile is Compile, with 32-bit entries even for few states when wide
+// (for the tests).
+func compile(patterns []Pattern, wide bool) (*Matcher, error) {
 	m := &Matcher{pats: make([]compiled, len(patterns))}
 	n := NewNormalizer()
 	keyIdx := map[string]int32{}
+	var keys [][]int32 // key → its patterns
+	var keyTail []int32 // 1 when the key ends with a separator
 	// trie with dense rows
-	m.trans = make([]int32, numClass)
-	for i := range m.trans {
-		m.trans[i] = -1
+	trans := make([]int32, numClass)
+	for i := range trans {
+		trans[i] = -1
 	}
 	var stateKey []int32 = []int32{-1}
 	for pi, p := range patterns {
@@ -149,43 +172,43 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 		}
 		k, ok := keyIdx[string(key)]
 		if !ok {
-			k = int32(len(m.keys))
+			k = int32(len(keys))
 			keyIdx[string(key)] = k
-			m.keys = append(m.keys, nil)
+			keys = append(keys, nil)
 			tail := int32(0)
 			if !suff {
 				tail = 1
 			}
-			m.keyTail = append(m.keyTail, tail)
+			keyTail = append(keyTail, tail)
 			// insert into trie
 			s := int32(0)
 			for _, c := range key {
-				nx := m.trans[int(s)*numClass+int(c)]
+				nx := trans[int(s)*numClass+int(c)]
 				if nx < 0 {
-					nx = int32(len(m.trans) / numClass)
+					nx = int32(len(trans) / numClass)
 					row := make([]int32, numClass)
 					for i := range row {
 						row[i] = -1
 					}
-					m.trans = append(m.trans, row...)
+					trans = append(trans, row...)
 					stateKey = append(stateKey, -1)
-					m.trans[int(s)*numClass+int(c)] = nx
+					trans[int(s)*numClass+int(c)] = nx
 				}
 				s = nx
 			}
 			stateKey[s] = k
 		}
-		m.keys[k] = append(m.keys[k], int32(pi))
+		keys[k] = append(keys[k], int32(pi))
 	}
 	// BFS: failure links, full DFA, output lists.
-	nstates := len(m.trans) / numClass
+	nstates := len(trans) / numClass
 	fail := make([]int32, nstates)
 	outs := make([][]int32, nstates)
 	queue := make([]int32, 0, nstates)
 	for c := 0; c < numClass; c++ {
-		nx := m.trans[c]
+		nx := trans[c]
 		if nx < 0 {
-			m.trans[c] = 0
+			trans[c] = 0
 			continue
 		}
 		fail[nx] = 0
@@ -200,83 +223,120 @@ func Compile(patterns []Pattern) (*Matcher, error) {
 		outs[s] = append(outs[s], outs[fail[s]]...)
 		for c := 0; c < numClass; c++ {
 			idx := int(s)*numClass + c
-			nx := m.trans[idx]
+			nx := trans[idx]
 			if nx < 0 {
-				m.trans[idx] = m.trans[int(fail[s])*numClass+c]
+				trans[idx] = trans[int(fail[s])*numClass+c]
 				continue
 			}
-			fail[nx] = m.trans[int(fail[s])*numClass+c]
+			fail[nx] = trans[int(fail[s])*numClass+c]
 			queue = append(queue, nx)
 		}
 	}
-	m.renumber(outs)
+	order := m.renumber(trans, outs, keys, keyTail)
+	m.table(trans, order, outs, wide)
 	// Every key is at least one byte besides a separator, so the state after
 	// a separator at the start has no output.
-	m.start = m.trans[class[Sep]]
-	if m.start < 0 {
-		m.start = ^m.start
-	}
+	m.start = int32(slices.Index(order, trans[class[Sep]]))
 	return m, nil
 }
 
-// renumber lays out the DFA in m.trans (state numbers, from Compile) and the
-// output lists outs: states in breadth-first order, so the shallow states,
-// where the automaton spends most of its time, share cache lines; each
-// transition stored as the row of its target, negated (^) when the target
-// has output.
-func (m *Matcher) renumber(outs [][]int32) {
+// renumber orders the states of the DFA trans (from Compile) breadth
+// first, so the shallow states, where the automaton spends most of its
+// time, share cache lines, and lays out the output lists outs (key ids) in
+// that order as m.outs. order[i] is the state numbered i.
+func (m *Matcher) renumber(trans []int32, outs [][]int32, keys [][]int32, keyTail []int32) (order []int32) {
 	nstates := len(outs)
-	order := make([]int32, 0, nstates)
+	order = make([]int32, 0, nstates)
 	order = append(order, 0)
 	seen := make([]bool, nstates)
 	seen[0] = true
 	for q := 0; q < len(order); q++ {
-		row := m.trans[int(order[q])*numClass : int(order[q]+1)*numClass]
-		for _, nx := range row {
+		for _, nx := range trans[int(order[q])*numClass : int(order[q]+1)*numClass] {
 			if !seen[nx] {
 				seen[nx] = true
 				order = append(order, nx)
 			}
 		}
 	}
-	newID := make([]int32, nstates)
-	for i, old := range order {
-		newID[old] = int32(i)
-	}
-	trans := make([]int32, len(order)*numClass)
-	m.outOff = make([]int32, len(order)+1)
-	for i, old := range order {
-		m.outOff[i] = int32(len(m.outList))
-		m.outList = append(m.outList, outs[old]...)
-		// Encode the transitions as rows, marking states with output.
-		for c, nx := range m.trans[int(old)*numClass : int(old+1)*numClass] {
-			v := newID[nx] * numClass
-			if len(outs[nx]) > 0 {
-				v = ^v
-			}
-			trans[i*numClass+c] = v
-		}
-	}
-	m.outOff[len(order)] = int32(len(m.outList))
-	m.trans = trans
 	m.outsOff = make([]int32, len(order)+1)
-	for st := range len(order) {
-		m.outsOff[st] = int32(len(m.outs))
-		for _, k := range m.outList[m.outOff[st]:m.outOff[st+1]] {
-			for _, pi := range m.keys[k] {
+	for i, old := range order {
+		m.outsOff[i] = int32(len(m.outs))
+		for _, k := range outs[old] {
+			for _, pi := range keys[k] {
 				p := &m.pats[pi]
-				m.outs = append(m.outs, outEntry{pat: pi, tail: m.keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), exact: p.exact})
+				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), exact: p.exact})
 			}
 		}
 	}
 	m.outsOff[len(order)] = int32(len(m.outs))
+	return order
+}
+
+// table builds m's transition table from the DFA trans (states numbered
+// as Compile made them, numClass columns), in the order of renumber:
+// columns that are the same in every state merged, entries in 16 bits
+// unless the states need more or wide is set.
+func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool) {
+	nstates := len(order)
+	// Columns alike in every state share one.
+	col := map[string]uint8{}
+	var colOf [numClass]uint8
+	first := []int{} // the class of each column
+	buf := make([]byte, 4*nstates)
+	for c := range numClass {
+		for s := range nstates {
+			binary.LittleEndian.PutUint32(buf[4*s:], uint32(trans[s*numClass+c]))
+		}
+		k, ok := col[string(buf)]
+		if !ok {
+			k = uint8(len(first))
+			col[string(buf)] = k
+			first = append(first, c)
+		}
+		colOf[c] = k
+	}
+	for b := range 256 {
+		m.cls[b] = colOf[class[b]]
+	}
+	m.shift = uint(bits.Len(uint(len(first) - 1)))
+	newID := make([]uint32, nstates)
+	for i, old := range order {
+		newID[old] = uint32(i)
+	}
+	wide = wide || nstates >= 1<<15
+	size := nstates << m.shift
+	if wide {
+		m.t32 = make([]uint32, size)
+	} else {
+		m.t16 = make([]uint16, size)
+	}
+	for i, old := range order {
+		for k, c := range first {
+			nx := trans[int(old)*numClass+c]
+			v := newID[nx]
+			if len(outs[nx]) > 0 {
+				v |= 1 << 31
+				if !wide {
+					v = newID[nx] | 1<<15
+				}
+			}
+			if wide {
+				m.t32[i<<m.shift|k] = v
+			} else {
+				m.t16[i<<m.shift|k] = uint16(v)
+			}
+		}
+	}
 }
 
 // Len is the number of patterns.
 func (m *Matcher) Len() int { return len(m.pats) }
 
 // States is the number of automaton states (for sizing).
-func (m *Matcher) States() int { return len(m.trans) / numClass }
+func (m *Matcher) States() int { return len(m.outsOff) - 1 }
+
+// TableBytes is the size of the transition table (for sizing).
+func (m *Matcher) TableBytes() int { return 2*len(m.t16) + 4*len(m.t32) }
 
 func sameLetter(p, t byte) bool {
 	if p == t {
@@ -296,26 +356,34 @@ func sameLetter(p, t byte) bool {
 // Matches respect word boundaries (unless the pattern has "*"), letter runs
 // (a text run must be at least as long as the pattern's) and i/l ambiguity.
 func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
+	if m.t16 != nil {
+		return match(m, m.t16, r, dst)
+	}
+	return match(m, m.t32, r, dst)
+}
+
+// match is Match with m's table t.
+func match[E entry](m *Matcher, t []E, r *Result, dst []Hit) []Hit {
 	b := r.B
 	n0 := len(dst)
-	trans := m.trans
+	flag := outFlag[E]()
 	s := int(m.start)
 	words, counted := 0, 0 // words = separators in b[:counted]
 	for j := 0; ; j++ {
-		var v int32
-		if j, v = step(trans, b, j, s); j == len(b) {
+		var v E
+		if j, v = step(t, &m.cls, m.shift, b, j, s); j == len(b) {
 			s = int(v)
 			break
 		}
-		s = int(^v)
+		s = int(v &^ flag)
 		words += bytes.Count(b[counted:j], sepBytes)
 		counted = j
-		dst = m.output(r, s/numClass, j, words, dst)
+		dst = m.output(r, s, j, words, dst)
 	}
 	// the separator after the text
-	if v := trans[s+int(class[Sep])]; v < 0 {
+	if v := t[s<<m.shift|int(m.cls[Sep])]; v&flag != 0 {
 		words += bytes.Count(b[counted:], sepBytes)
-		dst = m.output(r, int(^v)/numClass, len(b), words, dst)
+		dst = m.output(r, int(v&^flag), len(b), words, dst)
 	}
 	sortHits(dst[n0:])
 	return dst
@@ -323,20 +391,21 @@ func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 
 var sepBytes = []byte{Sep}
 
-// step steps the automaton with table trans from state s over b[j:] until
-// it takes a transition to a state with output; it returns the index of
-// that byte and the transition (negative), or len(b) and the state
-// reached. It is the hot loop of Match, kept apart so that its few
-// variables stay in registers.
-func step(trans []int32, b []byte, j, s int) (int, int32) {
+// step steps the automaton with table t (columns cls, rows of 1<<shift)
+// from state s over b[j:] until it takes a transition to a state with
+// output; it returns the index of that byte and the entry (flagged), or
+// len(b) and the state reached. It is the hot loop of Match, kept apart so
+// that its few variables stay in registers.
+func step[E entry](t []E, cls *[256]uint8, shift uint, b []byte, j, s int) (int, E) {
+	flag := outFlag[E]()
 	for ; j < len(b); j++ {
-		v := trans[s+int(class[b[j]])]
-		if v < 0 {
+		v := t[s<<shift|int(cls[b[j]])]
+		if v&flag != 0 {
 			return j, v
 		}
 		s = int(v)
 	}
-	return j, int32(s)
+	return j, E(s)
 }
 
 // output appends the matches of the keys that end at b[j], where the

@@ -284,13 +284,16 @@ func checkMatch(t *testing.T, m *Matcher, ref *refMatcher, n *Normalizer, s stri
 	}
 }
 
-// pairGroup returns a Group of m and a Matcher of the second half of pats.
+// pairGroup returns a Group of m and m2, a Matcher of the second half of
+// pats with the other width of table entries than m's: its pairs are
+// (m, m2), (m2, m) and (m, m), so the tables of both widths are stepped
+// together in both orders, and it ends with a single m.
 func pairGroup(t testing.TB, m *Matcher, pats []Pattern) *Group {
-	m2, err := Compile(pats[len(pats)/2:])
+	m2, err := compile(pats[len(pats)/2:], m.t16 != nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGroup(m, m2, m) // three parts: a pair and a single
+	g, err := NewGroup(m, m2, m2, m, m, m, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,19 +319,31 @@ func TestMatchReference(t *testing.T) {
 	t.Parallel()
 	pats := listPatterns(t)
 	pats = append(pats, Pattern{Text: "*ss*"}, Pattern{Text: "a b"}, Pattern{Text: "*a"}, Pattern{Text: "f*"}, Pattern{Text: "*fuck*"}, Pattern{Text: "fuck"}, Pattern{Text: "fuck*"}, Pattern{Text: "*fuck"})
-	m, err := Compile(pats)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ref, err := refCompile(pats)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The matcher with table entries of 16 bits, as Compile makes it for
+	// these lists, and with 32 (for many states).
+	m, err := Compile(pats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide, err := compile(pats, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.t16 == nil || wide.t32 == nil {
+		t.Fatal("compile did not give tables of both widths")
+	}
 	g := pairGroup(t, m, pats)
+	gw := pairGroup(t, wide, pats)
 	n := NewNormalizer()
 	for _, s := range referenceCases {
 		checkMatch(t, m, ref, n, s)
+		checkMatch(t, wide, ref, n, s)
 		checkGroup(t, g, n, s)
+		checkGroup(t, gw, n, s)
 	}
 	files := corpusFiles("spamassassin/*/*")
 	// every third file of ham and spam: enough variety, and quick under -race
@@ -345,7 +360,9 @@ func TestMatchReference(t *testing.T) {
 			continue
 		}
 		checkMatch(t, m, ref, n, string(raw))
+		checkMatch(t, wide, ref, n, string(raw))
 		checkGroup(t, g, n, string(raw))
+		checkGroup(t, gw, n, string(raw))
 	}
 }
 
