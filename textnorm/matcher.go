@@ -123,7 +123,7 @@ func compile(patterns []Pattern, wide bool) (*Matcher, error) {
 	m := &Matcher{pats: make([]compiled, len(patterns))}
 	n := NewNormalizer()
 	keyIdx := map[string]int32{}
-	var keys [][]int32 // key → its patterns
+	var keys [][]int32  // key → its patterns
 	var keyTail []int32 // 1 when the key ends with a separator
 	// trie with dense rows
 	trans := make([]int32, numClass)
