@@ -65,6 +65,23 @@ type gate struct {
 	// small one of the rest.
 	rest    *textnorm.Matcher
 	restPat []int32
+	// The first look near each anchor hit (liveAnchors): nbs[t] are the
+	// phrases anchored on term t with the terms next to the anchor;
+	// left1[gi] and right1[gi] the words around a hit of the gate's
+	// pattern gi that hold those neighbours; alts[t] the patterns of term
+	// t, sorted.
+	nbs           [][]neighbours
+	left1, right1 []int
+	alts          [][]int32
+}
+
+// neighbours is one phrase anchored on a term, and the terms before and
+// after the anchor in it (-1 at either end) with the gaps allowed.
+type neighbours struct {
+	phrase           int
+	prev, next       int
+	prevGap, nextGap int32
+	alone            bool // the phrase is tagged TagAlone
 }
 
 // window is a range [lo, hi) of normalised bytes at word boundaries;
@@ -89,6 +106,9 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 	}
 	left := make([]int, len(s.terms))
 	right := make([]int, len(s.terms))
+	left1 := make([]int, len(s.terms))
+	right1 := make([]int, len(s.terms))
+	nbs := make([][]neighbours, len(s.terms))
 	anchor := make([]bool, len(s.terms))
 	anchored := make([][]int, len(s.terms))
 	for i := range s.phrases {
@@ -99,14 +119,25 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		anchored[t] = append(anchored[t], i)
 		l, r := extents(p, k, maxW)
 		left[t], right[t] = max(left[t], l), max(right[t], r)
+		nb := neighbours{phrase: i, prev: -1, next: -1, alone: p.tag == TagAlone}
+		if k > 0 {
+			nb.prev, nb.prevGap = p.terms[k-1], int32(p.gaps[k])
+			left1[t] = max(left1[t], maxW[nb.prev]+p.gaps[k])
+		}
+		if k+1 < len(p.terms) {
+			nb.next, nb.nextGap = p.terms[k+1], int32(p.gaps[k+1])
+			right1[t] = max(right1[t], p.gaps[k+1]+maxW[nb.next])
+		}
+		nbs[t] = append(nbs[t], nb)
 	}
 	var gp, rest []textnorm.Pattern
-	g := gate{ok: true, anchored: anchored}
+	g := gate{ok: true, anchored: anchored, nbs: nbs}
 	for pi, ts := range s.patTerms {
-		l, r, in := 0, 0, false
+		l, r, l1, r1, in := 0, 0, 0, 0, false
 		for _, t := range ts {
 			if anchor[t] {
 				l, r, in = max(l, left[t]), max(r, right[t]), true
+				l1, r1 = max(l1, left1[t]), max(r1, right1[t])
 			}
 		}
 		if !in {
@@ -119,6 +150,8 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			gp = append(gp, pats[pi])
 			g.left = append(g.left, l)
 			g.right = append(g.right, r)
+			g.left1 = append(g.left1, l1)
+			g.right1 = append(g.right1, r1)
 			var as []int32
 			for _, t := range ts {
 				if anchor[t] {
@@ -127,6 +160,13 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			}
 			g.anchors = append(g.anchors, as)
 		}
+	}
+	g.alts = make([][]int32, len(s.terms))
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			g.alts[t] = append(g.alts[t], int32(pi))
+		}
+		slices.Sort(g.alts[t])
 	}
 	g.need = make([][]int32, len(s.terms))
 	for t, ps := range anchored {
@@ -341,8 +381,16 @@ func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, who
 	for _, h := range anchors {
 		st.wins = append(st.wins, around(res.B, h, g.left[h.Pattern], g.right[h.Pattern]))
 	}
+	return s.hitsIn(res, st, mergeWindows(st.wins), whole, dst)
+}
+
+// hitsIn appends to dst the hits of all terms (of Scanner.m) in the
+// windows ws (in order, apart), in text order; whole are all the gate's
+// hits in res.
+func (s *Scanner) hitsIn(res *textnorm.Result, st *state, ws []window, whole, dst []textnorm.Hit) []textnorm.Hit {
+	g := &s.gate
 	k := 0 // whole[:k] end before the window
-	for _, w := range mergeWindows(st.wins) {
+	for _, w := range ws {
 		// The gate's hits inside the window: those Scanner.m.MatchRange
 		// gives of the gate's patterns (whole is in text order, by end).
 		for k < len(whole) && int(whole[k].End) <= w.lo {
@@ -367,6 +415,77 @@ func (s *Scanner) matchNearAnchors(res *textnorm.Result, st *state, anchors, who
 		dst = mergeHits(dst, in, st.restHits, g.restPat)
 	}
 	return dst
+}
+
+// liveAnchors returns, in st.live, the hits among anchors (the gate's
+// hits in res, whole all of them) next to which some phrase anchored on
+// the hit's term may lie: one whose terms next to the anchor have hits
+// within their gaps of the hit (negations aside). A phrase hit's anchor
+// hit is such a hit, its neighbours in the phrase hit being those hits,
+// so looking near the live anchors alone finds every phrase that looking
+// near all of them finds. The neighbours are found by matching all terms
+// in the few words next to each anchor hit (left1, right1), not in the
+// whole window a phrase may need (left, right). With long set, phrases
+// tagged TagAlone are left out (match).
+func (s *Scanner) liveAnchors(res *textnorm.Result, st *state, anchors, whole []textnorm.Hit, long bool) []textnorm.Hit {
+	g := &s.gate
+	st.wins = st.wins[:0]
+	for _, h := range anchors {
+		st.wins = append(st.wins, around(res.B, h, g.left1[h.Pattern], g.right1[h.Pattern]))
+	}
+	near := s.hitsIn(res, st, mergeWindows(st.wins), whole, st.near[:0])
+	st.near = near
+	live := st.live[:0]
+	for _, h := range anchors {
+		if s.neighboured(near, h, long) {
+			live = append(live, h)
+		}
+	}
+	st.live = live
+	return live
+}
+
+// neighboured reports whether some phrase anchored on a term of the gate
+// hit h has, among the term hits near (in text order, holding all those
+// in the words left1 and right1 of h), hits of the terms next to its
+// anchor within their gaps of h: one whose last word is at most prevGap
+// words before h's first, one whose first word is at most nextGap words
+// after h's last (as nextTerm allows them).
+func (s *Scanner) neighboured(near []textnorm.Hit, h textnorm.Hit, long bool) bool {
+	g := &s.gate
+	from := h.StartWord - int32(g.left1[h.Pattern])
+	lo, _ := slices.BinarySearchFunc(near, from, func(x textnorm.Hit, w int32) int { return cmp.Compare(x.EndWord, w) })
+	to := h.EndWord + int32(g.right1[h.Pattern])
+	hi := lo
+	for hi < len(near) && near[hi].EndWord <= to {
+		hi++
+	}
+	near = near[lo:hi]
+	for _, a := range g.anchors[h.Pattern] {
+		for _, nb := range g.nbs[a] {
+			if long && nb.alone {
+				continue
+			}
+			if nb.prev >= 0 && !slices.ContainsFunc(near, func(x textnorm.Hit) bool {
+				return x.EndWord < h.StartWord && h.StartWord <= x.EndWord+1+nb.prevGap && s.isAlt(nb.prev, x.Pattern)
+			}) {
+				continue
+			}
+			if nb.next >= 0 && !slices.ContainsFunc(near, func(x textnorm.Hit) bool {
+				return x.StartWord > h.EndWord && x.StartWord <= h.EndWord+1+nb.nextGap && s.isAlt(nb.next, x.Pattern)
+			}) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// isAlt reports whether pattern pi is an alternative of term t.
+func (s *Scanner) isAlt(t int, pi int32) bool {
+	_, ok := slices.BinarySearch(s.gate.alts[t], pi)
+	return ok
 }
 
 // allHits returns in dst the hits of Scanner.m in res, given whole, the

@@ -165,6 +165,7 @@ type state struct {
 	// one window (matchNearAnchors) or text (allHits).
 	gateIn, restHits []textnorm.Hit
 	anchors          []textnorm.Hit // notAloneAnchors
+	near, live       []textnorm.Hit // liveAnchors
 	wins             []window
 }
 
@@ -380,6 +381,10 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 	anchors := whole
 	if long {
 		anchors = s.notAloneAnchors(st, whole)
+	}
+	st.phits = st.phits[:0]
+	if anchors = s.liveAnchors(res, st, anchors, whole, long); len(anchors) == 0 {
+		return nil
 	}
 	st.hits = s.matchNearAnchors(res, st, anchors, whole, st.hits[:0])
 	st.phits = st.phits[:0]
