@@ -73,7 +73,11 @@ func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit) ([
 	for j := 0; ; j++ {
 		var va A
 		var vb B
-		j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, sa, sb)
+		if a.pow2 && b.pow2 {
+			j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, sa, sb)
+		} else {
+			j, va, vb = stepPairMul(ta, tb, &a.cls, &b.cls, a.stride, b.stride, bs, j, sa, sb)
+		}
 		sa, sb = int(va&^fa), int(vb&^fb)
 		if j == len(bs) {
 			break
@@ -89,10 +93,10 @@ func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit) ([
 	}
 	words += bytes.Count(bs[counted:], sepBytes)
 	// the separator after the text
-	if v := ta[sa<<a.shift|int(a.cls[Sep])]; v&fa != 0 {
+	if v := ta[sa*a.stride+int(a.cls[Sep])]; v&fa != 0 {
 		da = a.output(r, int(v&^fa), len(bs), words, da)
 	}
-	if v := tb[sb<<b.shift|int(b.cls[Sep])]; v&fb != 0 {
+	if v := tb[sb*b.stride+int(b.cls[Sep])]; v&fb != 0 {
 		db = b.output(r, int(v&^fb), len(bs), words, db)
 	}
 	sortHits(da[na:])
@@ -111,6 +115,20 @@ func stepPair[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 	for ; j < len(bs); j++ {
 		c := bs[j]
 		va, vb := ta[sa<<sha|int(ca[c])], tb[sb<<shb|int(cb[c])]
+		if va&fa != 0 || vb&fb != 0 {
+			return j, va, vb
+		}
+		sa, sb = int(va), int(vb)
+	}
+	return j, A(sa), B(sb)
+}
+
+// stepPairMul is stepPair for tables whose rows are na and nb entries.
+func stepPairMul[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, na, nb int, bs []byte, j, sa, sb int) (int, A, B) {
+	fa, fb := outFlag[A](), outFlag[B]()
+	for ; j < len(bs); j++ {
+		c := bs[j]
+		va, vb := ta[sa*na+int(ca[c])], tb[sb*nb+int(cb[c])]
 		if va&fa != 0 || vb&fb != 0 {
 			return j, va, vb
 		}

@@ -64,10 +64,14 @@ type compiled struct {
 // in 16 bits (32 when there are 2^15 states or more), its top bit set when
 // that state has output.
 type Matcher struct {
-	cls   [256]uint8 // byte → column
-	shift uint       // a row is 1<<shift entries
+	cls [256]uint8 // byte → column
+	// A row is stride entries: 1<<shift when pow2, else the number of
+	// columns, when a power of two would waste more than an eighth.
+	stride int
+	shift  uint
+	pow2   bool
 	// t16 (or t32, when the states do not fit 15 bits) is the DFA: the
-	// entry for state s and byte c is t[s<<shift|cls[c]].
+	// entry for state s and byte c is t[s*stride+cls[c]].
 	t16   []uint16
 	t32   []uint32
 	start int32 // the state after a separator
@@ -114,12 +118,19 @@ var class = func() (t [256]uint8) {
 
 // Compile builds a Matcher. Patterns that normalise to nothing are an error.
 func Compile(patterns []Pattern) (*Matcher, error) {
-	return compile(patterns, false)
+	return compile(patterns, false, rowsAuto)
 }
 
-// compile is Compile, with 32-bit entries even for few states when wide
-// (for the tests).
-func compile(patterns []Pattern, wide bool) (*Matcher, error) {
+// The kinds of row compile may be asked for.
+const (
+	rowsAuto  = iota // a power of two unless that wastes more than an eighth
+	rowsPow2         // a power of two
+	rowsExact        // as many entries as columns
+)
+
+// compile is Compile, with 32-bit entries even for few states when wide,
+// and rows of the kind given (for the tests).
+func compile(patterns []Pattern, wide bool, rows int) (*Matcher, error) {
 	m := &Matcher{pats: make([]compiled, len(patterns))}
 	n := NewNormalizer()
 	keyIdx := map[string]int32{}
@@ -233,7 +244,7 @@ func compile(patterns []Pattern, wide bool) (*Matcher, error) {
 		}
 	}
 	order := m.renumber(trans, outs, keys, keyTail)
-	m.table(trans, order, outs, wide)
+	m.table(trans, order, outs, wide, rows)
 	// Every key is at least one byte besides a separator, so the state after
 	// a separator at the start has no output.
 	m.start = int32(slices.Index(order, trans[class[Sep]]))
@@ -275,8 +286,9 @@ func (m *Matcher) renumber(trans []int32, outs [][]int32, keys [][]int32, keyTai
 // table builds m's transition table from the DFA trans (states numbered
 // as Compile made them, numClass columns), in the order of renumber:
 // columns that are the same in every state merged, entries in 16 bits
-// unless the states need more or wide is set.
-func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool) {
+// unless the states need more or wide is set, rows as compile's rows
+// says.
+func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool, rows int) {
 	nstates := len(order)
 	// Columns alike in every state share one.
 	col := map[string]uint8{}
@@ -299,12 +311,16 @@ func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool)
 		m.cls[b] = colOf[class[b]]
 	}
 	m.shift = uint(bits.Len(uint(len(first) - 1)))
+	m.stride, m.pow2 = 1<<m.shift, true
+	if rows == rowsExact || rows == rowsAuto && 8*(m.stride-len(first)) > m.stride {
+		m.stride, m.pow2 = len(first), false
+	}
 	newID := make([]uint32, nstates)
 	for i, old := range order {
 		newID[old] = uint32(i)
 	}
 	wide = wide || nstates >= 1<<15
-	size := nstates << m.shift
+	size := nstates * m.stride
 	if wide {
 		m.t32 = make([]uint32, size)
 	} else {
@@ -321,9 +337,9 @@ func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool)
 				}
 			}
 			if wide {
-				m.t32[i<<m.shift|k] = v
+				m.t32[i*m.stride+k] = v
 			} else {
-				m.t16[i<<m.shift|k] = uint16(v)
+				m.t16[i*m.stride+k] = uint16(v)
 			}
 		}
 	}
@@ -371,7 +387,12 @@ func match[E entry](m *Matcher, t []E, r *Result, dst []Hit) []Hit {
 	words, counted := 0, 0 // words = separators in b[:counted]
 	for j := 0; ; j++ {
 		var v E
-		if j, v = step(t, &m.cls, m.shift, b, j, s); j == len(b) {
+		if m.pow2 {
+			j, v = step(t, &m.cls, m.shift, b, j, s)
+		} else {
+			j, v = stepMul(t, &m.cls, m.stride, b, j, s)
+		}
+		if j == len(b) {
 			s = int(v)
 			break
 		}
@@ -381,7 +402,7 @@ func match[E entry](m *Matcher, t []E, r *Result, dst []Hit) []Hit {
 		dst = m.output(r, s, j, words, dst)
 	}
 	// the separator after the text
-	if v := t[s<<m.shift|int(m.cls[Sep])]; v&flag != 0 {
+	if v := t[s*m.stride+int(m.cls[Sep])]; v&flag != 0 {
 		words += bytes.Count(b[counted:], sepBytes)
 		dst = m.output(r, int(v&^flag), len(b), words, dst)
 	}
@@ -400,6 +421,19 @@ func step[E entry](t []E, cls *[256]uint8, shift uint, b []byte, j, s int) (int,
 	flag := outFlag[E]()
 	for ; j < len(b); j++ {
 		v := t[s<<shift|int(cls[b[j]])]
+		if v&flag != 0 {
+			return j, v
+		}
+		s = int(v)
+	}
+	return j, E(s)
+}
+
+// stepMul is step for a table whose rows are stride entries.
+func stepMul[E entry](t []E, cls *[256]uint8, stride int, b []byte, j, s int) (int, E) {
+	flag := outFlag[E]()
+	for ; j < len(b); j++ {
+		v := t[s*stride+int(cls[b[j]])]
 		if v&flag != 0 {
 			return j, v
 		}

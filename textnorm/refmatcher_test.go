@@ -285,11 +285,16 @@ func checkMatch(t *testing.T, m *Matcher, ref *refMatcher, n *Normalizer, s stri
 }
 
 // pairGroup returns a Group of m and m2, a Matcher of the second half of
-// pats with the other width of table entries than m's: its pairs are
-// (m, m2), (m2, m) and (m, m), so the tables of both widths are stepped
-// together in both orders, and it ends with a single m.
+// pats with the other width of table entries than m's and the other kind
+// of row (a power of two or not): its pairs are (m, m2), (m2, m) and
+// (m, m), so tables of both widths are stepped together in both orders,
+// and it ends with a single m.
 func pairGroup(t testing.TB, m *Matcher, pats []Pattern) *Group {
-	m2, err := compile(pats[len(pats)/2:], m.t16 != nil)
+	rows := rowsPow2
+	if m.pow2 {
+		rows = rowsExact
+	}
+	m2, err := compile(pats[len(pats)/2:], m.t16 != nil, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,17 +329,22 @@ func TestMatchReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The matcher with table entries of 16 bits, as Compile makes it for
-	// these lists, and with 32 (for many states).
-	m, err := Compile(pats)
+	// these lists, and with 32 (for many states); with rows of a power of
+	// two and of the number of columns.
+	m, err := compile(pats, false, rowsPow2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wide, err := compile(pats, true)
+	wide, err := compile(pats, true, rowsExact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.t16 == nil || wide.t32 == nil {
-		t.Fatal("compile did not give tables of both widths")
+	mul, err := compile(pats, false, rowsExact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.t16 == nil || wide.t32 == nil || !m.pow2 || wide.pow2 || mul.t16 == nil || mul.pow2 {
+		t.Fatal("compile did not give tables of both widths and both kinds of row")
 	}
 	g := pairGroup(t, m, pats)
 	gw := pairGroup(t, wide, pats)
@@ -342,6 +352,7 @@ func TestMatchReference(t *testing.T) {
 	for _, s := range referenceCases {
 		checkMatch(t, m, ref, n, s)
 		checkMatch(t, wide, ref, n, s)
+		checkMatch(t, mul, ref, n, s)
 		checkGroup(t, g, n, s)
 		checkGroup(t, gw, n, s)
 	}
@@ -361,6 +372,7 @@ func TestMatchReference(t *testing.T) {
 		}
 		checkMatch(t, m, ref, n, string(raw))
 		checkMatch(t, wide, ref, n, string(raw))
+		checkMatch(t, mul, ref, n, string(raw))
 		checkGroup(t, g, n, string(raw))
 		checkGroup(t, gw, n, string(raw))
 	}
