@@ -42,6 +42,8 @@ type gate struct {
 	// terms of those phrases (each once).
 	anchored [][]int
 	need     [][]int32
+	// anchorOf[pi] is the term phrase pi is anchored on.
+	anchorOf []int
 	// anchors[gi] are the anchor terms among the terms of the gate's
 	// pattern gi.
 	anchors [][]int32
@@ -131,7 +133,12 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		nbs[t] = append(nbs[t], nb)
 	}
 	var gp, rest []textnorm.Pattern
-	g := gate{ok: true, anchored: anchored, nbs: nbs}
+	g := gate{ok: true, anchored: anchored, nbs: nbs, anchorOf: make([]int, len(s.phrases))}
+	for t, ps := range anchored {
+		for _, pi := range ps {
+			g.anchorOf[pi] = t
+		}
+	}
 	for pi, ts := range s.patTerms {
 		l, r, l1, r1, in := 0, 0, 0, 0, false
 		for _, t := range ts {
