@@ -67,12 +67,12 @@ type gate struct {
 	// small one of the rest.
 	rest    *textnorm.Matcher
 	restPat []int32
-	// The first look near each anchor hit (liveAnchors): nbs[t] are the
-	// phrases anchored on term t with the terms next to the anchor;
-	// left1[gi] and right1[gi] the words around a hit of the gate's
-	// pattern gi that hold those neighbours; alts[t] the patterns of term
-	// t, sorted.
-	nbs           [][]neighbours
+	// The first look near each anchor hit (liveAnchors): patNbs[gi] are
+	// the phrases anchored on the terms of the gate's pattern gi, with
+	// the terms next to the anchor; left1[gi] and right1[gi] the words
+	// around a hit of pattern gi that hold those neighbours; alts[t] the
+	// patterns of term t, sorted.
+	patNbs        [][]neighbours
 	left1, right1 []int
 	alts          [][]int32
 }
@@ -133,7 +133,7 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		nbs[t] = append(nbs[t], nb)
 	}
 	var gp, rest []textnorm.Pattern
-	g := gate{ok: true, anchored: anchored, nbs: nbs, anchorOf: make([]int, len(s.phrases))}
+	g := gate{ok: true, anchored: anchored, anchorOf: make([]int, len(s.phrases))}
 	for t, ps := range anchored {
 		for _, pi := range ps {
 			g.anchorOf[pi] = t
@@ -166,6 +166,12 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 				}
 			}
 			g.anchors = append(g.anchors, as)
+		}
+	}
+	g.patNbs = make([][]neighbours, len(g.anchors))
+	for gi, as := range g.anchors {
+		for _, a := range as {
+			g.patNbs[gi] = append(g.patNbs[gi], nbs[a]...)
 		}
 	}
 	g.alts = make([][]int32, len(s.terms))
@@ -468,21 +474,38 @@ func (s *Scanner) neighboured(near []textnorm.Hit, h textnorm.Hit, long bool) bo
 		hi++
 	}
 	near = near[lo:hi]
-	for _, a := range g.anchors[h.Pattern] {
-		for _, nb := range g.nbs[a] {
-			if long && nb.alone {
-				continue
-			}
-			if nb.prev >= 0 && !slices.ContainsFunc(near, func(x textnorm.Hit) bool {
-				return x.EndWord < h.StartWord && h.StartWord <= x.EndWord+1+nb.prevGap && s.isAlt(nb.prev, x.Pattern)
-			}) {
-				continue
-			}
-			if nb.next >= 0 && !slices.ContainsFunc(near, func(x textnorm.Hit) bool {
-				return x.StartWord > h.EndWord && x.StartWord <= h.EndWord+1+nb.nextGap && s.isAlt(nb.next, x.Pattern)
-			}) {
-				continue
-			}
+	for i := range g.patNbs[h.Pattern] {
+		nb := &g.patNbs[h.Pattern][i]
+		if long && nb.alone {
+			continue
+		}
+		if nb.prev >= 0 && !s.hasPrev(near, h, nb) {
+			continue
+		}
+		if nb.next >= 0 && !s.hasNext(near, h, nb) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// hasPrev reports whether near holds a hit of nb.prev that ends at most
+// nb.prevGap words before h starts.
+func (s *Scanner) hasPrev(near []textnorm.Hit, h textnorm.Hit, nb *neighbours) bool {
+	for _, x := range near {
+		if x.EndWord < h.StartWord && h.StartWord <= x.EndWord+1+nb.prevGap && s.isAlt(nb.prev, x.Pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasNext reports whether near holds a hit of nb.next that starts at most
+// nb.nextGap words after h ends.
+func (s *Scanner) hasNext(near []textnorm.Hit, h textnorm.Hit, nb *neighbours) bool {
+	for _, x := range near {
+		if x.StartWord > h.EndWord && x.StartWord <= h.EndWord+1+nb.nextGap && s.isAlt(nb.next, x.Pattern) {
 			return true
 		}
 	}
