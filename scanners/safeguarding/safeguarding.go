@@ -400,8 +400,9 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 }
 
 // assembleAnchored is assemble over st.hits, the hits of all terms in
-// res, that looks only at the phrases anchored on a term of a gate hit
-// (whole): the others have no hits. It sorts out the hits of only those
+// res, that looks only at the phrases anchored on a term of a live gate
+// hit (liveAnchors of whole, every phrase looked at): the others have no
+// hits. It sorts out the hits of only those
 // phrases' terms (termsNear), not of every term a hit belongs to ("you"
 // is a term of hundreds of phrases), and tries the phrases in
 // assemble's order: by the first hit of their first term (by end, start
@@ -417,7 +418,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		}
 		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
 	}()
-	for _, h := range whole {
+	for _, h := range s.liveAnchors(res, st, whole, whole, false) {
 		for _, a := range g.anchors[h.Pattern] {
 			if need[a]&anchorSeen != 0 || len(g.anchored[a]) == 0 {
 				continue
@@ -466,7 +467,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 	for _, f := range st.firsts {
 		for _, pi := range s.terms[f].phrasesFirst {
 			if need[g.anchorOf[pi]]&anchorSeen == 0 {
-				continue // not anchored on a gate hit's term: no hits
+				continue // not anchored on a live gate hit's term: no hits
 			}
 			h, ok, err := s.phraseAt(ctx, res, st, pi)
 			if err != nil {
