@@ -40,10 +40,16 @@ func (g *Group) Part(m *Matcher) int {
 // Match appends the hits of each part p in r to dst[p] (len(dst) must be
 // the number of parts), as p's Match would.
 func (g *Group) Match(r *Result, dst [][]Hit) {
+	var sc splitScratch
+	g.match(r, dst, &sc)
+}
+
+// match is Match with scratch space for split pairs (pairSplit).
+func (g *Group) match(r *Result, dst [][]Hit, sc *splitScratch) {
 	ps := g.parts
 	i := 0
 	for ; i+1 < len(ps); i += 2 {
-		dst[i], dst[i+1] = matchPair(ps[i], ps[i+1], r, dst[i], dst[i+1])
+		dst[i], dst[i+1] = matchPair(ps[i], ps[i+1], r, dst[i], dst[i+1], sc)
 	}
 	if i < len(ps) {
 		dst[i] = ps[i].Match(r, dst[i])
@@ -51,21 +57,27 @@ func (g *Group) Match(r *Result, dst [][]Hit) {
 }
 
 // matchPair is a.Match(r, da) and b.Match(r, db) in one pass.
-func matchPair(a, b *Matcher, r *Result, da, db []Hit) ([]Hit, []Hit) {
+func matchPair(a, b *Matcher, r *Result, da, db []Hit, sc *splitScratch) ([]Hit, []Hit) {
 	switch {
 	case a.t16 != nil && b.t16 != nil:
-		return pair(a, b, a.t16, b.t16, r, da, db)
+		return pair(a, b, a.t16, b.t16, r, da, db, sc)
 	case a.t16 != nil:
-		return pair(a, b, a.t16, b.t32, r, da, db)
+		return pair(a, b, a.t16, b.t32, r, da, db, sc)
 	case b.t16 != nil:
-		return pair(a, b, a.t32, b.t16, r, da, db)
+		return pair(a, b, a.t32, b.t16, r, da, db, sc)
 	}
-	return pair(a, b, a.t32, b.t32, r, da, db)
+	return pair(a, b, a.t32, b.t32, r, da, db, sc)
 }
 
-// pair is matchPair with the tables ta of a and tb of b.
-func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit) ([]Hit, []Hit) {
+// pair is matchPair with the tables ta of a and tb of b. A long text is
+// read as two halves at once (pairSplit, split.go).
+func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit, sc *splitScratch) ([]Hit, []Hit) {
 	bs := r.B
+	if a.pow2 && b.pow2 {
+		if p := splitAt(bs); p > 0 {
+			return pairSplit(a, b, ta, tb, r, da, db, p, sc)
+		}
+	}
 	na, nb := len(da), len(db)
 	fa, fb := outFlag[A](), outFlag[B]()
 	sa, sb := int(a.start), int(b.start)
@@ -146,12 +158,13 @@ type groupHits struct {
 	hits [][]Hit
 	buf  [][]Hit
 	end  [][]int
+	sc   splitScratch
 }
 
 // reset empties gh for use with g, keeping its buffers. The caller has
 // the Text exclusively (Text.Reset).
 func (gh *groupHits) reset(g *Group) {
-	*gh = groupHits{g: g, hits: gh.hits[:0], buf: gh.buf, end: gh.end}
+	*gh = groupHits{g: g, hits: gh.hits[:0], buf: gh.buf, end: gh.end, sc: gh.sc}
 }
 
 // compute matches every field of t with g.
@@ -166,7 +179,7 @@ func (gh *groupHits) compute(t *Text) {
 		buf[p], end[p] = buf[p][:0], end[p][:0]
 	}
 	for i := range t.Norm {
-		gh.g.Match(&t.Norm[i], buf)
+		gh.g.match(&t.Norm[i], buf, &gh.sc)
 		for p := range buf {
 			end[p] = append(end[p], len(buf[p]))
 		}

@@ -1,0 +1,89 @@
+package textnorm
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestPairSplit checks that reading a pair of automata as two halves at
+// once (pairSplit) gives each exactly its Match, for every place the
+// second half may start in the middle of each text (after a separator
+// in its second half), with tables of both widths: texts where the
+// second half starts inside a match of several words, inside runs of
+// one-letter words and letters, and corpus messages.
+func TestPairSplit(t *testing.T) {
+	t.Parallel()
+	pats := append(listPatterns(t),
+		Pattern{Text: "kill yourself"}, Pattern{Text: "go and kill yourself now"}, Pattern{Text: "a b c d e f g h"},
+		Pattern{Text: "*ss*"}, Pattern{Text: "fuck*"}, Pattern{Text: "*fuck"}, Pattern{Text: "you are a"}, Pattern{Text: "no one likes you"})
+	var ms [2][2]*Matcher // [wide][half]
+	for w := range 2 {
+		for h := range 2 {
+			ps := pats
+			if h == 1 {
+				ps = slices.Clone(pats[len(pats)/3:])
+				slices.Reverse(ps)
+			}
+			m, err := compile(ps, w == 1, rowsPow2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms[w][h] = m
+		}
+	}
+	texts := []string{
+		strings.Repeat("go and kill yourself now ", 60),
+		strings.Repeat("a b c d e f g h ", 80),
+		strings.Repeat("no one likes you, you are a fuuuucking asss ", 30),
+		strings.Repeat("x ", 700),
+		strings.Repeat("f u c k ", 150) + strings.Repeat("kill yourself ", 40),
+	}
+	files := corpusFiles("spamassassin/ham/*")
+	for i := 0; i < len(files) && len(texts) < 25; i += 97 {
+		if raw, err := os.ReadFile(files[i]); err == nil && len(raw) >= splitMin {
+			texts = append(texts, string(raw[:min(len(raw), 6000)]))
+		}
+	}
+	n := NewNormalizer()
+	splits := 0
+	for _, text := range texts {
+		r := n.Normalize(text)
+		bs := r.B
+		if len(bs) < splitMin {
+			continue
+		}
+		for _, pair := range [][2]*Matcher{{ms[0][0], ms[0][1]}, {ms[0][0], ms[1][1]}, {ms[1][0], ms[0][1]}, {ms[1][1], ms[1][0]}} {
+			a, b := pair[0], pair[1]
+			wa, wb := a.Match(r, nil), b.Match(r, nil)
+			tried := 0
+			for p := (len(bs) + 1) / 2; p < len(bs) && tried < 60; p++ {
+				if bs[p-1] != Sep {
+					continue
+				}
+				tried++
+				var sc splitScratch
+				var ga, gb []Hit
+				switch {
+				case a.t16 != nil && b.t16 != nil:
+					ga, gb = pairSplit(a, b, a.t16, b.t16, r, nil, nil, p, &sc)
+				case a.t16 != nil:
+					ga, gb = pairSplit(a, b, a.t16, b.t32, r, nil, nil, p, &sc)
+				case b.t16 != nil:
+					ga, gb = pairSplit(a, b, a.t32, b.t16, r, nil, nil, p, &sc)
+				default:
+					ga, gb = pairSplit(a, b, a.t32, b.t32, r, nil, nil, p, &sc)
+				}
+				if !slices.Equal(ga, wa) || !slices.Equal(gb, wb) {
+					t.Fatalf("text %.40q split at %d of %d: the halves' hits differ from Match\n got %v\nwant %v\n got %v\nwant %v", text, p, len(bs), ga, wa, gb, wb)
+				}
+				splits++
+			}
+		}
+	}
+	if splits < 1000 {
+		t.Fatalf("only %d splits tried", splits)
+	}
+	t.Logf("%d splits, all as Match", splits)
+}
