@@ -75,6 +75,13 @@ type gate struct {
 	patNbs        [][]neighbours
 	left1, right1 []int
 	alts          [][]int32
+	// Before that, a look at the words themselves (wordsNear): first[t]
+	// and last[t] are the hashes (wordHash) of the first and last words
+	// of term t's alternatives, sorted; firstAny[t] (lastAny[t]) is set
+	// when an alternative's first (last) word may be part of a text word
+	// ("*"), which the look then takes as found.
+	first, last       [][]uint64
+	firstAny, lastAny []bool
 }
 
 // neighbours is one phrase anchored on a term, and the terms before and
@@ -174,6 +181,7 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			g.patNbs[gi] = append(g.patNbs[gi], nbs[a]...)
 		}
 	}
+	s.buildWords(&g, pats)
 	g.alts = make([][]int32, len(s.terms))
 	for t := range s.terms {
 		for _, pi := range s.terms[t].pats {
@@ -244,6 +252,113 @@ func (s *Scanner) buildAlone(g *gate, maxW []int) {
 		}
 		g.aloneWords = max(g.aloneWords, w)
 	}
+}
+
+// buildWords fills in the words of the terms' alternatives for
+// wordsNear; pats are the patterns of s.m.
+func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
+	n := len(s.terms)
+	g.first, g.last = make([][]uint64, n), make([][]uint64, n)
+	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			text := strings.TrimSpace(pats[pi].Text)
+			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
+			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
+			one := len(ws) == 1
+			if lead || trail && one {
+				g.firstAny[t] = true
+			}
+			if trail || lead && one {
+				g.lastAny[t] = true
+			}
+			g.first[t] = append(g.first[t], wordHash([]byte(ws[0])))
+			g.last[t] = append(g.last[t], wordHash([]byte(ws[len(ws)-1])))
+		}
+		slices.Sort(g.first[t])
+		g.first[t] = slices.Compact(g.first[t])
+		slices.Sort(g.last[t])
+		g.last[t] = slices.Compact(g.last[t])
+	}
+}
+
+// wordHash hashes a normalised word as the automaton reads it: "i", "l"
+// and Amb alike (Matcher then tells them apart).
+func wordHash(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		if c == 'l' || c == textnorm.Amb {
+			c = 'i'
+		}
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// wordsNear reports whether some phrase anchored on a term of the gate
+// hit h in the normalised bytes b may have, next to h, the terms beside
+// its anchor, judged by the words alone: a hit of the term before ends
+// with one of the prevGap+1 words before h's first, whole, so that word
+// is the last word of one of its alternatives (unless an alternative may
+// end inside a word, lastAny), and likewise after h. It is looser than
+// neighboured (runs, "i" against "l", negations and hash collisions
+// aside), never stricter: an anchor it turns down is not live.
+func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
+	g := &s.gate
+	for i := range g.patNbs[h.Pattern] {
+		nb := &g.patNbs[h.Pattern][i]
+		if long && nb.alone {
+			continue
+		}
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last[nb.prev]) {
+			continue
+		}
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first[nb.next]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// wordBefore reports whether one of the n words before the word holding
+// b[start] has its hash in set.
+func wordBefore(b []byte, start, n int, set []uint64) bool {
+	i := start
+	for i > 0 && b[i-1] != textnorm.Sep {
+		i--
+	}
+	for ; n > 0 && i > 0; n-- {
+		e := i - 1 // the separator before the word at i
+		i = e
+		for i > 0 && b[i-1] != textnorm.Sep {
+			i--
+		}
+		if _, ok := slices.BinarySearch(set, wordHash(b[i:e])); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// wordAfter reports whether one of the n words after the word holding
+// b[end-1] has its hash in set.
+func wordAfter(b []byte, end, n int, set []uint64) bool {
+	i := end
+	for i < len(b) && b[i] != textnorm.Sep {
+		i++
+	}
+	for ; n > 0 && i < len(b); n-- {
+		i++ // the separator
+		w := i
+		for i < len(b) && b[i] != textnorm.Sep {
+			i++
+		}
+		if _, ok := slices.BinarySearch(set, wordHash(b[w:i])); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // notAloneAnchors returns the hits among anchors (the gate's hits) of
@@ -438,22 +553,36 @@ func (s *Scanner) hitsIn(res *textnorm.Result, st *state, ws []window, whole, ds
 // so looking near the live anchors alone finds every phrase that looking
 // near all of them finds. The neighbours are found by matching all terms
 // in the few words next to each anchor hit (left1, right1), not in the
-// whole window a phrase may need (left, right). With long set, phrases
+// whole window a phrase may need (left, right), and only next to the
+// hits whose neighbouring words may be those terms' (wordsNear, which
+// needs no automaton). With long set, phrases
 // tagged TagAlone are left out (match).
 func (s *Scanner) liveAnchors(res *textnorm.Result, st *state, anchors, whole []textnorm.Hit, long bool) []textnorm.Hit {
 	g := &s.gate
-	st.wins = st.wins[:0]
+	live := st.live[:0]
 	for _, h := range anchors {
+		if s.wordsNear(res.B, h, long) {
+			live = append(live, h)
+		}
+	}
+	if len(live) == 0 {
+		st.live = live
+		return live
+	}
+	st.wins = st.wins[:0]
+	for _, h := range live {
 		st.wins = append(st.wins, around(res.B, h, g.left1[h.Pattern], g.right1[h.Pattern]))
 	}
 	near := s.hitsIn(res, st, mergeWindows(st.wins), whole, st.near[:0])
 	st.near = near
-	live := st.live[:0]
-	for _, h := range anchors {
+	n := 0
+	for _, h := range live {
 		if s.neighboured(near, h, long) {
-			live = append(live, h)
+			live[n] = h
+			n++
 		}
 	}
+	live = live[:n]
 	st.live = live
 	return live
 }
