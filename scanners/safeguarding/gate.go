@@ -75,13 +75,33 @@ type gate struct {
 	patNbs        [][]neighbours
 	left1, right1 []int
 	alts          [][]int32
-	// Before that, a look at the words themselves (wordsNear): first[t]
-	// and last[t] are the hashes (wordHash) of the first and last words
-	// of term t's alternatives, sorted; firstAny[t] (lastAny[t]) is set
-	// when an alternative's first (last) word may be part of a text word
-	// ("*"), which the look then takes as found.
-	first, last       [][]uint64
+	// Before that, a look at the words themselves (wordsNear): first and
+	// last have the bit wordBit(t, h) set for the hash h (wordHash) of
+	// the first and last word of each of term t's alternatives (other
+	// bits too, a few: a set bit means "maybe"); firstAny[t] (lastAny[t])
+	// is set when an alternative's first (last) word may be part of a
+	// text word ("*"), which the look then takes as found.
+	first, last       *wordBits
 	firstAny, lastAny []bool
+}
+
+// wordBits is a set of (term, word hash) pairs that may hold others
+// (bits shared), one bit a pair: 128 KB.
+type wordBits [1 << 14]uint64
+
+// wordBit returns the bit of term t and word hash h in a wordBits.
+func wordBit(t int, h uint64) uint32 {
+	return uint32((h ^ uint64(t+1)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9 >> (64 - 20))
+}
+
+func (w *wordBits) add(t int, h uint64) {
+	b := wordBit(t, h)
+	w[b>>6] |= 1 << (b & 63)
+}
+
+func (w *wordBits) has(t int, h uint64) bool {
+	b := wordBit(t, h)
+	return w[b>>6]&(1<<(b&63)) != 0
 }
 
 // neighbours is one phrase anchored on a term, and the terms before and
@@ -258,7 +278,7 @@ func (s *Scanner) buildAlone(g *gate, maxW []int) {
 // wordsNear; pats are the patterns of s.m.
 func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
 	n := len(s.terms)
-	g.first, g.last = make([][]uint64, n), make([][]uint64, n)
+	g.first, g.last = new(wordBits), new(wordBits)
 	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
 	for t := range s.terms {
 		for _, pi := range s.terms[t].pats {
@@ -272,13 +292,9 @@ func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
 			if trail || lead && one {
 				g.lastAny[t] = true
 			}
-			g.first[t] = append(g.first[t], wordHash([]byte(ws[0])))
-			g.last[t] = append(g.last[t], wordHash([]byte(ws[len(ws)-1])))
+			g.first.add(t, wordHash([]byte(ws[0])))
+			g.last.add(t, wordHash([]byte(ws[len(ws)-1])))
 		}
-		slices.Sort(g.first[t])
-		g.first[t] = slices.Compact(g.first[t])
-		slices.Sort(g.last[t])
-		g.last[t] = slices.Compact(g.last[t])
 	}
 }
 
@@ -301,8 +317,8 @@ func wordHash(w []byte) uint64 {
 // with one of the prevGap+1 words before h's first, whole, so that word
 // is the last word of one of its alternatives (unless an alternative may
 // end inside a word, lastAny), and likewise after h. It is looser than
-// neighboured (runs, "i" against "l", negations and hash collisions
-// aside), never stricter: an anchor it turns down is not live.
+// neighboured (runs, "i" against "l", negations and shared bits aside),
+// never stricter: an anchor it turns down is not live.
 func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 	g := &s.gate
 	for i := range g.patNbs[h.Pattern] {
@@ -310,10 +326,10 @@ func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 		if long && nb.alone {
 			continue
 		}
-		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last[nb.prev]) {
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last, nb.prev) {
 			continue
 		}
-		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first[nb.next]) {
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first, nb.next) {
 			continue
 		}
 		return true
@@ -322,8 +338,8 @@ func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 }
 
 // wordBefore reports whether one of the n words before the word holding
-// b[start] has its hash in set.
-func wordBefore(b []byte, start, n int, set []uint64) bool {
+// b[start] may be in set as a word of term t.
+func wordBefore(b []byte, start, n int, set *wordBits, t int) bool {
 	i := start
 	for i > 0 && b[i-1] != textnorm.Sep {
 		i--
@@ -334,7 +350,7 @@ func wordBefore(b []byte, start, n int, set []uint64) bool {
 		for i > 0 && b[i-1] != textnorm.Sep {
 			i--
 		}
-		if _, ok := slices.BinarySearch(set, wordHash(b[i:e])); ok {
+		if set.has(t, wordHash(b[i:e])) {
 			return true
 		}
 	}
@@ -342,8 +358,8 @@ func wordBefore(b []byte, start, n int, set []uint64) bool {
 }
 
 // wordAfter reports whether one of the n words after the word holding
-// b[end-1] has its hash in set.
-func wordAfter(b []byte, end, n int, set []uint64) bool {
+// b[end-1] may be in set as a word of term t.
+func wordAfter(b []byte, end, n int, set *wordBits, t int) bool {
 	i := end
 	for i < len(b) && b[i] != textnorm.Sep {
 		i++
@@ -354,7 +370,7 @@ func wordAfter(b []byte, end, n int, set []uint64) bool {
 		for i < len(b) && b[i] != textnorm.Sep {
 			i++
 		}
-		if _, ok := slices.BinarySearch(set, wordHash(b[w:i])); ok {
+		if set.has(t, wordHash(b[w:i])) {
 			return true
 		}
 	}
