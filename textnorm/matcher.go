@@ -380,6 +380,14 @@ func (m *Matcher) Match(r *Result, dst []Hit) []Hit {
 
 // match is Match with m's table t.
 func match[E entry](m *Matcher, t []E, r *Result, dst []Hit) []Hit {
+	if p := splitAt(r.B); p > 0 {
+		return matchSplit(m, t, r, dst, p) // a long text: two halves at once
+	}
+	return matchWhole(m, t, r, dst)
+}
+
+// matchWhole is match reading the text in one piece.
+func matchWhole[E entry](m *Matcher, t []E, r *Result, dst []Hit) []Hit {
 	b := r.B
 	n0 := len(dst)
 	flag := outFlag[E]()

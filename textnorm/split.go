@@ -1,6 +1,9 @@
 package textnorm
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // A pair of automata stepped over a long text waits, at each byte, on the
 // look-up of both tables; pairSplit halves that wait by reading the text
@@ -137,7 +140,7 @@ func join[E entry](m *Matcher, t []E, r *Result, dst, h []Hit, pos []int32, s1, 
 		s := int(m.start) // the second half's reader again
 		for j := p; j < len(bs); j++ {
 			col := int(m.cls[bs[j]])
-			v1, v2 := t[s1<<m.shift|col], t[s<<m.shift|col]
+			v1, v2 := t[s1*m.stride+col], t[s*m.stride+col]
 			if v1 == v2 {
 				q, end = j, s2
 				break
@@ -158,7 +161,7 @@ func join[E entry](m *Matcher, t []E, r *Result, dst, h []Hit, pos []int32, s1, 
 			dst = append(dst, hit)
 		}
 	}
-	if v := t[end<<m.shift|int(m.cls[Sep])]; v&flag != 0 {
+	if v := t[end*m.stride+int(m.cls[Sep])]; v&flag != 0 {
 		dst = m.output(r, int(v&^flag), len(bs), words, dst)
 	}
 	return dst
@@ -182,4 +185,85 @@ func stepQuad[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 		s1a, s1b, s2a, s2b = int(va1), int(vb1), int(va2), int(vb2)
 	}
 	return j, A(s1a), B(s1b), A(s2a), B(s2b)
+}
+
+// scratch holds the splitScratch of single Matches (matchSplit).
+var scratch = sync.Pool{New: func() any { return new(splitScratch) }}
+
+// matchSplit is match reading bs[:p] and bs[p:] at once (p from splitAt),
+// as pairSplit does for two automata.
+func matchSplit[E entry](m *Matcher, t []E, r *Result, dst []Hit, p int) []Hit {
+	sc := scratch.Get().(*splitScratch)
+	defer scratch.Put(sc)
+	bs := r.B
+	n := len(bs)
+	n0 := len(dst)
+	flag := outFlag[E]()
+	s1, s2 := int(m.start), int(m.start)
+	h, pos := sc.a[:0], sc.pa[:0]
+	w1, k1 := 0, 0
+	w2, k2 := bytes.Count(bs[:p], sepBytes), p
+	before := w2
+	mlen := n - p
+	for j := 0; ; j++ {
+		var v1, v2 E
+		j, v1, v2 = stepDouble(t, &m.cls, m.stride, bs, j, p, mlen, s1, s2)
+		s1, s2 = int(v1&^flag), int(v2&^flag)
+		if j == mlen {
+			break
+		}
+		if v1&flag != 0 {
+			w1 += bytes.Count(bs[k1:j], sepBytes)
+			k1 = j
+			dst = m.output(r, s1, j, w1, dst)
+		}
+		if v2&flag != 0 {
+			j2 := j + p
+			w2 += bytes.Count(bs[k2:j2], sepBytes)
+			k2 = j2
+			n1 := len(h)
+			h = m.output(r, s2, j2, w2, h)
+			for range len(h) - n1 {
+				pos = append(pos, int32(j2))
+			}
+		}
+	}
+	// The rest of the first half.
+	for j := mlen; ; j++ {
+		var v E
+		if m.pow2 {
+			j, v = step(t, &m.cls, m.shift, bs[:p], j, s1)
+		} else {
+			j, v = stepMul(t, &m.cls, m.stride, bs[:p], j, s1)
+		}
+		if j == p {
+			s1 = int(v)
+			break
+		}
+		s1 = int(v &^ flag)
+		w1 += bytes.Count(bs[k1:j], sepBytes)
+		k1 = j
+		dst = m.output(r, s1, j, w1, dst)
+	}
+	dst = join(m, t, r, dst, h, pos, s1, s2, p, w1, k1, before+bytes.Count(bs[p:], sepBytes))
+	sc.a, sc.pa = h, pos
+	sortHits(dst[n0:])
+	return dst
+}
+
+// stepDouble steps the automaton with table t (rows of stride entries)
+// over bs[j:m] from state s1 and, at once, over bs[p+j:p+m] from s2, until
+// one of the two takes a transition to a state with output; it returns
+// the index in the first range and the two entries, or m and the states.
+func stepDouble[E entry](t []E, cls *[256]uint8, stride int, bs []byte, j, p, m int, s1, s2 int) (int, E, E) {
+	flag := outFlag[E]()
+	b1, b2 := bs[:m], bs[p:p+m]
+	for ; j < len(b1) && j < len(b2); j++ {
+		v1, v2 := t[s1*stride+int(cls[b1[j]])], t[s2*stride+int(cls[b2[j]])]
+		if (v1|v2)&flag != 0 {
+			return j, v1, v2
+		}
+		s1, s2 = int(v1), int(v2)
+	}
+	return j, E(s1), E(s2)
 }

@@ -7,8 +7,17 @@ import (
 	"testing"
 )
 
-// TestPairSplit checks that reading a pair of automata as two halves at
-// once (pairSplit) gives each exactly its Match, for every place the
+// whole is m.Match reading the text in one piece.
+func whole(m *Matcher, r *Result) []Hit {
+	if m.t16 != nil {
+		return matchWhole(m, m.t16, r, nil)
+	}
+	return matchWhole(m, m.t32, r, nil)
+}
+
+// TestPairSplit checks that reading a pair of automata, or one, as two
+// halves at once (pairSplit, matchSplit) gives each exactly what reading
+// the text in one piece gives, for every place the
 // second half may start in the middle of each text (after a separator
 // in its second half), with tables of both widths: texts where the
 // second half starts inside a match of several words, inside runs of
@@ -33,6 +42,10 @@ func TestPairSplit(t *testing.T) {
 			ms[w][h] = m
 		}
 	}
+	mx, err := compile(pats, false, rowsExact) // rows not a power of two
+	if err != nil {
+		t.Fatal(err)
+	}
 	texts := []string{
 		strings.Repeat("go and kill yourself now ", 60),
 		strings.Repeat("a b c d e f g h ", 80),
@@ -54,9 +67,17 @@ func TestPairSplit(t *testing.T) {
 		if len(bs) < splitMin {
 			continue
 		}
+		wx := whole(mx, r)
+		for p := (len(bs) + 1) / 2; p < len(bs); p++ {
+			if bs[p-1] == Sep {
+				if got := matchSplit(mx, mx.t16, r, nil, p); !slices.Equal(got, wx) {
+					t.Fatalf("text %.40q split at %d of %d: rows of %d: the halves' hits differ from Match\n got %v\nwant %v", text, p, len(bs), mx.stride, got, wx)
+				}
+			}
+		}
 		for _, pair := range [][2]*Matcher{{ms[0][0], ms[0][1]}, {ms[0][0], ms[1][1]}, {ms[1][0], ms[0][1]}, {ms[1][1], ms[1][0]}} {
 			a, b := pair[0], pair[1]
-			wa, wb := a.Match(r, nil), b.Match(r, nil)
+			wa, wb := whole(a, r), whole(b, r)
 			tried := 0
 			for p := (len(bs) + 1) / 2; p < len(bs) && tried < 60; p++ {
 				if bs[p-1] != Sep {
@@ -77,6 +98,14 @@ func TestPairSplit(t *testing.T) {
 				}
 				if !slices.Equal(ga, wa) || !slices.Equal(gb, wb) {
 					t.Fatalf("text %.40q split at %d of %d: the halves' hits differ from Match\n got %v\nwant %v\n got %v\nwant %v", text, p, len(bs), ga, wa, gb, wb)
+				}
+				if a.t16 != nil {
+					ga = matchSplit(a, a.t16, r, nil, p)
+				} else {
+					ga = matchSplit(a, a.t32, r, nil, p)
+				}
+				if !slices.Equal(ga, wa) {
+					t.Fatalf("text %.40q split at %d of %d: one automaton's halves' hits differ from Match\n got %v\nwant %v", text, p, len(bs), ga, wa)
 				}
 				splits++
 			}
