@@ -79,6 +79,9 @@ type Matcher struct {
 	// The output of state s: the patterns outs[outsOff[s]:outsOff[s+1]].
 	outsOff []int32
 	outs    []outEntry
+	// letters holds each pattern's normalised bytes, each followed by its
+	// run (outEntry.off), for output's check of a match that is not exact.
+	letters []byte
 }
 
 // entry is the type of a transition table's entries.
@@ -93,6 +96,7 @@ type outEntry struct {
 	tail   int32 // 1 when the key ends with a separator
 	blen   int32 // normalised length of the pattern
 	spaces int32
+	off    int32 // the pattern's bytes and runs: Matcher.letters[off:off+2*blen]
 	exact  bool
 }
 
@@ -269,13 +273,21 @@ func (m *Matcher) renumber(trans []int32, outs [][]int32, keys [][]int32, keyTai
 			}
 		}
 	}
+	patOff := make([]int32, len(m.pats))
+	for pi := range m.pats {
+		p := &m.pats[pi]
+		patOff[pi] = int32(len(m.letters))
+		for x, c := range p.b {
+			m.letters = append(m.letters, c, p.run[x])
+		}
+	}
 	m.outsOff = make([]int32, len(order)+1)
 	for i, old := range order {
 		m.outsOff[i] = int32(len(m.outs))
 		for _, k := range outs[old] {
 			for _, pi := range keys[k] {
 				p := &m.pats[pi]
-				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), exact: p.exact})
+				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), off: patOff[pi], exact: p.exact})
 			}
 		}
 	}
@@ -456,18 +468,20 @@ func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
 	for _, o := range m.outs[m.outsOff[st]:m.outsOff[st+1]] {
 		end := int32(j+1) - o.tail
 		start := end - o.blen
-		if o.exact || m.pats[o.pat].letters(r.B[start:end], r.Run[start:end]) {
+		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r.Run[start:end]) {
 			dst = append(dst, Hit{Pattern: o.pat, Start: start, End: end, StartWord: int32(words) - o.spaces, EndWord: int32(words)})
 		}
 	}
 	return dst
 }
 
-// letters reports whether the text t with runs tr, which matched p's key,
-// matches p: i, l and Amb told apart, and each run long enough.
-func (p *compiled) letters(t []byte, tr []uint8) bool {
-	for x, c := range p.b {
-		if (c != t[x] && !sameLetter(c, t[x])) || tr[x] < p.run[x] {
+// letters reports whether the text t with runs tr, which matched the key
+// of a pattern whose bytes and runs are pr (a byte, its run, and so on),
+// matches the pattern: i, l and Amb told apart, and each run long enough.
+func letters(pr []byte, t []byte, tr []uint8) bool {
+	for x := range t {
+		c := pr[2*x]
+		if (c != t[x] && !sameLetter(c, t[x])) || tr[x] < pr[2*x+1] {
 			return false
 		}
 	}
