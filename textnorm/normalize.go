@@ -45,8 +45,9 @@
 //
 // A Text is a message normalised once for several scanners. A Group of
 // Matchers reads a text in one pass for all of them (two automata stepped
-// together, so their look-ups overlap); Text.Hits keeps a Group's hits on
-// the Text, computed by the first reader and shared with the others.
+// together, so their look-ups overlap, and a long text read as two halves
+// at once: split.go); Text.Hits keeps a Group's hits on the Text, computed
+// by the first reader and shared with the others.
 //
 // A Normalizer reuses its buffers; after warm-up it allocates nothing per
 // call. It is not safe for concurrent use: use one per goroutine (a

@@ -30,6 +30,20 @@ import (
 // way (those that start within a gap of the previous term), so the assembly
 // over the window hits finds it too; and the window hits are hits of the
 // whole text.
+//
+// Most anchor hits have no phrase by them, so before the windows two
+// cheaper looks drop most of them (liveAnchors): the words beside the hit
+// must be able to be those of the terms next to the anchor in one of its
+// phrases (wordsNear, no automaton), and then those terms must have hits
+// there (neighboured, all terms matched in a few words). A phrase hit's
+// anchor hit passes both, so the windows of the rest are enough. The hits
+// of all terms, in a window or in a whole field, are the gate's own hits
+// there merged with those of a small automaton of the other terms
+// (gate.rest): the automaton of all terms never runs. A field with a
+// phrase is assembled from the phrases anchored on its live anchor hits
+// only (assembleAnchored), in assemble's order. The differential tests
+// (differential_test.go, reference_test.go, gate_diff_test.go) check all
+// of this against matching the whole text.
 
 // gate is the anchor automaton and, per pattern of it, the window around
 // its hits: words to the left of the hit's first word and to the right of
