@@ -286,9 +286,9 @@ func checkMatch(t *testing.T, m *Matcher, ref *refMatcher, n *Normalizer, s stri
 
 // pairGroup returns a Group of m and m2, a Matcher of the second half of
 // pats with the other width of table entries than m's and the other kind
-// of row (a power of two or not): its pairs are (m, m2), (m2, m) and
-// (m, m), so tables of both widths are stepped together in both orders,
-// and it ends with a single m.
+// of row (a power of two or not): its pairs are (m, m2) and (m, m) (the
+// two orders of widths come from two such groups, of a narrow and of a
+// wide m), and it ends with a single m.
 func pairGroup(t testing.TB, m *Matcher, pats []Pattern) *Group {
 	rows := rowsPow2
 	if m.pow2 {
@@ -298,7 +298,7 @@ func pairGroup(t testing.TB, m *Matcher, pats []Pattern) *Group {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := NewGroup(m, m2, m2, m, m, m, m)
+	g, err := NewGroup(m, m2, m, m, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,16 +365,18 @@ func TestMatchReference(t *testing.T) {
 	if testing.Short() && len(files) > 300 {
 		files = files[:300]
 	}
-	for _, f := range files {
+	for i, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}
 		checkMatch(t, m, ref, n, string(raw))
-		checkMatch(t, wide, ref, n, string(raw))
-		checkMatch(t, mul, ref, n, string(raw))
 		checkGroup(t, g, n, string(raw))
-		checkGroup(t, gw, n, string(raw))
+		if i%4 == 0 { // the other tables on a quarter of them
+			checkMatch(t, wide, ref, n, string(raw))
+			checkMatch(t, mul, ref, n, string(raw))
+			checkGroup(t, gw, n, string(raw))
+		}
 	}
 }
 

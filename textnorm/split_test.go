@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lychgate/lychgate/internal/testutil/shareddata"
 )
 
 // whole is m.Match reading the text in one piece.
@@ -68,7 +70,7 @@ func TestPairSplit(t *testing.T) {
 			continue
 		}
 		wx := whole(mx, r)
-		for p := (len(bs) + 1) / 2; p < len(bs); p++ {
+		for p := (len(bs) + 1) / 2; p < len(bs); p += shareddata.Every() {
 			if bs[p-1] == Sep {
 				if got := matchSplit(mx, mx.t16, r, nil, p); !slices.Equal(got, wx) {
 					t.Fatalf("text %.40q split at %d of %d: rows of %d: the halves' hits differ from Match\n got %v\nwant %v", text, p, len(bs), mx.stride, got, wx)
@@ -79,7 +81,7 @@ func TestPairSplit(t *testing.T) {
 			a, b := pair[0], pair[1]
 			wa, wb := whole(a, r), whole(b, r)
 			tried := 0
-			for p := (len(bs) + 1) / 2; p < len(bs) && tried < 60; p++ {
+			for p := (len(bs) + 1) / 2; p < len(bs) && tried < 60/shareddata.Every(); p++ {
 				if bs[p-1] != Sep {
 					continue
 				}
@@ -111,7 +113,7 @@ func TestPairSplit(t *testing.T) {
 			}
 		}
 	}
-	if splits < 1000 {
+	if splits < 1000/shareddata.Every() {
 		t.Fatalf("only %d splits tried", splits)
 	}
 	t.Logf("%d splits, all as Match", splits)
