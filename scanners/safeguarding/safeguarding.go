@@ -53,7 +53,6 @@
 package safeguarding
 
 import (
-	"cmp"
 	"context"
 	"embed"
 	"fmt"
@@ -397,88 +396,6 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 	}
 	st.hits = s.allHits(res, st, whole, st.hits[:0])
 	return s.assembleAnchored(ctx, res, st, whole)
-}
-
-// assembleAnchored is assemble over st.hits, the hits of all terms in
-// res, that looks only at the phrases anchored on a term of a live gate
-// hit (liveAnchors of whole, every phrase looked at): the others have no
-// hits. It sorts out the hits of only those
-// phrases' terms (termsNear), not of every term a hit belongs to ("you"
-// is a term of hundreds of phrases), and tries the phrases in
-// assemble's order: by the first hit of their first term (by end, start
-// and pattern, then as the pattern's terms are listed), then as the
-// term's phrases are listed. So st.phits is what assemble gives.
-func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
-	g := &s.gate
-	need := st.need
-	st.phits = st.phits[:0]
-	defer func() {
-		for _, t := range st.needList {
-			need[t] = 0
-		}
-		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
-	}()
-	for _, h := range s.liveAnchors(res, st, whole, whole, false) {
-		for _, a := range g.anchors[h.Pattern] {
-			if need[a]&anchorSeen != 0 || len(g.anchored[a]) == 0 {
-				continue
-			}
-			need[a] |= anchorSeen
-			st.needList = append(st.needList, a)
-			for _, t := range g.need[a] {
-				if need[t]&termNeeded == 0 {
-					need[t] |= termNeeded
-					st.needList = append(st.needList, t)
-					st.needTerms = append(st.needTerms, t)
-				}
-			}
-		}
-	}
-	if err := s.termsNear(ctx, st, st.needTerms); err != nil {
-		return err
-	}
-	for _, a := range st.needList {
-		if need[a]&anchorSeen == 0 {
-			continue
-		}
-		for _, pi := range g.anchored[a] {
-			f := int32(s.phrases[pi].terms[0])
-			if need[f]&firstListed == 0 && st.cnt[f] > 0 {
-				need[f] |= firstListed
-				st.firsts = append(st.firsts, f)
-			}
-		}
-	}
-	// assemble's order of the first terms: termsOf's, by first hit.
-	slices.SortFunc(st.firsts, func(a, b int32) int {
-		ha, hb := st.flat[st.off[a]], st.flat[st.off[b]]
-		if c := cmp.Compare(ha.End, hb.End); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(ha.Start, hb.Start); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(ha.Pattern, hb.Pattern); c != 0 {
-			return c
-		}
-		ts := s.ptList[s.ptOff[ha.Pattern]:s.ptOff[ha.Pattern+1]]
-		return cmp.Compare(slices.Index(ts, a), slices.Index(ts, b))
-	})
-	for _, f := range st.firsts {
-		for _, pi := range s.terms[f].phrasesFirst {
-			if need[g.anchorOf[pi]]&anchorSeen == 0 {
-				continue // not anchored on a live gate hit's term: no hits
-			}
-			h, ok, err := s.phraseAt(ctx, res, st, pi)
-			if err != nil {
-				return err
-			}
-			if ok {
-				st.phits = append(st.phits, h)
-			}
-		}
-	}
-	return nil
 }
 
 // anyPhrase reports whether the term hits st.hits (in text order) make

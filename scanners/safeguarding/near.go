@@ -1,0 +1,395 @@
+package safeguarding
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/lychgate/lychgate/textnorm"
+)
+
+// The looks near anchor hits before their windows (liveAnchors), the hits
+// of all terms from the gate's and gate.rest's, and the assembly of a
+// field with a phrase (assembleAnchored); see gate.go.
+
+// wordBits is a set of (term, word hash) pairs that may hold others
+// (bits shared), one bit a pair: 128 KB.
+type wordBits [1 << 14]uint64
+
+// wordBit returns the bit of term t and word hash h in a wordBits.
+func wordBit(t int, h uint64) uint32 {
+	return uint32((h ^ uint64(t+1)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9 >> (64 - 20))
+}
+
+func (w *wordBits) add(t int, h uint64) {
+	b := wordBit(t, h)
+	w[b>>6] |= 1 << (b & 63)
+}
+
+func (w *wordBits) has(t int, h uint64) bool {
+	b := wordBit(t, h)
+	return w[b>>6]&(1<<(b&63)) != 0
+}
+
+// buildWords fills in the words of the terms' alternatives for
+// wordsNear; pats are the patterns of s.m.
+func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
+	n := len(s.terms)
+	g.first, g.last = new(wordBits), new(wordBits)
+	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			text := strings.TrimSpace(pats[pi].Text)
+			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
+			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
+			one := len(ws) == 1
+			if lead || trail && one {
+				g.firstAny[t] = true
+			}
+			if trail || lead && one {
+				g.lastAny[t] = true
+			}
+			g.first.add(t, wordHash([]byte(ws[0])))
+			g.last.add(t, wordHash([]byte(ws[len(ws)-1])))
+		}
+	}
+}
+
+// wordHash hashes a normalised word as the automaton reads it: "i", "l"
+// and Amb alike (Matcher then tells them apart).
+func wordHash(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		if c == 'l' || c == textnorm.Amb {
+			c = 'i'
+		}
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// wordsNear reports whether some phrase anchored on a term of the gate
+// hit h in the normalised bytes b may have, next to h, the terms beside
+// its anchor, judged by the words alone: a hit of the term before ends
+// with one of the prevGap+1 words before h's first, whole, so that word
+// is the last word of one of its alternatives (unless an alternative may
+// end inside a word, lastAny), and likewise after h. It is looser than
+// neighboured (runs, "i" against "l", negations and shared bits aside),
+// never stricter: an anchor it turns down is not live.
+func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
+	g := &s.gate
+	for i := range g.patNbs[h.Pattern] {
+		nb := &g.patNbs[h.Pattern][i]
+		if long && nb.alone {
+			continue
+		}
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last, nb.prev) {
+			continue
+		}
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first, nb.next) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// wordBefore reports whether one of the n words before the word holding
+// b[start] may be in set as a word of term t.
+func wordBefore(b []byte, start, n int, set *wordBits, t int) bool {
+	i := start
+	for i > 0 && b[i-1] != textnorm.Sep {
+		i--
+	}
+	for ; n > 0 && i > 0; n-- {
+		e := i - 1 // the separator before the word at i
+		i = e
+		for i > 0 && b[i-1] != textnorm.Sep {
+			i--
+		}
+		if set.has(t, wordHash(b[i:e])) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordAfter reports whether one of the n words after the word holding
+// b[end-1] may be in set as a word of term t.
+func wordAfter(b []byte, end, n int, set *wordBits, t int) bool {
+	i := end
+	for i < len(b) && b[i] != textnorm.Sep {
+		i++
+	}
+	for ; n > 0 && i < len(b); n-- {
+		i++ // the separator
+		w := i
+		for i < len(b) && b[i] != textnorm.Sep {
+			i++
+		}
+		if set.has(t, wordHash(b[w:i])) {
+			return true
+		}
+	}
+	return false
+}
+
+// hitsIn appends to dst the hits of all terms (of Scanner.m) in the
+// windows ws (in order, apart), in text order; whole are all the gate's
+// hits in res.
+func (s *Scanner) hitsIn(res *textnorm.Result, st *state, ws []window, whole, dst []textnorm.Hit) []textnorm.Hit {
+	g := &s.gate
+	k := 0 // whole[:k] end before the window
+	for _, w := range ws {
+		// The gate's hits inside the window: those Scanner.m.MatchRange
+		// gives of the gate's patterns (whole is in text order, by end).
+		for k < len(whole) && int(whole[k].End) <= w.lo {
+			k++
+		}
+		in := st.gateIn[:0]
+		for _, h := range whole[k:] {
+			if int(h.End) > w.hi {
+				break
+			}
+			if int(h.Start) >= w.lo {
+				h.Pattern = g.pat[h.Pattern]
+				in = append(in, h)
+			}
+		}
+		st.gateIn = in
+		if g.rest == nil {
+			dst = append(dst, in...)
+			continue
+		}
+		st.restHits = g.rest.MatchRange(res, w.lo, w.hi, w.words, st.restHits[:0])
+		dst = mergeHits(dst, in, st.restHits, g.restPat)
+	}
+	return dst
+}
+
+// liveAnchors returns, in st.live, the hits among anchors (the gate's
+// hits in res, whole all of them) next to which some phrase anchored on
+// the hit's term may lie: one whose terms next to the anchor have hits
+// within their gaps of the hit (negations aside). A phrase hit's anchor
+// hit is such a hit, its neighbours in the phrase hit being those hits,
+// so looking near the live anchors alone finds every phrase that looking
+// near all of them finds. The neighbours are found by matching all terms
+// in the few words next to each anchor hit (left1, right1), not in the
+// whole window a phrase may need (left, right), and only next to the
+// hits whose neighbouring words may be those terms' (wordsNear, which
+// needs no automaton). With long set, phrases
+// tagged TagAlone are left out (match).
+func (s *Scanner) liveAnchors(res *textnorm.Result, st *state, anchors, whole []textnorm.Hit, long bool) []textnorm.Hit {
+	g := &s.gate
+	live := st.live[:0]
+	for _, h := range anchors {
+		if s.wordsNear(res.B, h, long) {
+			live = append(live, h)
+		}
+	}
+	if len(live) == 0 {
+		st.live = live
+		return live
+	}
+	st.wins = st.wins[:0]
+	for _, h := range live {
+		st.wins = append(st.wins, around(res.B, h, g.left1[h.Pattern], g.right1[h.Pattern]))
+	}
+	near := s.hitsIn(res, st, mergeWindows(st.wins), whole, st.near[:0])
+	st.near = near
+	n := 0
+	for _, h := range live {
+		if s.neighboured(near, h, long) {
+			live[n] = h
+			n++
+		}
+	}
+	live = live[:n]
+	st.live = live
+	return live
+}
+
+// neighboured reports whether some phrase anchored on a term of the gate
+// hit h has, among the term hits near (in text order, holding all those
+// in the words left1 and right1 of h), hits of the terms next to its
+// anchor within their gaps of h: one whose last word is at most prevGap
+// words before h's first, one whose first word is at most nextGap words
+// after h's last (as nextTerm allows them).
+func (s *Scanner) neighboured(near []textnorm.Hit, h textnorm.Hit, long bool) bool {
+	g := &s.gate
+	from := h.StartWord - int32(g.left1[h.Pattern])
+	lo, _ := slices.BinarySearchFunc(near, from, func(x textnorm.Hit, w int32) int { return cmp.Compare(x.EndWord, w) })
+	to := h.EndWord + int32(g.right1[h.Pattern])
+	hi := lo
+	for hi < len(near) && near[hi].EndWord <= to {
+		hi++
+	}
+	near = near[lo:hi]
+	for i := range g.patNbs[h.Pattern] {
+		nb := &g.patNbs[h.Pattern][i]
+		if long && nb.alone {
+			continue
+		}
+		if nb.prev >= 0 && !s.hasPrev(near, h, nb) {
+			continue
+		}
+		if nb.next >= 0 && !s.hasNext(near, h, nb) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// hasPrev reports whether near holds a hit of nb.prev that ends at most
+// nb.prevGap words before h starts.
+func (s *Scanner) hasPrev(near []textnorm.Hit, h textnorm.Hit, nb *neighbours) bool {
+	for _, x := range near {
+		if x.EndWord < h.StartWord && h.StartWord <= x.EndWord+1+nb.prevGap && s.isAlt(nb.prev, x.Pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasNext reports whether near holds a hit of nb.next that starts at most
+// nb.nextGap words after h ends.
+func (s *Scanner) hasNext(near []textnorm.Hit, h textnorm.Hit, nb *neighbours) bool {
+	for _, x := range near {
+		if x.StartWord > h.EndWord && x.StartWord <= h.EndWord+1+nb.nextGap && s.isAlt(nb.next, x.Pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAlt reports whether pattern pi is an alternative of term t.
+func (s *Scanner) isAlt(t int, pi int32) bool {
+	_, ok := slices.BinarySearch(s.gate.alts[t], pi)
+	return ok
+}
+
+// allHits returns in dst the hits of Scanner.m in res, given whole, the
+// gate's hits there: the gate's and those of g.rest merged in text order.
+func (s *Scanner) allHits(res *textnorm.Result, st *state, whole, dst []textnorm.Hit) []textnorm.Hit {
+	g := &s.gate
+	in := st.gateIn[:0]
+	for _, h := range whole {
+		h.Pattern = g.pat[h.Pattern]
+		in = append(in, h)
+	}
+	st.gateIn = in
+	if g.rest == nil {
+		return append(dst, in...)
+	}
+	st.restHits = g.rest.Match(res, st.restHits[:0])
+	return mergeHits(dst, in, st.restHits, g.restPat)
+}
+
+// mergeHits appends to dst the hits a (patterns of Scanner.m) and b
+// (patterns of g.rest, renamed by bPat) merged in text order: by end,
+// start and pattern, as Match gives them. Both are in that order, and
+// bPat is increasing, so renaming keeps b's order.
+func mergeHits(dst, a, b []textnorm.Hit, bPat []int32) []textnorm.Hit {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		h := b[j]
+		h.Pattern = bPat[h.Pattern]
+		if hitBefore(a[i], h) {
+			dst = append(dst, a[i])
+			i++
+			continue
+		}
+		dst = append(dst, h)
+		j++
+	}
+	dst = append(dst, a[i:]...)
+	for _, h := range b[j:] {
+		h.Pattern = bPat[h.Pattern]
+		dst = append(dst, h)
+	}
+	return dst
+}
+
+// assembleAnchored is assemble over st.hits, the hits of all terms in
+// res, that looks only at the phrases anchored on a term of a live gate
+// hit (liveAnchors of whole, every phrase looked at): the others have no
+// hits. It sorts out the hits of only those
+// phrases' terms (termsNear), not of every term a hit belongs to ("you"
+// is a term of hundreds of phrases), and tries the phrases in
+// assemble's order: by the first hit of their first term (by end, start
+// and pattern, then as the pattern's terms are listed), then as the
+// term's phrases are listed. So st.phits is what assemble gives.
+func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
+	g := &s.gate
+	need := st.need
+	st.phits = st.phits[:0]
+	defer func() {
+		for _, t := range st.needList {
+			need[t] = 0
+		}
+		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
+	}()
+	for _, h := range s.liveAnchors(res, st, whole, whole, false) {
+		for _, a := range g.anchors[h.Pattern] {
+			if need[a]&anchorSeen != 0 || len(g.anchored[a]) == 0 {
+				continue
+			}
+			need[a] |= anchorSeen
+			st.needList = append(st.needList, a)
+			for _, t := range g.need[a] {
+				if need[t]&termNeeded == 0 {
+					need[t] |= termNeeded
+					st.needList = append(st.needList, t)
+					st.needTerms = append(st.needTerms, t)
+				}
+			}
+		}
+	}
+	if err := s.termsNear(ctx, st, st.needTerms); err != nil {
+		return err
+	}
+	for _, a := range st.needList {
+		if need[a]&anchorSeen == 0 {
+			continue
+		}
+		for _, pi := range g.anchored[a] {
+			f := int32(s.phrases[pi].terms[0])
+			if need[f]&firstListed == 0 && st.cnt[f] > 0 {
+				need[f] |= firstListed
+				st.firsts = append(st.firsts, f)
+			}
+		}
+	}
+	// assemble's order of the first terms: termsOf's, by first hit.
+	slices.SortFunc(st.firsts, func(a, b int32) int {
+		ha, hb := st.flat[st.off[a]], st.flat[st.off[b]]
+		if c := cmp.Compare(ha.End, hb.End); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ha.Start, hb.Start); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ha.Pattern, hb.Pattern); c != 0 {
+			return c
+		}
+		ts := s.ptList[s.ptOff[ha.Pattern]:s.ptOff[ha.Pattern+1]]
+		return cmp.Compare(slices.Index(ts, a), slices.Index(ts, b))
+	})
+	for _, f := range st.firsts {
+		for _, pi := range s.terms[f].phrasesFirst {
+			if need[g.anchorOf[pi]]&anchorSeen == 0 {
+				continue // not anchored on a live gate hit's term: no hits
+			}
+			h, ok, err := s.phraseAt(ctx, res, st, pi)
+			if err != nil {
+				return err
+			}
+			if ok {
+				st.phits = append(st.phits, h)
+			}
+		}
+	}
+	return nil
+}
