@@ -83,6 +83,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	wg        sync.WaitGroup
+	workers   *connWorkers
 }
 
 // New builds a relay from the configuration. Nothing listens until Serve.
@@ -115,6 +116,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		limits:        newConnLimits(r.MaxConnections, r.MaxConnectionsPerIP, r.MaxConnectionsPerUntrustedIP, r.TrustedReservedConnections),
 		listeners:     map[net.Listener]struct{}{},
 		conns:         map[*conn]struct{}{},
+		workers:       newConnWorkers(maxIdleWorkers),
 	}
 	s.dataTimeout = r.DataTimeout.Duration
 	if s.dataTimeout <= 0 {
@@ -240,16 +242,19 @@ func (s *Server) accept(nc net.Conn) {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer s.limits.release(ip)
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-		c.serve()
+	s.workers.run(c)
+}
+
+// serveConn runs c to its end (on a worker goroutine).
+func (s *Server) serveConn(c *conn) {
+	defer s.wg.Done()
+	defer s.limits.release(c.ip)
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
 	}()
+	c.serve()
 }
 
 // Shutdown stops accepting connections and closes idle ones with 421. It
@@ -282,6 +287,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.cancel()
+	s.workers.close()
 	if err != nil {
 		return fmt.Errorf("relay: shutdown: %w", err)
 	}
