@@ -39,7 +39,9 @@
 //   - Round trips: MAIL and every RCPT go in one write when the hop offers
 //     PIPELINING (their replies read in order); the DATA content is
 //     dot-stuffed in bulk and written with its end-of-data line, so a
-//     small message costs three round trips (MAIL+RCPT, DATA, content).
+//     small message costs three round trips (MAIL+RCPT, DATA, content),
+//     or two with Mail.PipelineData (DATA goes with the RCPTs; an Abort
+//     then drops the connection instead of resetting it).
 //
 // The relay's three-phase delivery maps onto Begin (MAIL and every RCPT,
 // with a result per recipient), then, after the quarantine writes,
