@@ -185,9 +185,14 @@ func (se *session) Data(msg *received) error {
 	rc := &se.rt.Config.Relay
 	msgID := newID()
 	size := msg.Len()
-	wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
-	weight, err := se.s.inflight.acquire(wctx, size)
-	cancel()
+	var err error
+	weight, ok := se.s.inflight.tryAcquire(size)
+	if !ok {
+		// Only a message that must wait pays for the timer.
+		wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
+		weight, err = se.s.inflight.acquire(wctx, size)
+		cancel()
+	}
 	if err != nil {
 		if se.ctx.Err() != nil {
 			return errShuttingDown
