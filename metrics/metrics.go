@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -44,7 +46,16 @@ type Metrics struct {
 	nextHopErrs  *prometheus.CounterVec
 	redisErrs    *prometheus.CounterVec
 	reg          prometheus.Registerer
+
+	// The children counted for every message, looked up once: a label
+	// lookup hashes its values under a lock, several times per message.
+	replyByCode [600]atomic.Pointer[prometheus.Counter]
+	mu          sync.RWMutex
+	scanByRun   map[scanKey]prometheus.Observer
 }
+
+// scanKey is one scanner_duration_seconds child.
+type scanKey struct{ scanner, status string }
 
 // New creates the collectors and registers them with reg.
 func New(reg prometheus.Registerer) (*Metrics, error) {
@@ -86,7 +97,37 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 
 // Reply counts one SMTP reply sent by the relay (relay.Observer).
 func (m *Metrics) Reply(code int) {
-	m.replies.WithLabelValues(strconv.Itoa(code)).Inc()
+	if code < 0 || code >= len(m.replyByCode) {
+		m.replies.WithLabelValues(strconv.Itoa(code)).Inc()
+		return
+	}
+	if c := m.replyByCode[code].Load(); c != nil {
+		(*c).Inc()
+		return
+	}
+	c := m.replies.WithLabelValues(strconv.Itoa(code))
+	m.replyByCode[code].Store(&c)
+	c.Inc()
+}
+
+// scanObserver is the scanner_duration_seconds child of one scanner and
+// status.
+func (m *Metrics) scanObserver(scanner, status string) prometheus.Observer {
+	k := scanKey{scanner, status}
+	m.mu.RLock()
+	o, ok := m.scanByRun[k]
+	m.mu.RUnlock()
+	if ok {
+		return o
+	}
+	o = m.scanDuration.WithLabelValues(scanner, status)
+	m.mu.Lock()
+	if m.scanByRun == nil {
+		m.scanByRun = map[scanKey]prometheus.Observer{}
+	}
+	m.scanByRun[k] = o
+	m.mu.Unlock()
+	return o
 }
 
 // Analyzed counts one analysed message: each recipient's decision, each
@@ -106,7 +147,7 @@ func (m *Metrics) Analyzed(v *engine.Verdict) {
 		m.findings.WithLabelValues(string(f.Category), f.Severity.String()).Inc()
 	}
 	for _, r := range v.Result.Runs {
-		m.scanDuration.WithLabelValues(r.Scanner, string(r.Status)).Observe(r.Duration.Seconds())
+		m.scanObserver(r.Scanner, string(r.Status)).Observe(r.Duration.Seconds())
 	}
 }
 

@@ -30,6 +30,7 @@ type handling struct {
 	hash     string // hex SHA-256 of raw: the same for every retry
 	msgID    string
 	received time.Time
+	findings findingsLog // the log's "findings", once scanned
 }
 
 // copyGroup is the recipients that get byte-identical copies through one hop.
@@ -59,8 +60,9 @@ func (h *handling) run(ctx context.Context) error {
 	}
 	se.s.obs.Analyzed(v)
 	action := overallAction(v.Decisions)
-	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start),
-		"findings", findingsLog(v.Result.Findings))
+	h.findings = findingsLog(v.Result.Findings)
+	h.log = withAttrs(h.log, slog.String("action", string(strictest(v.Decisions))), slog.Float64("score", maxScore(v.Decisions)),
+		slog.Duration("duration", time.Since(start)), slog.Any("findings", &h.findings))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
@@ -134,7 +136,9 @@ func (h *handling) run(ctx context.Context) error {
 			return h.downstreamFailed(err)
 		}
 	}
-	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids), "quarantine_ids", joinIDs(ids))
+	if h.log.Enabled(ctx, slog.LevelInfo) {
+		h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids), "quarantine_ids", joinIDs(ids))
+	}
 	return nil
 }
 
