@@ -158,7 +158,13 @@ type conn struct {
 	uses  int
 	timer *time.Timer // closes it when idle too long (made at the first put, then reset)
 	peek  *peeker     // checks the idle connection before reuse
+	// idleSince is when it last went back to the pool.
+	idleSince time.Time
 }
+
+// recentIdle is how long a pooled connection counts as just used: taken
+// again within it, it is not peeked at first.
+const recentIdle = time.Second
 
 // quit ends the session politely, with a short deadline.
 func (cn *conn) quit() { cn.s.quit() }
@@ -188,7 +194,11 @@ func (c *Client) take(hop string) *conn {
 		c.mu.Unlock()
 		// If the timer fired meanwhile, expire finds cn gone and does nothing.
 		cn.timer.Stop()
-		if cn.s.br.Buffered() == 0 && cn.peek.alive() {
+		// A connection pooled moments ago is taken without the peek (a
+		// system call): a hop that closed it since shows it at MAIL, and
+		// Begin retries on a new connection.
+		recent := time.Since(cn.idleSince) < recentIdle
+		if cn.s.br.Buffered() == 0 && (recent || cn.peek.alive()) {
 			return cn
 		}
 		c.log.Debug("next hop connection closed by peer", "hop", hop)
@@ -210,6 +220,7 @@ func (c *Client) put(cn *conn) {
 		return
 	}
 	c.idle[cn.hop] = append(c.idle[cn.hop], cn)
+	cn.idleSince = time.Now()
 	if cn.timer == nil {
 		cn.timer = time.AfterFunc(c.o.IdleTimeout, func() { c.expire(cn) })
 	} else {

@@ -19,7 +19,9 @@
 //     returns.
 //   - A pool of connections per hop address: a connection is reused for a
 //     later transaction (RFC 5321 §4.1.4) after a completed DATA or an
-//     RSET, checked for a closed or talking peer before reuse, closed after
+//     RSET, checked for a closed or talking peer before reuse (unless it
+//     was pooled within the last second: a hop that closed it since fails
+//     MAIL, and Begin retries once on a new connection), closed after
 //     Options.IdleTimeout idle or Options.MaxUses transactions, and at most
 //     Options.MaxIdlePerHop are kept per hop. Connections in use are not
 //     capped here: the callers' own limits bound them (relay
