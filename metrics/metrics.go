@@ -50,12 +50,34 @@ type Metrics struct {
 	// The children counted for every message, looked up once: a label
 	// lookup hashes its values under a lock, several times per message.
 	replyByCode [600]atomic.Pointer[prometheus.Counter]
-	mu          sync.RWMutex
-	scanByRun   map[scanKey]prometheus.Observer
+	scanByRun   children[[2]string, prometheus.Observer]
+	findingsBy  children[[2]string, prometheus.Counter]
+	messagesBy  children[[3]string, prometheus.Counter]
 }
 
-// scanKey is one scanner_duration_seconds child.
-type scanKey struct{ scanner, status string }
+// children caches the children of a metric vector by label values.
+type children[K comparable, V any] struct {
+	mu sync.RWMutex
+	m  map[K]V
+}
+
+// get returns the child for k, made by mk the first time.
+func (c *children[K, V]) get(k K, mk func() V) V {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = mk()
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v
+}
 
 // New creates the collectors and registers them with reg.
 func New(reg prometheus.Registerer) (*Metrics, error) {
@@ -110,26 +132,6 @@ func (m *Metrics) Reply(code int) {
 	c.Inc()
 }
 
-// scanObserver is the scanner_duration_seconds child of one scanner and
-// status.
-func (m *Metrics) scanObserver(scanner, status string) prometheus.Observer {
-	k := scanKey{scanner, status}
-	m.mu.RLock()
-	o, ok := m.scanByRun[k]
-	m.mu.RUnlock()
-	if ok {
-		return o
-	}
-	o = m.scanDuration.WithLabelValues(scanner, status)
-	m.mu.Lock()
-	if m.scanByRun == nil {
-		m.scanByRun = map[scanKey]prometheus.Observer{}
-	}
-	m.scanByRun[k] = o
-	m.mu.Unlock()
-	return o
-}
-
 // Analyzed counts one analysed message: each recipient's decision, each
 // finding, and each scanner's run time (relay.Observer).
 func (m *Metrics) Analyzed(v *engine.Verdict) {
@@ -141,13 +143,16 @@ func (m *Metrics) Analyzed(v *engine.Verdict) {
 		if school == "" {
 			school = "none"
 		}
-		m.messages.WithLabelValues(string(d.Direction), school, string(d.Action)).Inc()
+		k := [3]string{string(d.Direction), school, string(d.Action)}
+		m.messagesBy.get(k, func() prometheus.Counter { return m.messages.WithLabelValues(k[:]...) }).Inc()
 	}
 	for _, f := range v.Result.Findings {
-		m.findings.WithLabelValues(string(f.Category), f.Severity.String()).Inc()
+		k := [2]string{string(f.Category), f.Severity.String()}
+		m.findingsBy.get(k, func() prometheus.Counter { return m.findings.WithLabelValues(k[:]...) }).Inc()
 	}
 	for _, r := range v.Result.Runs {
-		m.scanObserver(r.Scanner, string(r.Status)).Observe(r.Duration.Seconds())
+		k := [2]string{r.Scanner, string(r.Status)}
+		m.scanByRun.get(k, func() prometheus.Observer { return m.scanDuration.WithLabelValues(k[:]...) }).Observe(r.Duration.Seconds())
 	}
 }
 
