@@ -226,9 +226,14 @@ func readDotData(br *bufio.Reader, lim dataLimits) (*received, dataResult, error
 		}
 		chunk, _ := br.Peek(br.Buffered())
 		if keep {
-			// Room for the whole chunk, even if every byte became CRLF,
-			// so the appends below never reallocate.
-			out.reserve(2*len(chunk)+2, lim)
+			// Room for the whole chunk, so the appends below do not
+			// reallocate: twice it when a bare CR or LF may become CRLF,
+			// else the content is never longer than what was read.
+			if lim.bare == fix {
+				out.reserve(2*len(chunk)+2, lim)
+			} else {
+				out.reserve(len(chunk)+2, lim)
+			}
 		}
 		for i := 0; i < len(chunk); i++ {
 			c := chunk[i]
