@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -366,19 +367,20 @@ func ProblemFindings(m *message.Message) []Finding {
 
 // SortFindings orders findings by severity (highest first), then scanner,
 // rule and first evidence offset, so output is deterministic.
+// It sorts in place without reflection (it runs several times per
+// message).
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return cmp.Compare(b.Severity, a.Severity)
 		}
 		if a.Scanner != b.Scanner {
-			return a.Scanner < b.Scanner
+			return strings.Compare(a.Scanner, b.Scanner)
 		}
 		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
+			return strings.Compare(a.Rule, b.Rule)
 		}
-		return firstOffset(a) < firstOffset(b)
+		return cmp.Compare(firstOffset(a), firstOffset(b))
 	})
 }
 
