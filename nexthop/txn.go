@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -274,7 +273,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	}
 	// The content goes straight to the connection, dot-stuffed in bulk,
 	// with the end-of-data line in the same write as its end.
-	ds := newDotStuffer(&deadlineWriter{w: s.nc, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration})
+	ds := newDotStuffer(&deadlineWriter{s: s, d: t.c.cfg.CommandTimeout.Duration})
 	defer ds.release()
 	var w io.Writer = ds
 	var fw *FoldWriter
@@ -296,7 +295,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		t.discard()
 		return e
 	}
-	_ = s.nc.SetDeadline(time.Now().Add(t.c.cfg.CommandTimeout.Duration))
+	s.setDeadlines(t.c.cfg.CommandTimeout.Duration)
 	if _, err := s.expect(250); err != nil {
 		e := t.dataErr(err)
 		var se *smtp.SMTPError
@@ -389,14 +388,13 @@ func (t *Txn) discard() {
 // so a hop that stops reading fails the copy after CommandTimeout without
 // progress (go-smtp sets none while the message is written).
 type deadlineWriter struct {
-	w io.Writer
-	c net.Conn
+	s *session
 	d time.Duration
 }
 
 func (dw *deadlineWriter) Write(p []byte) (int, error) {
-	_ = dw.c.SetWriteDeadline(time.Now().Add(dw.d))
-	return dw.w.Write(p)
+	dw.s.setWriteDeadline(dw.d)
+	return dw.s.nc.Write(p)
 }
 
 // Send delivers data from the envelope sender from ("" for <>) to every
