@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -44,6 +46,37 @@ type Metrics struct {
 	nextHopErrs  *prometheus.CounterVec
 	redisErrs    *prometheus.CounterVec
 	reg          prometheus.Registerer
+
+	// The children counted for every message, looked up once: a label
+	// lookup hashes its values under a lock, several times per message.
+	replyByCode [600]atomic.Pointer[prometheus.Counter]
+	scanByRun   children[[2]string, prometheus.Observer]
+	findingsBy  children[[2]string, prometheus.Counter]
+	messagesBy  children[[3]string, prometheus.Counter]
+}
+
+// children caches the children of a metric vector by label values.
+type children[K comparable, V any] struct {
+	mu sync.RWMutex
+	m  map[K]V
+}
+
+// get returns the child for k, made by mk the first time.
+func (c *children[K, V]) get(k K, mk func() V) V {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = mk()
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[K]V{}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v
 }
 
 // New creates the collectors and registers them with reg.
@@ -86,7 +119,17 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 
 // Reply counts one SMTP reply sent by the relay (relay.Observer).
 func (m *Metrics) Reply(code int) {
-	m.replies.WithLabelValues(strconv.Itoa(code)).Inc()
+	if code < 0 || code >= len(m.replyByCode) {
+		m.replies.WithLabelValues(strconv.Itoa(code)).Inc()
+		return
+	}
+	if c := m.replyByCode[code].Load(); c != nil {
+		(*c).Inc()
+		return
+	}
+	c := m.replies.WithLabelValues(strconv.Itoa(code))
+	m.replyByCode[code].Store(&c)
+	c.Inc()
 }
 
 // Analyzed counts one analysed message: each recipient's decision, each
@@ -100,13 +143,16 @@ func (m *Metrics) Analyzed(v *engine.Verdict) {
 		if school == "" {
 			school = "none"
 		}
-		m.messages.WithLabelValues(string(d.Direction), school, string(d.Action)).Inc()
+		k := [3]string{string(d.Direction), school, string(d.Action)}
+		m.messagesBy.get(k, func() prometheus.Counter { return m.messages.WithLabelValues(k[:]...) }).Inc()
 	}
 	for _, f := range v.Result.Findings {
-		m.findings.WithLabelValues(string(f.Category), f.Severity.String()).Inc()
+		k := [2]string{string(f.Category), f.Severity.String()}
+		m.findingsBy.get(k, func() prometheus.Counter { return m.findings.WithLabelValues(k[:]...) }).Inc()
 	}
 	for _, r := range v.Result.Runs {
-		m.scanDuration.WithLabelValues(r.Scanner, string(r.Status)).Observe(r.Duration.Seconds())
+		k := [2]string{r.Scanner, string(r.Status)}
+		m.scanByRun.get(k, func() prometheus.Observer { return m.scanDuration.WithLabelValues(k[:]...) }).Observe(r.Duration.Seconds())
 	}
 }
 

@@ -4,6 +4,10 @@ package nexthop
 
 import "net"
 
-// alive cannot peek on this platform; a dead connection shows up as a
+// peeker cannot peek on this platform; a dead connection shows up as a
 // failed MAIL, and Begin then retries once on a new one.
-func alive(net.Conn) bool { return true }
+type peeker struct{}
+
+func newPeeker(net.Conn) *peeker { return &peeker{} }
+
+func (*peeker) alive() bool { return true }

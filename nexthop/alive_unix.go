@@ -8,31 +8,50 @@ import (
 	"syscall"
 )
 
-// alive reports whether an idle connection can still carry a transaction:
-// the peer has neither closed it (EOF) nor sent anything unasked (a 421
-// before closing). It peeks without blocking and consumes nothing.
-func alive(c net.Conn) bool {
+// peeker checks an idle connection for a closed or talking peer without
+// blocking and without consuming anything. It is built once per
+// connection: the check runs before every reuse.
+type peeker struct {
+	rc  syscall.RawConn // nil: not a socket, assumed alive
+	buf [1]byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+func newPeeker(c net.Conn) *peeker {
+	p := &peeker{}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return true
+		return p
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		p.err = err
+		return p
 	}
-	var buf [1]byte
-	var n int
-	var rerr error
-	if err := rc.Read(func(fd uintptr) bool {
-		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	p.rc = rc
+	p.fn = func(fd uintptr) bool {
+		p.n, _, p.err = syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		return true
-	}); err != nil {
+	}
+	return p
+}
+
+// alive reports whether an idle connection can still carry a transaction:
+// the peer has neither closed it (EOF) nor sent anything unasked (a 421
+// before closing).
+func (p *peeker) alive() bool {
+	if p.rc == nil {
+		return p.err == nil
+	}
+	if err := p.rc.Read(p.fn); err != nil {
 		return false
 	}
 	switch {
-	case errors.Is(rerr, syscall.EAGAIN) || errors.Is(rerr, syscall.EWOULDBLOCK):
+	case errors.Is(p.err, syscall.EAGAIN) || errors.Is(p.err, syscall.EWOULDBLOCK):
 		return true // nothing to read: idle and open
-	case rerr == nil && n > 0:
+	case p.err == nil && p.n > 0:
 		return false // unsolicited data, such as a 421 before closing
 	default:
 		return false // n == 0: EOF; or a socket error

@@ -156,8 +156,15 @@ type conn struct {
 	tls   bool
 	utf8  bool // the hop offers SMTPUTF8 (from the last EHLO)
 	uses  int
-	timer *time.Timer // closes it when idle too long
+	timer *time.Timer // closes it when idle too long (made at the first put, then reset)
+	peek  *peeker     // checks the idle connection before reuse
+	// idleSince is when it last went back to the pool.
+	idleSince time.Time
 }
+
+// recentIdle is how long a pooled connection counts as just used: taken
+// again within it, it is not peeked at first.
+const recentIdle = time.Second
 
 // quit ends the session politely, with a short deadline.
 func (cn *conn) quit() { cn.s.quit() }
@@ -187,7 +194,11 @@ func (c *Client) take(hop string) *conn {
 		c.mu.Unlock()
 		// If the timer fired meanwhile, expire finds cn gone and does nothing.
 		cn.timer.Stop()
-		if cn.s.br.Buffered() == 0 && alive(cn.raw) {
+		// A connection pooled moments ago is taken without the peek (a
+		// system call): a hop that closed it since shows it at MAIL, and
+		// Begin retries on a new connection.
+		recent := time.Since(cn.idleSince) < recentIdle
+		if cn.s.br.Buffered() == 0 && (recent || cn.peek.alive()) {
 			return cn
 		}
 		c.log.Debug("next hop connection closed by peer", "hop", hop)
@@ -209,7 +220,15 @@ func (c *Client) put(cn *conn) {
 		return
 	}
 	c.idle[cn.hop] = append(c.idle[cn.hop], cn)
-	cn.timer = time.AfterFunc(c.o.IdleTimeout, func() { c.expire(cn) })
+	cn.idleSince = time.Now()
+	if cn.timer == nil {
+		cn.timer = time.AfterFunc(c.o.IdleTimeout, func() { c.expire(cn) })
+	} else {
+		// A run of expire left over from an earlier idle spell finds cn
+		// either gone (taken) or idle again: closing an idle connection a
+		// little early is harmless, and one in use is never in the list.
+		cn.timer.Reset(c.o.IdleTimeout)
+	}
 	c.mu.Unlock()
 }
 
@@ -280,7 +299,7 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	offered := s.offers("STARTTLS")
 	switch {
 	case c.cfg.TLS == TLSNone, !offered && c.cfg.TLS != TLSRequired:
-		return &conn{hop: hop, s: s, raw: raw, utf8: s.offers("SMTPUTF8")}, nil
+		return &conn{hop: hop, s: s, raw: raw, utf8: s.offers("SMTPUTF8"), peek: newPeeker(raw)}, nil
 	case !offered:
 		_ = raw.SetDeadline(time.Now().Add(quitTimeout))
 		_, _ = raw.Write([]byte("QUIT\r\n"))
@@ -296,7 +315,7 @@ func (c *Client) greet(ctx context.Context, hop string, raw net.Conn) (*conn, er
 	if err := s.hello(c.o.Hostname); err != nil {
 		return nil, fail(ctx, hop, StageEHLO, "", err)
 	}
-	return &conn{hop: hop, s: s, raw: raw, tls: true, utf8: s.offers("SMTPUTF8")}, nil
+	return &conn{hop: hop, s: s, raw: raw, tls: true, utf8: s.offers("SMTPUTF8"), peek: newPeeker(raw)}, nil
 }
 
 // startTLS sends STARTTLS (RFC 3207) after the EHLO exchange and completes

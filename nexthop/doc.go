@@ -19,7 +19,9 @@
 //     returns.
 //   - A pool of connections per hop address: a connection is reused for a
 //     later transaction (RFC 5321 §4.1.4) after a completed DATA or an
-//     RSET, checked for a closed or talking peer before reuse, closed after
+//     RSET, checked for a closed or talking peer before reuse (unless it
+//     was pooled within the last second: a hop that closed it since fails
+//     MAIL, and Begin retries once on a new connection), closed after
 //     Options.IdleTimeout idle or Options.MaxUses transactions, and at most
 //     Options.MaxIdlePerHop are kept per hop. Connections in use are not
 //     capped here: the callers' own limits bound them (relay
@@ -39,7 +41,9 @@
 //   - Round trips: MAIL and every RCPT go in one write when the hop offers
 //     PIPELINING (their replies read in order); the DATA content is
 //     dot-stuffed in bulk and written with its end-of-data line, so a
-//     small message costs three round trips (MAIL+RCPT, DATA, content).
+//     small message costs three round trips (MAIL+RCPT, DATA, content),
+//     or two with Mail.PipelineData (DATA goes with the RCPTs; an Abort
+//     then drops the connection instead of resetting it).
 //
 // The relay's three-phase delivery maps onto Begin (MAIL and every RCPT,
 // with a result per recipient), then, after the quarantine writes,

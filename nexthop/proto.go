@@ -23,6 +23,44 @@ type session struct {
 	bw      *bufio.Writer
 	ext     map[string]string // EHLO keywords, upper case, with their parameters
 	timeout time.Duration     // for each command and its reply
+	// The deadlines last set on nc (see setDeadlines).
+	rdl, wdl time.Time
+}
+
+// setDeadlines moves nc's read and write deadlines to d from now, except
+// one already at most a sixteenth of d (at most a second) earlier: each
+// move reprograms a runtime timer, and a transaction asks several times.
+// A deadline is never left later than asked.
+func (s *session) setDeadlines(d time.Duration) {
+	now := time.Now()
+	dl := now.Add(d)
+	keepR, keepW := s.keep(s.rdl, dl, d), s.keep(s.wdl, dl, d)
+	switch {
+	case keepR && keepW:
+	case keepR:
+		s.wdl = dl
+		_ = s.nc.SetWriteDeadline(dl)
+	case keepW:
+		s.rdl = dl
+		_ = s.nc.SetReadDeadline(dl)
+	default:
+		s.rdl, s.wdl = dl, dl
+		_ = s.nc.SetDeadline(dl)
+	}
+}
+
+// setWriteDeadline is setDeadlines for the write deadline alone.
+func (s *session) setWriteDeadline(d time.Duration) {
+	dl := time.Now().Add(d)
+	if s.keep(s.wdl, dl, d) {
+		return
+	}
+	s.wdl = dl
+	_ = s.nc.SetWriteDeadline(dl)
+}
+
+func (*session) keep(cur, dl time.Time, d time.Duration) bool {
+	return !cur.After(dl) && cur.After(dl.Add(-min(d/16, time.Second)))
 }
 
 // Bounds on what a hop may answer.
@@ -114,7 +152,7 @@ func (s *session) send(line string) error {
 // flush writes what is queued, within the command timeout, which also
 // bounds the replies read next.
 func (s *session) flush() error {
-	_ = s.nc.SetDeadline(time.Now().Add(s.timeout))
+	s.setDeadlines(s.timeout)
 	return s.bw.Flush()
 }
 
@@ -131,7 +169,7 @@ func (s *session) cmd(want int, line string) (string, error) {
 
 // greet reads the greeting (RFC 5321 §4.3.1).
 func (s *session) greet() error {
-	_ = s.nc.SetDeadline(time.Now().Add(s.timeout))
+	s.setDeadlines(s.timeout)
 	_, err := s.expect(220)
 	return err
 }

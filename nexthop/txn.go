@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +33,14 @@ type Mail struct {
 	// refused recipient aborts the transaction and Begin returns its
 	// error.
 	KeepPartial bool
+	// PipelineData sends DATA with MAIL and the RCPTs when the hop offers
+	// PIPELINING (RFC 2920 §3.1: DATA may end a group), which saves a round
+	// trip per transaction: Begin then returns with the hop waiting for the
+	// content (354), and Data only writes it. The cost is Abort: a hop in
+	// DATA cannot be reset, so Abort drops the connection instead of
+	// sending RSET (the hop discards the unfinished message, RFC 5321
+	// §3.8), and it is not reused.
+	PipelineData bool
 }
 
 // RcptResult is the hop's answer to one RCPT TO.
@@ -52,6 +59,12 @@ type Txn struct {
 	results []RcptResult
 	stop    func() bool // unregisters the context watchdog
 	done    bool
+	// With Mail.PipelineData: dataSent is set once DATA went with the
+	// RCPTs; inData once the hop answered it 354 (the content is due);
+	// dataRefused is the hop's refusal of the pipelined DATA, returned by
+	// Data.
+	dataSent, inData bool
+	dataRefused      error
 	// ctxErr is the context's error once the watchdog closed the
 	// connection (the context itself is not kept).
 	ctxErr atomic.Pointer[error]
@@ -117,13 +130,28 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 				return nil, fail(ctx, cn.hop, StageRcpt, r, err)
 			}
 		}
+		if m.PipelineData && len(rcpts) > 0 {
+			if err := s.send("DATA"); err != nil {
+				t.discard()
+				return nil, fail(ctx, cn.hop, StageMail, "", err)
+			}
+			t.dataSent = true
+		}
 	}
-	// drain reads the replies to RCPTs already sent, before a RSET.
+	// drain reads the replies to RCPTs (and a pipelined DATA) already
+	// sent, before a RSET; false means the session cannot be reset.
 	drain := func() bool {
 		for ; sent > 0; sent-- {
 			if _, _, err := s.readReply(); err != nil {
 				return false
 			}
+		}
+		if t.dataSent {
+			t.dataSent = false
+			// A DATA the hop took (354, only if some RCPT passed) leaves it
+			// waiting for content: no RSET possible.
+			code, _, err := s.readReply()
+			return err == nil && code != 354
 		}
 		return true
 	}
@@ -172,6 +200,23 @@ func (c *Client) begin(ctx context.Context, cn *conn, m Mail, rcpts []string) (*
 		}
 		t.results = append(t.results, RcptResult{Addr: r, Err: e})
 	}
+	if t.dataSent {
+		code, text, err := s.readReply()
+		switch {
+		case err != nil:
+			t.discard()
+			return nil, fail(ctx, cn.hop, StageData, "", err)
+		case code == 354:
+			t.inData = true
+		case code == codeClosing:
+			t.discard()
+			return nil, fail(ctx, cn.hop, StageData, "", replyError(code, text))
+		default:
+			// Refused (every recipient was, or the hop will not take
+			// data now): Data reports it; the session is fine.
+			t.dataRefused = replyError(code, text)
+		}
+	}
 	return t, nil
 }
 
@@ -210,7 +255,14 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	}
 	t.done = true
 	s := t.cn.s
-	if _, err := s.cmd(354, "DATA"); err != nil {
+	var err error
+	switch {
+	case t.dataRefused != nil:
+		err = t.dataRefused
+	case !t.dataSent:
+		_, err = s.cmd(354, "DATA")
+	}
+	if err != nil {
 		e := t.dataErr(err)
 		if e.Code != 0 {
 			t.reset() // DATA refused: the session is fine
@@ -221,7 +273,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	}
 	// The content goes straight to the connection, dot-stuffed in bulk,
 	// with the end-of-data line in the same write as its end.
-	ds := newDotStuffer(&deadlineWriter{w: s.nc, c: t.cn.raw, d: t.c.cfg.CommandTimeout.Duration})
+	ds := newDotStuffer(&deadlineWriter{s: s, d: t.c.cfg.CommandTimeout.Duration})
 	defer ds.release()
 	var w io.Writer = ds
 	var fw *FoldWriter
@@ -229,7 +281,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		fw = NewFoldWriter(w, t.c.o.MaxLineLength)
 		w = fw
 	}
-	err := writeAll(w, header, body)
+	err = writeAll(w, header, body)
 	if err == nil && fw != nil {
 		err = fw.Flush()
 	}
@@ -243,7 +295,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		t.discard()
 		return e
 	}
-	_ = s.nc.SetDeadline(time.Now().Add(t.c.cfg.CommandTimeout.Duration))
+	s.setDeadlines(t.c.cfg.CommandTimeout.Duration)
 	if _, err := s.expect(250); err != nil {
 		e := t.dataErr(err)
 		var se *smtp.SMTPError
@@ -298,13 +350,18 @@ func (t *Txn) dataErr(err error) *Error {
 }
 
 // Abort ends a transaction that will not be sent: RSET, and the connection
-// goes back to the pool when the hop answers it. Abort after Data, or
-// twice, does nothing.
+// goes back to the pool when the hop answers it; a hop already waiting for
+// the content (Mail.PipelineData) is dropped instead, so it discards the
+// transaction. Abort after Data, or twice, does nothing.
 func (t *Txn) Abort() {
 	if t.done {
 		return
 	}
 	t.done = true
+	if t.inData {
+		t.discard()
+		return
+	}
 	t.reset()
 }
 
@@ -331,14 +388,13 @@ func (t *Txn) discard() {
 // so a hop that stops reading fails the copy after CommandTimeout without
 // progress (go-smtp sets none while the message is written).
 type deadlineWriter struct {
-	w io.Writer
-	c net.Conn
+	s *session
 	d time.Duration
 }
 
 func (dw *deadlineWriter) Write(p []byte) (int, error) {
-	_ = dw.c.SetWriteDeadline(time.Now().Add(dw.d))
-	return dw.w.Write(p)
+	dw.s.setWriteDeadline(dw.d)
+	return dw.s.nc.Write(p)
 }
 
 // Send delivers data from the envelope sender from ("" for <>) to every

@@ -60,7 +60,7 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 			dl = minTime(dl, now.Add(s.stressTimeout))
 		}
 		nc := d.c.netConn()
-		if err := nc.SetReadDeadline(dl); err != nil {
+		if err := d.c.dl.setRead(nc, now, dl); err != nil {
 			return 0, err
 		}
 		// Shutdown sets kicked, then moves the deadline into the past;
@@ -110,6 +110,7 @@ type conn struct {
 	helo  string
 	esmtp bool
 
+	dl     deadlines   // last set on nc (deadlineReader and flush)
 	kicked atomic.Bool // Shutdown interrupts reads
 	inTxn  atomic.Bool // between MAIL and the end of the transaction
 	bad    int         // bad commands so far
@@ -340,8 +341,51 @@ func (c *conn) flush() error {
 	if c.kicked.Load() {
 		d = min(d, time.Second) // shutting down: a client that does not read is not waited for
 	}
-	_ = c.netConn().SetWriteDeadline(time.Now().Add(d))
+	now := time.Now()
+	_ = c.dl.setWrite(c.netConn(), now, now.Add(d))
 	return c.bw.Flush()
+}
+
+// deadlines remembers the deadlines last set on a connection, so that one
+// that would move by only a little is left as it is: a session sets them
+// before every read and every flush, a dozen times for a small message,
+// and each call reprograms a runtime timer. A deadline is left alone only
+// when it is at most deadlineSlack (a sixteenth of the wait, at most a
+// second) earlier than the one asked for, never when it is later: a
+// timeout may come that much early, never late. Used from the
+// connection's goroutine only; a change of connection (STARTTLS) forgets
+// them.
+type deadlines struct {
+	nc          net.Conn
+	read, write time.Time
+}
+
+func deadlineSlack(now, dl time.Time) time.Duration {
+	return min(dl.Sub(now)/16, time.Second)
+}
+
+func (d *deadlines) forget(nc net.Conn) {
+	if d.nc != nc {
+		*d = deadlines{nc: nc}
+	}
+}
+
+func (d *deadlines) setRead(nc net.Conn, now, dl time.Time) error {
+	d.forget(nc)
+	if !d.read.After(dl) && d.read.After(dl.Add(-deadlineSlack(now, dl))) {
+		return nil
+	}
+	d.read = dl
+	return nc.SetReadDeadline(dl)
+}
+
+func (d *deadlines) setWrite(nc net.Conn, now, dl time.Time) error {
+	d.forget(nc)
+	if !d.write.After(dl) && d.write.After(dl.Add(-deadlineSlack(now, dl))) {
+		return nil
+	}
+	d.write = dl
+	return nc.SetWriteDeadline(dl)
 }
 
 // handle dispatches one command line.

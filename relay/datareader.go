@@ -226,18 +226,20 @@ func readDotData(br *bufio.Reader, lim dataLimits) (*received, dataResult, error
 		}
 		chunk, _ := br.Peek(br.Buffered())
 		if keep {
-			// Room for the whole chunk, even if every byte became CRLF,
-			// so the appends below never reallocate.
-			out.reserve(2*len(chunk)+2, lim)
+			// Room for the whole chunk, so the appends below do not
+			// reallocate: twice it when a bare CR or LF may become CRLF,
+			// else the content is never longer than what was read.
+			if lim.bare == fix {
+				out.reserve(2*len(chunk)+2, lim)
+			} else {
+				out.reserve(len(chunk)+2, lim)
+			}
 		}
 		for i := 0; i < len(chunk); i++ {
 			c := chunk[i]
 			if state == dsMid && c != '\r' && c != '\n' {
 				// Fast path: the run of plain bytes up to the next CR or LF.
-				j := i + 1
-				for j < len(chunk) && chunk[j] != '\r' && chunk[j] != '\n' {
-					j++
-				}
+				j := plainRun(chunk, i+1)
 				emitRun(chunk[i:j])
 				i = j - 1
 				continue
@@ -309,6 +311,21 @@ func readDotData(br *bufio.Reader, lim dataLimits) (*received, dataResult, error
 			}
 		}
 	}
+}
+
+// plainRun returns the index of the first CR or LF in b at or after i, or
+// len(b): two vectorised searches (the CR of a CRLF line first) instead of
+// a loop over every byte.
+func plainRun(b []byte, i int) int {
+	rest := b[i:]
+	end := len(rest)
+	if k := bytes.IndexByte(rest, '\r'); k >= 0 {
+		end = k
+	}
+	if k := bytes.IndexByte(rest[:end], '\n'); k >= 0 {
+		end = k
+	}
+	return i + end
 }
 
 // afterCR is the state after byte c when the previous byte was a CR.

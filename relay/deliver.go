@@ -47,7 +47,9 @@ type mailParams struct {
 // *nexthop.Error; a hop without SMTPUTF8 for an SMTPUTF8 message is
 // errUTF8NotPossible.
 func (h *nextHops) open(ctx context.Context, c *nexthop.Client, hop string, p mailParams, rcpts []string) (*txn, error) {
-	t, err := c.Begin(ctx, hop, nexthop.Mail{From: p.from, UTF8: p.utf8, Body: p.body, Size: p.size}, rcpts)
+	// DATA goes with the RCPTs (one round trip less per copy); only a
+	// copy aborted after a later failure pays for it, with its connection.
+	t, err := c.Begin(ctx, hop, nexthop.Mail{From: p.from, UTF8: p.utf8, Body: p.body, Size: p.size, PipelineData: true}, rcpts)
 	if errors.Is(err, nexthop.ErrNoSMTPUTF8) {
 		return nil, errUTF8NotPossible
 	}

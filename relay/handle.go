@@ -30,6 +30,7 @@ type handling struct {
 	hash     string // hex SHA-256 of raw: the same for every retry
 	msgID    string
 	received time.Time
+	findings findingsLog // the log's "findings", once scanned
 }
 
 // copyGroup is the recipients that get byte-identical copies through one hop.
@@ -59,8 +60,9 @@ func (h *handling) run(ctx context.Context) error {
 	}
 	se.s.obs.Analyzed(v)
 	action := overallAction(v.Decisions)
-	h.log = h.log.With("action", string(strictest(v.Decisions)), "score", maxScore(v.Decisions), "duration", time.Since(start),
-		"findings", findingsLog(v.Result.Findings))
+	h.findings = findingsLog(v.Result.Findings)
+	h.log = withAttrs(h.log, slog.String("action", string(strictest(v.Decisions))), slog.Float64("score", maxScore(v.Decisions)),
+		slog.Duration("duration", time.Since(start)), slog.Any("findings", &h.findings))
 	switch action {
 	case policy.Tempfail:
 		h.log.Warn("data tempfailed by policy", "rule", reasons(v.Decisions))
@@ -123,7 +125,9 @@ func (h *handling) run(ctx context.Context) error {
 	for i, t := range txns {
 		g := groups[i]
 		// This copy's header lines, then the shared body, never joined.
-		hdr := append([]byte(g.header), rewriteHeaders(h.raw[:end], []string{"X-Lychgate-"}, g.prefix)...)
+		hdr := make([]byte, 0, len(g.header)+end+len(g.prefix)+1)
+		hdr = append(hdr, g.header...)
+		hdr = appendRewrittenHeader(hdr, h.raw[:end], ownHeaders, g.prefix)
 		if err := t.send(hdr, h.raw[end:]); err != nil {
 			for _, rest := range txns[i+1:] {
 				rest.abort()
@@ -134,9 +138,15 @@ func (h *handling) run(ctx context.Context) error {
 			return h.downstreamFailed(err)
 		}
 	}
-	h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids), "quarantine_ids", joinIDs(ids))
+	if h.log.Enabled(ctx, slog.LevelInfo) {
+		h.log.Info("message handled", "delivered", countRcpts(groups), "quarantined", len(ids), "quarantine_ids", joinIDs(ids))
+	}
 	return nil
 }
+
+// ownHeaders are the header fields only lychgate writes: a sender's copies
+// are removed from every copy it forwards.
+var ownHeaders = []string{"X-Lychgate-"}
 
 // queueNotify hands the verdict to the transaction's notifier (or the
 // test hook).
@@ -200,17 +210,16 @@ func strictest(ds []policy.Decision) policy.Action {
 // and the DSL sees it.
 func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
 	se := h.se
+	// A message has few groups (one per school and copy variant): a
+	// search of the slices is cheaper than maps.
 	var groups []copyGroup
-	byKey := map[string]int{}
 	var held []quarantineGroup
-	bySchool := map[string]int{}
 	for _, d := range v.Decisions {
 		switch d.Action {
 		case policy.Quarantine, policy.Reject:
-			i, ok := bySchool[d.School]
-			if !ok {
+			i := slices.IndexFunc(held, func(q quarantineGroup) bool { return q.school == d.School })
+			if i < 0 {
 				i = len(held)
-				bySchool[d.School] = i
 				held = append(held, quarantineGroup{school: d.School})
 			}
 			held[i].held = append(held[i].held, d.Recipient)
@@ -219,11 +228,9 @@ func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
 		}
 		hop := se.hopFor(d.Direction)
 		hdr, prefix := h.verdictHeaders(d, v)
-		key := hop + "\x00" + hdr + "\x00" + prefix
-		i, ok := byKey[key]
-		if !ok {
+		i := slices.IndexFunc(groups, func(g copyGroup) bool { return g.hop == hop && g.header == hdr && g.prefix == prefix })
+		if i < 0 {
 			i = len(groups)
-			byKey[key] = i
 			groups = append(groups, copyGroup{hop: hop, header: hdr, prefix: prefix})
 		}
 		groups[i].rcpts = append(groups[i].rcpts, d.Recipient)
@@ -238,7 +245,10 @@ func (h *handling) plan(v *engine.Verdict) ([]copyGroup, []quarantineGroup) {
 // the subject prefix for tagged mail.
 func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string, string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "X-Lychgate-Verdict: %s\r\n", d.Action)
+	b.Grow(128)
+	b.WriteString("X-Lychgate-Verdict: ")
+	b.WriteString(string(d.Action))
+	b.WriteString("\r\n")
 	fs := v.ForSchool(d.School)
 	if d.Action != policy.Tag {
 		h.spamHeaders(&b, d, fs)
@@ -274,13 +284,17 @@ func (h *handling) verdictHeaders(d policy.Decision, v *engine.Verdict) (string,
 func (h *handling) spamHeaders(b *strings.Builder, d policy.Decision, fs []scanners.Finding) {
 	if spam.Ran(fs) {
 		t := h.se.rt.Config.Spam.ThresholdsFor(d.School, string(d.Direction))
-		fmt.Fprintf(b, "X-Lychgate-Spam: %s\r\n", sanitizeHeaderValue(spam.HeaderValue(fs, t)))
+		b.WriteString("X-Lychgate-Spam: ")
+		b.WriteString(sanitizeHeaderValue(spam.HeaderValue(fs, t)))
+		b.WriteString("\r\n")
 	}
 	if ar := spam.AuthenticationResults(fs); ar != "" && d.Direction == scanners.Inbound {
 		// RFC 8601: our own verdict for the school's server to read; any
 		// copy of this field a sender forged was removed with the
 		// X-Lychgate-* fields.
-		fmt.Fprintf(b, "Authentication-Results: %s\r\n", sanitizeHeaderValue(ar))
+		b.WriteString("Authentication-Results: ")
+		b.WriteString(sanitizeHeaderValue(ar))
+		b.WriteString("\r\n")
 	}
 }
 

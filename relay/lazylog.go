@@ -58,3 +58,18 @@ func (h *lazyHandler) WithGroup(name string) slog.Handler {
 	}
 	return newLazyHandler(h.handler().WithGroup(name))
 }
+
+// withAttrs is l.With(attrs...) for attributes the caller built
+// (slog.String, slog.Int, ...): unlike With's alternating key/value
+// arguments, they are not boxed, and a relay logger (a lazyHandler) takes
+// them without another round through slog. A connection and a message
+// each derive a logger or two, usually never written to.
+func withAttrs(l *slog.Logger, attrs ...slog.Attr) *slog.Logger {
+	if len(attrs) == 0 {
+		return l
+	}
+	if h, ok := l.Handler().(*lazyHandler); ok {
+		return slog.New(&lazyHandler{base: h.base, attrs: append(slices.Clip(h.attrs), attrs...)})
+	}
+	return slog.New(l.Handler().WithAttrs(attrs))
+}

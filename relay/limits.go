@@ -144,6 +144,18 @@ func (s *byteSem) acquire(ctx context.Context, n int64) (int64, error) {
 	}
 }
 
+// tryAcquire takes n bytes if they are free now and nobody waits.
+func (s *byteSem) tryAcquire(n int64) (int64, bool) {
+	n = min(max(n, 1), s.size)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.size-s.cur >= n && s.waiters.Len() == 0 {
+		s.cur += n
+		return n, true
+	}
+	return 0, false
+}
+
 func (s *byteSem) release(n int64) {
 	s.mu.Lock()
 	s.cur -= n

@@ -2,7 +2,6 @@ package relay
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/lychgate/lychgate/message"
 )
@@ -21,9 +20,14 @@ func headerEnd(raw []byte) int {
 // the Subject when it does not already start with it. The body is untouched.
 func rewriteHeaders(raw []byte, dropPrefixes []string, subjectPrefix string) []byte {
 	end := headerEnd(raw)
-	hdr, body := raw[:end], raw[end:]
-	var out bytes.Buffer
-	out.Grow(len(raw) + len(subjectPrefix))
+	out := make([]byte, 0, len(raw)+len(subjectPrefix)+1)
+	out = appendRewrittenHeader(out, raw[:end], dropPrefixes, subjectPrefix)
+	return append(out, raw[end:]...)
+}
+
+// appendRewrittenHeader appends the header section hdr to dst, rewritten
+// as rewriteHeaders does, and returns the extended buffer.
+func appendRewrittenHeader(dst, hdr []byte, dropPrefixes []string, subjectPrefix string) []byte {
 	drop := false
 	for len(hdr) > 0 {
 		i := bytes.Index(hdr, []byte("\r\n"))
@@ -38,34 +42,35 @@ func rewriteHeaders(raw []byte, dropPrefixes []string, subjectPrefix string) []b
 			drop = false
 			name := fieldName(line)
 			for _, p := range dropPrefixes {
-				if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+				if len(name) >= len(p) && bytes.EqualFold(name[:len(p)], []byte(p)) {
 					drop = true
 				}
 			}
-			if subjectPrefix != "" && strings.EqualFold(name, "Subject") {
+			if subjectPrefix != "" && bytes.EqualFold(name, []byte("Subject")) {
 				v := line[len(name)+1:]
-				trimmed := strings.TrimLeft(string(v), " \t")
-				if !strings.HasPrefix(trimmed, subjectPrefix) {
-					out.WriteString("Subject: ")
-					out.WriteString(subjectPrefix)
-					out.WriteByte(' ')
-					out.WriteString(trimmed)
+				trimmed := bytes.TrimLeft(v, " \t")
+				if !bytes.HasPrefix(trimmed, []byte(subjectPrefix)) {
+					dst = append(dst, "Subject: "...)
+					dst = append(dst, subjectPrefix...)
+					dst = append(dst, ' ')
+					dst = append(dst, trimmed...)
 					continue
 				}
 			}
 		}
 		if !drop {
-			out.Write(line)
+			dst = append(dst, line...)
 		}
 	}
-	out.Write(body)
-	return out.Bytes()
+	return dst
 }
 
-func fieldName(line []byte) string {
+// fieldName is the name of the header field that starts line (nil when
+// there is none), without copying it.
+func fieldName(line []byte) []byte {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
-		return ""
+		return nil
 	}
-	return string(bytes.TrimRight(line[:i], " \t"))
+	return bytes.TrimRight(line[:i], " \t")
 }

@@ -83,6 +83,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	wg        sync.WaitGroup
+	workers   *connWorkers
 }
 
 // New builds a relay from the configuration. Nothing listens until Serve.
@@ -115,6 +116,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		limits:        newConnLimits(r.MaxConnections, r.MaxConnectionsPerIP, r.MaxConnectionsPerUntrustedIP, r.TrustedReservedConnections),
 		listeners:     map[net.Listener]struct{}{},
 		conns:         map[*conn]struct{}{},
+		workers:       newConnWorkers(maxIdleWorkers),
 	}
 	s.dataTimeout = r.DataTimeout.Duration
 	if s.dataTimeout <= 0 {
@@ -161,13 +163,29 @@ func orInt(n, def int) int {
 // limits, AUTH); a transaction captures its own at MAIL.
 func (s *Server) current() *live.Runtime { return s.rt.Current() }
 
-// ListenAndServe listens on relay.listen and serves until Shutdown.
+// ListenAndServe listens on relay.listen (see Listen) and serves until
+// Shutdown.
 func (s *Server) ListenAndServe() error {
-	l, err := net.Listen("tcp", s.cfg.Relay.Listen)
+	l, err := Listen(s.cfg.Relay.Listen)
 	if err != nil {
-		return fmt.Errorf("relay: listen %s: %w", s.cfg.Relay.Listen, err)
+		return err
 	}
 	return s.Serve(l)
+}
+
+// Listen opens the relay's TCP listener on addr. Accepted connections get
+// no TCP keep-alive: every read and write of a session has its own
+// deadline (relay.read_timeout, write_timeout, data_timeout), which finds
+// a vanished client sooner, and the keep-alive settings cost four system
+// calls per connection, which with one message per connection is per
+// message.
+func Listen(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	l, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("relay: listen %s: %w", addr, err)
+	}
+	return l, nil
 }
 
 // Serve accepts connections on l until Shutdown, then returns nil.
@@ -240,16 +258,19 @@ func (s *Server) accept(nc net.Conn) {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer s.limits.release(ip)
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-		c.serve()
+	s.workers.run(c)
+}
+
+// serveConn runs c to its end (on a worker goroutine).
+func (s *Server) serveConn(c *conn) {
+	defer s.wg.Done()
+	defer s.limits.release(c.ip)
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
 	}()
+	c.serve()
 }
 
 // Shutdown stops accepting connections and closes idle ones with 421. It
@@ -282,6 +303,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.cancel()
+	s.workers.close()
 	if err != nil {
 		return fmt.Errorf("relay: shutdown: %w", err)
 	}

@@ -53,8 +53,8 @@ func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 		cancel:  cancel,
 		ip:      ip,
 		trusted: trusted,
-		baseLog: s.log.With("conn_id", connID, "remote_ip", addrLog(ip)),
 	}
+	se.baseLog = withAttrs(s.log, slog.String("conn_id", connID), slog.Any("remote_ip", (*addrLog)(&se.ip)))
 	se.log = se.baseLog
 	se.log.Debug("connection", "trusted", se.trusted)
 	return se
@@ -64,12 +64,12 @@ func (s *Server) newSession(c *conn, ip netip.Addr, trusted bool) *session {
 // is written.
 type addrLog netip.Addr
 
-func (a addrLog) LogValue() slog.Value { return slog.StringValue(netip.Addr(a).String()) }
+func (a *addrLog) LogValue() slog.Value { return slog.StringValue(netip.Addr(*a).String()) }
 
 // setHelo records the client's HELO/EHLO name ("" after STARTTLS).
 func (se *session) setHelo(name string) {
 	se.helo = name
-	se.log = se.baseLog.With("helo", name)
+	se.log = withAttrs(se.baseLog, slog.String("helo", name))
 }
 
 // Reset discards the current transaction and gives back its runtime.
@@ -185,9 +185,14 @@ func (se *session) Data(msg *received) error {
 	rc := &se.rt.Config.Relay
 	msgID := newID()
 	size := msg.Len()
-	wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
-	weight, err := se.s.inflight.acquire(wctx, size)
-	cancel()
+	var err error
+	weight, ok := se.s.inflight.tryAcquire(size)
+	if !ok {
+		// Only a message that must wait pays for the timer.
+		wctx, cancel := context.WithTimeout(se.ctx, se.s.analysisWait)
+		weight, err = se.s.inflight.acquire(wctx, size)
+		cancel()
+	}
 	if err != nil {
 		if se.ctx.Err() != nil {
 			return errShuttingDown
@@ -205,7 +210,8 @@ func (se *session) Data(msg *received) error {
 		se.log.Info("data rejected: mail loop", "msg_id", msgID, "mail_from", se.env.From, "err", err)
 		return errMailLoop
 	}
-	log := se.log.With("msg_id", msgID, "mail_from", se.env.From, "rcpt_count", len(se.env.Recipients), "size", len(raw))
+	log := withAttrs(se.log, slog.String("msg_id", msgID), slog.String("mail_from", se.env.From),
+		slog.Int("rcpt_count", len(se.env.Recipients)), slog.Int("size", len(raw)))
 	h := &handling{se: se, log: log, raw: raw, msgID: msgID, received: se.s.now()}
 	return h.run(se.ctx)
 }

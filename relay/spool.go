@@ -158,8 +158,13 @@ func spoolDirFor(dir string) string {
 	if dir != "" {
 		return dir
 	}
-	return filepath.Join(os.TempDir(), "lychgate-spool-"+strconv.Itoa(os.Getuid()))
+	return defaultSpoolDir()
 }
+
+// defaultSpoolDir is worked out once: it is asked for every DATA.
+var defaultSpoolDir = sync.OnceValue(func() string {
+	return filepath.Join(os.TempDir(), "lychgate-spool-"+strconv.Itoa(os.Getuid()))
+})
 
 var (
 	spoolMu    sync.Mutex

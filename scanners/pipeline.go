@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,8 +9,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lychgate/lychgate/message"
@@ -51,6 +53,10 @@ type Pipeline struct {
 	log      *slog.Logger
 	texts    sync.Pool // *textnorm.Text, reused across messages
 	wantText bool      // some scanner is a TextScanner
+	// The scanners' timeouts, worked out once: group[i] is scanner i's
+	// index in groupTimeout, which lists each distinct timeout once.
+	group        []int
+	groupTimeout []time.Duration
 }
 
 // PipelineOptions configures a Pipeline.
@@ -74,10 +80,21 @@ func NewPipeline(scanners []Scanner, opts PipelineOptions) *Pipeline {
 	}
 	p := &Pipeline{scanners: scanners, timeout: opts.Timeout, timeouts: opts.Timeouts, log: opts.Logger}
 	p.texts.New = func() any { return new(textnorm.Text) }
-	for _, s := range scanners {
+	p.group = make([]int, len(scanners))
+	for i, s := range scanners {
 		if _, ok := s.(TextScanner); ok {
 			p.wantText = true
 		}
+		timeout := p.timeout
+		if t, ok := p.timeouts[s.Name()]; ok && t > 0 {
+			timeout = t
+		}
+		g := slices.Index(p.groupTimeout, timeout)
+		if g < 0 {
+			g = len(p.groupTimeout)
+			p.groupTimeout = append(p.groupTimeout, timeout)
+		}
+		p.group[i] = g
 	}
 	return p
 }
@@ -106,7 +123,7 @@ const ProblemScanner = "mime"
 // scanner-error finding. Parse problems recorded in m become malformed
 // findings.
 //
-// Each scanner runs in its own goroutine; Run waits for each until it
+// Each scanner runs on its own goroutine (a pooled worker); Run waits for each until it
 // returns or its timeout (or ctx) ends, whichever is first. A scanner
 // that overruns is reported and left to finish on its own. Scanners with
 // the same timeout share one context.
@@ -122,28 +139,21 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 	}
 	start := time.Now()
 	// One context per distinct timeout; most scanners share the default.
-	var groups []timeoutGroup
-	group := make([]int, n) // scanner -> its group
-	for i, s := range p.scanners {
-		timeout := p.timeout
-		if t, ok := p.timeouts[s.Name()]; ok && t > 0 {
-			timeout = t
-		}
-		g := slices.IndexFunc(groups, func(g timeoutGroup) bool { return g.timeout == timeout })
-		if g < 0 {
-			gctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			g = len(groups)
-			groups = append(groups, timeoutGroup{timeout: timeout, ctx: gctx})
-		}
-		group[i] = g
+	group := p.group // scanner -> its group
+	groups := make([]timeoutGroup, len(p.groupTimeout))
+	for g, timeout := range p.groupTimeout {
+		gctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		groups[g] = timeoutGroup{timeout: timeout, ctx: gctx}
+	}
+	for _, g := range group {
 		groups[g].pending++
 	}
 	// Buffered for every scanner: one that overran still sends its late
 	// result without blocking, and nobody reads it.
 	outs := make(chan outcome, n)
 	for i, s := range p.scanners {
-		go p.scan(groups[group[i]].ctx, outs, i, s, m, text, env, start)
+		scanWorkers.run(scanJob{p: p, ctx: groups[group[i]].ctx, outs: outs, i: i, s: s, m: m, text: text, env: env, start: start})
 	}
 	done := make([]bool, n)
 	left := n
@@ -233,22 +243,78 @@ func allReturned(runs []Run) bool {
 	return true
 }
 
+// scanJob is one scanner's run over one message, handed to a worker.
+type scanJob struct {
+	p     *Pipeline
+	ctx   context.Context
+	outs  chan<- outcome
+	i     int
+	s     Scanner
+	m     *message.Message
+	text  *textnorm.Text
+	env   *Envelope
+	start time.Time
+}
+
+// workerPool runs scan jobs on goroutines kept between messages. A fresh
+// goroutine per scanner per message cost more than many scanners' work:
+// each starts with a small stack and grows it by copying, again for
+// every message. An idle worker takes the next job; with none idle, a
+// new one starts, so a job never waits for another (a scanner that
+// overruns its timeout only keeps its own worker). At most maxIdle
+// workers wait for work; the rest end when their job is done.
+type workerPool struct {
+	jobs    chan scanJob // unbuffered: a send succeeds only to a waiting worker
+	idle    atomic.Int32
+	maxIdle int32
+}
+
+// scanWorkers is shared by every pipeline (a reload builds a new one; the
+// workers outlive it).
+var scanWorkers = newWorkerPool(256)
+
+func newWorkerPool(maxIdle int32) *workerPool {
+	return &workerPool{jobs: make(chan scanJob), maxIdle: maxIdle}
+}
+
+// run starts j on an idle worker, or on a new one.
+func (wp *workerPool) run(j scanJob) {
+	select {
+	case wp.jobs <- j:
+	default:
+		go wp.work(j)
+	}
+}
+
+func (wp *workerPool) work(j scanJob) {
+	for {
+		j.p.scan(j)
+		j = scanJob{} // nothing of the message is kept while idle
+		if wp.idle.Add(1) > wp.maxIdle {
+			wp.idle.Add(-1)
+			return
+		}
+		j = <-wp.jobs
+		wp.idle.Add(-1)
+	}
+}
+
 // scan runs one scanner and sends its outcome; a panic is an error.
-func (p *Pipeline) scan(ctx context.Context, outs chan<- outcome, i int, s Scanner, m *message.Message, text *textnorm.Text, env *Envelope, start time.Time) {
+func (p *Pipeline) scan(j scanJob) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.log.Error("scanner panicked", "scanner", s.Name(), "err", fmt.Sprint(r), "stack", string(debug.Stack()))
-			outs <- outcome{i: i, err: fmt.Errorf("panic: %v", r), dur: time.Since(start)}
+			p.log.Error("scanner panicked", "scanner", j.s.Name(), "err", fmt.Sprint(r), "stack", string(debug.Stack()))
+			j.outs <- outcome{i: j.i, err: fmt.Errorf("panic: %v", r), dur: time.Since(j.start)}
 		}
 	}()
 	var f []Finding
 	var err error
-	if ts, ok := s.(TextScanner); ok && text != nil {
-		f, err = ts.ScanText(ctx, text, env)
+	if ts, ok := j.s.(TextScanner); ok && j.text != nil {
+		f, err = ts.ScanText(j.ctx, j.text, j.env)
 	} else {
-		f, err = s.Scan(ctx, m, env)
+		f, err = j.s.Scan(j.ctx, j.m, j.env)
 	}
-	outs <- outcome{i: i, fs: f, err: err, dur: time.Since(start)}
+	j.outs <- outcome{i: j.i, fs: f, err: err, dur: time.Since(j.start)}
 }
 
 // finish turns one scanner's outcome into its findings and Run.
@@ -301,19 +367,20 @@ func ProblemFindings(m *message.Message) []Finding {
 
 // SortFindings orders findings by severity (highest first), then scanner,
 // rule and first evidence offset, so output is deterministic.
+// It sorts in place without reflection (it runs several times per
+// message).
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return cmp.Compare(b.Severity, a.Severity)
 		}
 		if a.Scanner != b.Scanner {
-			return a.Scanner < b.Scanner
+			return strings.Compare(a.Scanner, b.Scanner)
 		}
 		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
+			return strings.Compare(a.Rule, b.Rule)
 		}
-		return firstOffset(a) < firstOffset(b)
+		return cmp.Compare(firstOffset(a), firstOffset(b))
 	})
 }
 

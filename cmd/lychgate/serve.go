@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -84,9 +83,9 @@ func runServe(args []string, _, stderr io.Writer) error {
 	}
 	// Bound before anything says it is listening: a port in use is a start
 	// error, not a log line after "listening".
-	ln, err := net.Listen("tcp", cfg.Relay.Listen)
+	ln, err := relay.Listen(cfg.Relay.Listen)
 	if err != nil {
-		return fmt.Errorf("relay: listen %s: %w", cfg.Relay.Listen, err)
+		return err
 	}
 	defer ln.Close() //nolint:errcheck // Shutdown closes it first
 	// Releases from the review page go out through the current runtime's
