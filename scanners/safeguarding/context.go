@@ -77,7 +77,7 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		switch {
 		case !vocative(text, a, b):
 			return ctxDrop
-		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), laughWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
+		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), banterWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
 			return ctxCap
 		}
 		return ctxKeep
@@ -87,9 +87,11 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		// around it can explain it away ("no slut"), only laughter
 		// ("idiot lol") marks it as banter
 		switch {
-		case !alone(text, a, b):
+		case !alone(text, a, b), reassured(text[max(0, a-ctxWindow):a]):
 			return ctxDrop
-		case hasAny(words(text), laughWords) || hasPhrase(text, laughPhrases):
+		case selfDirected(text[a:b]) && negatedBefore(strings.ToLower(text[max(0, a-ctxWindow):a])) != "":
+			return ctxCap // support: "please don't go starve yourself"
+		case hasAny(words(text), banterWords) || hasPhrase(text, laughPhrases):
 			return ctxCap
 		}
 		return ctxKeep
@@ -98,6 +100,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		if final, question := sentenceFinal(text, b); !final || question {
 			return ctxDrop
 		}
+	}
+	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
+		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
 	}
 	if tag == TagGroup || topic == "bullying" && generic(phrase) {
 		// talk about a group ("muslims are terrorists") or a bare word
@@ -112,6 +117,46 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	}
 	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
+
+// selfOrDenied reports whether a bare insult word text[a:b] ("idiot",
+// "loser") is said of the writer or denied: its clause before it holds a
+// first-person subject ("I'm such an idiot", "i was a loser at fifa") and
+// its sentence no second-person word, or a negation of being stands just
+// before it, past an article ("you're not a loser", "he isn't an idiot").
+// Bare words of being bullied ("bullied", "bullies") are disclosures and
+// stay.
+func selfOrDenied(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) != 1 || !bareInsults[hw[0]] {
+		return false
+	}
+	before, sentence := sentenceAround(text, a, b)
+	if reassured(before) {
+		return true
+	}
+	// the writer is the subject: only words of being and modifiers stand
+	// between "I" and the insult ("I'm such an idiot"; not "I think my
+	// stepfather is an idiot", "i own him bitch")
+	bw := words(before)
+	for k := len(bw) - 1; k >= 0; k-- {
+		switch w := bw[k]; {
+		case w == "i" || w == "im" || w == "ive" || w == "id":
+			return !addressed(sentence)
+		case !selfCopula[w]:
+			return false
+		}
+	}
+	return false
+}
+
+// selfCopula may stand between "I" and an insult about the writer.
+var selfCopula = set("am", "m", "was", "feel", "felt", "like", "such", "a", "an", "so", "total", "complete", "real", "proper",
+	"absolute", "being", "been", "be", "the", "biggest", "really", "just", "literally", "ll", "will", "d", "would", "look", "looked",
+	"sound", "what", "an", "massive", "huge", "bit", "of", "kind", "kinda", "sorta", "always", "actually")
+
+// bareInsults are the bullying lexicon's bare insult words (selfOrDenied).
+var bareInsults = set("idiot", "moron", "dumbass", "imbecile", "loser", "bitch", "twat", "cunt", "wanker", "dickhead", "bellend",
+	"scumbag", "dumbo", "cretin", "numpty")
 
 // TagGroup is the lexicon tag of hostility about a group of people
 // ("muslims are terrorists", "i hate gays"): bullying, but in a sentence
@@ -142,7 +187,7 @@ func alone(text string, a, b int) bool {
 		return false
 	}
 	n := 0
-	for _, w := range append(words(text[:a]), words(text[b:])...) {
+	for _, w := range append(words(stripQA(text[:a])), words(stripQA(text[b:]))...) {
 		if firstPersonWords[w] {
 			return false
 		}
@@ -151,6 +196,64 @@ func alone(text string, a, b int) bool {
 		}
 	}
 	return n <= aloneSlack
+}
+
+// stripQA blanks the labels of an anonymous question-and-answer post
+// ("Q: slut<br>A: ok", as ask.fm and Formspring pages are copied): "Q:"
+// or "A:" at the start or after a space or a tag, and HTML line breaks,
+// so they are not counted as words of the post (alone). Short strings
+// only (alone reads at most aloneBytes besides the hit).
+func stripQA(s string) string {
+	if !strings.Contains(s, ":") && !strings.Contains(s, "<") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		if n := qaMark(s, i); n > 0 {
+			for j := i; j < i+n; j++ {
+				b[j] = ' '
+			}
+			i += n - 1
+		}
+	}
+	return string(b)
+}
+
+// qaMark returns the length of a Q&A label ("Q:", "A:") or an HTML line
+// break ("<br>", "<br/>", "<br />") at s[i], else 0. A label must start
+// the text or follow a space, a line break or '>'.
+func qaMark(s string, i int) int {
+	switch c := s[i]; {
+	case c == '<':
+		for _, t := range [...]string{"<br>", "<br/>", "<br />", "<BR>", "<BR/>", "<BR />"} {
+			if strings.HasPrefix(s[i:], t) {
+				return len(t)
+			}
+		}
+	case (c == 'Q' || c == 'A' || c == 'q' || c == 'a') && i+1 < len(s) && s[i+1] == ':':
+		if i == 0 || s[i-1] == ' ' || s[i-1] == '\n' || s[i-1] == '>' || s[i-1] == '\t' {
+			return 2
+		}
+	}
+	return 0
+}
+
+// reassured reports whether the text before an "alone" hit ends in a
+// negation of being ("you're not ugly", "ur not a loser", "she isn't
+// fat"): reassurance, not an insult. "no" is not one ("no slut" is a
+// reply of abuse).
+func reassured(before string) bool {
+	ws := words(before)
+	for k := 0; k < 3 && k < len(ws); k++ {
+		switch w := ws[len(ws)-1-k]; w {
+		case "not", "isnt", "arent", "aint", "never", "nt", "wasnt", "werent":
+			return true
+		case "a", "an", "so", "that", "really", "even", "at", "all":
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // insultWords do not count as other words beside an "alone" phrase
@@ -171,6 +274,10 @@ func sentenceFinal(text string, b int) (final, question bool) {
 		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
 			stop = i
 			question = c == '?'
+			break
+		}
+		if qaMark(after, i) > 0 {
+			stop = i // "Q: your fat<br>A: thanks", "Q: your fat A: thanks"
 			break
 		}
 	}
@@ -293,7 +400,7 @@ func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string,
 		return ctxDrop // "waiting for my problems to go away", "if they go away for a weekend"
 	}
 	ws := words(sentence)
-	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, banterWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // banter: "lol you're so dumb"
 	}
 	if !softened[topic] {
@@ -377,6 +484,11 @@ var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": 
 // myself".
 var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
 
+// banterWords are laughWords that mark teasing between friends ("lol
+// you're so dumb"); not "literally", which in an insult is an intensifier
+// ("literally no one wants you here", "ur literally so cringe").
+var banterWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "xd", "bruh")
+
 var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
 
 // hurtfulWords in a bullying hit keep it from being softened as banter:
@@ -386,7 +498,10 @@ var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62
 var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
 	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
 	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
-	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest")
+	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest",
+	// exclusion, sexual reputation and being called fake (round 5: "u got no
+	// mates lol", "are you still a virgin lol", "ur so fake lol")
+	"mates", "wants", "likes", "cares", "virgin", "fake", "liar", "easy", "slept")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
