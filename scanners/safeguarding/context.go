@@ -50,8 +50,10 @@ package safeguarding
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // TagAlone is the lexicon tag of a phrase that counts only as the whole
@@ -101,6 +103,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 			return ctxDrop
 		}
 	}
+	if topic == "bullying" && notAimed(phrase, text, a, b) {
+		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
+	}
 	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
 		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
 	}
@@ -117,6 +122,121 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	}
 	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
+
+// notAimed reports whether a bullying hit text[a:b] that opens with a
+// second-person word ("you", "ur", "your") is no insult aimed at the
+// reader, as the profanity scanner's insult lists judge aim (insult.go):
+//
+//   - a word the phrase does not name stands in a gap between its terms
+//     and is no verb of being, intensifier, article or other insult ("do
+//     you want fake nails", "you get fat tips", "thank you ugly sweater
+//     day"; but "you are so ugly", "ur such a fucking loser");
+//   - or the hit is a possessive and an adjective followed by a noun it
+//     describes ("ur fake tan", "your fat cat", "ur gay friend").
+func notAimed(phrase, text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) < 2 || !aimWords[hw[0]] {
+		return false
+	}
+	// the normalised words: "you c-u-n-t" is "you cunt", "sooo" is "so"
+	hw = strings.Fields(textnorm.String(text[a:b]))
+	if len(hw) < 2 {
+		return false
+	}
+	if len(hw) == 2 && (hw[0] == "ur" || hw[0] == "your" || hw[0] == "yur" || hw[0] == "you" || hw[0] == "u") {
+		after := words(text[b:min(len(text), b+32)])
+		if len(after) > 0 && attributiveNouns[after[0]] && !crossesBoundary(text[b:min(len(text), b+2)]) {
+			return true
+		}
+	}
+	if len(hw) < 3 {
+		return false
+	}
+	var pw map[string]bool
+	for _, w := range hw[1 : len(hw)-1] {
+		if normGapOK()[w] {
+			continue
+		}
+		if pw == nil {
+			pw = phraseWords(phrase)
+		}
+		if !pw[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseWordSets caches phraseWords per lexicon phrase.
+var phraseWordSets sync.Map // string → map[string]bool
+
+// phraseWords returns the normalised words of a lexicon phrase: its
+// alternatives split at '|', '_' and spaces, and each alternative with
+// its '_' removed ("you_re" gives "you", "re" and "youre"), each through
+// textnorm.String as the hit's words are ("look" is "lok").
+func phraseWords(phrase string) map[string]bool {
+	if m, ok := phraseWordSets.Load(phrase); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for alt := range strings.FieldsFuncSeq(phrase, func(r rune) bool { return r == ' ' || r == '|' }) {
+		alt = strings.TrimSuffix(alt, "*")
+		for _, w := range strings.Split(alt, "_") {
+			for _, n := range strings.Fields(textnorm.String(w)) {
+				m[n] = true
+			}
+		}
+		if strings.Contains(alt, "_") {
+			for _, n := range strings.Fields(textnorm.String(strings.ReplaceAll(alt, "_", ""))) {
+				m[n] = true
+			}
+		}
+	}
+	phraseWordSets.Store(phrase, m)
+	return m
+}
+
+// normGapOK is gapOK, insultWords and hurtfulWords normalised as hit
+// words are (textnorm.String: "gonna" is "gona").
+var normGapOK = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []map[string]bool{gapOK, insultWords, hurtfulWords} {
+		for w := range set {
+			for _, n := range strings.Fields(textnorm.String(w)) {
+				m[n] = true
+			}
+		}
+	}
+	return m
+})
+
+// aimWords open a second-person insult (notAimed).
+var aimWords = set("you", "u", "ya", "ye", "yer", "yu", "ur", "your", "yur", "yoyr", "youre", "yall")
+
+// gapOK may stand in a gap of an insult aimed at the reader: verbs of
+// being, intensifiers, articles, fillers of teen writing (notAimed).
+var gapOK = set("are", "r", "re", "is", "s", "was", "were", "be", "being", "been", "am", "so", "such", "a", "an", "the", "really",
+	"very", "proper", "well", "total", "totally", "complete", "completely", "absolute", "absolutely", "fucking", "fuckin", "fking",
+	"fkn", "effing", "bloody", "little", "big", "massive", "actually", "literally", "just", "even", "still", "always", "never", "ever",
+	"honestly", "genuinely", "seriously", "clearly", "obviously", "probably", "definitely", "deffo", "lowkey", "highkey", "fr", "ngl",
+	"tbh", "deadass", "straight", "too", "all", "guys", "lot", "lads", "girls", "boys", "two", "people", "lot", "mad", "hella", "af",
+	"asf", "kinda", "sorta", "only", "gonna", "going", "to", "will", "ll", "d", "would", "do", "does", "did", "must", "can", "could",
+	"should", "look", "looks", "sound", "sounds", "smell", "smells", "act", "acts", "acting", "seem", "seems", "become", "becoming",
+	"turned", "getting", "got", "like", "such", "one", "ugly", "fat", "stupid", "dumb", "thick", "dirty", "filthy", "lazy",
+	"sad", "pathetic", "useless", "worthless", "disgusting", "weird", "creepy", "fake", "lying", "annoying", "smelly", "stinking",
+	"evil", "nasty", "horrible", "rude", "ignorant", "desperate", "sick", "twisted", "mental", "crazy", "psycho", "gay", "and", "n",
+	"as", "bit", "abit", "quite", "rather", "extremely", "incredibly", "super", "lil", "that", "this", "how")
+
+// attributiveNouns follow an adjective that describes them, not the
+// reader ("ur fake tan", "your fat cat", "ur gay friend").
+var attributiveNouns = set("tan", "nails", "lashes", "eyelashes", "account", "accounts", "id", "friend", "friends", "mate", "mates",
+	"cousin", "cousins", "brother", "sister", "uncle", "aunt", "auntie", "marriage", "cat", "cats", "dog", "dogs", "puppy", "sweater",
+	"jumper", "christmas", "dream", "dreams", "question", "questions", "phone", "idea", "ideas", "chips", "kebab", "burger", "tips",
+	"tip", "stack", "wallet", "paycheck", "cheque", "pride", "flag", "club", "bar", "rights", "news", "teacher", "teachers", "book",
+	"books", "film", "movie", "song", "show", "game", "games", "quiz", "test", "homework", "jokes", "tattoo", "tattoos", "eyelash",
+	"fur", "fish", "hamster", "rabbit", "pony", "horse", "car", "bike", "fox", "bear", "santa", "pants", "trousers", "jeans", "coat",
+	"hat", "glasses", "lenses", "tooth", "blood", "money", "notes", "note", "diamonds", "gold", "instagram", "insta",
+	"snap", "profile", "name", "names", "email", "number", "character", "role", "part", "costume", "outfit")
 
 // selfOrDenied reports whether a bare insult word text[a:b] ("idiot",
 // "loser") is said of the writer or denied: its clause before it holds a
@@ -501,7 +621,10 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest",
 	// exclusion, sexual reputation and being called fake (round 5: "u got no
 	// mates lol", "are you still a virgin lol", "ur so fake lol")
-	"mates", "wants", "likes", "cares", "virgin", "fake", "liar", "easy", "slept")
+	"mates", "wants", "likes", "cares", "virgin", "fake", "liar", "easy", "slept",
+	// poverty, race and the body ("you're so poor lol", "ur skin is so dark
+	// lol", "ur boobs are tiny lol", "everyone is laughing lol")
+	"poor", "skin", "council", "boobs", "tits", "laughing")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
