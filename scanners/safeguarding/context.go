@@ -236,7 +236,7 @@ var attributiveNouns = set("tan", "nails", "lashes", "eyelashes", "account", "ac
 	"books", "film", "movie", "song", "show", "game", "games", "quiz", "test", "homework", "jokes", "tattoo", "tattoos", "eyelash",
 	"fur", "fish", "hamster", "rabbit", "pony", "horse", "car", "bike", "fox", "bear", "santa", "pants", "trousers", "jeans", "coat",
 	"hat", "glasses", "lenses", "tooth", "blood", "money", "notes", "note", "diamonds", "gold", "instagram", "insta",
-	"snap", "profile", "name", "names", "email", "number", "character", "role", "part", "costume", "outfit")
+	"snap", "profile", "name", "names", "email", "number", "character", "role", "part", "costume", "outfit", "hair", "beard", "biscuit", "biscuits", "tea", "cake")
 
 // selfOrDenied reports whether a bare insult word text[a:b] ("idiot",
 // "loser") is said of the writer or denied: its clause before it holds a
