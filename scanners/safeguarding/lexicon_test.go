@@ -2,6 +2,7 @@ package safeguarding
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -550,4 +551,58 @@ func TestBullyingRound5(t *testing.T) {
 		{"Q: your fat<br>A: thanks", b, true},
 		{"Q: your fat cat is cute A: thanks", b, false},
 	})
+}
+
+// TestTeenMessages scans the hand-written teen messages of testdata (a
+// regression guard for the round 5 templates, not a measure of how well
+// they generalise: they were written while reading these sentences) as
+// pupil mail and checks how many bullying messages are flagged and how
+// few ordinary ones are. Flagged: a finding of any topic but self-harm
+// at low or above that is not capped (a pupil's mail raises it to
+// medium).
+func TestTeenMessages(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := message.Limits{}.WithDefaults()
+	rate := func(file string) (flagged, n int, missed []string) {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.SplitSeq(string(raw), "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			n++
+			fs, err := s.Scan(t.Context(), message.Parse(context.Background(), evaluate.PupilMail(line), lim), evaluate.PupilEnvelope())
+			if err != nil {
+				t.Fatal(err)
+			}
+			hit := false
+			for _, f := range fs {
+				if !strings.HasSuffix(f.Rule, "self_harm") && f.Severity >= scanners.Low && !f.HasTag(TagHyperbole) {
+					hit = true
+				}
+			}
+			if hit {
+				flagged++
+			} else {
+				missed = append(missed, line)
+			}
+		}
+		return flagged, n, missed
+	}
+	tp, pos, _ := rate("testdata/teen-bullying.txt")
+	fp, neg, _ := rate("testdata/teen-clean.txt")
+	recall, fpr := float64(tp)/float64(pos), float64(fp)/float64(neg)
+	t.Logf("bullying flagged %d of %d (%.3f); ordinary flagged %d of %d (%.3f)", tp, pos, recall, fp, neg, fpr)
+	if recall < 0.85 {
+		t.Errorf("bullying recall %.3f, want at least 0.85", recall)
+	}
+	if fpr > 0.08 {
+		t.Errorf("ordinary messages flagged %.3f, want at most 0.08", fpr)
+	}
 }
