@@ -30,10 +30,21 @@ package safeguarding
 //     someone", "Childline") around a hit that is not in the first person
 //     ("if you feel suicidal"; not "I want to kill myself, I need to talk
 //     to someone"): capped at low, still shown to the DSL;
-//   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
-//     medium severity (banter), never a high one ("kys"), nor an insult
-//     about looks, weight, sexuality or worth ("lol ur so ugly": laughing
-//     it off is how such bullying is usually excused);
+//   - bullying: a joking sentence ("lol", "haha"; not "literally", an
+//     intensifier in an insult) caps a phrase of at most medium severity
+//     (banter), never a high one ("kys"), nor an insult about looks,
+//     weight, sexuality, worth, exclusion or being fake ("lol ur so ugly",
+//     "u got no mates lol": laughing it off is how such bullying is
+//     usually excused);
+//   - bullying: a hit opening with a second-person word must be aimed at
+//     the reader (notAimed): a gap word that is no verb of being,
+//     intensifier, article or insult ("do you want fake nails"), or a
+//     possessive adjective before its noun ("ur fake tan"): dropped;
+//   - bullying: a bare insult word said of the writer ("I'm such an
+//     idiot") or denied ("you're not a loser"), and an "alone" insult
+//     after a negation ("you're not ugly"): dropped;
+//   - the labels of an anonymous Q&A post ("Q: slut A: ok", "<br>") are
+//     no words of it ("alone") and end a sentence ("final");
 //   - self-harm, weapons, extremism and drugs only (these words do not
 //     soften an insult, grooming or a disclosure of abuse): informational
 //     or reported speech (statistics, news, lessons,
