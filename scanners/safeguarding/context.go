@@ -635,7 +635,9 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 	"mates", "wants", "likes", "cares", "virgin", "fake", "liar", "easy", "slept",
 	// poverty, race and the body ("you're so poor lol", "ur skin is so dark
 	// lol", "ur boobs are tiny lol", "everyone is laughing lol")
-	"poor", "skin", "council", "boobs", "tits", "laughing")
+	"poor", "skin", "council", "boobs", "tits", "laughing",
+	// sexual harassment ("whats ur bra size lol")
+	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
