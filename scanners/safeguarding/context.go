@@ -637,7 +637,9 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 	// lol", "ur boobs are tiny lol", "everyone is laughing lol")
 	"poor", "skin", "council", "boobs", "tits", "laughing",
 	// sexual harassment ("whats ur bra size lol")
-	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome")
+	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome",
+	// being bullied, told with a laugh, is still a disclosure
+	"bullied", "bully", "bullies", "bullying", "rape", "raped")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
