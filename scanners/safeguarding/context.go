@@ -160,8 +160,8 @@ func notAimed(phrase, text string, a, b int) bool {
 			return true
 		}
 	}
-	if len(hw) < 3 {
-		return false
+	if len(hw) < 3 || strings.Contains(phrase, " ... ") {
+		return false // "..." lets any words stand between its terms
 	}
 	var pw map[string]bool
 	for _, w := range hw[1 : len(hw)-1] {

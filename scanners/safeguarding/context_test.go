@@ -327,6 +327,7 @@ func TestRound5Context(t *testing.T) {
 		{"an adjective before an insult", "-", "ur|your fat|fake", "ur fat bitch", "ur fat", scanners.Medium, ctxKeep},
 		{"an adjective alone", "-", "ur|your fat|fake", "ur fat", "ur fat", scanners.Medium, ctxKeep},
 		{"masked letters are one word", "-", "you cunt", "you c-u-n-t", "you c-u-n-t", scanners.Medium, ctxKeep},
+		{"an explicit gap takes any words", "-", "you have ... fake_friends", "why do you have so many fake friends", "you have so many fake friends", scanners.Medium, ctxKeep},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
