@@ -639,7 +639,9 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 	// sexual harassment ("whats ur bra size lol")
 	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome",
 	// being bullied, told with a laugh, is still a disclosure
-	"bullied", "bully", "bullies", "bullying", "rape", "raped")
+	"bullied", "bully", "bullies", "bullying", "rape", "raped",
+	// self-harm taunts ("everyone knows you self harm lol")
+	"harm", "scars", "cut", "cuts")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
