@@ -30,10 +30,21 @@ package safeguarding
 //     someone", "Childline") around a hit that is not in the first person
 //     ("if you feel suicidal"; not "I want to kill myself, I need to talk
 //     to someone"): capped at low, still shown to the DSL;
-//   - bullying: a joking sentence ("lol", "haha") caps a phrase of at most
-//     medium severity (banter), never a high one ("kys"), nor an insult
-//     about looks, weight, sexuality or worth ("lol ur so ugly": laughing
-//     it off is how such bullying is usually excused);
+//   - bullying: a joking sentence ("lol", "haha"; not "literally", an
+//     intensifier in an insult) caps a phrase of at most medium severity
+//     (banter), never a high one ("kys"), nor an insult about looks,
+//     weight, sexuality, worth, exclusion or being fake ("lol ur so ugly",
+//     "u got no mates lol": laughing it off is how such bullying is
+//     usually excused);
+//   - bullying: a hit opening with a second-person word must be aimed at
+//     the reader (notAimed): a gap word that is no verb of being,
+//     intensifier, article or insult ("do you want fake nails"), or a
+//     possessive adjective before its noun ("ur fake tan"): dropped;
+//   - bullying: a bare insult word said of the writer ("I'm such an
+//     idiot") or denied ("you're not a loser"), and an "alone" insult
+//     after a negation ("you're not ugly"): dropped;
+//   - the labels of an anonymous Q&A post ("Q: slut A: ok", "<br>") are
+//     no words of it ("alone") and end a sentence ("final");
 //   - self-harm, weapons, extremism and drugs only (these words do not
 //     soften an insult, grooming or a disclosure of abuse): informational
 //     or reported speech (statistics, news, lessons,
@@ -50,8 +61,10 @@ package safeguarding
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/lychgate/lychgate/scanners"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 // TagAlone is the lexicon tag of a phrase that counts only as the whole
@@ -77,7 +90,7 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		switch {
 		case !vocative(text, a, b):
 			return ctxDrop
-		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), laughWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
+		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), banterWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
 			return ctxCap
 		}
 		return ctxKeep
@@ -87,9 +100,11 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		// around it can explain it away ("no slut"), only laughter
 		// ("idiot lol") marks it as banter
 		switch {
-		case !alone(text, a, b):
+		case !alone(text, a, b), reassured(text[max(0, a-ctxWindow):a]):
 			return ctxDrop
-		case hasAny(words(text), laughWords) || hasPhrase(text, laughPhrases):
+		case selfDirected(text[a:b]) && negatedBefore(strings.ToLower(text[max(0, a-ctxWindow):a])) != "":
+			return ctxCap // support: "please don't go starve yourself"
+		case hasAny(words(text), banterWords) || hasPhrase(text, laughPhrases):
 			return ctxCap
 		}
 		return ctxKeep
@@ -98,6 +113,12 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		if final, question := sentenceFinal(text, b); !final || question {
 			return ctxDrop
 		}
+	}
+	if topic == "bullying" && notAimed(phrase, text, a, b) {
+		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
+	}
+	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
+		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
 	}
 	if tag == TagGroup || topic == "bullying" && generic(phrase) {
 		// talk about a group ("muslims are terrorists") or a bare word
@@ -112,6 +133,161 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	}
 	return contextEffectOf(topic, generic(phrase) || tag == TagNoun, sev, text, a, b)
 }
+
+// notAimed reports whether a bullying hit text[a:b] that opens with a
+// second-person word ("you", "ur", "your") is no insult aimed at the
+// reader, as the profanity scanner's insult lists judge aim (insult.go):
+//
+//   - a word the phrase does not name stands in a gap between its terms
+//     and is no verb of being, intensifier, article or other insult ("do
+//     you want fake nails", "you get fat tips", "thank you ugly sweater
+//     day"; but "you are so ugly", "ur such a fucking loser");
+//   - or the hit is a possessive and an adjective followed by a noun it
+//     describes ("ur fake tan", "your fat cat", "ur gay friend").
+func notAimed(phrase, text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) < 2 || !aimWords[hw[0]] {
+		return false
+	}
+	// the normalised words: "you c-u-n-t" is "you cunt", "sooo" is "so"
+	hw = strings.Fields(textnorm.String(text[a:b]))
+	if len(hw) < 2 {
+		return false
+	}
+	if len(hw) == 2 && (hw[0] == "ur" || hw[0] == "your" || hw[0] == "yur" || hw[0] == "you" || hw[0] == "u") {
+		after := words(text[b:min(len(text), b+32)])
+		if len(after) > 0 && attributiveNouns[after[0]] && !crossesBoundary(text[b:min(len(text), b+2)]) {
+			return true
+		}
+	}
+	if len(hw) < 3 || strings.Contains(phrase, " ... ") {
+		return false // "..." lets any words stand between its terms
+	}
+	var pw map[string]bool
+	for _, w := range hw[1 : len(hw)-1] {
+		if normGapOK()[w] {
+			continue
+		}
+		if pw == nil {
+			pw = phraseWords(phrase)
+		}
+		if !pw[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseWordSets caches phraseWords per lexicon phrase.
+var phraseWordSets sync.Map // string → map[string]bool
+
+// phraseWords returns the normalised words of a lexicon phrase: its
+// alternatives split at '|', '_' and spaces, and each alternative with
+// its '_' removed ("you_re" gives "you", "re" and "youre"), each through
+// textnorm.String as the hit's words are ("look" is "lok").
+func phraseWords(phrase string) map[string]bool {
+	if m, ok := phraseWordSets.Load(phrase); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for alt := range strings.FieldsFuncSeq(phrase, func(r rune) bool { return r == ' ' || r == '|' }) {
+		alt = strings.TrimSuffix(alt, "*")
+		for _, w := range strings.Split(alt, "_") {
+			for _, n := range strings.Fields(textnorm.String(w)) {
+				m[n] = true
+			}
+		}
+		if strings.Contains(alt, "_") {
+			for _, n := range strings.Fields(textnorm.String(strings.ReplaceAll(alt, "_", ""))) {
+				m[n] = true
+			}
+		}
+	}
+	phraseWordSets.Store(phrase, m)
+	return m
+}
+
+// normGapOK is gapOK, insultWords and hurtfulWords normalised as hit
+// words are (textnorm.String: "gonna" is "gona").
+var normGapOK = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []map[string]bool{gapOK, insultWords, hurtfulWords} {
+		for w := range set {
+			for _, n := range strings.Fields(textnorm.String(w)) {
+				m[n] = true
+			}
+		}
+	}
+	return m
+})
+
+// aimWords open a second-person insult (notAimed).
+var aimWords = set("you", "u", "ya", "ye", "yer", "yu", "ur", "your", "yur", "yoyr", "youre", "yall")
+
+// gapOK may stand in a gap of an insult aimed at the reader: verbs of
+// being, intensifiers, articles, fillers of teen writing (notAimed).
+var gapOK = set("are", "r", "re", "is", "s", "was", "were", "be", "being", "been", "am", "so", "such", "a", "an", "the", "really",
+	"very", "proper", "well", "total", "totally", "complete", "completely", "absolute", "absolutely", "fucking", "fuckin", "fking",
+	"fkn", "effing", "bloody", "little", "big", "massive", "actually", "literally", "just", "even", "still", "always", "never", "ever",
+	"honestly", "genuinely", "seriously", "clearly", "obviously", "probably", "definitely", "deffo", "lowkey", "highkey", "fr", "ngl",
+	"tbh", "deadass", "straight", "too", "all", "guys", "lot", "lads", "girls", "boys", "two", "people", "lot", "mad", "hella", "af",
+	"asf", "kinda", "sorta", "only", "gonna", "going", "to", "will", "ll", "d", "would", "do", "does", "did", "must", "can", "could",
+	"should", "look", "looks", "sound", "sounds", "smell", "smells", "act", "acts", "acting", "seem", "seems", "become", "becoming",
+	"turned", "getting", "got", "like", "such", "one", "ugly", "fat", "stupid", "dumb", "thick", "dirty", "filthy", "lazy",
+	"sad", "pathetic", "useless", "worthless", "disgusting", "weird", "creepy", "fake", "lying", "annoying", "smelly", "stinking",
+	"evil", "nasty", "horrible", "rude", "ignorant", "desperate", "sick", "twisted", "mental", "crazy", "psycho", "gay", "and", "n",
+	"as", "bit", "abit", "quite", "rather", "extremely", "incredibly", "super", "lil", "that", "this", "how")
+
+// attributiveNouns follow an adjective that describes them, not the
+// reader ("ur fake tan", "your fat cat", "ur gay friend").
+var attributiveNouns = set("tan", "nails", "lashes", "eyelashes", "account", "accounts", "id", "friend", "friends", "mate", "mates",
+	"cousin", "cousins", "brother", "sister", "uncle", "aunt", "auntie", "marriage", "cat", "cats", "dog", "dogs", "puppy", "sweater",
+	"jumper", "christmas", "dream", "dreams", "question", "questions", "phone", "idea", "ideas", "chips", "kebab", "burger", "tips",
+	"tip", "stack", "wallet", "paycheck", "cheque", "pride", "flag", "club", "bar", "rights", "news", "teacher", "teachers", "book",
+	"books", "film", "movie", "song", "show", "game", "games", "quiz", "test", "homework", "jokes", "tattoo", "tattoos", "eyelash",
+	"fur", "fish", "hamster", "rabbit", "pony", "horse", "car", "bike", "fox", "bear", "santa", "pants", "trousers", "jeans", "coat",
+	"hat", "glasses", "lenses", "tooth", "blood", "money", "notes", "note", "diamonds", "gold", "instagram", "insta",
+	"snap", "profile", "name", "names", "email", "number", "character", "role", "part", "costume", "outfit", "hair", "beard", "biscuit", "biscuits", "tea", "cake")
+
+// selfOrDenied reports whether a bare insult word text[a:b] ("idiot",
+// "loser") is said of the writer or denied: its clause before it holds a
+// first-person subject ("I'm such an idiot", "i was a loser at fifa") and
+// its sentence no second-person word, or a negation of being stands just
+// before it, past an article ("you're not a loser", "he isn't an idiot").
+// Bare words of being bullied ("bullied", "bullies") are disclosures and
+// stay.
+func selfOrDenied(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) != 1 || !bareInsults[hw[0]] {
+		return false
+	}
+	before, sentence := sentenceAround(text, a, b)
+	if reassured(before) {
+		return true
+	}
+	// the writer is the subject: only words of being and modifiers stand
+	// between "I" and the insult ("I'm such an idiot"; not "I think my
+	// stepfather is an idiot", "i own him bitch")
+	bw := words(before)
+	for k := len(bw) - 1; k >= 0; k-- {
+		switch w := bw[k]; {
+		case w == "i" || w == "im" || w == "ive" || w == "id":
+			return !addressed(sentence)
+		case !selfCopula[w]:
+			return false
+		}
+	}
+	return false
+}
+
+// selfCopula may stand between "I" and an insult about the writer.
+var selfCopula = set("am", "m", "was", "feel", "felt", "like", "such", "a", "an", "so", "total", "complete", "real", "proper",
+	"absolute", "being", "been", "be", "the", "biggest", "really", "just", "literally", "ll", "will", "d", "would", "look", "looked",
+	"sound", "what", "an", "massive", "huge", "bit", "of", "kind", "kinda", "sorta", "always", "actually")
+
+// bareInsults are the bullying lexicon's bare insult words (selfOrDenied).
+var bareInsults = set("idiot", "moron", "dumbass", "imbecile", "loser", "bitch", "twat", "cunt", "wanker", "dickhead", "bellend",
+	"scumbag", "dumbo", "cretin", "numpty")
 
 // TagGroup is the lexicon tag of hostility about a group of people
 // ("muslims are terrorists", "i hate gays"): bullying, but in a sentence
@@ -142,7 +318,7 @@ func alone(text string, a, b int) bool {
 		return false
 	}
 	n := 0
-	for _, w := range append(words(text[:a]), words(text[b:])...) {
+	for _, w := range append(words(stripQA(text[:a])), words(stripQA(text[b:]))...) {
 		if firstPersonWords[w] {
 			return false
 		}
@@ -151,6 +327,64 @@ func alone(text string, a, b int) bool {
 		}
 	}
 	return n <= aloneSlack
+}
+
+// stripQA blanks the labels of an anonymous question-and-answer post
+// ("Q: slut<br>A: ok", as ask.fm and Formspring pages are copied): "Q:"
+// or "A:" at the start or after a space or a tag, and HTML line breaks,
+// so they are not counted as words of the post (alone). Short strings
+// only (alone reads at most aloneBytes besides the hit).
+func stripQA(s string) string {
+	if !strings.Contains(s, ":") && !strings.Contains(s, "<") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		if n := qaMark(s, i); n > 0 {
+			for j := i; j < i+n; j++ {
+				b[j] = ' '
+			}
+			i += n - 1
+		}
+	}
+	return string(b)
+}
+
+// qaMark returns the length of a Q&A label ("Q:", "A:") or an HTML line
+// break ("<br>", "<br/>", "<br />") at s[i], else 0. A label must start
+// the text or follow a space, a line break or '>'.
+func qaMark(s string, i int) int {
+	switch c := s[i]; {
+	case c == '<':
+		for _, t := range [...]string{"<br>", "<br/>", "<br />", "<BR>", "<BR/>", "<BR />"} {
+			if strings.HasPrefix(s[i:], t) {
+				return len(t)
+			}
+		}
+	case (c == 'Q' || c == 'A' || c == 'q' || c == 'a') && i+1 < len(s) && s[i+1] == ':':
+		if i == 0 || s[i-1] == ' ' || s[i-1] == '\n' || s[i-1] == '>' || s[i-1] == '\t' {
+			return 2
+		}
+	}
+	return 0
+}
+
+// reassured reports whether the text before an "alone" hit ends in a
+// negation of being ("you're not ugly", "ur not a loser", "she isn't
+// fat"): reassurance, not an insult. "no" is not one ("no slut" is a
+// reply of abuse).
+func reassured(before string) bool {
+	ws := words(before)
+	for k := 0; k < 3 && k < len(ws); k++ {
+		switch w := ws[len(ws)-1-k]; w {
+		case "not", "isnt", "arent", "aint", "never", "nt", "wasnt", "werent":
+			return true
+		case "a", "an", "so", "that", "really", "even", "at", "all":
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // insultWords do not count as other words beside an "alone" phrase
@@ -171,6 +405,10 @@ func sentenceFinal(text string, b int) (final, question bool) {
 		if c := after[i]; c == '\n' || c == '.' || c == '!' || c == '?' {
 			stop = i
 			question = c == '?'
+			break
+		}
+		if qaMark(after, i) > 0 {
+			stop = i // "Q: your fat<br>A: thanks", "Q: your fat A: thanks"
 			break
 		}
 	}
@@ -293,7 +531,7 @@ func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string,
 		return ctxDrop // "waiting for my problems to go away", "if they go away for a weekend"
 	}
 	ws := words(sentence)
-	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, laughWords) || hasPhrase(sentence, laughPhrases)) {
+	if topic == "bullying" && sev <= scanners.Medium && !hasAny(words(hit), hurtfulWords) && (hasAny(ws, banterWords) || hasPhrase(sentence, laughPhrases)) {
 		return ctxCap // banter: "lol you're so dumb"
 	}
 	if !softened[topic] {
@@ -377,6 +615,11 @@ var softened = map[string]bool{"self_harm": true, "weapons": true, "extremism": 
 // myself".
 var laughWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "literally", "xd", "bruh")
 
+// banterWords are laughWords that mark teasing between friends ("lol
+// you're so dumb"); not "literally", which in an insult is an intensifier
+// ("literally no one wants you here", "ur literally so cringe").
+var banterWords = set("lol", "lmao", "lmfao", "haha", "hahaha", "hehe", "rofl", "jk", "jokes", "joking", "kidding", "xd", "bruh")
+
 var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62D"}
 
 // hurtfulWords in a bullying hit keep it from being softened as banter:
@@ -386,7 +629,19 @@ var laughPhrases = []string{"\U0001F602", "\U0001F923", "\U0001F480", "\U0001F62
 var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "hideous", "minger", "minging", "gross", "disgusting",
 	"slut", "slag", "whore", "hoe", "skank", "sket", "thot", "gay", "lesbian", "lesbo", "dyke", "homo", "faggot", "fag", "tranny",
 	"worthless", "loser", "nobody", "nothing", "pathetic", "waste", "mistake", "retard", "retarded", "spastic", "spaz", "freak",
-	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest")
+	"die", "hates", "friends", "alone", "ashamed", "ugliest", "fattest", "smelliest", "grossest",
+	// exclusion, sexual reputation and being called fake (round 5: "u got no
+	// mates lol", "are you still a virgin lol", "ur so fake lol")
+	"mates", "wants", "likes", "cares", "virgin", "fake", "liar", "easy", "slept",
+	// poverty, race and the body ("you're so poor lol", "ur skin is so dark
+	// lol", "ur boobs are tiny lol", "everyone is laughing lol")
+	"poor", "skin", "council", "boobs", "tits", "laughing",
+	// sexual harassment ("whats ur bra size lol")
+	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome",
+	// being bullied, told with a laugh, is still a disclosure
+	"bullied", "bully", "bullies", "bullying", "rape", "raped",
+	// self-harm taunts ("everyone knows you self harm lol")
+	"harm", "scars", "cut", "cuts")
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and

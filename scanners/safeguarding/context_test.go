@@ -285,3 +285,59 @@ func TestContextInScanner(t *testing.T) {
 		})
 	}
 }
+
+// TestRound5Context checks the round 5 context rules both ways: banter
+// softens less, Q&A labels are no words, reassurance and insults about
+// the writer are not bullying, and a second-person hit must be aimed.
+func TestRound5Context(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, tag, phrase, text, hit string
+		sev                          scanners.Severity
+		want                         ctxEffect
+	}{
+		// "literally" intensifies an insult; laughter still marks banter
+		{"literally is no laughter", "-", "no_one wants you", "literally no one wants you here", "no one wants you", scanners.Medium, ctxKeep},
+		{"lol still softens", "-", "you dumb", "lol ur so dumb", "ur so dumb", scanners.Medium, ctxCap},
+		{"exclusion is not softened", "-", "you got no mates", "u got no mates lol", "u got no mates", scanners.Medium, ctxKeep},
+		{"fake is not softened", "-", "you fake", "Q: you're so fake lol", "you're so fake", scanners.Medium, ctxKeep},
+		// Q&A labels
+		{"alone in a Q&A post", TagAlone, "slut", "Q: slut A: ok", "slut", scanners.Medium, ctxKeep},
+		{"alone in a sentence", TagAlone, "slut", "Q: she said slut to me A: ok", "slut", scanners.Medium, ctxDrop},
+		{"final before an answer", TagFinal, "your fat", "Q: your fat<br>A: thanks", "your fat", scanners.Medium, ctxKeep},
+		{"final before the answer label", TagFinal, "your fat", "Q: your fat A: thanks", "your fat", scanners.Medium, ctxKeep},
+		{"not final", TagFinal, "your fat", "your fat cat is lovely", "your fat", scanners.Medium, ctxDrop},
+		// reassurance
+		{"not ugly", TagAlone, "ugly", "you're not ugly", "ugly", scanners.Medium, ctxDrop},
+		{"ugly", TagAlone, "ugly", "ur ugly", "ugly", scanners.Medium, ctxKeep},
+		{"support stays low", TagAlone, "go_cut_yourself", "please don't go cut yourself", "go cut yourself", scanners.Medium, ctxCap},
+		// bare insult words: the writer, or denied
+		{"about the writer", "-", "idiot", "im such an idiot i left my phone at home", "idiot", scanners.Low, ctxDrop},
+		{"at fifa", "-", "loser", "i'm a loser at fifa", "loser", scanners.Low, ctxDrop},
+		{"denied", "-", "loser", "you're not a loser", "loser", scanners.Low, ctxDrop},
+		{"about someone the writer names", "-", "idiot", "i think my stepfather is an idiot", "idiot", scanners.Low, ctxKeep},
+		{"the writer insults the reader", "-", "idiot", "i think you're an idiot", "idiot", scanners.Low, ctxKeep},
+		{"disclosure stays", "-", "bullied", "i was bullied last year", "bullied", scanners.Low, ctxKeep},
+		// aim
+		{"a verb in the gap", "-", "you|u fake|fat", "do you want fake nails", "you want fake", scanners.Medium, ctxDrop},
+		{"a copula in the gap", "-", "you|u fake|fat", "you are fake", "you are fake", scanners.Medium, ctxKeep},
+		{"an intensifier in the gap", "-", "you|u fake|fat", "u sooo fat", "u sooo fat", scanners.Medium, ctxKeep},
+		{"a phrase word in the gap", "-", "you|u look_like a pig", "you look like a pig", "you look like a pig", scanners.Medium, ctxKeep},
+		{"an adjective before its noun", "-", "ur|your fat|fake", "ur fake tan looks good", "ur fake", scanners.Medium, ctxDrop},
+		{"an adjective before an insult", "-", "ur|your fat|fake", "ur fat bitch", "ur fat", scanners.Medium, ctxKeep},
+		{"an adjective alone", "-", "ur|your fat|fake", "ur fat", "ur fat", scanners.Medium, ctxKeep},
+		{"masked letters are one word", "-", "you cunt", "you c-u-n-t", "you c-u-n-t", scanners.Medium, ctxKeep},
+		{"an explicit gap takes any words", "-", "you have ... fake_friends", "why do you have so many fake friends", "you have so many fake friends", scanners.Medium, ctxKeep},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := strings.Index(tc.text, tc.hit)
+			if a < 0 {
+				t.Fatalf("%q not in %q", tc.hit, tc.text)
+			}
+			if got := hitEffect("bullying", tc.tag, tc.phrase, tc.sev, tc.text, a, a+len(tc.hit)); got != tc.want {
+				t.Errorf("hitEffect(%s, %q, %q) = %d, want %d", tc.tag, tc.text, tc.hit, got, tc.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package safeguarding
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -469,4 +470,139 @@ func TestGroupReported(t *testing.T) {
 		{"the article said he used the word paki in the video", b, false},
 		{"you paki", b, true},
 	})
+}
+
+// TestBullyingRound5 covers the round 5 templates (peer cyberbullying as
+// teenagers type it: messages, group chats, anonymous Q&A posts), each
+// kind with ordinary sentences that share its words and must not fire.
+func TestBullyingRound5(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		// fake, attention seeking, vanity
+		{"stop being so fake", b, true},
+		{"ur such an attention seeker", b, true},
+		{"you're two faced", b, true},
+		{"you think your all that", b, true},
+		{"you think you're so pretty but you're not", b, true},
+		{"she's fake tanned", b, false},
+		{"you think you're cool enough to come?", b, false},
+		// exclusion as typed
+		{"no1 likes u", b, true},
+		{"everyone thinks ur weird", b, true},
+		{"u dont even have any friends", b, true},
+		{"just leave the group", b, true},
+		{"lets make a new gc without her", b, true},
+		{"we kicked you out the gc for a reason", b, true},
+		{"nobody cares about your opinion", b, true},
+		{"nobody cares about the football", b, false},
+		{"everybody likes him", b, false},
+		{"i left the gc because it was too noisy", b, false},
+		{"you have no homework tonight lucky", b, false},
+		// threats
+		{"ill break ur legs", b, true},
+		{"ill knock ur teeth out", b, true},
+		{"my mates will batter you", b, true},
+		{"you better watch out", b, true},
+		{"i know what bus you get", b, true},
+		{"wait till i see you tomorrow", b, true},
+		{"wait till i see you tomorrow i have so much to tell you", b, false},
+		{"watch out for the puddle", b, false},
+		{"meet me outside the library", b, false},
+		{"you better hurry up", b, false},
+		// self-harm urged, third person too
+		{"she should kill herself", b, true},
+		{"cut deeper", b, true},
+		{"if i were you i'd kill myself", b, true},
+		{"please don't kill yourself", b, false},
+		// family, body, home
+		{"even ur parents dont love u", b, true},
+		{"ur mum must be so embarrassed of you", b, true},
+		{"ur mum must be so proud of you", b, false},
+		{"ur face is weird", b, true},
+		{"ur breath stinks", b, true},
+		{"ur breath smells like mint", b, false},
+		{"your house is a dump", b, true},
+		{"your house is huge", b, false},
+		{"you wear the same clothes every day", b, true},
+		{"imagine being as ugly as you", b, true},
+		{"imagine having a dog like that", b, false},
+		// no romance, no future
+		{"no one is ever gonna go out with you", b, true},
+		{"why would anyone fancy you", b, true},
+		{"you'll be single forever", b, true},
+		{"why would anyone go out in this weather", b, false},
+		// exposure, mockery, sexual reputation
+		{"ill screenshot this and send it to everyone", b, true},
+		{"everyone is roasting you", b, true},
+		{"we made a meme of your face", b, true},
+		{"we made a meme of the teacher's face lol", b, false},
+		{"you've slept with half the school", b, true},
+		{"send me a picture of you in your bra", b, true},
+		{"send me a picture of your outfit", b, false},
+		{"send me your body paragraph", b, false},
+		// identity
+		{"go back to poland", b, true},
+		{"you're not a real girl", b, true},
+		{"are u special needs or something", b, true},
+		{"are you blind or something? it's right there", b, false},
+		// Q&A posts (ask.fm, Formspring): the labels are no words
+		{"Q: slut A: ok", b, true},
+		{"Q: your fat<br>A: thanks", b, true},
+		{"Q: your fat cat is cute A: thanks", b, false},
+	})
+}
+
+// TestTeenMessages scans the hand-written teen messages of testdata (a
+// regression guard for the round 5 templates, not a measure of how well
+// they generalise: they were written while reading these sentences) as
+// pupil mail and checks how many bullying messages are flagged and how
+// few ordinary ones are. Flagged: a finding of any topic but self-harm
+// at low or above that is not capped (a pupil's mail raises it to
+// medium).
+func TestTeenMessages(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := message.Limits{}.WithDefaults()
+	rate := func(file string) (flagged, n int, missed []string) {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.SplitSeq(string(raw), "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			n++
+			fs, err := s.Scan(t.Context(), message.Parse(context.Background(), evaluate.PupilMail(line), lim), evaluate.PupilEnvelope())
+			if err != nil {
+				t.Fatal(err)
+			}
+			hit := false
+			for _, f := range fs {
+				if !strings.HasSuffix(f.Rule, "self_harm") && f.Severity >= scanners.Low && !f.HasTag(TagHyperbole) {
+					hit = true
+				}
+			}
+			if hit {
+				flagged++
+			} else {
+				missed = append(missed, line)
+			}
+		}
+		return flagged, n, missed
+	}
+	tp, pos, _ := rate("testdata/teen-bullying.txt")
+	fp, neg, _ := rate("testdata/teen-clean.txt")
+	recall, fpr := float64(tp)/float64(pos), float64(fp)/float64(neg)
+	t.Logf("bullying flagged %d of %d (%.3f); ordinary flagged %d of %d (%.3f)", tp, pos, recall, fp, neg, fpr)
+	if recall < 0.85 {
+		t.Errorf("bullying recall %.3f, want at least 0.85", recall)
+	}
+	if fpr > 0.08 {
+		t.Errorf("ordinary messages flagged %.3f, want at most 0.08", fpr)
+	}
 }
