@@ -107,6 +107,7 @@ fuzz:
 	$(FUZZ) '^FuzzShortcuts$$' ./message
 	$(FUZZ) '^FuzzParseMailDate$$' ./message
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
+	$(FUZZ) '^FuzzHostURLs$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -72,6 +72,8 @@ type parser struct {
 	plain bool
 	// scratch is a reusable buffer (mayLink).
 	scratch []byte
+	// spans is a reusable buffer (hostURLs).
+	spans [][2]int
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }

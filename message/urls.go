@@ -25,8 +25,10 @@ var textURLRe = xurls.Relaxed()
 // textURLs adds the links found in plain text s. The relaxed regexp is
 // slow (a large NFA), so it only runs on candidate words: runs of
 // non-space characters with "://", a dot followed by a known TLD, or a
-// dotted IPv4 address. Very long words are matched in overlapping windows
-// so that one huge token costs linear time with a small constant.
+// dotted IPv4 address; and of those, only on the words neither
+// hand-written stand-in answers for (webURL: plain web links; hostURLs:
+// scheme-less host names). Very long words are matched in overlapping
+// windows so that one huge token costs linear time with a small constant.
 func (p *parser) textURLs(partID, s string) {
 	const window, overlap = 16 << 10, 4 << 10
 	var seen map[string]struct{}
@@ -54,6 +56,13 @@ func (p *parser) textURLs(partID, s string) {
 		seen[word] = struct{}{}
 		if i, j, ok := webURL(word); ok {
 			p.addURL(partID, word[i:j], "")
+			continue
+		}
+		if spans, ok := hostURLs(word, p.spans[:0]); ok {
+			p.spans = spans
+			for _, sp := range spans {
+				p.addURL(partID, word[sp[0]:sp[1]], "")
+			}
 			continue
 		}
 		if len(word) <= memoWordMax {
