@@ -108,6 +108,8 @@ fuzz:
 	$(FUZZ) '^FuzzParseMailDate$$' ./message
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
 	$(FUZZ) '^FuzzHostURLs$$' ./message
+	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
+	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

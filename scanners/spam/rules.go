@@ -2,6 +2,7 @@ package spam
 
 import (
 	"bytes"
+	"errors"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -208,8 +209,9 @@ var (
 	// by findBigMoney only where a match can start.
 	moneyAt   = regexp.MustCompile(`^(\$|£|€|usd ?)\d{1,3}(,\d{3})+`)
 	millionAt = regexp.MustCompile(`^\d+ (million|billion) (dollars|usd|pounds|euros)`)
-	trackRe   = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
-	digitsRe  = regexp.MustCompile(`\d{5,}`)
+	// trackRe is the reference of findTracking.
+	trackRe  = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
+	digitsRe = regexp.MustCompile(`\d{5,}`)
 	// bigMoneyNeedles are substrings every match of bigMoneyRe contains.
 	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
 	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
@@ -313,7 +315,7 @@ func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
 	if len(s) < 8 {
 		return false, scanners.Evidence{}
 	}
-	if loc := trackRe.FindStringIndex(s); loc != nil {
+	if loc := findTracking(s); loc != nil {
 		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
 	}
 	return false, scanners.Evidence{}
@@ -474,15 +476,74 @@ var dateLayouts = []string{
 	"Mon, 2 Jan 2006 15:04 -0700",
 }
 
+// parseDate is the first of dateLayouts that parses s. Each failed
+// time.Parse builds an error, so layouts that cannot parse s are not
+// tried: those whose shape s lacks (dateLayoutFits). The result is
+// that of the same time.Parse call either way (TestParseDateEqualsReference,
+// FuzzParseDate).
 func parseDate(s string) (time.Time, error) {
-	var err error
-	for _, l := range dateLayouts {
+	err := errNoDateLayout
+	for i, l := range dateLayouts {
+		if !dateLayoutFits(i, s) {
+			continue
+		}
 		var t time.Time
 		if t, err = time.Parse(l, s); err == nil {
 			return t, nil
 		}
 	}
 	return time.Time{}, err
+}
+
+var errNoDateLayout = errors.New("no date layout fits")
+
+// dateLayoutFits reports conditions without which time.Parse(dateLayouts[i], s)
+// fails: a layout starting "Mon, " needs a comma after three bytes (the
+// day name), "Mon, 02" two digits after it and its spaces; "2 Jan" a
+// digit first; one ending "-0700" a sign and four digits at the end, one
+// ending "(MST)" a ')' there, and one ending "MST" anything but a ')'
+// there (a zone name is letters, digits and signs).
+func dateLayoutFits(i int, s string) bool {
+	if len(s) < 5 {
+		return true
+	}
+	last := s[len(s)-1]
+	numTZ := (s[len(s)-5] == '+' || s[len(s)-5] == '-') && allDigits(s[len(s)-4:])
+	comma := s[3] == ','
+	twoDigits := false
+	if comma {
+		j := 4
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		twoDigits = j+1 < len(s) && allDigits(s[j:j+2])
+	}
+	switch i {
+	case 0: // RFC1123Z
+		return comma && twoDigits && numTZ
+	case 1: // RFC1123
+		return comma && twoDigits && last != ')'
+	case 2, 7: // "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04 -0700"
+		return comma && numTZ
+	case 3: // "2 Jan 2006 15:04:05 -0700"
+		return s[0] >= '0' && s[0] <= '9' && numTZ
+	case 4: // "Mon, 2 Jan 2006 15:04:05 MST"
+		return comma && last != ')'
+	case 5: // "Mon, 2 Jan 2006 15:04:05 -0700 (MST)"
+		return comma && last == ')'
+	case 6: // "Mon, 02 Jan 2006 15:04:05 -0700 (MST)"
+		return comma && twoDigits && last == ')'
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func ruleDateFuture(c *checkCtx) (bool, scanners.Evidence) {
@@ -552,6 +613,7 @@ func ruleFreemailReplyTo(c *checkCtx) (bool, scanners.Evidence) {
 	return true, hdrEv("Reply-To", c.m.Header("Reply-To"))
 }
 
+// addrInNameRe is the reference of findAddrInName.
 var addrInNameRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 
 func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
@@ -559,7 +621,7 @@ func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	f := c.m.From[0]
-	a := addrInNameRe.FindString(f.Name)
+	a := findAddrInName(f.Name)
 	if a == "" || strings.EqualFold(a, f.Addr) {
 		return false, scanners.Evidence{}
 	}
@@ -662,10 +724,16 @@ func ruleSubjectExclaim(c *checkCtx) (bool, scanners.Evidence) {
 	return strings.Contains(s, "!!") || strings.Contains(s, "$$") || (strings.HasSuffix(strings.TrimSpace(s), "!") && strings.Contains(s, "$")), subjEv(s)
 }
 
+// subjectMoneyRe finds money words in a subject; findSubjectMoney
+// stands in for it on ASCII subjects.
 var subjectMoneyRe = regexp.MustCompile(`(?i)\b(free|cash|money|\$\d|income|earn|save \d+%|\d+% off|winner|won|prize|loan|mortgage|debt|credit|viagra|cialis|pills?|rolex|casino|lottery|refinance|investment|profit)\b`)
 
 func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
-	if loc := subjectMoneyRe.FindStringIndex(c.m.Subject); loc != nil {
+	loc, ok := findSubjectMoney(c.m.Subject)
+	if !ok {
+		loc = subjectMoneyRe.FindStringIndex(c.m.Subject)
+	}
+	if loc != nil {
 		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
 	}
 	return false, scanners.Evidence{}

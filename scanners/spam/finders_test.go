@@ -1,0 +1,145 @@
+package spam
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lychgate/lychgate/message"
+)
+
+// refParseDate is parseDate as it was, trying every layout in turn: the
+// reference of TestParseDateEqualsReference.
+func refParseDate(s string) (time.Time, error) {
+	var err error
+	for _, l := range dateLayouts {
+		var t time.Time
+		if t, err = time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// checkParseDate fails when parseDate(s) differs from the reference:
+// success, instant, zone name and offset.
+func checkParseDate(t *testing.T, s string) {
+	t.Helper()
+	got, gerr := parseDate(s)
+	want, werr := refParseDate(s)
+	if (gerr == nil) != (werr == nil) || !got.Equal(want) || got.String() != want.String() {
+		t.Errorf("parseDate(%q) = %v, %v; the reference %v, %v", s, got, gerr, want, werr)
+	}
+}
+
+// checkSubjectFinders fails when a subject or From-name finder differs
+// from the regexp it stands in for on s.
+func checkSubjectFinders(t *testing.T, s string) {
+	t.Helper()
+	if got, ok := findSubjectMoney(s); ok {
+		if want := subjectMoneyRe.FindStringIndex(s); !slices.Equal(got, want) {
+			t.Errorf("findSubjectMoney(%q) = %v, the regexp %v", s, got, want)
+		}
+	}
+	low := strings.ToLower(s)
+	if got, want := findTracking(low), trackRe.FindStringIndex(low); !slices.Equal(got, want) {
+		t.Errorf("findTracking(%q) = %v, the regexp %v", low, got, want)
+	}
+	if got, want := findAddrInName(s), addrInNameRe.FindString(s); got != want {
+		t.Errorf("findAddrInName(%q) = %q, the regexp %q", s, got, want)
+	}
+}
+
+var dateCases = []string{
+	"Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 02 Jan 2006 15:04:05 -0700", "Tue, 3 Dec 2002 10:00:00 -0500 (EST)",
+	"Tue, 03 Dec 2002 10:00:00 -0500 (EST)", "Tue, 3 Dec 2002 10:00:00 EST", "Tue, 03 Dec 2002 10:00:00 GMT",
+	"3 Dec 2002 10:00:00 +0000", "03 Dec 2002 10:00:00 +0000", "Tue, 3 Dec 2002 10:00 +0100", "Tue,  3 Dec 2002 10:00:00 +0100",
+	"Tue,3 Dec 2002 10:00:00 +0100", "tue, 3 dec 2002 10:00:00 +0100", "Tue, 3 Dec 2002 10:00:00 +01000", "Tue, 3 Dec 2002 10:00:00 +01",
+	"Tue, 3 Dec 2002 10:00:00 -0500 (EST", "Tue, 3 Dec 2002 10:00:00 (EST)", "Tue, 3 Dec 2002 10:00:00 GMT+1", "Tue, 3 Dec 2002 10:00:00 ChST",
+	"Tue, 3 Dec 2002 10:00:00 UTC", "Tue, 3 Dec 2002 10:00:00 -0500 (Eastern Standard Time)", "Tue, 31 Feb 2002 10:00:00 -0500",
+	"Tue, 3 Dec 2002 25:00:00 -0500", "Tuesday, 3 Dec 2002 10:00:00 -0500", "Xyz, 3 Dec 2002 10:00:00 -0500", "3 Dec 2002", "",
+	"Tue", "Tue, ", "1234)", "-0500", "Tue, 3 Dec 2002 10:00:00 -05:00", "Tue, 3 Dec 2002 10:00:00 Z", "Tue, 3 Dec 02 10:00:00 -0500",
+}
+
+var subjectCases = []string{
+	"FREE money!!!", "free", "freely", "a free b", "$5", "x$5", "x$50", "win $5 now", "a$5!", "save 50% today", "save 50%off",
+	"save 50% off", "50% off", "x50% off", "50% offer", "SAVE 10%x", "pills", "pill", "pillsx", "pillx", "PILLS!", "Pills4u",
+	"You WON a prize", "wonder", "credit-card", "refinance_now", "_free", "free_", "Investment ", "Rolex.", "casino-royale",
+	"Re: meeting", "", "é free", "caſh", "Your order         ab1234", "Hello   12", "Hello  12", "Hi   x1y  ", "Hi   xy",
+	"order #12345", "order (ab1234cd)", "order [1234]", "order -abcd1234abcd]  ", "order -abcde1234", "order x1234", "order 123",
+	"order\t1234", "order 1234abcde", "a   1   ", "   1", "x (12345) ", "re: 2002-1234", "#1234", "a #1234 b",
+	"\"Bob bob@example.com\"", "Bob <bob@example.com>", "a@b.cc", "a@b.c", "@b.com", "a@.com", "a@b..com", "x.y+z@a-b.c.de-f",
+	"a@b.com@c.org", "a@@b.com", "a@b.c1om", "a@b.co.uk.x", "a_b@c.de", "é@b.com", "a@b.cOm9", "mail a@b at c@d.ef",
+}
+
+// TestParseDateEqualsReference compares parseDate, which skips layouts
+// that cannot fit, with the reference that tries them all, on written
+// cases and on every Received and Date header of the corpus.
+func TestParseDateEqualsReference(t *testing.T) {
+	t.Parallel()
+	for _, s := range dateCases {
+		checkParseDate(t, s)
+	}
+	n := 0
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := message.Parse(t.Context(), raw, message.Limits{})
+		for _, v := range m.HeaderValues("Received") {
+			if i := strings.LastIndexByte(v, ';'); i >= 0 {
+				checkParseDate(t, strings.TrimSpace(v[i+1:]))
+				n++
+			}
+		}
+		checkParseDate(t, strings.TrimSpace(m.Header("Date")))
+	}
+	t.Logf("%d corpus Received dates", n)
+}
+
+// TestSubjectFindersEqualRegexps compares findSubjectMoney,
+// findTracking and findAddrInName with their regexps on written cases
+// and on every header value of the corpus.
+func TestSubjectFindersEqualRegexps(t *testing.T) {
+	t.Parallel()
+	for _, s := range subjectCases {
+		checkSubjectFinders(t, s)
+	}
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := message.Parse(t.Context(), raw, message.Limits{})
+		for _, h := range m.Headers {
+			checkSubjectFinders(t, h.Value)
+		}
+		for _, a := range m.From {
+			checkSubjectFinders(t, a.Name)
+		}
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range dateCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkParseDate(t, s)
+		checkParseDate(t, "Tue, "+s)
+		checkParseDate(t, "Tue, 3 Dec 2002 10:00:00 "+s)
+	})
+}
+
+func FuzzSubjectFinders(f *testing.F) {
+	for _, s := range subjectCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkSubjectFinders(t, s)
+		checkSubjectFinders(t, "Re: "+s+"   ab1234")
+	})
+}
