@@ -108,6 +108,7 @@ fuzz:
 	$(FUZZ) '^FuzzParseMailDate$$' ./message
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
 	$(FUZZ) '^FuzzHostURLs$$' ./message
+	$(FUZZ) '^FuzzURLHost$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
 	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -93,5 +94,82 @@ func FuzzHostURLs(f *testing.F) {
 		checkHostURLs(t, s+".com")
 		checkHostURLs(t, "a.com/"+s)
 		checkHostURLs(t, "1.2."+s)
+	})
+}
+
+// refURLHost is urlHost as it was, always asking net/url first: the
+// reference of TestURLHostEqualsReference.
+func refURLHost(raw string) string {
+	s := raw
+	switch {
+	case strings.HasPrefix(s, "//"):
+		s = "http:" + s
+	case !strings.Contains(s, "://"):
+		s = "http://" + s
+	}
+	var host string
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
+		host = u.Hostname()
+	} else {
+		host = s[strings.Index(s, "://")+3:]
+		if i := strings.IndexAny(host, "/?#\\"); i >= 0 {
+			host = host[:i]
+		}
+		if i := strings.LastIndexByte(host, '@'); i >= 0 {
+			host = host[i+1:]
+		}
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host, "]") {
+			host = host[:i]
+		}
+		host = strings.Trim(host, "[]")
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
+}
+
+var urlHostCases = []string{
+	"http://Example.COM/a", "https://ex.com:8080/p?q#f", "ex.com", "//ex.com/x", "http://ex.com:", "http://ex.com:8a/",
+	"http://ex.com:1:2/", "http://user@ex.com/", "http://user:pw@ex.com:80/", "http://[::1]:80/", "http://ex.com\\@evil.com/",
+	"http://ex.com\\x", "http://ex.com/%zz", "http://ex.com/#%zz", "http://ex.com/\x01", "http://ex.com.", "http://ex_com/",
+	"1http://ex.com/", "a/b://ex.com", "a#b://ex.com", "a?b://ex.com", "http:x://ex.com", "://ex.com", "http://", "http:///x",
+	"ftp://ex.com?x", "HTTP://EX.COM#x", "http://ex.com:80:80", "http://-.-/", "http://ex%41.com/", "mailto://ex.com",
+}
+
+// TestURLHostEqualsReference compares urlHost with the net/url-first
+// reference on written cases and every link of the corpus.
+func TestURLHostEqualsReference(t *testing.T) {
+	t.Parallel()
+	check := func(raw string) {
+		if got, want := urlHost(raw), refURLHost(raw); got != want {
+			t.Errorf("urlHost(%q) = %q, the reference %q", raw, got, want)
+		}
+	}
+	for _, c := range urlHostCases {
+		check(c)
+	}
+	n := 0
+	for i, f := range corpusFiles(t, corpusDir) {
+		if i%corpusStride() != 0 {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		for _, u := range Parse(t.Context(), raw, Limits{}).URLs {
+			check(u.Raw)
+			n++
+		}
+	}
+	t.Logf("%d corpus links", n)
+}
+
+func FuzzURLHost(f *testing.F) {
+	for _, c := range urlHostCases {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if got, want := urlHost(raw), refURLHost(raw); got != want {
+			t.Errorf("urlHost(%q) = %q, the reference %q", raw, got, want)
+		}
 	})
 }
