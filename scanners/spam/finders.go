@@ -252,8 +252,11 @@ func findSubjectMoney(s string) (loc []int, ok bool) {
 	}
 	for i := 0; i < len(s); i++ {
 		prevWord := i > 0 && isWordByte(s[i-1])
-		for _, w := range subjectMoneyWords {
-			end := moneyWordAt(s, i, w, prevWord)
+		if prevWord && s[i] != '$' {
+			continue // every other alternative starts with \b and a word byte
+		}
+		for _, k := range moneyWordsAt[s[i]] {
+			end := moneyWordAt(s, i, subjectMoneyWords[k], prevWord)
 			if end >= 0 && wordBoundary(s, end) {
 				return []int{i, end}, true
 			}
@@ -261,6 +264,25 @@ func findSubjectMoney(s string) (loc []int, ok bool) {
 	}
 	return nil, true
 }
+
+// moneyWordsAt[c] are the indexes of the subjectMoneyWords that can
+// match at a byte c, in order.
+var moneyWordsAt = func() (t [256][]uint8) {
+	for k, w := range subjectMoneyWords {
+		switch c := w[0]; c {
+		case '#':
+			for d := byte('0'); d <= '9'; d++ {
+				t[d] = append(t[d], uint8(k))
+			}
+		case '$':
+			t[c] = append(t[c], uint8(k))
+		default:
+			t[c] = append(t[c], uint8(k))
+			t[c-'a'+'A'] = append(t[c-'a'+'A'], uint8(k))
+		}
+	}
+	return t
+}()
 
 // wordBoundary is \b at s[i], 0 < i <= len(s).
 func wordBoundary(s string, i int) bool {
