@@ -109,6 +109,7 @@ fuzz:
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
 	$(FUZZ) '^FuzzHostURLs$$' ./message
 	$(FUZZ) '^FuzzURLHost$$' ./message
+	$(FUZZ) '^FuzzTagName$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
 	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 

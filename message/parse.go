@@ -74,6 +74,8 @@ type parser struct {
 	scratch []byte
 	// spans is a reusable buffer (hostURLs).
 	spans [][2]int
+	// tagBuf is a reusable buffer (tagName).
+	tagBuf []byte
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }
