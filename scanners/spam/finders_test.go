@@ -143,3 +143,63 @@ func FuzzSubjectFinders(f *testing.F) {
 		checkSubjectFinders(t, "Re: "+s+"   ab1234")
 	})
 }
+
+// refRuleHTML is how newCheckCtx built checkCtx.html before: the HTML
+// pieces, then strings.ToLower of the whole.
+func refRuleHTML(m *message.Message) string {
+	var h strings.Builder
+	for _, t := range m.Texts {
+		if t.PartID != "" && strings.Contains(t.PartID, "/") || !t.FromHTML {
+			continue
+		}
+		if h.Len() < maxRuleText {
+			h.WriteString(t.HTML[:min(len(t.HTML), maxRuleText-h.Len())])
+		}
+	}
+	return strings.ToLower(h.String())
+}
+
+// TestCheckCtxHTMLEqualsReference compares the lower-cased HTML the
+// rules read with the reference, and isASCII with a byte loop, on
+// written cases and the corpus.
+func TestCheckCtxHTMLEqualsReference(t *testing.T) {
+	t.Parallel()
+	refASCII := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(name string, m *message.Message) {
+		t.Helper()
+		if got, want := newCheckCtx(m, inbound, time.Unix(0, 0), nil).html, refRuleHTML(m); got != want {
+			t.Errorf("%s: the rules' HTML differs from the reference (%d and %d bytes)", name, len(got), len(want))
+		}
+		for _, x := range m.Texts {
+			if got, want := isASCII(x.HTML), refASCII(x.HTML); got != want {
+				t.Errorf("%s: isASCII = %v, want %v", name, got, want)
+			}
+		}
+	}
+	big := strings.Repeat("<P>Ab</P>", maxRuleText/9+3)
+	for i, html := range [][]string{
+		{"<P>HELLO</P>"}, {"<p>ÀÉ</p>"}, {"<B>x</B>", "<I>É</I>"}, {big, "<B>É</B>"}, {big[:maxRuleText-1] + "É"}, {"\xff<A>"},
+		{"<P>" + strings.Repeat("x", 7) + "é"}, {strings.Repeat("a", 15) + "\x80"},
+	} {
+		m := &message.Message{}
+		for j, s := range html {
+			m.Texts = append(m.Texts, message.Text{PartID: string(rune('1' + j)), FromHTML: true, HTML: s, Content: "x"})
+		}
+		m.Texts = append(m.Texts, message.Text{PartID: "9/a", FromHTML: true, HTML: "<B>É</B>"})
+		check("case "+string(rune('a'+i)), m)
+	}
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(f, message.Parse(t.Context(), raw, message.Limits{}))
+	}
+}

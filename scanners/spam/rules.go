@@ -2,6 +2,7 @@ package spam
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"regexp"
@@ -81,6 +82,21 @@ const maxRuleText = 128 << 10
 func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, freemail map[string]bool) *checkCtx {
 	c := &checkCtx{m: m, env: env, now: now, freemail: freemail}
 	var b, h strings.Builder
+	// When all the HTML is ASCII, strings.ToLower of it is the ASCII
+	// lower-casing of each piece, written so in one copy.
+	asciiHTML := true
+	for hl, i := 0, 0; i < len(m.Texts) && hl < maxRuleText; i++ {
+		t := m.Texts[i]
+		if !t.FromHTML || t.PartID != "" && strings.Contains(t.PartID, "/") {
+			continue
+		}
+		piece := t.HTML[:min(len(t.HTML), maxRuleText-hl)]
+		if !isASCII(piece) {
+			asciiHTML = false
+			break
+		}
+		hl += len(piece)
+	}
 	for _, t := range m.Texts {
 		if t.PartID != "" && strings.Contains(t.PartID, "/") {
 			continue // text inside attachments is not the mail's own text
@@ -89,7 +105,12 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 		case t.FromHTML:
 			c.hasHTML = true
 			if h.Len() < maxRuleText {
-				h.WriteString(t.HTML[:min(len(t.HTML), maxRuleText-h.Len())])
+				if piece := t.HTML[:min(len(t.HTML), maxRuleText-h.Len())]; asciiHTML {
+					h.Grow(len(piece))
+					writeLowerASCII(&h, piece)
+				} else {
+					h.WriteString(piece)
+				}
 			}
 		case strings.HasPrefix(t.ContentType, "text/plain") || t.ContentType == "":
 			c.hasPlain = true
@@ -102,7 +123,9 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 	}
 	c.bodyRaw = b.String()
 	c.body = lowerASCII(c.bodyRaw)
-	c.html = strings.ToLower(h.String())
+	if c.html = h.String(); !asciiHTML {
+		c.html = strings.ToLower(c.html)
+	}
 	return c
 }
 
@@ -358,15 +381,41 @@ func lowerASCII(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
+	writeLowerASCII(&b, s)
 	return b.String()
+}
+
+// writeLowerASCII writes s to b with ASCII capitals lower-cased: the runs
+// between capitals in one piece.
+func writeLowerASCII(b *strings.Builder, s string) {
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+			i++
+		}
+		b.WriteString(s[:i])
+		if i == len(s) {
+			return
+		}
+		b.WriteByte(s[i] + 'a' - 'A')
+		s = s[i+1:]
+	}
+}
+
+// isASCII reports whether s has no byte from 0x80 up.
+func isASCII(s string) bool {
+	for len(s) >= 8 {
+		if binary.LittleEndian.Uint64([]byte(s[:8]))&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // hdrEv quotes a header value (the whole value; long ones shortened with
@@ -692,12 +741,9 @@ func textCounts(s string) letterCounts {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 'a' && c <= 'z' {
-				n.letters++
-			} else if c >= 'A' && c <= 'Z' {
-				n.letters++
-				n.upper++
-			}
+			k := asciiLetter[c]
+			n.letters += int(k & 1)
+			n.upper += int(k >> 1)
 			i++
 			continue
 		}
@@ -712,6 +758,15 @@ func textCounts(s string) letterCounts {
 	}
 	return n
 }
+
+// asciiLetter[c] is 1 for an ASCII small letter, 3 for a capital (bit 0
+// a letter, bit 1 a capital), else 0.
+var asciiLetter = func() (t [utf8.RuneSelf]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = 1, 3
+	}
+	return t
+}()
 
 func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
 	t := textCounts(c.m.Subject)
