@@ -858,10 +858,8 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 // raw message (bounded), since the parsed view no longer has them.
 func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	for _, t := range c.m.Texts {
-		for i := 0; i < len(t.Content); i++ {
-			if t.Content[i] >= utf8.RuneSelf {
-				return false, scanners.Evidence{}
-			}
+		if !isASCII(t.Content) {
+			return false, scanners.Evidence{}
 		}
 	}
 	if len(c.m.Texts) == 0 {
