@@ -110,6 +110,7 @@ fuzz:
 	$(FUZZ) '^FuzzHostURLs$$' ./message
 	$(FUZZ) '^FuzzURLHost$$' ./message
 	$(FUZZ) '^FuzzTagName$$' ./message
+	$(FUZZ) '^FuzzURLCandidate$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
 	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 

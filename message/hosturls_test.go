@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // checkHostURLs fails when hostURLs claims an answer for w that differs
@@ -170,6 +172,80 @@ func FuzzURLHost(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		if got, want := urlHost(raw), refURLHost(raw); got != want {
 			t.Errorf("urlHost(%q) = %q, the reference %q", raw, got, want)
+		}
+	})
+}
+
+// refURLCandidate is urlCandidate as it was: the reference of
+// TestURLCandidateEqualsReference.
+func refURLCandidate(w string) bool {
+	if len(w) < 4 {
+		return false
+	}
+	if strings.Contains(w, "://") {
+		return true
+	}
+	if strings.IndexByte(w, '@') >= 0 && strings.IndexByte(w, '/') < 0 {
+		return false
+	}
+	digitsDot := 0
+	for i := 0; i < len(w); i++ {
+		if w[i] != '.' {
+			continue
+		}
+		if i > 0 && w[i-1] >= '0' && w[i-1] <= '9' {
+			digitsDot++
+		}
+		j := i + 1
+		for j < len(w) {
+			r, n := utf8.DecodeRuneInString(w[j:])
+			if !unicode.IsLetter(r) && r != '-' && !(r >= '0' && r <= '9') {
+				break
+			}
+			j += n
+		}
+		if j > i+1 && knownTLD(w[i+1:j]) {
+			return true
+		}
+	}
+	return digitsDot >= 3
+}
+
+// TestURLCandidateEqualsReference compares urlCandidate with the
+// reference on written cases and every word of the corpus texts.
+func TestURLCandidateEqualsReference(t *testing.T) {
+	t.Parallel()
+	for _, w := range append(hostURLCases, "a.b", "abc.", ".com", "1.2.3.4", "1.2.3", "x@y.com", "x@y.com/", "é.ü.com", "a.\xffcom",
+		"a.c\u00f6m", "a.xn--p1ai", "ab://", "abcd", "a.b-.c", "www.example.COM", "a.b.c.d.e", "1.2.3.x") {
+		if got, want := urlCandidate(w), refURLCandidate(w); got != want {
+			t.Errorf("urlCandidate(%q) = %v, the reference %v", w, got, want)
+		}
+	}
+	for i, f := range corpusFiles(t, corpusDir) {
+		if i%corpusStride() != 0 {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		for _, tx := range Parse(t.Context(), raw, Limits{}).Texts {
+			for _, w := range strings.FieldsFunc(tx.Content, isBreakRune) {
+				if got, want := urlCandidate(w), refURLCandidate(w); got != want {
+					t.Errorf("urlCandidate(%q) = %v, the reference %v", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzURLCandidate(f *testing.F) {
+	for _, c := range hostURLCases {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		if got, want := urlCandidate(w), refURLCandidate(w); got != want {
+			t.Errorf("urlCandidate(%q) = %v, the reference %v", w, got, want)
 		}
 	})
 }

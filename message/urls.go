@@ -266,6 +266,10 @@ func urlCandidate(w string) bool {
 	if len(w) < 4 {
 		return false
 	}
+	dot := strings.IndexByte(w, '.')
+	if dot < 0 {
+		return strings.Contains(w, "://") // no TLD and no IPv4 address without a dot
+	}
 	if strings.Contains(w, "://") {
 		return true
 	}
@@ -273,17 +277,21 @@ func urlCandidate(w string) bool {
 		return false // an e-mail address, not a link
 	}
 	digitsDot := 0
-	for i := 0; i < len(w); i++ {
-		if w[i] != '.' {
-			continue
-		}
+	for i := dot; ; {
 		if i > 0 && w[i-1] >= '0' && w[i-1] <= '9' {
 			digitsDot++
 		}
 		j := i + 1
 		for j < len(w) {
+			if c := w[j]; c < utf8.RuneSelf {
+				if !isAlnum(c) && c != '-' {
+					break
+				}
+				j++
+				continue
+			}
 			r, n := utf8.DecodeRuneInString(w[j:])
-			if !unicode.IsLetter(r) && r != '-' && !(r >= '0' && r <= '9') {
+			if !unicode.IsLetter(r) {
 				break
 			}
 			j += n
@@ -291,6 +299,11 @@ func urlCandidate(w string) bool {
 		if j > i+1 && knownTLD(w[i+1:j]) {
 			return true
 		}
+		k := strings.IndexByte(w[i+1:], '.')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
 	}
 	return digitsDot >= 3
 }
