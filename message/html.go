@@ -38,20 +38,25 @@ func (p *parser) htmlToText(src, partID string) string {
 		for i := 0; i < len(s); {
 			r, n := rune(s[i]), 1
 			if r < utf8.RuneSelf && !inAnchor {
-				// ASCII outside an anchor: a byte at a time.
-				i++
+				// ASCII outside an anchor: a run of visible bytes at once.
 				if asciiSpace[r] {
+					i++
 					if pend == 0 {
 						pend = ' '
 					}
 					anchorSp = true
 					continue
 				}
+				j := i + 1
+				for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+					j++
+				}
 				if pend != 0 && out.Len() > 0 {
 					out.WriteByte(pend)
 				}
 				pend = 0
-				out.WriteByte(byte(r))
+				out.Write(s[i:j])
+				i = j
 				continue
 			}
 			if r >= utf8.RuneSelf {
