@@ -385,20 +385,19 @@ func lowerASCII(s string) string {
 	return b.String()
 }
 
-// writeLowerASCII writes s to b with ASCII capitals lower-cased: the runs
-// between capitals in one piece.
+// writeLowerASCII writes s to b with ASCII capitals lower-cased, through
+// a small buffer lower-cased in place.
 func writeLowerASCII(b *strings.Builder, s string) {
+	var buf [512]byte
 	for len(s) > 0 {
-		i := 0
-		for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
-			i++
+		n := copy(buf[:], s)
+		for i, c := range buf[:n] {
+			if c-'A' < 26 {
+				buf[i] = c + 'a' - 'A'
+			}
 		}
-		b.WriteString(s[:i])
-		if i == len(s) {
-			return
-		}
-		b.WriteByte(s[i] + 'a' - 'A')
-		s = s[i+1:]
+		b.Write(buf[:n])
+		s = s[n:]
 	}
 }
 
