@@ -203,3 +203,35 @@ func TestCheckCtxHTMLEqualsReference(t *testing.T) {
 		check(f, message.Parse(t.Context(), raw, message.Limits{}))
 	}
 }
+
+// refBigProvider is bigProvider as it was (the reference).
+func refBigProvider(host string) string {
+	for _, d := range bigProviders {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return d
+		}
+	}
+	return ""
+}
+
+func TestBigProviderEqualsReference(t *testing.T) {
+	t.Parallel()
+	hosts := []string{"", "gmail.com", "mx.gmail.com", "xgmail.com", ".gmail.com", "gmail.com.", "a.b.yahoo.com", "yahoo.co",
+		"com", "aol.comm", "mail.earthlink.net", "earthlink.net.evil", "m"}
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range message.Parse(t.Context(), raw, message.Limits{}).HeaderValues("Received") {
+			if helo, rdns, _, ok := parseReceivedFrom(v); ok {
+				hosts = append(hosts, strings.ToLower(helo), strings.ToLower(rdns))
+			}
+		}
+	}
+	for _, h := range hosts {
+		if got, want := bigProvider(h), refBigProvider(h); got != want {
+			t.Errorf("bigProvider(%q) = %q, the reference %q", h, got, want)
+		}
+	}
+}

@@ -505,7 +505,11 @@ func (c *checkCtx) receivedTime() time.Time {
 }
 
 func (c *checkCtx) findReceivedTime() time.Time {
-	for _, v := range c.m.HeaderValues("Received") {
+	for _, h := range c.m.Headers {
+		if !strings.EqualFold(h.Name, "Received") {
+			continue
+		}
+		v := h.Value
 		i := strings.LastIndexByte(v, ';')
 		if i < 0 {
 			continue
@@ -613,7 +617,11 @@ func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
 var receivedFromRe = regexp.MustCompile(`(?i)^from\s+(\S+)\s+\(([^\s\[\)]*)\s*\[([0-9a-f.:]+)\]`)
 
 func ruleForgedReceived(c *checkCtx) (bool, scanners.Evidence) {
-	for _, v := range c.m.HeaderValues("Received") {
+	for _, h := range c.m.Headers {
+		if !strings.EqualFold(h.Name, "Received") {
+			continue
+		}
+		v := h.Value
 		helo, rdns, ip, ok := parseReceivedFrom(v)
 		if !ok {
 			continue
@@ -636,7 +644,7 @@ var bigProviders = []string{"hotmail.com", "yahoo.com", "aol.com", "msn.com", "g
 
 func bigProvider(host string) string {
 	for _, d := range bigProviders {
-		if host == d || strings.HasSuffix(host, "."+d) {
+		if host == d || len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.HasSuffix(host, d) {
 			return d
 		}
 	}
