@@ -111,6 +111,7 @@ fuzz:
 	$(FUZZ) '^FuzzURLHost$$' ./message
 	$(FUZZ) '^FuzzTagName$$' ./message
 	$(FUZZ) '^FuzzURLCandidate$$' ./message
+	$(FUZZ) '^FuzzDecodeSingleByte$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
 	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 
