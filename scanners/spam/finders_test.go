@@ -235,3 +235,44 @@ func TestBigProviderEqualsReference(t *testing.T) {
 		}
 	}
 }
+
+// refRuleCJK is ruleCJKCharset as it was: one lower-cased join of the
+// two headers (the reference).
+func refRuleCJK(m *message.Message) bool {
+	ct := strings.ToLower(m.Header("Content-Type") + " " + m.Header("Subject"))
+	for _, cs := range cjkCharsets {
+		if strings.Contains(ct, cs) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCJKCharsetEqualsReference(t *testing.T) {
+	t.Parallel()
+	var msgs []*message.Message
+	for _, h := range [][2]string{{"text/plain; charset=GB2312", ""}, {"", "=?big5?b?x?="}, {"text/plain; charset=\"ks_c_5601-1987\"", "x"},
+		{"text/plain; charset=gb", "2312"}, {"euc", "-kr"}, {"", ""}, {"TEXT/PLAIN; CHARSET=SHIFT_JIS", "Ünï"}} {
+		msgs = append(msgs, &message.Message{Headers: []message.Header{{Name: "Content-Type", Value: h[0]}, {Name: "Subject", Value: h[1]}}})
+	}
+	for _, f := range corpusFiles(t) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, message.Parse(t.Context(), raw, message.Limits{}))
+	}
+	hits := 0
+	for i, m := range msgs {
+		got, _ := ruleCJKCharset(&checkCtx{m: m})
+		if want := refRuleCJK(m); got != want {
+			t.Errorf("message %d: charset_cjk = %v, the reference %v", i, got, want)
+		}
+		if got {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Error("no case hit charset_cjk")
+	}
+}

@@ -359,11 +359,19 @@ func ruleFromDigits(c *checkCtx) (bool, scanners.Evidence) {
 	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.m.Header("From"))
 }
 
+// cjkCharsets are the charset names ruleCJKCharset looks for.
+var cjkCharsets = []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"}
+
+// ruleCJKCharset looks for the names in the Content-Type and the Subject
+// (which the rule once joined with a space: no name holds one, so none
+// can match across the join).
 func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
-	ct := strings.ToLower(c.m.Header("Content-Type") + " " + c.m.Header("Subject"))
-	for _, cs := range []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"} {
-		if strings.Contains(ct, cs) {
-			return true, partEv()
+	for _, h := range [...]string{c.m.Header("Content-Type"), c.m.Header("Subject")} {
+		low := strings.ToLower(h)
+		for _, cs := range cjkCharsets {
+			if strings.Contains(low, cs) {
+				return true, partEv()
+			}
 		}
 	}
 	return false, scanners.Evidence{}
