@@ -107,6 +107,13 @@ fuzz:
 	$(FUZZ) '^FuzzShortcuts$$' ./message
 	$(FUZZ) '^FuzzParseMailDate$$' ./message
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
+	$(FUZZ) '^FuzzHostURLs$$' ./message
+	$(FUZZ) '^FuzzURLHost$$' ./message
+	$(FUZZ) '^FuzzTagName$$' ./message
+	$(FUZZ) '^FuzzURLCandidate$$' ./message
+	$(FUZZ) '^FuzzDecodeSingleByte$$' ./message
+	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
+	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -138,7 +138,7 @@ func decodeUndeclared(b []byte, isHTML bool) (string, bool) {
 			}
 		}
 	}
-	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	s, err := decodeSingleByte(charmap.Windows1252, b)
 	if err != nil {
 		return strings.ToValidUTF8(string(b), "\uFFFD"), true
 	}

@@ -386,7 +386,7 @@ func cutContent(pt mimePart, isRoot bool, minCut int) (content []byte, b64, ok b
 	}
 	if cm != nil {
 		var err error
-		if content, err = cm.NewDecoder().Bytes(content); err != nil {
+		if content, err = decodeSingleByte(cm, content); err != nil {
 			return nil, false, false
 		}
 	}

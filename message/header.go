@@ -117,26 +117,33 @@ func (p *parser) fillHeaders(fields []rawField) {
 			p.problem("0", "unknown_charset", "header "+f.name+" uses an unknown charset", false)
 		}
 		m.Headers = append(m.Headers, Header{Name: validString(f.name), Value: v})
-		switch {
-		case lowerIs(f.name, "subject"):
+		var low [len("message-id")]byte
+		key := ""
+		if n, ascii := lowerASCIIName(f.name, low[:]); !ascii {
+			key = strings.ToLower(f.name)
+		} else if n >= 0 {
+			key = string(low[:n])
+		}
+		switch key {
+		case "subject":
 			if m.Subject == "" {
 				m.Subject = v
 			}
-		case lowerIs(f.name, "from"):
+		case "from":
 			from = append(from, f.value)
-		case lowerIs(f.name, "to"):
+		case "to":
 			to = append(to, f.value)
-		case lowerIs(f.name, "cc"):
+		case "cc":
 			cc = append(cc, f.value)
-		case lowerIs(f.name, "reply-to"):
+		case "reply-to":
 			replyTo = append(replyTo, f.value)
-		case lowerIs(f.name, "sender"):
+		case "sender":
 			sender = append(sender, f.value)
-		case lowerIs(f.name, "message-id"):
+		case "message-id":
 			if m.MessageID == "" {
 				m.MessageID = cleanMessageID(v)
 			}
-		case lowerIs(f.name, "date"):
+		case "date":
 			if m.Date.IsZero() {
 				m.Date = p.parseDate(v)
 			}
@@ -147,6 +154,29 @@ func (p *parser) fillHeaders(fields []rawField) {
 	m.Cc = p.addressList("Cc", cc)
 	m.ReplyTo = p.addressList("Reply-To", replyTo)
 	m.Sender = p.addressList("Sender", sender)
+}
+
+// lowerASCIIName lower-cases an ASCII name into buf and returns its
+// length, or -1 when it is longer than buf (then it is none of the names
+// fillHeaders looks for); ascii is false for a name with other bytes,
+// which the caller lower-cases with strings.ToLower.
+func lowerASCIIName(name string, buf []byte) (n int, ascii bool) {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return 0, false
+		}
+	}
+	if len(name) > len(buf) {
+		return -1, true
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return len(name), true
 }
 
 // lowerIs reports whether strings.ToLower(s) == lower, for a lower-case

@@ -38,20 +38,25 @@ func (p *parser) htmlToText(src, partID string) string {
 		for i := 0; i < len(s); {
 			r, n := rune(s[i]), 1
 			if r < utf8.RuneSelf && !inAnchor {
-				// ASCII outside an anchor: a byte at a time.
-				i++
+				// ASCII outside an anchor: a run of visible bytes at once.
 				if asciiSpace[r] {
+					i++
 					if pend == 0 {
 						pend = ' '
 					}
 					anchorSp = true
 					continue
 				}
+				j := i + 1
+				for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+					j++
+				}
 				if pend != 0 && out.Len() > 0 {
 					out.WriteByte(pend)
 				}
 				pend = 0
-				out.WriteByte(byte(r))
+				out.Write(s[i:j])
+				i = j
 				continue
 			}
 			if r >= utf8.RuneSelf {
@@ -100,7 +105,7 @@ func (p *parser) htmlToText(src, partID string) string {
 				write(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
+			name, hasAttr := tagName(z, false, &p.tagBuf)
 			a := atom.Lookup(name)
 			if a == atom.A {
 				endAnchor()
@@ -121,7 +126,7 @@ func (p *parser) htmlToText(src, partID string) string {
 				write(space)
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
+			name, _ := tagName(z, true, &p.tagBuf)
 			a := atom.Lookup(name)
 			switch {
 			case hiddenText(a):
@@ -135,6 +140,45 @@ func (p *parser) htmlToText(src, partID string) string {
 			}
 		}
 	}
+}
+
+// tagName is z.TagName() for the current start, self-closing (end
+// false) or end tag token, lower-cased from z.Raw() into *buf instead of
+// the copy TagName makes of every name. hasAttr is false only for a tag
+// without attributes (the name is followed by '>'); when it is true for
+// one without, TagAttr gives none, so callers that read the attributes
+// with TagAttr see the same. Names with a NUL (which TagName replaces)
+// and unexpected raw bytes are left to TagName. TestTagNameEqualsTokenizer
+// and FuzzTagName compare it with TagName.
+func tagName(z *html.Tokenizer, end bool, buf *[]byte) (name []byte, hasAttr bool) {
+	raw := z.Raw()
+	i := 1
+	if end {
+		i = 2
+	}
+	if len(raw) > i && raw[0] == '<' && (!end || raw[1] == '/') {
+	scan:
+		for j := i; j < len(raw); j++ {
+			switch c := raw[j]; c {
+			case ' ', '\n', '\r', '\t', '\f', '/', '>':
+				if j == i {
+					break scan
+				}
+				low := (*buf)[:0]
+				for _, c := range raw[i:j] {
+					if 'A' <= c && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					low = append(low, c)
+				}
+				*buf = low
+				return low, c != '>'
+			case 0:
+				break scan
+			}
+		}
+	}
+	return z.TagName()
 }
 
 // linkAttrs are the attribute names tagLinks reads on any element (meta

@@ -84,6 +84,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 		anchor.Reset()
 	}
 	z := html.NewTokenizer(strings.NewReader(src))
+	var nameBuf []byte
 	for {
 		tt := z.Next()
 		switch tt {
@@ -104,7 +105,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 				anchor.WriteString(t)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
+			name, hasAttr := tagName(z, false, &nameBuf)
 			a := atom.Lookup(name)
 			tag := string(name)
 			if a != 0 {
@@ -176,7 +177,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 				}
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
+			name, _ := tagName(z, true, &nameBuf)
 			switch atom.Lookup(name) {
 			case atom.A:
 				endAnchor()

@@ -72,6 +72,10 @@ type parser struct {
 	plain bool
 	// scratch is a reusable buffer (mayLink).
 	scratch []byte
+	// spans is a reusable buffer (hostURLs).
+	spans [][2]int
+	// tagBuf is a reusable buffer (tagName).
+	tagBuf []byte
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }

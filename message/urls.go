@@ -25,8 +25,10 @@ var textURLRe = xurls.Relaxed()
 // textURLs adds the links found in plain text s. The relaxed regexp is
 // slow (a large NFA), so it only runs on candidate words: runs of
 // non-space characters with "://", a dot followed by a known TLD, or a
-// dotted IPv4 address. Very long words are matched in overlapping windows
-// so that one huge token costs linear time with a small constant.
+// dotted IPv4 address; and of those, only on the words neither
+// hand-written stand-in answers for (webURL: plain web links; hostURLs:
+// scheme-less host names). Very long words are matched in overlapping
+// windows so that one huge token costs linear time with a small constant.
 func (p *parser) textURLs(partID, s string) {
 	const window, overlap = 16 << 10, 4 << 10
 	var seen map[string]struct{}
@@ -54,6 +56,13 @@ func (p *parser) textURLs(partID, s string) {
 		seen[word] = struct{}{}
 		if i, j, ok := webURL(word); ok {
 			p.addURL(partID, word[i:j], "")
+			continue
+		}
+		if spans, ok := hostURLs(word, p.spans[:0]); ok {
+			p.spans = spans
+			for _, sp := range spans {
+				p.addURL(partID, word[sp[0]:sp[1]], "")
+			}
 			continue
 		}
 		if len(word) <= memoWordMax {
@@ -257,6 +266,10 @@ func urlCandidate(w string) bool {
 	if len(w) < 4 {
 		return false
 	}
+	dot := strings.IndexByte(w, '.')
+	if dot < 0 {
+		return strings.Contains(w, "://") // no TLD and no IPv4 address without a dot
+	}
 	if strings.Contains(w, "://") {
 		return true
 	}
@@ -264,17 +277,21 @@ func urlCandidate(w string) bool {
 		return false // an e-mail address, not a link
 	}
 	digitsDot := 0
-	for i := 0; i < len(w); i++ {
-		if w[i] != '.' {
-			continue
-		}
+	for i := dot; ; {
 		if i > 0 && w[i-1] >= '0' && w[i-1] <= '9' {
 			digitsDot++
 		}
 		j := i + 1
 		for j < len(w) {
+			if c := w[j]; c < utf8.RuneSelf {
+				if !isAlnum(c) && c != '-' {
+					break
+				}
+				j++
+				continue
+			}
 			r, n := utf8.DecodeRuneInString(w[j:])
-			if !unicode.IsLetter(r) && r != '-' && !(r >= '0' && r <= '9') {
+			if !unicode.IsLetter(r) {
 				break
 			}
 			j += n
@@ -282,6 +299,11 @@ func urlCandidate(w string) bool {
 		if j > i+1 && knownTLD(w[i+1:j]) {
 			return true
 		}
+		k := strings.IndexByte(w[i+1:], '.')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
 	}
 	return digitsDot >= 3
 }
@@ -403,7 +425,9 @@ func urlHost(raw string) string {
 		s = "http://" + s
 	}
 	var host string
-	if u, err := url.Parse(s); err == nil && u.Host != "" {
+	if h, ok := plainAuthority(s); ok {
+		host = h
+	} else if u, err := url.Parse(s); err == nil && u.Host != "" {
 		host = u.Hostname()
 	} else {
 		// Broken escapes and the like: take what sits between "//" and
@@ -421,4 +445,41 @@ func urlHost(raw string) string {
 		host = strings.Trim(host, "[]")
 	}
 	return strings.TrimSuffix(strings.ToLower(host), ".")
+}
+
+// plainAuthority returns the host of s ("scheme://authority...") without
+// net/url when what follows the first "://" up to the first of /?#\ is
+// letters, digits, dots and hyphens with at most a ":digits" port: then
+// url.Parse either gives that authority as the host, whose Hostname is
+// it without the port, or no host, and the hand-written fallback of
+// urlHost takes the same bytes. TestURLHostEqualsReference and
+// FuzzURLHost compare urlHost with the version that always calls
+// url.Parse.
+func plainAuthority(s string) (string, bool) {
+	k := strings.Index(s, "://")
+	if k < 0 {
+		return "", false
+	}
+	a := s[k+3:]
+	if i := strings.IndexAny(a, "/?#\\"); i >= 0 {
+		a = a[:i]
+	}
+	colon := -1
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		switch {
+		case isAlnum(c) || c == '.' || c == '-':
+			if colon >= 0 && (c < '0' || c > '9') {
+				return "", false
+			}
+		case c == ':' && colon < 0:
+			colon = i
+		default:
+			return "", false
+		}
+	}
+	if colon >= 0 {
+		a = a[:colon]
+	}
+	return a, true
 }

@@ -3,6 +3,8 @@ package links
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,5 +60,36 @@ func BenchmarkExtract(b *testing.B) {
 				_ = message.ScanHTML(t.HTML, 0)
 			}
 		}
+	}
+}
+
+// BenchmarkScanCorpus scans 300 messages spread over the shared
+// SpamAssassin corpus (parsed beforehand), one per iteration in turn;
+// skipped when the corpus is absent.
+func BenchmarkScanCorpus(b *testing.B) {
+	dir := corpusDir()
+	if dir == "" {
+		b.Skip("corpus ../shared/corpus/spamassassin is absent")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	var msgs []*message.Message
+	for i := 0; i < len(files) && len(msgs) < 300; i += max(len(files)/300, 1) {
+		raw, err := os.ReadFile(files[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, message.Parse(context.Background(), raw, message.Limits{}))
+	}
+	s, err := New(Options{SchoolDomains: []string{"school.example"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Scan(b.Context(), msgs[i%len(msgs)], &scanners.Envelope{}); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

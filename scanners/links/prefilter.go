@@ -118,8 +118,26 @@ func hexVal(c byte) uint64 {
 	return 99
 }
 
+// hasFoldAt reports whether s[i:] starts with the ASCII needle
+// (lower-case letters and punctuation) in any ASCII letter case. This is
+// strings.EqualFold of the len(needle) bytes there: the only non-ASCII
+// characters that fold to ASCII letters (U+212A K, U+017F ſ) take more
+// than one byte, so a window holding one has fewer characters than the
+// needle and EqualFold is false too.
 func hasFoldAt(s string, i int, needle string) bool {
-	return len(s)-i >= len(needle) && strings.EqualFold(s[i:i+len(needle)], needle)
+	if len(s)-i < len(needle) {
+		return false
+	}
+	for k := 0; k < len(needle); k++ {
+		c := s[i+k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != needle[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // colonFollows reports whether s may start with white space and ':'.

@@ -38,8 +38,24 @@ func htmlRelevant(info message.HTMLInfo) bool {
 
 // checkPrefilter fails when htmlMayMatter lets src pass although
 // ScanHTML finds something checkHTML uses in it.
+// checkHasFoldAt compares hasFoldAt with the strings.EqualFold of the
+// window it stands for, for every needle at every position of src.
+func checkHasFoldAt(t *testing.T, src string) {
+	t.Helper()
+	for _, needle := range []string{"script", "data", "url(", "password"} {
+		for i := range len(src) + 1 {
+			want := len(src)-i >= len(needle) && strings.EqualFold(src[i:i+len(needle)], needle)
+			if got := hasFoldAt(src, i, needle); got != want {
+				t.Errorf("hasFoldAt(%q, %d, %q) = %v, EqualFold says %v", src, i, needle, got, want)
+				return
+			}
+		}
+	}
+}
+
 func checkPrefilter(t *testing.T, src string) {
 	t.Helper()
+	checkHasFoldAt(t, src)
 	if !htmlMayMatter(src) && htmlRelevant(message.ScanHTML(src, 0)) {
 		t.Errorf("htmlMayMatter(%q) = false, but checkHTML has work in it", src)
 	}
@@ -100,7 +116,7 @@ func TestHTMLMayMatter(t *testing.T) {
 }
 
 func FuzzHTMLMayMatter(f *testing.F) {
-	for _, s := range []string{`<a href="javascript:x">`, `<input type=password>`, `<p style="x:url(a)">`, `&#97;&amp;&nbsp;`, `data :`} {
+	for _, s := range []string{`<a href="javascript:x">`, `<input type=password>`, `<p style="x:url(a)">`, `&#97;&amp;&nbsp;`, `data :`, "\u017fcript:", "SCRİPT", "pa\u017f\u017fword", "DaTa", "URL("} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,6 +1,9 @@
 package spam
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Hand-written finders for regexps of the rules (hiddenRe, bigFontRe,
 // receivedFromRe). Each alternative starts with a literal, found by
@@ -228,4 +231,231 @@ func parseReceivedFrom(v string) (helo, rdns, ip string, ok bool) {
 // isAddrByte is (?i)[0-9a-f.:].
 func isAddrByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':'
+}
+
+// subjectMoneyWords are the alternatives of subjectMoneyRe in its order;
+// "$" stands for `\$\d`, "save #" for `save \d+%`, "# off" for
+// `\d+% off`, "pills" for `pills?`.
+var subjectMoneyWords = []string{"free", "cash", "money", "$", "income", "earn", "save #", "# off", "winner", "won",
+	"prize", "loan", "mortgage", "debt", "credit", "viagra", "cialis", "pills", "rolex", "casino", "lottery",
+	"refinance", "investment", "profit"}
+
+// findSubjectMoney is subjectMoneyRe.FindStringIndex for an ASCII s
+// (for other s, ok is false: (?i) folds some non-ASCII letters, such as
+// U+017F ſ, to the ASCII ones). At each position from the left the
+// alternatives are tried in the regexp's order, each followed by \b.
+func findSubjectMoney(s string) (loc []int, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return nil, false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		prevWord := i > 0 && isWordByte(s[i-1])
+		if prevWord && s[i] != '$' {
+			continue // every other alternative starts with \b and a word byte
+		}
+		for _, k := range moneyWordsAt[s[i]] {
+			end := moneyWordAt(s, i, subjectMoneyWords[k], prevWord)
+			if end >= 0 && wordBoundary(s, end) {
+				return []int{i, end}, true
+			}
+		}
+	}
+	return nil, true
+}
+
+// moneyWordsAt[c] are the indexes of the subjectMoneyWords that can
+// match at a byte c, in order.
+var moneyWordsAt = func() (t [256][]uint8) {
+	for k, w := range subjectMoneyWords {
+		switch c := w[0]; c {
+		case '#':
+			for d := byte('0'); d <= '9'; d++ {
+				t[d] = append(t[d], uint8(k))
+			}
+		case '$':
+			t[c] = append(t[c], uint8(k))
+		default:
+			t[c] = append(t[c], uint8(k))
+			t[c-'a'+'A'] = append(t[c-'a'+'A'], uint8(k))
+		}
+	}
+	return t
+}()
+
+// wordBoundary is \b at s[i], 0 < i <= len(s).
+func wordBoundary(s string, i int) bool {
+	return isWordByte(s[i-1]) != (i < len(s) && isWordByte(s[i]))
+}
+
+// moneyWordAt matches `\b` and the alternative w of subjectMoneyWords at
+// s[i:], returning the end or -1 (the \b after it is the caller's).
+func moneyWordAt(s string, i int, w string, prevWord bool) int {
+	digits := func(k int) int { // the end of \d+ at k, or -1
+		j := k
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return -1
+		}
+		return j
+	}
+	switch w {
+	case "$": // \b\$\d: the \b needs a word byte before the '$'
+		if prevWord && s[i] == '$' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+			return i + 2
+		}
+		return -1
+	case "save #":
+		if prevWord || !hasFoldPrefix(s[i:], "save ") {
+			return -1
+		}
+		if j := digits(i + 5); j >= 0 && j < len(s) && s[j] == '%' {
+			return j + 1
+		}
+		return -1
+	case "# off":
+		if prevWord {
+			return -1
+		}
+		if j := digits(i); j >= 0 && hasFoldPrefix(s[j:], "% off") {
+			return j + 5
+		}
+		return -1
+	case "pills": // pills? is greedy: "pills" before "pill"
+		if prevWord || !hasFoldPrefix(s[i:], "pill") {
+			return -1
+		}
+		if i+4 < len(s) && s[i+4]|0x20 == 's' && wordBoundary(s, i+5) {
+			return i + 5
+		}
+		return i + 4
+	}
+	if prevWord || !hasFoldPrefix(s[i:], w) {
+		return -1
+	}
+	return i + len(w)
+}
+
+// hasFoldPrefix reports whether the ASCII s starts with the lower-case
+// ASCII p in any case.
+func hasFoldPrefix(s, p string) bool {
+	if len(s) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// findTracking is trackRe.FindStringIndex: the match always runs to the
+// end of s, so it is found from the end. The first alternative,
+// `\s{3,}\S*\d\S*\s*$`, can only start in the run of white space before
+// the last word (at its start, when the run is three or longer and the
+// word has a digit); the second, `[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`,
+// only at the byte before the letters, digits, letters and bracket that
+// end s, read backwards. The leftmost of the two wins.
+func findTracking(s string) []int {
+	t := len(s) // s[t:] is the trailing white space
+	for t > 0 && isSpace(s[t-1]) {
+		t--
+	}
+	best := -1
+	// First alternative.
+	k := t
+	for k > 0 && !isSpace(s[k-1]) {
+		k--
+	}
+	j := k
+	for j > 0 && isSpace(s[j-1]) {
+		j--
+	}
+	if k < t && k-j >= 3 && strings.IndexAny(s[k:t], "0123456789") >= 0 {
+		best = j
+	}
+	// Second alternative.
+	q := t
+	if q > 0 && (s[q-1] == ')' || s[q-1] == ']') {
+		q--
+	}
+	back := func(q int, in func(byte) bool) int {
+		for q > 0 && in(s[q-1]) {
+			q--
+		}
+		return q
+	}
+	lower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	l2 := back(q, lower)
+	d := back(l2, digit)
+	l1 := back(d, lower)
+	if q-l2 <= 4 && l2-d >= 4 && d-l1 <= 4 && l1 > 0 {
+		if c := s[l1-1]; isSpace(c) || c == '(' || c == '[' || c == '#' || c == '-' {
+			if best < 0 || l1-1 < best {
+				best = l1 - 1
+			}
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return []int{best, len(s)}
+}
+
+// isNameAddrByte is [A-Za-z0-9._%+-], the local part of addrInNameRe.
+func isNameAddrByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._%+-", c) >= 0
+}
+
+// isNameDomainByte is [A-Za-z0-9.-].
+func isNameDomainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// findAddrInName is addrInNameRe.FindString,
+// `[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`: for each '@' from
+// the left, the local part is the run of its bytes before it, and the
+// greedy domain part backs off to the last '.' of the domain run that
+// leaves at least two letters, which it then takes all of.
+func findAddrInName(s string) string {
+	for from := 0; ; {
+		i := strings.IndexByte(s[from:], '@')
+		if i < 0 {
+			return ""
+		}
+		at := from + i
+		from = at + 1
+		start := at
+		for start > 0 && isNameAddrByte(s[start-1]) {
+			start--
+		}
+		if start == at {
+			continue
+		}
+		end := at + 1
+		for end < len(s) && isNameDomainByte(s[end]) {
+			end++
+		}
+		for p := end - 1; p > at+1; p-- {
+			if s[p] != '.' || p+2 >= len(s) || !isLetter(s[p+1]) || !isLetter(s[p+2]) {
+				continue
+			}
+			e := p + 1
+			for e < len(s) && isLetter(s[e]) {
+				e++
+			}
+			return s[start:e]
+		}
+	}
 }

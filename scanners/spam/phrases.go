@@ -13,6 +13,10 @@ type phraseMatcher struct {
 	nclass int
 	// next is the complete transition table, state*nclass+class.
 	next []uint16
+	// step is next for the scan: each entry is the target state times
+	// nclass (its row's offset), with hasOut set when phrases end there,
+	// so that a step is one load and an add.
+	step []uint32
 	// out lists the phrases that end at each state (its own and those of
 	// its suffix states); nil for most states.
 	out  [][]uint16
@@ -83,8 +87,18 @@ func newPhraseMatcher(phrases []string) *phraseMatcher {
 		}
 	}
 	pm.out = out
+	pm.step = make([]uint32, len(pm.next))
+	for i, st := range pm.next {
+		pm.step[i] = uint32(st) * uint32(pm.nclass)
+		if out[st] != nil {
+			pm.step[i] |= hasOut
+		}
+	}
 	return pm
 }
+
+// hasOut marks the step entries that lead to a state where phrases end.
+const hasOut = 1 << 31
 
 // firstAt sets at[id] to the byte offset where phrase id first occurs in
 // s, or -1: what strings.Index(s, phrase) returns.
@@ -93,11 +107,12 @@ func (pm *phraseMatcher) firstAt(s string, at []int) {
 		at[i] = -1
 	}
 	left := len(at)
-	st := 0
+	off := uint32(0) // the current state times nclass
 	for i := 0; i < len(s); i++ {
-		st = int(pm.next[st*pm.nclass+int(pm.class[s[i]])])
-		if o := pm.out[st]; o != nil {
-			for _, id := range o {
+		v := pm.step[off+uint32(pm.class[s[i]])]
+		off = v &^ hasOut
+		if v&hasOut != 0 {
+			for _, id := range pm.out[off/uint32(pm.nclass)] {
 				if at[id] < 0 {
 					at[id] = i + 1 - pm.lens[id]
 					left--

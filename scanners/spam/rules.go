@@ -2,6 +2,8 @@ package spam
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -80,6 +82,21 @@ const maxRuleText = 128 << 10
 func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, freemail map[string]bool) *checkCtx {
 	c := &checkCtx{m: m, env: env, now: now, freemail: freemail}
 	var b, h strings.Builder
+	// When all the HTML is ASCII, strings.ToLower of it is the ASCII
+	// lower-casing of each piece, written so in one copy.
+	asciiHTML := true
+	for hl, i := 0, 0; i < len(m.Texts) && hl < maxRuleText; i++ {
+		t := m.Texts[i]
+		if !t.FromHTML || t.PartID != "" && strings.Contains(t.PartID, "/") {
+			continue
+		}
+		piece := t.HTML[:min(len(t.HTML), maxRuleText-hl)]
+		if !isASCII(piece) {
+			asciiHTML = false
+			break
+		}
+		hl += len(piece)
+	}
 	for _, t := range m.Texts {
 		if t.PartID != "" && strings.Contains(t.PartID, "/") {
 			continue // text inside attachments is not the mail's own text
@@ -88,7 +105,12 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 		case t.FromHTML:
 			c.hasHTML = true
 			if h.Len() < maxRuleText {
-				h.WriteString(t.HTML[:min(len(t.HTML), maxRuleText-h.Len())])
+				if piece := t.HTML[:min(len(t.HTML), maxRuleText-h.Len())]; asciiHTML {
+					h.Grow(len(piece))
+					writeLowerASCII(&h, piece)
+				} else {
+					h.WriteString(piece)
+				}
 			}
 		case strings.HasPrefix(t.ContentType, "text/plain") || t.ContentType == "":
 			c.hasPlain = true
@@ -101,7 +123,9 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 	}
 	c.bodyRaw = b.String()
 	c.body = lowerASCII(c.bodyRaw)
-	c.html = strings.ToLower(h.String())
+	if c.html = h.String(); !asciiHTML {
+		c.html = strings.ToLower(c.html)
+	}
 	return c
 }
 
@@ -208,8 +232,9 @@ var (
 	// by findBigMoney only where a match can start.
 	moneyAt   = regexp.MustCompile(`^(\$|£|€|usd ?)\d{1,3}(,\d{3})+`)
 	millionAt = regexp.MustCompile(`^\d+ (million|billion) (dollars|usd|pounds|euros)`)
-	trackRe   = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
-	digitsRe  = regexp.MustCompile(`\d{5,}`)
+	// trackRe is the reference of findTracking.
+	trackRe  = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
+	digitsRe = regexp.MustCompile(`\d{5,}`)
 	// bigMoneyNeedles are substrings every match of bigMoneyRe contains.
 	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
 	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
@@ -313,7 +338,7 @@ func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
 	if len(s) < 8 {
 		return false, scanners.Evidence{}
 	}
-	if loc := trackRe.FindStringIndex(s); loc != nil {
+	if loc := findTracking(s); loc != nil {
 		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
 	}
 	return false, scanners.Evidence{}
@@ -334,11 +359,19 @@ func ruleFromDigits(c *checkCtx) (bool, scanners.Evidence) {
 	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.m.Header("From"))
 }
 
+// cjkCharsets are the charset names ruleCJKCharset looks for.
+var cjkCharsets = []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"}
+
+// ruleCJKCharset looks for the names in the Content-Type and the Subject
+// (which the rule once joined with a space: no name holds one, so none
+// can match across the join).
 func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
-	ct := strings.ToLower(c.m.Header("Content-Type") + " " + c.m.Header("Subject"))
-	for _, cs := range []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"} {
-		if strings.Contains(ct, cs) {
-			return true, partEv()
+	for _, h := range [...]string{c.m.Header("Content-Type"), c.m.Header("Subject")} {
+		low := strings.ToLower(h)
+		for _, cs := range cjkCharsets {
+			if strings.Contains(low, cs) {
+				return true, partEv()
+			}
 		}
 	}
 	return false, scanners.Evidence{}
@@ -356,15 +389,40 @@ func lowerASCII(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
+	writeLowerASCII(&b, s)
 	return b.String()
+}
+
+// writeLowerASCII writes s to b with ASCII capitals lower-cased, through
+// a small buffer lower-cased in place.
+func writeLowerASCII(b *strings.Builder, s string) {
+	var buf [512]byte
+	for len(s) > 0 {
+		n := copy(buf[:], s)
+		for i, c := range buf[:n] {
+			if c-'A' < 26 {
+				buf[i] = c + 'a' - 'A'
+			}
+		}
+		b.Write(buf[:n])
+		s = s[n:]
+	}
+}
+
+// isASCII reports whether s has no byte from 0x80 up.
+func isASCII(s string) bool {
+	for len(s) >= 8 {
+		if binary.LittleEndian.Uint64([]byte(s[:8]))&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // hdrEv quotes a header value (the whole value; long ones shortened with
@@ -455,7 +513,11 @@ func (c *checkCtx) receivedTime() time.Time {
 }
 
 func (c *checkCtx) findReceivedTime() time.Time {
-	for _, v := range c.m.HeaderValues("Received") {
+	for _, h := range c.m.Headers {
+		if !strings.EqualFold(h.Name, "Received") {
+			continue
+		}
+		v := h.Value
 		i := strings.LastIndexByte(v, ';')
 		if i < 0 {
 			continue
@@ -474,15 +536,74 @@ var dateLayouts = []string{
 	"Mon, 2 Jan 2006 15:04 -0700",
 }
 
+// parseDate is the first of dateLayouts that parses s. Each failed
+// time.Parse builds an error, so layouts that cannot parse s are not
+// tried: those whose shape s lacks (dateLayoutFits). The result is
+// that of the same time.Parse call either way (TestParseDateEqualsReference,
+// FuzzParseDate).
 func parseDate(s string) (time.Time, error) {
-	var err error
-	for _, l := range dateLayouts {
+	err := errNoDateLayout
+	for i, l := range dateLayouts {
+		if !dateLayoutFits(i, s) {
+			continue
+		}
 		var t time.Time
 		if t, err = time.Parse(l, s); err == nil {
 			return t, nil
 		}
 	}
 	return time.Time{}, err
+}
+
+var errNoDateLayout = errors.New("no date layout fits")
+
+// dateLayoutFits reports conditions without which time.Parse(dateLayouts[i], s)
+// fails: a layout starting "Mon, " needs a comma after three bytes (the
+// day name), "Mon, 02" two digits after it and its spaces; "2 Jan" a
+// digit first; one ending "-0700" a sign and four digits at the end, one
+// ending "(MST)" a ')' there, and one ending "MST" anything but a ')'
+// there (a zone name is letters, digits and signs).
+func dateLayoutFits(i int, s string) bool {
+	if len(s) < 5 {
+		return true
+	}
+	last := s[len(s)-1]
+	numTZ := (s[len(s)-5] == '+' || s[len(s)-5] == '-') && allDigits(s[len(s)-4:])
+	comma := s[3] == ','
+	twoDigits := false
+	if comma {
+		j := 4
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		twoDigits = j+1 < len(s) && allDigits(s[j:j+2])
+	}
+	switch i {
+	case 0: // RFC1123Z
+		return comma && twoDigits && numTZ
+	case 1: // RFC1123
+		return comma && twoDigits && last != ')'
+	case 2, 7: // "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04 -0700"
+		return comma && numTZ
+	case 3: // "2 Jan 2006 15:04:05 -0700"
+		return s[0] >= '0' && s[0] <= '9' && numTZ
+	case 4: // "Mon, 2 Jan 2006 15:04:05 MST"
+		return comma && last != ')'
+	case 5: // "Mon, 2 Jan 2006 15:04:05 -0700 (MST)"
+		return comma && last == ')'
+	case 6: // "Mon, 02 Jan 2006 15:04:05 -0700 (MST)"
+		return comma && twoDigits && last == ')'
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func ruleDateFuture(c *checkCtx) (bool, scanners.Evidence) {
@@ -504,7 +625,11 @@ func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
 var receivedFromRe = regexp.MustCompile(`(?i)^from\s+(\S+)\s+\(([^\s\[\)]*)\s*\[([0-9a-f.:]+)\]`)
 
 func ruleForgedReceived(c *checkCtx) (bool, scanners.Evidence) {
-	for _, v := range c.m.HeaderValues("Received") {
+	for _, h := range c.m.Headers {
+		if !strings.EqualFold(h.Name, "Received") {
+			continue
+		}
+		v := h.Value
 		helo, rdns, ip, ok := parseReceivedFrom(v)
 		if !ok {
 			continue
@@ -527,7 +652,7 @@ var bigProviders = []string{"hotmail.com", "yahoo.com", "aol.com", "msn.com", "g
 
 func bigProvider(host string) string {
 	for _, d := range bigProviders {
-		if host == d || strings.HasSuffix(host, "."+d) {
+		if host == d || len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.HasSuffix(host, d) {
 			return d
 		}
 	}
@@ -552,6 +677,7 @@ func ruleFreemailReplyTo(c *checkCtx) (bool, scanners.Evidence) {
 	return true, hdrEv("Reply-To", c.m.Header("Reply-To"))
 }
 
+// addrInNameRe is the reference of findAddrInName.
 var addrInNameRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 
 func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
@@ -559,7 +685,7 @@ func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
 		return false, scanners.Evidence{}
 	}
 	f := c.m.From[0]
-	a := addrInNameRe.FindString(f.Name)
+	a := findAddrInName(f.Name)
 	if a == "" || strings.EqualFold(a, f.Addr) {
 		return false, scanners.Evidence{}
 	}
@@ -630,12 +756,9 @@ func textCounts(s string) letterCounts {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 'a' && c <= 'z' {
-				n.letters++
-			} else if c >= 'A' && c <= 'Z' {
-				n.letters++
-				n.upper++
-			}
+			k := asciiLetter[c]
+			n.letters += int(k & 1)
+			n.upper += int(k >> 1)
 			i++
 			continue
 		}
@@ -651,6 +774,15 @@ func textCounts(s string) letterCounts {
 	return n
 }
 
+// asciiLetter[c] is 1 for an ASCII small letter, 3 for a capital (bit 0
+// a letter, bit 1 a capital), else 0.
+var asciiLetter = func() (t [utf8.RuneSelf]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = 1, 3
+	}
+	return t
+}()
+
 func ruleSubjectCaps(c *checkCtx) (bool, scanners.Evidence) {
 	t := textCounts(c.m.Subject)
 	u, n := t.upper, t.letters
@@ -662,10 +794,16 @@ func ruleSubjectExclaim(c *checkCtx) (bool, scanners.Evidence) {
 	return strings.Contains(s, "!!") || strings.Contains(s, "$$") || (strings.HasSuffix(strings.TrimSpace(s), "!") && strings.Contains(s, "$")), subjEv(s)
 }
 
+// subjectMoneyRe finds money words in a subject; findSubjectMoney
+// stands in for it on ASCII subjects.
 var subjectMoneyRe = regexp.MustCompile(`(?i)\b(free|cash|money|\$\d|income|earn|save \d+%|\d+% off|winner|won|prize|loan|mortgage|debt|credit|viagra|cialis|pills?|rolex|casino|lottery|refinance|investment|profit)\b`)
 
 func ruleSubjectMoney(c *checkCtx) (bool, scanners.Evidence) {
-	if loc := subjectMoneyRe.FindStringIndex(c.m.Subject); loc != nil {
+	loc, ok := findSubjectMoney(c.m.Subject)
+	if !ok {
+		loc = subjectMoneyRe.FindStringIndex(c.m.Subject)
+	}
+	if loc != nil {
 		return true, scanners.Evidence{Field: "subject", Offset: loc[0], Length: loc[1] - loc[0], Text: c.m.Subject[loc[0]:loc[1]]}
 	}
 	return false, scanners.Evidence{}
@@ -735,10 +873,8 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 // raw message (bounded), since the parsed view no longer has them.
 func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	for _, t := range c.m.Texts {
-		for i := 0; i < len(t.Content); i++ {
-			if t.Content[i] >= utf8.RuneSelf {
-				return false, scanners.Evidence{}
-			}
+		if !isASCII(t.Content) {
+			return false, scanners.Evidence{}
 		}
 	}
 	if len(c.m.Texts) == 0 {
