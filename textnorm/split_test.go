@@ -72,7 +72,13 @@ func TestPairSplit(t *testing.T) {
 		wx := whole(mx, r)
 		for p := (len(bs) + 1) / 2; p < len(bs); p += shareddata.Every() {
 			if bs[p-1] == Sep {
-				if got := matchSplit(mx, mx.t16, r, nil, p); !slices.Equal(got, wx) {
+				var got []Hit
+				if mx.t16 != nil {
+					got = matchSplit(mx, mx.t16, r, nil, p)
+				} else { // the lists outgrew 16-bit entries
+					got = matchSplit(mx, mx.t32, r, nil, p)
+				}
+				if !slices.Equal(got, wx) {
 					t.Fatalf("text %.40q split at %d of %d: rows of %d: the halves' hits differ from Match\n got %v\nwant %v", text, p, len(bs), mx.stride, got, wx)
 				}
 			}
