@@ -137,12 +137,17 @@ var asciiKind = func() (t [128]byte) {
 // nonASCII is the kind of the bytes of multi-byte runes.
 const nonASCII = 0xFF
 
+// markupKind is the kind of '&' and '<', which may start a character
+// reference or a line-break tag (markup.go).
+const markupKind = 0xFE
+
 // kind is asciiKind extended to all bytes.
 var kind = func() (t [256]byte) {
 	copy(t[:], asciiKind[:])
 	for c := utf8.RuneSelf; c < 256; c++ {
 		t[c] = nonASCII
 	}
+	t['&'], t['<'] = markupKind, markupKind
 	return t
 }()
 
@@ -353,6 +358,13 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 				i += size
 				continue
 			}
+		} else if k == markupKind {
+			o.w = w
+			if size := n.nonWordMarkup(s, i, &o); size > 0 {
+				w = o.w
+				i += size
+				continue
+			}
 		}
 		o.w = w
 		i = n.word(s, i, &o)
@@ -392,6 +404,33 @@ func (n *Normalizer) nonWord(s string, i int, o *out) int {
 	return size
 }
 
+// nonWordMarkup handles the '&' or '<' at s[i] when it does not start a
+// word: a separator for it (the whole reference or tag when it is one), or
+// nothing for a reference to an ignorable character. It returns the bytes
+// handled, or 0 when a reference to a word character starts a word there.
+func (n *Normalizer) nonWordMarkup(s string, i int, o *out) int {
+	r, size := markup(s, i)
+	switch {
+	case size == 0:
+		o.sep(int32(i), int32(i+1))
+		return 1
+	case ignorable(r):
+		return size
+	case n.markupWord(r):
+		return 0
+	}
+	o.sep(int32(i), int32(i+size))
+	return size
+}
+
+// markupWord reports whether a character reference to r is part of a word.
+func (n *Normalizer) markupWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiKind[r] != 0
+	}
+	return apostrophe(r) || n.wordRune(r)
+}
+
 // wordRune reports whether the non-ASCII rune r is part of a word (folds to
 // ASCII, or is a letter or number); ignorable runes and apostrophes are
 // checked first.
@@ -410,16 +449,35 @@ func (n *Normalizer) word(s string, i int, o *out) int {
 loop:
 	for i < len(s) {
 		c := s[i]
+		var r rune
+		var size int
 		if c < utf8.RuneSelf {
 			k := asciiKind[c]
 			if k == 0 {
-				break
+				if c != '&' {
+					break
+				}
+				if r, size = markup(s, i); size == 0 {
+					break
+				}
+				if r < utf8.RuneSelf {
+					// A reference to an ASCII character: its atom, or the
+					// end of the word.
+					if k = asciiKind[r]; k == 0 {
+						break
+					}
+					ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+size))
+					i += size
+					continue
+				}
+			} else {
+				ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+1))
+				i++
+				continue
 			}
-			ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+1))
-			i++
-			continue
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			break loop

@@ -38,6 +38,15 @@ func TestNormalize(t *testing.T) {
 		{"curly apostrophe", "don\u2019t", "dont"},
 		{"punctuation collapses", "hello,  world!!", "helo world"},
 		{"other script", "日本", "\x02"},
+		{"numeric reference apostrophe", "you&#039;re a liar", "you re a liar"},
+		{"hex reference apostrophe", "you&#x27;re", "you re"},
+		{"named apostrophes", "you&apos;re you&rsquo;re", "you re you re"},
+		{"n't through a reference", "don&#39;t", "dont"},
+		{"line-break tags separate", "Q: hi<br>A: go<BR />away<br/>now", "q hi a go away now"},
+		{"named reference separates", "fish&amp;chips &quot;yes&quot;", "fish chips yes"},
+		{"reference to a letter joins", "d&#105;ck", "dick"},
+		{"reference to an ignorable character", "ki&#8203;ll", "kil"},
+		{"not a reference", "a &b c&#039 d&#;e <b>x", "a b c 039 d e b x"},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {
@@ -160,4 +169,23 @@ func FuzzNormalize(f *testing.F) {
 			_ = textnorm.String(s)
 		}
 	})
+}
+
+// TestMarkupSpans checks that a character reference or a <br> tag maps back
+// to all of its bytes, so evidence quotes what was written.
+func TestMarkupSpans(t *testing.T) {
+	t.Parallel()
+	in := "so you&#039;re a liar<br>go"
+	r := textnorm.NewNormalizer().Normalize(in)
+	if got := string(r.B); got != "so you re a liar go" {
+		t.Fatalf("stream %q", got)
+	}
+	// "you re": from the start of "you" to the end of "re".
+	if s, e := r.Span(3, 9); in[s:e] != "you&#039;re" {
+		t.Errorf("span of %q is %q", r.B[3:9], in[s:e])
+	}
+	// The separator after "liar" covers the whole tag.
+	if s, e := r.Span(16, 17); in[s:e] != "<br>" {
+		t.Errorf("span of the separator is %q", in[s:e])
+	}
 }

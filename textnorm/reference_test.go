@@ -78,16 +78,26 @@ func (n *refNormalizer) atoms(s string) {
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if k := refAsciiKind[c]; k != 0 {
-				ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+1))
-			} else {
-				sep(i, i+1)
+		r, size := rune(c), 1
+		if c == '&' || c == '<' {
+			// A character reference or <br> tag is read as the character
+			// it names (a space for the tag), spanning all its bytes.
+			if mr, ms := markup(s, i); ms > 0 {
+				r, size = mr, ms
 			}
-			i++
+		}
+		if r < utf8.RuneSelf {
+			if k := refAsciiKind[r]; k != 0 {
+				ab, as, ae = append(ab, k), append(as, int32(i)), append(ae, int32(i+size))
+			} else {
+				sep(i, i+size)
+			}
+			i += size
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			sep(i, i+size)
@@ -333,6 +343,9 @@ func sameResult(got, want *Result) string {
 }
 
 var referenceCases = []string{
+	"you&#039;re a liar", "Q: x<br>A: y<BR/>z<br />", "AT&amp;T &quot;q&quot; &lt;&gt; &nbsp;x&nbsp;", "d&#105;ck", "ki&#8203;ll &#8203;x",
+	"&#0; &#55296; &#1114112; &#x110000; &#12345678; &#; &#x; &amp &unknown; &", "<", "<br", "a&#x1F600;b &#x44F;&#1103;", "don&#39;t &rsquo;s&#8217;",
+	"f&#46;u&#46;c&#46;k", "&#102;&#117;&#99;&#107;", "x&#39;", "&#39;x", "<br><br>&amp;<br>",
 	"", "f.u.c.k", "ｆｕｃｋ", "fu\u200bck", "don't", "\xff\xfe", "a b c d e", "ß", "ﬀ", "1!|$@",
 	"x a.b.c", "a a a", "1 3 3 7 x", "f u c k you", "k.i.l.l m.e", "f\r\nu\r\nc", "a$ b$ c$",
 	"sh1t h4te 151s mp3s a55 $hit sh!t shit! @ss p|ss", "I'm who're don't can't 'n't",
