@@ -89,6 +89,8 @@ type Options struct {
 	HeaderWeight float64
 	// Limits are the parse limits LearnHam uses on raw messages.
 	Limits message.Limits
+	// Tokenize are the tokenizer's settings (TokenizeWith).
+	Tokenize TokenizeOptions
 }
 
 // Classifier trains and classifies messages over a Store.
@@ -176,7 +178,12 @@ func messageKey(m *message.Message) string {
 
 // Classify returns the spam probability of m.
 func (c *Classifier) Classify(ctx context.Context, m *message.Message) (Result, error) {
-	return c.ClassifyTokens(ctx, Tokenize(m))
+	return c.ClassifyTokens(ctx, c.Tokenize(m))
+}
+
+// Tokenize returns m's tokens with the classifier's tokenizer settings.
+func (c *Classifier) Tokenize(m *message.Message) []string {
+	return TokenizeWith(m, c.o.Tokenize)
 }
 
 // ClassifyTokens classifies a token set (as Tokenize returns it).
@@ -412,7 +419,7 @@ func (t *Trainer) Add(m *message.Message, label Label) {
 	if _, ok := t.msgs[k]; !ok {
 		t.order = append(t.order, k)
 	}
-	t.msgs[k] = pending{toks: Tokenize(m), label: label}
+	t.msgs[k] = pending{toks: t.c.Tokenize(m), label: label}
 }
 
 // Stats says what a Flush did.
