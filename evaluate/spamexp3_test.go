@@ -636,3 +636,61 @@ func expStructural(tok string) (string, bool) {
 	}
 	return "", false
 }
+
+// TestSpamExperimentKnobs moves one classifier setting at a time around
+// the defaults (train split only, four fold assignments with
+// LYCHGATE_SPAMEXP_SEEDS=1).
+func TestSpamExperimentKnobs(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1")
+	}
+	const k = 5
+	items := expItems(t, expCorpus(t), k)
+	seeds := []string{"cv/"}
+	if os.Getenv("LYCHGATE_SPAMEXP_SEEDS") != "" {
+		seeds = []string{"cv/", "seedA/", "seedB/", "seedC/"}
+	}
+	vs := []struct {
+		name string
+		o    bayes.Options
+	}{
+		{"defaults", bayes.Options{}},
+		{"s0.25 header weight 1.5", bayes.Options{Strength: 0.25, HeaderWeight: 1.5}},
+		{"s0.25 header weight 0.75", bayes.Options{Strength: 0.25, HeaderWeight: 0.75}},
+		{"s0.25 per family 4", bayes.Options{Strength: 0.25, MaxPerFamily: 4}},
+		{"s0.25 per family 2", bayes.Options{Strength: 0.25, MaxPerFamily: 2}},
+		{"s0.25 max clues 100", bayes.Options{Strength: 0.25, MaxClues: 100}},
+		{"s0.25 max clues 200", bayes.Options{Strength: 0.25, MaxClues: 200}},
+		{"s0.25 min dev 0.15", bayes.Options{Strength: 0.25, MinDev: 0.15}},
+		{"strength 0.1", bayes.Options{Strength: 0.1}},
+		{"strength 0.15", bayes.Options{Strength: 0.15}},
+		{"strength 0.2", bayes.Options{Strength: 0.2}},
+		{"strength 0.25", bayes.Options{Strength: 0.25}},
+		{"strength 0.35", bayes.Options{Strength: 0.35}},
+		{"strength 0.3, header weight 1.5", bayes.Options{Strength: 0.3, HeaderWeight: 1.5}},
+		{"strength 0.2, header weight 1.5", bayes.Options{Strength: 0.2, HeaderWeight: 1.5}},
+		{"strength 0.3, min dev 0.15", bayes.Options{Strength: 0.3, MinDev: 0.15}},
+		{"header weight 0.5", bayes.Options{HeaderWeight: 0.5}},
+		{"header weight 1.5", bayes.Options{HeaderWeight: 1.5}},
+		{"max clues 100", bayes.Options{MaxClues: 100}},
+		{"max clues 250", bayes.Options{MaxClues: 250}},
+		{"min dev 0.05", bayes.Options{MinDev: 0.05}},
+		{"min dev 0.15", bayes.Options{MinDev: 0.15}},
+		{"strength 0.3", bayes.Options{Strength: 0.3}},
+		{"strength 0.7", bayes.Options{Strength: 0.7}},
+		{"per family 2", bayes.Options{MaxPerFamily: 2}},
+		{"per family 4", bayes.Options{MaxPerFamily: 4}},
+	}
+	for _, seed := range seeds {
+		for i := range items {
+			items[i].fold = int(fnvHash(seed+filepath.Base(items[i].name)) % k)
+		}
+		for _, v := range vs {
+			if only := os.Getenv("LYCHGATE_SPAMEXP_ONLY"); only != "" && !strings.Contains(v.name, only) {
+				continue
+			}
+			p, _ := cvProbs(t, items, k, func(it expItem) []string { return it.toks }, v.o)
+			t.Logf("folds %s %s: %s", seed, v.name, frontier(items, p))
+		}
+	}
+}
