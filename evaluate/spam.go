@@ -32,6 +32,25 @@ import (
 // classifier settings can be tuned without looking at the test part. Only
 // these modes list individual misclassified files.
 
+// SpamCorpusInternalHosts are the SpamAssassin corpus collectors' own mail
+// hosts (the receiving side: the corpus owner's mail servers, fetchmail
+// and spam-trap relays), the corpus' bayes.TokenizeOptions.InternalHosts
+// as SpamAssassin's trusted_networks would list them. Their relaying is
+// how the corpus was collected, not what the senders did, and is not
+// learnt. RunSpam and TuneSpam use them when SpamOptions.Bayes lists none.
+func SpamCorpusInternalHosts() []string {
+	return []string{"slashnull.org", "netnoteinc.com", "webnote.net", "jmason.org"}
+}
+
+// spamTokenize are the tokenizer settings of a run.
+func spamTokenize(o SpamOptions) bayes.TokenizeOptions {
+	t := o.Bayes.Tokenize
+	if t.InternalHosts == nil {
+		t.InternalHosts = SpamCorpusInternalHosts()
+	}
+	return t
+}
+
 // SpamSplit returns "train" or "test" for a corpus file name (base name):
 // FNV-1a of the name, mod 100, below 70 is train.
 func SpamSplit(name string) string {
@@ -240,6 +259,7 @@ func RunSpam(ctx context.Context, o SpamOptions, w io.Writer) (*SpamReport, erro
 func runSpamFold(ctx context.Context, o SpamOptions, fold spamFold, rep *SpamReport, rows []SpamRow, misses *[2][]spamMiss) error {
 	bo := o.Bayes
 	bo.Store = bayes.NewMemStore()
+	bo.Tokenize = spamTokenize(o)
 	cls, err := bayes.New(bo)
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func expItems(t *testing.T, dir string, k int) []expItem {
 				}
 			}
 			items = append(items, expItem{tuneItem{name: label + "/" + e.Name(), spam: label == "spam", fold: cvFold(e.Name(), k),
-				toks: bayes.Tokenize(m), rules: spam.Total(fs), ids: ids}, m})
+				toks: expTokenize(m), rules: spam.Total(fs), ids: ids}, m})
 		}
 	}
 	return items

@@ -261,7 +261,7 @@ func tuneItems(ctx context.Context, o SpamOptions, k int) ([]tuneItem, error) {
 				}
 			}
 			items = append(items, tuneItem{name: label + "/" + e.Name(), spam: label == "spam", fold: cvFold(e.Name(), k),
-				toks: bayes.Tokenize(m), rules: spam.Total(fs), ids: ids})
+				toks: bayes.TokenizeWith(m, spamTokenize(o)), rules: spam.Total(fs), ids: ids})
 		}
 	}
 	return items, nil

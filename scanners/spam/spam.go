@@ -55,10 +55,10 @@ type bayesBand struct {
 // chosen together by cross-validation on the train split of the public
 // corpus (`lychgate eval spam --tune 5`, docs/spam-eval.md) for a ham
 // false-positive rate at most 0.2%: only the classifier's near-certainty
-// (p >= 0.999) tags on its own; below it the rules must agree.
+// (p >= 0.99) tags on its own; below it the rules must agree.
 var bayesBands = []bayesBand{
 	{"bayes_999", 0.999, 1.01, 8, "the classifier is nearly certain this is spam (p >= 0.999)"},
-	{"bayes_99", 0.99, 0.999, 3.5, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
+	{"bayes_99", 0.99, 0.999, 5, "the classifier finds this very likely spam (0.99 <= p < 0.999)"},
 	{"bayes_50", 0.50, 0.99, 2.5, "the classifier leans to spam (0.50 <= p < 0.99)"},
 	{"bayes_40", 0.40, 0.50, 2.5, "the classifier is unsure, slightly towards spam (0.40 <= p < 0.50)"},
 	{"bayes_20", 0.05, 0.20, -2, "the classifier leans to ham (0.05 <= p < 0.20)"},

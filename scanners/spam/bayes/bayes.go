@@ -53,8 +53,10 @@ const (
 	DefaultMinHam   = 200
 	DefaultMaxClues = 150
 	DefaultMinDev   = 0.1
-	// DefaultStrength is Robinson's s, the weight of the 0.5 prior.
-	DefaultStrength = 0.45
+	// DefaultStrength is Robinson's s, the weight of the 0.5 prior,
+	// chosen by cross-validation on the train split (docs/spam-eval.md,
+	// third round; 0.45 before).
+	DefaultStrength = 0.25
 	// DefaultMaxPerFamily was chosen by cross-validation on the train
 	// split (docs/spam-eval.md).
 	DefaultMaxPerFamily = 3
@@ -89,6 +91,8 @@ type Options struct {
 	HeaderWeight float64
 	// Limits are the parse limits LearnHam uses on raw messages.
 	Limits message.Limits
+	// Tokenize are the tokenizer's settings (TokenizeWith).
+	Tokenize TokenizeOptions
 }
 
 // Classifier trains and classifies messages over a Store.
@@ -176,7 +180,12 @@ func messageKey(m *message.Message) string {
 
 // Classify returns the spam probability of m.
 func (c *Classifier) Classify(ctx context.Context, m *message.Message) (Result, error) {
-	return c.ClassifyTokens(ctx, Tokenize(m))
+	return c.ClassifyTokens(ctx, c.Tokenize(m))
+}
+
+// Tokenize returns m's tokens with the classifier's tokenizer settings.
+func (c *Classifier) Tokenize(m *message.Message) []string {
+	return TokenizeWith(m, c.o.Tokenize)
 }
 
 // ClassifyTokens classifies a token set (as Tokenize returns it).
@@ -412,7 +421,7 @@ func (t *Trainer) Add(m *message.Message, label Label) {
 	if _, ok := t.msgs[k]; !ok {
 		t.order = append(t.order, k)
 	}
-	t.msgs[k] = pending{toks: Tokenize(m), label: label}
+	t.msgs[k] = pending{toks: t.c.Tokenize(m), label: label}
 }
 
 // Stats says what a Flush did.

@@ -94,6 +94,65 @@ func TestTokenize(t *testing.T) {
 	}
 }
 
+// TestTokenizeNetworks: every sender-side hop gives its network (IPv4
+// /24, IPv6 /48); the receiving side's hops at the top of the chain (a
+// local address, or a host under InternalHosts) give none.
+func TestTokenizeNetworks(t *testing.T) {
+	const tail = "From: a@b.example\nSubject: x\n\nhello there\n"
+	tests := []struct {
+		name     string
+		internal []string
+		raw      string
+		want     []string
+		notWant  []string
+	}{
+		{
+			name: "every public hop of a message received from the Internet",
+			raw: "Received: from mx.sender.example (mx.sender.example [198.51.100.7]) by mx.school.example\n" +
+				"Received: from pc1 ([203.0.113.200]) by mx.sender.example\n" + tail,
+			want: []string{"h:ip24:198.51.100", "h:ip24:203.0.113"},
+		},
+		{
+			name: "loopback and private hops give no network",
+			raw: "Received: from localhost (localhost [127.0.0.1]) by filter.school.example\n" +
+				"Received: from mx.sender.example (mx.sender.example [198.51.100.7]) by mx.school.example\n" +
+				"Received: from pc1 ([10.1.2.3]) by mx.sender.example\n" + tail,
+			want:    []string{"h:ip24:198.51.100"},
+			notWant: []string{"h:ip24:127.0.0", "h:ip24:10.1.2"},
+		},
+		{
+			name:     "the receiving side's own hops at the top are skipped, by reverse DNS or, without one, by HELO",
+			internal: []string{"school.example"},
+			raw: "Received: from mail.school.example [192.0.2.25] by localhost with POP3 (fetchmail)\n" +
+				"Received: from gw (relay1.school.example [192.0.2.26]) by mx.school.example\n" +
+				"Received: from mx.sender.example (mx.sender.example [198.51.100.7])\n\tby gw.school.example\n" +
+				"Received: from relay.school.example ([203.0.113.9]) by mx.sender.example\n" + tail,
+			want:    []string{"h:ip24:198.51.100", "h:ip24:203.0.113"},
+			notWant: []string{"h:ip24:192.0.2"},
+		},
+		{
+			name: "IPv6 gives the /48",
+			raw:  "Received: from mx.sender.example (mx.sender.example [IPv6:2001:db8:1234:5::25]) by mx.school.example\n" + tail,
+			want: []string{"h:ip48:2001:db8:1234"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := TokenizeWith(parse(tc.raw), TokenizeOptions{InternalHosts: tc.internal})
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("TokenizeWith() lacks %q; got %q", w, got)
+				}
+			}
+			for _, w := range tc.notWant {
+				if slices.Contains(got, w) {
+					t.Errorf("TokenizeWith() has %q; got %q", w, got)
+				}
+			}
+		})
+	}
+}
+
 func TestTokenizeBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("From: a@b.example\nSubject: big\n\n")
@@ -231,6 +290,60 @@ func TestRoundTripSenderTokens(t *testing.T) {
 			}
 			if !sender {
 				t.Errorf("clues %v lack the sender's Received or alignment tokens", r.Clues)
+			}
+			probs[name] = r.Prob
+		})
+	}
+	if math.Abs(probs["redis"]-probs["mem"]) > 1e-12 {
+		t.Errorf("redis %v and memory %v stores disagree", probs["redis"], probs["mem"])
+	}
+}
+
+// TestRoundTripNetworkTokens trains, through Redis and memory, ham and
+// spam that differ only in the network of the sending hop, both relayed by
+// the school's own gateway: a new message from the ham's network is ham
+// on its "h:ip24:" token, the gateway's own network is never learnt, and
+// both stores agree.
+func TestRoundTripNetworkTokens(t *testing.T) {
+	msg := func(net string, i int) *message.Message {
+		return parse(fmt.Sprintf("Received: from gw.school.example (gw.school.example [192.0.2.1]) by mx.school.example\n"+
+			"Received: from mta (mta%d.example [%s.%d]) by gw.school.example\n"+
+			"From: Offers <offers@shop.example>\nMessage-ID: <%d@shop.example>\nSubject: offer %d\n\nspecial offer click here %d\n", i, net, i, i, i, i))
+	}
+	probs := map[string]float64{}
+	for name, st := range map[string]Store{"redis": newRedisStore(t), "mem": NewMemStore()} {
+		t.Run(name, func(t *testing.T) {
+			c, err := New(Options{Store: st, MinSpam: 10, MinHam: 10, Tokenize: TokenizeOptions{InternalHosts: []string{"school.example"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if toks := c.Tokenize(msg("198.51.100", 1)); slices.Contains(toks, "h:ip24:192.0.2") || !slices.Contains(toks, "h:ip24:198.51.100") {
+				t.Fatalf("Tokenize() = %q, want h:ip24:198.51.100 and not the gateway's h:ip24:192.0.2", toks)
+			}
+			tr := c.NewTrainer()
+			for i := range 20 {
+				tr.Add(msg("198.51.100", i), Ham)
+				tr.Add(msg("203.0.113", 100+i), Spam) // another number: another message key
+			}
+			if _, err := tr.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Classify(t.Context(), msg("198.51.100", 99))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Prob > 0.1 {
+				t.Errorf("a new message from the ham's network: p = %.3f, want <= 0.1; clues %v", r.Prob, r.Clues)
+			}
+			if !slices.ContainsFunc(r.Clues, func(cl Clue) bool { return cl.Token == "h:ip24:198.51.100" && cl.Ham == 20 && cl.Spam == 0 }) {
+				t.Errorf("clues %v lack h:ip24:198.51.100 with 20 ham, 0 spam", r.Clues)
+			}
+			s, err := c.Classify(t.Context(), msg("203.0.113", 199))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Prob < 0.9 {
+				t.Errorf("a new message from the spam's network: p = %.3f, want >= 0.9; clues %v", s.Prob, s.Clues)
 			}
 			probs[name] = r.Prob
 		})
