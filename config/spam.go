@@ -68,6 +68,14 @@ type SpamBayes struct {
 	MinHam int `toml:"min_ham"`
 	// TokenTTL is how long a token is kept after it was last trained.
 	TokenTTL Duration `toml:"token_ttl"`
+	// InternalHosts are the domains of your own mail hosts in front of
+	// lychgate (like SpamAssassin's trusted_networks), for a relay that
+	// receives mail from another gateway rather than from the Internet:
+	// Received hops from them (their reverse DNS name, else their HELO
+	// name, or a subdomain of it) are not learnt as the sender's network.
+	// Private and loopback addresses are always internal. Learning and
+	// classifying use the same list; changing it makes new tokens only.
+	InternalHosts []string `toml:"internal_hosts"`
 }
 
 // SpamAuth configures sender authentication (SPF, DKIM, DMARC) of inbound

@@ -19,7 +19,8 @@ func NewClassifier(cfg config.SpamBayes, rdb redis.UniversalClient, keyPrefix st
 	if err != nil {
 		return nil, err
 	}
-	c, err := bayes.New(bayes.Options{Store: st, MinSpam: int64(cfg.MinSpam), MinHam: int64(cfg.MinHam), Limits: limits})
+	c, err := bayes.New(bayes.Options{Store: st, MinSpam: int64(cfg.MinSpam), MinHam: int64(cfg.MinHam), Limits: limits,
+		Tokenize: bayes.TokenizeOptions{InternalHosts: cfg.InternalHosts}})
 	if err != nil {
 		return nil, fmt.Errorf("spam: classifier: %w", err)
 	}
