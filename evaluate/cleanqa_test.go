@@ -145,7 +145,7 @@ func TestCleanRegisters(t *testing.T) {
 			}
 		}
 	}
-	for _, txt := range []string{"Q: are you going to the match<br>A: yes", "Q: are you going to the match\nA: yes", "Q: are you going to the match\nA: no", "Q: what&#039;s your favourite film<br>A: probably star wars tbh", "are you coming to the party on saturday? i need to know by tonight"} {
+	for _, txt := range []string{"Q: are you going to the match<br>A: yes", "Q: are you going to the match\nA: yes", "Q: are you going to the match\nA: no", "im going to tell everyone about the party", "Q: what&#039;s your favourite film<br>A: probably star wars tbh", "are you coming to the party on saturday? i need to know by tonight"} {
 		fs := e.Analyze(context.Background(), evaluate.PupilMail(txt), env).ForSchool("school")
 		for _, f := range fs {
 			fmt.Printf("fixed %q: %s %s %v %.3f\n", txt, f.Scanner, f.Rule, f.Severity, f.Score)
