@@ -23,14 +23,18 @@ type Options struct {
 // Scanner reports the classifier's scores as findings. Rules (stable ids):
 //
 //	classifier_self_harm  safeguarding  low or medium
-//	classifier_bullying   safeguarding  low or medium
+//	classifier_bullying   safeguarding  low or medium (the embedded
+//	                                    model reaches neither threshold
+//	                                    on the passages it judges; see
+//	                                    docs/model-card.md)
 //	classifier_abusive    profanity     low, and only above the medium
 //	                                    threshold (abusive language is the
 //	                                    profanity lists' job; the score is
 //	                                    extra evidence for the policy)
 //
 // A finding's Score is the probability (0–1) of its best chunk and its
-// evidence is that chunk: the sentences that scored highest. It is safe
+// evidence is that chunk: the sentences that scored highest. A best chunk
+// of fewer than MinWords words (Words) is not reported. It is safe
 // for concurrent use.
 type Scanner struct {
 	m    *Model
