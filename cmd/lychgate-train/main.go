@@ -35,7 +35,10 @@ type config struct {
 	lowFPR, posCap             float64
 	// thresholdSkip are sources left out when choosing thresholds.
 	thresholdSkip string
-	diag          bool
+	// judged are the topics whose validation scores count only passages
+	// the scanner judges (classify.Judged).
+	judged string
+	diag   bool
 }
 
 func main() {
@@ -56,6 +59,7 @@ func main() {
 	flag.Float64Var(&c.lowFPR, "low-fpr", 0.05, "most validation false positives the low threshold may allow")
 	flag.Float64Var(&c.posCap, "pos-cap", 10, "most the positives are weighted up against the negatives")
 	flag.StringVar(&c.thresholdSkip, "threshold-skip", "cssrs", "comma-separated sources not used to choose thresholds (C-SSRS rows are whole users' histories, not messages)")
+	flag.StringVar(&c.judged, "judged", "self_harm,bullying", "comma-separated topics whose thresholds and metrics count only passages of classify.MinWords words or more (the scanner reports no shorter passage)")
 	flag.BoolVar(&c.diag, "diag", false, "print validation score quantiles per topic and source to stderr")
 	flag.Parse()
 	log.SetFlags(0)
@@ -181,7 +185,7 @@ func run(c config) error {
 	}
 	// thresholds and metrics on the validation split, with the quantised
 	// model exactly as the scanner uses it
-	val := validationScores(m, all)
+	val := validationScores(m, all, strings.Split(c.judged, ","))
 	for ti, t := range topicNames {
 		lo, med := chooseThresholds(c, all, val, ti, t)
 		m.Low[ti], m.Medium[ti] = float32(lo), float32(med)
@@ -279,14 +283,25 @@ func trainTopic(c config, all []realdata.Example, train []chunk, t realdata.Topi
 }
 
 // validationScores scores every validation example: per example index, the
-// per-topic best-chunk probability (nil for training examples).
-func validationScores(m *classify.Model, all []realdata.Example) [][]float64 {
+// per-topic best-chunk probability (nil for training examples); for the
+// judged topics 0 when that chunk is too short for the scanner to report.
+func validationScores(m *classify.Model, all []realdata.Example, judged []string) [][]float64 {
 	out := make([][]float64, len(all))
 	for i := range all {
 		if all[i].Split != realdata.Validation {
 			continue
 		}
-		p, _ := m.Best(all[i].Text, nil, nil)
+		p, spans := m.Best(all[i].Text, nil, nil)
+		for t := range p {
+			if !slices.Contains(judged, m.Topics[t]) {
+				continue
+			}
+			// as the scanner reports it: a best passage too short to
+			// judge is no finding at any threshold
+			if !classify.Judged(strings.TrimSpace(all[i].Text[spans[t][0]:spans[t][1]])) {
+				p[t] = 0
+			}
+		}
 		out[i] = p
 	}
 	return out
@@ -408,6 +423,14 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 	fmt.Fprintf(w, "chooses the thresholds below and gives the metrics; no text of it was read by a person tuning\n")
 	fmt.Fprintf(w, "rules or features.\n\n")
 	fmt.Fprintf(w, "## Thresholds (probability of the best chunk)\n\n")
+	fmt.Fprintf(w, "For %s a text's score is its best chunk's probability when that chunk has at least\n", strings.ReplaceAll(c.judged, ",", " and "))
+	fmt.Fprintf(w, "%d words (classify.Words: markup such as `<br>` or `&#039;` and a `Q:`/`A:` label do not count),\n", classify.MinWords)
+	fmt.Fprintf(w, "and 0 otherwise, exactly as the scanner reports it: the model is not asked to judge a shorter\n")
+	fmt.Fprintf(w, "passage, so their thresholds and metrics are measured on the passages it does judge (for\n")
+	fmt.Fprintf(w, "bullying no threshold then reaches its target: ConvAbuse's abuse is short, and on longer\n")
+	fmt.Fprintf(w, "passages the model is not precise enough to report). The other topics (abusive, reported at\n")
+	fmt.Fprintf(w, "most as low extra evidence) are scored on every chunk; choosing abusive on judged passages\n")
+	fmt.Fprintf(w, "lowered its thresholds and raised its false alarms on clean tweets for no recall.\n\n")
 	fmt.Fprintf(w, "low: the lowest threshold with validation precision ≥ %.2f and at most %.0f%% of the validation\n", c.lowPrec, 100*c.lowFPR)
 	fmt.Fprintf(w, "negatives above it; medium: precision ≥ %.2f and at\n", c.medPrec)
 	fmt.Fprintf(w, "most %.0f%% of the validation negatives (ham included) above it. 1.000 means the target was not\n", 100*c.medFPR)
@@ -419,7 +442,7 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 		fmt.Fprintf(w, "| %s | %.3f | %.3f |\n", t, m.Low[ti], m.Medium[ti])
 	}
 	fmt.Fprintf(w, "\n## Validation metrics (classifier alone, at the thresholds)\n\n")
-	fmt.Fprintf(w, "Texts scored as they are (not as mail); the ham rows are validation ham messages.\n\n")
+	fmt.Fprintf(w, "Texts scored as they are (not as mail; the word minimum above for the judged topics); the ham rows are validation ham messages.\n\n")
 	fmt.Fprintf(w, "| topic | source | pos | neg | P low | R low | FPR low | P medium | R medium | FPR medium |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for ti, t := range topicNames {
 		srcs := append(realdata.Sources(), "ham", "all")

@@ -23,14 +23,18 @@ type Options struct {
 // Scanner reports the classifier's scores as findings. Rules (stable ids):
 //
 //	classifier_self_harm  safeguarding  low or medium
-//	classifier_bullying   safeguarding  low or medium
+//	classifier_bullying   safeguarding  low or medium (the embedded
+//	                                    model reaches neither threshold
+//	                                    on the passages it judges; see
+//	                                    docs/model-card.md)
 //	classifier_abusive    profanity     low, and only above the medium
 //	                                    threshold (abusive language is the
 //	                                    profanity lists' job; the score is
 //	                                    extra evidence for the policy)
 //
 // A finding's Score is the probability (0–1) of its best chunk and its
-// evidence is that chunk: the sentences that scored highest. It is safe
+// evidence is that chunk: the sentences that scored highest. A best chunk
+// of fewer than MinWords words (Words) is not reported. It is safe
 // for concurrent use.
 type Scanner struct {
 	m    *Model
@@ -116,10 +120,11 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 		}
 		f := st.fields[h.field]
 		a, b := trimSpace(f.Text, h.span[0], h.span[1])
-		if words(f.Text[a:b]) < minWords {
+		if !Judged(f.Text[a:b]) {
 			// Too short to judge: the model, trained on longer texts,
-			// scores a short friendly line ("See you at the trip.") as
-			// second-person abuse. The lexicons cover short insults.
+			// scores a short friendly line ("See you at the trip.", "Q: are
+			// you going to the match<br>A: yes") as second-person abuse.
+			// The lexicons cover short insults.
 			continue
 		}
 		out = append(out, scanners.Finding{
@@ -131,12 +136,109 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 	return out, nil
 }
 
-// minWords is the fewest words a passage needs before the classifier's
-// score is reported.
-const minWords = 8
+// MinWords is the fewest words a passage needs before the classifier's
+// score is reported (see Words).
+const MinWords = 8
 
-// words counts the space-separated words of s.
-func words(s string) int { return len(strings.Fields(s)) }
+// Judged reports whether the classifier's score for passage is reported:
+// whether it has at least MinWords words. The training program chooses the
+// thresholds on the passages this reports.
+func Judged(passage string) bool { return Words(passage) >= MinWords }
+
+// Words counts the words of s as a reader sees them: markup left in plain
+// text does not count (an HTML tag such as "<br>" separates words, a
+// character reference such as "&#039;" or "&amp;" is no word), nor does a
+// one-letter "Q:" or "A:" label of a copied question-and-answer post, nor a
+// token without a letter or digit. Linear in len(s).
+func Words(s string) int {
+	n := 0
+	i := 0
+	for i < len(s) {
+		// skip separators and markup
+		switch c := s[i]; {
+		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
+			i++
+			continue
+		case c == '<':
+			if j := tagEnd(s, i); j > i {
+				i = j
+				continue
+			}
+		case c == '&':
+			if j := refEnd(s, i); j > i {
+				i = j
+				continue
+			}
+		}
+		// one word: up to a separator or a tag (references inside a word,
+		// "what&#039;s", do not split it)
+		start, alnum := i, false
+		for i < len(s) {
+			c := s[i]
+			if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
+				break
+			}
+			if c == '<' && tagEnd(s, i) > i {
+				break
+			}
+			if c == '&' {
+				if j := refEnd(s, i); j > i {
+					i = j
+					continue
+				}
+			}
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80 {
+				alnum = true
+			}
+			i++
+		}
+		w := s[start:i]
+		if !alnum || len(w) == 2 && w[1] == ':' && (w[0]|0x20 == 'q' || w[0]|0x20 == 'a') {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// tagEnd returns the end of an HTML tag at s[i] ("<br>", "</p>", "<br />":
+// a letter or '/' after '<', no space before the name, '>' within 64
+// bytes), or i when there is none.
+func tagEnd(s string, i int) int {
+	if i+2 >= len(s) {
+		return i
+	}
+	c := s[i+1]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '/') {
+		return i
+	}
+	for j := i + 2; j < len(s) && j < i+64; j++ {
+		switch s[j] {
+		case '>':
+			return j + 1
+		case '<', '\n':
+			return i
+		}
+	}
+	return i
+}
+
+// refEnd returns the end of an HTML character reference at s[i] ("&#039;",
+// "&#x27;", "&amp;": at most 10 letters or digits and ';'), or i.
+func refEnd(s string, i int) int {
+	j := i + 1
+	if j < len(s) && s[j] == '#' {
+		j++
+	}
+	k := j
+	for k < len(s) && k < j+10 && (s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || s[k] >= '0' && s[k] <= '9') {
+		k++
+	}
+	if k == j || k >= len(s) || s[k] != ';' {
+		return i
+	}
+	return k + 1
+}
 
 func trimSpace(s string, a, b int) (int, int) {
 	for a < b && (s[a] == ' ' || s[a] == '\n' || s[a] == '\r' || s[a] == '\t') {
