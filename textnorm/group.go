@@ -126,7 +126,7 @@ func stepPair[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 	fa, fb := outFlag[A](), outFlag[B]()
 	for ; j < len(bs); j++ {
 		c := bs[j]
-		va, vb := ta[sa<<sha|int(ca[c])], tb[sb<<shb|int(cb[c])]
+		va, vb := ta[sa<<(sha&63)|int(ca[c])], tb[sb<<(shb&63)|int(cb[c])]
 		if va&fa != 0 || vb&fb != 0 {
 			return j, va, vb
 		}

@@ -440,7 +440,7 @@ var sepBytes = []byte{Sep}
 func step[E entry](t []E, cls *[256]uint8, shift uint, b []byte, j, s int) (int, E) {
 	flag := outFlag[E]()
 	for ; j < len(b); j++ {
-		v := t[s<<shift|int(cls[b[j]])]
+		v := t[s<<(shift&63)|int(cls[b[j]])]
 		if v&flag != 0 {
 			return j, v
 		}

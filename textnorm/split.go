@@ -177,8 +177,8 @@ func stepQuad[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 	b1, b2 := bs[:m], bs[p:p+m]
 	for ; j < len(b1) && j < len(b2); j++ {
 		c1, c2 := b1[j], b2[j]
-		va1, vb1 := ta[s1a<<sha|int(ca[c1])], tb[s1b<<shb|int(cb[c1])]
-		va2, vb2 := ta[s2a<<sha|int(ca[c2])], tb[s2b<<shb|int(cb[c2])]
+		va1, vb1 := ta[s1a<<(sha&63)|int(ca[c1])], tb[s1b<<(shb&63)|int(cb[c1])]
+		va2, vb2 := ta[s2a<<(sha&63)|int(ca[c2])], tb[s2b<<(shb&63)|int(cb[c2])]
 		if (va1|va2)&fa != 0 || (vb1|vb2)&fb != 0 {
 			return j, va1, vb1, va2, vb2
 		}
