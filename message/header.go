@@ -301,6 +301,10 @@ func (p *parser) addressList(name string, values []string) []Address {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
+		var ok bool
+		if out, ok = plainAddressList(v, out); ok {
+			continue
+		}
 		list, err := enmime.ParseAddressList(v)
 		if err == nil {
 			for _, a := range list {
