@@ -128,39 +128,39 @@ func dotAtom(v string, i int) (string, int, bool) {
 // plainPhrase reads a display name at v[i:]: atoms (atext and dots, as
 // net/mail reads them permissively) and quoted strings without
 // backslashes, separated by spaces; the words are joined by one space.
+// A name that is one word, or atoms one space apart, is a substring of v;
+// others are built.
 func plainPhrase(v string, i int) (string, int, bool) {
 	start := i
-	var b strings.Builder
-	words := 0
-	// simple: the words so far are v[start:end], atoms one space apart,
-	// and b is unused; else b holds them joined.
-	simple := true
-	end := i
+	var (
+		b      strings.Builder
+		name   string // the name so far, while sub
+		sub    = true // name is it; else b holds it
+		quoted bool   // a word so far was quoted
+		words  int
+		end    = i
+	)
 	for {
+		oneSpace := true
 		if words > 0 {
 			j := skipSpaces(v, i)
-			if simple && j != i+1 {
-				simple = false
-				b.WriteString(v[start:end])
-			}
+			oneSpace = j == i+1
 			i = j
 		}
 		if i == len(v) {
 			break
 		}
 		var w string
+		isQuoted := false
 		switch {
 		case v[i] == '"':
 			k := strings.IndexByte(v[i+1:], '"')
 			if k < 0 {
 				return "", i, false
 			}
-			if simple {
-				simple = false
-				b.WriteString(v[start:end])
-			}
 			w = v[i+1 : i+1+k]
 			i += k + 2
+			isQuoted = true
 		case isPlainAtext(v[i]) || v[i] == '.':
 			j := i
 			for j < len(v) && (isPlainAtext(v[j]) || v[j] == '.') {
@@ -170,27 +170,35 @@ func plainPhrase(v string, i int) (string, int, bool) {
 			i = j
 		default:
 			// Not a word: the phrase ends before it.
-			return phraseEnd(&b, v, start, end, words, simple)
+			return phraseEnd(&b, name, sub, words, start, end)
 		}
-		if !simple {
-			if words > 0 {
-				b.WriteByte(' ')
+		switch {
+		case words == 0:
+			name = w
+		case sub && oneSpace && !quoted && !isQuoted:
+			name = v[start:i]
+		default:
+			if sub {
+				b.WriteString(name)
+				sub = false
 			}
+			b.WriteByte(' ')
 			b.WriteString(w)
 		}
+		quoted = quoted || isQuoted
 		words++
 		end = i
 	}
-	return phraseEnd(&b, v, start, end, words, simple)
+	return phraseEnd(&b, name, sub, words, start, end)
 }
 
 // phraseEnd returns plainPhrase's result for the words read.
-func phraseEnd(b *strings.Builder, v string, start, end, words int, simple bool) (string, int, bool) {
+func phraseEnd(b *strings.Builder, name string, sub bool, words, start, end int) (string, int, bool) {
 	if words == 0 {
 		return "", start, false
 	}
-	if simple {
-		return v[start:end], end, true
+	if sub {
+		return name, end, true
 	}
 	return b.String(), end, true
 }
