@@ -207,4 +207,3 @@ func FuzzScanHTMLEqualsReference(f *testing.F) {
 		}
 	})
 }
-
