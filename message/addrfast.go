@@ -6,9 +6,11 @@ import "strings"
 // common shape of From, To and Cc: `a@b.example`, `<a@b.example>`,
 // `Name Words <a@b.example>` or `"Quoted, Name" <a@b.example>`, separated
 // by commas. It appends them to out and returns true, or returns out
-// unchanged and false for anything else (folded or non-ASCII values,
-// comments, groups, encoded words, quoted local parts, domain literals,
-// backslashes, missing commas), which enmime.ParseAddressList reads.
+// unchanged and false for anything else (values with control characters
+// or non-ASCII bytes, comments, groups, encoded words, quoted local
+// parts, domain literals, backslashes, missing commas), which
+// enmime.ParseAddressList reads. Folded fields arrive unfolded
+// (splitHeader joins their lines with a space).
 //
 // Where it returns true the addresses are those enmime.ParseAddressList
 // (net/mail with enmime's decoder) returns for v: the same grammar on
