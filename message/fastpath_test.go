@@ -17,6 +17,15 @@ var dateCases = []string{
 	"Wed, 4 Dec 2002 10:00 +0000",
 	"Wed, 4 Dec 02 10:00:00 +0000",
 	"4 Dec 2002 10:00:00 +0000",
+	"04 Dec 2002 10:00:00 +0000 (GMT)",
+	"4 Dec 02 10:00:00 +0000",
+	"4 Dec 2002 10:00 +0000",
+	"4 Dec 2002 10:00:00 -0000 (x",
+	"4 Dec 2002 10:00:00 MST",
+	"31 Feb 2002 10:00:00 +0000",
+	"2002-12-04T10:00:00+00:00",
+	"1 x",
+	"4 December 2002 10:00:00 +0000",
 	"Thu, 20 Nov 1997 09:55:06 MDT",
 	"Fri, 31 Feb 2002 10:00:00 +0000",
 	"Fri, 1 Mar 2002 25:00:00 +0000",
@@ -33,6 +42,23 @@ func TestParseMailDate(t *testing.T) {
 	t.Parallel()
 	for _, d := range dateCases {
 		checkMailDate(t, d)
+	}
+	// Every Date field of the corpus.
+	stride := corpusStride()
+	for i, f := range corpusFiles(t, corpusDir) {
+		if i%stride != 0 {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := HeaderEnd(raw)
+		for _, fl := range splitHeader(raw[:n]) {
+			if strings.EqualFold(fl.name, "date") {
+				checkMailDate(t, fl.value)
+			}
+		}
 	}
 }
 

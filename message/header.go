@@ -40,21 +40,49 @@ type rawField struct {
 // splitHeader unfolds the header block hdr (RFC 5322 §2.2.3) into fields.
 // Lines that are neither fields nor continuations are joined to the
 // previous field, as enmime does. It is linear in len(hdr): hdr becomes one
-// string, of which names and one-line values are substrings, and the pieces
-// of a folded field are gathered in one buffer and turned into a string
-// once.
+// string, of which names and one-line values are substrings; the values
+// of folded fields are gathered in one buffer, which becomes one string
+// at the end, and the fields slice is sized once from the count of lines
+// that start a field.
 func splitHeader(hdr []byte) []rawField {
 	if len(hdr) == 0 {
 		return nil
 	}
 	s := string(hdr)
-	out := make([]rawField, 0, 16)
-	var val []byte // value of a folded field being read
-	open := false  // out has a field that continuation lines may extend
+	// n bounds the fields (lines that do not start with white space);
+	// foldedLen is the bytes of the fields with continuation lines, the
+	// size of vals (a line without a colon is joined to the field before
+	// it too; then vals may grow past it).
+	n, foldedLen := 1, 0
+	fieldStart, cont := 0, false
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			n++
+			if cont {
+				foldedLen += i - fieldStart
+			}
+			fieldStart, cont = i, false
+		} else if i < len(s) {
+			cont = true
+		}
+	}
+	if cont {
+		foldedLen += len(s) - fieldStart
+	}
+	out := make([]rawField, 0, n)
+	var vals []byte // the values of the folded fields, one after another
+	type span struct{ field, start, end int }
+	var spans []span // where each folded field's value is in vals
+	open := false    // out has a field that continuation lines may extend
 	folded := false
 	flush := func() {
 		if open && folded {
-			out[len(out)-1].value = string(val)
+			spans[len(spans)-1].end = len(vals)
 		}
 	}
 	for len(s) > 0 {
@@ -72,11 +100,15 @@ func splitHeader(hdr []byte) []rawField {
 		if line[0] == ' ' || line[0] == '\t' || colon <= 0 {
 			if open {
 				if !folded {
-					val = append(val[:0], out[len(out)-1].value...)
+					if vals == nil {
+						vals = make([]byte, 0, foldedLen)
+					}
+					spans = append(spans, span{field: len(out) - 1, start: len(vals)})
+					vals = append(vals, out[len(out)-1].value...)
 					folded = true
 				}
-				val = append(val, ' ')
-				val = append(val, strings.TrimSpace(line)...)
+				vals = append(vals, ' ')
+				vals = append(vals, strings.TrimSpace(line)...)
 			}
 			continue
 		}
@@ -85,6 +117,12 @@ func splitHeader(hdr []byte) []rawField {
 		open, folded = true, false
 	}
 	flush()
+	if len(spans) > 0 {
+		all := string(vals)
+		for _, sp := range spans {
+			out[sp.field].value = all[sp.start:sp.end]
+		}
+	}
 	return out
 }
 
@@ -299,6 +337,10 @@ func (p *parser) addressList(name string, values []string) []Address {
 	var out []Address
 	for _, v := range values {
 		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		var ok bool
+		if out, ok = plainAddressList(v, out); ok {
 			continue
 		}
 		list, err := enmime.ParseAddressList(v)

@@ -126,9 +126,10 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 			for hasAttr {
 				k, v, more := z.TagAttr()
 				hasAttr = more
-				key, val := string(k), string(v)
-				switch key {
+				// The value is copied only for the attributes read.
+				switch key := scannedAttr(k); key {
 				case "href", "src", "action", "background", "formaction", "poster", "data", "lowsrc", "dynsrc", "longdesc", "cite", "ping", "xlink:href":
+					val := string(v)
 					i := add(HTMLRef{Raw: val, Tag: tag, Attr: key})
 					if a == atom.A && key == "href" && i >= 0 {
 						inAnchor = i
@@ -137,25 +138,25 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 						info.Forms[form].Action = strings.TrimSpace(val)
 					}
 				case "srcset", "imagesrcset":
-					for _, c := range strings.Split(val, ",") {
+					for _, c := range strings.Split(string(v), ",") {
 						if f := strings.Fields(c); len(f) > 0 {
 							add(HTMLRef{Raw: f[0], Tag: tag, Attr: key})
 						}
 					}
 				case "style":
-					for _, u := range cssURLs(val) {
+					for _, u := range cssURLs(string(v)) {
 						add(HTMLRef{Raw: u, Tag: tag, Attr: "css"})
 					}
 				case "type":
-					typ = strings.ToLower(strings.TrimSpace(val))
+					typ = strings.ToLower(strings.TrimSpace(string(v)))
 				case "method":
 					if a == atom.Form {
-						info.Forms[form].Method = strings.ToLower(strings.TrimSpace(val))
+						info.Forms[form].Method = strings.ToLower(strings.TrimSpace(string(v)))
 					}
 				case "http-equiv":
-					refresh = strings.EqualFold(strings.TrimSpace(val), "refresh")
+					refresh = strings.EqualFold(strings.TrimSpace(string(v)), "refresh")
 				case "content":
-					refreshContent = val
+					refreshContent = string(v)
 				}
 			}
 			if a == atom.Meta && refresh {
@@ -210,4 +211,53 @@ func cssURLs(s string) []string {
 		}
 		s, low = s[j:], low[j:]
 	}
+}
+
+// scannedAttr is the attribute name k as a constant string when ScanHTML
+// reads that attribute, else "" (which it reads as none): no copy of the
+// name is made, even for the ones kept in HTMLRef.Attr.
+func scannedAttr(k []byte) string {
+	switch string(k) {
+	case "href":
+		return "href"
+	case "src":
+		return "src"
+	case "action":
+		return "action"
+	case "background":
+		return "background"
+	case "formaction":
+		return "formaction"
+	case "poster":
+		return "poster"
+	case "data":
+		return "data"
+	case "lowsrc":
+		return "lowsrc"
+	case "dynsrc":
+		return "dynsrc"
+	case "longdesc":
+		return "longdesc"
+	case "cite":
+		return "cite"
+	case "ping":
+		return "ping"
+	case "xlink:href":
+		return "xlink:href"
+	case "srcset":
+		return "srcset"
+	case "imagesrcset":
+		return "imagesrcset"
+	case "style":
+		return "style"
+	case "type":
+		return "type"
+	case "method":
+		return "method"
+	case "http-equiv":
+		return "http-equiv"
+	case "content":
+		return "content"
+	}
+	return ""
 }

@@ -147,6 +147,11 @@ func unwrap(u *url.URL, raw string) (string, bool) {
 // asciiHost returns the IDNA (A-label) form of host, or host itself when
 // it cannot be converted.
 func asciiHost(host string) string {
+	if plainLDH(host) {
+		// What the IDNA calls and lower-casing below return for it
+		// (TestHostShortcutsEqualIDNA), without their copies.
+		return host
+	}
 	a, err := idna.Lookup.ToASCII(host)
 	if err != nil || a == "" {
 		a, err = idna.Punycode.ToASCII(host)
@@ -168,11 +173,7 @@ type hostInfo struct {
 
 func analyzeHost(host string) hostInfo {
 	h := hostInfo{ascii: asciiHost(host)}
-	if d, err := idna.Punycode.ToUnicode(h.ascii); err == nil {
-		h.display = d
-	} else {
-		h.display = h.ascii
-	}
+	h.display = toUnicode(h.ascii)
 	if isIP(h.ascii) {
 		h.ip = true
 		if ip := parseLooseIPv4(h.ascii); ip != nil {
@@ -188,18 +189,51 @@ func analyzeHost(host string) hostInfo {
 	h.suffix, _ = publicsuffix.PublicSuffix(h.ascii)
 	if reg, err := publicsuffix.EffectiveTLDPlusOne(h.ascii); err == nil {
 		h.registered = reg
-		lbl := strings.TrimSuffix(reg, "."+h.suffix)
-		if u, err := idna.Punycode.ToUnicode(lbl); err == nil {
-			lbl = u
+		lbl := reg
+		if n := len(reg) - len(h.suffix) - 1; n >= 0 && reg[n] == '.' && reg[n+1:] == h.suffix {
+			lbl = reg[:n]
 		}
-		h.label = lbl
+		h.label = toUnicode(lbl)
 	}
-	for _, lbl := range strings.Split(h.display, ".") {
+	for rest := h.display; ; {
+		lbl, after, more := strings.Cut(rest, ".")
 		if mixedScript(lbl) {
 			h.mixedScript = true
+			break
 		}
+		if !more {
+			break
+		}
+		rest = after
 	}
 	return h
+}
+
+// plainLDH reports a host of lower-case ASCII letters, digits, dots and
+// hyphens with no "xn--" in it: no IDNA mapping or decoding changes it.
+func plainLDH(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return !strings.Contains(s, "xn--")
+}
+
+// toUnicode is idna.Punycode.ToUnicode(s), or s when that fails; a
+// plainLDH s is returned as it is without the call's copy.
+func toUnicode(s string) string {
+	if plainLDH(s) {
+		return s
+	}
+	if u, err := idna.Punycode.ToUnicode(s); err == nil {
+		return u
+	}
+	return s
 }
 
 // isIP reports raw IP hosts, including the decimal, hex and octal forms
@@ -214,6 +248,16 @@ func isIP(host string) bool {
 // parseLooseIPv4 parses the WHATWG URL IPv4 forms: one to four parts,
 // each decimal, 0x hex or 0-prefixed octal.
 func parseLooseIPv4(host string) net.IP {
+	// Only digits, hex digits, the x of 0x and dots can make one; other
+	// hosts (nearly all) would fail strconv.ParseUint, which allocates its
+	// error.
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F', c == 'x', c == 'X', c == '.':
+		default:
+			return nil
+		}
+	}
 	parts := strings.Split(host, ".")
 	if len(parts) > 4 || host == "" {
 		return nil

@@ -464,7 +464,10 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 		}
 		// Copies, so that the memo does not pin the message.
 		c := h
-		c.ascii, c.display, c.registered = strings.Clone(h.ascii), strings.Clone(h.display), strings.Clone(h.registered)
+		c.ascii, c.registered = strings.Clone(h.ascii), strings.Clone(h.registered)
+		if c.display = c.ascii; h.display != h.ascii {
+			c.display = strings.Clone(h.display) // else one copy serves both
+		}
 		c.label, c.suffix, c.tld = strings.Clone(h.label), strings.Clone(h.suffix), strings.Clone(h.tld)
 		s.memo.hosts[strings.Clone(name)] = c
 		s.memo.Unlock()

@@ -276,3 +276,11 @@ func TestCJKCharsetEqualsReference(t *testing.T) {
 		t.Error("no case hit charset_cjk")
 	}
 }
+
+func TestHeaderFieldEqualsConcatenation(t *testing.T) {
+	for _, n := range []string{"Date", "From", "Received", "Reply-To", "To", "X-MSMail-Priority", "X-Priority", "Subject", "", "date"} {
+		if got, want := headerField(n), "header:"+n; got != want {
+			t.Errorf("headerField(%q) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -428,7 +428,7 @@ func isASCII(s string) bool {
 // hdrEv quotes a header value (the whole value; long ones shortened with
 // "…"). An absent header gives evidence with no text.
 func hdrEv(name, value string) scanners.Evidence {
-	ev := scanners.Evidence{Field: "header:" + name, Length: len(value), Text: value}
+	ev := scanners.Evidence{Field: headerField(name), Length: len(value), Text: value}
 	if len(value) > 120 {
 		cut := 117
 		for cut > 0 && !utf8.RuneStart(value[cut]) {
@@ -437,6 +437,28 @@ func hdrEv(name, value string) scanners.Evidence {
 		ev.Text = value[:cut] + "…"
 	}
 	return ev
+}
+
+// headerField is "header:" + name, without building it for the names
+// the rules use: most rules return evidence whether or not they fire.
+func headerField(name string) string {
+	switch name {
+	case "Date":
+		return "header:Date"
+	case "From":
+		return "header:From"
+	case "Received":
+		return "header:Received"
+	case "Reply-To":
+		return "header:Reply-To"
+	case "To":
+		return "header:To"
+	case "X-MSMail-Priority":
+		return "header:X-MSMail-Priority"
+	case "X-Priority":
+		return "header:X-Priority"
+	}
+	return "header:" + name
 }
 
 // subjEv quotes the whole subject.
