@@ -114,6 +114,10 @@ fuzz:
 	$(FUZZ) '^FuzzDecodeSingleByte$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
 	$(FUZZ) '^FuzzSubjectFinders$$' ./scanners/spam
+	$(FUZZ) '^FuzzPlainAddressList$$' ./message
+	$(FUZZ) '^FuzzSplitHeader$$' ./message
+	$(FUZZ) '^FuzzScanHTMLEqualsReference$$' ./message
+	$(FUZZ) '^FuzzHostShortcuts$$' ./scanners/links
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
