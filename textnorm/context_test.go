@@ -10,11 +10,16 @@ import (
 )
 
 // cancelAfter is a context that reports itself live for its first n
-// calls of Err and cancelled after, counting the calls.
+// calls of Err and cancelled after, counting the calls. Its Done channel
+// is not nil (a context that can be done), and never closed.
 type cancelAfter struct {
 	context.Context
 	n, calls int
 }
+
+var never = make(chan struct{})
+
+func (c *cancelAfter) Done() <-chan struct{} { return never }
 
 func (c *cancelAfter) Err() error {
 	c.calls++

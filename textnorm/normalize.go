@@ -240,7 +240,7 @@ func (o *out) reserve(n int) {
 // words is done afterwards by joinChains, only from the first place where
 // three one-character words follow each other.
 func (n *Normalizer) Normalize(s string) *Result {
-	n.normalize(nil, s, &n.res)
+	n.normalize(context.Background(), s, &n.res)
 	return &n.res
 }
 
@@ -261,7 +261,7 @@ const ctxBytes = 64 << 10
 // normalize is Normalize writing into r's arrays: from their start up to
 // their capacity, in place when that is at least len(s)+16 bytes (as
 // Text.Reset arranges), else in new arrays. It reports whether the result
-// is in r's arrays as they were given. With ctx non-nil it checks ctx
+// is in r's arrays as they were given. When ctx can be done it checks it
 // every ctxBytes of s, and returns its error once it is done.
 func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlace bool, err error) {
 	if n.fold == nil {
@@ -280,7 +280,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	B, St, En, Ru := o.B, o.St, o.En, o.Ru
 	w := 0
 	check := len(s) // where the context is next checked
-	if ctx != nil {
+	if ctx.Done() != nil { // a context that can never be done is not checked
 		check = 0
 	}
 	for i := 0; i < len(s); {

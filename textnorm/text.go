@@ -45,7 +45,7 @@ func (t *Text) Message() *message.Message { return t.m }
 // is normalised straight into one set of arrays shared by all of t.Norm
 // (no per-field copy).
 func (t *Text) Reset(m *message.Message) {
-	_ = t.reset(nil, m) // cannot fail without a context
+	_ = t.reset(context.Background(), m) // cannot fail: never done
 }
 
 // ResetContext is Reset that checks ctx as it normalises (every 64 KB of
@@ -59,7 +59,7 @@ func (t *Text) ResetContext(ctx context.Context, m *message.Message) error {
 	return nil
 }
 
-// reset is Reset, checking ctx when it is not nil.
+// reset is Reset, checking ctx when it can be done.
 func (t *Text) reset(ctx context.Context, m *message.Message) error {
 	if t.n == nil {
 		t.n = NewNormalizer()

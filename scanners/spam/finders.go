@@ -379,7 +379,7 @@ func findTracking(s string) []int {
 	for j > 0 && isSpace(s[j-1]) {
 		j--
 	}
-	if k < t && k-j >= 3 && strings.IndexAny(s[k:t], "0123456789") >= 0 {
+	if k < t && k-j >= 3 && strings.ContainsAny(s[k:t], "0123456789") {
 		best = j
 	}
 	// Second alternative.
