@@ -279,7 +279,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
 	B, St, En, Ru := o.B, o.St, o.En, o.Ru
 	w := 0
-	check := len(s) // where the context is next checked
+	check := len(s)        // where the context is next checked
 	if ctx.Done() != nil { // a context that can never be done is not checked
 		check = 0
 	}
