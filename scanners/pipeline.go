@@ -135,7 +135,13 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 	if p.wantText {
 		// Normalised once, read by every TextScanner concurrently.
 		text = p.texts.Get().(*textnorm.Text)
-		text.Reset(m)
+		if err := text.ResetContext(ctx, m); err != nil {
+			// ctx ended while a huge text was normalised: each text
+			// scanner reads the message itself under its own context,
+			// which has ended too, and reports that as its error.
+			p.texts.Put(text)
+			text = nil
+		}
 	}
 	start := time.Now()
 	// One context per distinct timeout; most scanners share the default.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lychgate/lychgate/message"
 	"github.com/lychgate/lychgate/scanners"
 	"github.com/lychgate/lychgate/scanners/scannertest"
+	"github.com/lychgate/lychgate/textnorm"
 )
 
 func TestPipelineRun(t *testing.T) {
@@ -133,5 +135,56 @@ func TestFindingJSONTagsAndSchool(t *testing.T) {
 	}
 	if !tagged.HasTag("directed") || tagged.HasTag("hyperbole") {
 		t.Errorf("HasTag on %q is wrong", tagged.Tags)
+	}
+}
+
+// textProbe is a TextScanner that records how it was called.
+type textProbe struct {
+	scanText, scan atomic.Int32
+	fields         atomic.Int32 // fields of the last shared Text
+}
+
+func (p *textProbe) Name() string { return "probe" }
+
+func (p *textProbe) Scan(ctx context.Context, m *message.Message, env *scanners.Envelope) ([]scanners.Finding, error) {
+	p.scan.Add(1)
+	return nil, ctx.Err()
+}
+
+func (p *textProbe) ScanText(ctx context.Context, t *textnorm.Text, env *scanners.Envelope) ([]scanners.Finding, error) {
+	p.scanText.Add(1)
+	p.fields.Store(int32(len(t.Fields)))
+	return nil, ctx.Err()
+}
+
+// TestPipelineSharedTextCancelled: the shared text is normalised under the
+// message's context. Once that has ended the text scanners are not handed
+// a half-normalised text: each reads the message itself, under its own
+// ended context, and the run reports a scanner error (which the default
+// policy tempfails), never a clean scan.
+func TestPipelineSharedTextCancelled(t *testing.T) {
+	t.Parallel()
+	m := &message.Message{Subject: "hello", Texts: []message.Text{{PartID: "1", Content: strings.Repeat("some words here ", 1<<14)}}}
+
+	live := &textProbe{}
+	p := scanners.NewPipeline([]scanners.Scanner{live}, scanners.PipelineOptions{Timeout: time.Minute})
+	res := p.Run(context.Background(), m, &scanners.Envelope{})
+	if live.scanText.Load() != 1 || live.scan.Load() != 0 || live.fields.Load() == 0 {
+		t.Fatalf("live context: ScanText %d, Scan %d, fields %d; want the shared text once", live.scanText.Load(), live.scan.Load(), live.fields.Load())
+	}
+	if len(res.Findings) != 0 {
+		t.Fatalf("live context: findings %v", res.Findings)
+	}
+
+	ended := &textProbe{}
+	p = scanners.NewPipeline([]scanners.Scanner{ended}, scanners.PipelineOptions{Timeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res = p.Run(ctx, m, &scanners.Envelope{})
+	if ended.scanText.Load() != 0 {
+		t.Errorf("ended context: ScanText was handed the text %d times", ended.scanText.Load())
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Category != scanners.ScannerError {
+		t.Fatalf("ended context: findings %v, want one scanner error", res.Findings)
 	}
 }
