@@ -60,7 +60,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 	defer rdb.Close() //nolint:errcheck // shutdown path
 	ob := notify.NewOutbox(rdb, notify.OutboxOptions{Prefix: cfg.Redis.KeyPrefix, Logger: log})
 	opts := live.Options{Logger: log, Redis: rdb, Outbox: ob}
-	rt, err := live.Build(cfg, opts)
+	rt, err := buildRuntime(cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func reload(path string, holder *live.Holder, opts live.Options, log *slog.Logge
 		log.Error("config reload failed; keeping the running configuration", "err", fmt.Sprintf("%s: no [[school]] configured", path))
 		return false
 	}
-	rt, err := live.Build(cfg, opts)
+	rt, err := buildRuntime(cfg, opts)
 	if err != nil {
 		log.Error("config reload failed; keeping the running configuration", "err", err)
 		return false
@@ -253,6 +253,23 @@ const (
 	gcLimitBase        = 128 << 20
 	gcLimitPerInflight = 4
 )
+
+// buildRuntime is live.Build under Go's default collector target, with
+// what the build left behind returned to the OS afterwards. Compiling the
+// word lists and lexicons into automata makes several times the live
+// heap in garbage (the example config: 76 MB of heap for 19 MB live):
+// under gcPercent the heap would reach five times the live set first,
+// and the relay's resting RSS and its high-water mark would start at the
+// compiler's peak. Start and reload are rare; the forced collection costs
+// nothing that matters. GOGC in the environment still wins.
+func buildRuntime(cfg *config.Config, opts live.Options) (*live.Runtime, error) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(100))
+	}
+	rt, err := live.Build(cfg, opts)
+	debug.FreeOSMemory()
+	return rt, err
+}
 
 // tuneGC sets the collector's defaults for serving (see gcPercent); GOGC
 // and GOMEMLIMIT in the environment win.
