@@ -509,6 +509,25 @@ func TestFamilyCap(t *testing.T) {
 	}
 }
 
+// TestTokenizeLongTextKeepsHeaders: a text with more distinct words than
+// MaxTokens leaves room for the header tokens.
+func TestTokenizeLongTextKeepsHeaders(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: Sender <a@b.example>\nMessage-ID: <x1@b.example>\nX-Mailer: Mailer 1.0\nSubject: big\n\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "w%dx ", i)
+	}
+	got := Tokenize(parse(b.String()))
+	if len(got) > MaxTokens {
+		t.Errorf("len(Tokenize()) = %d, want at most %d", len(got), MaxTokens)
+	}
+	for _, want := range []string{"h:from:b.example", "h:mid:b.example", "h:mailer:mailer"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Tokenize(long text) lacks %q", want)
+		}
+	}
+}
+
 // TestHeaderOpinion trains spam and ham that share their words but not
 // their header tokens: the whole-message verdict stays unsure, the header
 // opinion decides, and with the header opinion off Prob is the
