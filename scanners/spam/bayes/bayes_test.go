@@ -509,6 +509,61 @@ func TestFamilyCap(t *testing.T) {
 	}
 }
 
+// TestPairCap: of many word-pair clues at most MaxPairs are combined, and
+// MaxPairs -1 (the default) combines them all.
+func TestPairCap(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	var pairs []string
+	for i := range 80 {
+		pairs = append(pairs, fmt.Sprintf("bi:word%d next%d", i, i))
+	}
+	msg := append(slices.Clone(pairs), "homework", "timetable")
+	c, err := New(Options{Store: st, MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.NewTrainer()
+	for i := range 50 {
+		tr.AddTokens(fmt.Sprintf("s%d", i), pairs, Spam)
+		tr.AddTokens(fmt.Sprintf("h%d", i), []string{"homework", "timetable"}, Ham)
+	}
+	if _, err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(o Options) int {
+		t.Helper()
+		o.Store, o.MinSpam, o.MinHam = st, 1, 1
+		c, err := New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ClassifyTokens(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, cl := range r.Clues {
+			if strings.HasPrefix(cl.Token, "bi:") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(Options{MaxPairs: 30}); n != 30 {
+		t.Errorf("MaxPairs 30: %d bi: clues, want 30", n)
+	}
+	if n := count(Options{MaxPairs: 5}); n != 5 {
+		t.Errorf("MaxPairs 5: %d bi: clues, want 5", n)
+	}
+	if n := count(Options{MaxPairs: -1}); n != len(pairs) {
+		t.Errorf("MaxPairs -1: %d bi: clues, want %d", n, len(pairs))
+	}
+	if n := count(Options{}); n != len(pairs) {
+		t.Errorf("default: %d bi: clues, want %d (no cap)", n, len(pairs))
+	}
+}
+
 // TestTokenizeLongTextKeepsHeaders: a text with more distinct words than
 // MaxTokens leaves room for the header tokens.
 func TestTokenizeLongTextKeepsHeaders(t *testing.T) {
