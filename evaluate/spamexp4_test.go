@@ -256,6 +256,17 @@ func TestSpamExperimentRound4Bands(t *testing.T) {
 		probs[i] = res[i].Prob
 	}
 	_, nsp := expNSpam(items)
+	var longH, longS int
+	for _, it := range items {
+		if len(it.toks) >= bayes.MaxTokens-200 {
+			if it.spam {
+				longS++
+			} else {
+				longH++
+			}
+		}
+	}
+	t.Logf("texts that fill the tokenizer's text budget: ham %d spam %d", longH, longS)
 	c := countBands(items, probs, currentBands(), spam.DefaultRuleWeight, 5, 10)
 	t.Logf("current bands: FP %d FN %d F1 %.4f held %d; %s", c.fp, c.fn, c.f1(nsp), c.held, frontier(items, probs))
 	expHistogram(t, items, probs)
@@ -582,6 +593,8 @@ type clsParams struct {
 	hdrW          float64
 	clamp         float64 // token probabilities kept in [clamp, 1-clamp]
 	dedupeBigrams bool
+	hdrHasCap     int   // at most this many "h:has:" clues in the header opinion
+	minSeen       int64 // tokens seen in fewer training messages are no clues
 }
 
 func defaultCls() clsParams {
@@ -599,6 +612,9 @@ func tokProb(c bayes.Clue, tot bayes.Counts, s, x float64) float64 {
 func replay(all []bayes.Clue, tot bayes.Counts, o clsParams) float64 {
 	cl := make([]bayes.Clue, 0, len(all))
 	for _, c := range all {
+		if c.Spam+c.Ham < o.minSeen {
+			continue
+		}
 		p := tokProb(c, tot, o.s, o.x)
 		if o.clamp > 0 {
 			p = min(max(p, o.clamp), 1-o.clamp)
@@ -649,8 +665,15 @@ func replay(all []bayes.Clue, tot bayes.Counts, o clsParams) float64 {
 		kept = append(kept, c)
 	}
 	var hdr []bayes.Clue
+	has := 0
 	for _, c := range kept {
 		if strings.HasPrefix(c.Token, "h:") && len(hdr) < o.hdrN {
+			if o.hdrHasCap > 0 && strings.HasPrefix(c.Token, "h:has:") {
+				if has >= o.hdrHasCap {
+					continue
+				}
+				has++
+			}
 			hdr = append(hdr, c)
 		}
 	}
@@ -670,6 +693,11 @@ func TestSpamExperimentRound4Replay(t *testing.T) {
 	}
 	const k = 5
 	items := expItems(t, expCorpus(t), k)
+	if seed := os.Getenv("LYCHGATE_SPAMEXP_SEED"); seed != "" {
+		for i := range items {
+			items[i].fold = int(fnvHash(seed+filepath.Base(items[i].name)) % k)
+		}
+	}
 	res := cvResults(t, items, k, func(it expItem) []string { return it.toks }, bayes.Options{MinDev: 1e-12, MaxClues: 1 << 20, MaxPerFamily: -1, HeaderWeight: -1})
 	only := os.Getenv("LYCHGATE_SPAMEXP_ONLY")
 	type v struct {
@@ -698,6 +726,12 @@ func TestSpamExperimentRound4Replay(t *testing.T) {
 		{"clues 75", func(o *clsParams) { o.maxClues = 75 }},
 		{"clues 300", func(o *clsParams) { o.maxClues = 300 }},
 		{"header 4 clues", func(o *clsParams) { o.hdrN = 4 }},
+		{"header opinion: 1 h:has clue", func(o *clsParams) { o.hdrHasCap = 1 }},
+		{"seen 2", func(o *clsParams) { o.minSeen = 2 }},
+		{"seen 3", func(o *clsParams) { o.minSeen = 3 }},
+		{"seen 2 s 0.15", func(o *clsParams) { o.minSeen = 2; o.s = 0.15 }},
+		{"header opinion: 2 h:has clues", func(o *clsParams) { o.hdrHasCap = 2 }},
+		{"header opinion: 1 h:has clue, h cap 4", func(o *clsParams) { o.hdrHasCap = 1; o.fam = 4; o.hdrN = 4 }},
 		{"header 5 clues weight 0.75", func(o *clsParams) { o.hdrN = 5; o.hdrW = 0.75 }},
 	}
 	for _, x := range vs {
