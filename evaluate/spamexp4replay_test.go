@@ -235,3 +235,96 @@ func TestSpamExperimentRound4Split(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamExperimentRound4Ensemble: a logistic regression on the same
+// tokens (hashed, trained by SGD on the training folds) next to the Bayes
+// log-odds, as a measure of what a second, discriminative model could add
+// (train split only).
+func TestSpamExperimentRound4Ensemble(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1 to run the spam experiments (train split only)")
+	}
+	const k = 5
+	const bits = 20
+	items := expItems(t, expCorpus(t), k)
+	if seed := os.Getenv("LYCHGATE_SPAMEXP_SEED"); seed != "" {
+		for i := range items {
+			items[i].fold = int(fnvHash(seed+filepath.Base(items[i].name)) % k)
+		}
+	}
+	res := cvResults(t, items, k, func(it expItem) []string { return it.toks }, bayes.Options{})
+	feats := make([][]uint32, len(items))
+	for i, it := range items {
+		for _, tok := range it.toks {
+			feats[i] = append(feats[i], fnvHash(tok)&(1<<bits-1))
+		}
+	}
+	bay := make([]float64, len(items))
+	for i := range items {
+		bay[i] = max(min(logit(res[i].Prob), 20), -20)
+	}
+	t.Logf("bayes alone: FN at FP<=2 %d, <=4 %d, <=5 %d", fnAtFPScores(items, bay, 2), fnAtFPScores(items, bay, 4), fnAtFPScores(items, bay, 5))
+	for _, hamW := range []float64{1, 3} {
+		for _, l2 := range []float64{1e-6, 1e-5} {
+			z := make([]float64, len(items))
+			for f := range k {
+				w := make([]float64, 1<<bits)
+				var order []int
+				for i, it := range items {
+					if it.fold != f {
+						order = append(order, i)
+					}
+				}
+				lr := 0.1
+				for ep := range 8 {
+					// a fixed shuffle per epoch
+					for j := range order {
+						h := int(fnvHash(fmt.Sprintf("%d/%d", ep, j)) % uint32(len(order)))
+						order[j], order[h] = order[h], order[j]
+					}
+					for _, i := range order {
+						s := 0.0
+						for _, x := range feats[i] {
+							s += w[x]
+						}
+						y, cw := 0.0, hamW
+						if items[i].spam {
+							y, cw = 1, 1
+						}
+						g := cw * (1/(1+math.Exp(-s)) - y) / math.Sqrt(float64(len(feats[i])+1))
+						for _, x := range feats[i] {
+							w[x] -= lr * (g + l2*w[x])
+						}
+					}
+					lr *= 0.7
+				}
+				for i, it := range items {
+					if it.fold == f {
+						s := 0.0
+						for _, x := range feats[i] {
+							s += w[x]
+						}
+						z[i] = s
+					}
+				}
+			}
+			var cells []string
+			for _, beta := range []float64{0, 0.5, 1, 2, 4, -1} {
+				sc := make([]float64, len(items))
+				for i := range items {
+					if beta < 0 {
+						sc[i] = z[i]
+					} else {
+						sc[i] = bay[i] + beta*z[i]
+					}
+				}
+				name := fmt.Sprintf("bayes+%g*lr", beta)
+				if beta < 0 {
+					name = "lr alone"
+				}
+				cells = append(cells, fmt.Sprintf("%s: %d/%d/%d", name, fnAtFPScores(items, sc, 2), fnAtFPScores(items, sc, 4), fnAtFPScores(items, sc, 5)))
+			}
+			t.Logf("hamW %g l2 %g (FN at FP<=2/4/5): %s", hamW, l2, strings.Join(cells, "  "))
+		}
+	}
+}
