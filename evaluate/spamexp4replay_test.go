@@ -141,6 +141,10 @@ func TestSpamExperimentRound4Replay(t *testing.T) {
 	vs := []v{
 		{"as built", func(*clsParams) {}},
 		{"x 0.4", func(o *clsParams) { o.x = 0.4 }},
+		{"strength 0.15", func(o *clsParams) { o.s = 0.15 }},
+		{"strength 0.2", func(o *clsParams) { o.s = 0.2 }},
+		{"strength 0.3", func(o *clsParams) { o.s = 0.3 }},
+		{"x 0.45", func(o *clsParams) { o.x = 0.45 }},
 		{"x 0.55", func(o *clsParams) { o.x = 0.55 }},
 		{"bi cap 10", func(o *clsParams) { o.capPrefix = map[string]int{"bi:": 10} }},
 		{"bi cap 30", func(o *clsParams) { o.capPrefix = map[string]int{"bi:": 30} }},
