@@ -509,6 +509,80 @@ func TestFamilyCap(t *testing.T) {
 	}
 }
 
+// TestPairCap: of many word-pair clues at most MaxPairs are combined, and
+// MaxPairs -1 (the default) combines them all.
+func TestPairCap(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	var pairs []string
+	for i := range 80 {
+		pairs = append(pairs, fmt.Sprintf("bi:word%d next%d", i, i))
+	}
+	msg := append(slices.Clone(pairs), "homework", "timetable")
+	c, err := New(Options{Store: st, MinSpam: 1, MinHam: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.NewTrainer()
+	for i := range 50 {
+		tr.AddTokens(fmt.Sprintf("s%d", i), pairs, Spam)
+		tr.AddTokens(fmt.Sprintf("h%d", i), []string{"homework", "timetable"}, Ham)
+	}
+	if _, err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(o Options) int {
+		t.Helper()
+		o.Store, o.MinSpam, o.MinHam = st, 1, 1
+		c, err := New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ClassifyTokens(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, cl := range r.Clues {
+			if strings.HasPrefix(cl.Token, "bi:") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(Options{MaxPairs: 30}); n != 30 {
+		t.Errorf("MaxPairs 30: %d bi: clues, want 30", n)
+	}
+	if n := count(Options{MaxPairs: 5}); n != 5 {
+		t.Errorf("MaxPairs 5: %d bi: clues, want 5", n)
+	}
+	if n := count(Options{MaxPairs: -1}); n != len(pairs) {
+		t.Errorf("MaxPairs -1: %d bi: clues, want %d", n, len(pairs))
+	}
+	if n := count(Options{}); n != len(pairs) {
+		t.Errorf("default: %d bi: clues, want %d (no cap)", n, len(pairs))
+	}
+}
+
+// TestTokenizeLongTextKeepsHeaders: a text with more distinct words than
+// MaxTokens leaves room for the header tokens.
+func TestTokenizeLongTextKeepsHeaders(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: Sender <a@b.example>\nMessage-ID: <x1@b.example>\nX-Mailer: Mailer 1.0\nSubject: big\n\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "w%dx ", i)
+	}
+	got := Tokenize(parse(b.String()))
+	if len(got) > MaxTokens {
+		t.Errorf("len(Tokenize()) = %d, want at most %d", len(got), MaxTokens)
+	}
+	for _, want := range []string{"h:from:b.example", "h:mid:b.example", "h:mailer:mailer"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Tokenize(long text) lacks %q", want)
+		}
+	}
+}
+
 // TestHeaderOpinion trains spam and ham that share their words but not
 // their header tokens: the whole-message verdict stays unsure, the header
 // opinion decides, and with the header opinion off Prob is the

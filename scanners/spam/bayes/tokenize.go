@@ -18,6 +18,10 @@ import (
 const (
 	// MaxTokens is the most distinct tokens taken from one message.
 	MaxTokens = 3000
+	// headerReserve of them are kept for the header and MIME tokens,
+	// which come after the text's: a long text must not crowd out the
+	// sender, mailer and hops (docs/spam-eval.md, fourth round).
+	headerReserve = 200
 	// maxTextBytes is the most bytes of decoded text read per message.
 	maxTextBytes = 256 << 10
 	// maxHTMLBytes is the most bytes of HTML markup read per message for
@@ -57,7 +61,7 @@ type TokenizeOptions struct {
 
 // TokenizeWith is Tokenize with settings o.
 func TokenizeWith(m *message.Message, o TokenizeOptions) []string {
-	t := tokenizer{seen: make(map[string]struct{}, 256), o: o}
+	t := tokenizer{seen: make(map[string]struct{}, 256), o: o, limit: MaxTokens - headerReserve}
 	t.words("s:", m.Subject)
 	budget := maxTextBytes
 	htmlBudget := maxHTMLBytes
@@ -88,11 +92,12 @@ func TokenizeWith(m *message.Message, o TokenizeOptions) []string {
 		}
 	}
 	for _, u := range m.URLs {
-		if len(t.seen) >= MaxTokens {
+		if len(t.seen) >= t.limit {
 			break
 		}
 		t.url(u)
 	}
+	t.limit = MaxTokens
 	t.headers(m)
 	for _, p := range m.Problems {
 		t.join("mime:", p.Name)
@@ -101,9 +106,12 @@ func TokenizeWith(m *message.Message, o TokenizeOptions) []string {
 }
 
 type tokenizer struct {
-	o    TokenizeOptions
-	seen map[string]struct{}
-	out  []string
+	o TokenizeOptions
+	// limit is the most tokens of the current phase (text and links,
+	// then headers).
+	limit int
+	seen  map[string]struct{}
+	out   []string
 	// chain collects one-character words spelt apart ("F R E E").
 	chain strings.Builder
 	n     int
@@ -114,7 +122,7 @@ type tokenizer struct {
 }
 
 func (t *tokenizer) add(tok string) {
-	if len(t.seen) >= MaxTokens {
+	if len(t.seen) >= t.limit {
 		return
 	}
 	if _, ok := t.seen[tok]; ok {
@@ -127,7 +135,7 @@ func (t *tokenizer) add(tok string) {
 // join adds the concatenation of parts as one token, building it in a
 // scratch buffer so that a token already seen costs no allocation.
 func (t *tokenizer) join(parts ...string) {
-	if len(t.seen) >= MaxTokens {
+	if len(t.seen) >= t.limit {
 		return
 	}
 	b := t.scratch[:0]
@@ -152,7 +160,7 @@ func (t *tokenizer) addScratch(b []byte) {
 // joinLower adds prefix and the ASCII lower case of s as one token, like
 // join.
 func (t *tokenizer) joinLower(prefix, s string) {
-	if len(t.seen) >= MaxTokens {
+	if len(t.seen) >= t.limit {
 		return
 	}
 	b := append(t.scratch[:0], prefix...)
@@ -171,7 +179,7 @@ func (t *tokenizer) words(prefix, s string) {
 	t.chain.Reset()
 	t.n = 0
 	t.prev = ""
-	for len(s) > 0 && len(t.seen) < MaxTokens {
+	for len(s) > 0 && len(t.seen) < t.limit {
 		i := strings.IndexFunc(s, notSpace)
 		if i < 0 {
 			break
@@ -375,7 +383,7 @@ func mixed(w string) bool {
 // markup adds a token per distinct tag name and the usual hiding tricks of
 // the HTML source h.
 func (t *tokenizer) markup(h string) {
-	for len(h) > 0 && len(t.seen) < MaxTokens {
+	for len(h) > 0 && len(t.seen) < t.limit {
 		i := strings.IndexByte(h, '<')
 		if i < 0 || i+1 >= len(h) {
 			break
