@@ -119,6 +119,13 @@ func TestInsults(t *testing.T) {
 		{"praise", "you are insane at this game", none},
 		{"after football", "you are dirty after football", none},
 		{"riddle verb", "we had to fool the teacher", none},
+		// round 6: trash and garbage rate a player or a band, not a person
+		{"he's trash", "he's trash, he missed every shot", none},
+		{"they're garbage", "they're garbage this season", none},
+		{"mention alone", "@sam trash", none},
+		{"you're trash", "you're trash", directed(profanity.InsultRule)},
+		{"you are garbage", "you are garbage and everyone knows it", directed(profanity.InsultRule)},
+		{"group trash", "immigrants are trash", group},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -606,3 +606,18 @@ func TestTeenMessages(t *testing.T) {
 		t.Errorf("ordinary messages flagged %.3f, want at most 0.08", fpr)
 	}
 }
+
+// TestRound6 covers the round 6 lexicon changes both ways.
+func TestRound6(t *testing.T) {
+	t.Parallel()
+	const ex = "safeguarding_extremism"
+	runLexCases(t, []lexCase{
+		// a bare group name is the news; support or praise is not
+		{"ISIS fighters took the town, the news said", ex, false},
+		{"Jihadi John was named by the police", ex, false},
+		{"we learnt about the caliphate in history", ex, false},
+		{"i love isis", ex, true},
+		{"isis are heroes", ex, true},
+		{"we should join isis", ex, true},
+	})
+}
