@@ -620,4 +620,48 @@ func TestRound6(t *testing.T) {
 		{"isis are heroes", ex, true},
 		{"we should join isis", ex, true},
 	})
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		// second-person insults with more nouns and adjectives
+		{"you are a nazi", b, true},
+		{"you illiterate fool", b, true},
+		{"you must be the dumbest person alive", b, true},
+		{"you sound like a spoilt brat", b, true},
+		{"you have the brain of a goldfish", b, true},
+		{"idiots like you shouldn't be allowed online", b, true},
+		{"we learnt about the nazis in history", b, false},
+		{"you are the best person ever", b, false},
+		{"you sound like a pro", b, false},
+		{"you have the brain of a genius", b, false},
+		{"you have the memory of an elephant", b, false},
+		{"you spoilt the surprise", b, false},
+		// "your kind" is a group; "your kind words" are not
+		{"you and your kind", b, true},
+		{"your kind are not welcome here", b, true},
+		{"thanks for all your kind words", b, false},
+		{"your kind words are lovely", b, false},
+		{"you and your kind family are always welcome", b, false},
+		// exclusion and worth
+		{"nobody gives a shit about you", b, true},
+		{"no one will miss you when you're gone", b, true},
+		{"no one will miss you.", b, true},
+		{"nobody gives a shit about the homework", b, false},
+		{"no one will miss the bus if we leave now", b, false},
+		{"no one will miss you for one lesson, go to the nurse", b, false},
+		// threats
+		{"i'll find out where you live", b, true},
+		{"keep talking and see what happens", b, true},
+		{"you deserve everything that happens to you", b, true},
+		{"you should be locked up", b, true},
+		{"i'll find out where you live from the register so i can send the invitation", b, false},
+		{"mix the two chemicals and see what happens", b, false},
+		{"try it and see what happens", b, false},
+		{"you deserve everything good that happens", b, false},
+		{"you should be locked out of the house if you forget your keys", b, false},
+		// taunts about crying
+		{"why don't you go and cry to your mummy", b, true},
+		{"you pisses me off", b, true},
+		{"go and tell your mum", b, false},
+		{"go and cry if you need to, it helps", b, false},
+	})
 }
