@@ -21,6 +21,10 @@ package safeguarding
 //   - a phrase tagged "final" (TagFinal) counts only when it ends a
 //     sentence that is no question ("you smell." but not "you smell
 //     nice");
+//   - a phrase tagged "address" (TagAddress: "you fucking", "you
+//     stupid") counts only when one word follows it and ends a sentence
+//     that is no question, and that word is no praise or adverb ("you
+//     fucking gnome!"; not "you bloody legend", "did you fucking see it");
 //   - a phrase tagged "vocative" (TagVocative) counts only as an insult
 //     addressing the reader ("shut up loser", "no one asked, idiot"),
 //     not as talk about someone ("he is an idiot"); then only laughter
@@ -94,6 +98,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 			return ctxCap
 		}
 		return ctxKeep
+	}
+	if tag == TagAddress && !addressed1(text, a, b) {
+		return ctxDrop // "did you fucking see that", "you bloody legend"
 	}
 	if tag == TagAlone {
 		// the whole message is the insult: no negation, support or news
@@ -425,6 +432,59 @@ func sentenceFinal(text string, b int) (final, question bool) {
 // smell nice", "you're poor at spelling", "can you smell it?"). Then the
 // ordinary context rules apply.
 const TagFinal = "final"
+
+// TagAddress is the lexicon tag of an address by an expletive or a
+// pejorative ("you fucking", "you stupid") that counts only when one word,
+// the noun of the address, follows it and ends a sentence that is no
+// question: "you fucking gnome!", "you stupid cow", whatever the noun; not
+// "did you fucking see that goal", "are you fucking serious?", "you
+// bloody legend" (praise), "I told you fucking twice" (an adverb).
+const TagAddress = "address"
+
+// addressed1 reports whether the hit text[a:b] is followed by one word
+// that ends a sentence that is no question (by its mark or its first
+// word), other than laughter, and that word is a noun of address that is
+// no praise (TagAddress). It reads at most ctxWindow bytes on each side.
+func addressed1(text string, a, b int) bool {
+	// a question without its mark ("what did you fucking say")
+	if before, _ := sentenceAround(text, a, b); len(words(before)) > 0 && questionOpeners[words(before)[0]] {
+		return false
+	}
+	after := text[b:min(len(text), b+ctxWindow)]
+	if len(after) == 0 || (after[0] != ' ' && after[0] != '\t') {
+		return false // "you fucking" is the whole hit: no noun
+	}
+	ws := words(after)
+	if len(ws) == 0 || notAddressNoun[ws[0]] || len(ws[0]) < 2 {
+		return false
+	}
+	// the noun ends the sentence: sentenceFinal from just after it
+	i := strings.Index(strings.ToLower(after), ws[0])
+	if i < 0 {
+		return false
+	}
+	final, question := sentenceFinal(text, b+i+len(ws[0]))
+	return final && !question
+}
+
+// questionOpeners open a question (addressed1).
+var questionOpeners = set("what", "why", "how", "who", "where", "when", "did", "do", "does", "are", "is", "can", "could",
+	"would", "will", "have", "has", "were", "was", "should", "shall", "wat", "wot", "wtf")
+
+// notAddressNoun may follow "you fucking" or "you stupid" at the end of a
+// sentence without being the noun of an insult: praise, adverbs, verbs
+// and adjectives (addressed1).
+var notAddressNoun = set("legend", "legends", "genius", "beauty", "star", "hero", "champion", "champ", "king", "queen",
+	"icon", "angel", "babe", "baby", "diamond", "gem", "beast", "machine", "animal", "savage", "madman", "madlad", "lad",
+	"boss", "goat", "sweetheart", "darling", "love", "cutie", "sweetie", "superstar", "wizard", "rockstar", "hun", "mate",
+	"bro", "bruv", "man", "dude", "girl", "boy", "rock", "rule", "won", "win", "did", "do", "can", "made", "nailed",
+	"smashed", "killed", "slayed", "ate", "are", "were", "re", "is", "know", "see", "saw", "said", "told", "again", "twice",
+	"already", "now", "too", "though", "tho", "loads", "lots", "much", "more", "forever", "always", "serious", "kidding",
+	"joking", "insane", "mad", "crazy", "mental", "nuts", "right", "wrong", "sure", "there", "here", "up", "out", "off",
+	"it", "that", "this", "them", "him", "her", "me", "us", "well", "good", "great", "amazing", "brilliant", "ok", "okay",
+	"not", "so", "all", "one", "two", "what", "go", "went", "got", "get", "have", "had", "dare", "need", "want", "better",
+	"best", "should", "could", "would", "will", "must", "might", "and", "or", "but", "lol", "haha", "lmao", "xx", "x",
+	"say", "mean", "think", "expect", "call", "care", "believe", "like", "hate", "deserve", "earned", "try", "tried")
 
 // TagVocative is the lexicon tag of an insult noun that counts only when
 // it addresses the reader (vocative): after a comma or another word at the

@@ -341,3 +341,44 @@ func TestRound5Context(t *testing.T) {
 		})
 	}
 }
+
+// TestAddressContext checks TagAddress both ways: "you fucking" + one noun
+// ending a statement is an insult whatever the noun; praise, adverbs,
+// verbs and questions are not.
+func TestAddressContext(t *testing.T) {
+	t.Parallel()
+	const ph = "you|u|ya fucking|bloody"
+	for _, tc := range []struct {
+		text string
+		want ctxEffect
+	}{
+		{"you fucking gnome", ctxKeep},
+		{"bye you fucking gnome!", ctxKeep},
+		{"you fucking cheat. get out", ctxKeep},
+		{"Q: you fucking gnome A: ok", ctxKeep},
+		{"you fucking legend", ctxDrop},
+		{"you bloody beauty", ctxDrop},
+		{"you fucking legend, thanks for the notes", ctxDrop},
+		{"did you fucking see that goal", ctxDrop},
+		{"are you fucking serious?", ctxDrop},
+		{"what did you fucking say", ctxDrop},
+		{"I told you fucking twice", ctxDrop},
+		{"you fucking did it!", ctxDrop},
+		{"love you fucking loads", ctxDrop},
+		{"you fucking", ctxDrop},
+		{"you fucking what?", ctxDrop},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			lower := strings.ToLower(tc.text)
+			a := strings.Index(lower, "you ")
+			b := a + len("you fucking")
+			if strings.Contains(lower, "you bloody") {
+				b = a + len("you bloody")
+			}
+			if got := hitEffect("bullying", TagAddress, ph, scanners.Medium, tc.text, a, b); got != tc.want {
+				t.Errorf("hitEffect(address, %q) = %d, want %d", tc.text, got, tc.want)
+			}
+		})
+	}
+}
