@@ -72,6 +72,9 @@ func TestRound6Lists(t *testing.T) {
 		{"wth is that", false},
 		{"wtf is that", true},
 		{"stupid hoes everywhere", true},
+		{"Shylock demands his pound of flesh in Act 4", false},
+		{"we did a hardcore revision session", false},
+		{"my knee is giving me gyp", false},
 	}
 	for _, tc := range tests {
 		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
