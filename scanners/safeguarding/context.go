@@ -44,6 +44,8 @@ package safeguarding
 //     the reader (notAimed): a gap word that is no verb of being,
 //     intensifier, article or insult ("do you want fake nails"), or a
 //     possessive adjective before its noun ("ur fake tan"): dropped;
+//   - bullying: a hit ending in "want you" or "like you" before "to" is
+//     a request ("she doesn't even want you to bring anything"): dropped;
 //   - bullying: a bare insult word said of the writer ("I'm such an
 //     idiot") or denied ("you're not a loser"), and an "alone" insult
 //     after a negation ("you're not ugly"): dropped;
@@ -124,6 +126,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	if topic == "bullying" && notAimed(phrase, text, a, b) {
 		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
 	}
+	if topic == "bullying" && wantYouTo(text, a, b) {
+		return ctxDrop // "he doesn't even want you to bring anything": a request
+	}
 	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
 		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
 	}
@@ -184,6 +189,22 @@ func notAimed(phrase, text string, a, b int) bool {
 	}
 	return false
 }
+
+// wantYouTo reports whether the hit text[a:b] ends in "want you", "like
+// you", "love you" or "need you" and "to" follows: a request ("she doesn't
+// even want you to bring anything", "i'd like you to come"), not a feeling
+// about the reader.
+func wantYouTo(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) < 2 || !aimWords[hw[len(hw)-1]] || !wantVerbs[hw[len(hw)-2]] {
+		return false
+	}
+	after := words(text[b:min(len(text), b+8)])
+	return len(after) > 0 && after[0] == "to" && !crossesBoundary(text[b:min(len(text), b+4)])
+}
+
+// wantVerbs take an object and an infinitive ("want you to") (wantYouTo).
+var wantVerbs = set("want", "wants", "wanted", "like", "likes", "liked", "love", "loves", "loved", "need", "needs", "needed")
 
 // phraseWordSets caches phraseWords per lexicon phrase.
 var phraseWordSets sync.Map // string → map[string]bool

@@ -382,3 +382,28 @@ func TestAddressContext(t *testing.T) {
 		})
 	}
 }
+
+// TestWantYouTo checks the request rule both ways: "want you to ..." is a
+// request, "doesn't even want you" alone is not.
+func TestWantYouTo(t *testing.T) {
+	t.Parallel()
+	const ph = "she|he doesnt|doesn_t even want|like|love you|u|ya"
+	for _, tc := range []struct {
+		text, hit string
+		want      ctxEffect
+	}{
+		{"he doesn't even want you to bring anything", "he doesn't even want you", ctxDrop},
+		{"she doesn't even like you to call her that", "she doesn't even like you", ctxDrop},
+		{"he doesn't even want you", "he doesn't even want you", ctxKeep},
+		{"she doesn't even like you, she just uses you", "she doesn't even like you", ctxKeep},
+		{"he doesn't even want you. To be honest nobody does", "he doesn't even want you", ctxKeep},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			a := strings.Index(tc.text, tc.hit)
+			if got := hitEffect("bullying", "-", ph, scanners.Medium, tc.text, a, a+len(tc.hit)); got != tc.want {
+				t.Errorf("hitEffect(%q) = %d, want %d", tc.text, got, tc.want)
+			}
+		})
+	}
+}

@@ -714,5 +714,23 @@ func TestRound6(t *testing.T) {
 		{"who invited the new kid? she's so nice", b, false},
 		{"we decided you're coming with us to the beach", b, false},
 		{"you'd be better off taking the bus", b, false},
+		// after the fresh set
+		{"why are you still here? take the hint", b, true},
+		{"i heard your dad doesn't even want you", b, true},
+		{"pathetic. that's all you are", b, true},
+		{"who would ever want to be your friend", b, true},
+		{"thick as a brick you are", b, true},
+		{"nobody likes a try hard like you", b, true},
+		{"look at the state of you", b, true},
+		{"you're not even worth the oxygen", b, true},
+		{"i hope your house burns down", b, true},
+		{"take the hint about the homework, it's due friday", b, false},
+		{"he doesn't even want you to bring anything, it's fine", b, false},
+		{"the fog is thick as a brick today", b, false},
+		{"look at the state of you after the mud run haha", b, false},
+		{"you're not worth the effort? no way, you're worth everything", b, false},
+		{"i hope your house move goes well", b, false},
+		{"i hope your dog gets better", b, false},
+		{"nobody would care if you moved to another class, don't worry", b, false},
 	})
 }
