@@ -75,6 +75,11 @@ func TestRound6Lists(t *testing.T) {
 		{"Shylock demands his pound of flesh in Act 4", false},
 		{"we did a hardcore revision session", false},
 		{"my knee is giving me gyp", false},
+		{"we studied the Fukushima disaster in geography", false},
+		{"Mr Fukuda is our new teacher", false},
+		{"we went to Phuket in the summer", false},
+		{"the Azzurri won the match", false},
+		{"fuk off", true},
 	}
 	for _, tc := range tests {
 		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
