@@ -714,6 +714,10 @@ func TestRound6(t *testing.T) {
 		{"who invited the new kid? she's so nice", b, false},
 		{"we decided you're coming with us to the beach", b, false},
 		{"you'd be better off taking the bus", b, false},
+		{"the world would be better off without immigrants like you.", b, true},
+		{"the school would be a better place without freaks like you", b, true},
+		{"i'd be happier without a phone like you have", b, false},
+		{"the world would be better off without plastic, like you said", b, false},
 		// after the fresh set
 		{"why are you still here? take the hint", b, true},
 		{"i heard your dad doesn't even want you", b, true},
