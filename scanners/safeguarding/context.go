@@ -726,11 +726,16 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
-// table marks) or a blank line.
+// table marks; not the ';' of a character reference, endsCharRef) or a
+// blank line.
 func crossesBoundary(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
-		case ',', ';', ':', '(', ')', '"', '>', '|':
+		case ';':
+			if !endsCharRef(s, i) { // "you&#039;re" is one word, not a clause break
+				return true
+			}
+		case ',', ':', '(', ')', '"', '>', '|':
 			return true
 		case '.', '!', '?':
 			if i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t') {
@@ -749,6 +754,18 @@ func crossesBoundary(s string) bool {
 	return false
 }
 
+// endsCharRef reports whether the ';' at s[i] closes an HTML character
+// reference left in plain text ("&#039;", "&#x27;", "&rsquo;"), which
+// textnorm reads as the character it names: at most 8 letters or digits
+// (and a leading '#' or "#x") back to an '&'.
+func endsCharRef(s string, i int) bool {
+	j := i - 1
+	for j >= 0 && i-j <= 9 && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9' || s[j] == '#') {
+		j--
+	}
+	return j >= 0 && j < i-1 && s[j] == '&'
+}
+
 // sentenceAround returns the text of the clause before text[a:b] (from the
 // last boundary, at most ctxWindow bytes) and the whole sentence around it
 // (at most ctxWindow bytes each side), lower-cased.
@@ -763,7 +780,7 @@ func sentenceAround(text string, a, b int) (before, sentence string) {
 		}
 	}
 	for i := a - 1; i >= s0; i-- {
-		if clauseMark(text[i]) {
+		if clauseMark(text[i]) && (text[i] != ';' || !endsCharRef(text[max(s0, i-9):i+1], i-max(s0, i-9))) {
 			c0 = i + 1
 			break
 		}
@@ -799,7 +816,8 @@ func clauseMark(c byte) bool {
 }
 
 // words splits s into lower-case ASCII words, apostrophes removed
-// ("don't" → "dont").
+// ("don't" → "dont", and so "don&#039;t", an apostrophe's character
+// reference left in plain text).
 func words(s string) []string {
 	var out []string
 	w := make([]byte, 0, 16)
@@ -819,12 +837,26 @@ func words(s string) []string {
 		case c == '\'':
 		case c >= 0x80 && i+2 < len(s) && s[i:i+3] == "\u2019":
 			i += 2
+		case c == '&' && apostropheRef(s[i:]) > 0:
+			i += apostropheRef(s[i:]) - 1 // "you&#039;re" is "youre", as "you're"
 		default:
 			flush()
 		}
 	}
 	flush()
 	return out
+}
+
+// apostropheRef returns the length of the HTML character reference for an
+// apostrophe at the start of s ("&#039;", "&#39;", "&#x27;", "&apos;",
+// "&rsquo;", "&#8217;"), 0 if s starts with none.
+func apostropheRef(s string) int {
+	for _, r := range []string{"&#039;", "&#39;", "&#x27;", "&#X27;", "&apos;", "&rsquo;", "&#8217;"} {
+		if strings.HasPrefix(s, r) {
+			return len(r)
+		}
+	}
+	return 0
 }
 
 var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": true, "didnt": true, "wont": true, "wouldnt": true, "isnt": true, "arent": true, "wasnt": true, "aint": true, "cant": true, "shouldnt": true, "nt": true, "nor": true}

@@ -407,3 +407,31 @@ func TestWantYouTo(t *testing.T) {
 		})
 	}
 }
+
+// TestCharRefs checks that an HTML character reference left in plain text
+// (Q&A pages copied as text: "you&#039;re") is one word for the context
+// rules, not a clause break, both ways.
+func TestCharRefs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"you&#039;re so ugly", false},
+		{"you&#39;re a slut", false},
+		{"you&rsquo;re such a loser", false},
+		{"you&#x27;re fat", false},
+		{"you are; ugly", true},
+		{"you're fat; & so", true},
+		{"ugly;", true},
+	} {
+		if got := crossesBoundary(tc.s); got != tc.want {
+			t.Errorf("crossesBoundary(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+	text := "i&#039;m such an idiot i left my phone at home"
+	a := strings.Index(text, "idiot")
+	if got := hitEffect("bullying", "-", "idiot", scanners.Low, text, a, a+len("idiot")); got != ctxDrop {
+		t.Errorf("hitEffect(%q) = %d, want ctxDrop (the writer)", text, got)
+	}
+}
