@@ -697,6 +697,7 @@ func TestRound6(t *testing.T) {
 		{"why do you even bother with that game", b, false},
 		{"even the teachers loved your play", b, false},
 		{"go sit with your group for the project", b, false},
+		{"go sit somewhere else, the teacher said we have to split up", b, false},
 		{"you can't sit there, it's wet paint", b, false},
 		{"i hope you feel better soon", b, false},
 		{"i hope you don't fail the test", b, false},
