@@ -737,5 +737,9 @@ func TestRound6(t *testing.T) {
 		{"i hope your house move goes well", b, false},
 		{"i hope your dog gets better", b, false},
 		{"nobody would care if you moved to another class, don't worry", b, false},
+		{"you should be embarrassed for trying", b, true},
+		{"you'll end up in a body bag", b, true},
+		{"you shouldn't be embarrassed, everyone trips", b, false},
+		{"we watched a film where they put you in a coffin", b, false},
 	})
 }
