@@ -741,5 +741,21 @@ func TestRound6(t *testing.T) {
 		{"you'll end up in a body bag", b, true},
 		{"you shouldn't be embarrassed, everyone trips", b, false},
 		{"we watched a film where they put you in a coffin", b, false},
+		// after the second fresh set
+		{"no one at this school can stand you", b, true},
+		{"you look like something the cat dragged in", b, true},
+		{"we were laughing at your stupid haircut", b, true},
+		{"nobody cares about your stupid drawings", b, true},
+		{"you don't belong in this group", b, true},
+		{"i'll post your diary online", b, true},
+		{"you should just give up", b, true},
+		{"you'll never be good at anything", b, true},
+		{"we don't want you on our team", b, true},
+		{"we're all laughing at your joke haha", b, false},
+		{"nobody cares about your birthday? i do!", b, false},
+		{"you don't belong to a club yet", b, false},
+		{"i'll send your photos from the trip tonight", b, false},
+		{"you should just give up sugar for a month", b, false},
+		{"we don't want you to worry", b, false},
 	})
 }
