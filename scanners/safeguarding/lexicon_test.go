@@ -757,5 +757,12 @@ func TestRound6(t *testing.T) {
 		{"i'll send your photos from the trip tonight", b, false},
 		{"you should just give up sugar for a month", b, false},
 		{"we don't want you to worry", b, false},
+		// hostility about a group in words that are no insult alone
+		{"Jews are cursed!", b, true},
+		{"immigrants are taking over our country", b, true},
+		{"muslims are not welcome here", b, true},
+		{"my plants are cursed, they all die", b, false},
+		{"in RE we discussed the myth that immigrants are taking over", b, false},
+		{"the immigrants are arriving at the port in the story", b, false},
 	})
 }
