@@ -312,8 +312,8 @@ func (c *insultCtx) before(b []byte, start int, adj bool) aim {
 			return aimThird // low: "don't be a fool" is as often kind as not
 		case string(w) == "what" && article && !copula && !adj:
 			return aimThird // "what a loser", "what an absolute clown"
-		case has(c.demo, w) && !adj && !copula && !weak && unknown == 0:
-			return aimThird // "these idiots", "those fucking losers"
+		case has(c.demo, w) && !adj && !copula && !weak && unknown <= 2:
+			return aimThird // "these idiots", "those fucking losers", "these far left lunatics"
 		case has(c.copula, w):
 			onlyS = !copula && string(w) == "s"
 			copula = true

@@ -119,6 +119,26 @@ func TestInsults(t *testing.T) {
 		{"praise", "you are insane at this game", none},
 		{"after football", "you are dirty after football", none},
 		{"riddle verb", "we had to fool the teacher", none},
+		// round 6: trash and garbage rate a player or a band, not a person
+		{"he's trash", "he's trash, he missed every shot", none},
+		{"they're garbage", "they're garbage this season", none},
+		{"mention alone", "@sam trash", none},
+		{"you're trash", "you're trash", directed(profanity.InsultRule)},
+		{"you are garbage", "you are garbage and everyone knows it", directed(profanity.InsultRule)},
+		{"group trash", "immigrants are trash", group},
+		{"pos", "what a POS", low},
+		{"p.o.s", "he is a P.O.S", low},
+		{"pos terminal", "the POS terminal is broken", none},
+		{"sob story", "he told a sob story about his dog", none},
+		{"crook", "he is a crook", low},
+		{"you kook", "you kook", directed(profanity.InsultRule)},
+		{"demo past two words", "these far left lunatics are everywhere", low},
+		{"demo animals", "these old rats in the barn", none},
+		{"hope she chokes", "i hope she chokes on it", want{profanity.HateRule, scanners.Medium, ""}},
+		{"hope he gets better", "i hope he gets better soon", none},
+		{"burn cds", "we burn them all onto CDs", none},
+		{"fairy lights", "string them up over the door", none},
+		{"slit throat", "i will slit his throat", want{profanity.HateRule, scanners.Medium, ""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,3 +47,48 @@ func TestListForms(t *testing.T) {
 		}
 	}
 }
+
+// TestRound6Lists checks the round 6 list changes both ways, at any
+// severity: words that were found in ordinary text (a throat slit in the
+// news, a Maine coon, a hoedown, laughter) are not profanity, and the
+// slurs and swear words they were near still are.
+func TestRound6Lists(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	lim := message.Limits{}.WithDefaults()
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"police found a dog with its throat slit", false},
+		{"cut a slit in the paper", false},
+		{"he called her slit eyed", true},
+		{"go home you slant eyes", true},
+		{"my cat is a maine coon", false},
+		{"we took the coon hound hunting", false},
+		{"dancing at the hoedown", false},
+		{"he's a coon", true},
+		{"lmfao that was so funny", false},
+		{"wth is that", false},
+		{"wtf is that", true},
+		{"stupid hoes everywhere", true},
+		{"Shylock demands his pound of flesh in Act 4", false},
+		{"we did a hardcore revision session", false},
+		{"my knee is giving me gyp", false},
+		{"we studied the Fukushima disaster in geography", false},
+		{"Mr Fukuda is our new teacher", false},
+		{"we went to Phuket in the summer", false},
+		{"the Azzurri won the match", false},
+		{"fuk off", true},
+	}
+	for _, tc := range tests {
+		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
+		fs, err := s.Scan(context.Background(), m, &scanners.Envelope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(fs) > 0; got != tc.want {
+			t.Errorf("Scan(%q) found = %v, want %v (findings %v)", tc.text, got, tc.want, fs)
+		}
+	}
+}

@@ -21,6 +21,10 @@ package safeguarding
 //   - a phrase tagged "final" (TagFinal) counts only when it ends a
 //     sentence that is no question ("you smell." but not "you smell
 //     nice");
+//   - a phrase tagged "address" (TagAddress: "you fucking", "you
+//     stupid") counts only when one word follows it and ends a sentence
+//     that is no question, and that word is no praise or adverb ("you
+//     fucking gnome!"; not "you bloody legend", "did you fucking see it");
 //   - a phrase tagged "vocative" (TagVocative) counts only as an insult
 //     addressing the reader ("shut up loser", "no one asked, idiot"),
 //     not as talk about someone ("he is an idiot"); then only laughter
@@ -40,6 +44,8 @@ package safeguarding
 //     the reader (notAimed): a gap word that is no verb of being,
 //     intensifier, article or insult ("do you want fake nails"), or a
 //     possessive adjective before its noun ("ur fake tan"): dropped;
+//   - bullying: a hit ending in "want you" or "like you" before "to" is
+//     a request ("she doesn't even want you to bring anything"): dropped;
 //   - bullying: a bare insult word said of the writer ("I'm such an
 //     idiot") or denied ("you're not a loser"), and an "alone" insult
 //     after a negation ("you're not ugly"): dropped;
@@ -95,6 +101,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		}
 		return ctxKeep
 	}
+	if tag == TagAddress && !addressed1(text, a, b) {
+		return ctxDrop // "did you fucking see that", "you bloody legend"
+	}
 	if tag == TagAlone {
 		// the whole message is the insult: no negation, support or news
 		// around it can explain it away ("no slut"), only laughter
@@ -116,6 +125,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	}
 	if topic == "bullying" && notAimed(phrase, text, a, b) {
 		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
+	}
+	if topic == "bullying" && wantYouTo(text, a, b) {
+		return ctxDrop // "he doesn't even want you to bring anything": a request
 	}
 	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
 		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
@@ -177,6 +189,22 @@ func notAimed(phrase, text string, a, b int) bool {
 	}
 	return false
 }
+
+// wantYouTo reports whether the hit text[a:b] ends in "want you", "like
+// you", "love you" or "need you" and "to" follows: a request ("she doesn't
+// even want you to bring anything", "i'd like you to come"), not a feeling
+// about the reader.
+func wantYouTo(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) < 2 || !aimWords[hw[len(hw)-1]] || !wantVerbs[hw[len(hw)-2]] {
+		return false
+	}
+	after := words(text[b:min(len(text), b+8)])
+	return len(after) > 0 && after[0] == "to" && !crossesBoundary(text[b:min(len(text), b+4)])
+}
+
+// wantVerbs take an object and an infinitive ("want you to") (wantYouTo).
+var wantVerbs = set("want", "wants", "wanted", "like", "likes", "liked", "love", "loves", "loved", "need", "needs", "needed")
 
 // phraseWordSets caches phraseWords per lexicon phrase.
 var phraseWordSets sync.Map // string → map[string]bool
@@ -426,6 +454,59 @@ func sentenceFinal(text string, b int) (final, question bool) {
 // ordinary context rules apply.
 const TagFinal = "final"
 
+// TagAddress is the lexicon tag of an address by an expletive or a
+// pejorative ("you fucking", "you stupid") that counts only when one word,
+// the noun of the address, follows it and ends a sentence that is no
+// question: "you fucking gnome!", "you stupid cow", whatever the noun; not
+// "did you fucking see that goal", "are you fucking serious?", "you
+// bloody legend" (praise), "I told you fucking twice" (an adverb).
+const TagAddress = "address"
+
+// addressed1 reports whether the hit text[a:b] is followed by one word
+// that ends a sentence that is no question (by its mark or its first
+// word), other than laughter, and that word is a noun of address that is
+// no praise (TagAddress). It reads at most ctxWindow bytes on each side.
+func addressed1(text string, a, b int) bool {
+	// a question without its mark ("what did you fucking say")
+	if before, _ := sentenceAround(text, a, b); len(words(before)) > 0 && questionOpeners[words(before)[0]] {
+		return false
+	}
+	after := text[b:min(len(text), b+ctxWindow)]
+	if len(after) == 0 || (after[0] != ' ' && after[0] != '\t') {
+		return false // "you fucking" is the whole hit: no noun
+	}
+	ws := words(after)
+	if len(ws) == 0 || notAddressNoun[ws[0]] || len(ws[0]) < 2 {
+		return false
+	}
+	// the noun ends the sentence: sentenceFinal from just after it
+	i := strings.Index(strings.ToLower(after), ws[0])
+	if i < 0 {
+		return false
+	}
+	final, question := sentenceFinal(text, b+i+len(ws[0]))
+	return final && !question
+}
+
+// questionOpeners open a question (addressed1).
+var questionOpeners = set("what", "why", "how", "who", "where", "when", "did", "do", "does", "are", "is", "can", "could",
+	"would", "will", "have", "has", "were", "was", "should", "shall", "wat", "wot", "wtf")
+
+// notAddressNoun may follow "you fucking" or "you stupid" at the end of a
+// sentence without being the noun of an insult: praise, adverbs, verbs
+// and adjectives (addressed1).
+var notAddressNoun = set("legend", "legends", "genius", "beauty", "star", "hero", "champion", "champ", "king", "queen",
+	"icon", "angel", "babe", "baby", "diamond", "gem", "beast", "machine", "animal", "savage", "madman", "madlad", "lad",
+	"boss", "goat", "sweetheart", "darling", "love", "cutie", "sweetie", "superstar", "wizard", "rockstar", "hun", "mate",
+	"bro", "bruv", "man", "dude", "girl", "boy", "rock", "rule", "won", "win", "did", "do", "can", "made", "nailed",
+	"smashed", "killed", "slayed", "ate", "are", "were", "re", "is", "know", "see", "saw", "said", "told", "again", "twice",
+	"already", "now", "too", "though", "tho", "loads", "lots", "much", "more", "forever", "always", "serious", "kidding",
+	"joking", "insane", "mad", "crazy", "mental", "nuts", "right", "wrong", "sure", "there", "here", "up", "out", "off",
+	"it", "that", "this", "them", "him", "her", "me", "us", "well", "good", "great", "amazing", "brilliant", "ok", "okay",
+	"not", "so", "all", "one", "two", "what", "go", "went", "got", "get", "have", "had", "dare", "need", "want", "better",
+	"best", "should", "could", "would", "will", "must", "might", "and", "or", "but", "lol", "haha", "lmao", "xx", "x",
+	"say", "mean", "think", "expect", "call", "care", "believe", "like", "hate", "deserve", "earned", "try", "tried")
+
 // TagVocative is the lexicon tag of an insult noun that counts only when
 // it addresses the reader (vocative): after a comma or another word at the
 // end of a sentence ("no one asked, idiot", "shut up loser", "there is no
@@ -645,11 +726,16 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 
 // crossesBoundary reports whether s (a hit) holds the end of a sentence or
 // clause: . ! ? followed by a space, any of , ; : ( ) " > | (quoting and
-// table marks) or a blank line.
+// table marks; not the ';' of a character reference, endsCharRef) or a
+// blank line.
 func crossesBoundary(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
-		case ',', ';', ':', '(', ')', '"', '>', '|':
+		case ';':
+			if !endsCharRef(s, i) { // "you&#039;re" is one word, not a clause break
+				return true
+			}
+		case ',', ':', '(', ')', '"', '>', '|':
 			return true
 		case '.', '!', '?':
 			if i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t') {
@@ -668,6 +754,18 @@ func crossesBoundary(s string) bool {
 	return false
 }
 
+// endsCharRef reports whether the ';' at s[i] closes an HTML character
+// reference left in plain text ("&#039;", "&#x27;", "&rsquo;"), which
+// textnorm reads as the character it names: at most 8 letters or digits
+// (and a leading '#' or "#x") back to an '&'.
+func endsCharRef(s string, i int) bool {
+	j := i - 1
+	for j >= 0 && i-j <= 9 && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9' || s[j] == '#') {
+		j--
+	}
+	return j >= 0 && j < i-1 && s[j] == '&'
+}
+
 // sentenceAround returns the text of the clause before text[a:b] (from the
 // last boundary, at most ctxWindow bytes) and the whole sentence around it
 // (at most ctxWindow bytes each side), lower-cased.
@@ -682,7 +780,7 @@ func sentenceAround(text string, a, b int) (before, sentence string) {
 		}
 	}
 	for i := a - 1; i >= s0; i-- {
-		if clauseMark(text[i]) {
+		if clauseMark(text[i]) && (text[i] != ';' || !endsCharRef(text[max(s0, i-9):i+1], i-max(s0, i-9))) {
 			c0 = i + 1
 			break
 		}
@@ -718,7 +816,8 @@ func clauseMark(c byte) bool {
 }
 
 // words splits s into lower-case ASCII words, apostrophes removed
-// ("don't" → "dont").
+// ("don't" → "dont", and so "don&#039;t", an apostrophe's character
+// reference left in plain text).
 func words(s string) []string {
 	var out []string
 	w := make([]byte, 0, 16)
@@ -738,12 +837,26 @@ func words(s string) []string {
 		case c == '\'':
 		case c >= 0x80 && i+2 < len(s) && s[i:i+3] == "\u2019":
 			i += 2
+		case c == '&' && apostropheRef(s[i:]) > 0:
+			i += apostropheRef(s[i:]) - 1 // "you&#039;re" is "youre", as "you're"
 		default:
 			flush()
 		}
 	}
 	flush()
 	return out
+}
+
+// apostropheRef returns the length of the HTML character reference for an
+// apostrophe at the start of s ("&#039;", "&#39;", "&#x27;", "&apos;",
+// "&rsquo;", "&#8217;"), 0 if s starts with none.
+func apostropheRef(s string) int {
+	for _, r := range []string{"&#039;", "&#39;", "&#x27;", "&#X27;", "&apos;", "&rsquo;", "&#8217;"} {
+		if strings.HasPrefix(s, r) {
+			return len(r)
+		}
+	}
+	return 0
 }
 
 var negators = map[string]bool{"not": true, "never": true, "no": true, "dont": true, "didnt": true, "wont": true, "wouldnt": true, "isnt": true, "arent": true, "wasnt": true, "aint": true, "cant": true, "shouldnt": true, "nt": true, "nor": true}

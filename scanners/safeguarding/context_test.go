@@ -341,3 +341,97 @@ func TestRound5Context(t *testing.T) {
 		})
 	}
 }
+
+// TestAddressContext checks TagAddress both ways: "you fucking" + one noun
+// ending a statement is an insult whatever the noun; praise, adverbs,
+// verbs and questions are not.
+func TestAddressContext(t *testing.T) {
+	t.Parallel()
+	const ph = "you|u|ya fucking|bloody"
+	for _, tc := range []struct {
+		text string
+		want ctxEffect
+	}{
+		{"you fucking gnome", ctxKeep},
+		{"bye you fucking gnome!", ctxKeep},
+		{"you fucking cheat. get out", ctxKeep},
+		{"Q: you fucking gnome A: ok", ctxKeep},
+		{"you fucking legend", ctxDrop},
+		{"you bloody beauty", ctxDrop},
+		{"you fucking legend, thanks for the notes", ctxDrop},
+		{"did you fucking see that goal", ctxDrop},
+		{"are you fucking serious?", ctxDrop},
+		{"what did you fucking say", ctxDrop},
+		{"I told you fucking twice", ctxDrop},
+		{"you fucking did it!", ctxDrop},
+		{"love you fucking loads", ctxDrop},
+		{"you fucking", ctxDrop},
+		{"you fucking what?", ctxDrop},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			lower := strings.ToLower(tc.text)
+			a := strings.Index(lower, "you ")
+			b := a + len("you fucking")
+			if strings.Contains(lower, "you bloody") {
+				b = a + len("you bloody")
+			}
+			if got := hitEffect("bullying", TagAddress, ph, scanners.Medium, tc.text, a, b); got != tc.want {
+				t.Errorf("hitEffect(address, %q) = %d, want %d", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWantYouTo checks the request rule both ways: "want you to ..." is a
+// request, "doesn't even want you" alone is not.
+func TestWantYouTo(t *testing.T) {
+	t.Parallel()
+	const ph = "she|he doesnt|doesn_t even want|like|love you|u|ya"
+	for _, tc := range []struct {
+		text, hit string
+		want      ctxEffect
+	}{
+		{"he doesn't even want you to bring anything", "he doesn't even want you", ctxDrop},
+		{"she doesn't even like you to call her that", "she doesn't even like you", ctxDrop},
+		{"he doesn't even want you", "he doesn't even want you", ctxKeep},
+		{"she doesn't even like you, she just uses you", "she doesn't even like you", ctxKeep},
+		{"he doesn't even want you. To be honest nobody does", "he doesn't even want you", ctxKeep},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			a := strings.Index(tc.text, tc.hit)
+			if got := hitEffect("bullying", "-", ph, scanners.Medium, tc.text, a, a+len(tc.hit)); got != tc.want {
+				t.Errorf("hitEffect(%q) = %d, want %d", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCharRefs checks that an HTML character reference left in plain text
+// (Q&A pages copied as text: "you&#039;re") is one word for the context
+// rules, not a clause break, both ways.
+func TestCharRefs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"you&#039;re so ugly", false},
+		{"you&#39;re a slut", false},
+		{"you&rsquo;re such a loser", false},
+		{"you&#x27;re fat", false},
+		{"you are; ugly", true},
+		{"you're fat; & so", true},
+		{"ugly;", true},
+	} {
+		if got := crossesBoundary(tc.s); got != tc.want {
+			t.Errorf("crossesBoundary(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+	text := "i&#039;m such an idiot i left my phone at home"
+	a := strings.Index(text, "idiot")
+	if got := hitEffect("bullying", "-", "idiot", scanners.Low, text, a, a+len("idiot")); got != ctxDrop {
+		t.Errorf("hitEffect(%q) = %d, want ctxDrop (the writer)", text, got)
+	}
+}
