@@ -91,6 +91,7 @@ fuzz:
 	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzLiveAnchorsSameAsOld$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify

@@ -97,6 +97,11 @@ type gate struct {
 	// text word ("*"), which the look then takes as found.
 	first, last       *wordBits
 	firstAny, lastAny []bool
+	// And before that, the same look for all the phrases of a gate
+	// pattern at once (nearMaybe): near[gi] for the gate's pattern gi,
+	// with the fingerprints of the words it looks for in nearWords.
+	near      []nearSum
+	nearWords []uint32
 }
 
 // neighbours is one phrase anchored on a term, and the terms before and
@@ -197,6 +202,7 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 		}
 	}
 	s.buildWords(&g, pats)
+	s.buildNear(&g, pats)
 	g.alts = make([][]int32, len(s.terms))
 	for t := range s.terms {
 		for _, pi := range s.terms[t].pats {

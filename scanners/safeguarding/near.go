@@ -69,6 +69,140 @@ func wordHash(w []byte) uint64 {
 	return h
 }
 
+// nearSum is what the first look near a hit of one gate pattern needs of
+// all its phrases' neighbours together (nearMaybe): a side is free when
+// some phrase anchored there needs no word of it (no neighbour, or one
+// that may end or start inside a word); otherwise n words are looked at
+// there, the most any of the phrases allows, for one of the words in
+// gate.nearWords[lo:hi] (sorted fingerprints, nearPrint).
+type nearSum struct {
+	prev, next nearSide
+}
+
+type nearSide struct {
+	free   bool
+	n      int32
+	lo, hi int32
+}
+
+// nearPrint is the fingerprint of a word hash in gate.nearWords.
+func nearPrint(h uint64) uint32 { return uint32(h ^ h>>32) }
+
+// buildNear fills in g.near and g.nearWords from g.patNbs; pats are the
+// patterns of s.m.
+func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
+	// the first and last words of each term's alternatives
+	firstW := make([][]uint32, len(s.terms))
+	lastW := make([][]uint32, len(s.terms))
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			ws := strings.Split(textnorm.String(strings.Trim(strings.TrimSpace(pats[pi].Text), "*")), string(textnorm.Sep))
+			firstW[t] = append(firstW[t], nearPrint(wordHash([]byte(ws[0]))))
+			lastW[t] = append(lastW[t], nearPrint(wordHash([]byte(ws[len(ws)-1]))))
+		}
+	}
+	g.near = make([]nearSum, len(g.patNbs))
+	side := func(nbs []neighbours, prev bool) nearSide {
+		var sd nearSide
+		var ws []uint32
+		for _, nb := range nbs {
+			t, gap, anyW, words := nb.next, nb.nextGap, g.firstAny, firstW
+			if prev {
+				t, gap, anyW, words = nb.prev, nb.prevGap, g.lastAny, lastW
+			}
+			if t < 0 || anyW[t] {
+				sd.free = true
+				continue
+			}
+			sd.n = max(sd.n, gap+1)
+			ws = append(ws, words[t]...)
+		}
+		if sd.free {
+			return nearSide{free: true}
+		}
+		slices.Sort(ws)
+		ws = slices.Compact(ws)
+		sd.lo = int32(len(g.nearWords))
+		g.nearWords = append(g.nearWords, ws...)
+		sd.hi = int32(len(g.nearWords))
+		return sd
+	}
+	for gi, nbs := range g.patNbs {
+		g.near[gi] = nearSum{prev: side(nbs, true), next: side(nbs, false)}
+	}
+}
+
+// nearMaybe is a cheaper look than wordsNear and looser (never stricter):
+// whether the words beside the gate hit h in the normalised bytes b may
+// be those of the neighbours of some phrase anchored there, each side on
+// its own and for all the phrases at once (nearSum). Most anchor hits
+// fail it; wordsNear then only looks at those that pass.
+func (s *Scanner) nearMaybe(b []byte, h textnorm.Hit) bool {
+	g := &s.gate
+	ns := &g.near[h.Pattern]
+	if !ns.prev.free && !g.wordsBefore(b, int(h.Start), &ns.prev) {
+		return false
+	}
+	return ns.next.free || g.wordsAfter(b, int(h.End), &ns.next)
+}
+
+// hasPrint reports whether the fingerprint of word w is in ws (sorted).
+func hasPrint(ws []uint32, w []byte) bool {
+	p := nearPrint(wordHash(w))
+	if len(ws) <= 8 {
+		for _, x := range ws {
+			if x == p {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := slices.BinarySearch(ws, p)
+	return ok
+}
+
+// wordsBefore reports whether one of the sd.n words before the word
+// holding b[start] has its fingerprint in sd's words.
+func (g *gate) wordsBefore(b []byte, start int, sd *nearSide) bool {
+	ws := g.nearWords[sd.lo:sd.hi]
+	i := start
+	for i > 0 && b[i-1] != textnorm.Sep {
+		i--
+	}
+	for n := sd.n; n > 0 && i > 0; n-- {
+		e := i - 1 // the separator before the word at i
+		i = e
+		for i > 0 && b[i-1] != textnorm.Sep {
+			i--
+		}
+		if hasPrint(ws, b[i:e]) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordsAfter reports whether one of the sd.n words after the word holding
+// b[end-1] has its fingerprint in sd's words.
+func (g *gate) wordsAfter(b []byte, end int, sd *nearSide) bool {
+	ws := g.nearWords[sd.lo:sd.hi]
+	i := end
+	for i < len(b) && b[i] != textnorm.Sep {
+		i++
+	}
+	for n := sd.n; n > 0 && i < len(b); n-- {
+		i++ // the separator
+		w := i
+		for i < len(b) && b[i] != textnorm.Sep {
+			i++
+		}
+		if hasPrint(ws, b[w:i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // wordsNear reports whether some phrase anchored on a term of the gate
 // hit h in the normalised bytes b may have, next to h, the terms beside
 // its anchor, judged by the words alone: a hit of the term before ends
@@ -184,7 +318,7 @@ func (s *Scanner) liveAnchors(res *textnorm.Result, st *state, anchors, whole []
 	g := &s.gate
 	live := st.live[:0]
 	for _, h := range anchors {
-		if s.wordsNear(res.B, h, long) {
+		if s.nearMaybe(res.B, h) && s.wordsNear(res.B, h, long) {
 			live = append(live, h)
 		}
 	}
