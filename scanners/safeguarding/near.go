@@ -13,49 +13,6 @@ import (
 // of all terms from the gate's and gate.rest's, and the assembly of a
 // field with a phrase (assembleAnchored); see gate.go.
 
-// wordBits is a set of (term, word hash) pairs that may hold others
-// (bits shared), one bit a pair: 128 KB.
-type wordBits [1 << 14]uint64
-
-// wordBit returns the bit of term t and word hash h in a wordBits.
-func wordBit(t int, h uint64) uint32 {
-	return uint32((h ^ uint64(t+1)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9 >> (64 - 20))
-}
-
-func (w *wordBits) add(t int, h uint64) {
-	b := wordBit(t, h)
-	w[b>>6] |= 1 << (b & 63)
-}
-
-func (w *wordBits) has(t int, h uint64) bool {
-	b := wordBit(t, h)
-	return w[b>>6]&(1<<(b&63)) != 0
-}
-
-// buildWords fills in the words of the terms' alternatives for
-// wordsNear; pats are the patterns of s.m.
-func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
-	n := len(s.terms)
-	g.first, g.last = new(wordBits), new(wordBits)
-	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
-	for t := range s.terms {
-		for _, pi := range s.terms[t].pats {
-			text := strings.TrimSpace(pats[pi].Text)
-			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
-			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
-			one := len(ws) == 1
-			if lead || trail && one {
-				g.firstAny[t] = true
-			}
-			if trail || lead && one {
-				g.lastAny[t] = true
-			}
-			g.first.add(t, wordHash([]byte(ws[0])))
-			g.last.add(t, wordHash([]byte(ws[len(ws)-1])))
-		}
-	}
-}
-
 // wordHash hashes a normalised word as the automaton reads it: "i", "l"
 // and Amb alike (Matcher then tells them apart).
 func wordHash(w []byte) uint64 {
@@ -92,15 +49,38 @@ func nearPrint(h uint64) uint32 { return uint32(h ^ h>>32) }
 // patterns of s.m.
 func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
 	// the first and last words of each term's alternatives
-	firstW := make([][]uint32, len(s.terms))
-	lastW := make([][]uint32, len(s.terms))
+	n := len(s.terms)
+	firstW := make([][]uint32, n)
+	lastW := make([][]uint32, n)
+	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
 	for t := range s.terms {
 		for _, pi := range s.terms[t].pats {
-			ws := strings.Split(textnorm.String(strings.Trim(strings.TrimSpace(pats[pi].Text), "*")), string(textnorm.Sep))
+			text := strings.TrimSpace(pats[pi].Text)
+			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
+			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
+			one := len(ws) == 1
+			if lead || trail && one {
+				g.firstAny[t] = true
+			}
+			if trail || lead && one {
+				g.lastAny[t] = true
+			}
 			firstW[t] = append(firstW[t], nearPrint(wordHash([]byte(ws[0]))))
 			lastW[t] = append(lastW[t], nearPrint(wordHash([]byte(ws[len(ws)-1]))))
 		}
 	}
+	flat := func(words [][]uint32) []int32 {
+		off := make([]int32, n+1)
+		for t, ws := range words {
+			off[t] = int32(len(g.nearWords))
+			slices.Sort(ws)
+			words[t] = slices.Compact(ws)
+			g.nearWords = append(g.nearWords, words[t]...)
+		}
+		off[n] = int32(len(g.nearWords))
+		return off
+	}
+	g.firstOff, g.lastOff = flat(firstW), flat(lastW)
 	g.near = make([]nearSum, len(g.patNbs))
 	side := func(nbs []neighbours, prev bool) nearSide {
 		var sd nearSide
@@ -140,10 +120,10 @@ func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
 func (s *Scanner) nearMaybe(b []byte, h textnorm.Hit) bool {
 	g := &s.gate
 	ns := &g.near[h.Pattern]
-	if !ns.prev.free && !g.wordsBefore(b, int(h.Start), &ns.prev) {
+	if !ns.prev.free && !wordsBefore(b, int(h.Start), int(ns.prev.n), g.nearWords[ns.prev.lo:ns.prev.hi]) {
 		return false
 	}
-	return ns.next.free || g.wordsAfter(b, int(h.End), &ns.next)
+	return ns.next.free || wordsAfter(b, int(h.End), int(ns.next.n), g.nearWords[ns.next.lo:ns.next.hi])
 }
 
 // hasPrint reports whether the fingerprint of word w is in ws (sorted).
@@ -161,15 +141,14 @@ func hasPrint(ws []uint32, w []byte) bool {
 	return ok
 }
 
-// wordsBefore reports whether one of the sd.n words before the word
-// holding b[start] has its fingerprint in sd's words.
-func (g *gate) wordsBefore(b []byte, start int, sd *nearSide) bool {
-	ws := g.nearWords[sd.lo:sd.hi]
+// wordsBefore reports whether one of the n words before the word holding
+// b[start] has its fingerprint in ws (sorted).
+func wordsBefore(b []byte, start, n int, ws []uint32) bool {
 	i := start
 	for i > 0 && b[i-1] != textnorm.Sep {
 		i--
 	}
-	for n := sd.n; n > 0 && i > 0; n-- {
+	for ; n > 0 && i > 0; n-- {
 		e := i - 1 // the separator before the word at i
 		i = e
 		for i > 0 && b[i-1] != textnorm.Sep {
@@ -182,15 +161,14 @@ func (g *gate) wordsBefore(b []byte, start int, sd *nearSide) bool {
 	return false
 }
 
-// wordsAfter reports whether one of the sd.n words after the word holding
-// b[end-1] has its fingerprint in sd's words.
-func (g *gate) wordsAfter(b []byte, end int, sd *nearSide) bool {
-	ws := g.nearWords[sd.lo:sd.hi]
+// wordsAfter reports whether one of the n words after the word holding
+// b[end-1] has its fingerprint in ws (sorted).
+func wordsAfter(b []byte, end, n int, ws []uint32) bool {
 	i := end
 	for i < len(b) && b[i] != textnorm.Sep {
 		i++
 	}
-	for n := sd.n; n > 0 && i < len(b); n-- {
+	for ; n > 0 && i < len(b); n-- {
 		i++ // the separator
 		w := i
 		for i < len(b) && b[i] != textnorm.Sep {
@@ -209,8 +187,8 @@ func (g *gate) wordsAfter(b []byte, end int, sd *nearSide) bool {
 // with one of the prevGap+1 words before h's first, whole, so that word
 // is the last word of one of its alternatives (unless an alternative may
 // end inside a word, lastAny), and likewise after h. It is looser than
-// neighboured (runs, "i" against "l", negations and shared bits aside),
-// never stricter: an anchor it turns down is not live.
+// neighboured (runs, "i" against "l", negations and fingerprints shared
+// aside), never stricter: an anchor it turns down is not live.
 func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 	g := &s.gate
 	for i := range g.patNbs[h.Pattern] {
@@ -218,10 +196,10 @@ func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 		if long && nb.alone {
 			continue
 		}
-		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last, nb.prev) {
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordsBefore(b, int(h.Start), int(nb.prevGap)+1, g.termWords(g.lastOff, nb.prev)) {
 			continue
 		}
-		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first, nb.next) {
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordsAfter(b, int(h.End), int(nb.nextGap)+1, g.termWords(g.firstOff, nb.next)) {
 			continue
 		}
 		return true
@@ -229,44 +207,10 @@ func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 	return false
 }
 
-// wordBefore reports whether one of the n words before the word holding
-// b[start] may be in set as a word of term t.
-func wordBefore(b []byte, start, n int, set *wordBits, t int) bool {
-	i := start
-	for i > 0 && b[i-1] != textnorm.Sep {
-		i--
-	}
-	for ; n > 0 && i > 0; n-- {
-		e := i - 1 // the separator before the word at i
-		i = e
-		for i > 0 && b[i-1] != textnorm.Sep {
-			i--
-		}
-		if set.has(t, wordHash(b[i:e])) {
-			return true
-		}
-	}
-	return false
-}
-
-// wordAfter reports whether one of the n words after the word holding
-// b[end-1] may be in set as a word of term t.
-func wordAfter(b []byte, end, n int, set *wordBits, t int) bool {
-	i := end
-	for i < len(b) && b[i] != textnorm.Sep {
-		i++
-	}
-	for ; n > 0 && i < len(b); n-- {
-		i++ // the separator
-		w := i
-		for i < len(b) && b[i] != textnorm.Sep {
-			i++
-		}
-		if set.has(t, wordHash(b[w:i])) {
-			return true
-		}
-	}
-	return false
+// termWords returns the fingerprints of term t's first (off is
+// g.firstOff) or last (g.lastOff) words, sorted.
+func (g *gate) termWords(off []int32, t int) []uint32 {
+	return g.nearWords[off[t]:off[t+1]]
 }
 
 // hitsIn appends to dst the hits of all terms (of Scanner.m) in the
@@ -448,15 +392,20 @@ func mergeHits(dst, a, b []textnorm.Hit, bPat []int32) []textnorm.Hit {
 
 // assembleAnchored is assemble over st.hits, the hits of all terms in
 // res, that looks only at the phrases anchored on a term of a live gate
-// hit (liveAnchors of whole, every phrase looked at): the others have no
-// hits. It sorts out the hits of only those
+// hit (live, as liveAnchors gives them with the same long): the others
+// have no hits. With long set it leaves out the phrases tagged TagAlone
+// (match). It sorts out the hits of only those
 // phrases' terms (termsNear), not of every term a hit belongs to ("you"
 // is a term of hundreds of phrases), and tries the phrases in
 // assemble's order: by the first hit of their first term (by end, start
 // and pattern, then as the pattern's terms are listed), then as the
 // term's phrases are listed. So st.phits is what assemble gives.
-func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
+func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, live []textnorm.Hit, long bool) error {
 	g := &s.gate
+	anchored, needs := g.anchored, g.need
+	if long {
+		anchored, needs = g.notAlone, g.notAloneNeed
+	}
 	need := st.need
 	st.phits = st.phits[:0]
 	defer func() {
@@ -465,14 +414,14 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		}
 		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
 	}()
-	for _, h := range s.liveAnchors(res, st, whole, whole, false) {
+	for _, h := range live {
 		for _, a := range g.anchors[h.Pattern] {
-			if need[a]&anchorSeen != 0 || len(g.anchored[a]) == 0 {
+			if need[a]&anchorSeen != 0 || len(anchored[a]) == 0 {
 				continue
 			}
 			need[a] |= anchorSeen
 			st.needList = append(st.needList, a)
-			for _, t := range g.need[a] {
+			for _, t := range needs[a] {
 				if need[t]&termNeeded == 0 {
 					need[t] |= termNeeded
 					st.needList = append(st.needList, t)
@@ -488,7 +437,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		if need[a]&anchorSeen == 0 {
 			continue
 		}
-		for _, pi := range g.anchored[a] {
+		for _, pi := range anchored[a] {
 			f := int32(s.phrases[pi].terms[0])
 			if need[f]&firstListed == 0 && st.cnt[f] > 0 {
 				need[f] |= firstListed
@@ -513,7 +462,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 	})
 	for _, f := range st.firsts {
 		for _, pi := range s.terms[f].phrasesFirst {
-			if need[g.anchorOf[pi]]&anchorSeen == 0 {
+			if need[g.anchorOf[pi]]&anchorSeen == 0 || long && s.phrases[pi].tag == TagAlone {
 				continue // not anchored on a live gate hit's term: no hits
 			}
 			h, ok, err := s.phraseAt(ctx, res, st, pi)

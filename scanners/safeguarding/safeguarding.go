@@ -373,8 +373,9 @@ func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state)
 //
 // long is set (by the scanner, never by MatchText) when res is a field too
 // long for any hit of a TagAlone phrase to count (aloneSpan): those
-// phrases are then not looked for near anchors, since the findings would
-// drop every hit of them anyway.
+// phrases are then not looked for near anchors nor assembled (st.phits
+// may lack their hits), since the findings would drop every hit of them
+// anyway.
 func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit, long bool) error {
 	if !s.gate.ok {
 		st.hits = append(st.hits[:0], whole...)
@@ -395,7 +396,7 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 		return err
 	}
 	st.hits = s.allHits(res, st, whole, st.hits[:0])
-	return s.assembleAnchored(ctx, res, st, whole)
+	return s.assembleAnchored(ctx, res, st, anchors, long)
 }
 
 // anyPhrase reports whether the term hits st.hits (in text order) make
