@@ -92,6 +92,7 @@ fuzz:
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzLiveAnchorsSameAsOld$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzWords$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
