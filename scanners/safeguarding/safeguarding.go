@@ -130,6 +130,9 @@ type Scanner struct {
 	// patTerms laid out flat for termsOf: pattern pi's terms are
 	// ptList[ptOff[pi]:ptOff[pi+1]].
 	ptOff, ptList []int32
+	// The terms' patterns laid out flat for termsNear: term t's are
+	// tpList[tpOff[t]:tpOff[t+1]], as terms[t].pats.
+	tpOff, tpList []int32
 	patText       []string // pattern → its words, for explanations
 	m             *textnorm.Matcher
 	gate          gate
@@ -316,6 +319,13 @@ func New(opts Options) (*Scanner, error) {
 		}
 	}
 	s.ptOff = append(s.ptOff, int32(len(s.ptList)))
+	for t := range s.terms {
+		s.tpOff = append(s.tpOff, int32(len(s.tpList)))
+		for _, pi := range s.terms[t].pats {
+			s.tpList = append(s.tpList, int32(pi))
+		}
+	}
+	s.tpOff = append(s.tpOff, int32(len(s.tpList)))
 	if err := s.buildGate(pats); err != nil {
 		return nil, err
 	}
@@ -521,8 +531,9 @@ func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error
 		po[p] -= pc[p]
 	}
 	for _, t := range terms {
-		total, one := int32(0), -1
-		for _, p := range s.terms[t].pats {
+		total, one := int32(0), int32(-1)
+		alts := s.tpList[s.tpOff[t]:s.tpOff[t+1]]
+		for _, p := range alts {
 			if c := pc[p]; c > 0 {
 				total += c
 				if one == -1 {
@@ -545,7 +556,7 @@ func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error
 		// term has few alternatives with hits in one text).
 		st.off[t] = int32(len(flat))
 		cur := st.cur[:0] // pairs: next, end
-		for _, p := range s.terms[t].pats {
+		for _, p := range alts {
 			if pc[p] > 0 {
 				cur = append(cur, po[p], po[p]+pc[p])
 			}
