@@ -865,11 +865,21 @@ func (s *Scanner) phraseWords(h phraseHit) string {
 
 // quoted joins words as “a”, “b”.
 func quoted(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "\u201c" + w + "\u201d"
+	n := 0
+	for _, w := range words {
+		n += len(w) + len("\u201c\u201d, ")
 	}
-	return strings.Join(q, ", ")
+	var b strings.Builder
+	b.Grow(n)
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("\u201c")
+		b.WriteString(w)
+		b.WriteString("\u201d")
+	}
+	return b.String()
 }
 
 // findings turns the hits of one message into findings with their base
