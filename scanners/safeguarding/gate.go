@@ -92,12 +92,14 @@ type gate struct {
 	// Before that, a look at the words themselves (wordsNear): the
 	// fingerprints (nearPrint of wordHash) of the first and of the last
 	// word of each of term t's alternatives are termWords(firstOff, t)
-	// and termWords(lastOff, t) (a fingerprint found means "maybe");
+	// and termWords(lastOff, t), of masks firstMask[t] and lastMask[t]
+	// (printMask; a fingerprint found means "maybe");
 	// firstAny[t] (lastAny[t]) is set when an alternative's first (last)
 	// word may be part of a text word ("*"), which the look then takes as
 	// found.
-	firstOff, lastOff []int32
-	firstAny, lastAny []bool
+	firstOff, lastOff   []int32
+	firstMask, lastMask []uint64
+	firstAny, lastAny   []bool
 	// And before that, the same look for all the phrases of a gate
 	// pattern at once (nearMaybe): near[gi] for the gate's pattern gi.
 	// All the fingerprints are in nearWords.

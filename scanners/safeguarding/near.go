@@ -31,7 +31,8 @@ func wordHash(w []byte) uint64 {
 // some phrase anchored there needs no word of it (no neighbour, or one
 // that may end or start inside a word); otherwise n words are looked at
 // there, the most any of the phrases allows, for one of the words in
-// gate.nearWords[lo:hi] (sorted fingerprints, nearPrint).
+// gate.nearWords[lo:hi] (sorted fingerprints, nearPrint), whose
+// printBits are in mask.
 type nearSum struct {
 	prev, next nearSide
 }
@@ -40,10 +41,24 @@ type nearSide struct {
 	free   bool
 	n      int32
 	lo, hi int32
+	mask   uint64
 }
 
 // nearPrint is the fingerprint of a word hash in gate.nearWords.
 func nearPrint(h uint64) uint32 { return uint32(h ^ h>>32) }
+
+// printBit is the bit of fingerprint p in the mask of a list of them: a
+// look at the mask turns most words down before the list is searched.
+func printBit(p uint32) uint64 { return 1 << (p >> 26) }
+
+// printMask is the mask of the fingerprints ws.
+func printMask(ws []uint32) uint64 {
+	var m uint64
+	for _, p := range ws {
+		m |= printBit(p)
+	}
+	return m
+}
 
 // buildNear fills in g.near and g.nearWords from g.patNbs; pats are the
 // patterns of s.m.
@@ -69,18 +84,20 @@ func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
 			lastW[t] = append(lastW[t], nearPrint(wordHash([]byte(ws[len(ws)-1]))))
 		}
 	}
-	flat := func(words [][]uint32) []int32 {
-		off := make([]int32, n+1)
+	flat := func(words [][]uint32) ([]int32, []uint64) {
+		off, mask := make([]int32, n+1), make([]uint64, n)
 		for t, ws := range words {
 			off[t] = int32(len(g.nearWords))
 			slices.Sort(ws)
 			words[t] = slices.Compact(ws)
 			g.nearWords = append(g.nearWords, words[t]...)
+			mask[t] = printMask(words[t])
 		}
 		off[n] = int32(len(g.nearWords))
-		return off
+		return off, mask
 	}
-	g.firstOff, g.lastOff = flat(firstW), flat(lastW)
+	g.firstOff, g.firstMask = flat(firstW)
+	g.lastOff, g.lastMask = flat(lastW)
 	g.near = make([]nearSum, len(g.patNbs))
 	side := func(nbs []neighbours, prev bool) nearSide {
 		var sd nearSide
@@ -105,6 +122,7 @@ func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
 		sd.lo = int32(len(g.nearWords))
 		g.nearWords = append(g.nearWords, ws...)
 		sd.hi = int32(len(g.nearWords))
+		sd.mask = printMask(ws)
 		return sd
 	}
 	for gi, nbs := range g.patNbs {
@@ -120,15 +138,19 @@ func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
 func (s *Scanner) nearMaybe(b []byte, h textnorm.Hit) bool {
 	g := &s.gate
 	ns := &g.near[h.Pattern]
-	if !ns.prev.free && !wordsBefore(b, int(h.Start), int(ns.prev.n), g.nearWords[ns.prev.lo:ns.prev.hi]) {
+	if !ns.prev.free && !wordsBefore(b, int(h.Start), int(ns.prev.n), g.nearWords[ns.prev.lo:ns.prev.hi], ns.prev.mask) {
 		return false
 	}
-	return ns.next.free || wordsAfter(b, int(h.End), int(ns.next.n), g.nearWords[ns.next.lo:ns.next.hi])
+	return ns.next.free || wordsAfter(b, int(h.End), int(ns.next.n), g.nearWords[ns.next.lo:ns.next.hi], ns.next.mask)
 }
 
-// hasPrint reports whether the fingerprint of word w is in ws (sorted).
-func hasPrint(ws []uint32, w []byte) bool {
+// hasPrint reports whether the fingerprint of word w is in ws (sorted),
+// whose mask (printMask) is mask.
+func hasPrint(ws []uint32, mask uint64, w []byte) bool {
 	p := nearPrint(wordHash(w))
+	if mask&printBit(p) == 0 {
+		return false
+	}
 	if len(ws) <= 8 {
 		for _, x := range ws {
 			if x == p {
@@ -142,8 +164,8 @@ func hasPrint(ws []uint32, w []byte) bool {
 }
 
 // wordsBefore reports whether one of the n words before the word holding
-// b[start] has its fingerprint in ws (sorted).
-func wordsBefore(b []byte, start, n int, ws []uint32) bool {
+// b[start] has its fingerprint in ws (sorted, of mask mask).
+func wordsBefore(b []byte, start, n int, ws []uint32, mask uint64) bool {
 	i := start
 	for i > 0 && b[i-1] != textnorm.Sep {
 		i--
@@ -154,7 +176,7 @@ func wordsBefore(b []byte, start, n int, ws []uint32) bool {
 		for i > 0 && b[i-1] != textnorm.Sep {
 			i--
 		}
-		if hasPrint(ws, b[i:e]) {
+		if hasPrint(ws, mask, b[i:e]) {
 			return true
 		}
 	}
@@ -162,8 +184,8 @@ func wordsBefore(b []byte, start, n int, ws []uint32) bool {
 }
 
 // wordsAfter reports whether one of the n words after the word holding
-// b[end-1] has its fingerprint in ws (sorted).
-func wordsAfter(b []byte, end, n int, ws []uint32) bool {
+// b[end-1] has its fingerprint in ws (sorted, of mask mask).
+func wordsAfter(b []byte, end, n int, ws []uint32, mask uint64) bool {
 	i := end
 	for i < len(b) && b[i] != textnorm.Sep {
 		i++
@@ -174,7 +196,7 @@ func wordsAfter(b []byte, end, n int, ws []uint32) bool {
 		for i < len(b) && b[i] != textnorm.Sep {
 			i++
 		}
-		if hasPrint(ws, b[w:i]) {
+		if hasPrint(ws, mask, b[w:i]) {
 			return true
 		}
 	}
@@ -196,10 +218,10 @@ func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
 		if long && nb.alone {
 			continue
 		}
-		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordsBefore(b, int(h.Start), int(nb.prevGap)+1, g.termWords(g.lastOff, nb.prev)) {
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordsBefore(b, int(h.Start), int(nb.prevGap)+1, g.termWords(g.lastOff, nb.prev), g.lastMask[nb.prev]) {
 			continue
 		}
-		if nb.next >= 0 && !g.firstAny[nb.next] && !wordsAfter(b, int(h.End), int(nb.nextGap)+1, g.termWords(g.firstOff, nb.next)) {
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordsAfter(b, int(h.End), int(nb.nextGap)+1, g.termWords(g.firstOff, nb.next), g.firstMask[nb.next]) {
 			continue
 		}
 		return true
