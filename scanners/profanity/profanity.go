@@ -583,14 +583,21 @@ func (s *Scanner) record(ev *[]scanners.Evidence, words *[]string, f textnorm.Fi
 
 // findings turns the hits of one message into findings.
 func (s *Scanner) findings(acc *accum) []scanners.Finding {
-	n := acc.ins.count[0] + acc.ins.count[1] // only whether each is 0 counts
+	n := 0 // the findings: one a tier and an insult rule with hits
 	for _, c := range acc.count {
-		n += c
+		if c > 0 {
+			n++
+		}
+	}
+	for _, c := range acc.ins.count {
+		if c > 0 {
+			n++
+		}
 	}
 	if n == 0 {
 		return nil
 	}
-	out := make([]scanners.Finding, 0, len(acc.count)+2)
+	out := make([]scanners.Finding, 0, n)
 	for t := Slur; t >= Mild; t-- {
 		if acc.count[t] == 0 {
 			continue
