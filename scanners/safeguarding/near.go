@@ -468,6 +468,9 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		}
 	}
 	// assemble's order of the first terms: termsOf's, by first hit.
+	for _, f := range st.firsts {
+		s.termHits(st, int(f)) // merged, so that st.off[f] holds its first hit
+	}
 	slices.SortFunc(st.firsts, func(a, b int32) int {
 		ha, hb := st.flat[st.off[a]], st.flat[st.off[b]]
 		if c := cmp.Compare(ha.End, hb.End); c != 0 {

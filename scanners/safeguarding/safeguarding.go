@@ -552,29 +552,38 @@ func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error
 			st.off[t] = po[one] // one alternative with hits: its own
 			continue
 		}
-		// Merge the alternatives' hits: the earliest head each time (a
-		// term has few alternatives with hits in one text).
-		st.off[t] = int32(len(flat))
-		cur := st.cur[:0] // pairs: next, end
-		for _, p := range alts {
-			if pc[p] > 0 {
-				cur = append(cur, po[p], po[p]+pc[p])
-			}
-		}
-		for range total {
-			best := -1
-			for c := 0; c < len(cur); c += 2 {
-				if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
-					best = c
-				}
-			}
-			flat = append(flat, flat[cur[best]])
-			cur[best]++
-		}
-		st.cur = cur
+		// Several alternatives with hits: merged the first time termHits
+		// is asked for them (mergeTerm; most never are).
+		st.off[t] = -1
 	}
 	st.flat = flat
 	return nil
+}
+
+// mergeTerm merges the hits of term t's alternatives (sorted by pattern
+// by the last termsNear, at least two of them with hits) onto the end of
+// st.flat, in text order: the earliest head each time (a term has few
+// alternatives with hits in one text).
+func (s *Scanner) mergeTerm(st *state, t int) {
+	pc, po, flat := st.pcnt, st.poff, st.flat
+	st.off[t] = int32(len(flat))
+	cur := st.cur[:0] // pairs: next, end
+	for _, p := range s.tpList[s.tpOff[t]:s.tpOff[t+1]] {
+		if pc[p] > 0 {
+			cur = append(cur, po[p], po[p]+pc[p])
+		}
+	}
+	for range st.cnt[t] {
+		best := -1
+		for c := 0; c < len(cur); c += 2 {
+			if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
+				best = c
+			}
+		}
+		flat = append(flat, flat[cur[best]])
+		cur[best]++
+	}
+	st.cur, st.flat = cur, flat
 }
 
 // hitBefore reports whether a comes before b in text order as Match
@@ -643,7 +652,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 	if !s.allTermsHit(p, st) {
 		return phraseHit{}, false, nil
 	}
-	for n, h1 := range st.termHits(p.terms[0]) {
+	for n, h1 := range s.termHits(st, p.terms[0]) {
 		if n%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {
 				return phraseHit{}, false, err
@@ -654,7 +663,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
 			var alt int32
-			end, ew, alt, ok = nextTerm(res, st.termHits(p.terms[k]), end, ew, p.gaps[k])
+			end, ew, alt, ok = nextTerm(res, s.termHits(st, p.terms[k]), end, ew, p.gaps[k])
 			if k < maxAlts {
 				alts[k] = alt
 			}
@@ -688,10 +697,20 @@ func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, i
 	return end, ew, 0, false
 }
 
-// termHits returns the hits of term t, in text order (read only).
-func (st *state) termHits(t int) []textnorm.Hit {
+// termHits returns the hits of term t, in text order (read only), after
+// termsNear or termsOf; those of a term of several alternatives with hits
+// are merged (mergeTerm) the first time they are asked for. The slices it
+// returned before stay as they were.
+func (s *Scanner) termHits(st *state, t int) []textnorm.Hit {
+	n := st.cnt[t]
+	if n == 0 {
+		return nil
+	}
+	if st.off[t] < 0 {
+		s.mergeTerm(st, t)
+	}
 	o := st.off[t]
-	return st.flat[o : o+st.cnt[t] : o+st.cnt[t]]
+	return st.flat[o : o+n : o+n]
 }
 
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
