@@ -91,6 +91,8 @@ fuzz:
 	$(FUZZ) '^FuzzNormalizeReference$$' ./textnorm
 	$(FUZZ) '^FuzzMatchReference$$' ./textnorm
 	$(FUZZ) '^FuzzSameAsReference$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzLiveAnchorsSameAsOld$$' ./scanners/safeguarding
+	$(FUZZ) '^FuzzWords$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify

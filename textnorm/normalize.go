@@ -299,19 +299,23 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			w++
 			last := k
 			j := i + 1
+			// The four arrays cut to one length: one bounds check for the
+			// four stores.
+			n := min(len(B), len(St), len(En), len(Ru))
+			b1, s1, e1, r1 := B[:n], St[:n], En[:n], Ru[:n]
 			for ; j < len(s); j++ {
 				k = kind[s[j]]
 				if k-'a' >= 26 {
 					break
 				}
 				if k == last {
-					En[w-1] = int32(j + 1)
-					if Ru[w-1] < 255 {
-						Ru[w-1]++
+					e1[w-1] = int32(j + 1)
+					if r1[w-1] < 255 {
+						r1[w-1]++
 					}
 					continue
 				}
-				B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
+				b1[w], s1[w], e1[w], r1[w] = k, int32(j), int32(j+1), 1
 				w++
 				last = k
 			}
@@ -322,13 +326,13 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			if k == 0 {
 				// The separator after the word, written as the separator
 				// branch below would (the previous byte is a letter).
-				if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+				if r1[w-1] == 1 && (w == 1 || b1[w-2] == Sep) && joinable(b1[w-1]) {
 					o.w = w
 					o.endWord() // a one-character word: the streak goes on
 				} else {
 					o.streak = 0 // what endWord does for any other word
 				}
-				B[w], St[w], En[w], Ru[w] = Sep, int32(j), int32(j+1), 1
+				b1[w], s1[w], e1[w], r1[w] = Sep, int32(j), int32(j+1), 1
 				w++
 				i = j + 1
 				continue

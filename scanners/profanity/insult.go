@@ -573,8 +573,7 @@ func (s *Scanner) insultHit(acc *accum, f textnorm.Field, res *textnorm.Result, 
 }
 
 // insultFindings turns the insult hits of one message into findings.
-func (s *Scanner) insultFindings(ia *insultAcc) []scanners.Finding {
-	var out []scanners.Finding
+func (s *Scanner) insultFindings(ia *insultAcc, out []scanners.Finding) []scanners.Finding {
 	for r, id := range [2]string{HateRule, InsultRule} {
 		r = 1 - r // hate first
 		if ia.count[r] == 0 {

@@ -105,8 +105,15 @@ func ParseTier(s string) (Tier, error) {
 	return 0, fmt.Errorf("unknown profanity tier %q (want mild, strong or slur)", s)
 }
 
+var tierRules = [...]string{"profanity_mild", "profanity_strong", "profanity_slur"}
+
 // Rule returns the stable rule id of findings of this tier.
-func (t Tier) Rule() string { return "profanity_" + t.String() }
+func (t Tier) Rule() string {
+	if t < Mild || t > Slur {
+		return "profanity_" + t.String()
+	}
+	return tierRules[t]
+}
 
 // Severity returns the base severity of findings of this tier: mild → low,
 // strong → medium, slur → high.
@@ -576,7 +583,21 @@ func (s *Scanner) record(ev *[]scanners.Evidence, words *[]string, f textnorm.Fi
 
 // findings turns the hits of one message into findings.
 func (s *Scanner) findings(acc *accum) []scanners.Finding {
-	var out []scanners.Finding
+	n := 0 // the findings: one a tier and an insult rule with hits
+	for _, c := range acc.count {
+		if c > 0 {
+			n++
+		}
+	}
+	for _, c := range acc.ins.count {
+		if c > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]scanners.Finding, 0, n)
 	for t := Slur; t >= Mild; t-- {
 		if acc.count[t] == 0 {
 			continue
@@ -597,7 +618,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 			School:      s.school,
 		})
 	}
-	return append(out, s.insultFindings(&acc.ins)...)
+	return s.insultFindings(&acc.ins, out)
 }
 
 var _ scanners.Scanner = (*Scanner)(nil)
@@ -625,11 +646,21 @@ func plainSpelling(n *textnorm.Normalizer, entry string) string {
 
 // quoted joins words as “a”, “b”.
 func quoted(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "\u201c" + w + "\u201d"
+	n := 0
+	for _, w := range words {
+		n += len(w) + len("\u201c\u201d, ")
 	}
-	return strings.Join(q, ", ")
+	var b strings.Builder
+	b.Grow(n)
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("\u201c")
+		b.WriteString(w)
+		b.WriteString("\u201d")
+	}
+	return b.String()
 }
 
 var secondPerson = map[string]bool{"you": true, "u": true, "ur": true, "your": true, "youre": true, "yourself": true, "ya": true, "yer": true, "yu": true, "yo": true}

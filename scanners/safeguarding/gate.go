@@ -89,14 +89,22 @@ type gate struct {
 	patNbs        [][]neighbours
 	left1, right1 []int
 	alts          [][]int32
-	// Before that, a look at the words themselves (wordsNear): first and
-	// last have the bit wordBit(t, h) set for the hash h (wordHash) of
-	// the first and last word of each of term t's alternatives (other
-	// bits too, a few: a set bit means "maybe"); firstAny[t] (lastAny[t])
-	// is set when an alternative's first (last) word may be part of a
-	// text word ("*"), which the look then takes as found.
-	first, last       *wordBits
-	firstAny, lastAny []bool
+	// Before that, a look at the words themselves (wordsNear): the
+	// fingerprints (nearPrint of wordHash) of the first and of the last
+	// word of each of term t's alternatives are termWords(firstOff, t)
+	// and termWords(lastOff, t), of masks firstMask[t] and lastMask[t]
+	// (printMask; a fingerprint found means "maybe");
+	// firstAny[t] (lastAny[t]) is set when an alternative's first (last)
+	// word may be part of a text word ("*"), which the look then takes as
+	// found.
+	firstOff, lastOff   []int32
+	firstMask, lastMask []uint64
+	firstAny, lastAny   []bool
+	// And before that, the same look for all the phrases of a gate
+	// pattern at once (nearMaybe): near[gi] for the gate's pattern gi.
+	// All the fingerprints are in nearWords.
+	near      []nearSum
+	nearWords []uint32
 }
 
 // neighbours is one phrase anchored on a term, and the terms before and
@@ -196,7 +204,7 @@ func (s *Scanner) buildGate(pats []textnorm.Pattern) error {
 			g.patNbs[gi] = append(g.patNbs[gi], nbs[a]...)
 		}
 	}
-	s.buildWords(&g, pats)
+	s.buildNear(&g, pats)
 	g.alts = make([][]int32, len(s.terms))
 	for t := range s.terms {
 		for _, pi := range s.terms[t].pats {

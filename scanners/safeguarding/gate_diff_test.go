@@ -78,6 +78,10 @@ func TestMatchSameAsOldMatchHam(t *testing.T) {
 					t.Fatal(err)
 				}
 				s.oldMatch(res, old, whole, long)
+				if long {
+					// match leaves out TagAlone phrases, which cannot count
+					old.phits = slices.DeleteFunc(old.phits, func(h phraseHit) bool { return s.phrases[h.phrase].tag == TagAlone })
+				}
 				if !slices.Equal(st.phits, old.phits) {
 					t.Fatalf("%s field %d (long %v): match differs from the old match\n got %+v\nwant %+v", files[i], k, long, st.phits, old.phits)
 				}

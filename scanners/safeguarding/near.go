@@ -13,49 +13,6 @@ import (
 // of all terms from the gate's and gate.rest's, and the assembly of a
 // field with a phrase (assembleAnchored); see gate.go.
 
-// wordBits is a set of (term, word hash) pairs that may hold others
-// (bits shared), one bit a pair: 128 KB.
-type wordBits [1 << 14]uint64
-
-// wordBit returns the bit of term t and word hash h in a wordBits.
-func wordBit(t int, h uint64) uint32 {
-	return uint32((h ^ uint64(t+1)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9 >> (64 - 20))
-}
-
-func (w *wordBits) add(t int, h uint64) {
-	b := wordBit(t, h)
-	w[b>>6] |= 1 << (b & 63)
-}
-
-func (w *wordBits) has(t int, h uint64) bool {
-	b := wordBit(t, h)
-	return w[b>>6]&(1<<(b&63)) != 0
-}
-
-// buildWords fills in the words of the terms' alternatives for
-// wordsNear; pats are the patterns of s.m.
-func (s *Scanner) buildWords(g *gate, pats []textnorm.Pattern) {
-	n := len(s.terms)
-	g.first, g.last = new(wordBits), new(wordBits)
-	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
-	for t := range s.terms {
-		for _, pi := range s.terms[t].pats {
-			text := strings.TrimSpace(pats[pi].Text)
-			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
-			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
-			one := len(ws) == 1
-			if lead || trail && one {
-				g.firstAny[t] = true
-			}
-			if trail || lead && one {
-				g.lastAny[t] = true
-			}
-			g.first.add(t, wordHash([]byte(ws[0])))
-			g.last.add(t, wordHash([]byte(ws[len(ws)-1])))
-		}
-	}
-}
-
 // wordHash hashes a normalised word as the automaton reads it: "i", "l"
 // and Amb alike (Matcher then tells them apart).
 func wordHash(w []byte) uint64 {
@@ -69,35 +26,146 @@ func wordHash(w []byte) uint64 {
 	return h
 }
 
-// wordsNear reports whether some phrase anchored on a term of the gate
-// hit h in the normalised bytes b may have, next to h, the terms beside
-// its anchor, judged by the words alone: a hit of the term before ends
-// with one of the prevGap+1 words before h's first, whole, so that word
-// is the last word of one of its alternatives (unless an alternative may
-// end inside a word, lastAny), and likewise after h. It is looser than
-// neighboured (runs, "i" against "l", negations and shared bits aside),
-// never stricter: an anchor it turns down is not live.
-func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
-	g := &s.gate
-	for i := range g.patNbs[h.Pattern] {
-		nb := &g.patNbs[h.Pattern][i]
-		if long && nb.alone {
-			continue
-		}
-		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordBefore(b, int(h.Start), int(nb.prevGap)+1, g.last, nb.prev) {
-			continue
-		}
-		if nb.next >= 0 && !g.firstAny[nb.next] && !wordAfter(b, int(h.End), int(nb.nextGap)+1, g.first, nb.next) {
-			continue
-		}
-		return true
-	}
-	return false
+// nearSum is what the first look near a hit of one gate pattern needs of
+// all its phrases' neighbours together (nearMaybe): a side is free when
+// some phrase anchored there needs no word of it (no neighbour, or one
+// that may end or start inside a word); otherwise n words are looked at
+// there, the most any of the phrases allows, for one of the words in
+// gate.nearWords[lo:hi] (sorted fingerprints, nearPrint), whose
+// printBits are in mask.
+type nearSum struct {
+	prev, next nearSide
 }
 
-// wordBefore reports whether one of the n words before the word holding
-// b[start] may be in set as a word of term t.
-func wordBefore(b []byte, start, n int, set *wordBits, t int) bool {
+type nearSide struct {
+	free   bool
+	n      int32
+	lo, hi int32
+	mask   uint64
+}
+
+// nearPrint is the fingerprint of a word hash in gate.nearWords.
+func nearPrint(h uint64) uint32 { return uint32(h ^ h>>32) }
+
+// printBit is the bit of fingerprint p in the mask of a list of them: a
+// look at the mask turns most words down before the list is searched.
+func printBit(p uint32) uint64 { return 1 << (p >> 26) }
+
+// printMask is the mask of the fingerprints ws.
+func printMask(ws []uint32) uint64 {
+	var m uint64
+	for _, p := range ws {
+		m |= printBit(p)
+	}
+	return m
+}
+
+// buildNear fills in g.near and g.nearWords from g.patNbs; pats are the
+// patterns of s.m.
+func (s *Scanner) buildNear(g *gate, pats []textnorm.Pattern) {
+	// the first and last words of each term's alternatives
+	n := len(s.terms)
+	firstW := make([][]uint32, n)
+	lastW := make([][]uint32, n)
+	g.firstAny, g.lastAny = make([]bool, n), make([]bool, n)
+	for t := range s.terms {
+		for _, pi := range s.terms[t].pats {
+			text := strings.TrimSpace(pats[pi].Text)
+			lead, trail := strings.HasPrefix(text, "*"), strings.HasSuffix(text, "*")
+			ws := strings.Split(textnorm.String(strings.Trim(text, "*")), string(textnorm.Sep))
+			one := len(ws) == 1
+			if lead || trail && one {
+				g.firstAny[t] = true
+			}
+			if trail || lead && one {
+				g.lastAny[t] = true
+			}
+			firstW[t] = append(firstW[t], nearPrint(wordHash([]byte(ws[0]))))
+			lastW[t] = append(lastW[t], nearPrint(wordHash([]byte(ws[len(ws)-1]))))
+		}
+	}
+	flat := func(words [][]uint32) ([]int32, []uint64) {
+		off, mask := make([]int32, n+1), make([]uint64, n)
+		for t, ws := range words {
+			off[t] = int32(len(g.nearWords))
+			slices.Sort(ws)
+			words[t] = slices.Compact(ws)
+			g.nearWords = append(g.nearWords, words[t]...)
+			mask[t] = printMask(words[t])
+		}
+		off[n] = int32(len(g.nearWords))
+		return off, mask
+	}
+	g.firstOff, g.firstMask = flat(firstW)
+	g.lastOff, g.lastMask = flat(lastW)
+	g.near = make([]nearSum, len(g.patNbs))
+	side := func(nbs []neighbours, prev bool) nearSide {
+		var sd nearSide
+		var ws []uint32
+		for _, nb := range nbs {
+			t, gap, anyW, words := nb.next, nb.nextGap, g.firstAny, firstW
+			if prev {
+				t, gap, anyW, words = nb.prev, nb.prevGap, g.lastAny, lastW
+			}
+			if t < 0 || anyW[t] {
+				sd.free = true
+				continue
+			}
+			sd.n = max(sd.n, gap+1)
+			ws = append(ws, words[t]...)
+		}
+		if sd.free {
+			return nearSide{free: true}
+		}
+		slices.Sort(ws)
+		ws = slices.Compact(ws)
+		sd.lo = int32(len(g.nearWords))
+		g.nearWords = append(g.nearWords, ws...)
+		sd.hi = int32(len(g.nearWords))
+		sd.mask = printMask(ws)
+		return sd
+	}
+	for gi, nbs := range g.patNbs {
+		g.near[gi] = nearSum{prev: side(nbs, true), next: side(nbs, false)}
+	}
+}
+
+// nearMaybe is a cheaper look than wordsNear and looser (never stricter):
+// whether the words beside the gate hit h in the normalised bytes b may
+// be those of the neighbours of some phrase anchored there, each side on
+// its own and for all the phrases at once (nearSum). Most anchor hits
+// fail it; wordsNear then only looks at those that pass.
+func (s *Scanner) nearMaybe(b []byte, h textnorm.Hit) bool {
+	g := &s.gate
+	ns := &g.near[h.Pattern]
+	if !ns.prev.free && !wordsBefore(b, int(h.Start), int(ns.prev.n), g.nearWords[ns.prev.lo:ns.prev.hi], ns.prev.mask) {
+		return false
+	}
+	return ns.next.free || wordsAfter(b, int(h.End), int(ns.next.n), g.nearWords[ns.next.lo:ns.next.hi], ns.next.mask)
+}
+
+// hasPrint reports whether the fingerprint of word w is in ws (sorted),
+// whose mask (printMask) is mask.
+func hasPrint(ws []uint32, mask uint64, w []byte) bool {
+	p := nearPrint(wordHash(w))
+	if mask&printBit(p) == 0 {
+		return false
+	}
+	if len(ws) <= 8 {
+		for _, x := range ws {
+			if x == p {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := slices.BinarySearch(ws, p)
+	return ok
+}
+
+// wordsBefore reports whether one of the n words before the word holding
+// b[start] has its fingerprint in ws (sorted, of mask mask).
+func wordsBefore(b []byte, start, n int, ws []uint32, mask uint64) bool {
 	i := start
 	for i > 0 && b[i-1] != textnorm.Sep {
 		i--
@@ -108,16 +176,16 @@ func wordBefore(b []byte, start, n int, set *wordBits, t int) bool {
 		for i > 0 && b[i-1] != textnorm.Sep {
 			i--
 		}
-		if set.has(t, wordHash(b[i:e])) {
+		if hasPrint(ws, mask, b[i:e]) {
 			return true
 		}
 	}
 	return false
 }
 
-// wordAfter reports whether one of the n words after the word holding
-// b[end-1] may be in set as a word of term t.
-func wordAfter(b []byte, end, n int, set *wordBits, t int) bool {
+// wordsAfter reports whether one of the n words after the word holding
+// b[end-1] has its fingerprint in ws (sorted, of mask mask).
+func wordsAfter(b []byte, end, n int, ws []uint32, mask uint64) bool {
 	i := end
 	for i < len(b) && b[i] != textnorm.Sep {
 		i++
@@ -128,11 +196,43 @@ func wordAfter(b []byte, end, n int, set *wordBits, t int) bool {
 		for i < len(b) && b[i] != textnorm.Sep {
 			i++
 		}
-		if set.has(t, wordHash(b[w:i])) {
+		if hasPrint(ws, mask, b[w:i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// wordsNear reports whether some phrase anchored on a term of the gate
+// hit h in the normalised bytes b may have, next to h, the terms beside
+// its anchor, judged by the words alone: a hit of the term before ends
+// with one of the prevGap+1 words before h's first, whole, so that word
+// is the last word of one of its alternatives (unless an alternative may
+// end inside a word, lastAny), and likewise after h. It is looser than
+// neighboured (runs, "i" against "l", negations and fingerprints shared
+// aside), never stricter: an anchor it turns down is not live.
+func (s *Scanner) wordsNear(b []byte, h textnorm.Hit, long bool) bool {
+	g := &s.gate
+	for i := range g.patNbs[h.Pattern] {
+		nb := &g.patNbs[h.Pattern][i]
+		if long && nb.alone {
+			continue
+		}
+		if nb.prev >= 0 && !g.lastAny[nb.prev] && !wordsBefore(b, int(h.Start), int(nb.prevGap)+1, g.termWords(g.lastOff, nb.prev), g.lastMask[nb.prev]) {
+			continue
+		}
+		if nb.next >= 0 && !g.firstAny[nb.next] && !wordsAfter(b, int(h.End), int(nb.nextGap)+1, g.termWords(g.firstOff, nb.next), g.firstMask[nb.next]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// termWords returns the fingerprints of term t's first (off is
+// g.firstOff) or last (g.lastOff) words, sorted.
+func (g *gate) termWords(off []int32, t int) []uint32 {
+	return g.nearWords[off[t]:off[t+1]]
 }
 
 // hitsIn appends to dst the hits of all terms (of Scanner.m) in the
@@ -184,7 +284,7 @@ func (s *Scanner) liveAnchors(res *textnorm.Result, st *state, anchors, whole []
 	g := &s.gate
 	live := st.live[:0]
 	for _, h := range anchors {
-		if s.wordsNear(res.B, h, long) {
+		if s.nearMaybe(res.B, h) && s.wordsNear(res.B, h, long) {
 			live = append(live, h)
 		}
 	}
@@ -314,15 +414,20 @@ func mergeHits(dst, a, b []textnorm.Hit, bPat []int32) []textnorm.Hit {
 
 // assembleAnchored is assemble over st.hits, the hits of all terms in
 // res, that looks only at the phrases anchored on a term of a live gate
-// hit (liveAnchors of whole, every phrase looked at): the others have no
-// hits. It sorts out the hits of only those
+// hit (live, as liveAnchors gives them with the same long): the others
+// have no hits. With long set it leaves out the phrases tagged TagAlone
+// (match). It sorts out the hits of only those
 // phrases' terms (termsNear), not of every term a hit belongs to ("you"
 // is a term of hundreds of phrases), and tries the phrases in
 // assemble's order: by the first hit of their first term (by end, start
 // and pattern, then as the pattern's terms are listed), then as the
 // term's phrases are listed. So st.phits is what assemble gives.
-func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit) error {
+func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, live []textnorm.Hit, long bool) error {
 	g := &s.gate
+	anchored, needs := g.anchored, g.need
+	if long {
+		anchored, needs = g.notAlone, g.notAloneNeed
+	}
 	need := st.need
 	st.phits = st.phits[:0]
 	defer func() {
@@ -331,14 +436,14 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		}
 		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
 	}()
-	for _, h := range s.liveAnchors(res, st, whole, whole, false) {
+	for _, h := range live {
 		for _, a := range g.anchors[h.Pattern] {
-			if need[a]&anchorSeen != 0 || len(g.anchored[a]) == 0 {
+			if need[a]&anchorSeen != 0 || len(anchored[a]) == 0 {
 				continue
 			}
 			need[a] |= anchorSeen
 			st.needList = append(st.needList, a)
-			for _, t := range g.need[a] {
+			for _, t := range needs[a] {
 				if need[t]&termNeeded == 0 {
 					need[t] |= termNeeded
 					st.needList = append(st.needList, t)
@@ -354,7 +459,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		if need[a]&anchorSeen == 0 {
 			continue
 		}
-		for _, pi := range g.anchored[a] {
+		for _, pi := range anchored[a] {
 			f := int32(s.phrases[pi].terms[0])
 			if need[f]&firstListed == 0 && st.cnt[f] > 0 {
 				need[f] |= firstListed
@@ -363,6 +468,9 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 		}
 	}
 	// assemble's order of the first terms: termsOf's, by first hit.
+	for _, f := range st.firsts {
+		s.termHits(st, int(f)) // merged, so that st.off[f] holds its first hit
+	}
 	slices.SortFunc(st.firsts, func(a, b int32) int {
 		ha, hb := st.flat[st.off[a]], st.flat[st.off[b]]
 		if c := cmp.Compare(ha.End, hb.End); c != 0 {
@@ -379,7 +487,7 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 	})
 	for _, f := range st.firsts {
 		for _, pi := range s.terms[f].phrasesFirst {
-			if need[g.anchorOf[pi]]&anchorSeen == 0 {
+			if need[g.anchorOf[pi]]&anchorSeen == 0 || long && s.phrases[pi].tag == TagAlone {
 				continue // not anchored on a live gate hit's term: no hits
 			}
 			h, ok, err := s.phraseAt(ctx, res, st, pi)

@@ -130,6 +130,9 @@ type Scanner struct {
 	// patTerms laid out flat for termsOf: pattern pi's terms are
 	// ptList[ptOff[pi]:ptOff[pi+1]].
 	ptOff, ptList []int32
+	// The terms' patterns laid out flat for termsNear: term t's are
+	// tpList[tpOff[t]:tpOff[t+1]], as terms[t].pats.
+	tpOff, tpList []int32
 	patText       []string // pattern → its words, for explanations
 	m             *textnorm.Matcher
 	gate          gate
@@ -316,6 +319,13 @@ func New(opts Options) (*Scanner, error) {
 		}
 	}
 	s.ptOff = append(s.ptOff, int32(len(s.ptList)))
+	for t := range s.terms {
+		s.tpOff = append(s.tpOff, int32(len(s.tpList)))
+		for _, pi := range s.terms[t].pats {
+			s.tpList = append(s.tpList, int32(pi))
+		}
+	}
+	s.tpOff = append(s.tpOff, int32(len(s.tpList)))
 	if err := s.buildGate(pats); err != nil {
 		return nil, err
 	}
@@ -373,8 +383,9 @@ func (s *Scanner) matchRes(ctx context.Context, res *textnorm.Result, st *state)
 //
 // long is set (by the scanner, never by MatchText) when res is a field too
 // long for any hit of a TagAlone phrase to count (aloneSpan): those
-// phrases are then not looked for near anchors, since the findings would
-// drop every hit of them anyway.
+// phrases are then not looked for near anchors nor assembled (st.phits
+// may lack their hits), since the findings would drop every hit of them
+// anyway.
 func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, whole []textnorm.Hit, long bool) error {
 	if !s.gate.ok {
 		st.hits = append(st.hits[:0], whole...)
@@ -395,7 +406,7 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 		return err
 	}
 	st.hits = s.allHits(res, st, whole, st.hits[:0])
-	return s.assembleAnchored(ctx, res, st, whole)
+	return s.assembleAnchored(ctx, res, st, anchors, long)
 }
 
 // anyPhrase reports whether the term hits st.hits (in text order) make
@@ -520,8 +531,9 @@ func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error
 		po[p] -= pc[p]
 	}
 	for _, t := range terms {
-		total, one := int32(0), -1
-		for _, p := range s.terms[t].pats {
+		total, one := int32(0), int32(-1)
+		alts := s.tpList[s.tpOff[t]:s.tpOff[t+1]]
+		for _, p := range alts {
 			if c := pc[p]; c > 0 {
 				total += c
 				if one == -1 {
@@ -540,29 +552,38 @@ func (s *Scanner) termsNear(ctx context.Context, st *state, terms []int32) error
 			st.off[t] = po[one] // one alternative with hits: its own
 			continue
 		}
-		// Merge the alternatives' hits: the earliest head each time (a
-		// term has few alternatives with hits in one text).
-		st.off[t] = int32(len(flat))
-		cur := st.cur[:0] // pairs: next, end
-		for _, p := range s.terms[t].pats {
-			if pc[p] > 0 {
-				cur = append(cur, po[p], po[p]+pc[p])
-			}
-		}
-		for range total {
-			best := -1
-			for c := 0; c < len(cur); c += 2 {
-				if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
-					best = c
-				}
-			}
-			flat = append(flat, flat[cur[best]])
-			cur[best]++
-		}
-		st.cur = cur
+		// Several alternatives with hits: merged the first time termHits
+		// is asked for them (mergeTerm; most never are).
+		st.off[t] = -1
 	}
 	st.flat = flat
 	return nil
+}
+
+// mergeTerm merges the hits of term t's alternatives (sorted by pattern
+// by the last termsNear, at least two of them with hits) onto the end of
+// st.flat, in text order: the earliest head each time (a term has few
+// alternatives with hits in one text).
+func (s *Scanner) mergeTerm(st *state, t int) {
+	pc, po, flat := st.pcnt, st.poff, st.flat
+	st.off[t] = int32(len(flat))
+	cur := st.cur[:0] // pairs: next, end
+	for _, p := range s.tpList[s.tpOff[t]:s.tpOff[t+1]] {
+		if pc[p] > 0 {
+			cur = append(cur, po[p], po[p]+pc[p])
+		}
+	}
+	for range st.cnt[t] {
+		best := -1
+		for c := 0; c < len(cur); c += 2 {
+			if cur[c] < cur[c+1] && (best < 0 || hitBefore(flat[cur[c]], flat[cur[best]])) {
+				best = c
+			}
+		}
+		flat = append(flat, flat[cur[best]])
+		cur[best]++
+	}
+	st.cur, st.flat = cur, flat
 }
 
 // hitBefore reports whether a comes before b in text order as Match
@@ -631,7 +652,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 	if !s.allTermsHit(p, st) {
 		return phraseHit{}, false, nil
 	}
-	for n, h1 := range st.termHits(p.terms[0]) {
+	for n, h1 := range s.termHits(st, p.terms[0]) {
 		if n%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {
 				return phraseHit{}, false, err
@@ -642,7 +663,7 @@ func (s *Scanner) phraseAt(ctx context.Context, res *textnorm.Result, st *state,
 		alts[0] = h1.Pattern
 		for k := 1; k < len(p.terms) && ok; k++ {
 			var alt int32
-			end, ew, alt, ok = nextTerm(res, st.termHits(p.terms[k]), end, ew, p.gaps[k])
+			end, ew, alt, ok = nextTerm(res, s.termHits(st, p.terms[k]), end, ew, p.gaps[k])
 			if k < maxAlts {
 				alts[k] = alt
 			}
@@ -676,10 +697,20 @@ func nextTerm(res *textnorm.Result, th []textnorm.Hit, end, ew, gap int) (int, i
 	return end, ew, 0, false
 }
 
-// termHits returns the hits of term t, in text order (read only).
-func (st *state) termHits(t int) []textnorm.Hit {
+// termHits returns the hits of term t, in text order (read only), after
+// termsNear or termsOf; those of a term of several alternatives with hits
+// are merged (mergeTerm) the first time they are asked for. The slices it
+// returned before stay as they were.
+func (s *Scanner) termHits(st *state, t int) []textnorm.Hit {
+	n := st.cnt[t]
+	if n == 0 {
+		return nil
+	}
+	if st.off[t] < 0 {
+		s.mergeTerm(st, t)
+	}
 	o := st.off[t]
-	return st.flat[o : o+st.cnt[t] : o+st.cnt[t]]
+	return st.flat[o : o+n : o+n]
 }
 
 func (s *Scanner) allTermsHit(p *phrase, st *state) bool {
@@ -853,11 +884,21 @@ func (s *Scanner) phraseWords(h phraseHit) string {
 
 // quoted joins words as “a”, “b”.
 func quoted(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "\u201c" + w + "\u201d"
+	n := 0
+	for _, w := range words {
+		n += len(w) + len("\u201c\u201d, ")
 	}
-	return strings.Join(q, ", ")
+	var b strings.Builder
+	b.Grow(n)
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("\u201c")
+		b.WriteString(w)
+		b.WriteString("\u201d")
+	}
+	return b.String()
 }
 
 // findings turns the hits of one message into findings with their base
