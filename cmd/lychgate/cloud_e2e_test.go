@@ -103,7 +103,7 @@ dsl = ["head@stlaurence.example.sch.uk"]
 	}
 	// lychgate verifies the tenant's certificate against the system roots;
 	// here the test CA is the system's.
-	startDaemonEnv(t, config, lg, "SSL_CERT_FILE="+pki.CAFile)
+	startDaemon(t, config, lg, "SSL_CERT_FILE="+pki.CAFile)
 
 	const signed = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to:subject:date;\r\n" +
 		"\tbh=placeholder=; b=placeholder=\r\n" +

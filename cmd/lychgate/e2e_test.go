@@ -214,10 +214,16 @@ score = 10.0
 	return path
 }
 
-func startDaemon(t *testing.T, config, addr string) *daemon {
+// startDaemon runs `lychgate serve --config config` and waits until it
+// listens on addr; env adds environment variables for the process (e.g.
+// SSL_CERT_FILE, to trust a test CA).
+func startDaemon(t *testing.T, config, addr string, env ...string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
 	d.cmd = exec.Command(binPath, "serve", "--config", config)
+	if len(env) > 0 {
+		d.cmd.Env = append(os.Environ(), env...)
+	}
 	d.cmd.Stderr = d.log
 	d.cmd.Stdout = d.log
 	if err := d.cmd.Start(); err != nil {
@@ -248,11 +254,7 @@ func (d *daemon) run(args ...string) (string, error) {
 
 func swaks(t *testing.T, addr, from, to, subject, body string) (string, error) {
 	t.Helper()
-	bin := needTool(t, "swaks")
-	cmd := exec.Command(bin, "--server", addr, "--from", from, "--to", to,
-		"--header", "Subject: "+subject, "--body", body, "--timeout", "30")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return swaksFrom(t, "", addr, from, to, subject, body)
 }
 
 func TestEndToEndSwaksPostfixSink(t *testing.T) {

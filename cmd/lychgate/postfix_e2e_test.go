@@ -280,13 +280,18 @@ func port(addr string) string {
 }
 
 // swaksFrom sends one message from the local address src (127.0.0.2 plays
-// the internet: the loopback network answers on all of 127/8).
+// the internet: the loopback network answers on all of 127/8); with src
+// empty, from whatever address the system picks.
 func swaksFrom(t *testing.T, src, addr, from, to, subject, body string) (string, error) {
 	t.Helper()
 	bin := needTool(t, "swaks")
-	cmd := exec.Command(bin, "--server", addr, "--local-interface", src, "--from", from, "--to", to,
+	args := []string{"--server", addr}
+	if src != "" {
+		args = append(args, "--local-interface", src)
+	}
+	args = append(args, "--from", from, "--to", to,
 		"--header", "Subject: "+subject, "--body", body, "--timeout", "30")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command(bin, args...).CombinedOutput()
 	return string(out), err
 }
 

@@ -370,26 +370,3 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 		t.Fatal(err)
 	}
 }
-
-// startDaemonEnv is startDaemon with extra environment variables for the
-// lychgate process (SSL_CERT_FILE, to trust the test CA).
-func startDaemonEnv(t *testing.T, config, addr string, env ...string) *daemon {
-	t.Helper()
-	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
-	d.cmd = exec.Command(binPath, "serve", "--config", config)
-	d.cmd.Env = append(os.Environ(), env...)
-	d.cmd.Stderr = d.log
-	d.cmd.Stdout = d.log
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Kill()
-			_ = d.cmd.Wait()
-		}
-		t.Logf("lychgate log:\n%s", d.log.String())
-	})
-	waitListening(t, addr)
-	return d
-}
