@@ -77,12 +77,8 @@ func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 func writeConfig(t *testing.T, redisURL, extra string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
 	src := fmt.Sprintf("[redis]\nurl = %q\nkey_prefix = \"cli\"\n[next_hop]\ninbound = \"127.0.0.1:1\"\n[[school]]\nid = \"north\"\ndomains = [\"north.test\"]\ndsl = [\"dsl@north.test\"]\n%s", redisURL, extra)
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeTOML(t, t.TempDir(), src)
 }
 
 // TestExitCodesAndSentences: each kind of mistake has its exit code and

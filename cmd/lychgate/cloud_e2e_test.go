@@ -97,10 +97,7 @@ name = "St Laurence Church Infant School"
 domains = ["stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"]
 dsl = ["head@stlaurence.example.sch.uk"]
 `, lg, lgCert, lgKey, pf.smtp, smarthost.Addr, rs.URL())
-	config := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	config := writeTOML(t, t.TempDir(), cfg)
 	// lychgate verifies the tenant's certificate against the system roots;
 	// here the test CA is the system's.
 	startDaemon(t, config, lg, "SSL_CERT_FILE="+pki.CAFile)

@@ -166,6 +166,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// writeE2EConfig writes the black-box tests' configuration: a relay on
+// listen handing all mail to hop, with the test-phrase rule.
 func writeE2EConfig(t *testing.T, listen, hop, redisURL string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`
@@ -176,7 +178,23 @@ trusted_networks = ["10.98.0.0/16"]
 max_message_bytes = 1048576
 max_recipients = 50
 shutdown_timeout = "5s"
+`, listen) + hopTOML(hop, hop, redisURL) + `
+[[school]]
+id = "stlaurence"
+name = "St Laurence Church Infant School"
+domains = ["stlaurence.example.sch.uk"]
+dsl = ["dsl@stlaurence.example.sch.uk"]
+[school.groups]
+staff = ["*@staff.stlaurence.example.sch.uk"]
+pupils = ["pupil*@stlaurence.example.sch.uk"]
+` + testPhraseRule
+	return writeTOML(t, t.TempDir(), cfg)
+}
 
+// hopTOML is the [next_hop] (plain SMTP), [scanners.spam] (off) and [redis]
+// part of the e2e configurations.
+func hopTOML(inbound, outbound, redisURL string) string {
+	return fmt.Sprintf(`
 [next_hop]
 inbound = %q
 outbound = %q
@@ -189,16 +207,12 @@ enabled = false
 
 [redis]
 url = %q
+`, inbound, outbound, redisURL)
+}
 
-[[school]]
-id = "stlaurence"
-name = "St Laurence Church Infant School"
-domains = ["stlaurence.example.sch.uk"]
-dsl = ["dsl@stlaurence.example.sch.uk"]
-[school.groups]
-staff = ["*@staff.stlaurence.example.sch.uk"]
-pupils = ["pupil*@stlaurence.example.sch.uk"]
-
+// testPhraseRule is the rule the e2e tests trip on purpose: "example
+// phrase" in a body is a critical safeguarding finding.
+const testPhraseRule = `
 [[rule]]
 id = "test-phrase"
 field = "body"
@@ -206,8 +220,12 @@ pattern = "(?i)example phrase"
 category = "safeguarding"
 severity = "critical"
 score = 10.0
-`, listen, hop, hop, redisURL)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
+`
+
+// writeTOML writes cfg as dir/lychgate.toml and returns its path.
+func writeTOML(t *testing.T, dir, cfg string) string {
+	t.Helper()
+	path := filepath.Join(dir, "lychgate.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

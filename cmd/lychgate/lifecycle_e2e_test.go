@@ -64,20 +64,7 @@ hostname = "mx.e2e.test"
 listen = %q
 trusted_networks = ["127.0.0.0/8"]
 shutdown_timeout = "5s"
-
-[next_hop]
-inbound = %q
-outbound = %q
-tls = "none"
-
-# The spam scanner has its own tests; these check the other scanners'
-# findings exactly.
-[scanners.spam]
-enabled = false
-
-[redis]
-url = %q
-
+`, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + fmt.Sprintf(`
 [notify]
 redact = ["safeguarding"]
 
@@ -96,15 +83,7 @@ pupils = ["pupil*@stlaurence.example.sch.uk"]
 contact = %q
 [school.policy_text]
 default = %q
-
-[[rule]]
-id = "test-phrase"
-field = "body"
-pattern = "(?i)example phrase"
-category = "safeguarding"
-severity = "critical"
-score = 10.0
-
+`, lcReview, lcSchool, lcDSL, lcContact, lcPolicy) + testPhraseRule + `
 [[rule]]
 id = "exam-answers"
 field = "body"
@@ -119,11 +98,8 @@ categories = ["pii"]
 min_severity = "high"
 action = "quarantine"
 notify_dsl = true
-`, addr, snk.Addr, snk.Addr, rs.URL(), lcReview, lcSchool, lcDSL, lcContact, lcPolicy)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`
+	path := writeTOML(t, t.TempDir(), cfg)
 	return &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
 }
 

@@ -60,20 +60,7 @@ hostname = "mx.fixtures.test"
 listen = %q
 trusted_networks = ["127.0.0.0/8"]
 shutdown_timeout = "5s"
-
-[next_hop]
-inbound = %q
-outbound = %q
-tls = "none"
-
-# The spam scanner has its own tests; these check the other scanners'
-# findings exactly.
-[scanners.spam]
-enabled = false
-
-[redis]
-url = %q
-
+`, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + fmt.Sprintf(`
 [notify]
 digest_interval = "1s"
 
@@ -100,12 +87,9 @@ contact = "Mrs A. Khan, DSL <dsl@stlaurence.example.sch.uk>"
 
 [school.policy_text]
 personal-address = %q
-`, addr, snk.Addr, snk.Addr, rs.URL(), filepath.Join(dir, "staff.csv"), filepath.Join(dir, "pupils.csv"),
+`, filepath.Join(dir, "staff.csv"), filepath.Join(dir, "pupils.csv"),
 		filepath.Join(dir, "parents.csv"), policyText)
-	path := filepath.Join(dir, "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeTOML(t, dir, cfg)
 	lc := &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
 
 	tests := []struct {

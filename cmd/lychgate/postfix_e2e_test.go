@@ -322,20 +322,8 @@ dsl = ["head@stlaurence.example.sch.uk"]
 [school.groups]
 staff = ["*@staff.stlaurence.example.sch.uk"]
 pupils = ["pupil*@stlaurence.example.sch.uk"]
-
-[[rule]]
-id = "test-phrase"
-field = "body"
-pattern = "(?i)example phrase"
-category = "safeguarding"
-severity = "critical"
-score = 10.0
-`, listen, postfixSMTP, smarthost, redisURL)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+`, listen, postfixSMTP, smarthost, redisURL) + testPhraseRule
+	return writeTOML(t, t.TempDir(), cfg)
 }
 
 // TestDeployPostfixSnippets checks that the Postfix fragments shipped in
