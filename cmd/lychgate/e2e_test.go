@@ -191,6 +191,19 @@ pupils = ["pupil*@stlaurence.example.sch.uk"]
 	return writeTOML(t, t.TempDir(), cfg)
 }
 
+// startE2ERelay starts the usual black-box relay: smtp-sink as the school
+// mail server (both next hops), a redis-server started with opts, and
+// `lychgate serve` on writeE2EConfig. It returns the daemon (its addr and
+// config), the sink's dump directory and the Redis.
+func startE2ERelay(t *testing.T, opts ...redistest.Option) (*daemon, string, *redistest.Server) {
+	t.Helper()
+	hop, dumpDir := postfixSink(t)
+	rs := redistest.Start(t, opts...)
+	addr := freePort(t)
+	config := writeE2EConfig(t, addr, hop, rs.URL())
+	return startDaemon(t, config, addr), dumpDir, rs
+}
+
 // hopTOML is the [next_hop] (plain SMTP), [scanners.spam] (off) and [redis]
 // part of the e2e configurations.
 func hopTOML(inbound, outbound, redisURL string) string {
@@ -277,11 +290,8 @@ func swaks(t *testing.T, addr, from, to, subject, body string) (string, error) {
 
 func TestEndToEndSwaksPostfixSink(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t, redistest.WithAOF())
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t, redistest.WithAOF())
+	addr, config := d.addr, d.config
 
 	// A clean message is delivered to the school server.
 	out, err := swaks(t, addr, "parent@example.com", "head@stlaurence.example.sch.uk", "Sports day", "See you at sports day.")
@@ -357,11 +367,8 @@ func TestEndToEndSwaksPostfixSink(t *testing.T) {
 // (so the sending MTA retries) and nothing stored or delivered half.
 func TestKilledMidDataLosesNothing(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, rs := startE2ERelay(t)
+	addr := d.addr
 
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -497,14 +504,10 @@ func TestCheckCommand(t *testing.T) {
 func TestSMTPSourceLoad(t *testing.T) {
 	t.Parallel()
 	src := needTool(t, "smtp-source")
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t)
 	const n = 200
 	cmd := exec.Command(src, "-s", "8", "-m", fmt.Sprint(n), "-d", "-l", "2048",
-		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", addr)
+		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", d.addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("smtp-source: %v\n%s", err, out)
 	}
