@@ -118,10 +118,7 @@ dsl = ["head@stlaurence.example.sch.uk"]
 		if err != nil {
 			t.Fatalf("swaks: %v\n%s", err, out)
 		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
+		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
 		box = strings.ReplaceAll(box, "\r\n", "\n")
 		for _, want := range []string{
 			// What DKIM verifies: the signed header fields and the body, byte for byte.

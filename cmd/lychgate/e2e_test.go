@@ -140,6 +140,20 @@ func dumps(t *testing.T, dir string) []string {
 	return out
 }
 
+// waitDump waits until smtp-sink has written a message holding want to
+// dir and returns it.
+func waitDump(t *testing.T, dir, want string) string {
+	t.Helper()
+	return eventually(t, func() (string, bool) {
+		for _, m := range dumps(t, dir) {
+			if strings.Contains(m, want) {
+				return m, true
+			}
+		}
+		return "", false
+	})
+}
+
 type daemon struct {
 	t      *testing.T
 	cmd    *exec.Cmd

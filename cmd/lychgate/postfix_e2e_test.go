@@ -43,20 +43,10 @@ func TestPostfixDeployment(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
 			"Sports day", "See you at sports day.")
-		if err != nil {
-			t.Fatalf("swaks: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
-		for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
-			if !strings.Contains(box, want) {
-				t.Errorf("head's mailbox lacks %q:\n%s", want, box)
-			}
-		}
+		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+		wantStamps(t, "head's mailbox", box)
 	})
 
 	t.Run("the internet cannot relay through lychgate", func(t *testing.T) {
@@ -76,50 +66,25 @@ func TestPostfixDeployment(t *testing.T) {
 	t.Run("outbound mail Postfix queued leaves through lychgate to the smarthost", func(t *testing.T) {
 		// Straight into Postfix's queue; Postfix delivers it to its
 		// relayhost, lychgate.
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
+		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
 			"Trip letter", "The trip letter is attached to the newsletter.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		msg := eventually(t, func() (string, bool) {
-			for _, m := range dumps(t, sinkDir) {
-				if strings.Contains(m, "The trip letter is attached") {
-					return m, true
-				}
-			}
-			return "", false
-		})
-		for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("smarthost copy lacks %q:\n%s", want, msg)
-			}
-		}
+		msg := waitDump(t, sinkDir, "The trip letter is attached")
+		wantStamps(t, "smarthost copy", msg)
 		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 {
 			t.Errorf("the message passed lychgate %d times, want once (a loop?):\n%s", n, msg)
 		}
 	})
 
 	t.Run("submitted internal mail goes through lychgate before Postfix queues it", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
 			"Homework", "Your homework is due on Friday.")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("pupil1@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "Your homework is due on Friday.")
-		})
-		if !strings.Contains(box, "X-Lychgate-Verdict: deliver") || strings.Count(box, "by mx.e2e.test") != 1 {
-			t.Errorf("pupil1's mailbox, want one pass through lychgate:\n%s", box)
-		}
+		box := pf.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
+		wantOnePass(t, "pupil1's mailbox", box)
 	})
 
 	t.Run("submitted internal mail breaking a rule is held, and the sender's client sees 250", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
 			"secret", "this has the example phrase in it")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
 		list, err := d.run("quarantine", "list", "--config", config, "--json")
 		if err != nil {
 			t.Fatalf("quarantine list: %v\n%s", err, list)
@@ -140,22 +105,12 @@ func TestPostfixDeployment(t *testing.T) {
 		if entry.Status != "held" || entry.Direction != "internal" || entry.Subject != "secret" {
 			t.Errorf("quarantine entry = %+v, want held internal mail", entry)
 		}
-		// The DSL's alert goes to Postfix like any school mail.
-		eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "X-Lychgate-Notification: alert")
-		})
-		if strings.Contains(pf.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
-			t.Error("the held message reached the pupil's mailbox")
-		}
+		pf.wantHeldFromPupil(t)
 	})
 
 	t.Run("submitted outbound mail goes through lychgate to the smarthost", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "someone@example.net",
+		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "someone@example.net",
 			"Minutes", "Minutes of the governors' meeting.")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
 		// The proxy filter answers only once lychgate has delivered, so
 		// the smarthost has it now.
 		var found bool
@@ -199,60 +154,31 @@ func TestPostfixContentFilter(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
 			"Sports day", "See you at sports day.")
-		if err != nil {
-			t.Fatalf("swaks: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
-		if n := strings.Count(box, "by mx.e2e.test"); n != 1 || !strings.Contains(box, "X-Lychgate-Verdict: deliver") {
-			t.Errorf("head's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
-		}
+		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+		wantOnePass(t, "head's mailbox", box)
 	})
 
 	t.Run("outbound mail leaves through lychgate and Postfix delivers it", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
+		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
 			"Trip letter", "The trip letter is attached to the newsletter.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		msg := eventually(t, func() (string, bool) {
-			for _, m := range dumps(t, outsideDir) {
-				if strings.Contains(m, "The trip letter is attached") {
-					return m, true
-				}
-			}
-			return "", false
-		})
-		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 || !strings.Contains(msg, "X-Lychgate-Verdict: deliver") {
-			t.Errorf("outside copy, want one pass through lychgate (got %d):\n%s", n, msg)
-		}
+		msg := waitDump(t, outsideDir, "The trip letter is attached")
+		wantOnePass(t, "outside copy", msg)
 	})
 
 	t.Run("internal mail goes through lychgate into the pupil's mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
 			"Homework", "Your homework is due on Friday.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("pupil1@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "Your homework is due on Friday.")
-		})
+		box := pf.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
 		if n := strings.Count(box, "by mx.e2e.test"); n != 1 {
 			t.Errorf("pupil1's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
 		}
 	})
 
 	t.Run("internal mail breaking a rule is held", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
 			"secret", "this has the example phrase in it")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
 		// Postfix queued it and hands it to lychgate a moment later.
 		line := eventually(t, func() (string, bool) {
 			list, err := d.run("quarantine", "list", "--config", config, "--json")
@@ -265,13 +191,7 @@ func TestPostfixContentFilter(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &entry); err != nil || entry.Status != "held" || entry.Direction != "internal" {
 			t.Errorf("quarantine list = %q (%v), want one held internal entry", line, err)
 		}
-		eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "X-Lychgate-Notification: alert")
-		})
-		if strings.Contains(pf.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
-			t.Error("the held message reached the pupil's mailbox")
-		}
+		pf.wantHeldFromPupil(t)
 	})
 }
 
@@ -293,6 +213,35 @@ func swaksFrom(t *testing.T, src, addr, from, to, subject, body string) (string,
 		"--header", "Subject: "+subject, "--body", body, "--timeout", "30")
 	out, err := exec.Command(bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// mustSwaksFrom is swaksFrom that fails the test unless the server took
+// the message.
+func mustSwaksFrom(t *testing.T, src, addr, from, to, subject, body string) {
+	t.Helper()
+	if out, err := swaksFrom(t, src, addr, from, to, subject, body); err != nil {
+		t.Fatalf("swaks from %s to %s: %v\n%s", src, addr, err, out)
+	}
+}
+
+// wantStamps checks that msg carries lychgate's deliver verdict and the
+// Received lines of both lychgate and the school's Postfix.
+func wantStamps(t *testing.T, what, msg string) {
+	t.Helper()
+	for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, msg)
+		}
+	}
+}
+
+// wantOnePass checks that msg carries lychgate's deliver verdict and passed
+// lychgate exactly once.
+func wantOnePass(t *testing.T, what, msg string) {
+	t.Helper()
+	if n := strings.Count(msg, "by mx.e2e.test"); n != 1 || !strings.Contains(msg, "X-Lychgate-Verdict: deliver") {
+		t.Errorf("%s, want one pass through lychgate (got %d):\n%s", what, n, msg)
+	}
 }
 
 // writePostfixE2EConfig is the README's Postfix recipe on loopback ports.

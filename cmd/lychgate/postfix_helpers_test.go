@@ -275,6 +275,27 @@ func (p *postfix) mailbox(addr string) string {
 	return string(b)
 }
 
+// waitMailbox waits until addr's mailbox holds want and returns the
+// mailbox.
+func (p *postfix) waitMailbox(t *testing.T, addr, want string) string {
+	t.Helper()
+	return eventually(t, func() (string, bool) {
+		b := p.mailbox(addr)
+		return b, strings.Contains(b, want)
+	})
+}
+
+// wantHeldFromPupil checks what the held "example phrase" message to
+// pupil1 leaves behind: the DSL's (head's) alert arrives through Postfix like
+// any school mail, and the message itself is not in pupil1's mailbox.
+func (p *postfix) wantHeldFromPupil(t *testing.T) {
+	t.Helper()
+	p.waitMailbox(t, "head@stlaurence.example.sch.uk", "X-Lychgate-Notification: alert")
+	if strings.Contains(p.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
+		t.Error("the held message reached the pupil's mailbox")
+	}
+}
+
 func (p *postfix) maillog() string {
 	b, _ := os.ReadFile(p.log)
 	return string(b)
