@@ -206,15 +206,7 @@ func TestCheckMailSources(t *testing.T) {
 		"Maildir/new/2.h":     msg,
 		"Maildir/tmp/3.h":     "half-written",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	out, errOut, code := cli(t, "check", dir)
 	if code != 0 {
 		t.Fatalf("check: exit %d\n%s\n%s", code, out, errOut)

@@ -47,7 +47,7 @@ func TestCloudGateway(t *testing.T) {
 	t.Cleanup(func() { _ = smarthost.Close() })
 
 	pf := startPostfix(t, postfixOptions{
-		domains:   []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
+		domains:   schoolDomains,
 		mailboxes: []string{"head@stlaurence.example.sch.uk"},
 		// The tenant's inbound side: TLS required, and only from the
 		// gateway's address (refused at once from anyone else).
@@ -90,13 +90,7 @@ tls_skip_verify = false
 
 [redis]
 url = %q
-
-[[school]]
-id = "stlaurence"
-name = "St Laurence Church Infant School"
-domains = ["stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"]
-dsl = ["head@stlaurence.example.sch.uk"]
-`, lg, lgCert, lgKey, pf.smtp, smarthost.Addr, rs.URL())
+`, lg, lgCert, lgKey, pf.smtp, smarthost.Addr, rs.URL()) + postfixSchoolTOML
 	config := writeTOML(t, t.TempDir(), cfg)
 	// lychgate verifies the tenant's certificate against the system roots;
 	// here the test CA is the system's.

@@ -140,6 +140,21 @@ func dumps(t *testing.T, dir string) []string {
 	return out
 }
 
+// writeFiles writes each file (a path under dir, folders made as needed)
+// with its contents.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // waitDump waits until smtp-sink has written a message holding want to
 // dir and returns it.
 func waitDump(t *testing.T, dir, want string) string {
@@ -474,15 +489,7 @@ func TestCheckCommand(t *testing.T) {
 		"clean.eml":   "From: parent@example.com\r\nTo: head@stlaurence.example.sch.uk\r\nSubject: Trip\r\n\r\nSee you at sports day.\r\n",
 		"sub/hit.eml": "From: stranger@example.com\r\nTo: pupil1@stlaurence.example.sch.uk\r\nSubject: hi\r\n\r\nsay the example phrase\r\n",
 	}
-	for name, body := range msgs {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, msgs)
 	out, err := exec.Command(binPath, "check", "--config", cfg, "--json", dir).Output()
 	if err != nil {
 		t.Fatalf("check: %v", err)

@@ -29,8 +29,8 @@ func TestPostfixDeployment(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	lg := freePort(t)
 	pf := startPostfix(t, postfixOptions{
-		domains:   []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
-		mailboxes: []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"},
+		domains:   schoolDomains,
+		mailboxes: schoolMailboxes,
 		// Mail Postfix itself sends out (forwards, bounces, mail queued on
 		// its port 25) leaves through lychgate ...
 		relayhost: "[127.0.0.1]:" + port(lg),
@@ -143,8 +143,8 @@ func TestPostfixContentFilter(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	lg := freePort(t)
 	pf := startPostfix(t, postfixOptions{
-		domains:       []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
-		mailboxes:     []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"},
+		domains:       schoolDomains,
+		mailboxes:     schoolMailboxes,
 		contentFilter: lg,
 		// No DNS here: a transport entry plays example.org's MX record.
 		transports: map[string]string{"example.org": "smtp:[127.0.0.1]:" + port(outside)},
@@ -262,18 +262,29 @@ verify_recipients = true
 
 [redis]
 url = %q
+`, listen, postfixSMTP, smarthost, redisURL) + postfixSchoolTOML + `[school.groups]
+staff = ["*@staff.stlaurence.example.sch.uk"]
+pupils = ["pupil*@stlaurence.example.sch.uk"]
+` + testPhraseRule
+	return writeTOML(t, t.TempDir(), cfg)
+}
 
+// The school behind Postfix in the Postfix and cloud tests: two domains,
+// the head as DSL, and a mailbox each for the head, a pupil and a member of
+// staff.
+var (
+	schoolDomains   = []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"}
+	schoolMailboxes = []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"}
+)
+
+// postfixSchoolTOML is that school's [[school]] table.
+const postfixSchoolTOML = `
 [[school]]
 id = "stlaurence"
 name = "St Laurence Church Infant School"
 domains = ["stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"]
 dsl = ["head@stlaurence.example.sch.uk"]
-[school.groups]
-staff = ["*@staff.stlaurence.example.sch.uk"]
-pupils = ["pupil*@stlaurence.example.sch.uk"]
-`, listen, postfixSMTP, smarthost, redisURL) + testPhraseRule
-	return writeTOML(t, t.TempDir(), cfg)
-}
+`
 
 // TestDeployPostfixSnippets checks that the Postfix fragments shipped in
 // deploy/postfix/ parse, say what the README and the tests above say, and
