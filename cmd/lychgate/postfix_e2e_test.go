@@ -43,9 +43,7 @@ func TestPostfixDeployment(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
-			"Sports day", "See you at sports day.")
-		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+		box := pf.inboundSportsDay(t, lg)
 		wantStamps(t, "head's mailbox", box)
 	})
 
@@ -66,9 +64,7 @@ func TestPostfixDeployment(t *testing.T) {
 	t.Run("outbound mail Postfix queued leaves through lychgate to the smarthost", func(t *testing.T) {
 		// Straight into Postfix's queue; Postfix delivers it to its
 		// relayhost, lychgate.
-		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
-			"Trip letter", "The trip letter is attached to the newsletter.")
-		msg := waitDump(t, sinkDir, "The trip letter is attached")
+		msg := pf.outboundTripLetter(t, sinkDir)
 		wantStamps(t, "smarthost copy", msg)
 		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 {
 			t.Errorf("the message passed lychgate %d times, want once (a loop?):\n%s", n, msg)
@@ -76,15 +72,12 @@ func TestPostfixDeployment(t *testing.T) {
 	})
 
 	t.Run("submitted internal mail goes through lychgate before Postfix queues it", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"Homework", "Your homework is due on Friday.")
-		box := pf.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
+		box := pf.internalHomework(t, pf.submission)
 		wantOnePass(t, "pupil1's mailbox", box)
 	})
 
 	t.Run("submitted internal mail breaking a rule is held, and the sender's client sees 250", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"secret", "this has the example phrase in it")
+		pf.internalSecret(t, pf.submission)
 		list, err := d.run("quarantine", "list", "--config", config, "--json")
 		if err != nil {
 			t.Fatalf("quarantine list: %v\n%s", err, list)
@@ -154,31 +147,24 @@ func TestPostfixContentFilter(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
-			"Sports day", "See you at sports day.")
-		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+		box := pf.inboundSportsDay(t, lg)
 		wantOnePass(t, "head's mailbox", box)
 	})
 
 	t.Run("outbound mail leaves through lychgate and Postfix delivers it", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
-			"Trip letter", "The trip letter is attached to the newsletter.")
-		msg := waitDump(t, outsideDir, "The trip letter is attached")
+		msg := pf.outboundTripLetter(t, outsideDir)
 		wantOnePass(t, "outside copy", msg)
 	})
 
 	t.Run("internal mail goes through lychgate into the pupil's mailbox", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"Homework", "Your homework is due on Friday.")
-		box := pf.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
+		box := pf.internalHomework(t, pf.smtp)
 		if n := strings.Count(box, "by mx.e2e.test"); n != 1 {
 			t.Errorf("pupil1's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
 		}
 	})
 
 	t.Run("internal mail breaking a rule is held", func(t *testing.T) {
-		mustSwaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"secret", "this has the example phrase in it")
+		pf.internalSecret(t, pf.smtp)
 		// Postfix queued it and hands it to lychgate a moment later.
 		line := eventually(t, func() (string, bool) {
 			list, err := d.run("quarantine", "list", "--config", config, "--json")
@@ -193,6 +179,45 @@ func TestPostfixContentFilter(t *testing.T) {
 		}
 		pf.wantHeldFromPupil(t)
 	})
+}
+
+// The mail both Postfix topologies carry: each sends one message the same
+// way and returns it as it arrived.
+
+// inboundSportsDay: a parent on the internet writes to the head through
+// lychgate on lg; it returns head's mailbox once the message is in it.
+func (p *postfix) inboundSportsDay(t *testing.T, lg string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
+		"Sports day", "See you at sports day.")
+	return p.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+}
+
+// outboundTripLetter: staff write to a parent at example.org straight into
+// Postfix's queue; it returns the copy smtp-sink wrote to dir (the outside
+// world).
+func (p *postfix) outboundTripLetter(t *testing.T, dir string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", p.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
+		"Trip letter", "The trip letter is attached to the newsletter.")
+	return waitDump(t, dir, "The trip letter is attached")
+}
+
+// internalHomework: staff send homework to pupil1 through Postfix's port
+// addr; it returns pupil1's mailbox once the message is in it.
+func (p *postfix) internalHomework(t *testing.T, addr string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", addr, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		"Homework", "Your homework is due on Friday.")
+	return p.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
+}
+
+// internalSecret: staff send pupil1 a message breaking the test-phrase
+// rule through Postfix's port addr (wantHeldFromPupil checks where it went).
+func (p *postfix) internalSecret(t *testing.T, addr string) {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", addr, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		"secret", "this has the example phrase in it")
 }
 
 func port(addr string) string {
