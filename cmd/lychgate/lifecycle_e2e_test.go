@@ -51,20 +51,7 @@ type lifecycle struct {
 // safeguarding category, a contact and a policy text) and starts serve.
 func startLifecycle(t *testing.T) *lifecycle {
 	t.Helper()
-	snk, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = snk.Close() })
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	cfg := fmt.Sprintf(`
-[relay]
-hostname = "mx.e2e.test"
-listen = %q
-trusted_networks = ["127.0.0.0/8"]
-shutdown_timeout = "5s"
-`, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + fmt.Sprintf(`
+	rest := fmt.Sprintf(`
 [notify]
 redact = ["safeguarding"]
 
@@ -99,7 +86,30 @@ min_severity = "high"
 action = "quarantine"
 notify_dsl = true
 `
-	path := writeTOML(t, t.TempDir(), cfg)
+	return startLoopbackRelay(t, "mx.e2e.test", t.TempDir(), rest)
+}
+
+// startLoopbackRelay starts an smtpsink as both next hops, a redis-server
+// and serve on a config that names the relay hostname and trusts all of
+// 127.0.0.0/8 (so the test can send outbound mail), followed by rest. The
+// config is written as dir/lychgate.toml.
+func startLoopbackRelay(t *testing.T, hostname, dir, rest string) *lifecycle {
+	t.Helper()
+	snk, err := smtpsink.Start(smtpsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = snk.Close() })
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	cfg := fmt.Sprintf(`
+[relay]
+hostname = %q
+listen = %q
+trusted_networks = ["127.0.0.0/8"]
+shutdown_timeout = "5s"
+`, hostname, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + rest
+	path := writeTOML(t, dir, cfg)
 	return &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
 }
 

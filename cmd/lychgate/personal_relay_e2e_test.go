@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lychgate/lychgate/internal/smtpsink"
-	"github.com/lychgate/lychgate/internal/testutil/redistest"
 	"github.com/lychgate/lychgate/notify"
 )
 
@@ -27,11 +25,6 @@ func TestPersonalRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snk, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = snk.Close() })
 	// The exports, plus a supply teacher whose MIS record gives a webmail
 	// address as the main one: group membership must not make it a
 	// bounce target.
@@ -48,19 +41,11 @@ func TestPersonalRelay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rs := redistest.Start(t)
-	addr := freePort(t)
 	const policyText = "Staff should not use personal email accounts to contact parents/carers or pupils."
-	// testdata/directory/lychgate.toml with ports, Redis, a trusted
-	// loopback (so the test can send staff mail out), a short digest
-	// interval and the CSVs by absolute path.
-	cfg := fmt.Sprintf(`
-[relay]
-hostname = "mx.fixtures.test"
-listen = %q
-trusted_networks = ["127.0.0.0/8"]
-shutdown_timeout = "5s"
-`, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + fmt.Sprintf(`
+	// testdata/directory/lychgate.toml with ports, Redis and a trusted
+	// loopback (startLoopbackRelay: so the test can send staff mail out),
+	// a short digest interval and the CSVs by absolute path.
+	rest := fmt.Sprintf(`
 [notify]
 digest_interval = "1s"
 
@@ -89,8 +74,8 @@ contact = "Mrs A. Khan, DSL <dsl@stlaurence.example.sch.uk>"
 personal-address = %q
 `, filepath.Join(dir, "staff.csv"), filepath.Join(dir, "pupils.csv"),
 		filepath.Join(dir, "parents.csv"), policyText)
-	path := writeTOML(t, dir, cfg)
-	lc := &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
+	lc := startLoopbackRelay(t, "mx.fixtures.test", dir, rest)
+	addr := lc.d.addr
 
 	tests := []struct {
 		name     string
