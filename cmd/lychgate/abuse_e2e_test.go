@@ -313,27 +313,11 @@ func sendBig(addr string, body io.Reader, sizeHint int64) error {
 		return err
 	}
 	defer c.Close()
-	if err := c.Hello("client.e2e.test"); err != nil {
-		return err
-	}
 	var opts *smtp.MailOptions
 	if sizeHint > 0 {
 		opts = &smtp.MailOptions{Size: sizeHint}
 	}
-	if err := c.Mail("head@stlaurence.example.sch.uk", opts); err != nil {
-		return err
-	}
-	if err := c.Rcpt("parent@example.com", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, body); err != nil {
-		return err
-	}
-	return w.Close()
+	return transact(c, "head@stlaurence.example.sch.uk", opts, "parent@example.com", body)
 }
 
 // TestHundredMegabyteMessage is in make soak (LYCHGATE_SOAK=1): a 100 MB

@@ -77,12 +77,8 @@ func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 func writeConfig(t *testing.T, redisURL, extra string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
 	src := fmt.Sprintf("[redis]\nurl = %q\nkey_prefix = \"cli\"\n[next_hop]\ninbound = \"127.0.0.1:1\"\n[[school]]\nid = \"north\"\ndomains = [\"north.test\"]\ndsl = [\"dsl@north.test\"]\n%s", redisURL, extra)
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeTOML(t, t.TempDir(), src)
 }
 
 // TestExitCodesAndSentences: each kind of mistake has its exit code and
@@ -210,15 +206,7 @@ func TestCheckMailSources(t *testing.T) {
 		"Maildir/new/2.h":     msg,
 		"Maildir/tmp/3.h":     "half-written",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	out, errOut, code := cli(t, "check", dir)
 	if code != 0 {
 		t.Fatalf("check: exit %d\n%s\n%s", code, out, errOut)

@@ -47,7 +47,7 @@ func TestCloudGateway(t *testing.T) {
 	t.Cleanup(func() { _ = smarthost.Close() })
 
 	pf := startPostfix(t, postfixOptions{
-		domains:   []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
+		domains:   schoolDomains,
 		mailboxes: []string{"head@stlaurence.example.sch.uk"},
 		// The tenant's inbound side: TLS required, and only from the
 		// gateway's address (refused at once from anyone else).
@@ -90,20 +90,11 @@ tls_skip_verify = false
 
 [redis]
 url = %q
-
-[[school]]
-id = "stlaurence"
-name = "St Laurence Church Infant School"
-domains = ["stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"]
-dsl = ["head@stlaurence.example.sch.uk"]
-`, lg, lgCert, lgKey, pf.smtp, smarthost.Addr, rs.URL())
-	config := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, lg, lgCert, lgKey, pf.smtp, smarthost.Addr, rs.URL()) + postfixSchoolTOML
+	config := writeTOML(t, t.TempDir(), cfg)
 	// lychgate verifies the tenant's certificate against the system roots;
 	// here the test CA is the system's.
-	startDaemonEnv(t, config, lg, "SSL_CERT_FILE="+pki.CAFile)
+	startDaemon(t, config, lg, "SSL_CERT_FILE="+pki.CAFile)
 
 	const signed = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to:subject:date;\r\n" +
 		"\tbh=placeholder=; b=placeholder=\r\n" +
@@ -121,10 +112,7 @@ dsl = ["head@stlaurence.example.sch.uk"]
 		if err != nil {
 			t.Fatalf("swaks: %v\n%s", err, out)
 		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
+		box := pf.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
 		box = strings.ReplaceAll(box, "\r\n", "\n")
 		for _, want := range []string{
 			// What DKIM verifies: the signed header fields and the body, byte for byte.

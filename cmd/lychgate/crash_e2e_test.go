@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -124,10 +125,20 @@ func sendOne(addr, from, to, data string) error {
 	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
 	c := smtp.NewClient(conn)
 	defer c.Close()
+	if err := transact(c, from, nil, to, strings.NewReader(data)); err != nil {
+		return err
+	}
+	_ = c.Quit()
+	return nil
+}
+
+// transact greets as client.e2e.test and sends body from from (with
+// opts) to to, up to the reply to the final dot.
+func transact(c *smtp.Client, from string, opts *smtp.MailOptions, to string, body io.Reader) error {
 	if err := c.Hello("client.e2e.test"); err != nil {
 		return err
 	}
-	if err := c.Mail(from, nil); err != nil {
+	if err := c.Mail(from, opts); err != nil {
 		return err
 	}
 	if err := c.Rcpt(to, nil); err != nil {
@@ -137,14 +148,10 @@ func sendOne(addr, from, to, data string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write([]byte(data)); err != nil {
+	if _, err := io.Copy(w, body); err != nil {
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	_ = c.Quit()
-	return nil
+	return w.Close()
 }
 
 // sinkTokens counts the load's messages (by Token line) that reached a

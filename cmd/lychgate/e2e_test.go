@@ -140,6 +140,35 @@ func dumps(t *testing.T, dir string) []string {
 	return out
 }
 
+// writeFiles writes each file (a path under dir, folders made as needed)
+// with its contents.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitDump waits until smtp-sink has written a message holding want to
+// dir and returns it.
+func waitDump(t *testing.T, dir, want string) string {
+	t.Helper()
+	return eventually(t, func() (string, bool) {
+		for _, m := range dumps(t, dir) {
+			if strings.Contains(m, want) {
+				return m, true
+			}
+		}
+		return "", false
+	})
+}
+
 type daemon struct {
 	t      *testing.T
 	cmd    *exec.Cmd
@@ -166,6 +195,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// writeE2EConfig writes the black-box tests' configuration: a relay on
+// listen handing all mail to hop, with the test-phrase rule.
 func writeE2EConfig(t *testing.T, listen, hop, redisURL string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`
@@ -176,7 +207,36 @@ trusted_networks = ["10.98.0.0/16"]
 max_message_bytes = 1048576
 max_recipients = 50
 shutdown_timeout = "5s"
+`, listen) + hopTOML(hop, hop, redisURL) + `
+[[school]]
+id = "stlaurence"
+name = "St Laurence Church Infant School"
+domains = ["stlaurence.example.sch.uk"]
+dsl = ["dsl@stlaurence.example.sch.uk"]
+[school.groups]
+staff = ["*@staff.stlaurence.example.sch.uk"]
+pupils = ["pupil*@stlaurence.example.sch.uk"]
+` + testPhraseRule
+	return writeTOML(t, t.TempDir(), cfg)
+}
 
+// startE2ERelay starts the usual black-box relay: smtp-sink as the school
+// mail server (both next hops), a redis-server started with opts, and
+// `lychgate serve` on writeE2EConfig. It returns the daemon (its addr and
+// config), the sink's dump directory and the Redis.
+func startE2ERelay(t *testing.T, opts ...redistest.Option) (*daemon, string, *redistest.Server) {
+	t.Helper()
+	hop, dumpDir := postfixSink(t)
+	rs := redistest.Start(t, opts...)
+	addr := freePort(t)
+	config := writeE2EConfig(t, addr, hop, rs.URL())
+	return startDaemon(t, config, addr), dumpDir, rs
+}
+
+// hopTOML is the [next_hop] (plain SMTP), [scanners.spam] (off) and [redis]
+// part of the e2e configurations.
+func hopTOML(inbound, outbound, redisURL string) string {
+	return fmt.Sprintf(`
 [next_hop]
 inbound = %q
 outbound = %q
@@ -189,16 +249,12 @@ enabled = false
 
 [redis]
 url = %q
+`, inbound, outbound, redisURL)
+}
 
-[[school]]
-id = "stlaurence"
-name = "St Laurence Church Infant School"
-domains = ["stlaurence.example.sch.uk"]
-dsl = ["dsl@stlaurence.example.sch.uk"]
-[school.groups]
-staff = ["*@staff.stlaurence.example.sch.uk"]
-pupils = ["pupil*@stlaurence.example.sch.uk"]
-
+// testPhraseRule is the rule the e2e tests trip on purpose: "example
+// phrase" in a body is a critical safeguarding finding.
+const testPhraseRule = `
 [[rule]]
 id = "test-phrase"
 field = "body"
@@ -206,18 +262,28 @@ pattern = "(?i)example phrase"
 category = "safeguarding"
 severity = "critical"
 score = 10.0
-`, listen, hop, hop, redisURL)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
+`
+
+// writeTOML writes cfg as dir/lychgate.toml and returns its path.
+func writeTOML(t *testing.T, dir, cfg string) string {
+	t.Helper()
+	path := filepath.Join(dir, "lychgate.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
-func startDaemon(t *testing.T, config, addr string) *daemon {
+// startDaemon runs `lychgate serve --config config` and waits until it
+// listens on addr; env adds environment variables for the process (e.g.
+// SSL_CERT_FILE, to trust a test CA).
+func startDaemon(t *testing.T, config, addr string, env ...string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
 	d.cmd = exec.Command(binPath, "serve", "--config", config)
+	if len(env) > 0 {
+		d.cmd.Env = append(os.Environ(), env...)
+	}
 	d.cmd.Stderr = d.log
 	d.cmd.Stdout = d.log
 	if err := d.cmd.Start(); err != nil {
@@ -248,20 +314,13 @@ func (d *daemon) run(args ...string) (string, error) {
 
 func swaks(t *testing.T, addr, from, to, subject, body string) (string, error) {
 	t.Helper()
-	bin := needTool(t, "swaks")
-	cmd := exec.Command(bin, "--server", addr, "--from", from, "--to", to,
-		"--header", "Subject: "+subject, "--body", body, "--timeout", "30")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return swaksFrom(t, "", addr, from, to, subject, body)
 }
 
 func TestEndToEndSwaksPostfixSink(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t, redistest.WithAOF())
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t, redistest.WithAOF())
+	addr, config := d.addr, d.config
 
 	// A clean message is delivered to the school server.
 	out, err := swaks(t, addr, "parent@example.com", "head@stlaurence.example.sch.uk", "Sports day", "See you at sports day.")
@@ -337,11 +396,8 @@ func TestEndToEndSwaksPostfixSink(t *testing.T) {
 // (so the sending MTA retries) and nothing stored or delivered half.
 func TestKilledMidDataLosesNothing(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, rs := startE2ERelay(t)
+	addr := d.addr
 
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -433,15 +489,7 @@ func TestCheckCommand(t *testing.T) {
 		"clean.eml":   "From: parent@example.com\r\nTo: head@stlaurence.example.sch.uk\r\nSubject: Trip\r\n\r\nSee you at sports day.\r\n",
 		"sub/hit.eml": "From: stranger@example.com\r\nTo: pupil1@stlaurence.example.sch.uk\r\nSubject: hi\r\n\r\nsay the example phrase\r\n",
 	}
-	for name, body := range msgs {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, msgs)
 	out, err := exec.Command(binPath, "check", "--config", cfg, "--json", dir).Output()
 	if err != nil {
 		t.Fatalf("check: %v", err)
@@ -477,14 +525,10 @@ func TestCheckCommand(t *testing.T) {
 func TestSMTPSourceLoad(t *testing.T) {
 	t.Parallel()
 	src := needTool(t, "smtp-source")
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t)
 	const n = 200
 	cmd := exec.Command(src, "-s", "8", "-m", fmt.Sprint(n), "-d", "-l", "2048",
-		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", addr)
+		"-f", "load@example.com", "-t", "pupil1@stlaurence.example.sch.uk", "-M", "source.example.com", d.addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("smtp-source: %v\n%s", err, out)
 	}

@@ -10,19 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lychgate/lychgate/internal/testutil/redistest"
 )
 
 // Marking a held message as an incident keeps it for the incident
 // retention instead of the held one, and is audited.
 func TestQuarantineIncident(t *testing.T) {
 	t.Parallel()
-	hop, sinkDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, sinkDir, rs := startE2ERelay(t)
+	addr, config := d.addr, d.config
 	if out, err := swaks(t, addr, "stranger@example.com", "pupil1@stlaurence.example.sch.uk", "hi", "the example phrase"); err != nil {
 		t.Fatalf("swaks: %v\n%s", err, out)
 	}

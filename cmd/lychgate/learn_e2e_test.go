@@ -18,10 +18,7 @@ func TestLearn(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "lychgate.toml")
-	if err := os.WriteFile(cfg, []byte("[redis]\nurl = \""+srv.URL()+"\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeTOML(t, dir, "[redis]\nurl = \""+srv.URL()+"\"\n")
 	mail := filepath.Join(dir, "mail")
 	if err := os.MkdirAll(filepath.Join(mail, "sub"), 0o755); err != nil {
 		t.Fatal(err)

@@ -51,33 +51,7 @@ type lifecycle struct {
 // safeguarding category, a contact and a policy text) and starts serve.
 func startLifecycle(t *testing.T) *lifecycle {
 	t.Helper()
-	snk, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = snk.Close() })
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	cfg := fmt.Sprintf(`
-[relay]
-hostname = "mx.e2e.test"
-listen = %q
-trusted_networks = ["127.0.0.0/8"]
-shutdown_timeout = "5s"
-
-[next_hop]
-inbound = %q
-outbound = %q
-tls = "none"
-
-# The spam scanner has its own tests; these check the other scanners'
-# findings exactly.
-[scanners.spam]
-enabled = false
-
-[redis]
-url = %q
-
+	rest := fmt.Sprintf(`
 [notify]
 redact = ["safeguarding"]
 
@@ -96,15 +70,7 @@ pupils = ["pupil*@stlaurence.example.sch.uk"]
 contact = %q
 [school.policy_text]
 default = %q
-
-[[rule]]
-id = "test-phrase"
-field = "body"
-pattern = "(?i)example phrase"
-category = "safeguarding"
-severity = "critical"
-score = 10.0
-
+`, lcReview, lcSchool, lcDSL, lcContact, lcPolicy) + testPhraseRule + `
 [[rule]]
 id = "exam-answers"
 field = "body"
@@ -119,11 +85,31 @@ categories = ["pii"]
 min_severity = "high"
 action = "quarantine"
 notify_dsl = true
-`, addr, snk.Addr, snk.Addr, rs.URL(), lcReview, lcSchool, lcDSL, lcContact, lcPolicy)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+`
+	return startLoopbackRelay(t, "mx.e2e.test", t.TempDir(), rest)
+}
+
+// startLoopbackRelay starts an smtpsink as both next hops, a redis-server
+// and serve on a config that names the relay hostname and trusts all of
+// 127.0.0.0/8 (so the test can send outbound mail), followed by rest. The
+// config is written as dir/lychgate.toml.
+func startLoopbackRelay(t *testing.T, hostname, dir, rest string) *lifecycle {
+	t.Helper()
+	snk, err := smtpsink.Start(smtpsink.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = snk.Close() })
+	rs := redistest.Start(t)
+	addr := freePort(t)
+	cfg := fmt.Sprintf(`
+[relay]
+hostname = %q
+listen = %q
+trusted_networks = ["127.0.0.0/8"]
+shutdown_timeout = "5s"
+`, hostname, addr) + hopTOML(snk.Addr, snk.Addr, rs.URL()) + rest
+	path := writeTOML(t, dir, cfg)
 	return &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
 }
 

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lychgate/lychgate/internal/smtpsink"
-	"github.com/lychgate/lychgate/internal/testutil/redistest"
 	"github.com/lychgate/lychgate/notify"
 )
 
@@ -27,11 +25,6 @@ func TestPersonalRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snk, err := smtpsink.Start(smtpsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = snk.Close() })
 	// The exports, plus a supply teacher whose MIS record gives a webmail
 	// address as the main one: group membership must not make it a
 	// bounce target.
@@ -48,32 +41,11 @@ func TestPersonalRelay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rs := redistest.Start(t)
-	addr := freePort(t)
 	const policyText = "Staff should not use personal email accounts to contact parents/carers or pupils."
-	// testdata/directory/lychgate.toml with ports, Redis, a trusted
-	// loopback (so the test can send staff mail out), a short digest
-	// interval and the CSVs by absolute path.
-	cfg := fmt.Sprintf(`
-[relay]
-hostname = "mx.fixtures.test"
-listen = %q
-trusted_networks = ["127.0.0.0/8"]
-shutdown_timeout = "5s"
-
-[next_hop]
-inbound = %q
-outbound = %q
-tls = "none"
-
-# The spam scanner has its own tests; these check the other scanners'
-# findings exactly.
-[scanners.spam]
-enabled = false
-
-[redis]
-url = %q
-
+	// testdata/directory/lychgate.toml with ports, Redis and a trusted
+	// loopback (startLoopbackRelay: so the test can send staff mail out),
+	// a short digest interval and the CSVs by absolute path.
+	rest := fmt.Sprintf(`
 [notify]
 digest_interval = "1s"
 
@@ -100,13 +72,10 @@ contact = "Mrs A. Khan, DSL <dsl@stlaurence.example.sch.uk>"
 
 [school.policy_text]
 personal-address = %q
-`, addr, snk.Addr, snk.Addr, rs.URL(), filepath.Join(dir, "staff.csv"), filepath.Join(dir, "pupils.csv"),
+`, filepath.Join(dir, "staff.csv"), filepath.Join(dir, "pupils.csv"),
 		filepath.Join(dir, "parents.csv"), policyText)
-	path := filepath.Join(dir, "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	lc := &lifecycle{d: startDaemon(t, path, addr), config: path, sink: snk, redis: rs}
+	lc := startLoopbackRelay(t, "mx.fixtures.test", dir, rest)
+	addr := lc.d.addr
 
 	tests := []struct {
 		name     string

@@ -29,8 +29,8 @@ func TestPostfixDeployment(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	lg := freePort(t)
 	pf := startPostfix(t, postfixOptions{
-		domains:   []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
-		mailboxes: []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"},
+		domains:   schoolDomains,
+		mailboxes: schoolMailboxes,
 		// Mail Postfix itself sends out (forwards, bounces, mail queued on
 		// its port 25) leaves through lychgate ...
 		relayhost: "[127.0.0.1]:" + port(lg),
@@ -43,20 +43,8 @@ func TestPostfixDeployment(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
-			"Sports day", "See you at sports day.")
-		if err != nil {
-			t.Fatalf("swaks: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
-		for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
-			if !strings.Contains(box, want) {
-				t.Errorf("head's mailbox lacks %q:\n%s", want, box)
-			}
-		}
+		box := pf.inboundSportsDay(t, lg)
+		wantStamps(t, "head's mailbox", box)
 	})
 
 	t.Run("the internet cannot relay through lychgate", func(t *testing.T) {
@@ -76,50 +64,20 @@ func TestPostfixDeployment(t *testing.T) {
 	t.Run("outbound mail Postfix queued leaves through lychgate to the smarthost", func(t *testing.T) {
 		// Straight into Postfix's queue; Postfix delivers it to its
 		// relayhost, lychgate.
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
-			"Trip letter", "The trip letter is attached to the newsletter.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		msg := eventually(t, func() (string, bool) {
-			for _, m := range dumps(t, sinkDir) {
-				if strings.Contains(m, "The trip letter is attached") {
-					return m, true
-				}
-			}
-			return "", false
-		})
-		for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("smarthost copy lacks %q:\n%s", want, msg)
-			}
-		}
+		msg := pf.outboundTripLetter(t, sinkDir)
+		wantStamps(t, "smarthost copy", msg)
 		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 {
 			t.Errorf("the message passed lychgate %d times, want once (a loop?):\n%s", n, msg)
 		}
 	})
 
 	t.Run("submitted internal mail goes through lychgate before Postfix queues it", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"Homework", "Your homework is due on Friday.")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("pupil1@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "Your homework is due on Friday.")
-		})
-		if !strings.Contains(box, "X-Lychgate-Verdict: deliver") || strings.Count(box, "by mx.e2e.test") != 1 {
-			t.Errorf("pupil1's mailbox, want one pass through lychgate:\n%s", box)
-		}
+		box := pf.internalHomework(t, pf.submission)
+		wantOnePass(t, "pupil1's mailbox", box)
 	})
 
 	t.Run("submitted internal mail breaking a rule is held, and the sender's client sees 250", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"secret", "this has the example phrase in it")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
+		pf.internalSecret(t, pf.submission)
 		list, err := d.run("quarantine", "list", "--config", config, "--json")
 		if err != nil {
 			t.Fatalf("quarantine list: %v\n%s", err, list)
@@ -140,22 +98,12 @@ func TestPostfixDeployment(t *testing.T) {
 		if entry.Status != "held" || entry.Direction != "internal" || entry.Subject != "secret" {
 			t.Errorf("quarantine entry = %+v, want held internal mail", entry)
 		}
-		// The DSL's alert goes to Postfix like any school mail.
-		eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "X-Lychgate-Notification: alert")
-		})
-		if strings.Contains(pf.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
-			t.Error("the held message reached the pupil's mailbox")
-		}
+		pf.wantHeldFromPupil(t)
 	})
 
 	t.Run("submitted outbound mail goes through lychgate to the smarthost", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "someone@example.net",
+		mustSwaksFrom(t, "127.0.0.1", pf.submission, "j.smith@staff.stlaurence.example.sch.uk", "someone@example.net",
 			"Minutes", "Minutes of the governors' meeting.")
-		if err != nil {
-			t.Fatalf("swaks to submission: %v\n%s", err, out)
-		}
 		// The proxy filter answers only once lychgate has delivered, so
 		// the smarthost has it now.
 		var found bool
@@ -188,8 +136,8 @@ func TestPostfixContentFilter(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	lg := freePort(t)
 	pf := startPostfix(t, postfixOptions{
-		domains:       []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"},
-		mailboxes:     []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"},
+		domains:       schoolDomains,
+		mailboxes:     schoolMailboxes,
 		contentFilter: lg,
 		// No DNS here: a transport entry plays example.org's MX record.
 		transports: map[string]string{"example.org": "smtp:[127.0.0.1]:" + port(outside)},
@@ -199,60 +147,24 @@ func TestPostfixContentFilter(t *testing.T) {
 	d := startDaemon(t, config, lg)
 
 	t.Run("inbound from the internet lands in a Postfix mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
-			"Sports day", "See you at sports day.")
-		if err != nil {
-			t.Fatalf("swaks: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "See you at sports day.")
-		})
-		if n := strings.Count(box, "by mx.e2e.test"); n != 1 || !strings.Contains(box, "X-Lychgate-Verdict: deliver") {
-			t.Errorf("head's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
-		}
+		box := pf.inboundSportsDay(t, lg)
+		wantOnePass(t, "head's mailbox", box)
 	})
 
 	t.Run("outbound mail leaves through lychgate and Postfix delivers it", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
-			"Trip letter", "The trip letter is attached to the newsletter.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		msg := eventually(t, func() (string, bool) {
-			for _, m := range dumps(t, outsideDir) {
-				if strings.Contains(m, "The trip letter is attached") {
-					return m, true
-				}
-			}
-			return "", false
-		})
-		if n := strings.Count(msg, "by mx.e2e.test"); n != 1 || !strings.Contains(msg, "X-Lychgate-Verdict: deliver") {
-			t.Errorf("outside copy, want one pass through lychgate (got %d):\n%s", n, msg)
-		}
+		msg := pf.outboundTripLetter(t, outsideDir)
+		wantOnePass(t, "outside copy", msg)
 	})
 
 	t.Run("internal mail goes through lychgate into the pupil's mailbox", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"Homework", "Your homework is due on Friday.")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
-		box := eventually(t, func() (string, bool) {
-			b := pf.mailbox("pupil1@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "Your homework is due on Friday.")
-		})
+		box := pf.internalHomework(t, pf.smtp)
 		if n := strings.Count(box, "by mx.e2e.test"); n != 1 {
 			t.Errorf("pupil1's mailbox, want one pass through lychgate (got %d):\n%s", n, box)
 		}
 	})
 
 	t.Run("internal mail breaking a rule is held", func(t *testing.T) {
-		out, err := swaksFrom(t, "127.0.0.1", pf.smtp, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
-			"secret", "this has the example phrase in it")
-		if err != nil {
-			t.Fatalf("swaks to postfix: %v\n%s", err, out)
-		}
+		pf.internalSecret(t, pf.smtp)
 		// Postfix queued it and hands it to lychgate a moment later.
 		line := eventually(t, func() (string, bool) {
 			list, err := d.run("quarantine", "list", "--config", config, "--json")
@@ -265,14 +177,47 @@ func TestPostfixContentFilter(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &entry); err != nil || entry.Status != "held" || entry.Direction != "internal" {
 			t.Errorf("quarantine list = %q (%v), want one held internal entry", line, err)
 		}
-		eventually(t, func() (string, bool) {
-			b := pf.mailbox("head@stlaurence.example.sch.uk")
-			return b, strings.Contains(b, "X-Lychgate-Notification: alert")
-		})
-		if strings.Contains(pf.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
-			t.Error("the held message reached the pupil's mailbox")
-		}
+		pf.wantHeldFromPupil(t)
 	})
+}
+
+// The mail both Postfix topologies carry: each sends one message the same
+// way and returns it as it arrived.
+
+// inboundSportsDay: a parent on the internet writes to the head through
+// lychgate on lg; it returns head's mailbox once the message is in it.
+func (p *postfix) inboundSportsDay(t *testing.T, lg string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.2", lg, "parent@example.com", "head@stlaurence.example.sch.uk",
+		"Sports day", "See you at sports day.")
+	return p.waitMailbox(t, "head@stlaurence.example.sch.uk", "See you at sports day.")
+}
+
+// outboundTripLetter: staff write to a parent at example.org straight into
+// Postfix's queue; it returns the copy smtp-sink wrote to dir (the outside
+// world).
+func (p *postfix) outboundTripLetter(t *testing.T, dir string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", p.smtp, "j.smith@staff.stlaurence.example.sch.uk", "parent@example.org",
+		"Trip letter", "The trip letter is attached to the newsletter.")
+	return waitDump(t, dir, "The trip letter is attached")
+}
+
+// internalHomework: staff send homework to pupil1 through Postfix's port
+// addr; it returns pupil1's mailbox once the message is in it.
+func (p *postfix) internalHomework(t *testing.T, addr string) string {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", addr, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		"Homework", "Your homework is due on Friday.")
+	return p.waitMailbox(t, "pupil1@stlaurence.example.sch.uk", "Your homework is due on Friday.")
+}
+
+// internalSecret: staff send pupil1 a message breaking the test-phrase
+// rule through Postfix's port addr (wantHeldFromPupil checks where it went).
+func (p *postfix) internalSecret(t *testing.T, addr string) {
+	t.Helper()
+	mustSwaksFrom(t, "127.0.0.1", addr, "j.smith@staff.stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk",
+		"secret", "this has the example phrase in it")
 }
 
 func port(addr string) string {
@@ -280,14 +225,48 @@ func port(addr string) string {
 }
 
 // swaksFrom sends one message from the local address src (127.0.0.2 plays
-// the internet: the loopback network answers on all of 127/8).
+// the internet: the loopback network answers on all of 127/8); with src
+// empty, from whatever address the system picks.
 func swaksFrom(t *testing.T, src, addr, from, to, subject, body string) (string, error) {
 	t.Helper()
 	bin := needTool(t, "swaks")
-	cmd := exec.Command(bin, "--server", addr, "--local-interface", src, "--from", from, "--to", to,
+	args := []string{"--server", addr}
+	if src != "" {
+		args = append(args, "--local-interface", src)
+	}
+	args = append(args, "--from", from, "--to", to,
 		"--header", "Subject: "+subject, "--body", body, "--timeout", "30")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command(bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// mustSwaksFrom is swaksFrom that fails the test unless the server took
+// the message.
+func mustSwaksFrom(t *testing.T, src, addr, from, to, subject, body string) {
+	t.Helper()
+	if out, err := swaksFrom(t, src, addr, from, to, subject, body); err != nil {
+		t.Fatalf("swaks from %s to %s: %v\n%s", src, addr, err, out)
+	}
+}
+
+// wantStamps checks that msg carries lychgate's deliver verdict and the
+// Received lines of both lychgate and the school's Postfix.
+func wantStamps(t *testing.T, what, msg string) {
+	t.Helper()
+	for _, want := range []string{"X-Lychgate-Verdict: deliver", "by mx.e2e.test", "by mail.stlaurence.example.sch.uk"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, msg)
+		}
+	}
+}
+
+// wantOnePass checks that msg carries lychgate's deliver verdict and passed
+// lychgate exactly once.
+func wantOnePass(t *testing.T, what, msg string) {
+	t.Helper()
+	if n := strings.Count(msg, "by mx.e2e.test"); n != 1 || !strings.Contains(msg, "X-Lychgate-Verdict: deliver") {
+		t.Errorf("%s, want one pass through lychgate (got %d):\n%s", what, n, msg)
+	}
 }
 
 // writePostfixE2EConfig is the README's Postfix recipe on loopback ports.
@@ -308,30 +287,29 @@ verify_recipients = true
 
 [redis]
 url = %q
+`, listen, postfixSMTP, smarthost, redisURL) + postfixSchoolTOML + `[school.groups]
+staff = ["*@staff.stlaurence.example.sch.uk"]
+pupils = ["pupil*@stlaurence.example.sch.uk"]
+` + testPhraseRule
+	return writeTOML(t, t.TempDir(), cfg)
+}
 
+// The school behind Postfix in the Postfix and cloud tests: two domains,
+// the head as DSL, and a mailbox each for the head, a pupil and a member of
+// staff.
+var (
+	schoolDomains   = []string{"stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"}
+	schoolMailboxes = []string{"head@stlaurence.example.sch.uk", "pupil1@stlaurence.example.sch.uk", "j.smith@staff.stlaurence.example.sch.uk"}
+)
+
+// postfixSchoolTOML is that school's [[school]] table.
+const postfixSchoolTOML = `
 [[school]]
 id = "stlaurence"
 name = "St Laurence Church Infant School"
 domains = ["stlaurence.example.sch.uk", "staff.stlaurence.example.sch.uk"]
 dsl = ["head@stlaurence.example.sch.uk"]
-[school.groups]
-staff = ["*@staff.stlaurence.example.sch.uk"]
-pupils = ["pupil*@stlaurence.example.sch.uk"]
-
-[[rule]]
-id = "test-phrase"
-field = "body"
-pattern = "(?i)example phrase"
-category = "safeguarding"
-severity = "critical"
-score = 10.0
-`, listen, postfixSMTP, smarthost, redisURL)
-	path := filepath.Join(t.TempDir(), "lychgate.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+`
 
 // TestDeployPostfixSnippets checks that the Postfix fragments shipped in
 // deploy/postfix/ parse, say what the README and the tests above say, and

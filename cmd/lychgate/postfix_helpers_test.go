@@ -275,6 +275,27 @@ func (p *postfix) mailbox(addr string) string {
 	return string(b)
 }
 
+// waitMailbox waits until addr's mailbox holds want and returns the
+// mailbox.
+func (p *postfix) waitMailbox(t *testing.T, addr, want string) string {
+	t.Helper()
+	return eventually(t, func() (string, bool) {
+		b := p.mailbox(addr)
+		return b, strings.Contains(b, want)
+	})
+}
+
+// wantHeldFromPupil checks what the held "example phrase" message to
+// pupil1 leaves behind: the DSL's (head's) alert arrives through Postfix like
+// any school mail, and the message itself is not in pupil1's mailbox.
+func (p *postfix) wantHeldFromPupil(t *testing.T) {
+	t.Helper()
+	p.waitMailbox(t, "head@stlaurence.example.sch.uk", "X-Lychgate-Notification: alert")
+	if strings.Contains(p.mailbox("pupil1@stlaurence.example.sch.uk"), "example phrase") {
+		t.Error("the held message reached the pupil's mailbox")
+	}
+}
+
 func (p *postfix) maillog() string {
 	b, _ := os.ReadFile(p.log)
 	return string(b)
@@ -369,27 +390,4 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// startDaemonEnv is startDaemon with extra environment variables for the
-// lychgate process (SSL_CERT_FILE, to trust the test CA).
-func startDaemonEnv(t *testing.T, config, addr string, env ...string) *daemon {
-	t.Helper()
-	d := &daemon{t: t, addr: addr, config: config, log: &syncBuffer{}}
-	d.cmd = exec.Command(binPath, "serve", "--config", config)
-	d.cmd.Env = append(os.Environ(), env...)
-	d.cmd.Stderr = d.log
-	d.cmd.Stdout = d.log
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Kill()
-			_ = d.cmd.Wait()
-		}
-		t.Logf("lychgate log:\n%s", d.log.String())
-	})
-	waitListening(t, addr)
-	return d
 }

@@ -153,14 +153,7 @@ func TestRedisCluster(t *testing.T) {
 		t.Fatalf("quarantine list = %v\n%s", err, list)
 	}
 	// The DSL's alert leaves through the outbox in the cluster.
-	eventually(t, func() (string, bool) {
-		for _, m := range dumps(t, dumpDir) {
-			if strings.Contains(m, "X-Lychgate-Notification: alert") {
-				return m, true
-			}
-		}
-		return "", false
-	})
+	waitDump(t, dumpDir, "X-Lychgate-Notification: alert")
 	// Releasing it (several keys changed at once) works too.
 	var id string
 	if i := strings.Index(list, `"id":"`); i >= 0 {
@@ -170,14 +163,7 @@ func TestRedisCluster(t *testing.T) {
 	if out, err := d.run("quarantine", "release", "--config", config, "--by", "e2e", id); err != nil {
 		t.Fatalf("quarantine release %s: %v\n%s", id, err, out)
 	}
-	eventually(t, func() (string, bool) {
-		for _, m := range dumps(t, dumpDir) {
-			if strings.Contains(m, "the example phrase, in a cluster") {
-				return m, true
-			}
-		}
-		return "", false
-	})
+	waitDump(t, dumpDir, "the example phrase, in a cluster")
 	if strings.Contains(d.log.String(), "CROSSSLOT") {
 		t.Errorf("lychgate hit CROSSSLOT errors:\n%s", d.log.String())
 	}

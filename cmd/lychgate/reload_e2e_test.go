@@ -6,19 +6,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/lychgate/lychgate/internal/testutil/redistest"
 )
 
 // SIGHUP re-reads the rules without a restart; a broken file is refused and
 // the running configuration stays.
 func TestReloadOnSIGHUP(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t)
+	addr, config := d.addr, d.config
 	pupil := "pupil1@stlaurence.example.sch.uk"
 
 	if out, err := swaks(t, addr, "a@example.com", pupil, "one", "meet me at the bandstand"); err != nil {
@@ -78,11 +73,8 @@ severity = "high"
 // takes effect.
 func TestReloadOnFileChange(t *testing.T) {
 	t.Parallel()
-	hop, _ := postfixSink(t)
-	rs := redistest.Start(t)
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, _, _ := startE2ERelay(t)
+	addr, config := d.addr, d.config
 	pupil := "pupil1@stlaurence.example.sch.uk"
 	orig, err := os.ReadFile(config)
 	if err != nil {

@@ -147,11 +147,8 @@ func (lc *loadClient) send(c *smtp.Client, n int) error {
 // got a 4xx or a dropped connection, never a 5xx.
 func TestRestartUnderLoadLosesNothing(t *testing.T) {
 	t.Parallel()
-	hop, dumpDir := postfixSink(t)
-	rs := redistest.Start(t, redistest.WithAOF())
-	addr := freePort(t)
-	config := writeE2EConfig(t, addr, hop, rs.URL())
-	d := startDaemon(t, config, addr)
+	d, dumpDir, _ := startE2ERelay(t, redistest.WithAOF())
+	addr, config := d.addr, d.config
 
 	lc := &loadClient{addr: addr, got: map[int]outcome{}, quarantined: map[int]bool{}}
 	stop := make(chan struct{})
