@@ -118,6 +118,8 @@ fuzz:
 	$(FUZZ) '^FuzzSplitHeader$$' ./message
 	$(FUZZ) '^FuzzScanHTMLEqualsReference$$' ./message
 	$(FUZZ) '^FuzzHostShortcuts$$' ./scanners/links
+	$(FUZZ) '^FuzzTagAttrs$$' ./message
+	$(FUZZ) '^FuzzReceivedBy$$' ./relay
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

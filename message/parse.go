@@ -76,6 +76,8 @@ type parser struct {
 	spans [][2]int
 	// tagBuf is a reusable buffer (tagName).
 	tagBuf []byte
+	// attrs reads tag attributes without copies (tagLinks).
+	attrs attrReader
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }
