@@ -120,6 +120,7 @@ fuzz:
 	$(FUZZ) '^FuzzHostShortcuts$$' ./scanners/links
 	$(FUZZ) '^FuzzTagAttrs$$' ./message
 	$(FUZZ) '^FuzzReceivedBy$$' ./relay
+	$(FUZZ) '^FuzzDecodeQP$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
