@@ -121,6 +121,7 @@ fuzz:
 	$(FUZZ) '^FuzzTagAttrs$$' ./message
 	$(FUZZ) '^FuzzReceivedBy$$' ./relay
 	$(FUZZ) '^FuzzDecodeQP$$' ./message
+	$(FUZZ) '^FuzzTextURLs$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
