@@ -120,6 +120,10 @@ fuzz:
 	$(FUZZ) '^FuzzSplitHeader$$' ./message
 	$(FUZZ) '^FuzzScanHTMLEqualsReference$$' ./message
 	$(FUZZ) '^FuzzHostShortcuts$$' ./scanners/links
+	$(FUZZ) '^FuzzTagAttrs$$' ./message
+	$(FUZZ) '^FuzzReceivedBy$$' ./relay
+	$(FUZZ) '^FuzzDecodeQP$$' ./message
+	$(FUZZ) '^FuzzTextURLs$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)

@@ -407,9 +407,86 @@ func decodeQP(b []byte) ([]byte, error) {
 	if !qpClean(b) {
 		clean = cleanQP(b)
 	}
+	if out, ok := decodeCleanQP(clean); ok {
+		return out, nil
+	}
+	return decodeQPReader(clean)
+}
+
+// decodeQPReader decodes with mime/quotedprintable's Reader.
+func decodeQPReader(clean []byte) ([]byte, error) {
 	out := bytes.NewBuffer(make([]byte, 0, len(clean)))
 	_, err := out.ReadFrom(quotedprintable.NewReader(bytes.NewReader(clean)))
 	return out.Bytes(), err
+}
+
+// decodeCleanQP is what mime/quotedprintable's Reader returns for b, in
+// one pass into one buffer, for the bodies its cleaner lets through
+// (printable ASCII, tab, CR and LF; every '=' an escape of two hex digits
+// or a soft line break right before the line end); false for any other
+// (decodeQPReader reads those). Like the Reader, it strips white space
+// (space, tab, CR, LF) from the end of each line, drops the '=' of a soft
+// line break with the line end, and ends a hard line with CRLF when it
+// ended so, else LF. TestDecodeCleanQPEqualsReader and FuzzDecodeQP
+// compare the two.
+func decodeCleanQP(b []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		line := b
+		b = nil
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line, b = line[:i+1], line[i+1:]
+		}
+		if len(line) >= peekSize {
+			return nil, false // the Reader's bufio.Reader splits such lines
+		}
+		t := len(line)
+		for t > 0 && (line[t-1] == '\n' || line[t-1] == '\r' || line[t-1] == ' ' || line[t-1] == '\t') {
+			t--
+		}
+		body, end := line[:t], line[t:]
+		soft := t > 0 && body[t-1] == '='
+		if soft {
+			// The Reader's only accepted ends after a soft break.
+			if !bytes.HasPrefix(end, []byte("\n")) && !bytes.HasPrefix(end, []byte("\r\n")) {
+				return nil, false
+			}
+			body = body[:t-1]
+		}
+		for i := 0; i < len(body); i++ {
+			c := body[i]
+			switch {
+			case c == '=':
+				if i+2 >= len(body) || !isHex(body[i+1]) || !isHex(body[i+2]) {
+					return nil, false
+				}
+				c = qpUnhex(body[i+1])<<4 | qpUnhex(body[i+2])
+				i += 2
+			case c == '\t' || c == '\r':
+			case c < ' ' || c > '~':
+				return nil, false
+			}
+			out = append(out, c)
+		}
+		if !soft && len(end) > 0 && end[len(end)-1] == '\n' {
+			if len(end) >= 2 && end[len(end)-2] == '\r' {
+				out = append(out, '\r', '\n')
+			} else {
+				out = append(out, '\n')
+			}
+		}
+	}
+	return out, true
+}
+
+func qpUnhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // qpClean reports whether cleanQP would return b unchanged: printable

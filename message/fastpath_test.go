@@ -170,6 +170,15 @@ func boundarySeeds() []string {
 			"Content-Type: text/plain; charset=latin1\r\n\r\n" + long + "\x80\x81\x9d\r\n--b0\r\n" +
 			"Content-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + long + "=F0=D2\r\n--b0--\r\n",
 		"Subject: qp\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n" + long + "=\r\n=4",
+		// UTF-8 under each label enmime maps to it, and near misses it
+		// converts (or refuses) itself.
+		head + "--b0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + long + "caf=C3=A9 =E9\r\n--b0\r\n" +
+			"Content-Type: text/html; charset=\"utf8\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=utf8mb4\r\n\r\n" + long + "\xf0\x9f\x98\x80 \xff\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=unicode-1-1-utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + long + "\xc3\xa9\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=\" utf-8\"\r\n\r\n" + long + "\xc3\xa9\r\n--b0\r\n" +
+			"Content-Type: text/plain; charset=utf-16\r\n\r\n" + long + "\r\n--b0--\r\n",
+		"Subject: one\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n" + b64,
 		"Subject: b\r\nContent-Type: multipart/mixed; boundary=" + strings.Repeat("z", 5000) + "\r\n\r\n--" + strings.Repeat("z", 5000) +
 			"\r\nContent-Type: text/plain\r\n\r\n" + long + "\r\n--" + strings.Repeat("z", 5000) + "--\r\n",
 	}

@@ -221,10 +221,8 @@ var asciiSpace = func() (t [utf8.RuneSelf]bool) {
 func (p *parser) tagLinks(z *html.Tokenizer, a atom.Atom, partID string, href *string) {
 	var refresh bool
 	var content string
-	for {
-		k, v, more := z.TagAttr()
-		key := string(k)
-		switch key {
+	attr := func(k, v []byte) {
+		switch key := string(k); key {
 		case "href", "src", "action", "background", "formaction", "poster", "data", "srcset":
 			val := strings.TrimSpace(string(v))
 			if key == "srcset" {
@@ -243,8 +241,19 @@ func (p *parser) tagLinks(z *html.Tokenizer, a atom.Atom, partID string, href *s
 		case "content":
 			content = string(v)
 		}
-		if !more {
-			break
+	}
+	if attrs, ok := p.attrs.tagAttrs(z); ok {
+		// Read from the raw tag: TagAttr copies every key and value.
+		for _, at := range attrs {
+			attr(at.key, at.val)
+		}
+	} else {
+		for {
+			k, v, more := z.TagAttr()
+			attr(k, v)
+			if !more {
+				break
+			}
 		}
 	}
 	if a == atom.Meta && refresh {

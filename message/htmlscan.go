@@ -85,6 +85,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 	}
 	z := html.NewTokenizer(strings.NewReader(src))
 	var nameBuf []byte
+	var ar attrReader
 	for {
 		tt := z.Next()
 		switch tt {
@@ -123,9 +124,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 			}
 			var typ, refreshContent string
 			var refresh bool
-			for hasAttr {
-				k, v, more := z.TagAttr()
-				hasAttr = more
+			attr := func(k, v []byte) {
 				// The value is copied only for the attributes read.
 				switch key := scannedAttr(k); key {
 				case "href", "src", "action", "background", "formaction", "poster", "data", "lowsrc", "dynsrc", "longdesc", "cite", "ping", "xlink:href":
@@ -157,6 +156,20 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 					refresh = strings.EqualFold(strings.TrimSpace(string(v)), "refresh")
 				case "content":
 					refreshContent = string(v)
+				}
+			}
+			if hasAttr {
+				if attrs, ok := ar.tagAttrs(z); ok {
+					// Read from the raw tag: TagAttr copies every key and value.
+					for _, at := range attrs {
+						attr(at.key, at.val)
+					}
+				} else {
+					for hasAttr {
+						k, v, more := z.TagAttr()
+						hasAttr = more
+						attr(k, v)
+					}
 				}
 			}
 			if a == atom.Meta && refresh {

@@ -1,11 +1,14 @@
 package message
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/jhillyerd/enmime/v2"
 )
@@ -23,6 +26,24 @@ var enmimeParser = enmime.NewParser(
 	enmime.SetCustomParseMediaType(parseMediaType),
 	enmime.MaxStoredPartErrors(20),
 )
+
+// enmimeReaders are the buffered readers enmime reads a message through.
+// ReadParts wraps its input in a bufio.Reader of the default size (4 KB,
+// a quarter of Parse's allocated bytes with the one of each part header
+// enmime makes itself) unless it is given one of that size already; it
+// keeps no reference to it (part contents, epilogues and header values
+// are copies), so one is reused from message to message.
+var enmimeReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, peekSize) }}
+
+// readParts is enmimeParser.ReadParts(r) through a pooled reader.
+func readParts(r io.Reader) (*enmime.Part, error) {
+	br := enmimeReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	root, err := enmimeParser.ReadParts(br)
+	br.Reset(nil)
+	enmimeReaders.Put(br)
+	return root, err
+}
 
 // Parse parses raw into a Message. It never fails and never panics: damage is
 // recorded in Message.Problems. Limits with zero fields use DefaultLimits.
@@ -76,6 +97,8 @@ type parser struct {
 	spans [][2]int
 	// tagBuf is a reusable buffer (tagName).
 	tagBuf []byte
+	// attrs reads tag attributes without copies (tagLinks).
+	attrs attrReader
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }
@@ -171,15 +194,15 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	input = p.clipText(input, bodyStart, fields, prefix)
 	kept, clean := enmimeHeader(hdr)
 	edited, cuts := p.elide(input, len(hdr), bodyStart, clean)
-	root, err := enmimeParser.ReadParts(p.enmimeReader(edited, len(hdr), kept, clean))
+	root, err := readParts(p.enmimeReader(edited, len(hdr), kept, clean))
 	if len(cuts) > 0 && (err != nil || root == nil || !restore(root, cuts)) {
 		// Not the tree the cuts were planned for: parse it all.
-		root, err = enmimeParser.ReadParts(p.enmimeReader(input, len(hdr), kept, clean))
+		root, err = readParts(p.enmimeReader(input, len(hdr), kept, clean))
 	}
 	if err != nil && len(input) > 0 && (input[0] == ' ' || input[0] == '\t') {
 		// A header that starts with a continuation line defeats
 		// net/textproto; retry without the leading white space.
-		root, err = enmimeParser.ReadParts(bytes.NewReader(bytes.TrimLeft(input, " \t")))
+		root, err = readParts(bytes.NewReader(bytes.TrimLeft(input, " \t")))
 	}
 	if err != nil || root == nil {
 		p.problem(joinID(prefix, "0"), "bad_mime",

@@ -29,21 +29,50 @@ var textURLRe = xurls.Relaxed()
 // hand-written stand-in answers for (webURL: plain web links; hostURLs:
 // scheme-less host names). Very long words are matched in overlapping
 // windows so that one huge token costs linear time with a small constant.
+//
+// A candidate word holds a '.' or a ':' (urlCandidate), so the words are
+// not all split out: from each next '.' or ':' (found with vectorised
+// searches) the word around it is taken, back to the break before it and
+// on to the break after it. Breaks are recognised where they are (an
+// ASCII break byte, or the UTF-8 of U+00A0 or U+3000, whose first bytes are
+// never inside another character, so forward decoding finds them at the
+// same places), so these are the words a split from the start gives, in
+// the same order. TestTextURLsEqualsReference and FuzzTextURLs compare
+// it with that split (textURLsReference).
 func (p *parser) textURLs(partID, s string) {
 	const window, overlap = 16 << 10, 4 << 10
 	var seen map[string]struct{}
-	for len(s) > 0 && len(p.m.URLs) < maxURLs {
-		i := nextBreak(s, false)
-		if i < 0 {
+	// Offsets into s of the next '.' and ':' at or after pos (-1: none
+	// left), found again only once passed: linear in all.
+	full, pos := s, 0
+	nextDot, nextColon := -2, -2
+	find := func(next *int, c byte) {
+		if *next == -1 || *next >= pos {
 			return
 		}
-		s = s[i:]
-		j := nextBreak(s, true)
-		if j < 0 {
-			j = len(s)
+		if i := strings.IndexByte(full[pos:], c); i >= 0 {
+			*next = pos + i
+		} else {
+			*next = -1
 		}
-		word := s[:j]
-		s = s[j:]
+	}
+	for pos < len(full) && len(p.m.URLs) < maxURLs {
+		find(&nextDot, '.')
+		find(&nextColon, ':')
+		at := nextDot
+		if at < 0 || nextColon >= 0 && nextColon < at {
+			at = nextColon
+		}
+		if at < 0 {
+			return
+		}
+		start := wordStart(full, pos, at)
+		j := nextBreak(full[at:], true)
+		if j < 0 {
+			j = len(full) - at
+		}
+		word := full[start : at+j]
+		pos = at + j
 		if !urlCandidate(word) {
 			continue
 		}
@@ -135,6 +164,28 @@ var asciiBreak = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
+
+// wordStart returns where the word holding s[at] starts: just after the
+// last break before at, but not before from (where the previous word
+// ended, or 0).
+func wordStart(s string, from, at int) int {
+	i := at
+	for i > from {
+		c := s[i-1]
+		if c < utf8.RuneSelf {
+			if asciiBreak[c] {
+				return i
+			}
+			i--
+			continue
+		}
+		if i-2 >= from && s[i-2:i] == "\u00a0" || i-3 >= from && s[i-3:i] == "\u3000" {
+			return i
+		}
+		i--
+	}
+	return i
+}
 
 // nextBreak is strings.IndexFunc(s, isBreakRune) when brk is set, else
 // strings.IndexFunc(s, not isBreakRune), reading ASCII a byte at a time.

@@ -2,6 +2,7 @@ package nexthop
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
 	"strconv"
@@ -85,7 +86,7 @@ func newSession(nc net.Conn, timeout time.Duration) *session {
 func (s *session) readReply() (int, string, error) {
 	var (
 		code int
-		text strings.Builder
+		text []byte // the lines before the last, joined; nil for a one-line reply
 	)
 	for n := 0; ; n++ {
 		if n == maxReplyLines {
@@ -98,25 +99,43 @@ func (s *session) readReply() (int, string, error) {
 		if err != nil {
 			return 0, "", err
 		}
-		line := strings.TrimSuffix(string(raw[:len(raw)-1]), "\r")
+		// raw is only valid until the next read: each line's text is
+		// copied (once, for the usual one-line reply) before it.
+		line := bytes.TrimSuffix(raw[:len(raw)-1], []byte("\r"))
 		if len(line) < 3 || len(line) > 3 && line[3] != ' ' && line[3] != '-' {
 			return 0, "", errReplyShort
 		}
-		c, err := strconv.Atoi(line[:3])
-		if err != nil || c < 100 || c > 599 || n > 0 && c != code {
+		c, ok := replyCode(line[:3])
+		if !ok || n > 0 && c != code {
 			return 0, "", errReplyShort
 		}
 		code = c
-		if n > 0 {
-			text.WriteByte('\n')
-		}
+		var rest []byte
 		if len(line) > 4 {
-			text.WriteString(line[4:])
+			rest = line[4:]
 		}
-		if len(line) == 3 || line[3] == ' ' {
-			return code, text.String(), nil
+		last := len(line) == 3 || line[3] == ' '
+		switch {
+		case last && n == 0:
+			return code, string(rest), nil
+		case n > 0:
+			text = append(text, '\n')
+		}
+		text = append(text, rest...)
+		if last {
+			return code, string(text), nil
 		}
 	}
+}
+
+// replyCode is strconv.Atoi of a reply's three code bytes, and false
+// unless they make a code from 100 to 599 (three ASCII digits, the first
+// 1 to 5).
+func replyCode(b []byte) (int, bool) {
+	if len(b) != 3 || b[0] < '1' || b[0] > '5' || b[1] < '0' || b[1] > '9' || b[2] < '0' || b[2] > '9' {
+		return 0, false
+	}
+	return int(b[0]-'0')*100 + int(b[1]-'0')*10 + int(b[2]-'0'), true
 }
 
 // expect reads one reply and returns nil when its code is want (a

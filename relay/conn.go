@@ -310,11 +310,16 @@ var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
 func (c *conn) replyLines(code int, lines []string) {
 	c.s.obs.Reply(code)
 	for i, l := range lines {
-		sep := "-"
+		// Built in the writer's own buffer, as reply does.
+		b := strconv.AppendInt(c.bw.AvailableBuffer(), int64(code), 10)
 		if i == len(lines)-1 {
-			sep = " "
+			b = append(b, ' ')
+		} else {
+			b = append(b, '-')
 		}
-		fmt.Fprintf(c.bw, "%d%s%s\r\n", code, sep, l)
+		_, _ = c.bw.Write(b)
+		_, _ = c.bw.WriteString(l)
+		_, _ = c.bw.WriteString("\r\n")
 	}
 }
 
@@ -449,19 +454,15 @@ func (c *conn) handleHello(ehlo bool, arg string) {
 		c.reply(250, smtp.EnhancedCode{2, 0, 0}, c.s.cfg.Relay.Hostname+" Hello")
 		return
 	}
-	lines := []string{c.s.cfg.Relay.Hostname + " Hello " + sanitizeHeaderValue(arg), "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"}
-	if n := c.s.cfg.Relay.MaxMessageBytes; n > 0 {
-		lines = append(lines, fmt.Sprintf("SIZE %d", n))
-	} else {
-		lines = append(lines, "SIZE")
-	}
+	var lines [8]string // on the stack: EHLO comes once per message with most clients
+	ls := append(lines[:0], c.s.cfg.Relay.Hostname+" Hello "+sanitizeHeaderValue(arg), "PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8", c.s.sizeKeyword)
 	if c.s.tlsConfig != nil && c.tls == nil {
-		lines = append(lines, "STARTTLS")
+		ls = append(ls, "STARTTLS")
 	}
 	if mechs := c.authMechanisms(); len(mechs) > 0 {
-		lines = append(lines, "AUTH "+strings.Join(mechs, " "))
+		ls = append(ls, "AUTH "+strings.Join(mechs, " "))
 	}
-	c.replyLines(250, lines)
+	c.replyLines(250, ls)
 }
 
 func (c *conn) handleStartTLS(arg string) {

@@ -69,7 +69,26 @@ func withAttrs(l *slog.Logger, attrs ...slog.Attr) *slog.Logger {
 		return l
 	}
 	if h, ok := l.Handler().(*lazyHandler); ok {
-		return slog.New(&lazyHandler{base: h.base, attrs: append(slices.Clip(h.attrs), attrs...)})
+		// One allocation for the logger, its handler and (usually) its
+		// attributes, instead of three.
+		ll := &lazyLogger{}
+		ll.h.base = h.base
+		if n := len(h.attrs) + len(attrs); n <= len(ll.inline) {
+			ll.h.attrs = append(append(ll.inline[:0:n], h.attrs...), attrs...)
+		} else {
+			ll.h.attrs = append(slices.Clip(h.attrs), attrs...)
+		}
+		ll.l = *slog.New(&ll.h)
+		return &ll.l
 	}
 	return slog.New(l.Handler().WithAttrs(attrs))
+}
+
+// lazyLogger is what withAttrs allocates: a logger over its own lazy
+// handler, whose attributes fit in inline when there are few (a
+// connection's, then a message's, loggers hold two to eight).
+type lazyLogger struct {
+	l      slog.Logger
+	h      lazyHandler
+	inline [8]slog.Attr
 }

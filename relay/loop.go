@@ -17,13 +17,14 @@ var (
 
 // checkLoop scans the header section of raw (linear in its size).
 func checkLoop(raw []byte, hostname string, maxReceived int) error {
-	own := []byte("by " + string(bytes.ToLower([]byte(hostname))) + " (lychgate)")
+	var ownBuf [128]byte
+	own := loopMarker(ownBuf[:0], hostname)
 	hdr := raw[:headerEnd(raw)]
 	received, ours := 0, 0
 	var field []byte // the current Received field, unfolded lines joined
 	inReceived := false
 	finish := func() {
-		if inReceived && bytes.Contains(bytes.ToLower(field), own) {
+		if inReceived && receivedBy(field, own) {
 			ours++
 		}
 		field, inReceived = field[:0], false
@@ -58,4 +59,49 @@ func checkLoop(raw []byte, hostname string, maxReceived int) error {
 		return fmt.Errorf("%w (%s)", errOwnTwice, hostname)
 	}
 	return nil
+}
+
+// loopMarker appends what this relay's own Received field holds,
+// "by <hostname> (lychgate)", lower-cased as bytes.ToLower would.
+func loopMarker(dst []byte, hostname string) []byte {
+	dst = append(dst, "by "...)
+	if isASCII(hostname) {
+		for i := 0; i < len(hostname); i++ {
+			dst = append(dst, lowerASCIIByte(hostname[i]))
+		}
+	} else {
+		dst = append(dst, bytes.ToLower([]byte(hostname))...)
+	}
+	return append(dst, " (lychgate)"...)
+}
+
+// receivedBy reports bytes.Contains(bytes.ToLower(field), own). field is
+// the caller's own copy of the field: an ASCII one (the usual case) is
+// lower-cased in place instead of copied; others take the copy, since
+// Unicode lower-casing can turn a non-ASCII letter into an ASCII one
+// (U+212A KELVIN SIGN into 'k').
+func receivedBy(field, own []byte) bool {
+	if !asciiBytes(field) {
+		return bytes.Contains(bytes.ToLower(field), own)
+	}
+	for i, c := range field {
+		field[i] = lowerASCIIByte(c)
+	}
+	return bytes.Contains(field, own)
+}
+
+func asciiBytes(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCIIByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,10 @@ type Server struct {
 	limits                     *connLimits
 	inflight                   *byteSem
 
+	// sizeKeyword is the EHLO keyword for relay.max_message_bytes
+	// (RFC 1870), worked out once.
+	sizeKeyword string
+
 	connSeq   atomic.Uint64
 	draining  atomic.Bool
 	mu        sync.Mutex
@@ -117,6 +122,10 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		listeners:     map[net.Listener]struct{}{},
 		conns:         map[*conn]struct{}{},
 		workers:       newConnWorkers(maxIdleWorkers),
+	}
+	s.sizeKeyword = "SIZE"
+	if r.MaxMessageBytes > 0 {
+		s.sizeKeyword = "SIZE " + strconv.FormatInt(r.MaxMessageBytes, 10)
 	}
 	s.dataTimeout = r.DataTimeout.Duration
 	if s.dataTimeout <= 0 {
