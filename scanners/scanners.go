@@ -158,6 +158,26 @@ type Finding struct {
 // HasTag reports whether f carries tag t.
 func (f *Finding) HasTag(t string) bool { return slices.Contains(f.Tags, t) }
 
+// QuoteWords joins the words that drove a finding as “a”, “b”, for its
+// Explanation.
+func QuoteWords(words []string) string {
+	n := 0
+	for _, w := range words {
+		n += len(w) + len("\u201c\u201d, ")
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("\u201c")
+		b.WriteString(w)
+		b.WriteString("\u201d")
+	}
+	return b.String()
+}
+
 // Direction is which way a message (or one recipient's copy) travels.
 type Direction string
 

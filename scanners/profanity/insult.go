@@ -593,7 +593,7 @@ func (s *Scanner) insultFindings(ia *insultAcc, out []scanners.Finding) []scanne
 			Category:    scanners.Profanity,
 			Severity:    ia.sev[r],
 			Score:       float64(min(ia.count[r], ScoreCap)) * [2]float64{2, 4}[r],
-			Explanation: fmt.Sprintf("%s: %d match(es): %s", what, ia.count[r], quoted(ia.words[r])),
+			Explanation: fmt.Sprintf("%s: %d match(es): %s", what, ia.count[r], scanners.QuoteWords(ia.words[r])),
 			Evidence:    ia.ev[r],
 			Tags:        tags,
 			School:      s.school,

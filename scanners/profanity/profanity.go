@@ -612,7 +612,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 			Category:    scanners.Profanity,
 			Severity:    t.Severity(),
 			Score:       float64(min(acc.count[t], ScoreCap)) * [...]float64{1, 3, 6}[t],
-			Explanation: fmt.Sprintf("%s profanity: %d match(es): %s", t, acc.count[t], quoted(acc.words[t])),
+			Explanation: fmt.Sprintf("%s profanity: %d match(es): %s", t, acc.count[t], scanners.QuoteWords(acc.words[t])),
 			Evidence:    acc.ev[t],
 			Tags:        tags,
 			School:      s.school,
@@ -640,25 +640,6 @@ func plainSpelling(n *textnorm.Normalizer, entry string) string {
 		for range r.Run[i] {
 			b.WriteByte(c)
 		}
-	}
-	return b.String()
-}
-
-// quoted joins words as “a”, “b”.
-func quoted(words []string) string {
-	n := 0
-	for _, w := range words {
-		n += len(w) + len("\u201c\u201d, ")
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, w := range words {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("\u201c")
-		b.WriteString(w)
-		b.WriteString("\u201d")
 	}
 	return b.String()
 }

@@ -882,25 +882,6 @@ func (s *Scanner) phraseWords(h phraseHit) string {
 	return strings.Join(w, " ")
 }
 
-// quoted joins words as “a”, “b”.
-func quoted(words []string) string {
-	n := 0
-	for _, w := range words {
-		n += len(w) + len("\u201c\u201d, ")
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, w := range words {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("\u201c")
-		b.WriteString(w)
-		b.WriteString("\u201d")
-	}
-	return b.String()
-}
-
 // findings turns the hits of one message into findings with their base
 // severity and tags.
 func (s *Scanner) findings(acc *accum) []scanners.Finding {
@@ -921,7 +902,7 @@ func (s *Scanner) findings(acc *accum) []scanners.Finding {
 		}
 		topic := s.topics[ti]
 		sev, tags := base(topic, t)
-		expl := fmt.Sprintf("%s: %d phrase match(es): %s", strings.ReplaceAll(topic, "_", "-"), t.count, quoted(t.words))
+		expl := fmt.Sprintf("%s: %d phrase match(es): %s", strings.ReplaceAll(topic, "_", "-"), t.count, scanners.QuoteWords(t.words))
 		if slices.Contains(tags, TagSeveralSignals) {
 			expl += "; several grooming signals together"
 		}
