@@ -9,13 +9,23 @@ import (
 	"github.com/lychgate/lychgate/scanners/profanity"
 )
 
+// scanBody scans a message whose body is text, with an empty envelope.
+func scanBody(t *testing.T, s *profanity.Scanner, text string) []scanners.Finding {
+	t.Helper()
+	m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+text+"\r\n"), message.Limits{}.WithDefaults())
+	fs, err := s.Scan(context.Background(), m, &scanners.Envelope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
 // TestListForms checks entries of the embedded lists both ways: masked
 // and respelt forms are found, and ordinary words that a masked form
 // normalises to ("a*hole" is "a hole") are not.
 func TestListForms(t *testing.T) {
 	t.Parallel()
 	s := newScanner(t, profanity.Options{})
-	lim := message.Limits{}.WithDefaults()
 	tests := []struct {
 		text string
 		want bool
@@ -33,11 +43,7 @@ func TestListForms(t *testing.T) {
 		{"a spooky Halloween, a real spook", false},
 	}
 	for _, tc := range tests {
-		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
-		fs, err := s.Scan(context.Background(), m, &scanners.Envelope{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		fs := scanBody(t, s, tc.text)
 		got := false
 		for _, f := range fs {
 			got = got || f.Severity >= scanners.Medium
@@ -55,7 +61,6 @@ func TestListForms(t *testing.T) {
 func TestRound6Lists(t *testing.T) {
 	t.Parallel()
 	s := newScanner(t, profanity.Options{})
-	lim := message.Limits{}.WithDefaults()
 	tests := []struct {
 		text string
 		want bool
@@ -82,11 +87,7 @@ func TestRound6Lists(t *testing.T) {
 		{"fuk off", true},
 	}
 	for _, tc := range tests {
-		m := message.Parse(context.Background(), []byte("Subject: x\r\n\r\n"+tc.text+"\r\n"), lim)
-		fs, err := s.Scan(context.Background(), m, &scanners.Envelope{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		fs := scanBody(t, s, tc.text)
 		if got := len(fs) > 0; got != tc.want {
 			t.Errorf("Scan(%q) found = %v, want %v (findings %v)", tc.text, got, tc.want, fs)
 		}
