@@ -200,6 +200,11 @@ func TestCanonical(t *testing.T) {
 		{"a.b+x@example.org", "a.b+x@example.org"},
 		{"t.baker+trips@stlaurence.example.sch.uk", "t.baker@stlaurence.example.sch.uk"},
 		{"no-at-sign", "no-at-sign"},
+		{"js@gmail.com", "js@gmail.com"},
+		{"+x@gmail.com", "+x@gmail.com"},
+		{"a.b@googlemail.com", "ab@gmail.com"},
+		{" A.B+x@Example.ORG. ", "a.b+x@example.org"},
+		{"t.baker@stlaurence.example.sch.uk", "t.baker@stlaurence.example.sch.uk"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -208,6 +213,18 @@ func TestCanonical(t *testing.T) {
 				t.Errorf("Canonical(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCanonicalNoCopy: an address that is already canonical comes back as
+// it is, uncopied (the relay canonicalises every sender and recipient of
+// every message). Not parallel: AllocsPerRun needs the test alone.
+func TestCanonicalNoCopy(t *testing.T) {
+	d := fixtureDirectory(t)
+	for _, addr := range []string{"js@gmail.com", "a.b+x@example.org", "t.baker@stlaurence.example.sch.uk"} {
+		if n := testing.AllocsPerRun(100, func() { _ = d.Canonical(addr) }); n != 0 {
+			t.Errorf("Canonical(%q) allocates %v times, want 0", addr, n)
+		}
 	}
 }
 

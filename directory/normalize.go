@@ -51,16 +51,18 @@ func canonical(addr string, own func(domain string) bool) string {
 		return addr
 	}
 	local, domain := addr[:at], addr[at+1:]
+	changed := false // an address already canonical is returned as it is, not copied
 	if domain == "googlemail.com" {
-		domain = "gmail.com"
+		domain, changed = "gmail.com", true
 	}
-	if plusDomains[domain] || (own != nil && own(domain)) {
-		if i := strings.IndexByte(local, '+'); i > 0 {
-			local = local[:i]
-		}
+	if i := strings.IndexByte(local, '+'); i > 0 && (plusDomains[domain] || (own != nil && own(domain))) {
+		local, changed = local[:i], true
 	}
-	if gmailDomains[domain] {
-		local = strings.ReplaceAll(local, ".", "")
+	if gmailDomains[domain] && strings.IndexByte(local, '.') >= 0 {
+		local, changed = strings.ReplaceAll(local, ".", ""), true
+	}
+	if !changed {
+		return addr
 	}
 	return local + "@" + domain
 }
