@@ -379,22 +379,33 @@ func VerdictOf(findings []scanners.Finding, t config.SpamThresholds) Verdict {
 // "score=7.50 threshold=5 spam=yes reasons=bayes_99(5.5),missing_date(1)".
 func HeaderValue(findings []scanners.Finding, t config.SpamThresholds) string {
 	v := VerdictOf(findings, t)
-	var b strings.Builder
-	fmt.Fprintf(&b, "score=%.2f threshold=%g spam=%s", v.Score, v.Threshold, map[bool]string{true: "yes", false: "no"}[v.IsSpam])
+	b := make([]byte, 0, 48+24*len(findings)) // one allocation for the buffer, one for the string
+	b = append(b, "score="...)
+	b = strconv.AppendFloat(b, v.Score, 'f', 2, 64)
+	b = append(b, " threshold="...)
+	b = strconv.AppendFloat(b, v.Threshold, 'g', -1, 64)
+	if v.IsSpam {
+		b = append(b, " spam=yes"...)
+	} else {
+		b = append(b, " spam=no"...)
+	}
 	n := 0
 	for _, f := range findings {
 		if f.Scanner != Name || f.Rule == TotalRule || f.Score == 0 {
 			continue
 		}
 		if n == 0 {
-			b.WriteString(" reasons=")
+			b = append(b, " reasons="...)
 		} else {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(f.Rule + "(" + strconv.FormatFloat(f.Score, 'g', 3, 64) + ")")
+		b = append(b, f.Rule...)
+		b = append(b, '(')
+		b = strconv.AppendFloat(b, f.Score, 'g', 3, 64)
+		b = append(b, ')')
 		n++
 	}
-	return b.String()
+	return string(b)
 }
 
 // AuthResultsRule is the rule id of the zero-score finding that carries
