@@ -412,31 +412,19 @@ func mergeHits(dst, a, b []textnorm.Hit, bPat []int32) []textnorm.Hit {
 	return dst
 }
 
-// assembleAnchored is assemble over st.hits, the hits of all terms in
-// res, that looks only at the phrases anchored on a term of a live gate
-// hit (live, as liveAnchors gives them with the same long): the others
-// have no hits. With long set it leaves out the phrases tagged TagAlone
-// (match). It sorts out the hits of only those
-// phrases' terms (termsNear), not of every term a hit belongs to ("you"
-// is a term of hundreds of phrases), and tries the phrases in
-// assemble's order: by the first hit of their first term (by end, start
-// and pattern, then as the pattern's terms are listed), then as the
-// term's phrases are listed. So st.phits is what assemble gives.
-func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, live []textnorm.Hit, long bool) error {
+// markNeeded marks the anchors of the gate hits that have phrases to look
+// at (anchorSeen) and the terms those phrases need (termNeeded), lists
+// both in st.needList and the terms in st.needTerms, and returns the
+// phrases by anchor it looked at: with long set, those not tagged
+// TagAlone. The caller clears the marks of st.needList.
+func (s *Scanner) markNeeded(st *state, hits []textnorm.Hit, long bool) [][]int {
 	g := &s.gate
 	anchored, needs := g.anchored, g.need
 	if long {
 		anchored, needs = g.notAlone, g.notAloneNeed
 	}
 	need := st.need
-	st.phits = st.phits[:0]
-	defer func() {
-		for _, t := range st.needList {
-			need[t] = 0
-		}
-		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
-	}()
-	for _, h := range live {
+	for _, h := range hits {
 		for _, a := range g.anchors[h.Pattern] {
 			if need[a]&anchorSeen != 0 || len(anchored[a]) == 0 {
 				continue
@@ -452,6 +440,30 @@ func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st
 			}
 		}
 	}
+	return anchored
+}
+
+// assembleAnchored is assemble over st.hits, the hits of all terms in
+// res, that looks only at the phrases anchored on a term of a live gate
+// hit (live, as liveAnchors gives them with the same long): the others
+// have no hits. With long set it leaves out the phrases tagged TagAlone
+// (match). It sorts out the hits of only those
+// phrases' terms (termsNear), not of every term a hit belongs to ("you"
+// is a term of hundreds of phrases), and tries the phrases in
+// assemble's order: by the first hit of their first term (by end, start
+// and pattern, then as the pattern's terms are listed), then as the
+// term's phrases are listed. So st.phits is what assemble gives.
+func (s *Scanner) assembleAnchored(ctx context.Context, res *textnorm.Result, st *state, live []textnorm.Hit, long bool) error {
+	g := &s.gate
+	need := st.need
+	st.phits = st.phits[:0]
+	defer func() {
+		for _, t := range st.needList {
+			need[t] = 0
+		}
+		st.needList, st.needTerms, st.firsts = st.needList[:0], st.needTerms[:0], st.firsts[:0]
+	}()
+	anchored := s.markNeeded(st, live, long)
 	if err := s.termsNear(ctx, st, st.needTerms); err != nil {
 		return err
 	}

@@ -422,27 +422,7 @@ func (s *Scanner) match(ctx context.Context, res *textnorm.Result, st *state, wh
 // set, phrases tagged TagAlone are left out (match).
 func (s *Scanner) anyPhrase(ctx context.Context, res *textnorm.Result, st *state, anchors []textnorm.Hit, long bool) (bool, error) {
 	need := st.need
-	g := &s.gate
-	anchored, needs := g.anchored, g.need
-	if long {
-		anchored, needs = g.notAlone, g.notAloneNeed
-	}
-	for _, h := range anchors {
-		for _, a := range s.gate.anchors[h.Pattern] {
-			if need[a]&anchorSeen != 0 || len(anchored[a]) == 0 {
-				continue
-			}
-			need[a] |= anchorSeen
-			st.needList = append(st.needList, a)
-			for _, t := range needs[a] {
-				if need[t]&termNeeded == 0 {
-					need[t] |= termNeeded
-					st.needList = append(st.needList, t)
-					st.needTerms = append(st.needTerms, t)
-				}
-			}
-		}
-	}
+	anchored := s.markNeeded(st, anchors, long)
 	err := s.termsNear(ctx, st, st.needTerms)
 	for _, t := range st.needList {
 		need[t] = 0
