@@ -33,12 +33,25 @@ type config struct {
 	hamChunks                  int
 	lowPrec, medPrec, medFPR   float64
 	lowFPR, posCap             float64
+	// aimedLowFPR is the most out-of-fold false positives the aimed
+	// topic's low threshold may allow.
+	aimedLowFPR float64
+	// aimedMedPrec is the out-of-fold precision the aimed topic's medium
+	// threshold must reach.
+	aimedMedPrec float64
+	// bullyingPositives are the bullying model's positives: "bullying"
+	// (the bullying and harassment labels) or "abusive" (those and the
+	// abusive labels of Davidson and Surge).
+	bullyingPositives string
 	// thresholdSkip are sources left out when choosing thresholds.
 	thresholdSkip string
 	// judged are the topics whose validation scores count only passages
 	// the scanner judges (classify.Judged).
 	judged string
 	diag   bool
+	// lexEval is `lychgate eval --split train -v` output of the lexicons
+	// alone, for the combined out-of-fold estimate of -diag.
+	lexEval string
 }
 
 func main() {
@@ -57,12 +70,19 @@ func main() {
 	flag.Float64Var(&c.medPrec, "medium-precision", 0.85, "validation precision the medium threshold must reach")
 	flag.Float64Var(&c.medFPR, "medium-fpr", 0.01, "most validation false positives the medium threshold may allow")
 	flag.Float64Var(&c.lowFPR, "low-fpr", 0.05, "most validation false positives the low threshold may allow")
+	flag.Float64Var(&c.aimedLowFPR, "aimed-low-fpr", 0.01, "most out-of-fold false positives the aimed topic's (classify.AimedTopic) low threshold may allow")
+	flag.StringVar(&c.bullyingPositives, "bullying-positives", "abusive", "positives of the bullying model: bullying (the bullying and harassment labels) or abusive (those and the abusive labels of Davidson and Surge)")
+	flag.Float64Var(&c.aimedMedPrec, "aimed-medium-precision", 0.95, "out-of-fold precision the aimed topic's medium threshold must reach")
 	flag.Float64Var(&c.posCap, "pos-cap", 10, "most the positives are weighted up against the negatives")
 	flag.StringVar(&c.thresholdSkip, "threshold-skip", "cssrs", "comma-separated sources not used to choose thresholds (C-SSRS rows are whole users' histories, not messages)")
-	flag.StringVar(&c.judged, "judged", "self_harm,bullying", "comma-separated topics whose thresholds and metrics count only passages of classify.MinWords words or more (the scanner reports no shorter passage)")
+	flag.StringVar(&c.judged, "judged", "self_harm", "comma-separated topics whose thresholds and metrics count only passages of classify.MinWords words or more (the scanner reports no shorter passage)")
 	flag.BoolVar(&c.diag, "diag", false, "print validation score quantiles per topic and source to stderr")
+	flag.StringVar(&c.lexEval, "lexicon-eval", "", "with -diag: output of `lychgate eval -ham '' --split train -v` with the aimed topic silent; prints the lexicons' and classifier's combined out-of-fold estimate")
 	flag.Parse()
 	log.SetFlags(0)
+	if c.bullyingPositives != "bullying" && c.bullyingPositives != "abusive" {
+		log.Fatal("lychgate-train: -bullying-positives must be bullying or abusive")
+	}
 	if c.date == "" {
 		log.Fatal("lychgate-train: -date is required (it is written into the model card)")
 	}
@@ -85,7 +105,7 @@ const (
 )
 
 // roleOf maps the labels onto the three models (see the model card).
-func roleOf(e *realdata.Example, t realdata.Topic) role {
+func roleOf(c config, e *realdata.Example, t realdata.Topic) role {
 	clean := len(e.Positive) == 0
 	switch t {
 	case realdata.SelfHarm:
@@ -95,6 +115,12 @@ func roleOf(e *realdata.Example, t realdata.Topic) role {
 		return neg // every other text, labelled or not, as a negative
 	case realdata.Bullying:
 		if e.Is(realdata.Bullying) {
+			return pos
+		}
+		if c.bullyingPositives == "abusive" && e.Is(realdata.Abusive) {
+			// the labelled abusive tweets and comments: insults, slurs and
+			// threats the bullying sets are too small to teach; the aimed
+			// rule asks for the aim
 			return pos
 		}
 		if e.Labels(realdata.Bullying) || (clean && e.Source != "cssrs") {
@@ -109,6 +135,13 @@ func roleOf(e *realdata.Example, t realdata.Topic) role {
 		}
 	}
 	return skip
+}
+
+// aimed holds the aimed topic's scores: out of fold on the training split,
+// by the final model on the validation split.
+type aimed struct {
+	ti       int
+	oof, val []aimedScore
 }
 
 type chunk struct {
@@ -186,14 +219,37 @@ func run(c config) error {
 	// thresholds and metrics on the validation split, with the quantised
 	// model exactly as the scanner uses it
 	val := validationScores(m, all, strings.Split(c.judged, ","))
+	var aim aimed
 	for ti, t := range topicNames {
+		if string(t) == classify.AimedTopic {
+			// chosen by cross-validation on the training split
+			aim.ti = ti
+			aim.oof = crossValidate(c, all, train, t)
+			lo, med := chooseAimed(c, all, aim.oof, t)
+			m.Low[ti], m.Medium[ti] = float32(lo), float32(med)
+			aim.val = make([]aimedScore, len(all))
+			for i := range all {
+				if all[i].Split == realdata.Validation {
+					aim.val[i] = scoreAimed(m, ti, all[i].Text)
+				}
+			}
+			continue
+		}
 		lo, med := chooseThresholds(c, all, val, ti, t)
 		m.Low[ti], m.Medium[ti] = float32(lo), float32(med)
 	}
 	if c.diag {
 		diag(all, val)
+		if c.lexEval != "" {
+			b, err := os.ReadFile(c.lexEval)
+			if err != nil {
+				return err
+			}
+			ti := aim.ti
+			lexiconDiag(string(b), all, aim.oof, topicNames[ti], m.Low[ti], m.Medium[ti])
+		}
 	}
-	writeCard(&card, c, all, val, m)
+	writeCard(&card, c, all, val, m, aim)
 	if err := os.WriteFile(c.out, m.Encode(), 0o644); err != nil {
 		return err
 	}
@@ -224,7 +280,7 @@ func trainTopic(c config, all []realdata.Example, train []chunk, t realdata.Topi
 	}
 	tot := map[sr]float64{}
 	for _, ch := range train {
-		if r := roleOf(&all[ch.ex], t); r != skip {
+		if r := roleOf(c, &all[ch.ex], t); r != skip {
 			tot[sr{all[ch.ex].Source, r}] += ch.w
 		}
 	}
@@ -256,7 +312,7 @@ func trainTopic(c config, all []realdata.Example, train []chunk, t realdata.Topi
 	var b, gb float64
 	for range c.epochs {
 		for _, ch := range train {
-			r := roleOf(&all[ch.ex], t)
+			r := roleOf(c, &all[ch.ex], t)
 			if r == skip {
 				continue
 			}
@@ -379,7 +435,7 @@ func chooseThresholds(c config, all []realdata.Example, val [][]float64, ti int,
 	return lo, med
 }
 
-func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m *classify.Model) {
+func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m *classify.Model, aim aimed) {
 	fmt.Fprintf(w, "# Model card: lychgate classifier (scanners/classify)\n\n")
 	fmt.Fprintf(w, "Generated by `make train` (cmd/lychgate-train) on %s. Do not edit by hand: edit the\n", c.date)
 	fmt.Fprintf(w, "program and re-run it; the same data and flags give byte-identical `model.bin` and card.\n\n")
@@ -413,7 +469,11 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 	}
 	fmt.Fprintf(w, "\nWhat each model learns from:\n\n")
 	fmt.Fprintf(w, "- self_harm: positives are C-SSRS suicidal users (Ideation, Behavior, Attempt) and OpenAI SH;\n  negatives are every other text (C-SSRS Indicator and Supportive users, all the other sets, ham).\n")
-	fmt.Fprintf(w, "- bullying: positives are ConvAbuse bullying and harassment and OpenAI harassment; negatives are\n  their clean texts, the clean tweets and comments, and ham (C-SSRS is not used).\n")
+	if c.bullyingPositives == "abusive" {
+		fmt.Fprintf(w, "- bullying: positives are ConvAbuse bullying and harassment, OpenAI harassment, and Davidson hate and\n  offensive tweets and Surge toxic comments (insults, slurs and threats the bullying sets are too small\n  to teach; the aimed rule below asks for the aim); negatives are their clean texts, OpenAI self-harm\n  texts, and ham (C-SSRS is not used).\n")
+	} else {
+		fmt.Fprintf(w, "- bullying: positives are ConvAbuse bullying and harassment and OpenAI harassment; negatives are\n  their clean texts, the clean tweets and comments, and ham (C-SSRS is not used).\n")
+	}
 	fmt.Fprintf(w, "- abusive: positives are Davidson hate and offensive tweets, Surge toxic comments and every\n  bullying or harassment text; negatives are the clean texts of those sets and ham.\n\n")
 	fmt.Fprintf(w, "## Split\n\n")
 	fmt.Fprintf(w, "Package internal/realdata: a unit is in the validation split when FNV-1a-64 of %q, a zero\n", realdata.SplitSeed)
@@ -426,11 +486,11 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 	fmt.Fprintf(w, "For %s a text's score is its best chunk's probability when that chunk has at least\n", strings.ReplaceAll(c.judged, ",", " and "))
 	fmt.Fprintf(w, "%d words (classify.Words: markup such as `<br>` or `&#039;` and a `Q:`/`A:` label do not count),\n", classify.MinWords)
 	fmt.Fprintf(w, "and 0 otherwise, exactly as the scanner reports it: the model is not asked to judge a shorter\n")
-	fmt.Fprintf(w, "passage, so their thresholds and metrics are measured on the passages it does judge (for\n")
-	fmt.Fprintf(w, "bullying no threshold then reaches its target: ConvAbuse's abuse is short, and on longer\n")
-	fmt.Fprintf(w, "passages the model is not precise enough to report). The other topics (abusive, reported at\n")
-	fmt.Fprintf(w, "most as low extra evidence) are scored on every chunk; choosing abusive on judged passages\n")
-	fmt.Fprintf(w, "lowered its thresholds and raised its false alarms on clean tweets for no recall.\n\n")
+	fmt.Fprintf(w, "passage, so the thresholds and metrics are measured on the passages it does judge.\n")
+	fmt.Fprintf(w, "Abusive (reported at most as low extra evidence) is scored on every chunk; choosing it on judged passages\n")
+	fmt.Fprintf(w, "lowered its thresholds and raised its false alarms on clean tweets for no recall.\n")
+	fmt.Fprintf(w, "%s is the aimed topic (classify.AimedTopic, below): it has its own rule and its thresholds are\n", classify.AimedTopic)
+	fmt.Fprintf(w, "chosen on the training split by cross-validation, not on the validation split.\n\n")
 	fmt.Fprintf(w, "low: the lowest threshold with validation precision ≥ %.2f and at most %.0f%% of the validation\n", c.lowPrec, 100*c.lowFPR)
 	fmt.Fprintf(w, "negatives above it; medium: precision ≥ %.2f and at\n", c.medPrec)
 	fmt.Fprintf(w, "most %.0f%% of the validation negatives (ham included) above it. 1.000 means the target was not\n", 100*c.medFPR)
@@ -445,6 +505,9 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 	fmt.Fprintf(w, "Texts scored as they are (not as mail; the word minimum above for the judged topics); the ham rows are validation ham messages.\n\n")
 	fmt.Fprintf(w, "| topic | source | pos | neg | P low | R low | FPR low | P medium | R medium | FPR medium |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for ti, t := range topicNames {
+		if ti == aim.ti && aim.val != nil {
+			continue // its own tables below
+		}
 		srcs := append(realdata.Sources(), "ham", "all")
 		for _, src := range srcs {
 			var c [2][4]int // [low, medium][tp fn fp tn]
@@ -481,6 +544,9 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if aim.val != nil {
+		writeAimed(w, c, all, m, aim)
 	}
 	fmt.Fprintf(w, "\nThe classifier together with the phrase lists, on the same validation split sent as pupil mail,\n")
 	fmt.Fprintf(w, "is measured by `make eval` (`lychgate eval -real`); the results are in docs/safeguarding-eval.md.\n")

@@ -23,10 +23,10 @@ type Options struct {
 // Scanner reports the classifier's scores as findings. Rules (stable ids):
 //
 //	classifier_self_harm  safeguarding  low or medium
-//	classifier_bullying   safeguarding  low or medium (the embedded
-//	                                    model reaches neither threshold
-//	                                    on the passages it judges; see
-//	                                    docs/model-card.md)
+//	classifier_bullying   safeguarding  low or medium, on a passage of
+//	                                    any length, medium only when it
+//	                                    is aimed at a person (AimedSeverity,
+//	                                    short.go)
 //	classifier_abusive    profanity     low, and only above the medium
 //	                                    threshold (abusive language is the
 //	                                    profanity lists' job; the score is
@@ -115,12 +115,15 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 				sev = scanners.Info
 			}
 		}
+		f := st.fields[h.field]
+		a, b := trimSpace(f.Text, h.span[0], h.span[1])
+		if topic == AimedTopic {
+			sev = AimedSeverity(h.p, s.m.Low[t], s.m.Medium[t], f.Text[a:b]) // short.go
+		}
 		if sev == scanners.Info {
 			continue
 		}
-		f := st.fields[h.field]
-		a, b := trimSpace(f.Text, h.span[0], h.span[1])
-		if !Judged(f.Text[a:b]) {
+		if topic != AimedTopic && !Judged(f.Text[a:b]) {
 			// Too short to judge: the model, trained on longer texts,
 			// scores a short friendly line ("See you at the trip.", "Q: are
 			// you going to the match<br>A: yes") as second-person abuse.

@@ -719,6 +719,9 @@ var hurtfulWords = set("ugly", "fat", "fatty", "fatso", "whale", "pig", "cow", "
 	"poor", "skin", "council", "boobs", "tits", "laughing",
 	// sexual harassment ("whats ur bra size lol")
 	"bra", "nudes", "nude", "naked", "dick", "cock", "pussy", "horny", "sex", "wet", "threesome",
+	// round 7: requests for sexual images and remarks on the body ("send me
+	// something sexy lol", "can i see you in your bikini lol")
+	"sexy", "underwear", "undies", "bikini", "knickers", "lingerie", "thong", "body",
 	// being bullied, told with a laugh, is still a disclosure
 	"bullied", "bully", "bullies", "bullying", "rape", "raped",
 	// self-harm taunts ("everyone knows you self harm lol")

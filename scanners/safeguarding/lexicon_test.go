@@ -766,3 +766,59 @@ func TestRound6(t *testing.T) {
 		{"the immigrants are arriving at the port in the story", b, false},
 	})
 }
+
+// TestRound7 covers the round-7 templates for requests for sexual images
+// and the pressure around them (written from UKCIS, NSPCC and Childnet
+// guidance), each with ordinary sentences that share their words.
+func TestRound7(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"send me something sexy", b, true},
+		{"send me something sexy lol", b, true},
+		{"send me a sexy pic", b, true},
+		{"sexy pics?", b, true},
+		{"send me pics", b, true},
+		{"send pics", b, true},
+		{"what r u wearing rn", b, true},
+		{"what are you wearing right now", b, true},
+		{"are you wearing anything under that", b, true},
+		{"if you loved me you'd send one", b, true},
+		{"prove you love me and send a pic", b, true},
+		{"i'll send you one if you send me one", b, true},
+		{"show me yours and i'll show you mine", b, true},
+		{"lift your top up", b, true},
+		{"take your shirt off for me", b, true},
+		{"i want to see your body", b, true},
+		{"i want to see your body lol", b, true},
+		{"can i see you in your bikini", b, true},
+		{"send me a pic in your underwear", b, true},
+		{"show me what you look like without clothes", b, true},
+		{"you've got a nice body", b, true},
+		{"you're so hot", b, true},
+		{"wanna swap pics", b, true},
+		{"put your camera lower", b, true},
+		// ordinary twins
+		{"send me the pics from the trip", b, false},
+		{"can you send me the photos from saturday", b, false},
+		{"send me a pic of the homework", b, false},
+		{"take a pic of the board for me", b, false},
+		{"show me your drawing", b, false},
+		{"turn your camera on for the lesson", b, false},
+		{"move your camera lower so we can see the board", b, false},
+		{"are you wearing anything under your coat its freezing", b, false},
+		{"if you loved me you'd come to my party", b, false},
+		{"lift your hand up if you know the answer", b, false},
+		{"pull your socks up", b, false},
+		{"take your coat off, its warm in here", b, false},
+		{"i want to see your dog", b, false},
+		{"can i look at your body paragraph", b, false},
+		{"can i see you at lunch", b, false},
+		{"swap pics of our dogs", b, false},
+		{"you're so fit at football", b, false},
+		{"you're so funny", b, false},
+		{"wanna trade pokemon cards", b, false},
+		{"no one else will know about the surprise party i promise", b, false},
+		{"send me a pic in your new dress", b, false},
+	})
+}
