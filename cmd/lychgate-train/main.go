@@ -33,9 +33,6 @@ type config struct {
 	hamChunks                  int
 	lowPrec, medPrec, medFPR   float64
 	lowFPR, posCap             float64
-	// aimedLowFPR is the most out-of-fold false positives the aimed
-	// topic's low threshold may allow.
-	aimedLowFPR float64
 	// aimedMedPrec is the out-of-fold precision the aimed topic's medium
 	// threshold must reach.
 	aimedMedPrec float64
@@ -70,7 +67,6 @@ func main() {
 	flag.Float64Var(&c.medPrec, "medium-precision", 0.85, "validation precision the medium threshold must reach")
 	flag.Float64Var(&c.medFPR, "medium-fpr", 0.01, "most validation false positives the medium threshold may allow")
 	flag.Float64Var(&c.lowFPR, "low-fpr", 0.05, "most validation false positives the low threshold may allow")
-	flag.Float64Var(&c.aimedLowFPR, "aimed-low-fpr", 0.01, "most out-of-fold false positives the aimed topic's (classify.AimedTopic) low threshold may allow")
 	flag.StringVar(&c.bullyingPositives, "bullying-positives", "abusive", "positives of the bullying model: bullying (the bullying and harassment labels) or abusive (those and the abusive labels of Davidson and Surge)")
 	flag.Float64Var(&c.aimedMedPrec, "aimed-medium-precision", 0.95, "out-of-fold precision the aimed topic's medium threshold must reach")
 	flag.Float64Var(&c.posCap, "pos-cap", 10, "most the positives are weighted up against the negatives")

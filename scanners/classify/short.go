@@ -14,19 +14,66 @@ const AimedTopic = "bullying"
 
 // AimedSeverity is the severity the scanner reports for the aimed topic's
 // best passage with probability p, given the topic's low and medium
-// thresholds: medium when p reaches medium and the passage is Directed;
-// low when p reaches low and the passage is Directed or long enough to be
-// Judged; otherwise none (Info). A threshold of 1 or more is never reached.
-// The training program chooses the thresholds under this same rule.
+// thresholds: medium when p reaches medium and the passage is Directed
+// and does not laugh (Laughs); low when p reaches low and the passage is
+// Directed or long enough to be Judged; otherwise none (Info). A threshold
+// of 1 or more is never reached. The training program chooses the
+// thresholds under this same rule (the embedded model's low equals its
+// medium: see docs/model-card.md).
 func AimedSeverity(p float64, low, medium float32, passage string) scanners.Severity {
 	dir := Directed(passage)
 	switch {
-	case medium < 1 && p >= float64(medium) && dir:
+	case medium < 1 && p >= float64(medium) && dir && !Laughs(passage):
 		return scanners.Medium
 	case low < 1 && p >= float64(low) && (dir || Judged(passage)):
 		return scanners.Low
 	}
 	return scanners.Info
+}
+
+// Laughs reports whether passage laughs or says it is joking ("lol",
+// "haha", "jk", "😂"): friends tease like that ("ur an idiot lol i love
+// you"), so an aimed passage that laughs is rated low, not medium, as the
+// safeguarding lexicon's banter rule does for most insults. Linear in
+// len(passage); it allocates nothing.
+func Laughs(passage string) bool {
+	var cur [8]byte
+	n, long := 0, false
+	end := func() bool {
+		hit := !long && n > 0 && laughWord(string(cur[:n]))
+		n, long = 0, false
+		return hit
+	}
+	for i := 0; i < len(passage); i++ {
+		c := passage[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z':
+		case c == 0xf0 && i+3 < len(passage) && passage[i+1] == 0x9f && (passage[i+2] == 0x98 && passage[i+3] == 0x82 || passage[i+2] == 0xa4 && passage[i+3] == 0xa3):
+			return true // 😂 🤣
+		default:
+			if end() {
+				return true
+			}
+			continue
+		}
+		if n == len(cur) {
+			long = true
+			continue
+		}
+		cur[n] = c
+		n++
+	}
+	return end()
+}
+
+func laughWord(w string) bool {
+	switch w {
+	case "lol", "lool", "loool", "lmao", "lmfao", "rofl", "haha", "hahaha", "hahahaha", "hehe", "jk", "jokes", "joking", "kidding", "xd":
+		return true
+	}
+	return false
 }
 
 // Directed reports whether passage carries lexical evidence that it is
