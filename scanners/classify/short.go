@@ -21,6 +21,9 @@ const AimedTopic = "bullying"
 // thresholds under this same rule (the embedded model's low equals its
 // medium: see docs/model-card.md).
 func AimedSeverity(p float64, low, medium float32, passage string) scanners.Severity {
+	if !(low < 1 && p >= float64(low)) && !(medium < 1 && p >= float64(medium)) {
+		return scanners.Info // the usual case: the passage is not read
+	}
 	dir := Directed(passage)
 	switch {
 	case medium < 1 && p >= float64(medium) && dir && !Laughs(passage):
