@@ -820,5 +820,16 @@ func TestRound7(t *testing.T) {
 		{"wanna trade pokemon cards", b, false},
 		{"no one else will know about the surprise party i promise", b, false},
 		{"send me a pic in your new dress", b, false},
+		// death as a preference, cutting someone up, "a stupid X like you"
+		{"i'd love it if you died", b, true},
+		{"i would prefer it if you were dead", b, true},
+		{"i'll chop you up", b, true},
+		{"why would anyone talk to a stupid being like you", b, true},
+		{"nobody likes a smelly kid like you", b, true},
+		{"i'd like it if you came to my party", b, false},
+		{"i would love it if you joined us", b, false},
+		{"can you chop up the carrots", b, false},
+		{"a smart person like you will be fine", b, false},
+		{"a kind person like you deserves better", b, false},
 	})
 }
