@@ -94,3 +94,58 @@ func TestRound6Lists(t *testing.T) {
 	}
 }
 
+// TestRound8Lists: words that flagged more clean than offensive texts on
+// the training split no longer flag alone (damn, crap, pissed, wtf, fml,
+// git as a mild word); the phrases of invective about third persons added
+// in round 8 count, and their everyday twins do not.
+func TestRound8Lists(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, profanity.Options{})
+	tests := []struct {
+		text string
+		want bool
+	}{
+		// dropped, or aimed only
+		{"damn it, I missed the bus", false},
+		{"that film was crap", false},
+		{"he was pissed at the party", false},
+		{"working Saturday again fml", false},
+		{"push it to git and open a merge request", false},
+		{"you stupid git", true},
+		{"damn you", true},
+		{"this is bullshit", true},
+		// allowed twins of slurs
+		{"we went to a honky tonk in Nashville", false},
+		{"the garage rebuilt tranny cost a fortune", false},
+		{"check the tranny fluid before the trip", false},
+		{"he called her a tranny", true},
+		// invective about a third person
+		{"that senile old fool should not be in charge", true},
+		{"she slept her way to the top", true},
+		{"lock him up and throw away the key", true},
+		{"he should be jailed for this", true},
+		{"I hope he drops dead", true},
+		{"I wish she was dead", true},
+		{"someone should put a bullet in his head", true},
+		{"death to all traitors", true},
+		{"he is a blowhard and a deadbeat", true},
+		{"that man is evil", true},
+		{"he is so brainwashed", true},
+		// ordinary twins
+		{"my grandad is old and a bit forgetful", false},
+		{"the evil queen gave Snow White an apple", false},
+		{"I hope he drops by later", false},
+		{"I wish she was here", false},
+		{"we locked up the bikes before lunch", false},
+		{"the bag of old clothes is for the charity shop", false},
+		{"he was jailed in 1964 and freed in 1990", false},
+		{"the deadline is Friday", false},
+		{"evil is a theme in Macbeth", false},
+	}
+	for _, tc := range tests {
+		fs := scanBody(t, s, tc.text)
+		if got := len(fs) > 0; got != tc.want {
+			t.Errorf("Scan(%q) found = %v, want %v (findings %v)", tc.text, got, tc.want, fs)
+		}
+	}
+}
