@@ -123,13 +123,16 @@ func TestRound8Lists(t *testing.T) {
 		{"that senile old fool should not be in charge", true},
 		{"she slept her way to the top", true},
 		{"lock him up and throw away the key", true},
-		{"he should be jailed for this", true},
+		{"he should be jailed for this", false}, // dropped: two clean, no offensive text on the training split
 		{"I hope he drops dead", true},
 		{"I wish she was dead", true},
 		{"someone should put a bullet in his head", true},
 		{"death to all traitors", true},
 		{"he is a blowhard and a deadbeat", true},
-		{"that man is evil", true},
+		{"you stupid bint", true},
+		{"get a job you bum", true},
+		{"I fell on my bum", false},
+		{"the knobs on the cooker", false},
 		{"he is so brainwashed", true},
 		// ordinary twins
 		{"my grandad is old and a bit forgetful", false},
@@ -141,6 +144,7 @@ func TestRound8Lists(t *testing.T) {
 		{"he was jailed in 1964 and freed in 1990", false},
 		{"the deadline is Friday", false},
 		{"evil is a theme in Macbeth", false},
+		{"that man is evil", false}, // dropped: more clean than offensive texts
 	}
 	for _, tc := range tests {
 		fs := scanBody(t, s, tc.text)

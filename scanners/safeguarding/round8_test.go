@@ -28,3 +28,24 @@ func TestRound8SelfHarm(t *testing.T) {
 		{"i want out of maths, its so boring", sh, false},
 	})
 }
+
+// TestRound8Context: the bare word "porn" and "special relationship"
+// flagged more clean than offensive texts on the training split; what a
+// school must see still fires.
+func TestRound8Context(t *testing.T) {
+	t.Parallel()
+	const sx, gr = "safeguarding_sexual", "safeguarding_grooming"
+	runLexCases(t, []lexCase{
+		{"have you been watching porn again", sx, true},
+		{"send me porn", sx, true},
+		{"he showed us porn videos on his phone", sx, true},
+		{"go on pornhub", sx, true},
+		{"we have a special relationship, don't tell anyone", gr, true},
+		{"our special friendship is a secret", gr, true},
+		// ordinary twins
+		{"the news said she used to be a porn star", sx, false},
+		{"this cake is total food porn", sx, false},
+		{"the UK and the US have a special relationship", gr, false},
+		{"we learned about the special relationship in history", gr, false},
+	})
+}
