@@ -40,6 +40,8 @@ func TestRound8Context(t *testing.T) {
 		{"send me porn", sx, true},
 		{"he showed us porn videos on his phone", sx, true},
 		{"go on pornhub", sx, true},
+		{"porn", sx, true},
+		{"send a porn of you", sx, true},
 		{"we have a special relationship, don't tell anyone", gr, true},
 		{"our special friendship is a secret", gr, true},
 		// ordinary twins
