@@ -145,6 +145,8 @@ func TestRound8Lists(t *testing.T) {
 		{"the judge was fair and kind", false},
 		{"my excuse for a late homework was the bus", false},
 		{"what's coming to the cinema this week", false},
+		{"why are you trash talking my team", false},
+		{"you're trash", true},
 		{"the evil queen gave Snow White an apple", false},
 		{"I hope he drops by later", false},
 		{"I wish she was here", false},

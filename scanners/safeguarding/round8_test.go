@@ -178,3 +178,18 @@ func TestRound8Ideation(t *testing.T) {
 		{"my mum took her tablets this morning", sh, false},
 	})
 }
+
+// TestTrashTalkContext: "trash" followed by "talk" is the verb of sports
+// banter, not an insult; "you're trash" still is.
+func TestTrashTalkContext(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"why are you trash talking my team", b, false},
+		{"if you're gonna trash talk my piercings say it to my face", b, false},
+		{"you trash-talked us all week and lost", b, false},
+		{"you're trash", b, true},
+		{"you are trash. talk to the hand", b, true},
+		{"everyone knows ur trash", b, true},
+	})
+}
