@@ -193,3 +193,27 @@ func TestTrashTalkContext(t *testing.T) {
 		{"everyone knows ur trash", b, true},
 	})
 }
+
+// TestRound8Groups: hostility about a group without insult words, and
+// the same words in a lesson or about rights and facts.
+func TestRound8Groups(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"gay people should not be allowed to adopt", b, true},
+		{"women shouldn't be allowed to vote", b, true},
+		{"trans people are mentally ill", b, true},
+		{"being gay is a mental illness", b, true},
+		{"immigrants are taking our jobs", b, true},
+		{"refugees keep stealing our houses", b, true},
+		{"asians all look the same", b, true},
+		{"muslims are all the same", b, true},
+		// ordinary twins
+		{"gay people can marry in the UK since 2014", b, false},
+		{"immigrants helped build the NHS", b, false},
+		{"trans people face discrimination at work", b, false},
+		{"women got the vote in 1918", b, false},
+		{"these two shirts all look the same to me", b, false},
+		{"mental illness affects one in four people", b, false},
+	})
+}
