@@ -129,6 +129,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 	if topic == "bullying" && wantYouTo(text, a, b) {
 		return ctxDrop // "he doesn't even want you to bring anything": a request
 	}
+	if topic == "bullying" && trashTalk(text, a, b) {
+		return ctxDrop // "why are you trash talking", "you're gonna trash talk": the verb
+	}
 	if topic == "bullying" && generic(phrase) && selfOrDenied(text, a, b) {
 		return ctxDrop // "I'm such an idiot", "I'm a loser at FIFA", "you're not a loser"
 	}
@@ -201,6 +204,18 @@ func wantYouTo(text string, a, b int) bool {
 	}
 	after := words(text[b:min(len(text), b+8)])
 	return len(after) > 0 && after[0] == "to" && !crossesBoundary(text[b:min(len(text), b+4)])
+}
+
+// trashTalk reports whether the hit text[a:b] ends in "trash" and the
+// next word, in the same clause, is "talk", "talking", "talked" ...: the
+// verb of sports banter ("why are you trash talking"), not "you're trash".
+func trashTalk(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) == 0 || hw[len(hw)-1] != "trash" {
+		return false
+	}
+	after := words(text[b:min(len(text), b+12)])
+	return len(after) > 0 && strings.HasPrefix(after[0], "talk") && !crossesBoundary(text[b:min(len(text), b+2)])
 }
 
 // wantVerbs take an object and an infinitive ("want you to") (wantYouTo).
