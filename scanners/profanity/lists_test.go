@@ -75,7 +75,7 @@ func TestRound6Lists(t *testing.T) {
 		{"he's a coon", true},
 		{"lmfao that was so funny", false},
 		{"wth is that", false},
-		{"wtf is that", false}, // round 8: dropped (more clean than offensive texts)
+		{"wtf is that", true}, // kept as mild: the issue names it (round 8 would have dropped it)
 		{"stupid hoes everywhere", true},
 		{"Shylock demands his pound of flesh in Act 4", false},
 		{"we did a hardcore revision session", false},
@@ -95,7 +95,7 @@ func TestRound6Lists(t *testing.T) {
 }
 
 // TestRound8Lists: words that flagged more clean than offensive texts on
-// the training split no longer flag alone (damn, crap, pissed, wtf, fml,
+// the training split no longer flag alone (damn, crap, pissed, fml,
 // git as a mild word); the phrases of invective about third persons added
 // in round 8 count, and their everyday twins do not.
 func TestRound8Lists(t *testing.T) {
