@@ -46,19 +46,12 @@ type checkCtx struct {
 	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
 	// phraseList first occurs in body, or -1.
 	phraseAt []int
-	// counts caches textCounts(bodyRaw).
-	counts    letterCounts
-	countDone bool
+	// counts is textCounts(bodyRaw), counted as body is lower-cased.
+	counts letterCounts
 }
 
-// bodyCounts returns the letters and capitals of the text, counted once
-// per message.
-func (c *checkCtx) bodyCounts() letterCounts {
-	if !c.countDone {
-		c.counts, c.countDone = textCounts(c.bodyRaw), true
-	}
-	return c.counts
-}
+// bodyCounts returns the letters and capitals of the text.
+func (c *checkCtx) bodyCounts() letterCounts { return c.counts }
 
 // phrases returns where each phrase of phraseList first occurs in the
 // body (-1 for none), scanning the body once per message.
@@ -122,7 +115,7 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 		}
 	}
 	c.bodyRaw = b.String()
-	c.body = lowerASCII(c.bodyRaw)
+	c.body, c.counts = lowerCount(c.bodyRaw)
 	if c.html = h.String(); !asciiHTML {
 		c.html = strings.ToLower(c.html)
 	}
@@ -375,38 +368,6 @@ func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
 		}
 	}
 	return false, scanners.Evidence{}
-}
-
-// lowerASCII lower-cases ASCII letters only, so byte offsets stay valid.
-// It copies s once (not at all when s has no capital).
-func lowerASCII(s string) string {
-	i := 0
-	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
-		i++
-	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	writeLowerASCII(&b, s)
-	return b.String()
-}
-
-// writeLowerASCII writes s to b with ASCII capitals lower-cased, through
-// a small buffer lower-cased in place.
-func writeLowerASCII(b *strings.Builder, s string) {
-	var buf [512]byte
-	for len(s) > 0 {
-		n := copy(buf[:], s)
-		for i, c := range buf[:n] {
-			if c-'A' < 26 {
-				buf[i] = c + 'a' - 'A'
-			}
-		}
-		b.Write(buf[:n])
-		s = s[n:]
-	}
 }
 
 // isASCII reports whether s has no byte from 0x80 up.
@@ -911,6 +872,15 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	}
 	inHdr, ct, cte := false, "", ""
 	for len(raw) > 0 {
+		if !inHdr {
+			// Outside a part header only a line starting "--" matters
+			// (and a line too long, where the scan stops): skip to it.
+			j := nextDashLine(raw)
+			if j < 0 || hasLongLine(raw[:j]) {
+				break
+			}
+			raw = raw[j:]
+		}
 		var line []byte
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
 			line, raw = raw[:i], raw[i+1:]
@@ -947,6 +917,35 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 const maxBase64ScanLine = 64 << 10
 
 var dashes = []byte("--")
+
+// nextDashLine is the offset in raw of the first line that starts with
+// "--", or -1. It looks for "--" and then at the byte before (a search
+// for "\n--" would stop at every line end).
+func nextDashLine(raw []byte) int {
+	for from := 0; ; {
+		i := bytes.Index(raw[from:], dashes)
+		if i < 0 {
+			return -1
+		}
+		if at := from + i; at == 0 || raw[at-1] == '\n' {
+			return at
+		}
+		from += i + 1
+	}
+}
+
+// hasLongLine reports whether one of the whole lines of seg (each ending
+// in LF) is maxBase64ScanLine bytes or longer before its LF.
+func hasLongLine(seg []byte) bool {
+	for len(seg) >= maxBase64ScanLine {
+		i := bytes.IndexByte(seg, '\n')
+		if i < 0 || i >= maxBase64ScanLine {
+			return true
+		}
+		seg = seg[i+1:]
+	}
+	return false
+}
 
 func isBase64Text(ct, cte string) bool {
 	ct, cte = strings.ToLower(strings.TrimSpace(ct)), strings.ToLower(strings.TrimSpace(cte))
