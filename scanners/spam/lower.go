@@ -45,43 +45,28 @@ func store64(b []byte, i int, x uint64) {
 	b[4], b[5], b[6], b[7] = byte(x>>32), byte(x>>40), byte(x>>48), byte(x>>56)
 }
 
-// lowerCount returns s with its ASCII capitals lower-cased (so byte
-// offsets stay valid) and the letters (unicode.IsLetter) and capitals
-// (unicode.IsUpper) of s, in one pass: what lowerASCII and textCounts
-// gave separately. It copies s once, and not at all when s has no ASCII
-// capital.
-func lowerCount(s string) (string, letterCounts) {
-	var n letterCounts
+// lowerCountTo writes s to b with its ASCII capitals lower-cased (so byte
+// offsets stay valid) and adds the letters (unicode.IsLetter) and
+// capitals (unicode.IsUpper) of s to n, in one pass: what lowerASCII and
+// textCounts did separately.
+func lowerCountTo(b *strings.Builder, s string, n *letterCounts) {
 	var buf [maxChunk]byte
-	var b strings.Builder
-	copied := false
-	for i := 0; i < len(s); {
-		k, upper := lowerCountChunk(buf[:], s[i:], &n)
-		if upper && !copied {
-			b.Grow(len(s))
-			b.WriteString(s[:i])
-			copied = true
-		}
-		if copied {
-			b.Write(buf[:k])
-		}
-		i += k
+	for len(s) > 0 {
+		k := lowerCountChunk(buf[:], s, n)
+		b.Write(buf[:k])
+		s = s[k:]
 	}
-	if !copied {
-		return s, n
-	}
-	return b.String(), n
 }
 
 // lowerCountChunk lower-cases the ASCII capitals of the start of s into
 // dst (at most maxChunk bytes long), as far as dst holds it without
 // cutting a character (as utf8.DecodeRuneInString reads s from its
 // start), adds the letters and capitals of that start to n and returns
-// its length and whether it held an ASCII capital.
-func lowerCountChunk(dst []byte, s string, n *letterCounts) (int, bool) {
+// its length.
+func lowerCountChunk(dst []byte, s string, n *letterCounts) int {
 	// The capitals and letters of the words are summed per byte lane
 	// (at most maxChunk/8 each) and added up at the end.
-	var caps, upLanes, letterLanes uint64
+	var upLanes, letterLanes uint64
 	var up, letters int
 	m := min(len(s), len(dst))
 	i := 0
@@ -95,7 +80,6 @@ func lowerCountChunk(dst []byte, s string, n *letterCounts) (int, bool) {
 			small := (x + abovea) &^ (x + abovez) & highs
 			upLanes += capital >> 7
 			letterLanes += (capital | small) >> 7
-			caps |= capital
 			store64(dst, i, x|capital>>caseBit)
 			i += 8
 		}
@@ -107,7 +91,6 @@ func lowerCountChunk(dst []byte, s string, n *letterCounts) (int, bool) {
 			letters += int(k & 1)
 			up += int(k >> 1)
 			if k == 3 {
-				caps |= 1
 				c += 'a' - 'A'
 			}
 			dst[i] = c
@@ -129,7 +112,7 @@ func lowerCountChunk(dst []byte, s string, n *letterCounts) (int, bool) {
 	}
 	n.upper += up + laneSum(upLanes)
 	n.letters += letters + laneSum(letterLanes)
-	return i, caps != 0
+	return i
 }
 
 // maxChunk is the longest dst of lowerCountChunk: its lanes count to at

@@ -225,12 +225,14 @@ func (pm *phraseMatcher) record(off uint32, i int, at []int) {
 // The phrase lists the body rules look for, as ranges of one automaton.
 var (
 	phraseList []string
-	// moneyIDs, urgencyIDs, removeIDs and clickHereID are the ranges of
-	// moneyPhrases, urgencyPhrases and removeLiterals, and the id of
-	// "click here", in phraseList.
-	moneyIDs, urgencyIDs, removeIDs idRange
-	clickHereID                     int
-	bodyPhrases                     *phraseMatcher
+	// moneyIDs, urgencyIDs, removeIDs, moneySignIDs and moneyWordIDs are
+	// the ranges of moneyPhrases, urgencyPhrases, removeLiterals,
+	// bigMoneySigns and bigMoneyWords in phraseList, and clickHereID,
+	// dearID and exclaimID the ids of "click here", "dear " (where
+	// generic_greeting looks) and "!!" (body_exclaim).
+	moneyIDs, urgencyIDs, removeIDs, moneySignIDs, moneyWordIDs idRange
+	clickHereID, dearID, exclaimID                              int
+	bodyPhrases                                                 *phraseMatcher
 )
 
 // idRange is the ids [lo, hi) of one list in phraseList.
@@ -247,6 +249,10 @@ func init() {
 	urgencyIDs = add(urgencyPhrases...)
 	removeIDs = add(removeLiterals...)
 	clickHereID = add("click here").lo
+	moneySignIDs = add(bigMoneySigns...)
+	moneyWordIDs = add(bigMoneyWords...)
+	dearID = add("dear ").lo
+	exclaimID = add("!!").lo
 	bodyPhrases = newPhraseMatcher(phraseList)
 }
 

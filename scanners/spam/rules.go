@@ -2,7 +2,6 @@ package spam
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"net/netip"
 	"regexp"
@@ -37,8 +36,9 @@ type checkCtx struct {
 		done bool
 		t    time.Time
 	}
-	body     string // all visible text, lower-cased, bounded
-	bodyRaw  string // all visible text, bounded
+	// body is all visible text, lower-cased and bounded: the ruleText of
+	// each span followed by a newline.
+	body     string
 	hasPlain bool
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
@@ -46,7 +46,8 @@ type checkCtx struct {
 	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
 	// phraseList first occurs in body, or -1.
 	phraseAt []int
-	// counts is textCounts(bodyRaw), counted as body is lower-cased.
+	// counts is the textCounts of the body before lower-casing, counted
+	// as it is lower-cased.
 	counts letterCounts
 }
 
@@ -70,11 +71,16 @@ type span struct {
 	text  string
 }
 
+// ruleText is the part of the span's text that is in checkCtx.body (the
+// body is cut at maxRuleText).
+func (sp span) ruleText() string { return sp.text[:min(len(sp.text), maxRuleText-sp.start)] }
+
 const maxRuleText = 128 << 10
 
 func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, freemail map[string]bool) *checkCtx {
 	c := &checkCtx{m: m, env: env, now: now, freemail: freemail}
-	var b, h strings.Builder
+	var h strings.Builder
+	n := 0 // the length of the rule text
 	// When all the HTML is ASCII, strings.ToLower of it is the ASCII
 	// lower-casing of each piece, written so in one copy.
 	asciiHTML := true
@@ -108,14 +114,21 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 		case strings.HasPrefix(t.ContentType, "text/plain") || t.ContentType == "":
 			c.hasPlain = true
 		}
-		if b.Len() < maxRuleText {
-			c.spans = append(c.spans, span{part: t.PartID, start: b.Len(), text: t.Content})
-			b.WriteString(t.Content[:min(len(t.Content), maxRuleText-b.Len())])
-			b.WriteByte('\n')
+		if n < maxRuleText {
+			sp := span{part: t.PartID, start: n, text: t.Content}
+			c.spans = append(c.spans, sp)
+			n += len(sp.ruleText()) + 1
 		}
 	}
-	c.bodyRaw = b.String()
-	c.body, c.counts = lowerCount(c.bodyRaw)
+	// The rule text is each span's text and a newline; it is written
+	// lower-cased (and its letters counted) in one pass and one copy.
+	var b strings.Builder
+	b.Grow(n)
+	for _, sp := range c.spans {
+		lowerCountTo(&b, sp.ruleText(), &c.counts)
+		b.WriteByte('\n')
+	}
+	c.body = b.String()
 	if c.html = h.String(); !asciiHTML {
 		c.html = strings.ToLower(c.html)
 	}
@@ -177,7 +190,7 @@ var Rules = []Rule{
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}},
 	{"generic_greeting", 2.0, "a greeting to nobody in particular (\"Dear Friend\")", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := findGreeting(c.body)
+		loc := findGreetingFrom(c.body, c.phrases()[dearID])
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -199,10 +212,7 @@ var Rules = []Rule{
 		return len(c.m.Problems) > 0, partEv()
 	}},
 	{"big_money_amount", 1.0, "large sums of money in the text", func(c *checkCtx) (bool, scanners.Evidence) {
-		if !mayMatch(c.body, bigMoneyNeedles) {
-			return false, scanners.Evidence{}
-		}
-		loc := findBigMoney(c.body)
+		loc := findBigMoneyAt(c.body, c.phrases())
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -226,17 +236,22 @@ var (
 	moneyAt   = regexp.MustCompile(`^(\$|£|€|usd ?)\d{1,3}(,\d{3})+`)
 	millionAt = regexp.MustCompile(`^\d+ (million|billion) (dollars|usd|pounds|euros)`)
 	// trackRe is the reference of findTracking.
-	trackRe  = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
-	digitsRe = regexp.MustCompile(`\d{5,}`)
-	// bigMoneyNeedles are substrings every match of bigMoneyRe contains.
-	bigMoneyNeedles = []string{"$", "£", "€", "usd", "million", "billion"}
-	bigMoneyRe      = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
+	trackRe    = regexp.MustCompile(`\s{3,}\S*\d\S*\s*$|[\s(\[#-][a-z]{0,4}\d{4,}[a-z]{0,4}[)\]]?\s*$`)
+	digitsRe   = regexp.MustCompile(`\d{5,}`)
+	bigMoneyRe = regexp.MustCompile(`(\$|£|€|usd ?)\d{1,3}(,\d{3})+|\d+ (million|billion) (dollars|usd|pounds|euros)`)
 )
 
 // findGreeting is greetingRe.FindStringIndex: the first "dear <nobody>"
 // at the start of a word.
-func findGreeting(s string) []int {
-	for from := 0; from < len(s); {
+func findGreeting(s string) []int { return findGreetingFrom(s, strings.Index(s, "dear ")) }
+
+// findGreetingFrom is findGreeting given where "dear " first occurs in s
+// (-1 for nowhere): every match starts there or later.
+func findGreetingFrom(s string, from int) []int {
+	if from < 0 {
+		return nil
+	}
+	for from < len(s) {
 		loc := greetingAt.FindStringIndex(s[from:])
 		if loc == nil {
 			return nil
@@ -258,6 +273,22 @@ func isWordByte(c byte) bool {
 // are tried only where a currency sign or "usd" stands, or at the digits
 // before " million " or " billion ", and the leftmost match wins.
 func findBigMoney(s string) []int {
+	at := make([]int, len(phraseList))
+	bodyPhrases.firstAt(s, at)
+	return findBigMoneyAt(s, at)
+}
+
+// bigMoneySigns and bigMoneyWords are where findBigMoneyAt tries
+// moneyAt and millionAt.
+var (
+	bigMoneySigns = []string{"$", "£", "€", "usd"}
+	bigMoneyWords = []string{" million ", " billion "}
+)
+
+// findBigMoneyAt is findBigMoney given where each phrase of phraseList
+// first occurs in s: each sign and word is looked for from there on, and
+// not at all when it does not occur.
+func findBigMoneyAt(s string, at []int) []int {
 	best := -1
 	var bestLoc []int
 	try := func(at int, re *regexp.Regexp) bool {
@@ -270,8 +301,8 @@ func findBigMoney(s string) []int {
 		}
 		return false
 	}
-	for _, sign := range []string{"$", "£", "€", "usd"} {
-		for from := 0; ; {
+	for k, sign := range bigMoneySigns {
+		for from := at[moneySignIDs.lo+k]; from >= 0; {
 			i := strings.Index(s[from:], sign)
 			if i < 0 {
 				break
@@ -282,8 +313,8 @@ func findBigMoney(s string) []int {
 			from += i + 1
 		}
 	}
-	for _, word := range []string{" million ", " billion "} {
-		for from := 0; ; {
+	for k, word := range bigMoneyWords {
+		for from := at[moneyWordIDs.lo+k]; from >= 0; {
 			i := strings.Index(s[from:], word)
 			if i < 0 {
 				break
@@ -313,17 +344,6 @@ func findRemove(s string) []int {
 	at := make([]int, len(phraseList))
 	bodyPhrases.firstAt(s, at)
 	return removeIDs.leftmost(at)
-}
-
-// mayMatch reports whether s contains one of needles: a regexp whose every
-// match contains one of them cannot match s otherwise.
-func mayMatch(s string, needles []string) bool {
-	for _, n := range needles {
-		if strings.Contains(s, n) {
-			return true
-		}
-	}
-	return false
 }
 
 func ruleSubjectTracking(c *checkCtx) (bool, scanners.Evidence) {
@@ -371,9 +391,11 @@ func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 // isASCII reports whether s has no byte from 0x80 up.
-func isASCII(s string) bool {
+func isASCII[T string | []byte](s T) bool {
 	for len(s) >= 8 {
-		if binary.LittleEndian.Uint64([]byte(s[:8]))&0x8080808080808080 != 0 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&highs != 0 {
 			return false
 		}
 		s = s[8:]
@@ -480,10 +502,22 @@ func indexOf[T string | []byte](s T, sub string) int {
 }
 
 func ruleGTUBE(c *checkCtx) (bool, scanners.Evidence) {
-	if containsGTUBE(c.bodyRaw) || containsGTUBE(c.m.Raw) {
+	if c.textHasGTUBE() || containsGTUBE(c.m.Raw) {
 		return true, scanners.Evidence{Field: "mime", Text: "GTUBE"}
 	}
 	return false, scanners.Evidence{}
+}
+
+// textHasGTUBE reports whether the rule text before lower-casing holds
+// the GTUBE string: whether one of the spans' texts does (the string has
+// no newline, so it cannot cross from one span into the next).
+func (c *checkCtx) textHasGTUBE() bool {
+	for _, sp := range c.spans {
+		if containsGTUBE(sp.ruleText()) {
+			return true
+		}
+	}
+	return false
 }
 
 // receivedTime is the time the nearest (topmost) Received header gives, or
@@ -799,7 +833,8 @@ func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleBodyExclaim(c *checkCtx) (bool, scanners.Evidence) {
-	return strings.Count(c.body, "!!") >= 3, scanners.Evidence{Field: "mime"}
+	i := c.phrases()[exclaimID] // no "!!" before it
+	return i >= 0 && strings.Count(c.body[i:], "!!") >= 3, scanners.Evidence{Field: "mime"}
 }
 
 // moneyPhrases and urgencyPhrases are matched in the lower-cased text.
@@ -900,11 +935,10 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			}
 			inHdr = false
 		case inHdr:
-			l := strings.ToLower(string(line))
-			if strings.HasPrefix(l, "content-type:") {
-				ct = l[13:]
-			} else if strings.HasPrefix(l, "content-transfer-encoding:") {
-				cte = l[26:]
+			if v, ok := lowerFieldValue(line, "content-type:"); ok {
+				ct = v
+			} else if v, ok := lowerFieldValue(line, "content-transfer-encoding:"); ok {
+				cte = v
 			}
 		}
 	}
@@ -917,6 +951,25 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 const maxBase64ScanLine = 64 << 10
 
 var dashes = []byte("--")
+
+// lowerFieldValue is, for a header line, strings.ToLower(line) after
+// name (a lower-case ASCII prefix) when the lower-cased line starts with
+// name. An ASCII line is compared in place and only a matching one is
+// copied; any other goes through strings.ToLower, which can turn a
+// non-ASCII character into an ASCII letter (U+0130 into 'i').
+func lowerFieldValue(line []byte, name string) (string, bool) {
+	if !isASCII(line) {
+		l := strings.ToLower(string(line))
+		if strings.HasPrefix(l, name) {
+			return l[len(name):], true
+		}
+		return "", false
+	}
+	if len(line) < len(name) || !strings.EqualFold(string(line[:len(name)]), name) {
+		return "", false
+	}
+	return strings.ToLower(string(line[len(name):])), true
+}
 
 // nextDashLine is the offset in raw of the first line that starts with
 // "--", or -1. It looks for "--" and then at the byte before (a search

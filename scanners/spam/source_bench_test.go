@@ -46,7 +46,7 @@ func BenchmarkScanSource(b *testing.B) {
 // and, when the corpus is present, the rule text of 300 corpus messages.
 func benchTexts(b *testing.B) (source string, corpus []string) {
 	m := message.Parse(context.Background(), sourceMessage(), message.Limits{})
-	source = newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil).bodyRaw
+	source = newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil).rawText()
 	files := corpusFiles(b)
 	for i := 0; i < len(files) && len(corpus) < 300; i += max(len(files)/300, 1) {
 		raw, err := os.ReadFile(files[i])
@@ -54,7 +54,7 @@ func benchTexts(b *testing.B) (source string, corpus []string) {
 			b.Fatal(err)
 		}
 		m := message.Parse(context.Background(), raw, message.Limits{})
-		corpus = append(corpus, newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil).bodyRaw)
+		corpus = append(corpus, newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil).rawText())
 	}
 	return source, corpus
 }
