@@ -286,3 +286,38 @@ func (r idRange) leftmost(at []int) []int {
 	}
 	return []int{best, best + n}
 }
+
+// htmlList are the literals the HTML rules look for; htmlPhrases finds
+// where each first occurs in the lower-cased markup in one pass, and
+// each rule looks on from there (or not at all).
+var htmlList = []string{
+	htmlDisplay: "display", htmlVisibility: "visibility", htmlFontSize: "font-size", htmlFont: "<font",
+	htmlBgWhiteQ: `bgcolor="#ffffff"`, htmlBgWhite: "bgcolor=#ffffff", htmlBgcolor: "bgcolor",
+	htmlImg: "<img", htmlForm: "<form",
+	// whiteColors, in their order
+	htmlWhite: `color="#ffffff"`, htmlWhite + 1: "color=#ffffff", htmlWhite + 2: `color="white"`,
+	htmlWhite + 3: "color:#ffffff", htmlWhite + 4: "color: #ffffff", htmlWhite + 5: "color:white",
+}
+
+// The ids of htmlList.
+const (
+	htmlDisplay = iota
+	htmlVisibility
+	htmlFontSize
+	htmlFont
+	htmlBgWhiteQ
+	htmlBgWhite
+	htmlBgcolor
+	htmlImg
+	htmlForm
+	htmlWhite // the first of len(whiteColors)
+)
+
+var htmlPhrases = newPhraseMatcher(htmlList)
+
+// htmlPhrasesOf is where each of htmlList first occurs in s, or -1.
+func htmlPhrasesOf(s string) []int {
+	at := make([]int, len(htmlList))
+	htmlPhrases.firstAt(s, at)
+	return at
+}

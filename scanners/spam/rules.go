@@ -44,8 +44,9 @@ type checkCtx struct {
 	html     string // all HTML markup, lower-cased, bounded
 	spans    []span // where each text part starts in body
 	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
-	// phraseList first occurs in body, or -1.
-	phraseAt []int
+	// phraseList first occurs in body, or -1; htmlAt likewise
+	// htmlPhrases.firstAt(html).
+	phraseAt, htmlAt []int
 	// counts is the textCounts of the body before lower-casing, counted
 	// as it is lower-cased.
 	counts letterCounts
@@ -62,6 +63,24 @@ func (c *checkCtx) phrases() []int {
 		bodyPhrases.firstAt(c.body, c.phraseAt)
 	}
 	return c.phraseAt
+}
+
+// htmlPhrases returns where each of htmlList first occurs in the
+// markup (-1 for none), scanning it once per message.
+func (c *checkCtx) htmlPhrases() []int {
+	if c.htmlAt == nil {
+		c.htmlAt = htmlPhrasesOf(c.html)
+	}
+	return c.htmlAt
+}
+
+// imgCount is how many "<img" the markup holds.
+func (c *checkCtx) imgCount() int {
+	i := c.htmlPhrases()[htmlImg] // none before it
+	if i < 0 {
+		return 0
+	}
+	return strings.Count(c.html[i:], "<img")
 }
 
 // span is where one text part's Content starts in checkCtx.body.
@@ -183,7 +202,7 @@ var Rules = []Rule{
 	}},
 	{"subject_tracking_id", 1.5, "the subject ends in a tracking code after a gap", ruleSubjectTracking},
 	{"html_big_font", 1.2, "HTML in very large font", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := findBigFont(c.html)
+		loc := findBigFontAt(c.html, c.htmlPhrases())
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -205,7 +224,7 @@ var Rules = []Rule{
 	}},
 
 	{"html_form", 0.5, "an HTML form in the message", func(c *checkCtx) (bool, scanners.Evidence) {
-		return strings.Contains(c.html, "<form"), scanners.Evidence{Field: "html", Text: "<form"}
+		return c.htmlPhrases()[htmlForm] >= 0, scanners.Evidence{Field: "html", Text: "<form"}
 	}},
 
 	{"mime_damaged", 1.2, "broken MIME structure", func(c *checkCtx) (bool, scanners.Evidence) {
@@ -717,10 +736,8 @@ func ruleUndisclosed(c *checkCtx) (bool, scanners.Evidence) {
 	return strings.Contains(strings.ToLower(to), "undisclosed"), hdrEv("To", to)
 }
 
-func imgCount(html string) int { return strings.Count(html, "<img") }
-
 func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
-	if !c.hasHTML || c.hasPlain || imgCount(c.html) == 0 {
+	if !c.hasHTML || c.hasPlain || c.imgCount() == 0 {
 		return false, scanners.Evidence{}
 	}
 	n := c.bodyCounts().letters
@@ -728,7 +745,7 @@ func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
-	imgs := imgCount(c.html)
+	imgs := c.imgCount()
 	for _, a := range c.m.Attachments {
 		if strings.HasPrefix(a.ContentType, "image/") && a.Container == "" {
 			imgs++
@@ -741,17 +758,22 @@ func ruleImageOnly(c *checkCtx) (bool, scanners.Evidence) {
 // (TestFastFindersEqualRegexps).
 var hiddenRe = regexp.MustCompile(`display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b|<font[^>]*size\s*=\s*["']?[01]\b`)
 
+// whiteColors are the white font colours ruleHiddenText looks for, in
+// order (htmlList holds them from htmlWhite on).
+var whiteColors = []string{`color="#ffffff"`, "color=#ffffff", `color="white"`, "color:#ffffff", "color: #ffffff", "color:white"}
+
 func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 	if c.html == "" {
 		return false, scanners.Evidence{}
 	}
-	if loc := findHidden(c.html); loc != nil {
+	at := c.htmlPhrases()
+	if loc := findHiddenAt(c.html, at); loc != nil {
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}
 	// Text in the page's background colour (white on white).
-	if strings.Contains(c.html, `bgcolor="#ffffff"`) || strings.Contains(c.html, "bgcolor=#ffffff") || !strings.Contains(c.html, "bgcolor") {
-		for _, w := range []string{`color="#ffffff"`, "color=#ffffff", `color="white"`, "color:#ffffff", "color: #ffffff", "color:white"} {
-			if i := strings.Index(c.html, w); i >= 0 && !strings.Contains(c.html[max(0, i-12):i], "bg") && !strings.Contains(c.html[max(0, i-12):i], "background") {
+	if at[htmlBgWhiteQ] >= 0 || at[htmlBgWhite] >= 0 || at[htmlBgcolor] < 0 {
+		for k, w := range whiteColors {
+			if i := at[htmlWhite+k]; i >= 0 && !strings.Contains(c.html[max(0, i-12):i], "bg") && !strings.Contains(c.html[max(0, i-12):i], "background") {
 				return true, scanners.Evidence{Field: "html", Text: w}
 			}
 		}
@@ -760,7 +782,8 @@ func ruleHiddenText(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func ruleFontTricks(c *checkCtx) (bool, scanners.Evidence) {
-	return strings.Count(c.html, "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
+	i := c.htmlPhrases()[htmlFont] // none before it
+	return i >= 0 && strings.Count(c.html[i:], "<font") >= 10, scanners.Evidence{Field: "html", Text: "<font"}
 }
 
 // letterCounts are the letters of a text and how many are capitals.
