@@ -130,3 +130,34 @@ func TestHTMLRulesEqualReference(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderEqualsMessageHeader: checkCtx.header, which looks the rules'
+// fields up in one pass, gives what Message.Header gives, for each of
+// them and for another field, on written headers (repeated fields, names
+// in other cases, non-ASCII names that fold to ASCII ones) and on every
+// corpus message when present.
+func TestHeaderEqualsMessageHeader(t *testing.T) {
+	t.Parallel()
+	m := &message.Message{Headers: []message.Header{
+		{Name: "ſubject", Value: "long s"}, {Name: "SUBJECT", Value: "second"}, {Name: "to", Value: "a@example.org"},
+		{Name: "To", Value: "b@example.org"}, {Name: "List-Id", Value: ""}, {Name: "LIST-ID", Value: "x"}, {Name: "Date", Value: "now"},
+		{Name: "Content-Transfer-Encoding", Value: "base64"}, {Name: "X-Priority ", Value: "1"}, {Name: "Re\u212ay", Value: "k"},
+	}}
+	msgs := []*message.Message{m, {}}
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, message.Parse(context.Background(), b, message.Limits{}))
+	}
+	names := append(ruleHeaders[:], "Received", "Reky", "X-Mailer")
+	for i, m := range msgs {
+		c := newCheckCtx(m, inbound, time.Unix(1700000000, 0), nil)
+		for _, n := range names {
+			if got, want := c.header(n), m.Header(n); got != want {
+				t.Fatalf("message %d: header(%q) = %q, Message.Header %q", i, n, got, want)
+			}
+		}
+	}
+}

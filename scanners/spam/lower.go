@@ -128,22 +128,31 @@ func laneSum(x uint64) int {
 }
 
 // writeLowerASCII writes s to b with ASCII capitals lower-cased, through
-// a small buffer lower-cased in place, eight bytes at a time.
+// a small buffer, eight bytes at a time.
 func writeLowerASCII(b *strings.Builder, s string) {
 	var buf [512]byte
 	for len(s) > 0 {
-		n := copy(buf[:], s)
-		i := 0
-		for ; i+8 <= n; i += 8 {
-			x := load64(s, i)
-			store64(buf[:], i, x|capitals(x)>>caseBit)
-		}
-		for ; i < n; i++ {
-			if c := buf[i]; c-'A' < 26 {
-				buf[i] = c + 'a' - 'A'
-			}
-		}
+		n := min(len(s), len(buf))
+		lowerInto(buf[:n], s[:n])
 		b.Write(buf[:n])
 		s = s[n:]
+	}
+}
+
+// lowerInto writes s to dst (of its length) with ASCII capitals
+// lower-cased.
+func lowerInto(dst []byte, s string) {
+	dst = dst[:len(s)]
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s, i)
+		store64(dst, i, x|capitals(x)>>caseBit)
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
 	}
 }

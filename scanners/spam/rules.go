@@ -43,6 +43,9 @@ type checkCtx struct {
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
 	spans    []span // where each text part starts in body
+	// hdrs are the values of ruleHeaders once hdrDone.
+	hdrs    [len(ruleHeaders)]string
+	hdrDone bool
 	// phraseAt caches bodyPhrases.firstAt(body): where each phrase of
 	// phraseList first occurs in body, or -1; htmlAt likewise
 	// htmlPhrases.firstAt(html).
@@ -63,6 +66,43 @@ func (c *checkCtx) phrases() []int {
 		bodyPhrases.firstAt(c.body, c.phraseAt)
 	}
 	return c.phraseAt
+}
+
+// ruleHeaders are the header fields the rules read; checkCtx.header
+// looks them all up in one pass over the header.
+var ruleHeaders = [...]string{"Date", "From", "To", "Reply-To", "Subject", "Content-Type", "Content-Transfer-Encoding",
+	"List-Unsubscribe", "List-Id", "X-Priority", "X-MSMail-Priority"}
+
+// header is c.m.Header(name): the value of the first field called name
+// (case-insensitively), or "". The fields of ruleHeaders are found in one
+// pass on the first call.
+func (c *checkCtx) header(name string) string {
+	if !c.hdrDone {
+		c.findHeaders()
+	}
+	for k, n := range ruleHeaders {
+		if n == name {
+			return c.hdrs[k]
+		}
+	}
+	return c.m.Header(name)
+}
+
+// findHeaders fills hdrs as Message.Header would for each of
+// ruleHeaders, comparing a field's name only with those of its length
+// (when it is ASCII: strings.EqualFold folds some non-ASCII letters, such
+// as U+017F ſ, to ASCII ones of another length).
+func (c *checkCtx) findHeaders() {
+	c.hdrDone = true
+	var found [len(ruleHeaders)]bool
+	for _, h := range c.m.Headers {
+		ascii := isASCII(h.Name)
+		for k, n := range ruleHeaders {
+			if !found[k] && (len(n) == len(h.Name) || !ascii) && strings.EqualFold(h.Name, n) {
+				c.hdrs[k], found[k] = h.Value, true
+			}
+		}
+	}
 }
 
 // htmlPhrases returns where each of htmlList first occurs in the
@@ -159,7 +199,7 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 var Rules = []Rule{
 	{"gtube", 100, "the GTUBE anti-spam test string", ruleGTUBE},
 	{"missing_date", 2.5, "no valid Date header", func(c *checkCtx) (bool, scanners.Evidence) {
-		return c.m.Date.IsZero(), hdrEv("Date", c.m.Header("Date"))
+		return c.m.Date.IsZero(), hdrEv("Date", c.header("Date"))
 	}},
 	{"missing_message_id", 1.0, "no Message-ID header", func(c *checkCtx) (bool, scanners.Evidence) {
 		return c.m.MessageID == "", partEv()
@@ -171,7 +211,7 @@ var Rules = []Rule{
 	{"from_name_has_other_address", 1.5, "the sender's display name shows a different address", ruleFromNameAddr},
 	{"to_undisclosed", 0.5, "no visible recipients (To missing or undisclosed)", ruleUndisclosed},
 	{"many_recipients", 2.0, "twenty or more visible recipients", func(c *checkCtx) (bool, scanners.Evidence) {
-		return len(c.m.To)+len(c.m.Cc) >= 20, hdrEv("To", c.m.Header("To"))
+		return len(c.m.To)+len(c.m.Cc) >= 20, hdrEv("To", c.header("To"))
 	}},
 	{"html_only", 1.2, "HTML with no plain-text alternative", func(c *checkCtx) (bool, scanners.Evidence) {
 		return c.hasHTML && !c.hasPlain, partEv()
@@ -216,11 +256,11 @@ var Rules = []Rule{
 		return true, c.bodyEv(loc[0], loc[1]-loc[0])
 	}},
 	{"from_no_name", 0.8, "the sender gives no display name", func(c *checkCtx) (bool, scanners.Evidence) {
-		return len(c.m.From) > 0 && strings.TrimSpace(c.m.From[0].Name) == "", hdrEv("From", c.m.Header("From"))
+		return len(c.m.From) > 0 && strings.TrimSpace(c.m.From[0].Name) == "", hdrEv("From", c.header("From"))
 	}},
 	{"from_digits", 0.3, "the sender's local part is mostly digits or has a long digit run", ruleFromDigits},
 	{"to_is_from", 1.0, "the message is addressed to its own sender", func(c *checkCtx) (bool, scanners.Evidence) {
-		return len(c.m.From) > 0 && len(c.m.To) == 1 && strings.EqualFold(c.m.From[0].Addr, c.m.To[0].Addr), hdrEv("To", c.m.Header("To"))
+		return len(c.m.From) > 0 && len(c.m.To) == 1 && strings.EqualFold(c.m.From[0].Addr, c.m.To[0].Addr), hdrEv("To", c.header("To"))
 	}},
 
 	{"html_form", 0.5, "an HTML form in the message", func(c *checkCtx) (bool, scanners.Evidence) {
@@ -388,17 +428,37 @@ func ruleFromDigits(c *checkCtx) (bool, scanners.Evidence) {
 			d++
 		}
 	}
-	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.m.Header("From"))
+	return (len(local) >= 4 && d*2 > len(local)) || digitsRe.MatchString(local), hdrEv("From", c.header("From"))
 }
 
 // cjkCharsets are the charset names ruleCJKCharset looks for.
 var cjkCharsets = []string{"gb2312", "big5", "euc-kr", "ks_c_5601", "iso-2022-jp", "shift_jis", "euc-jp", "gbk", "gb18030"}
 
+// cjkCharsetBytes are cjkCharsets as byte slices.
+var cjkCharsetBytes = func() (b [][]byte) {
+	for _, cs := range cjkCharsets {
+		b = append(b, []byte(cs))
+	}
+	return b
+}()
+
 // ruleCJKCharset looks for the names in the Content-Type and the Subject
 // (which the rule once joined with a space: no name holds one, so none
 // can match across the join).
 func ruleCJKCharset(c *checkCtx) (bool, scanners.Evidence) {
-	for _, h := range [...]string{c.m.Header("Content-Type"), c.m.Header("Subject")} {
+	var buf [256]byte
+	for _, h := range [...]string{c.header("Content-Type"), c.header("Subject")} {
+		if len(h) <= len(buf) && isASCII(h) {
+			// strings.ToLower of ASCII, without a copy on the heap.
+			low := buf[:len(h)]
+			lowerInto(low, h)
+			for _, cs := range cjkCharsetBytes {
+				if bytes.Contains(low, cs) {
+					return true, partEv()
+				}
+			}
+			continue
+		}
 		low := strings.ToLower(h)
 		for _, cs := range cjkCharsets {
 			if strings.Contains(low, cs) {
@@ -646,14 +706,14 @@ func ruleDateFuture(c *checkCtx) (bool, scanners.Evidence) {
 	if c.m.Date.IsZero() {
 		return false, scanners.Evidence{}
 	}
-	return c.m.Date.After(c.receivedTime().Add(24 * time.Hour)), hdrEv("Date", c.m.Header("Date"))
+	return c.m.Date.After(c.receivedTime().Add(24 * time.Hour)), hdrEv("Date", c.header("Date"))
 }
 
 func ruleDatePast(c *checkCtx) (bool, scanners.Evidence) {
 	if c.m.Date.IsZero() {
 		return false, scanners.Evidence{}
 	}
-	return c.m.Date.Before(c.receivedTime().Add(-96 * time.Hour)), hdrEv("Date", c.m.Header("Date"))
+	return c.m.Date.Before(c.receivedTime().Add(-96 * time.Hour)), hdrEv("Date", c.header("Date"))
 }
 
 // receivedFromRe reads "from HELO (RDNS [IP])" at the start of a Received
@@ -710,7 +770,7 @@ func ruleFreemailReplyTo(c *checkCtx) (bool, scanners.Evidence) {
 	if strings.EqualFold(r, c.m.From[0].Addr) || !c.freemail[domainOf(r)] {
 		return false, scanners.Evidence{}
 	}
-	return true, hdrEv("Reply-To", c.m.Header("Reply-To"))
+	return true, hdrEv("Reply-To", c.header("Reply-To"))
 }
 
 // addrInNameRe is the reference of findAddrInName.
@@ -725,13 +785,13 @@ func ruleFromNameAddr(c *checkCtx) (bool, scanners.Evidence) {
 	if a == "" || strings.EqualFold(a, f.Addr) {
 		return false, scanners.Evidence{}
 	}
-	return true, hdrEv("From", c.m.Header("From"))
+	return true, hdrEv("From", c.header("From"))
 }
 
 func ruleUndisclosed(c *checkCtx) (bool, scanners.Evidence) {
-	to := c.m.Header("To")
+	to := c.header("To")
 	if strings.TrimSpace(to) == "" && len(c.m.Cc) == 0 {
-		return true, hdrEv("To", c.m.Header("To"))
+		return true, hdrEv("To", c.header("To"))
 	}
 	return strings.Contains(strings.ToLower(to), "undisclosed"), hdrEv("To", to)
 }
@@ -900,7 +960,7 @@ func ruleUrgency(c *checkCtx) (bool, scanners.Evidence) { return phraseRule(c, u
 var removeRe = regexp.MustCompile(`(to be |wish to be |like to be |be )removed|remove (me|you)|opt[- ]?out|unsubscribe|no longer wish to receive|removal instructions|remove in the subject|"remove"`)
 
 func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
-	if c.m.Header("List-Unsubscribe") != "" || c.m.Header("List-Id") != "" {
+	if c.header("List-Unsubscribe") != "" || c.header("List-Id") != "" {
 		return false, scanners.Evidence{}
 	}
 	if loc := removeIDs.leftmost(c.phrases()); loc != nil {
@@ -921,7 +981,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 	if len(c.m.Texts) == 0 {
 		return false, scanners.Evidence{}
 	}
-	if isBase64Text(c.m.Header("Content-Type"), c.m.Header("Content-Transfer-Encoding")) {
+	if isBase64Text(c.header("Content-Type"), c.header("Content-Transfer-Encoding")) {
 		return true, partEv()
 	}
 	raw := c.m.Raw
@@ -1087,12 +1147,12 @@ func ruleURLUserinfo(c *checkCtx) (bool, scanners.Evidence) {
 }
 
 func rulePriority(c *checkCtx) (bool, scanners.Evidence) {
-	p := strings.TrimSpace(c.m.Header("X-Priority"))
+	p := strings.TrimSpace(c.header("X-Priority"))
 	if strings.HasPrefix(p, "1") {
-		return true, hdrEv("X-Priority", c.m.Header("X-Priority"))
+		return true, hdrEv("X-Priority", c.header("X-Priority"))
 	}
-	if strings.EqualFold(strings.TrimSpace(c.m.Header("X-MSMail-Priority")), "high") {
-		return true, hdrEv("X-MSMail-Priority", c.m.Header("X-MSMail-Priority"))
+	if strings.EqualFold(strings.TrimSpace(c.header("X-MSMail-Priority")), "high") {
+		return true, hdrEv("X-MSMail-Priority", c.header("X-MSMail-Priority"))
 	}
 	return false, scanners.Evidence{}
 }
