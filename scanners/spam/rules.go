@@ -175,6 +175,9 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 		}
 		if n < maxRuleText {
 			sp := span{part: t.PartID, start: n, text: t.Content}
+			if c.spans == nil {
+				c.spans = make([]span, 0, len(m.Texts))
+			}
 			c.spans = append(c.spans, sp)
 			n += len(sp.ruleText()) + 1
 		}
@@ -555,6 +558,8 @@ const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.
 // repeated characters such as smtp-source's).
 const gtubeTail = "GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
+var gtubeTailBytes = []byte(gtubeTail)
+
 // containsGTUBE reports whether s holds the whole GTUBE string.
 func containsGTUBE[T string | []byte](s T) bool {
 	for off := 0; ; {
@@ -575,6 +580,9 @@ func indexOf[T string | []byte](s T, sub string) int {
 	case string:
 		return strings.Index(v, sub)
 	case []byte:
+		if sub == gtubeTail {
+			return bytes.Index(v, gtubeTailBytes) // no copy of sub per call
+		}
 		return bytes.Index(v, []byte(sub))
 	}
 	return -1
@@ -1090,11 +1098,34 @@ func isBase64Text(ct, cte string) bool {
 
 func ruleURLIP(c *checkCtx) (bool, scanners.Evidence) {
 	for _, u := range c.m.URLs {
-		if _, err := netip.ParseAddr(strings.Trim(u.Host, "[]")); err == nil {
+		h := strings.Trim(u.Host, "[]")
+		if !mayBeAddr(h) {
+			continue
+		}
+		if _, err := netip.ParseAddr(h); err == nil {
 			return true, scanners.Evidence{Part: u.PartID, Field: "url", Text: u.Raw}
 		}
 	}
 	return false, scanners.Evidence{}
+}
+
+// mayBeAddr is false for the strings netip.ParseAddr certainly refuses
+// (each refusal allocates its error): it reads the first '.', ':' or '%'
+// as ParseAddr does, and an IPv4 address is only digits and dots.
+func mayBeAddr(s string) bool {
+	i := strings.IndexAny(s, ".:%")
+	if i < 0 || s[i] == '%' {
+		return false
+	}
+	if s[i] == ':' {
+		return true
+	}
+	for j := 0; j < len(s); j++ {
+		if c := s[j]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 var anchorHostRe = regexp.MustCompile(`(?i)^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:[/:?#]|$)`)
