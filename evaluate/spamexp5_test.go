@@ -135,6 +135,22 @@ func TestSpamExperimentRound5Rules(t *testing.T) {
 	}
 	const k = 5
 	items := expItems(t, expCorpus(t), k)
+	// The scanner now has the three rules this round kept; they are taken
+	// out of each item's rule total so that the base is the scanner the
+	// round started from and the candidates' lines are as they were
+	// measured.
+	kept := map[string]bool{"date_zone_absurd": true, "date_no_zone": true, "html_no_mime_version": true}
+	for i := range items {
+		var ids []string
+		for _, id := range items[i].ids {
+			if kept[id] {
+				items[i].rules -= spam.RuleScore(id)
+			} else {
+				ids = append(ids, id)
+			}
+		}
+		items[i].ids = ids
+	}
 	cands := exp5Rules()
 	hit := make([][]bool, len(cands))
 	for c, r := range cands {

@@ -102,6 +102,17 @@ func CombinedScore(rules, p float64) float64 {
 	return rules*DefaultRuleWeight + b.score
 }
 
+// RuleScore is the default score of the heuristic rule id, or 0 when
+// there is none.
+func RuleScore(id string) float64 {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r.Score
+		}
+	}
+	return 0
+}
+
 // Options configures a Scanner.
 type Options struct {
 	// Logger receives warnings (classifier store errors); required.
