@@ -2,6 +2,7 @@ package spam
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/lychgate/lychgate/message"
@@ -42,6 +43,26 @@ func TestMalformedHeaderRules(t *testing.T) {
 			}
 			if _, hit := got[id]; hit != want {
 				t.Errorf("%q: %s fired %v, want %v (rules %v)", tc.hdr, id, hit, want, got)
+			}
+		}
+	}
+}
+
+// TestLowerPrefixContainsEqualToLower: hasLowerPrefix and containsLower
+// give what strings.HasPrefix and strings.Contains of strings.ToLower
+// give, for ASCII and non-ASCII values, U+0130 and U+212A, and values
+// around the 256-byte stack buffer.
+func TestLowerPrefixContainsEqualToLower(t *testing.T) {
+	long := strings.Repeat("x", 250)
+	for _, s := range []string{"", "BASE64", "base6", "Base64 ", "TEXT/PLAIN; charset=x", "text/plaİn", "Text/HTML", "\u212aase64",
+		"Undisclosed-Recipients:;", "UNDISCLOSED", "undİsclosed", "recipients", long + "UNDIS", long + "UNDISCLOSED", long + "undisclosedX",
+		strings.Repeat("Y", 300) + "Undisclosed", "ünd undisclosed"} {
+		for _, p := range []string{"base64", "text/plain", "text/html", "undisclosed"} {
+			if got, want := hasLowerPrefix(s, p), strings.HasPrefix(strings.ToLower(s), p); got != want {
+				t.Errorf("hasLowerPrefix(%q, %q) = %v, want %v", s, p, got, want)
+			}
+			if got, want := containsLower(s, p), strings.Contains(strings.ToLower(s), p); got != want {
+				t.Errorf("containsLower(%q, %q) = %v, want %v", s, p, got, want)
 			}
 		}
 	}

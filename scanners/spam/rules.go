@@ -851,7 +851,7 @@ func ruleUndisclosed(c *checkCtx) (bool, scanners.Evidence) {
 	if strings.TrimSpace(to) == "" && len(c.m.Cc) == 0 {
 		return true, hdrEv("To", c.header("To"))
 	}
-	return strings.Contains(strings.ToLower(to), "undisclosed"), hdrEv("To", to)
+	return containsLower(to, "undisclosed"), hdrEv("To", to)
 }
 
 func ruleHTMLLittleText(c *checkCtx) (bool, scanners.Evidence) {
@@ -1142,8 +1142,32 @@ func hasLongLine(seg []byte) bool {
 }
 
 func isBase64Text(ct, cte string) bool {
-	ct, cte = strings.ToLower(strings.TrimSpace(ct)), strings.ToLower(strings.TrimSpace(cte))
-	return strings.HasPrefix(cte, "base64") && (strings.HasPrefix(ct, "text/plain") || strings.HasPrefix(ct, "text/html"))
+	ct, cte = strings.TrimSpace(ct), strings.TrimSpace(cte)
+	return hasLowerPrefix(cte, "base64") && (hasLowerPrefix(ct, "text/plain") || hasLowerPrefix(ct, "text/html"))
+}
+
+// hasLowerPrefix is strings.HasPrefix(strings.ToLower(s), prefix) for a
+// lower-case ASCII prefix, without the copy when s is ASCII (a non-ASCII
+// s goes through strings.ToLower: U+0130 lower-cases to 'i', U+212A to
+// 'k').
+func hasLowerPrefix(s, prefix string) bool {
+	if !isASCII(s) {
+		return strings.HasPrefix(strings.ToLower(s), prefix)
+	}
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// containsLower is strings.Contains(strings.ToLower(s), sub) for a
+// lower-case ASCII sub, lower-casing an ASCII s of up to 256 bytes on
+// the stack.
+func containsLower(s, sub string) bool {
+	if len(s) > 256 || !isASCII(s) {
+		return strings.Contains(strings.ToLower(s), sub)
+	}
+	var buf [256]byte
+	low := buf[:len(s)]
+	lowerInto(low, s)
+	return bytes.Contains(low, []byte(sub))
 }
 
 func ruleURLIP(c *checkCtx) (bool, scanners.Evidence) {
