@@ -279,7 +279,7 @@ func TestCJKCharsetEqualsReference(t *testing.T) {
 }
 
 func TestHeaderFieldEqualsConcatenation(t *testing.T) {
-	for _, n := range []string{"Date", "From", "Received", "Reply-To", "To", "X-MSMail-Priority", "X-Priority", "Subject", "", "date"} {
+	for _, n := range []string{"Date", "From", "Received", "Reply-To", "To", "X-MSMail-Priority", "X-Priority", "Subject", "Content-Type", "", "date"} {
 		if got, want := headerField(n), "header:"+n; got != want {
 			t.Errorf("headerField(%q) = %q, want %q", n, got, want)
 		}

@@ -518,6 +518,8 @@ func hdrEv(name, value string) scanners.Evidence {
 // the rules use: most rules return evidence whether or not they fire.
 func headerField(name string) string {
 	switch name {
+	case "Content-Type":
+		return "header:Content-Type"
 	case "Date":
 		return "header:Date"
 	case "From":
