@@ -26,7 +26,16 @@ func wordEnd(s string, i int) bool { return i == len(s) || !isWordByte(s[i]) }
 // eachAt returns the first match of lit followed by rest: rest(s, end of
 // lit) gives the match's end or -1.
 func eachAt(s, lit string, rest func(s string, i int) int) []int {
-	for from := 0; ; {
+	return eachAtFrom(s, lit, strings.Index(s, lit), rest)
+}
+
+// eachAtFrom is eachAt given where lit first occurs in s (-1 for
+// nowhere).
+func eachAtFrom(s, lit string, first int, rest func(s string, i int) int) []int {
+	if first < 0 {
+		return nil
+	}
+	for from := first; ; {
 		j := strings.Index(s[from:], lit)
 		if j < 0 {
 			return nil
@@ -165,20 +174,28 @@ func leftmostOf(locs ...[]int) []int {
 }
 
 // findHidden is hiddenRe.FindStringIndex.
-func findHidden(s string) []int {
+func findHidden(s string) []int { return findHiddenAt(s, htmlPhrasesOf(s)) }
+
+// findHiddenAt is findHidden given where each of htmlList first occurs
+// in s.
+func findHiddenAt(s string, at []int) []int {
 	return leftmostOf(
-		eachAt(s, "display", colonWord("none")),
-		eachAt(s, "visibility", colonWord("hidden")),
-		eachAt(s, "font-size", tinyPx),
-		eachAt(s, "<font", fontSize(tinyFontAttr)),
+		eachAtFrom(s, "display", at[htmlDisplay], colonWord("none")),
+		eachAtFrom(s, "visibility", at[htmlVisibility], colonWord("hidden")),
+		eachAtFrom(s, "font-size", at[htmlFontSize], tinyPx),
+		eachAtFrom(s, "<font", at[htmlFont], fontSize(tinyFontAttr)),
 	)
 }
 
 // findBigFont is bigFontRe.FindStringIndex.
-func findBigFont(s string) []int {
+func findBigFont(s string) []int { return findBigFontAt(s, htmlPhrasesOf(s)) }
+
+// findBigFontAt is findBigFont given where each of htmlList first occurs
+// in s.
+func findBigFontAt(s string, at []int) []int {
 	return leftmostOf(
-		eachAt(s, "<font", fontSize(bigFontAttr)),
-		eachAt(s, "font-size", bigPx),
+		eachAtFrom(s, "<font", at[htmlFont], fontSize(bigFontAttr)),
+		eachAtFrom(s, "font-size", at[htmlFontSize], bigPx),
 	)
 }
 

@@ -252,7 +252,8 @@ func TestCJKCharsetEqualsReference(t *testing.T) {
 	t.Parallel()
 	var msgs []*message.Message
 	for _, h := range [][2]string{{"text/plain; charset=GB2312", ""}, {"", "=?big5?b?x?="}, {"text/plain; charset=\"ks_c_5601-1987\"", "x"},
-		{"text/plain; charset=gb", "2312"}, {"euc", "-kr"}, {"", ""}, {"TEXT/PLAIN; CHARSET=SHIFT_JIS", "Ünï"}} {
+		{"text/plain; charset=gb", "2312"}, {"euc", "-kr"}, {"", ""}, {"TEXT/PLAIN; CHARSET=SHIFT_JIS", "Ünï"},
+		{"text/plain; charset=\"" + strings.Repeat("x", 250) + "EUC-JP\"", ""}, {"", "Re: \u212aS_C_5601"}, {"", "ISO-2022-JP"}} {
 		msgs = append(msgs, &message.Message{Headers: []message.Header{{Name: "Content-Type", Value: h[0]}, {Name: "Subject", Value: h[1]}}})
 	}
 	for _, f := range corpusFiles(t) {
@@ -278,7 +279,7 @@ func TestCJKCharsetEqualsReference(t *testing.T) {
 }
 
 func TestHeaderFieldEqualsConcatenation(t *testing.T) {
-	for _, n := range []string{"Date", "From", "Received", "Reply-To", "To", "X-MSMail-Priority", "X-Priority", "Subject", "", "date"} {
+	for _, n := range []string{"Date", "From", "Received", "Reply-To", "To", "X-MSMail-Priority", "X-Priority", "Subject", "Content-Type", "", "date"} {
 		if got, want := headerField(n), "header:"+n; got != want {
 			t.Errorf("headerField(%q) = %q, want %q", n, got, want)
 		}

@@ -1,51 +1,79 @@
 package spam
 
 import (
+	"context"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/lychgate/lychgate/message"
+	"github.com/lychgate/lychgate/scanners"
 )
 
-// TestNeedlesCoverRegexps: whenever bigMoneyRe matches, its
-// needles are present, so the pre-check never hides a match. Checked on
-// written cases and on the corpus when present.
-func TestNeedlesCoverRegexps(t *testing.T) {
+// TestPhraseStartRulesEqualReference: big_money_amount, generic_greeting
+// and body_exclaim, which start their searches where the body automaton
+// first saw their literals (and skip them when it saw none), fire and
+// quote exactly as the whole-body searches they replaced (the regexps,
+// strings.Count), on written messages and on every corpus message when
+// present.
+func TestPhraseStartRulesEqualReference(t *testing.T) {
 	t.Parallel()
-	texts := []string{
-		"to unsubscribe reply with \"remove\"", "you will be removed", "opt-out here", "optout", "remove me please",
-		"no longer wish to receive", "removal instructions below", "win $1,000,000 now", "£12,500 paid", "€1,000,000",
-		"usd 1,000,000", "usd1,000,000", "25 million dollars", "3 billion euros", "nothing to see", "a plain letter",
+	var raws [][]byte
+	for _, body := range []string{
+		"win $1,000,000 now", "£12,500 paid", "€1,000,000", "USD 1,000,000", "usd1,000,000", "25 million dollars",
+		"3 Billion euros", "a plain letter", "Dear Friend!! wow!! really!!", "!!!!!!", "! ! !!", "idear friend, Dear Sir",
+		"$5 then $12,000 and 7 million pounds", "dear  friend", "",
+	} {
+		raws = append(raws, []byte("Subject: x\r\n\r\n"+body+"\r\n"))
 	}
-	files, _ := filepath.Glob("../../../shared/corpus/spamassassin/*/*")
-	if len(files) == 0 { // a worktree one level deeper (/work/wt/<name>)
-		files, _ = filepath.Glob("../../../../shared/corpus/spamassassin/*/*")
-	}
-	for i, f := range files {
-		if i%7 != 0 { // a sample is enough
-			continue
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if b, err := os.ReadFile(f); err == nil {
-			texts = append(texts, lowerASCII(string(b)))
-		}
+		raws = append(raws, b)
 	}
-	for _, c := range []struct {
-		name    string
-		re      *regexp.Regexp
-		needles []string
-	}{{"bigMoneyRe", bigMoneyRe, bigMoneyNeedles}} {
-		matched := 0
-		for _, s := range texts {
-			if c.re.MatchString(s) {
-				matched++
-				if !mayMatch(s, c.needles) {
-					t.Errorf("%s matches %.60q but its needles are absent", c.name, s)
-				}
+	rule := func(id string) func(*checkCtx) (bool, scanners.Evidence) {
+		for _, r := range Rules {
+			if r.ID == id {
+				return r.check
 			}
 		}
-		if matched == 0 {
-			t.Errorf("%s matched none of the cases", c.name)
+		t.Fatalf("no rule %s", id)
+		return nil
+	}
+	money, greeting, exclaim := rule("big_money_amount"), rule("generic_greeting"), rule("body_exclaim")
+	hits := map[string]int{}
+	for i, raw := range raws {
+		c := newCheckCtx(message.Parse(context.Background(), raw, message.Limits{}), inbound, time.Unix(1700000000, 0), nil)
+		for _, r := range []struct {
+			name string
+			got  func(*checkCtx) (bool, scanners.Evidence)
+			ref  []int
+		}{
+			{"big_money_amount", money, bigMoneyRe.FindStringIndex(c.body)},
+			{"generic_greeting", greeting, greetingRe.FindStringIndex(c.body)},
+		} {
+			hit, ev := r.got(c)
+			if hit != (r.ref != nil) || hit && ev != c.bodyEv(r.ref[0], r.ref[1]-r.ref[0]) {
+				t.Errorf("message %d: %s %v %+v, the regexp finds %v", i, r.name, hit, ev, r.ref)
+			}
+			if hit {
+				hits[r.name]++
+			}
+		}
+		if hit, _ := exclaim(c); hit != (strings.Count(c.body, "!!") >= 3) {
+			t.Errorf("message %d: body_exclaim %v, strings.Count %d", i, hit, strings.Count(c.body, "!!"))
+		} else if hit {
+			hits["body_exclaim"]++
+		}
+	}
+	for _, id := range []string{"big_money_amount", "generic_greeting", "body_exclaim"} {
+		if hits[id] == 0 {
+			t.Errorf("%s fired on none of the messages", id)
 		}
 	}
 }

@@ -21,6 +21,8 @@ type phraseMatcher struct {
 	// its suffix states); nil for most states.
 	out  [][]uint16
 	lens []int
+	// maxLen is the longest phrase's length.
+	maxLen int
 }
 
 // newPhraseMatcher builds the automaton of phrases (ids are their
@@ -47,6 +49,7 @@ func newPhraseMatcher(phrases []string) *phraseMatcher {
 	out = append(out, nil)
 	for id, p := range phrases {
 		pm.lens[id] = len(p)
+		pm.maxLen = max(pm.maxLen, len(p))
 		st := 0
 		for i := 0; i < len(p); i++ {
 			c := pm.class[p[i]]
@@ -102,25 +105,119 @@ const hasOut = 1 << 31
 
 // firstAt sets at[id] to the byte offset where phrase id first occurs in
 // s, or -1: what strings.Index(s, phrase) returns.
+//
+// A step of the automaton is a load whose address depends on the step
+// before, so one walk through a text waits on every load in turn. A long
+// text is therefore cut into streams pieces walked in lock step, each
+// starting maxLen-1 bytes before its piece so that a phrase crossing the
+// cut is found whole by the later walk; the earliest start over the walks
+// is the first occurrence (the earlier walk sees every occurrence that
+// ends inside its piece, the later one every occurrence that ends inside
+// its own).
 func (pm *phraseMatcher) firstAt(s string, at []int) {
 	for i := range at {
 		at[i] = -1
 	}
-	left := len(at)
-	off := uint32(0) // the current state times nclass
-	for i := 0; i < len(s); i++ {
-		v := pm.step[off+uint32(pm.class[s[i]])]
+	if len(s) < streams*minStream {
+		pm.walk(s, 0, len(s), 0, at)
+		return
+	}
+	seg := (len(s) + streams - 1) / streams
+	var from, end [streams]int
+	n := len(s)
+	for j := range streams {
+		from[j] = max(0, j*seg-(pm.maxLen-1))
+		end[j] = min(len(s), (j+1)*seg)
+		n = min(n, end[j]-from[j])
+	}
+	t0 := s[from[0] : from[0]+n]
+	t1 := s[from[1]:][:len(t0)]
+	t2 := s[from[2]:][:len(t0)]
+	t3 := s[from[3]:][:len(t0)]
+	var o0, o1, o2, o3 uint32
+	for i := 0; ; i++ {
+		var v0, v1, v2, v3 uint32
+		i, v0, v1, v2, v3 = pm.lockstep(t0, t1, t2, t3, i, o0, o1, o2, o3)
+		if i == len(t0) {
+			o0, o1, o2, o3 = v0, v1, v2, v3
+			break
+		}
+		for j, v := range [streams]uint32{v0, v1, v2, v3} {
+			if v&hasOut != 0 {
+				pm.record(v&^hasOut, from[j]+i, at)
+			}
+		}
+		o0, o1, o2, o3 = v0&^hasOut, v1&^hasOut, v2&^hasOut, v3&^hasOut
+	}
+	for j, o := range [streams]uint32{o0, o1, o2, o3} {
+		pm.walk(s, from[j]+n, end[j], o, at)
+	}
+}
+
+// lockstep walks four texts of one length together from byte i and state
+// offsets o0..o3 until a step reaches a state where phrases end: it
+// returns that byte's index and the four steps taken there (with their
+// hasOut flags), or the texts' length and the states reached. It calls
+// nothing, so that the states stay in registers.
+func (pm *phraseMatcher) lockstep(t0, t1, t2, t3 string, i int, o0, o1, o2, o3 uint32) (int, uint32, uint32, uint32, uint32) {
+	step, class := pm.step, &pm.class
+	t1, t2, t3 = t1[:len(t0)], t2[:len(t0)], t3[:len(t0)]
+	for ; i < len(t0); i++ {
+		v0 := step[o0+uint32(class[t0[i]])]
+		v1 := step[o1+uint32(class[t1[i]])]
+		v2 := step[o2+uint32(class[t2[i]])]
+		v3 := step[o3+uint32(class[t3[i]])]
+		if (v0|v1|v2|v3)&hasOut != 0 {
+			return i, v0, v1, v2, v3
+		}
+		o0, o1, o2, o3 = v0, v1, v2, v3
+	}
+	return i, o0, o1, o2, o3
+}
+
+// streams is how many walks firstAt interleaves on a long text, and
+// minStream the shortest piece worth a walk of its own.
+const (
+	streams   = 4
+	minStream = 256
+)
+
+// walk steps the automaton from state offset off through s[from:to],
+// recording the phrases that end there.
+func (pm *phraseMatcher) walk(s string, from, to int, off uint32, at []int) {
+	s = s[:to]
+	for i := from; ; i++ {
+		var v uint32
+		if i, v = pm.run(s, i, off); i == len(s) {
+			return
+		}
+		pm.record(v&^hasOut, i, at)
 		off = v &^ hasOut
+	}
+}
+
+// run steps the automaton through s from byte i and state offset off
+// until a step reaches a state where phrases end, and returns that byte's
+// index and the step (with its hasOut flag), or len(s). Like lockstep it
+// calls nothing, so that the state stays in a register.
+func (pm *phraseMatcher) run(s string, i int, off uint32) (int, uint32) {
+	step, class := pm.step, &pm.class
+	for ; i < len(s); i++ {
+		v := step[off+uint32(class[s[i]])]
 		if v&hasOut != 0 {
-			for _, id := range pm.out[off/uint32(pm.nclass)] {
-				if at[id] < 0 {
-					at[id] = i + 1 - pm.lens[id]
-					left--
-				}
-			}
-			if left == 0 {
-				return
-			}
+			return i, v
+		}
+		off = v
+	}
+	return i, off
+}
+
+// record notes the phrases of the state at offset off that end at byte i,
+// keeping the earliest start of each.
+func (pm *phraseMatcher) record(off uint32, i int, at []int) {
+	for _, id := range pm.out[off/uint32(pm.nclass)] {
+		if p := i + 1 - pm.lens[id]; at[id] < 0 || p < at[id] {
+			at[id] = p
 		}
 	}
 }
@@ -128,12 +225,14 @@ func (pm *phraseMatcher) firstAt(s string, at []int) {
 // The phrase lists the body rules look for, as ranges of one automaton.
 var (
 	phraseList []string
-	// moneyIDs, urgencyIDs, removeIDs and clickHereID are the ranges of
-	// moneyPhrases, urgencyPhrases and removeLiterals, and the id of
-	// "click here", in phraseList.
-	moneyIDs, urgencyIDs, removeIDs idRange
-	clickHereID                     int
-	bodyPhrases                     *phraseMatcher
+	// moneyIDs, urgencyIDs, removeIDs, moneySignIDs and moneyWordIDs are
+	// the ranges of moneyPhrases, urgencyPhrases, removeLiterals,
+	// bigMoneySigns and bigMoneyWords in phraseList, and clickHereID,
+	// dearID and exclaimID the ids of "click here", "dear " (where
+	// generic_greeting looks) and "!!" (body_exclaim).
+	moneyIDs, urgencyIDs, removeIDs, moneySignIDs, moneyWordIDs idRange
+	clickHereID, dearID, exclaimID                              int
+	bodyPhrases                                                 *phraseMatcher
 )
 
 // idRange is the ids [lo, hi) of one list in phraseList.
@@ -150,6 +249,10 @@ func init() {
 	urgencyIDs = add(urgencyPhrases...)
 	removeIDs = add(removeLiterals...)
 	clickHereID = add("click here").lo
+	moneySignIDs = add(bigMoneySigns...)
+	moneyWordIDs = add(bigMoneyWords...)
+	dearID = add("dear ").lo
+	exclaimID = add("!!").lo
 	bodyPhrases = newPhraseMatcher(phraseList)
 }
 
@@ -182,4 +285,39 @@ func (r idRange) leftmost(at []int) []int {
 		return nil
 	}
 	return []int{best, best + n}
+}
+
+// htmlList are the literals the HTML rules look for; htmlPhrases finds
+// where each first occurs in the lower-cased markup in one pass, and
+// each rule looks on from there (or not at all).
+var htmlList = []string{
+	htmlDisplay: "display", htmlVisibility: "visibility", htmlFontSize: "font-size", htmlFont: "<font",
+	htmlBgWhiteQ: `bgcolor="#ffffff"`, htmlBgWhite: "bgcolor=#ffffff", htmlBgcolor: "bgcolor",
+	htmlImg: "<img", htmlForm: "<form",
+	// whiteColors, in their order
+	htmlWhite: `color="#ffffff"`, htmlWhite + 1: "color=#ffffff", htmlWhite + 2: `color="white"`,
+	htmlWhite + 3: "color:#ffffff", htmlWhite + 4: "color: #ffffff", htmlWhite + 5: "color:white",
+}
+
+// The ids of htmlList.
+const (
+	htmlDisplay = iota
+	htmlVisibility
+	htmlFontSize
+	htmlFont
+	htmlBgWhiteQ
+	htmlBgWhite
+	htmlBgcolor
+	htmlImg
+	htmlForm
+	htmlWhite // the first of len(whiteColors)
+)
+
+var htmlPhrases = newPhraseMatcher(htmlList)
+
+// htmlPhrasesOf is where each of htmlList first occurs in s, or -1.
+func htmlPhrasesOf(s string) []int {
+	at := make([]int, len(htmlList))
+	htmlPhrases.firstAt(s, at)
+	return at
 }

@@ -135,8 +135,8 @@ func checkOnePass(t *testing.T, name, raw string) {
 	if got, want := findRemove(body), removeRe.FindStringIndex(body); !slices.Equal(got, want) {
 		t.Errorf("%s: findRemove %v, removeRe %v", name, got, want)
 	}
-	tc := textCounts(raw)
-	if u, n := refCapsRatio(raw); tc.upper != u || tc.letters != n || refLetters(raw) != n {
+	_, tc := lowerCount(raw)
+	if u, n := refCapsRatio(raw); tc.upper != u || tc.letters != n || refLetters(raw) != n || textCounts(raw) != tc {
 		t.Errorf("%s: letters %d upper %d, reference %d %d", name, tc.letters, tc.upper, n, u)
 	}
 }
@@ -167,7 +167,7 @@ func TestOnePassEqualsReference(t *testing.T) {
 		checkOnePass(t, f+" (raw)", string(b))
 		m := message.Parse(context.Background(), b, message.Limits{})
 		c := newCheckCtx(m, inbound, now, nil)
-		checkOnePass(t, f, c.bodyRaw)
+		checkOnePass(t, f, c.rawText())
 		if t.Failed() {
 			return
 		}
@@ -234,6 +234,11 @@ func TestBase64TextEqualsReference(t *testing.T) {
 				[]byte(head+long+eol+part),
 				[]byte(head+part[:len(part)-9]+long+eol+"--b--"),
 				[]byte(head+"--b"+eol+"Content-Type: text/plain"+eol+"X: "+long+eol+"Content-Transfer-Encoding: base64"+eol+eol+"aGVsbG8="+eol),
+				[]byte(head+"--b"+eol+"Content-Type: text/plain"+eol+eol+"hello"+eol+long+eol+"world"+eol+part),
+				[]byte("X-Long: "+long+eol+head+"preamble"+eol+part),
+				[]byte(head+long+"--"+eol+"-"+eol+"--"+part[2:]),
+				[]byte(head+"--b"+eol+"Content-Type: text/plain"+eol+"Content-Transfer-Encod\u0130ng: BASE64"+eol+eol+"aGVsbG8="+eol+long),
+				[]byte(head+"--b"+eol+"CONTENT-TYPE:TEXT/HTML; x=\u00e9"+eol+"content-transfer-encoding:base64"+eol+eol+"aGVsbG8="+eol+long),
 			)
 		}
 	}
@@ -292,5 +297,82 @@ func TestParseReceivedFromEqualsRegexp(t *testing.T) {
 	}
 	if hits == 0 {
 		t.Error("no Received header matched")
+	}
+}
+
+// firstAtOneWalk is firstAt as it was before the interleaved walks: one
+// walk through the whole text, stopping once every phrase was seen. The
+// reference of TestFirstAtStreamsEqualOneWalk.
+func (pm *phraseMatcher) firstAtOneWalk(s string, at []int) {
+	for i := range at {
+		at[i] = -1
+	}
+	left := len(at)
+	off := uint32(0) // the current state times nclass
+	for i := 0; i < len(s); i++ {
+		v := pm.step[off+uint32(pm.class[s[i]])]
+		off = v &^ hasOut
+		if v&hasOut != 0 {
+			for _, id := range pm.out[off/uint32(pm.nclass)] {
+				if at[id] < 0 {
+					at[id] = i + 1 - pm.lens[id]
+					left--
+				}
+			}
+			if left == 0 {
+				return
+			}
+		}
+	}
+}
+
+// TestFirstAtStreamsEqualOneWalk: the interleaved walks give what one walk
+// (and strings.Index) gives, for texts around the cut lengths with phrases
+// laid across every cut, and for pseudo-random texts made of phrase
+// pieces.
+func TestFirstAtStreamsEqualOneWalk(t *testing.T) {
+	t.Parallel()
+	check := func(name, s string) {
+		t.Helper()
+		got, want := make([]int, len(phraseList)), make([]int, len(phraseList))
+		bodyPhrases.firstAt(s, got)
+		bodyPhrases.firstAtOneWalk(s, want)
+		for id, p := range phraseList {
+			if got[id] != want[id] || got[id] != strings.Index(s, p) {
+				t.Fatalf("%s (%d bytes): phrase %q at %d, one walk %d, strings.Index %d", name, len(s), p, got[id], want[id], strings.Index(s, p))
+			}
+		}
+	}
+	for _, n := range []int{0, 1, streams*minStream - 1, streams * minStream, streams*minStream + 1, 4099, 10240} {
+		seg := (n + streams - 1) / streams
+		for _, p := range phraseList {
+			for _, cut := range []int{seg, 2 * seg, 3 * seg} {
+				for d := -len(p); d <= 1; d++ {
+					b := []byte(strings.Repeat("x", n))
+					if at := cut + d; at >= 0 && at+len(p) <= n {
+						copy(b[at:], p)
+						check(p, string(b))
+					}
+				}
+			}
+		}
+	}
+	rnd := uint64(1)
+	next := func(k int) int {
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int(rnd % uint64(k))
+	}
+	for i := range 300 {
+		var b strings.Builder
+		for size := 512 + next(8192); b.Len() < size; {
+			p := phraseList[next(len(phraseList))]
+			b.WriteString(p[:1+next(len(p))])
+			if next(3) == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		check("random "+string(rune('a'+i%26)), b.String())
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +100,17 @@ func Bands() []Band {
 func CombinedScore(rules, p float64) float64 {
 	b, _ := bandOf(p)
 	return rules*DefaultRuleWeight + b.score
+}
+
+// RuleScore is the default score of the heuristic rule id, or 0 when
+// there is none.
+func RuleScore(id string) float64 {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r.Score
+		}
+	}
+	return 0
 }
 
 // Options configures a Scanner.
@@ -205,7 +216,11 @@ func (s *Scanner) score(id string, def float64) float64 {
 // Reasons returns every reason for m with its (possibly overridden) score,
 // without the total.
 func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners.Envelope) []Reason {
-	var out []Reason
+	// The reasons and their evidence grow in two slices (each reason's
+	// evidence is one element of evs, capacity 1) instead of one
+	// allocation per reason.
+	out := make([]Reason, 0, 8)
+	evs := make([]scanners.Evidence, 0, 8)
 	c := newCheckCtx(m, env, s.o.Now(), s.freemail)
 	for _, r := range Rules {
 		if ctx.Err() != nil {
@@ -216,7 +231,8 @@ func (s *Scanner) Reasons(ctx context.Context, m *message.Message, env *scanners
 			continue
 		}
 		if hit, ev := r.check(c); hit {
-			out = append(out, Reason{Rule: r.ID, Score: sc, Explanation: r.Explanation, Evidence: []scanners.Evidence{ev}})
+			evs = append(evs, ev)
+			out = append(out, Reason{Rule: r.ID, Score: sc, Explanation: r.Explanation, Evidence: evs[len(evs)-1 : len(evs) : len(evs)]})
 		}
 	}
 	if s.o.Classifier != nil {
@@ -284,7 +300,7 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spam: %w", err)
 	}
-	sort.SliceStable(reasons, func(i, j int) bool { return math.Abs(reasons[i].Score) > math.Abs(reasons[j].Score) })
+	slices.SortStableFunc(reasons, byWeight)
 	total := 0.0
 	for _, r := range reasons {
 		total += r.Score
@@ -302,9 +318,37 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, env *scanners.En
 	total = math.Round(total*100) / 100
 	out = append(out, scanners.Finding{
 		Scanner: Name, Rule: TotalRule, Category: scanners.Spam, Severity: totalSeverity(total, s.o.Thresholds),
-		Score: total, Explanation: fmt.Sprintf("spam score %.2f from %d reasons (tag at %g)", total, len(reasons), s.o.Thresholds.Tag),
+		Score: total, Explanation: totalExplanation(total, len(reasons), s.o.Thresholds.Tag),
 	})
 	return out, nil
+}
+
+// byWeight orders reasons by falling absolute score: what the less
+// function |a| > |b| of sort.SliceStable once did (slices.SortStableFunc
+// runs the same stable algorithm, without the reflection and its
+// allocations).
+func byWeight(a, b Reason) int {
+	switch x, y := math.Abs(a.Score), math.Abs(b.Score); {
+	case x > y:
+		return -1
+	case y > x:
+		return 1
+	}
+	return 0
+}
+
+// totalExplanation is fmt.Sprintf("spam score %.2f from %d reasons (tag
+// at %g)", total, n, tag), in one allocation.
+func totalExplanation(total float64, n int, tag float64) string {
+	b := make([]byte, 0, 64)
+	b = append(b, "spam score "...)
+	b = strconv.AppendFloat(b, total, 'f', 2, 64)
+	b = append(b, " from "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, " reasons (tag at "...)
+	b = strconv.AppendFloat(b, tag, 'g', -1, 64)
+	b = append(b, ')')
+	return string(b)
 }
 
 // reasonSeverity is info for every reason: a single reason decides

@@ -61,7 +61,7 @@ type TokenizeOptions struct {
 
 // TokenizeWith is Tokenize with settings o.
 func TokenizeWith(m *message.Message, o TokenizeOptions) []string {
-	t := tokenizer{seen: make(map[string]struct{}, 256), o: o, limit: MaxTokens - headerReserve}
+	t := tokenizer{seen: make(map[string]string, 256), o: o, limit: MaxTokens - headerReserve}
 	t.words("s:", m.Subject)
 	budget := maxTextBytes
 	htmlBudget := maxHTMLBytes
@@ -110,8 +110,11 @@ type tokenizer struct {
 	// limit is the most tokens of the current phase (text and links,
 	// then headers).
 	limit int
-	seen  map[string]struct{}
-	out   []string
+	// seen holds each token once, as key and value: a word lower-cased
+	// in the scratch buffer is looked up and given the string the map
+	// already holds (interned) instead of a new copy.
+	seen map[string]string
+	out  []string
 	// chain collects one-character words spelt apart ("F R E E").
 	chain strings.Builder
 	n     int
@@ -128,7 +131,7 @@ func (t *tokenizer) add(tok string) {
 	if _, ok := t.seen[tok]; ok {
 		return
 	}
-	t.seen[tok] = struct{}{}
+	t.seen[tok] = tok
 	t.out = append(t.out, tok)
 }
 
@@ -153,9 +156,46 @@ func (t *tokenizer) addScratch(b []byte) {
 		return
 	}
 	tok := string(b)
-	t.seen[tok] = struct{}{}
+	t.seen[tok] = tok
 	t.out = append(t.out, tok)
 }
+
+// lower is strings.ToLower(w). An ASCII word with capitals is lower-cased
+// in the scratch buffer and, when it is a token already (a body word seen
+// before), given the map's string instead of a new one; owned reports a
+// string of its own (new or the map's), not a piece of the text, which a
+// token may then be without another copy (a token holding a piece of the
+// text would keep the whole text alive).
+func (t *tokenizer) lower(w string) (_ string, owned bool) {
+	upper := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(w), false
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !upper {
+		return w, false
+	}
+	b := t.scratch[:0]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	t.scratch = b
+	if s, ok := t.seen[string(b)]; ok {
+		return s, true
+	}
+	return string(b), true
+}
+
+// hasPrefixWWW is strings.HasPrefix(strings.ToLower(w), "www."): no
+// character but 'W' and 'w' lower-cases to 'w', none but '.' to '.'.
+func hasPrefixWWW(w string) bool { return len(w) >= 4 && strings.EqualFold(w[:4], "www.") }
 
 // joinLower adds prefix and the ASCII lower case of s as one token, like
 // join.
@@ -217,7 +257,11 @@ func (t *tokenizer) word(prefix, raw string) {
 	}
 	// One letter (or one letter between dots: "v.i.a.g.r.a") at a time.
 	if utf8.RuneCountInString(w) == 1 && isAlnum(w) {
-		t.chain.WriteString(strings.ToLower(w))
+		if len(w) == 1 && 'A' <= w[0] && w[0] <= 'Z' {
+			t.chain.WriteByte(w[0] + 'a' - 'A') // strings.ToLower, without the copy
+		} else {
+			t.chain.WriteString(strings.ToLower(w))
+		}
 		t.n++
 		return
 	}
@@ -228,14 +272,14 @@ func (t *tokenizer) word(prefix, raw string) {
 		return
 	}
 	t.flushChain(prefix)
-	if strings.Contains(w, "://") || strings.HasPrefix(strings.ToLower(w), "www.") {
+	if strings.Contains(w, "://") || hasPrefixWWW(w) {
 		return // links are tokenized from m.URLs
 	}
 	if at := strings.IndexByte(w, '@'); at > 0 && at < len(w)-1 {
 		t.join(prefix, "email:", strings.ToLower(w[at+1:]))
 		return
 	}
-	lw := strings.ToLower(w)
+	lw, owned := t.lower(w)
 	if hasCJK(lw) {
 		t.cjk(prefix, lw)
 		return
@@ -252,7 +296,11 @@ func (t *tokenizer) word(prefix, raw string) {
 		t.join(prefix, "skip:", string(r), strconv.Itoa(n/10*10))
 		return
 	}
-	t.join(prefix, lw)
+	if prefix == "" && owned {
+		t.add(lw) // join("", lw), without copying lw again
+	} else {
+		t.join(prefix, lw)
+	}
 	if prev != "" {
 		t.join("bi:", prefix, prev, " ", lw)
 	}
