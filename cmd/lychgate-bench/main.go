@@ -507,6 +507,36 @@ func cpuSeconds(pid int) float64 {
 	return (u + st) / 100 // USER_HZ is 100 on Linux
 }
 
+// ioCalls is the read and write system calls pid made so far (syscr and
+// syscw of /proc/<pid>/io: reads that found nothing yet count too), zero
+// when unknown.
+func ioCalls(pid int) (reads, writes float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
+}
+
+// ioCallsNote describes the read and write system calls per message
+// between two ioCalls readings.
+func ioCallsNote(r0, w0, r1, w1 float64, n int) string {
+	if r1 == 0 && w1 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; lychgate made %.1f reads and %.1f writes (system calls) per message", (r1-r0)/float64(n), (w1-w0)/float64(n))
+}
+
 // peakRSSBytes is VmHWM of pid from /proc/<pid>/status, 0 when unknown.
 func peakRSSBytes(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -547,15 +577,17 @@ func rowSourceRelay(o options, dir, redisAddr string) (row, error) {
 	defer l.stop()
 	pid := l.cmd.Process.Pid
 	c0, a0 := cpuSeconds(pid), l.allocs()
+	r0, w0 := ioCalls(pid)
 	el, err := smtpSource(o, o.srcN, l.listen, "pupil1@bench.example.sch.uk")
 	cpu, a1 := cpuSeconds(pid)-c0, l.allocs()
+	r1, w1 := ioCalls(pid)
 	got := stop()
 	if err != nil {
 		return row{}, fmt.Errorf("%w\nlychgate log:\n%s", err, firstLines(l.log.String(), 10))
 	}
 	return row{name: "smtp-source → lychgate → smtp-sink", msgs: o.srcN, bytes: int64(o.srcN) * int64(o.srcLen), elapsed: el,
 		lat: "n/a (smtp-source: run time only)", cpuPerMsg: cpu / float64(o.srcN), allocs: perMessage(a0, a1, o.srcN), rss: peakRSS(pid), hasLychgat: true,
-		note: fmt.Sprintf("smtp-source saw every message accepted; smtp-sink counted %d relayed", got)}, nil
+		note: fmt.Sprintf("smtp-source saw every message accepted; smtp-sink counted %d relayed", got) + ioCallsNote(r0, w0, r1, w1, o.srcN)}, nil
 }
 
 func loadCorpus(dir string, n int) ([][]byte, int64, error) {
@@ -695,11 +727,13 @@ func rowCorpus(o options, dir, redisAddr string) (row, error) {
 	defer l.stop()
 	pid := l.cmd.Process.Pid
 	c0, a0 := cpuSeconds(pid), l.allocs()
+	r0, w0 := ioCalls(pid)
 	lat, el, err := blast(l.listen, o.c, msgs, newSender)
 	if err != nil {
 		return row{}, err
 	}
 	cpu, a1 := cpuSeconds(pid)-c0, l.allocs()
+	r1, w1 := ioCalls(pid)
 	rss := peakRSS(pid)
 	relayed = sinkStop()
 	added := func(q float64) string { return ms(pct(lat, q) - pct(base, q)) }
@@ -712,7 +746,7 @@ func rowCorpus(o options, dir, redisAddr string) (row, error) {
 		cpuPerMsg: cpu / float64(len(msgs)), allocs: perMessage(a0, a1, len(msgs)), rss: rss, hasLychgat: true,
 		note: fmt.Sprintf("%d messages (%.1f MB, %s; %s); transaction p50/p99/p99.9 %s/%s/%s ms through lychgate, %s/%s/%s ms straight to the sink; %d delivered, the rest refused or quarantined by policy",
 			len(msgs), float64(total)/1e6, o.corpus, client, ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 0.999)),
-			ms(pct(base, 0.5)), ms(pct(base, 0.99)), ms(pct(base, 0.999)), relayed)}, nil
+			ms(pct(base, 0.5)), ms(pct(base, 0.99)), ms(pct(base, 0.999)), relayed) + ioCallsNote(r0, w0, r1, w1, len(msgs))}, nil
 }
 
 // postfixSinks starts Postfix's smtp-sink; stop returns how many messages
