@@ -50,6 +50,12 @@ func (r *received) reserve(n int, lim dataLimits) {
 		return
 	}
 	want := len(r.mem) + n
+	if r.file == nil && cap(r.mem) == 0 {
+		// The first bytes: room for most messages at once (19 in 20 of
+		// the SpamAssassin corpus are under 16 KiB) instead of growing
+		// from the first chunk by doubling, a copy each time.
+		want = max(want, initialMem)
+	}
 	if r.file == nil && lim.sizeHint > int64(want) && want > hintTrustedAfter {
 		hint := lim.sizeHint
 		if lim.maxBytes > 0 {
@@ -62,6 +68,9 @@ func (r *received) reserve(n int, lim dataLimits) {
 	}
 	r.mem = slices.Grow(r.mem, want-len(r.mem))
 }
+
+// initialMem is the room reserve makes for a message's first bytes.
+const initialMem = 16 << 10
 
 // spill moves the content to the spool file once it passes the
 // threshold, and from then on writes it out in chunks.
