@@ -120,6 +120,9 @@ func FuzzHTMLMayMatter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := htmlMayMatter(s), htmlMayMatterReference(s); got != want {
+			t.Errorf("htmlMayMatter(%q) = %v, reference %v", s, got, want)
+		}
 		checkPrefilter(t, s)
 		checkPrefilter(t, `<a href="`+s+`">`)
 		checkPrefilter(t, `<input type="`+s+`">`)
