@@ -47,7 +47,7 @@ func (p *parser) htmlToText(src, partID string) string {
 					continue
 				}
 				j := i + 1
-				for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+				for j < len(s) && asciiWord[s[j]] {
 					j++
 				}
 				if pend != 0 && out.Len() > 0 {
@@ -227,6 +227,15 @@ func lowerPrefix(b []byte, name string) bool {
 	}
 	return true
 }
+
+// asciiWord[c] is whether c is ASCII and not white space: one load per
+// byte in write's run of visible ASCII.
+var asciiWord = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !unicode.IsSpace(rune(c))
+	}
+	return t
+}()
 
 // asciiSpace[c] is unicode.IsSpace(rune(c)) for ASCII c.
 var asciiSpace = func() (t [utf8.RuneSelf]bool) {
