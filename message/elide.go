@@ -453,20 +453,29 @@ func decodeCleanQP(b []byte) ([]byte, bool) {
 			}
 			body = body[:t-1]
 		}
-		for i := 0; i < len(body); i++ {
-			c := body[i]
-			switch {
-			case c == '=':
-				if i+2 >= len(body) || !isHex(body[i+1]) || !isHex(body[i+2]) {
+		for i := 0; i < len(body); {
+			// A run of bytes kept as they are, copied at once.
+			j := i
+			for j < len(body) && qpText[body[j]] {
+				j++
+			}
+			out = append(out, body[i:j]...)
+			if j == len(body) {
+				break
+			}
+			switch body[j] {
+			case '=':
+				if j+2 >= len(body) || !isHex(body[j+1]) || !isHex(body[j+2]) {
 					return nil, false
 				}
-				c = qpUnhex(body[i+1])<<4 | qpUnhex(body[i+2])
-				i += 2
-			case c == '\t' || c == '\r':
-			case c < ' ' || c > '~':
+				out = append(out, qpUnhex(body[j+1])<<4|qpUnhex(body[j+2]))
+				i = j + 3
+			case '\r':
+				out = append(out, '\r')
+				i = j + 1
+			default:
 				return nil, false
 			}
-			out = append(out, c)
 		}
 		if !soft && len(end) > 0 && end[len(end)-1] == '\n' {
 			if len(end) >= 2 && end[len(end)-2] == '\r' {
@@ -478,6 +487,16 @@ func decodeCleanQP(b []byte) ([]byte, bool) {
 	}
 	return out, true
 }
+
+// qpText marks the bytes quoted-printable keeps as they are: printable
+// ASCII but '=', and tab.
+var qpText = func() (t [256]bool) {
+	for c := ' '; c <= '~'; c++ {
+		t[c] = c != '='
+	}
+	t['\t'] = true
+	return t
+}()
 
 func qpUnhex(c byte) byte {
 	switch {
@@ -494,22 +513,31 @@ func qpUnhex(c byte) byte {
 // no line of qpMaxLine bytes or more.
 func qpClean(b []byte) bool {
 	line := 0
-	for i, c := range b {
-		switch {
-		case c == '\r' || c == '\n':
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && qpText[b[j]] {
+			j++
+		}
+		if line += j - i; line >= qpMaxLine {
+			return false
+		}
+		if j == len(b) {
+			return true
+		}
+		switch b[j] {
+		case '\r', '\n':
 			line = 0
-			continue
-		case c == '=':
-			if line+2 >= qpMaxLine || !qpEscape(b[i+1:min(i+3, len(b))]) {
+		case '=':
+			if line+2 >= qpMaxLine || !qpEscape(b[j+1:min(j+3, len(b))]) {
 				return false
 			}
-		case c != '\t' && (c < ' ' || c > '~'):
+			if line++; line >= qpMaxLine {
+				return false
+			}
+		default:
 			return false
 		}
-		line++
-		if line >= qpMaxLine {
-			return false
-		}
+		i = j + 1
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 )
 
@@ -50,10 +51,8 @@ func scanHeader(hdr []byte, collect bool) ([]byte, bool) {
 			rest = nil
 		}
 		body := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		for _, c := range body {
-			if c < ' ' && c != '\t' || c == 0x7f {
-				return nil, false
-			}
+		if hasControl(body) {
+			return nil, false
 		}
 		if len(body) == 0 {
 			return nil, false // HeaderEnd ends hdr before a blank line
@@ -122,4 +121,33 @@ func (r *pairReader) Read(p []byte) (int, error) {
 		n += m
 	}
 	return n, nil
+}
+
+// hasControl reports whether b holds a control character other than tab
+// (below 0x20, or 0x7f), reading eight bytes at a time: a word with no
+// byte below 0x20 and none equal to 0x7f is passed over, any other is
+// read byte by byte (a tab only costs that).
+func hasControl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		del := x ^ 0x7f*ones // a zero byte where x has 0x7f
+		if (x-0x20*ones)&^x&highs == 0 && (del-ones)&^del&highs == 0 {
+			continue
+		}
+		if hasControlBytes(b[i : i+8]) {
+			return true
+		}
+	}
+	return hasControlBytes(b[i:])
+}
+
+func hasControlBytes(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }

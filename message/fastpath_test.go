@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"fmt"
 	"net/mail"
 	"os"
@@ -226,5 +227,25 @@ func BenchmarkParseShortLines(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		Parse(b.Context(), raw, Limits{})
+	}
+}
+
+// TestHasControlEqualsBytes: hasControl answers as the byte loop does for
+// every byte at every offset of short inputs (the eight-byte reads and
+// the tail), next to tabs, DEL and high bytes.
+func TestHasControlEqualsBytes(t *testing.T) {
+	t.Parallel()
+	for n := range 20 {
+		for k := range n {
+			for c := range 256 {
+				for _, fill := range []byte{'a', '\t', 0x80, 0x7e, 0xff} {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[k] = byte(c)
+					if got, want := hasControl(b), hasControlBytes(b); got != want {
+						t.Fatalf("hasControl(%q) = %v, byte loop %v", b, got, want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -48,7 +47,7 @@ func (p *parser) htmlToText(src, partID string) string {
 					continue
 				}
 				j := i + 1
-				for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+				for j < len(s) && asciiWord[s[j]] {
 					j++
 				}
 				if pend != 0 && out.Len() > 0 {
@@ -110,7 +109,7 @@ func (p *parser) htmlToText(src, partID string) string {
 			if a == atom.A {
 				endAnchor()
 			}
-			if hasAttr && (a == atom.Meta || mayLink(z.Raw(), &p.scratch)) {
+			if hasAttr && (a == atom.Meta || mayLink(z.Raw())) {
 				p.tagLinks(z, a, partID, &href)
 			}
 			switch {
@@ -181,32 +180,62 @@ func tagName(z *html.Tokenizer, end bool, buf *[]byte) (name []byte, hasAttr boo
 	return z.TagName()
 }
 
-// linkAttrs are the attribute names tagLinks reads on any element (meta
-// elements are always read); "src" also finds srcset, "action"
-// formaction.
-var linkAttrs = [][]byte{[]byte("href"), []byte("src"), []byte("action"), []byte("background"), []byte("poster"), []byte("data")}
-
 // mayLink reports whether the raw tag may have an attribute tagLinks
 // reads: the tokenizer's attribute names are ASCII-lower-cased bytes of
 // the tag, so one that is not in the lower-cased tag is not there. It
 // saves the attribute copies the tokenizer makes for every attribute of
-// the many tags that carry no link (style, class, width, ...).
-func mayLink(raw []byte, scratch *[]byte) bool {
-	low := (*scratch)[:0]
-	for _, c := range raw {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low = append(low, c)
-	}
-	*scratch = low
-	for _, a := range linkAttrs {
-		if bytes.Contains(low, a) {
+// the many tags that carry no link (style, class, width, ...). The names
+// are those tagLinks reads on any element (meta elements are always
+// read); "src" also finds srcset, "action" formaction. One pass
+// over raw, comparing letters without case, instead of a lower-cased copy
+// searched once per name (mayLinkReference; TestMayLinkEqualsReference).
+func mayLink(raw []byte) bool {
+	for i, c := range raw {
+		if n := linkStart[c]; n != 0 && lowerPrefix(raw[i:], linkNames[n-1]) {
 			return true
 		}
 	}
 	return false
 }
+
+// linkNames are the names mayLink looks for; linkStart[c] is 1 + the
+// index of the one starting with c in either case, 0 for none (each
+// starts with a different letter).
+var (
+	linkNames = [...]string{"href", "src", "action", "background", "poster", "data"}
+	linkStart = func() (t [256]uint8) {
+		for i, n := range linkNames {
+			t[n[0]] = uint8(i + 1)
+			t[n[0]-'a'+'A'] = uint8(i + 1)
+		}
+		return t
+	}()
+)
+
+// lowerPrefix reports whether b starts with name (lower-case ASCII
+// letters) in any letter case.
+func lowerPrefix(b []byte, name string) bool {
+	if len(b) < len(name) {
+		return false
+	}
+	for j := 0; j < len(name); j++ {
+		// b[j]|0x20 is b[j]'s lower case for a letter; of all bytes
+		// only 'X' and 'x' give 'x'.
+		if b[j]|0x20 != name[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiWord[c] is whether c is ASCII and not white space: one load per
+// byte in write's run of visible ASCII.
+var asciiWord = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = !unicode.IsSpace(rune(c))
+	}
+	return t
+}()
 
 // asciiSpace[c] is unicode.IsSpace(rune(c)) for ASCII c.
 var asciiSpace = func() (t [utf8.RuneSelf]bool) {

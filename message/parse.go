@@ -91,8 +91,6 @@ type parser struct {
 	// plain turns off the shortcuts around enmime (fastpath.go), for
 	// the differential tests.
 	plain bool
-	// scratch is a reusable buffer (mayLink).
-	scratch []byte
 	// spans is a reusable buffer (hostURLs).
 	spans [][2]int
 	// tagBuf is a reusable buffer (tagName).

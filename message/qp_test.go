@@ -70,6 +70,7 @@ func FuzzDecodeQP(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkQP(t, "fuzz", b)
+		checkQPReference(t, "fuzz", b)
 		if got, ok := decodeCleanQP(b); ok {
 			if want, err := decodeQPReader(b); err != nil || !bytes.Equal(got, want) {
 				t.Errorf("decodeCleanQP(%q) = %q; Reader %q, %v", b, got, want, err)

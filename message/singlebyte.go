@@ -1,6 +1,7 @@
 package message
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -34,17 +35,13 @@ func decodeSingleByte(cm *charmap.Charmap, b []byte) ([]byte, error) {
 		return cm.NewDecoder().Bytes(b)
 	}
 	n := len(b)
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			n += len(t[c]) - 1
-		}
+	for i := asciiPrefix(b); i < len(b); i += asciiPrefix(b[i:]) {
+		n += len(t[b[i]]) - 1 // b[i] is not ASCII
+		i++
 	}
 	out := make([]byte, 0, n)
 	for len(b) > 0 {
-		i := 0
-		for i < len(b) && b[i] < utf8.RuneSelf {
-			i++
-		}
+		i := asciiPrefix(b)
 		out = append(out, b[:i]...)
 		if i == len(b) {
 			break
@@ -53,4 +50,19 @@ func decodeSingleByte(cm *charmap.Charmap, b []byte) ([]byte, error) {
 		b = b[i+1:]
 	}
 	return out, nil
+}
+
+// asciiPrefix returns the length of the run of ASCII bytes b starts with,
+// reading eight bytes at a time while they are all ASCII.
+func asciiPrefix(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }

@@ -35,6 +35,19 @@ func TestDecodeSingleByteEqualsXText(t *testing.T) {
 	for i := range all {
 		checkDecodeSingleByte(t, all[i:i+1])
 	}
+	// A high byte at every offset of ASCII runs read eight bytes at a
+	// time (asciiPrefix), and two of them close together.
+	for n := range 26 {
+		for k := range n {
+			b := bytes.Repeat([]byte("a"), n)
+			b[k] = 0xe9
+			checkDecodeSingleByte(t, b)
+			if k+3 < n {
+				b[k+3] = 0x80
+				checkDecodeSingleByte(t, b)
+			}
+		}
+	}
 	if got, _ := decodeSingleByte(charmap.CodePage437, []byte("\x80")); string(got) != "\u00c7" {
 		t.Errorf("decodeSingleByte(CodePage437) = %q, want the x/text answer", got)
 	}

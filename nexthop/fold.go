@@ -3,6 +3,7 @@ package nexthop
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // FoldWriter passes text through to an underlying writer and breaks every
@@ -49,6 +50,27 @@ type FoldWriter struct {
 func NewFoldWriter(w io.Writer, limit int) *FoldWriter {
 	limit = max(limit, minLineLength)
 	return &FoldWriter{w: w, limit: limit, line: make([]byte, 0, limit+1)}
+}
+
+// foldWriters are Txn.Data's writers, reused: a line buffer of
+// MaxLineLength bytes per message otherwise.
+var foldWriters = sync.Pool{New: func() any { return new(FoldWriter) }}
+
+// getFoldWriter is NewFoldWriter from the pool; release gives it back.
+func getFoldWriter(w io.Writer, limit int) *FoldWriter {
+	f := foldWriters.Get().(*FoldWriter)
+	limit = max(limit, minLineLength)
+	if cap(f.line) < limit+1 {
+		f.line = make([]byte, 0, limit+1)
+	}
+	f.w, f.limit, f.line, f.cr = w, limit, f.line[:0], false
+	return f
+}
+
+// release gives f back to the pool; it is unusable afterwards.
+func (f *FoldWriter) release() {
+	f.w = nil
+	foldWriters.Put(f)
 }
 
 var crlf = []byte("\r\n")

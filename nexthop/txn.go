@@ -278,7 +278,8 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	var w io.Writer = ds
 	var fw *FoldWriter
 	if t.c.o.MaxLineLength > 0 {
-		fw = NewFoldWriter(w, t.c.o.MaxLineLength)
+		fw = getFoldWriter(w, t.c.o.MaxLineLength)
+		defer fw.release()
 		w = fw
 	}
 	err = writeAll(w, header, body)

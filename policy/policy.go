@@ -210,7 +210,12 @@ func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findin
 	confidential := false
 	for _, f := range findings {
 		w := p.weigh(env, rc, f)
-		step := Step{Finding: f.Scanner + "/" + f.Rule, Category: f.Category, Base: f.Severity, Severity: w.f.Severity, Weighing: w.why, Skipped: w.skip}
+		step := Step{Category: f.Category, Base: f.Severity, Severity: w.f.Severity, Weighing: w.why, Skipped: w.skip}
+		if steps != nil {
+			// Only the trace (Explain) names the finding: Decide runs for
+			// every recipient of every message.
+			step.Finding = f.Scanner + "/" + f.Rule
+		}
 		if w.skip != "" {
 			if steps != nil {
 				*steps = append(*steps, step)

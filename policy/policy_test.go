@@ -163,4 +163,13 @@ func TestExplainMatchesDecide(t *testing.T) {
 	if len(head) != 2 || head[0].Rule != "staff-tagged" || head[1].Skipped == "" {
 		t.Errorf("head's steps = %+v, want staff-tagged, then north's finding skipped", head)
 	}
+	// Every step names its finding, skipped ones too (Decide, which keeps
+	// no trace, builds no names).
+	for i, steps := range [][]Step{pupil, head} {
+		for j, st := range steps {
+			if want := fs[j].Scanner + "/" + fs[j].Rule; st.Finding != want {
+				t.Errorf("recipient %d step %d names %q, want %q", i, j, st.Finding, want)
+			}
+		}
+	}
 }

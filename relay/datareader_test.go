@@ -225,3 +225,26 @@ func BenchmarkReadDotData(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadDotDataSmall reads a 10 KB message (lychgate-bench row 2's
+// size) arriving 4 KiB at a time, as a socket gives it in pieces.
+func BenchmarkReadDotDataSmall(b *testing.B) {
+	var buf bytes.Buffer
+	for buf.Len() < 10<<10 {
+		buf.WriteString(strings.Repeat("x", 76) + "\r\n")
+	}
+	buf.WriteString(".\r\n")
+	in := buf.Bytes()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	br0 := bytes.NewReader(in)
+	r := chunkReader{r: br0, n: 4096}
+	br := bufio.NewReaderSize(r, readBufferSize)
+	for b.Loop() {
+		br0.Reset(in)
+		br.Reset(r)
+		if _, _, err := readDotData(br, dataLimits{maxBytes: 25 << 20, maxLine: defaultMaxLineBytes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

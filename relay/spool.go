@@ -50,6 +50,13 @@ func (r *received) reserve(n int, lim dataLimits) {
 		return
 	}
 	want := len(r.mem) + n
+	if r.file == nil && len(r.mem) > 0 && cap(r.mem) < initialMem {
+		// A message that did not come in one piece: room for most
+		// messages at once (19 in 20 of the SpamAssassin corpus are under
+		// 16 KiB) instead of doubling from the first piece, a copy each
+		// time. One that comes in one piece is held at its size.
+		want = max(want, initialMem)
+	}
 	if r.file == nil && lim.sizeHint > int64(want) && want > hintTrustedAfter {
 		hint := lim.sizeHint
 		if lim.maxBytes > 0 {
@@ -62,6 +69,10 @@ func (r *received) reserve(n int, lim dataLimits) {
 	}
 	r.mem = slices.Grow(r.mem, want-len(r.mem))
 }
+
+// initialMem is the room reserve makes once a message's first piece is
+// not all of it.
+const initialMem = 16 << 10
 
 // spill moves the content to the spool file once it passes the
 // threshold, and from then on writes it out in chunks.

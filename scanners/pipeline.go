@@ -130,7 +130,12 @@ const ProblemScanner = "mime"
 func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) Result {
 	n := len(p.scanners)
 	res := Result{Runs: make([]Run, n)}
-	found := make([][]Finding, n)
+	// Each scanner's findings once it reported (done), in one allocation.
+	type slot struct {
+		fs   []Finding
+		done bool
+	}
+	slots := make([]slot, n)
 	var text *textnorm.Text
 	if p.wantText {
 		// Normalised once, read by every TextScanner concurrently.
@@ -161,16 +166,15 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 	for i, s := range p.scanners {
 		scanWorkers.run(scanJob{p: p, ctx: groups[group[i]].ctx, outs: outs, i: i, s: s, m: m, text: text, env: env, start: start})
 	}
-	done := make([]bool, n)
 	left := n
 	record := func(o outcome) {
-		if done[o.i] {
+		if slots[o.i].done {
 			return // already reported as overrunning
 		}
-		done[o.i] = true
+		slots[o.i].done = true
 		left--
 		groups[group[o.i]].pending--
-		found[o.i], res.Runs[o.i] = p.finish(p.scanners[o.i].Name(), o.fs, o.err, o.dur)
+		slots[o.i].fs, res.Runs[o.i] = p.finish(p.scanners[o.i].Name(), o.fs, o.err, o.dur)
 	}
 	for left > 0 {
 		// Wait for a result, or for the earliest deadline among the groups
@@ -201,10 +205,10 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 			}
 			err := groups[eg].ctx.Err()
 			for i := range p.scanners {
-				if !done[i] && group[i] == eg {
-					done[i] = true
+				if !slots[i].done && group[i] == eg {
+					slots[i].done = true
 					left--
-					found[i], res.Runs[i] = p.finish(p.scanners[i].Name(), nil, err, time.Since(start))
+					slots[i].fs, res.Runs[i] = p.finish(p.scanners[i].Name(), nil, err, time.Since(start))
 				}
 			}
 			groups[eg].pending = 0
@@ -217,9 +221,16 @@ func (p *Pipeline) Run(ctx context.Context, m *message.Message, env *Envelope) R
 			p.texts.Put(text)
 		}
 	}
+	total := len(m.Problems)
+	for _, sl := range slots {
+		total += len(sl.fs)
+	}
+	if total > 0 {
+		res.Findings = make([]Finding, 0, total)
+	}
 	res.Findings = append(res.Findings, ProblemFindings(m)...)
-	for _, f := range found {
-		res.Findings = append(res.Findings, f...)
+	for _, sl := range slots {
+		res.Findings = append(res.Findings, sl.fs...)
 	}
 	SortFindings(res.Findings)
 	return res

@@ -214,6 +214,53 @@ func (p *perSchool) ScanText(ctx context.Context, t *textnorm.Text, env *scanner
 // school using that instance, so one school's words never decide for
 // another school's recipients.
 func (p *perSchool) run(env *scanners.Envelope, scan func(scanners.Scanner) ([]scanners.Finding, error)) ([]scanners.Finding, error) {
+	if s, school, one, ok := p.single(env); ok {
+		// The usual case, without the bookkeeping below: every school of
+		// the message uses one instance (as runMany finds with one use).
+		fs, err := scan(s)
+		if err != nil {
+			return nil, err
+		}
+		if _, own := p.by[school]; own && one {
+			for i := range fs {
+				fs[i].School = school
+			}
+		}
+		return fs, nil
+	}
+	return p.runMany(env, scan)
+}
+
+// single returns the instance every school of the message uses, the
+// first school and whether it is the only one; ok is false when the
+// schools use different instances.
+func (p *perSchool) single(env *scanners.Envelope) (s scanners.Scanner, school string, one, ok bool) {
+	pick := func(school string) scanners.Scanner {
+		if s, ok := p.by[school]; ok {
+			return s
+		}
+		return p.def
+	}
+	switch {
+	case env == nil:
+		return pick(""), "", true, true
+	case len(env.Recipients) == 0:
+		return pick(env.SenderSchool), env.SenderSchool, true, true
+	}
+	school, one = env.Recipients[0].School, true
+	s = pick(school)
+	for _, r := range env.Recipients[1:] {
+		if pick(r.School) != s {
+			return nil, "", false, false
+		}
+		one = one && r.School == school
+	}
+	return s, school, one, true
+}
+
+// runMany is run for a message whose schools use different instances
+// (so uses has two or more).
+func (p *perSchool) runMany(env *scanners.Envelope, scan func(scanners.Scanner) ([]scanners.Finding, error)) ([]scanners.Finding, error) {
 	type use struct {
 		s       scanners.Scanner
 		schools []string
@@ -243,18 +290,6 @@ func (p *perSchool) run(env *scanners.Envelope, scan func(scanners.Scanner) ([]s
 		}
 	} else {
 		add("")
-	}
-	if len(uses) == 1 {
-		fs, err := scan(uses[0].s)
-		if err != nil {
-			return nil, err
-		}
-		if _, own := p.by[uses[0].schools[0]]; own && len(uses[0].schools) == 1 {
-			for i := range fs {
-				fs[i].School = uses[0].schools[0]
-			}
-		}
-		return fs, nil
 	}
 	var out []scanners.Finding
 	for _, u := range uses {

@@ -119,11 +119,57 @@ type Scanner struct {
 	memo hostMemo
 }
 
-// hostMemo holds at most hostMemoMax hosts; it is emptied when full.
+// hostMemo holds at most hostMemoMax hosts in each of two generations:
+// when the current one is full it becomes the old one (the one before is
+// dropped), and a host found only in the old one moves back into the
+// current one. So the hosts that keep coming stay, however many others
+// pass through (emptying a full memo at once forgot them all: the
+// SpamAssassin corpus links to about 6,800 hosts).
 type hostMemo struct {
 	sync.Mutex
-	hosts    map[string]hostInfo
-	verdicts map[string]domainVerdict
+	hosts, oldHosts       map[string]hostInfo
+	verdicts, oldVerdicts map[string]domainVerdict
+}
+
+// lookupHost returns the memo's hostInfo for name. Called with m locked.
+func (m *hostMemo) lookupHost(name string) (hostInfo, bool) {
+	if h, ok := m.hosts[name]; ok {
+		return h, true
+	}
+	h, ok := m.oldHosts[name]
+	if ok {
+		m.storeHost(strings.Clone(name), h)
+	}
+	return h, ok
+}
+
+// storeHost remembers h (owned by the memo) under name (likewise).
+// Called with m locked.
+func (m *hostMemo) storeHost(name string, h hostInfo) {
+	if len(m.hosts) >= hostMemoMax || m.hosts == nil {
+		m.oldHosts, m.hosts = m.hosts, make(map[string]hostInfo, hostMemoMax)
+	}
+	m.hosts[name] = h
+}
+
+// lookupVerdict is lookupHost for the domain verdicts.
+func (m *hostMemo) lookupVerdict(ascii string) (domainVerdict, bool) {
+	if v, ok := m.verdicts[ascii]; ok {
+		return v, true
+	}
+	v, ok := m.oldVerdicts[ascii]
+	if ok {
+		m.storeVerdict(strings.Clone(ascii), v)
+	}
+	return v, ok
+}
+
+// storeVerdict is storeHost for the domain verdicts.
+func (m *hostMemo) storeVerdict(ascii string, v domainVerdict) {
+	if len(m.verdicts) >= hostMemoMax || m.verdicts == nil {
+		m.oldVerdicts, m.verdicts = m.verdicts, make(map[string]domainVerdict, hostMemoMax)
+	}
+	m.verdicts[ascii] = v
 }
 
 const hostMemoMax = 4096
@@ -454,14 +500,10 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 		return h
 	}
 	s.memo.Lock()
-	h, ok := s.memo.hosts[name]
+	h, ok := s.memo.lookupHost(name)
 	s.memo.Unlock()
 	if !ok {
 		h = analyzeHost(name)
-		s.memo.Lock()
-		if len(s.memo.hosts) >= hostMemoMax || s.memo.hosts == nil {
-			s.memo.hosts = make(map[string]hostInfo, hostMemoMax)
-		}
 		// Copies, so that the memo does not pin the message.
 		c := h
 		c.ascii, c.registered = strings.Clone(h.ascii), strings.Clone(h.registered)
@@ -469,7 +511,8 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 			c.display = strings.Clone(h.display) // else one copy serves both
 		}
 		c.label, c.suffix, c.tld = strings.Clone(h.label), strings.Clone(h.suffix), strings.Clone(h.tld)
-		s.memo.hosts[strings.Clone(name)] = c
+		s.memo.Lock()
+		s.memo.storeHost(strings.Clone(name), c)
 		s.memo.Unlock()
 	}
 	if len(st.hosts) < 10000 {
@@ -482,7 +525,7 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 // what they said; for a named host every field of h follows from h.ascii.
 func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
 	s.memo.Lock()
-	v, ok := s.memo.verdicts[h.ascii]
+	v, ok := s.memo.lookupVerdict(h.ascii)
 	s.memo.Unlock()
 	if ok {
 		return v
@@ -495,10 +538,7 @@ func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
 		v.brand, v.branded = s.brandInHost(h)
 	}
 	s.memo.Lock()
-	if len(s.memo.verdicts) >= hostMemoMax || s.memo.verdicts == nil {
-		s.memo.verdicts = make(map[string]domainVerdict, hostMemoMax)
-	}
-	s.memo.verdicts[strings.Clone(h.ascii)] = v
+	s.memo.storeVerdict(strings.Clone(h.ascii), v)
 	s.memo.Unlock()
 	return v
 }

@@ -31,6 +31,9 @@ func htmlMayMatter(src string) bool {
 		if i == len(src) {
 			break
 		}
+		if src[i] != '&' && (i+1 == len(src) || src[i+1]|0x20 != needleSecond[src[i]]) {
+			continue // what hasFoldAt below would find at the second byte
+		}
 		switch c := src[i] | 0x20; {
 		case src[i] == '&':
 			if !safeReference(src[i+1:]) {
@@ -62,6 +65,17 @@ func htmlMayMatter(src string) bool {
 var needleStart = func() (t [256]bool) {
 	for _, c := range "&sSdDuUpP" {
 		t[c] = true
+	}
+	return t
+}()
+
+// needleSecond is, for the first letter of each needle (either case),
+// the needle's second letter ("script", "data", "url(", "password"); each
+// is a lower-case letter, which only it and its upper case give with
+// |0x20.
+var needleSecond = func() (t [256]byte) {
+	for _, n := range []string{"script", "data", "url(", "password"} {
+		t[n[0]], t[n[0]-'a'+'A'] = n[1], n[1]
 	}
 	return t
 }()
