@@ -123,6 +123,28 @@ func TestScanner(t *testing.T) {
 	}
 }
 
+// TestScanNoText: a message with no text at all (no subject, an empty or
+// binary body) has no passage; the embedded model's aimed topic used to
+// read the missing passage and panic (found by engine's corpus test on
+// mime-torture messages with no text part).
+func TestScanNoText(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{
+		"From: a@school.test\r\n\r\n",
+		"From: a@school.test\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n",
+		"",
+	} {
+		fs, err := s.Scan(t.Context(), message.Parse(context.Background(), []byte(raw), message.Limits{}.WithDefaults()), &scanners.Envelope{})
+		if err != nil || len(fs) != 0 {
+			t.Errorf("Scan(%q) = %v, %v, want no findings and no error", raw, fs, err)
+		}
+	}
+}
+
 // BenchmarkScore measures the classifier on ham corpus text.
 func BenchmarkScore(b *testing.B) {
 	m, err := Default()

@@ -115,6 +115,9 @@ func (s *Scanner) Scan(ctx context.Context, m *message.Message, _ *scanners.Enve
 				sev = scanners.Info
 			}
 		}
+		if sev == scanners.Info || len(st.fields) == 0 {
+			continue // no threshold reached, or no text at all (h is then the zero hit)
+		}
 		f := st.fields[h.field]
 		a, b := trimSpace(f.Text, h.span[0], h.span[1])
 		if topic == AimedTopic {
