@@ -402,7 +402,39 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			continue
 		}
 		if k-'a' >= 26 {
-			return i, w, stopOther
+			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
+				return i, w, stopOther
+			}
+			// A number: leet leaves a word of digits alone, and writes
+			// it as put does.
+			ws := w
+			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+			w++
+			j := i + 1
+			for ; j < len(s); j++ {
+				c := kind[s[j]]
+				if c-'0' >= 10 {
+					k = c
+					break
+				}
+				if c == B[w-1] {
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
+					}
+					continue
+				}
+				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+				w++
+			}
+			if j == len(s) {
+				return j, w, stopOther
+			}
+			if k != 0 {
+				return i, ws, stopOther // not a plain number: normalize starts it again
+			}
+			i = j // its separator, written above
+			continue
 		}
 		// A word of ASCII letters, written as it is read.
 		ws := w
