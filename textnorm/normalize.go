@@ -461,10 +461,68 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 		if j == len(s) {
 			return j, w, stopOther
 		}
-		if k != 0 {
+		if k == 0 {
+			i = j // its separator, written above
+			continue
+		}
+		if k != '\'' || (ws > 0 && B[ws-1] != Sep) {
 			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
-		i = j // its separator, written above
+		// An apostrophe: a word of ASCII letters and apostrophes ("don't",
+		// "I'm") that a separator or the end follows is written as leet
+		// writes it (put for a letter; the apostrophe of a final "n't"
+		// dropped, any other one a separator, as sep writes it).
+		e := j
+		for e < len(s) {
+			if c := kind[s[e]]; c-'a' >= 26 && c != '\'' {
+				break
+			}
+			e++
+		}
+		if e < len(s) && kind[s[e]] != 0 {
+			return i, ws, stopOther // not a plain word: normalize starts it again
+		}
+		for ; j < e; j++ {
+			c := kind[s[j]]
+			if c != '\'' {
+				if c == B[w-1] {
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
+					}
+					continue
+				}
+				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+				w++
+				continue
+			}
+			if j+2 == e && kind[s[j-1]] == 'n' && kind[s[j+1]] == 't' {
+				continue // dropped in "n't": "don't" → "dont"
+			}
+			if B[w-1] == Sep {
+				En[w-1] = int32(j + 1)
+				continue
+			}
+			streak3 := false
+			if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+				// a one-character word: the streak goes on
+				if *streak++; *streak == 1 {
+					*streakStart = w - 1
+				}
+				streak3 = *streak == 3
+			} else {
+				*streak = 0
+			}
+			B[w], St[w], En[w], Ru[w] = Sep, int32(j), int32(j+1), 1
+			w++
+			if streak3 {
+				// normalize appends the streak and goes on with the
+				// rest of the word as a word of its own, which leet
+				// would write the same way
+				return j + 1, w, stopStreak
+			}
+		}
+		i = e // a separator, or the end
 	}
 	return i, w, stopOther
 }
