@@ -442,7 +442,13 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 		w++
 		last := k
 		j := i + 1
-		for ; j < len(s); j++ {
+		for ; ; j++ {
+			if j == len(s) {
+				// (returned here, so that after the loop k is always
+				// the byte that ended the letters and last need not be
+				// kept for it)
+				return j, w, stopOther
+			}
 			k = kind[s[j]]
 			if k-'a' >= 26 {
 				break
@@ -457,9 +463,6 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
 			w++
 			last = k
-		}
-		if j == len(s) {
-			return j, w, stopOther
 		}
 		if k == 0 {
 			i = j // its separator, written above
