@@ -468,42 +468,53 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			i = j // its separator, written above
 			continue
 		}
-		if k != '\'' || (ws > 0 && B[ws-1] != Sep) {
+		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
 			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
-		// An apostrophe: a word of ASCII letters and apostrophes ("don't",
-		// "I'm") that a separator or the end follows is written as leet
-		// writes it (put for a letter; the apostrophe of a final "n't"
-		// dropped, any other one a separator, as sep writes it).
+		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
+		// or ’: "don't", "I’m") that a separator or the end follows is
+		// written as leet writes it (put for a letter; the apostrophe of
+		// a final "n't" dropped, any other one a separator, as sep writes
+		// it).
 		e := j
 		for e < len(s) {
-			if c := kind[s[e]]; c-'a' >= 26 && c != '\'' {
+			if c := kind[s[e]]; c-'a' < 26 || c == '\'' {
+				e++
+			} else if n := curly(s, e); n > 0 {
+				e += n
+			} else {
 				break
 			}
-			e++
 		}
 		if e < len(s) && kind[s[e]] != 0 {
 			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
-		for ; j < e; j++ {
+		for j < e {
 			c := kind[s[j]]
-			if c != '\'' {
+			if c-'a' < 26 {
 				if c == B[w-1] {
 					En[w-1] = int32(j + 1)
 					if Ru[w-1] < 255 {
 						Ru[w-1]++
 					}
-					continue
+				} else {
+					B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+					w++
 				}
-				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
-				w++
+				j++
 				continue
 			}
-			if j+2 == e && kind[s[j-1]] == 'n' && kind[s[j+1]] == 't' {
+			size := 1 // the apostrophe's
+			if c != '\'' {
+				size = 3 // ’
+			}
+			a := j
+			j += size
+			if j+1 == e && kind[s[a-1]] == 'n' && kind[s[j]] == 't' {
 				continue // dropped in "n't": "don't" → "dont"
 			}
 			if B[w-1] == Sep {
-				En[w-1] = int32(j + 1)
+				En[w-1] = int32(j)
 				continue
 			}
 			streak3 := false
@@ -516,18 +527,27 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			} else {
 				*streak = 0
 			}
-			B[w], St[w], En[w], Ru[w] = Sep, int32(j), int32(j+1), 1
+			B[w], St[w], En[w], Ru[w] = Sep, int32(a), int32(j), 1
 			w++
 			if streak3 {
 				// normalize appends the streak and goes on with the
 				// rest of the word as a word of its own, which leet
 				// would write the same way
-				return j + 1, w, stopStreak
+				return j, w, stopStreak
 			}
 		}
 		i = e // a separator, or the end
 	}
 	return i, w, stopOther
+}
+
+// curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
+// type), else 0.
+func curly(s string, i int) int {
+	if i+2 < len(s) && s[i] == 0xE2 && s[i+1] == 0x80 && s[i+2] == 0x99 {
+		return 3
+	}
+	return 0
 }
 
 // nonWord handles the rune at s[i] when it does not start a word: it writes
