@@ -72,13 +72,8 @@ type Matcher struct {
 	pow2   bool
 	// t16 (or t32, when the states do not fit 15 bits) is the DFA: the
 	// entry for state s and byte c is t[s*stride+cls[c]].
-	t16 []uint16
-	t32 []uint32
-	// q16 is t16 as an array of quadLen entries, when its rows are of
-	// 1<<rowShift (t16's capacity is then quadLen): the pair loops index
-	// it with a mask, no bounds check and no length to keep in a
-	// register (stepQuadQ).
-	q16   *[quadLen]uint16
+	t16   []uint16
+	t32   []uint32
 	start int32 // the state after a separator
 	pats  []compiled
 	// The output of state s: the patterns outs[outsOff[s]:outsOff[s+1]].
@@ -341,16 +336,7 @@ func (m *Matcher) table(trans []int32, order []int32, outs [][]int32, wide bool,
 	if wide {
 		m.t32 = make([]uint32, size)
 	} else {
-		if m.pow2 && m.shift == rowShift {
-			// states < 1<<15, so size <= quadLen; the rest of the
-			// array is never read. It costs memory: the two lists'
-			// tables (375 K and 829 K entries) take 4 MB instead of
-			// 2.4 MB (about 1.8 MB more resident after start).
-			m.t16 = make([]uint16, size, quadLen)
-			m.q16 = (*[quadLen]uint16)(m.t16[:quadLen])
-		} else {
-			m.t16 = make([]uint16, size)
-		}
+		m.t16 = make([]uint16, size)
 	}
 	for i, old := range order {
 		for k, c := range first {

@@ -61,11 +61,7 @@ func pairSplit[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hi
 	for j := 0; ; j++ {
 		var va1, va2 A
 		var vb1, vb2 B
-		if a.q16 != nil && b.q16 != nil {
-			var x1a, x1b, x2a, x2b uint16
-			j, x1a, x1b, x2a, x2b = stepQuadQ(a.q16, b.q16, &a.cls, &b.cls, bs, j, p, m, s1a, s1b, s2a, s2b)
-			va1, vb1, va2, vb2 = A(x1a), B(x1b), A(x2a), B(x2b)
-		} else if a.shift == rowShift && b.shift == rowShift {
+		if a.shift == rowShift && b.shift == rowShift {
 			j, va1, vb1, va2, vb2 = stepQuad32(ta, tb, &a.cls, &b.cls, bs, j, p, m, s1a, s1b, s2a, s2b)
 		} else {
 			j, va1, vb1, va2, vb2 = stepQuad(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, p, m, s1a, s1b, s2a, s2b)
@@ -199,13 +195,11 @@ func stepQuad[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 	return j, A(s1a), B(s1b), A(s2a), B(s2b)
 }
 
-// rowShift is the row shift of the tables that stepQuadQ, stepQuad32 and
-// stepPair32 are for: rows of 32 entries, the size of both the profanity
-// and the safeguarding automata's (17 to 32 columns). A constant shift
-// needs no register of its own (a variable one must sit in CX on amd64),
-// which leaves the loop registers for its states. The two lists' tables
-// have 16-bit entries and are read by stepQuadQ; stepQuad32 is for a pair
-// with a 32-bit table.
+// rowShift is the row shift of the tables that stepQuad32 and stepPair32
+// are for: rows of 32 entries, the size of both the profanity and the
+// safeguarding automata's (17 to 32 columns). A constant shift needs no
+// register of its own (a variable one must sit in CX on amd64), which
+// leaves the loop enough registers for its states.
 const rowShift = 5
 
 // stepQuad32 is stepQuad for two tables with rows of 1<<rowShift entries.
@@ -225,31 +219,6 @@ func stepQuad32[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, bs []byte, j, p,
 		s1a, s1b, s2a, s2b = int(va1), int(vb1), int(va2), int(vb2)
 	}
 	return j, A(s1a), B(s1b), A(s2a), B(s2b)
-}
-
-// quadLen is the length of Matcher.q16: every index of a row of 1<<rowShift
-// entries of a state below 1<<15.
-const quadLen = 1 << (15 + rowShift)
-
-// stepQuadQ is stepQuad32 for two tables of 16-bit entries held as arrays
-// (Matcher.q16): an index masked to the array's length needs no bounds
-// check, which leaves the loop the registers the tables' lengths took.
-func stepQuadQ(ta, tb *[quadLen]uint16, ca, cb *[256]uint8, bs []byte, j, p, m int, s1a, s1b, s2a, s2b int) (int, uint16, uint16, uint16, uint16) {
-	const flag = 1 << 15
-	_, _, _, _ = ca[255], cb[255], ta[0], tb[0] // their nil checks, out of the loop
-	b1 := bs[:m]
-	b2 := bs[p : p+m]
-	b2 = b2[:len(b1)]
-	for ; j < len(b1); j++ {
-		c1, c2 := b1[j], b2[j]
-		va1, vb1 := ta[(s1a<<rowShift|int(ca[c1]))&(quadLen-1)], tb[(s1b<<rowShift|int(cb[c1]))&(quadLen-1)]
-		va2, vb2 := ta[(s2a<<rowShift|int(ca[c2]))&(quadLen-1)], tb[(s2b<<rowShift|int(cb[c2]))&(quadLen-1)]
-		if (va1|va2|vb1|vb2)&flag != 0 {
-			return j, va1, vb1, va2, vb2
-		}
-		s1a, s1b, s2a, s2b = int(va1), int(vb1), int(va2), int(vb2)
-	}
-	return j, uint16(s1a), uint16(s1b), uint16(s2a), uint16(s2b)
 }
 
 // scratch holds the splitScratch of single Matches (matchSplit).
