@@ -3,6 +3,8 @@ package textnorm_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lychgate/lychgate/textnorm"
@@ -72,5 +74,22 @@ func BenchmarkNormalizeMatch(b *testing.B) {
 		for _, t := range ts {
 			hits = m.Match(n.Normalize(t), hits[:0])
 		}
+	}
+}
+
+// BenchmarkNormalizeRelayText is normalisation of the text make bench's
+// relay rows send (smtp-source's body: "La de da de da N." lines, about
+// 10 KB): short words, a number on every line, CRLF.
+func BenchmarkNormalizeRelayText(b *testing.B) {
+	var sb strings.Builder
+	for n := 1; sb.Len() < 10<<10; n++ {
+		sb.WriteString("La de da de da " + strconv.Itoa(n) + ".\r\n")
+	}
+	s := sb.String()
+	n := textnorm.NewNormalizer()
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n.Normalize(s)
 	}
 }

@@ -3,6 +3,7 @@ package textnorm
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,31 @@ func TestTextResetContext(t *testing.T) {
 	for i := range want.Norm {
 		if string(tx.Norm[i].B) != string(want.Norm[i].B) {
 			t.Errorf("field %d: ResetContext(live) differs from Reset", i)
+		}
+	}
+}
+
+// TestNormalizeContextSame checks that a context that can be done, whose
+// checks stop the fast path (plainRun) every ctxBytes, changes nothing in
+// the result: a varied text longer than several checks, cut in a
+// different place each time, with words, one-character streaks, numbers,
+// runs and non-ASCII around every cut.
+func TestNormalizeContextSame(t *testing.T) {
+	t.Parallel()
+	piece := "Hello  there, f u c k you!! I a m 2026 sh1t Ünïcode café &amp; <br> don't d.o.n.t aaaah kill yourself "
+	for shift := range 7 {
+		long := strings.Repeat("x", shift*5) + strings.Repeat(piece, 3*ctxBytes/len(piece)+3)
+		want := NewNormalizer().Normalize(long)
+		ctx := &cancelAfter{Context: context.Background(), n: 1 << 30}
+		got, err := NewNormalizer().NormalizeContext(ctx, long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ctx.calls < 3 {
+			t.Fatalf("shift %d: %d context checks, want at least 3", shift, ctx.calls)
+		}
+		if string(got.B) != string(want.B) || !slices.Equal(got.Start, want.Start) || !slices.Equal(got.End, want.End) || !slices.Equal(got.Run, want.Run) {
+			t.Fatalf("shift %d: NormalizeContext(live, checked) differs from Normalize", shift)
 		}
 	}
 }

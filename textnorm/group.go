@@ -85,7 +85,9 @@ func pair[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hit, sc
 	for j := 0; ; j++ {
 		var va A
 		var vb B
-		if a.pow2 && b.pow2 {
+		if a.shift == rowShift && b.shift == rowShift && a.pow2 && b.pow2 {
+			j, va, vb = stepPair32(ta, tb, &a.cls, &b.cls, bs, j, sa, sb)
+		} else if a.pow2 && b.pow2 {
 			j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, sa, sb)
 		} else {
 			j, va, vb = stepPairMul(ta, tb, &a.cls, &b.cls, a.stride, b.stride, bs, j, sa, sb)
@@ -127,6 +129,22 @@ func stepPair[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 	for ; j < len(bs); j++ {
 		c := bs[j]
 		va, vb := ta[sa<<(sha&63)|int(ca[c])], tb[sb<<(shb&63)|int(cb[c])]
+		if va&fa != 0 || vb&fb != 0 {
+			return j, va, vb
+		}
+		sa, sb = int(va), int(vb)
+	}
+	return j, A(sa), B(sb)
+}
+
+// stepPair32 is stepPair for two tables with rows of 1<<rowShift entries
+// (see stepQuad32).
+func stepPair32[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, bs []byte, j, sa, sb int) (int, A, B) {
+	fa, fb := outFlag[A](), outFlag[B]()
+	_, _ = ca[255], cb[255] // their nil checks, out of the loop
+	for ; j < len(bs); j++ {
+		c := bs[j]
+		va, vb := ta[sa<<rowShift|int(ca[c])], tb[sb<<rowShift|int(cb[c])]
 		if va&fa != 0 || vb&fb != 0 {
 			return j, va, vb
 		}

@@ -465,7 +465,9 @@ func stepMul[E entry](t []E, cls *[256]uint8, stride int, b []byte, j, s int) (i
 // output appends the matches of the keys that end at b[j], where the
 // automaton reached state st; words is the number of separators before j.
 func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
-	for _, o := range m.outs[m.outsOff[st]:m.outsOff[st+1]] {
+	outs := m.outs[m.outsOff[st]:m.outsOff[st+1]]
+	for x := range outs {
+		o := &outs[x] // not a copy of the entry on the stack
 		end := int32(j+1) - o.tail
 		start := end - o.blen
 		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r.Run[start:end]) {

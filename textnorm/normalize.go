@@ -234,7 +234,9 @@ func (o *out) reserve(n int) {
 //
 // It is one pass over s. A word of plain ASCII letters followed by an ASCII
 // separator (most of any text) is lower-cased and run-collapsed straight
-// into the result; any other word goes through word, which applies passes 1
+// into the result by plainRun, which also writes the ASCII separators and
+// returns only when it meets something else; any other word goes through
+// word, which applies passes 1
 // and 2 to it. Separators are merged as they are written. Pass 3's run
 // collapsing happens as bytes are written; its joining of one-character
 // words is done afterwards by joinChains, only from the first place where
@@ -291,78 +293,29 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			}
 			check = i + ctxBytes
 		}
-		k := kind[s[i]]
-		if k-'a' < 26 {
-			// Fast path: a word of ASCII letters, written as it is read.
-			ws := w
-			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
-			w++
-			last := k
-			j := i + 1
-			// The four arrays cut to one length: one bounds check for the
-			// four stores.
-			n := min(len(B), len(St), len(En), len(Ru))
-			b1, s1, e1, r1 := B[:n], St[:n], En[:n], Ru[:n]
-			for ; j < len(s); j++ {
-				k = kind[s[j]]
-				if k-'a' >= 26 {
-					break
-				}
-				if k == last {
-					e1[w-1] = int32(j + 1)
-					if r1[w-1] < 255 {
-						r1[w-1]++
-					}
-					continue
-				}
-				b1[w], s1[w], e1[w], r1[w] = k, int32(j), int32(j+1), 1
-				w++
-				last = k
-			}
-			if j == len(s) {
-				i = j
-				continue
-			}
-			if k == 0 {
-				// The separator after the word, written as the separator
-				// branch below would (the previous byte is a letter).
-				if r1[w-1] == 1 && (w == 1 || b1[w-2] == Sep) && joinable(b1[w-1]) {
-					o.w = w
-					o.endWord() // a one-character word: the streak goes on
-				} else {
-					o.streak = 0 // what endWord does for any other word
-				}
-				b1[w], s1[w], e1[w], r1[w] = Sep, int32(j), int32(j+1), 1
-				w++
-				i = j + 1
-				continue
-			}
-			w = ws // not a plain word: start it again on the general path
-		} else if k == 0 {
-			if w > 0 {
-				if B[w-1] == Sep {
-					En[w-1] = int32(i + 1)
-				} else {
-					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
-						o.w = w
-						o.endWord() // a one-character word: the streak goes on
-					} else {
-						o.streak = 0 // what endWord does for any other word
-					}
-					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
-					w++
-				}
-			}
-			i++
+		var stop int
+		i, w, stop = plainRun(s, i, check, B, St, En, Ru, w, &o.streak, &o.streakStart)
+		switch stop {
+		case stopStreak:
+			o.streaks = append(o.streaks, o.streakStart)
 			continue
-		} else if k == nonASCII {
+		case stopLimit:
+			continue
+		}
+		if i == len(s) {
+			break
+		}
+		// s[i] starts a word that is not plain ASCII letters, or a rune
+		// or markup that may or may not start one.
+		switch kind[s[i]] {
+		case nonASCII:
 			o.w = w
 			if size := n.nonWord(s, i, &o); size > 0 {
 				w = o.w
 				i += size
 				continue
 			}
-		} else if k == markupKind {
+		case markupKind:
 			o.w = w
 			if size := n.nonWordMarkup(s, i, &o); size > 0 {
 				w = o.w
@@ -388,6 +341,213 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	n.streaks = o.streaks
 	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
 	return inPlace && !o.grew, nil
+}
+
+// How plainRun stopped.
+const (
+	stopOther  = iota // at the end of s, or at a byte it leaves to normalize
+	stopLimit         // at lim, between two words or separators
+	stopStreak        // after a one-character word that made a streak of three
+)
+
+// plainRun is normalize's fast path: from s[i], at the start of a word or
+// separator, it writes the words of plain ASCII letters that an ASCII
+// separator follows, and the ASCII separators, straight into the arrays
+// (as word and sep would write them: letters lower-cased and
+// run-collapsed, a run of separators one Sep, none at the start), with
+// w bytes written so far and the streak of one-character words in
+// *streak and *streakStart (see out.endWord). It returns where it stopped,
+// the bytes written, and why: at i == len(s) or at a byte it leaves to
+// normalize (a word with other bytes, which it starts again there, or
+// a byte that is no ASCII letter or separator) with stopOther; at lim with
+// stopLimit; after a one-character word that made a streak of three, whose
+// start normalize must append to the streaks, with stopStreak.
+//
+// It calls nothing, so that its values stay in registers from one word to
+// the next; normalize, which calls word and the context's Err, cannot
+// keep them there.
+func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int, streak, streakStart *int) (int, int, int) {
+	// The four arrays cut to one length: one bounds check for the four
+	// stores.
+	n := min(len(B), len(St), len(En), len(Ru))
+	B, St, En, Ru = B[:n], St[:n], En[:n], Ru[:n]
+	for i < len(s) {
+		if i >= lim {
+			return i, w, stopLimit
+		}
+		k := kind[s[i]]
+		if k == 0 {
+			// a separator
+			if w > 0 {
+				if B[w-1] == Sep {
+					En[w-1] = int32(i + 1)
+				} else {
+					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+						// a one-character word: the streak goes on
+						if *streak++; *streak == 1 {
+							*streakStart = w - 1
+						}
+						if *streak == 3 {
+							B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
+							return i + 1, w + 1, stopStreak
+						}
+					} else {
+						*streak = 0
+					}
+					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
+					w++
+				}
+			}
+			i++
+			continue
+		}
+		if k-'a' >= 26 {
+			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
+				return i, w, stopOther
+			}
+			// A number: leet leaves a word of digits alone, and writes
+			// it as put does.
+			ws := w
+			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+			w++
+			j := i + 1
+			for ; j < len(s); j++ {
+				c := kind[s[j]]
+				if c-'0' >= 10 {
+					k = c
+					break
+				}
+				if c == B[w-1] {
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
+					}
+					continue
+				}
+				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+				w++
+			}
+			if j == len(s) {
+				return j, w, stopOther
+			}
+			if k != 0 {
+				return i, ws, stopOther // not a plain number: normalize starts it again
+			}
+			i = j // its separator, written above
+			continue
+		}
+		// A word of ASCII letters, written as it is read.
+		ws := w
+		B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+		w++
+		last := k
+		j := i + 1
+		for ; ; j++ {
+			if j == len(s) {
+				// (returned here, so that after the loop k is always
+				// the byte that ended the letters and last need not be
+				// kept for it)
+				return j, w, stopOther
+			}
+			k = kind[s[j]]
+			if k-'a' >= 26 {
+				break
+			}
+			if k == last {
+				En[w-1] = int32(j + 1)
+				if Ru[w-1] < 255 {
+					Ru[w-1]++
+				}
+				continue
+			}
+			B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
+			w++
+			last = k
+		}
+		if k == 0 {
+			i = j // its separator, written above
+			continue
+		}
+		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
+			return i, ws, stopOther // not a plain word: normalize starts it again
+		}
+		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
+		// or ’: "don't", "I’m") that a separator or the end follows is
+		// written as leet writes it (put for a letter; the apostrophe of
+		// a final "n't" dropped, any other one a separator, as sep writes
+		// it).
+		e := j
+		for e < len(s) {
+			if c := kind[s[e]]; c-'a' < 26 || c == '\'' {
+				e++
+			} else if n := curly(s, e); n > 0 {
+				e += n
+			} else {
+				break
+			}
+		}
+		if e < len(s) && kind[s[e]] != 0 {
+			return i, ws, stopOther // not a plain word: normalize starts it again
+		}
+		for j < e {
+			c := kind[s[j]]
+			if c-'a' < 26 {
+				if c == B[w-1] {
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
+					}
+				} else {
+					B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+					w++
+				}
+				j++
+				continue
+			}
+			size := 1 // the apostrophe's
+			if c != '\'' {
+				size = 3 // ’
+			}
+			a := j
+			j += size
+			if j+1 == e && kind[s[a-1]] == 'n' && kind[s[j]] == 't' {
+				continue // dropped in "n't": "don't" → "dont"
+			}
+			if B[w-1] == Sep {
+				En[w-1] = int32(j)
+				continue
+			}
+			streak3 := false
+			if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+				// a one-character word: the streak goes on
+				if *streak++; *streak == 1 {
+					*streakStart = w - 1
+				}
+				streak3 = *streak == 3
+			} else {
+				*streak = 0
+			}
+			B[w], St[w], En[w], Ru[w] = Sep, int32(a), int32(j), 1
+			w++
+			if streak3 {
+				// normalize appends the streak and goes on with the
+				// rest of the word as a word of its own, which leet
+				// would write the same way
+				return j, w, stopStreak
+			}
+		}
+		i = e // a separator, or the end
+	}
+	return i, w, stopOther
+}
+
+// curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
+// type), else 0.
+func curly(s string, i int) int {
+	if i+2 < len(s) && s[i] == 0xE2 && s[i+1] == 0x80 && s[i+2] == 0x99 {
+		return 3
+	}
+	return 0
 }
 
 // nonWord handles the rune at s[i] when it does not start a word: it writes

@@ -353,6 +353,12 @@ var referenceCases = []string{
 	"ＡＢＣ ｆ ｕ ｃ ｋ", "а б в", "\u200b\u200ba", "a\u200b", "  lead  trail  ", "ⅷⅷⅷ ㏿㏿", "f.f.f", "a.a.b",
 	"x\u200b y z", "a_b_c-d", "a . b . c", "a  b  c", "a...b...c", "5 5 5", "a 5 5", "héllo wörld",
 	"a1b2c3 a!!b a!b!c $$$ @a a@ a@@b", "Ⅻ ½ ① ⓕⓤⓒⓚ 𝐟𝐮𝐜𝐤",
+	// plainRun's numbers and words with apostrophes, and streaks through them
+	"a b I'm c", "x y I'm", "a I'm'm b", "i'i'i'i x", "a'a'a'a", "aa'aa a'a", "DON'T DoN`T dOn't", "can''t n't x' 'tis",
+	"it's' o'clock", "a b c'd e", "Nn't nnn't nt' n't't", "I'm\u200b don't&amp; don't1 don't!", "don't", "I'm",
+	"12 1 2 3 4 5 x", "1 3 3 7", "11 111 0000 5 55 a 5 55555", "2026-12-01 99. 9x x9 1!", "3 4 5a", "0 0 0", "7\r\n7", "12'3",
+	"don’t I’m it’s’ can’’t n’t x’ ’tis", "a b I’m c", "i’i’i x y I’m", "DON’T don’t’ n’t’t nn’t", "don’té I’m\u200b don’t&amp;",
+	"don’'t don'’t a’b’c’d", "x’", "’", "a\xe2\x80", "a\xe2\x80\x98b a’", "don\u2018t",
 }
 
 func checkReference(t *testing.T, n *Normalizer, ref *refNormalizer, s string) {

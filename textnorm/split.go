@@ -61,7 +61,11 @@ func pairSplit[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hi
 	for j := 0; ; j++ {
 		var va1, va2 A
 		var vb1, vb2 B
-		j, va1, vb1, va2, vb2 = stepQuad(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, p, m, s1a, s1b, s2a, s2b)
+		if a.shift == rowShift && b.shift == rowShift {
+			j, va1, vb1, va2, vb2 = stepQuad32(ta, tb, &a.cls, &b.cls, bs, j, p, m, s1a, s1b, s2a, s2b)
+		} else {
+			j, va1, vb1, va2, vb2 = stepQuad(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs, j, p, m, s1a, s1b, s2a, s2b)
+		}
 		s1a, s1b, s2a, s2b = int(va1&^fa), int(vb1&^fb), int(va2&^fa), int(vb2&^fb)
 		if j == m {
 			break
@@ -100,7 +104,11 @@ func pairSplit[A, B entry](a, b *Matcher, ta []A, tb []B, r *Result, da, db []Hi
 	for j := m; ; j++ {
 		var va A
 		var vb B
-		j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs[:p], j, s1a, s1b)
+		if a.shift == rowShift && b.shift == rowShift {
+			j, va, vb = stepPair32(ta, tb, &a.cls, &b.cls, bs[:p], j, s1a, s1b)
+		} else {
+			j, va, vb = stepPair(ta, tb, &a.cls, &b.cls, a.shift, b.shift, bs[:p], j, s1a, s1b)
+		}
 		s1a, s1b = int(va&^fa), int(vb&^fb)
 		if j == p {
 			break
@@ -179,6 +187,32 @@ func stepQuad[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, sha, shb uint, bs 
 		c1, c2 := b1[j], b2[j]
 		va1, vb1 := ta[s1a<<(sha&63)|int(ca[c1])], tb[s1b<<(shb&63)|int(cb[c1])]
 		va2, vb2 := ta[s2a<<(sha&63)|int(ca[c2])], tb[s2b<<(shb&63)|int(cb[c2])]
+		if (va1|va2)&fa != 0 || (vb1|vb2)&fb != 0 {
+			return j, va1, vb1, va2, vb2
+		}
+		s1a, s1b, s2a, s2b = int(va1), int(vb1), int(va2), int(vb2)
+	}
+	return j, A(s1a), B(s1b), A(s2a), B(s2b)
+}
+
+// rowShift is the row shift of the tables that stepQuad32 and stepPair32
+// are for: rows of 32 entries, the size of both the profanity and the
+// safeguarding automata's (17 to 32 columns). A constant shift needs no
+// register of its own (a variable one must sit in CX on amd64), which
+// leaves the loop enough registers for its states.
+const rowShift = 5
+
+// stepQuad32 is stepQuad for two tables with rows of 1<<rowShift entries.
+func stepQuad32[A, B entry](ta []A, tb []B, ca, cb *[256]uint8, bs []byte, j, p, m int, s1a, s1b, s2a, s2b int) (int, A, B, A, B) {
+	fa, fb := outFlag[A](), outFlag[B]()
+	_, _ = ca[255], cb[255] // their nil checks, out of the loop
+	b1 := bs[:m]
+	b2 := bs[p : p+m]
+	b2 = b2[:len(b1)]
+	for ; j < len(b1); j++ {
+		c1, c2 := b1[j], b2[j]
+		va1, vb1 := ta[s1a<<rowShift|int(ca[c1])], tb[s1b<<rowShift|int(cb[c1])]
+		va2, vb2 := ta[s2a<<rowShift|int(ca[c2])], tb[s2b<<rowShift|int(cb[c2])]
 		if (va1|va2)&fa != 0 || (vb1|vb2)&fb != 0 {
 			return j, va1, vb1, va2, vb2
 		}

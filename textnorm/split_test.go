@@ -48,6 +48,42 @@ func TestPairSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Automata with rows of 1<<rowShift entries (the lists without their
+	// digits: stepQuad32 and stepPair32 read a pair of them) and of fewer
+	// (stepQuad when one of a pair).
+	var letterPats []Pattern
+	for _, p := range pats {
+		if !strings.ContainsAny(p.Text, "0123456789$@!|") {
+			letterPats = append(letterPats, p)
+		}
+	}
+	m32, err := compile(letterPats, false, rowsPow2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m32b, err := compile(letterPats[len(letterPats)/2:], true, rowsPow2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// and two with 16-bit tables (as the lists' are)
+	m32c, err := compile(letterPats[:len(letterPats)/3], false, rowsPow2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m32d, err := compile(letterPats[len(letterPats)/2:], false, rowsPow2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := compile([]Pattern{{Text: "kill yourself"}, {Text: "*ss*"}, {Text: "you are a"}}, false, rowsPow2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m32.shift != rowShift || m32b.shift != rowShift || m32c.shift != rowShift || m32d.shift != rowShift || small.shift == rowShift || ms[0][0].shift == rowShift {
+		t.Fatalf("row shifts %d, %d, %d, %d, %d and %d: the test no longer covers both stepQuad32 and stepQuad", m32.shift, m32b.shift, m32c.shift, m32d.shift, small.shift, ms[0][0].shift)
+	}
+	if m32c.t16 == nil || m32d.t16 == nil {
+		t.Fatal("m32c and m32d no longer have 16-bit tables")
+	}
 	texts := []string{
 		strings.Repeat("go and kill yourself now ", 60),
 		strings.Repeat("a b c d e f g h ", 80),
@@ -83,7 +119,7 @@ func TestPairSplit(t *testing.T) {
 				}
 			}
 		}
-		for _, pair := range [][2]*Matcher{{ms[0][0], ms[0][1]}, {ms[0][0], ms[1][1]}, {ms[1][0], ms[0][1]}, {ms[1][1], ms[1][0]}} {
+		for _, pair := range [][2]*Matcher{{ms[0][0], ms[0][1]}, {ms[0][0], ms[1][1]}, {ms[1][0], ms[0][1]}, {ms[1][1], ms[1][0]}, {ms[0][0], small}, {m32c, m32d}, {m32d, m32c}, {m32c, m32b}, {m32, m32b}, {m32b, m32}, {m32, small}} {
 			a, b := pair[0], pair[1]
 			wa, wb := whole(a, r), whole(b, r)
 			tried := 0

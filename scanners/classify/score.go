@@ -191,7 +191,11 @@ type scan struct {
 // jump to each other instead of testing a flag at every byte.
 func run(seg string, st scan, tab *lanes) (scan, uint64, uint64) {
 	cb := cleanByte // a copy on the stack, read without reloading its address
-	word, win, prev := st.word, st.win, st.prev
+	// wx is the window xor seedChar, the value a 4-gram is hashed from:
+	// pushing c into the window is wx<<8 ^ c ^ winKey (win<<8 has a zero
+	// low byte, so its | c is ^ c), one instruction less a byte than
+	// keeping win and xoring it each time.
+	word, wx, prev := st.word, st.win^seedChar, st.prev
 	var even, all uint64 // all: the entries summed whole (see laneSums)
 	k := uint(0)         // unsigned, so k < len(seg) alone proves seg[k] in range
 	_ = tab[0]
@@ -208,12 +212,12 @@ inWord:
 			continue
 		}
 		word = (word ^ uint32(c)) * fnvPrime
-		win = win<<8 | uint32(c)
-		e := tab[((win^seedChar)*golden)>>16]
+		wx = wx<<8 ^ uint32(c) ^ winKey
+		e := tab[(wx*golden)>>16]
 		even += uint64(e & maskEven)
 		all += uint64(e)
 	}
-	return scan{word: word, win: win, prev: prev, inWord: true}, even, all - even
+	return scan{word: word, win: wx ^ seedChar, prev: prev, inWord: true}, even, all - even
 wordEnd:
 	{
 		// the word ends: the word, the pair with the previous word, and
@@ -227,8 +231,8 @@ wordEnd:
 			even += uint64(e & maskEven)
 			all += uint64(e)
 		}
-		win = win<<8 | ' '
-		e = tab[((win^seedChar)*golden)>>16]
+		wx = wx<<8 ^ ' ' ^ winKey
+		e = tab[(wx*golden)>>16]
 		even += uint64(e & maskEven)
 		all += uint64(e)
 		word, prev = fnvBasis, w|1
@@ -239,8 +243,12 @@ between:
 			goto inWord
 		}
 	}
-	return scan{word: word, win: win, prev: prev}, even, all - even
+	return scan{word: word, win: wx ^ seedChar, prev: prev}, even, all - even
 }
+
+// winKey is what pushing a byte into the window xors into wx besides the
+// byte (see run).
+const winKey = seedChar ^ seedChar<<8&0xffffffff
 
 // endWord returns the lane sums (even, odd) of the features the end of
 // the word in st makes (as run does).
