@@ -23,14 +23,9 @@ func skipSpace(s string, i int) int {
 // wordEnd reports \b between s[i-1] (a word byte) and s[i].
 func wordEnd(s string, i int) bool { return i == len(s) || !isWordByte(s[i]) }
 
-// eachAt returns the first match of lit followed by rest: rest(s, end of
-// lit) gives the match's end or -1.
-func eachAt(s, lit string, rest func(s string, i int) int) []int {
-	return eachAtFrom(s, lit, strings.Index(s, lit), rest)
-}
-
-// eachAtFrom is eachAt given where lit first occurs in s (-1 for
-// nowhere).
+// eachAtFrom returns the first match of lit followed by rest, given where
+// lit first occurs in s (-1 for nowhere; the HTML automaton found it):
+// rest(s, end of lit) gives the match's end or -1.
 func eachAtFrom(s, lit string, first int, rest func(s string, i int) int) []int {
 	if first < 0 {
 		return nil
