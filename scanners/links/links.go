@@ -127,49 +127,35 @@ type Scanner struct {
 // SpamAssassin corpus links to about 6,800 hosts).
 type hostMemo struct {
 	sync.Mutex
-	hosts, oldHosts       map[string]hostInfo
-	verdicts, oldVerdicts map[string]domainVerdict
+	hosts    generations[hostInfo]
+	verdicts generations[domainVerdict]
 }
 
-// lookupHost returns the memo's hostInfo for name. Called with m locked.
-func (m *hostMemo) lookupHost(name string) (hostInfo, bool) {
-	if h, ok := m.hosts[name]; ok {
-		return h, true
-	}
-	h, ok := m.oldHosts[name]
-	if ok {
-		m.storeHost(strings.Clone(name), h)
-	}
-	return h, ok
-}
+// generations is one of the memo's maps in its two generations. Its
+// methods are called with the memo locked.
+type generations[V any] struct{ cur, old map[string]V }
 
-// storeHost remembers h (owned by the memo) under name (likewise).
-// Called with m locked.
-func (m *hostMemo) storeHost(name string, h hostInfo) {
-	if len(m.hosts) >= hostMemoMax || m.hosts == nil {
-		m.oldHosts, m.hosts = m.hosts, make(map[string]hostInfo, hostMemoMax)
-	}
-	m.hosts[name] = h
-}
-
-// lookupVerdict is lookupHost for the domain verdicts.
-func (m *hostMemo) lookupVerdict(ascii string) (domainVerdict, bool) {
-	if v, ok := m.verdicts[ascii]; ok {
+// lookup returns the value for key, moving a key found only in the old
+// generation back into the current one (under a copy of key: the caller's
+// key may point into a message).
+func (g *generations[V]) lookup(key string) (V, bool) {
+	if v, ok := g.cur[key]; ok {
 		return v, true
 	}
-	v, ok := m.oldVerdicts[ascii]
+	v, ok := g.old[key]
 	if ok {
-		m.storeVerdict(strings.Clone(ascii), v)
+		g.store(strings.Clone(key), v)
 	}
 	return v, ok
 }
 
-// storeVerdict is storeHost for the domain verdicts.
-func (m *hostMemo) storeVerdict(ascii string, v domainVerdict) {
-	if len(m.verdicts) >= hostMemoMax || m.verdicts == nil {
-		m.oldVerdicts, m.verdicts = m.verdicts, make(map[string]domainVerdict, hostMemoMax)
+// store remembers v under key (both owned by the memo from now on),
+// turning the generations over when the current one is full.
+func (g *generations[V]) store(key string, v V) {
+	if len(g.cur) >= hostMemoMax || g.cur == nil {
+		g.old, g.cur = g.cur, make(map[string]V, hostMemoMax)
 	}
-	m.verdicts[ascii] = v
+	g.cur[key] = v
 }
 
 const hostMemoMax = 4096
@@ -500,7 +486,7 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 		return h
 	}
 	s.memo.Lock()
-	h, ok := s.memo.lookupHost(name)
+	h, ok := s.memo.hosts.lookup(name)
 	s.memo.Unlock()
 	if !ok {
 		h = analyzeHost(name)
@@ -512,7 +498,7 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 		}
 		c.label, c.suffix, c.tld = strings.Clone(h.label), strings.Clone(h.suffix), strings.Clone(h.tld)
 		s.memo.Lock()
-		s.memo.storeHost(strings.Clone(name), c)
+		s.memo.hosts.store(strings.Clone(name), c)
 		s.memo.Unlock()
 	}
 	if len(st.hosts) < 10000 {
@@ -525,7 +511,7 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 // what they said; for a named host every field of h follows from h.ascii.
 func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
 	s.memo.Lock()
-	v, ok := s.memo.lookupVerdict(h.ascii)
+	v, ok := s.memo.verdicts.lookup(h.ascii)
 	s.memo.Unlock()
 	if ok {
 		return v
@@ -538,7 +524,7 @@ func (s *Scanner) verdict(st *scanState, h hostInfo) domainVerdict {
 		v.brand, v.branded = s.brandInHost(h)
 	}
 	s.memo.Lock()
-	s.memo.storeVerdict(strings.Clone(h.ascii), v)
+	s.memo.verdicts.store(strings.Clone(h.ascii), v)
 	s.memo.Unlock()
 	return v
 }
