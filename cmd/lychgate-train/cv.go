@@ -180,7 +180,7 @@ func lowestReaching(s []scored, prec, maxFP float64) float64 {
 func writeAimedTable(w io.Writer, all []realdata.Example, scores []aimedScore, t realdata.Topic, low, med float32) {
 	fmt.Fprintf(w, "| source | pos | neg | P low | R low | FPR low | P medium | R medium | FPR medium |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, src := range append(realdata.Sources(), "ham", "all") {
-		var cnt [2][4]int
+		var cnt confusion
 		any := false
 		for i := range all {
 			if !scores[i].ok || (src != "all" && all[i].Source != src) {
@@ -193,26 +193,14 @@ func writeAimedTable(w io.Writer, all []realdata.Example, scores []aimedScore, t
 			any = true
 			sev := scores[i].severity(low, med)
 			for k, lv := range []scanners.Severity{scanners.Low, scanners.Medium} {
-				flagged := sev >= lv
-				switch {
-				case r == pos && flagged:
-					cnt[k][0]++
-				case r == pos:
-					cnt[k][1]++
-				case flagged:
-					cnt[k][2]++
-				default:
-					cnt[k][3]++
-				}
+				cnt.add(k, r == pos, sev >= lv)
 			}
 		}
 		if !any {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %d | %d |", src, cnt[0][0]+cnt[0][1], cnt[0][2]+cnt[0][3])
-		for k := range 2 {
-			fmt.Fprintf(w, " %s | %s | %s |", ratio(cnt[k][0], cnt[k][0]+cnt[k][2]), ratio(cnt[k][0], cnt[k][0]+cnt[k][1]), ratio(cnt[k][2], cnt[k][2]+cnt[k][3]))
-		}
+		fmt.Fprintf(w, "| %s |", src)
+		cnt.write(w)
 		fmt.Fprintln(w)
 	}
 }

@@ -507,7 +507,7 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 		}
 		srcs := append(realdata.Sources(), "ham", "all")
 		for _, src := range srcs {
-			var c [2][4]int // [low, medium][tp fn fp tn]
+			var c confusion
 			any := false
 			for i := range all {
 				if val[i] == nil || (src != "all" && all[i].Source != src) {
@@ -519,26 +519,14 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 				}
 				any = true
 				for k, th := range []float32{m.Low[ti], m.Medium[ti]} {
-					flagged := val[i][ti] >= float64(th) && th < 1
-					switch {
-					case r == pos && flagged:
-						c[k][0]++
-					case r == pos:
-						c[k][1]++
-					case flagged:
-						c[k][2]++
-					default:
-						c[k][3]++
-					}
+					c.add(k, r == pos, val[i][ti] >= float64(th) && th < 1)
 				}
 			}
 			if !any {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %d |", t, src, c[0][0]+c[0][1], c[0][2]+c[0][3])
-			for k := range 2 {
-				fmt.Fprintf(w, " %s | %s | %s |", ratio(c[k][0], c[k][0]+c[k][2]), ratio(c[k][0], c[k][0]+c[k][1]), ratio(c[k][2], c[k][2]+c[k][3]))
-			}
+			fmt.Fprintf(w, "| %s | %s |", t, src)
+			c.write(w)
 			fmt.Fprintln(w)
 		}
 	}
@@ -561,6 +549,34 @@ func writeCard(w io.Writer, c config, all []realdata.Example, val [][]float64, m
 	fmt.Fprintf(w, "- The model is a statistical guess: it adds evidence beside the lexicons; the policy decides.\n")
 	fmt.Fprintf(w, "- Licences: C-SSRS CC-BY, ConvAbuse CC-BY-4.0, OpenAI moderation MIT, Davidson MIT, Surge MIT;\n")
 	fmt.Fprintf(w, "  credited in NOTICE. The texts themselves are not in the repository or the binary.\n")
+}
+
+// confusion counts, at low (0) and at medium+ (1), true positives,
+// missed positives, false positives and true negatives.
+type confusion [2][4]int
+
+// add counts one text: whether it is a positive and whether it was
+// flagged at level k.
+func (c *confusion) add(k int, positive, flagged bool) {
+	switch {
+	case positive && flagged:
+		c[k][0]++
+	case positive:
+		c[k][1]++
+	case flagged:
+		c[k][2]++
+	default:
+		c[k][3]++
+	}
+}
+
+// write prints the table cells after the row's names: positives,
+// negatives, then precision, recall and false-positive rate at each level.
+func (c *confusion) write(w io.Writer) {
+	fmt.Fprintf(w, " %d | %d |", c[0][0]+c[0][1], c[0][2]+c[0][3])
+	for k := range 2 {
+		fmt.Fprintf(w, " %s | %s | %s |", ratio(c[k][0], c[k][0]+c[k][2]), ratio(c[k][0], c[k][0]+c[k][1]), ratio(c[k][2], c[k][2]+c[k][3]))
+	}
 }
 
 func ratio(a, b int) string {
