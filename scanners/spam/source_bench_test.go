@@ -59,43 +59,20 @@ func benchTexts(b *testing.B) (source string, corpus []string) {
 	return source, corpus
 }
 
-func BenchmarkFirstAt(b *testing.B) {
-	source, corpus := benchTexts(b)
-	at := make([]int, len(phraseList))
-	b.Run("source", func(b *testing.B) {
-		s := lowerASCII(source)
-		b.SetBytes(int64(len(s)))
-		for b.Loop() {
-			bodyPhrases.firstAt(s, at)
-		}
-	})
-	if len(corpus) == 0 {
-		return
-	}
-	b.Run("corpus", func(b *testing.B) {
-		low := make([]string, len(corpus))
-		n := 0
-		for i, s := range corpus {
-			low[i] = lowerASCII(s)
-			n += len(s)
-		}
-		b.SetBytes(int64(n / len(corpus)))
-		i := 0
-		for b.Loop() {
-			bodyPhrases.firstAt(low[i%len(low)], at)
-			i++
-		}
-	})
-}
+func BenchmarkFirstAt(b *testing.B) { benchFirstAt(b, (*phraseMatcher).firstAt) }
 
-func BenchmarkFirstAtOneWalk(b *testing.B) {
+func BenchmarkFirstAtOneWalk(b *testing.B) { benchFirstAt(b, (*phraseMatcher).firstAtOneWalk) }
+
+// benchFirstAt runs first over the body phrases on row 2's text and on the
+// corpus's rule texts, lower-cased beforehand.
+func benchFirstAt(b *testing.B, first func(*phraseMatcher, string, []int)) {
 	source, corpus := benchTexts(b)
 	at := make([]int, len(phraseList))
 	b.Run("source", func(b *testing.B) {
 		s := lowerASCII(source)
 		b.SetBytes(int64(len(s)))
 		for b.Loop() {
-			bodyPhrases.firstAtOneWalk(s, at)
+			first(bodyPhrases, s, at)
 		}
 	})
 	if len(corpus) == 0 {
@@ -111,7 +88,7 @@ func BenchmarkFirstAtOneWalk(b *testing.B) {
 		b.SetBytes(int64(n / len(corpus)))
 		i := 0
 		for b.Loop() {
-			bodyPhrases.firstAtOneWalk(low[i%len(low)], at)
+			first(bodyPhrases, low[i%len(low)], at)
 			i++
 		}
 	})
