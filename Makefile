@@ -54,7 +54,8 @@ lint: fmt-check vet
 
 ## bench: one table (issue 16), every row with BENCH_C sessions on loopback:
 ## 1. Postfix smtp-source -> smtp-sink (the raw limit), 2. smtp-source -> lychgate
-## -> smtp-sink (10 KB), 3. the corpus (BENCH_N messages, 0: each once) from the Go client -> lychgate,
+## -> smtp-sink (10 KB), 3. the corpus (BENCH_N messages, 0: each once) from our lean Go client
+## -> lychgate -> smtp-sink (lychgate-bench -gosmtp: the go-smtp client and sink),
 ## 4. BENCH_LARGE_N concurrent 10 MB messages with an attachment (peak RSS vs bytes
 ## in flight); msg/s, MB/s, added latency, CPU per message, peak RSS, and the
 ## ratios to the raw limit and to rspamd. Under a minute on two cores.
