@@ -5,7 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -18,116 +17,57 @@ const maxAnchorBytes = 256
 // dropped; comments vanish; entities are decoded; white space is collapsed
 // as a browser would, with block elements on their own lines. Zero-width
 // and soft-hyphen characters, used to split words past filters, are
-// removed; no-break spaces become spaces.
+// removed; no-break spaces become spaces. It reads src with htmlScanner
+// (htmltok.go); htmlToTextReference, on x/net/html's Tokenizer, is what
+// it was before, and TestHTMLToTextEqualsReference compares the two.
 func (p *parser) htmlToText(src, partID string) string {
-	z := html.NewTokenizer(strings.NewReader(src))
+	z := &p.html
+	z.reset(src)
+	w := textWriter{}
+	w.out.Grow(len(src) / 4)
 	var (
-		out      strings.Builder
-		anchor   strings.Builder
-		skip     int  // depth inside elements whose text is not shown
-		pend     byte // white space owed before the next visible rune
-		anchorSp bool // the anchor text owes a space
-		inAnchor bool
-		href     string
+		skip int // depth inside elements whose text is not shown
+		href string
 	)
-	out.Grow(len(src) / 4)
-	// write takes the bytes of a text token as they are (ranging over
-	// them as a string would: invalid bytes are U+FFFD), without a copy.
-	write := func(s []byte) {
-		for i := 0; i < len(s); {
-			r, n := rune(s[i]), 1
-			if r < utf8.RuneSelf && !inAnchor {
-				// ASCII outside an anchor: a run of visible bytes at once.
-				if asciiSpace[r] {
-					i++
-					if pend == 0 {
-						pend = ' '
-					}
-					anchorSp = true
-					continue
-				}
-				j := i + 1
-				for j < len(s) && asciiWord[s[j]] {
-					j++
-				}
-				if pend != 0 && out.Len() > 0 {
-					out.WriteByte(pend)
-				}
-				pend = 0
-				out.Write(s[i:j])
-				i = j
-				continue
-			}
-			if r >= utf8.RuneSelf {
-				r, n = utf8.DecodeRune(s[i:])
-			}
-			i += n
-			switch {
-			case r == '\u00a0' || unicode.IsSpace(r):
-				if pend == 0 {
-					pend = ' '
-				}
-				anchorSp = true
-			case invisible(r):
-			default:
-				if pend != 0 && out.Len() > 0 {
-					out.WriteByte(pend)
-				}
-				pend = 0
-				out.WriteRune(r)
-				if inAnchor && anchor.Len() < maxAnchorBytes {
-					if anchorSp && anchor.Len() > 0 {
-						anchor.WriteByte(' ')
-					}
-					anchorSp = false
-					anchor.WriteRune(r)
-				}
-			}
-		}
-	}
-	newline := func() { pend = '\n' }
 	endAnchor := func() {
-		if inAnchor && href != "" {
-			p.addURL(partID, href, anchor.String())
+		if w.inAnchor && href != "" {
+			p.addURL(partID, href, w.anchor.String())
 		}
-		inAnchor, href, anchorSp = false, "", false
-		anchor.Reset()
+		w.inAnchor, href, w.anchorSp = false, "", false
+		w.anchor.Reset()
 	}
 	for {
-		tt := z.Next()
+		tt := z.next()
 		switch tt {
-		case html.ErrorToken:
+		case tokEOF:
 			endAnchor()
-			return out.String()
-		case html.TextToken:
+			return w.out.String()
+		case tokText:
 			if skip == 0 {
-				write(z.Text())
+				w.write(z.data, z.mode)
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := tagName(z, false, &p.tagBuf)
-			a := atom.Lookup(name)
+		case tokStart, tokSelfClosing:
+			a := z.atom()
 			if a == atom.A {
 				endAnchor()
 			}
-			if hasAttr && (a == atom.Meta || mayLink(z.Raw())) {
+			if len(z.attrs) > 0 {
 				p.tagLinks(z, a, partID, &href)
 			}
 			switch {
 			case hiddenText(a):
-				if tt == html.StartTagToken {
+				if tt == tokStart {
 					skip++
 				}
 			case a == atom.A:
-				inAnchor = href != ""
+				w.inAnchor = href != ""
 			case a == atom.Br || a == atom.Hr || blockElement(a):
-				newline()
+				w.pend = '\n'
 			case a == atom.Td || a == atom.Th || a == atom.Img:
-				write(space)
+				w.put(' ')
 			}
-		case html.EndTagToken:
-			name, _ := tagName(z, true, &p.tagBuf)
-			a := atom.Lookup(name)
-			switch {
+		case tokEnd:
+			switch a := z.atom(); {
 			case hiddenText(a):
 				if skip > 0 {
 					skip--
@@ -135,104 +75,106 @@ func (p *parser) htmlToText(src, partID string) string {
 			case a == atom.A:
 				endAnchor()
 			case blockElement(a):
-				newline()
+				w.pend = '\n'
 			}
 		}
 	}
 }
 
-// tagName is z.TagName() for the current start, self-closing (end
-// false) or end tag token, lower-cased from z.Raw() into *buf instead of
-// the copy TagName makes of every name. hasAttr is false only for a tag
-// without attributes (the name is followed by '>'); when it is true for
-// one without, TagAttr gives none, so callers that read the attributes
-// with TagAttr see the same. Names with a NUL (which TagName replaces)
-// and unexpected raw bytes are left to TagName. TestTagNameEqualsTokenizer
-// and FuzzTagName compare it with TagName.
-func tagName(z *html.Tokenizer, end bool, buf *[]byte) (name []byte, hasAttr bool) {
-	raw := z.Raw()
-	i := 1
-	if end {
-		i = 2
-	}
-	if len(raw) > i && raw[0] == '<' && (!end || raw[1] == '/') {
-	scan:
-		for j := i; j < len(raw); j++ {
-			switch c := raw[j]; c {
-			case ' ', '\n', '\r', '\t', '\f', '/', '>':
-				if j == i {
-					break scan
-				}
-				low := (*buf)[:0]
-				for _, c := range raw[i:j] {
-					if 'A' <= c && c <= 'Z' {
-						c += 'a' - 'A'
-					}
-					low = append(low, c)
-				}
-				*buf = low
-				return low, c != '>'
-			case 0:
-				break scan
+// textWriter collects the visible text of htmlToText and the text of the
+// open anchor.
+type textWriter struct {
+	out, anchor strings.Builder
+	pend        byte // white space owed before the next visible rune
+	anchorSp    bool // the anchor text owes a space
+	inAnchor    bool
+}
+
+// write adds the text of a text token from its raw text s, decoding it
+// as the tokenizer's Text would (mode) on the way: no copy of the text is
+// made. (CR needs no conversion: CR and LF are both white space here.)
+func (w *textWriter) write(s string, mode textMode) {
+	ent, nul := mode != textRaw, mode != textEscaped
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf && textRun[c] && !w.inAnchor {
+			// ASCII outside an anchor: a run of visible bytes at once.
+			j := i + 1
+			for j < len(s) && textRun[s[j]] {
+				j++
 			}
+			if w.pend != 0 && w.out.Len() > 0 {
+				w.out.WriteByte(w.pend)
+			}
+			w.pend = 0
+			w.out.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		switch {
+		case c == '&' && ent:
+			r1, r2, lit, n := decodeEntity(s[i:], false)
+			if n == 0 {
+				w.put('&')
+				i++
+				continue
+			}
+			i += n
+			if lit != "" {
+				for _, r := range lit {
+					w.put(r)
+				}
+				continue
+			}
+			w.put(r1)
+			if r2 != 0 {
+				w.put(r2)
+			}
+		case c == 0 && nul:
+			w.put(utf8.RuneError)
+			i++
+		case c < utf8.RuneSelf:
+			w.put(rune(c))
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			w.put(r)
+			i += n
 		}
 	}
-	return z.TagName()
 }
 
-// mayLink reports whether the raw tag may have an attribute tagLinks
-// reads: the tokenizer's attribute names are ASCII-lower-cased bytes of
-// the tag, so one that is not in the lower-cased tag is not there. It
-// saves the attribute copies the tokenizer makes for every attribute of
-// the many tags that carry no link (style, class, width, ...). The names
-// are those tagLinks reads on any element (meta elements are always
-// read); "src" also finds srcset, "action" formaction. One pass
-// over raw, comparing letters without case, instead of a lower-cased copy
-// searched once per name (mayLinkReference; TestMayLinkEqualsReference).
-func mayLink(raw []byte) bool {
-	for i, c := range raw {
-		if n := linkStart[c]; n != 0 && lowerPrefix(raw[i:], linkNames[n-1]) {
-			return true
+// put adds one rune of text.
+func (w *textWriter) put(r rune) {
+	switch {
+	case r < utf8.RuneSelf && asciiSpace[r] || r >= utf8.RuneSelf && (r == '\u00a0' || unicode.IsSpace(r)):
+		if w.pend == 0 {
+			w.pend = ' '
+		}
+		w.anchorSp = true
+	case invisible(r):
+	default:
+		if w.pend != 0 && w.out.Len() > 0 {
+			w.out.WriteByte(w.pend)
+		}
+		w.pend = 0
+		w.out.WriteRune(r)
+		if w.inAnchor && w.anchor.Len() < maxAnchorBytes {
+			if w.anchorSp && w.anchor.Len() > 0 {
+				w.anchor.WriteByte(' ')
+			}
+			w.anchorSp = false
+			w.anchor.WriteRune(r)
 		}
 	}
-	return false
 }
 
-// linkNames are the names mayLink looks for; linkStart[c] is 1 + the
-// index of the one starting with c in either case, 0 for none (each
-// starts with a different letter).
-var (
-	linkNames = [...]string{"href", "src", "action", "background", "poster", "data"}
-	linkStart = func() (t [256]uint8) {
-		for i, n := range linkNames {
-			t[n[0]] = uint8(i + 1)
-			t[n[0]-'a'+'A'] = uint8(i + 1)
-		}
-		return t
-	}()
-)
-
-// lowerPrefix reports whether b starts with name (lower-case ASCII
-// letters) in any letter case.
-func lowerPrefix(b []byte, name string) bool {
-	if len(b) < len(name) {
-		return false
-	}
-	for j := 0; j < len(name); j++ {
-		// b[j]|0x20 is b[j]'s lower case for a letter; of all bytes
-		// only 'X' and 'x' give 'x'.
-		if b[j]|0x20 != name[j] {
-			return false
-		}
-	}
-	return true
-}
-
-// asciiWord[c] is whether c is ASCII and not white space: one load per
-// byte in write's run of visible ASCII.
-var asciiWord = func() (t [256]bool) {
+// textRun[c] is whether write copies byte c as part of a run of visible
+// ASCII: not white space, not '&' (a reference may start there) and not
+// NUL (U+FFFD in raw text).
+var textRun = func() (t [256]bool) {
 	for c := range utf8.RuneSelf {
-		t[c] = !unicode.IsSpace(rune(c))
+		t[c] = !unicode.IsSpace(rune(c)) && c != '&' && c != 0
 	}
 	return t
 }()
@@ -247,42 +189,31 @@ var asciiSpace = func() (t [utf8.RuneSelf]bool) {
 
 // tagLinks records the links in the attributes of the current tag. The href
 // of an <a> is stored in *href so that it gets its anchor text later.
-func (p *parser) tagLinks(z *html.Tokenizer, a atom.Atom, partID string, href *string) {
+func (p *parser) tagLinks(z *htmlScanner, a atom.Atom, partID string, href *string) {
 	var refresh bool
 	var content string
-	attr := func(k, v []byte) {
-		switch key := string(k); key {
-		case "href", "src", "action", "background", "formaction", "poster", "data", "srcset":
-			val := strings.TrimSpace(string(v))
-			if key == "srcset" {
-				for _, c := range strings.Split(val, ",") {
-					if f := strings.Fields(c); len(f) > 0 {
-						p.addURL(partID, f[0], "")
-					}
-				}
-			} else if a == atom.A && key == "href" {
+	var seen uint32
+	for i := range z.attrs {
+		switch key := z.attr(i, &seen); key {
+		case keyHref, keySrc, keyAction, keyBackground, keyFormaction, keyPoster, keyData:
+			val := strings.TrimSpace(z.attrValue(i))
+			if a == atom.A && key == keyHref {
 				*href = val
 			} else {
 				p.addURL(partID, val, "")
 			}
-		case "http-equiv":
-			refresh = strings.EqualFold(strings.TrimSpace(string(v)), "refresh")
-		case "content":
-			content = string(v)
-		}
-	}
-	if attrs, ok := p.attrs.tagAttrs(z); ok {
-		// Read from the raw tag: TagAttr copies every key and value.
-		for _, at := range attrs {
-			attr(at.key, at.val)
-		}
-	} else {
-		for {
-			k, v, more := z.TagAttr()
-			attr(k, v)
-			if !more {
-				break
+		case keySrcset:
+			for rest, more := z.attrValue(i), true; more; {
+				var c string
+				c, rest, more = strings.Cut(rest, ",")
+				if f := firstField(c); f != "" {
+					p.addURL(partID, f, "")
+				}
 			}
+		case keyHTTPEquiv:
+			refresh = strings.EqualFold(strings.TrimSpace(z.attrValue(i)), "refresh")
+		case keyContent:
+			content = z.attrValue(i)
 		}
 	}
 	if a == atom.Meta && refresh {
@@ -320,8 +251,6 @@ func blockElement(a atom.Atom) bool {
 
 // invisible reports characters that render as nothing and are used to split
 // words past filters.
-var space = []byte(" ")
-
 func invisible(r rune) bool {
 	switch r {
 	case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff':

@@ -3,7 +3,6 @@ package message
 import (
 	"strings"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -46,7 +45,7 @@ type HTMLInfo struct {
 }
 
 // ScanHTML lists the references and forms in src, at most maxRefs
-// references (0 means 5000). It is one linear pass of the HTML tokenizer;
+// references (0 means 5000). It is one linear pass of htmlScanner;
 // scanners call it on Text.HTML when they need attribute context (data:
 // and javascript: links, CSS url(), forms posting passwords) that
 // Message.URLs does not keep.
@@ -83,39 +82,41 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 		inAnchor = -1
 		anchor.Reset()
 	}
-	z := html.NewTokenizer(strings.NewReader(src))
-	var nameBuf []byte
-	var ar attrReader
+	var z htmlScanner
+	z.reset(src)
 	for {
-		tt := z.Next()
+		tt := z.next()
 		switch tt {
-		case html.ErrorToken:
+		case tokEOF:
 			endAnchor()
 			return info
-		case html.TextToken:
+		case tokText:
 			switch {
 			case inStyle:
-				for _, u := range cssURLs(string(z.Text())) {
+				for _, u := range cssURLs(z.textString()) {
 					add(HTMLRef{Raw: u, Tag: "style", Attr: "css"})
 				}
 			case inAnchor >= 0 && anchor.Len() < maxAnchorBytes:
-				t := string(z.Text())
+				t := z.textString()
 				if anchor.Len()+len(t) > maxAnchorBytes {
 					t = truncateUTF8(t, maxAnchorBytes-anchor.Len())
 				}
 				anchor.WriteString(t)
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := tagName(z, false, &nameBuf)
-			a := atom.Lookup(name)
-			tag := string(name)
-			if a != 0 {
-				tag = a.String()
+		case tokStart, tokSelfClosing:
+			a := z.atom()
+			// The tag's name is made only when a reference needs it.
+			tag := ""
+			tagName := func() string {
+				if tag == "" {
+					tag = z.tagString()
+				}
+				return tag
 			}
 			if a == atom.A {
 				endAnchor()
 			}
-			if a == atom.Style && tt == html.StartTagToken {
+			if a == atom.Style && tt == tokStart {
 				inStyle = true
 			}
 			if a == atom.Form {
@@ -124,57 +125,45 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 			}
 			var typ, refreshContent string
 			var refresh bool
-			attr := func(k, v []byte) {
-				// The value is copied only for the attributes read.
-				switch key := scannedAttr(k); key {
-				case "href", "src", "action", "background", "formaction", "poster", "data", "lowsrc", "dynsrc", "longdesc", "cite", "ping", "xlink:href":
-					val := string(v)
-					i := add(HTMLRef{Raw: val, Tag: tag, Attr: key})
-					if a == atom.A && key == "href" && i >= 0 {
+			var seen uint32
+			for i := range z.attrs {
+				switch key := z.attr(i, &seen); key {
+				case keyHref, keySrc, keyAction, keyBackground, keyFormaction, keyPoster, keyData, keyLowsrc, keyDynsrc, keyLongdesc, keyCite, keyPing, keyXlinkHref:
+					val := z.attrValue(i)
+					i := add(HTMLRef{Raw: val, Tag: tagName(), Attr: attrKeyNames[key]})
+					if a == atom.A && key == keyHref && i >= 0 {
 						inAnchor = i
 					}
-					if a == atom.Form && key == "action" {
+					if a == atom.Form && key == keyAction {
 						info.Forms[form].Action = strings.TrimSpace(val)
 					}
-				case "srcset", "imagesrcset":
-					for _, c := range strings.Split(string(v), ",") {
-						if f := strings.Fields(c); len(f) > 0 {
-							add(HTMLRef{Raw: f[0], Tag: tag, Attr: key})
+				case keySrcset, keyImagesrcset:
+					for rest, more := z.attrValue(i), true; more; {
+						var c string
+						c, rest, more = strings.Cut(rest, ",")
+						if f := firstField(c); f != "" {
+							add(HTMLRef{Raw: f, Tag: tagName(), Attr: attrKeyNames[key]})
 						}
 					}
-				case "style":
-					for _, u := range cssURLs(string(v)) {
-						add(HTMLRef{Raw: u, Tag: tag, Attr: "css"})
+				case keyStyle:
+					for _, u := range cssURLs(z.attrValue(i)) {
+						add(HTMLRef{Raw: u, Tag: tagName(), Attr: "css"})
 					}
-				case "type":
-					typ = strings.ToLower(strings.TrimSpace(string(v)))
-				case "method":
+				case keyType:
+					typ = strings.ToLower(strings.TrimSpace(z.attrValue(i)))
+				case keyMethod:
 					if a == atom.Form {
-						info.Forms[form].Method = strings.ToLower(strings.TrimSpace(string(v)))
+						info.Forms[form].Method = strings.ToLower(strings.TrimSpace(z.attrValue(i)))
 					}
-				case "http-equiv":
-					refresh = strings.EqualFold(strings.TrimSpace(string(v)), "refresh")
-				case "content":
-					refreshContent = string(v)
-				}
-			}
-			if hasAttr {
-				if attrs, ok := ar.tagAttrs(z); ok {
-					// Read from the raw tag: TagAttr copies every key and value.
-					for _, at := range attrs {
-						attr(at.key, at.val)
-					}
-				} else {
-					for hasAttr {
-						k, v, more := z.TagAttr()
-						hasAttr = more
-						attr(k, v)
-					}
+				case keyHTTPEquiv:
+					refresh = strings.EqualFold(strings.TrimSpace(z.attrValue(i)), "refresh")
+				case keyContent:
+					refreshContent = z.attrValue(i)
 				}
 			}
 			if a == atom.Meta && refresh {
 				if i := strings.Index(strings.ToLower(refreshContent), "url="); i >= 0 {
-					add(HTMLRef{Raw: strings.Trim(strings.TrimSpace(refreshContent[i+4:]), `'"`), Tag: tag, Attr: "refresh"})
+					add(HTMLRef{Raw: strings.Trim(strings.TrimSpace(refreshContent[i+4:]), `'"`), Tag: tagName(), Attr: "refresh"})
 				}
 			}
 			if a == atom.Input || a == atom.Select || a == atom.Textarea {
@@ -190,9 +179,8 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 					info.Forms[form].Password = true
 				}
 			}
-		case html.EndTagToken:
-			name, _ := tagName(z, true, &nameBuf)
-			switch atom.Lookup(name) {
+		case tokEnd:
+			switch z.atom() {
 			case atom.A:
 				endAnchor()
 			case atom.Style:
@@ -224,53 +212,4 @@ func cssURLs(s string) []string {
 		}
 		s, low = s[j:], low[j:]
 	}
-}
-
-// scannedAttr is the attribute name k as a constant string when ScanHTML
-// reads that attribute, else "" (which it reads as none): no copy of the
-// name is made, even for the ones kept in HTMLRef.Attr.
-func scannedAttr(k []byte) string {
-	switch string(k) {
-	case "href":
-		return "href"
-	case "src":
-		return "src"
-	case "action":
-		return "action"
-	case "background":
-		return "background"
-	case "formaction":
-		return "formaction"
-	case "poster":
-		return "poster"
-	case "data":
-		return "data"
-	case "lowsrc":
-		return "lowsrc"
-	case "dynsrc":
-		return "dynsrc"
-	case "longdesc":
-		return "longdesc"
-	case "cite":
-		return "cite"
-	case "ping":
-		return "ping"
-	case "xlink:href":
-		return "xlink:href"
-	case "srcset":
-		return "srcset"
-	case "imagesrcset":
-		return "imagesrcset"
-	case "style":
-		return "style"
-	case "type":
-		return "type"
-	case "method":
-		return "method"
-	case "http-equiv":
-		return "http-equiv"
-	case "content":
-		return "content"
-	}
-	return ""
 }

@@ -93,10 +93,8 @@ type parser struct {
 	plain bool
 	// spans is a reusable buffer (hostURLs).
 	spans [][2]int
-	// tagBuf is a reusable buffer (tagName).
-	tagBuf []byte
-	// attrs reads tag attributes without copies (tagLinks).
-	attrs attrReader
+	// html is the HTML scanner of htmlToText, kept for its buffers.
+	html htmlScanner
 	// minCut is the smallest body cut out of enmime's input (elide.go).
 	minCut int
 }

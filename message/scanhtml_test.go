@@ -10,9 +10,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// scanHTMLReference is ScanHTML as it was before attribute values were
-// copied only for the attributes it reads; the reference of
-// TestScanHTMLEqualsReference.
+// scanHTMLReference is ScanHTML as it was on x/net/html's Tokenizer
+// (before htmlScanner, and before attribute values were copied only for
+// the attributes it reads); the reference of TestScanHTMLEqualsReference.
 func scanHTMLReference(src string, maxRefs int) HTMLInfo {
 	if maxRefs <= 0 {
 		maxRefs = maxURLs
@@ -47,7 +47,6 @@ func scanHTMLReference(src string, maxRefs int) HTMLInfo {
 		anchor.Reset()
 	}
 	z := html.NewTokenizer(strings.NewReader(src))
-	var nameBuf []byte
 	for {
 		tt := z.Next()
 		switch tt {
@@ -68,7 +67,7 @@ func scanHTMLReference(src string, maxRefs int) HTMLInfo {
 				anchor.WriteString(t)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := tagName(z, false, &nameBuf)
+			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
 			tag := string(name)
 			if a != 0 {
@@ -140,7 +139,7 @@ func scanHTMLReference(src string, maxRefs int) HTMLInfo {
 				}
 			}
 		case html.EndTagToken:
-			name, _ := tagName(z, true, &nameBuf)
+			name, _ := z.TagName()
 			switch atom.Lookup(name) {
 			case atom.A:
 				endAnchor()
