@@ -466,3 +466,12 @@ func BenchmarkHTMLToTextCorpus(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkScanHTMLCorpus(b *testing.B) {
+	parts := corpusHTML(b)
+	i := 0
+	for b.Loop() {
+		ScanHTML(parts[i%len(parts)], 0)
+		i++
+	}
+}
