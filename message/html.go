@@ -31,10 +31,10 @@ func (p *parser) htmlToText(src, partID string) string {
 	)
 	endAnchor := func() {
 		if w.inAnchor && href != "" {
-			p.addURL(partID, href, w.anchor.String())
+			p.addLink(partID, href, w.anchor, "")
 		}
 		w.inAnchor, href, w.anchorSp = false, "", false
-		w.anchor.Reset()
+		w.anchor = w.anchor[:0]
 	}
 	for {
 		tt := z.next()
@@ -84,10 +84,11 @@ func (p *parser) htmlToText(src, partID string) string {
 // textWriter collects the visible text of htmlToText and the text of the
 // open anchor.
 type textWriter struct {
-	out, anchor strings.Builder
-	pend        byte // white space owed before the next visible rune
-	anchorSp    bool // the anchor text owes a space
-	inAnchor    bool
+	out      strings.Builder
+	anchor   []byte // reused from anchor to anchor
+	pend     byte   // white space owed before the next visible rune
+	anchorSp bool   // the anchor text owes a space
+	inAnchor bool
 }
 
 // write adds the text of a text token from its raw text s, decoding it
@@ -159,12 +160,12 @@ func (w *textWriter) put(r rune) {
 		}
 		w.pend = 0
 		w.out.WriteRune(r)
-		if w.inAnchor && w.anchor.Len() < maxAnchorBytes {
-			if w.anchorSp && w.anchor.Len() > 0 {
-				w.anchor.WriteByte(' ')
+		if w.inAnchor && len(w.anchor) < maxAnchorBytes {
+			if w.anchorSp && len(w.anchor) > 0 {
+				w.anchor = append(w.anchor, ' ')
 			}
 			w.anchorSp = false
-			w.anchor.WriteRune(r)
+			w.anchor = utf8.AppendRune(w.anchor, r)
 		}
 	}
 }

@@ -41,6 +41,9 @@ var textURLRe = xurls.Relaxed()
 // it with that split (textURLsReference).
 func (p *parser) textURLs(partID, s string) {
 	const window, overlap = 16 << 10, 4 << 10
+	// The words seen: the first few in a list, then in a map.
+	var seenList [16]string
+	nSeen := 0
 	var seen map[string]struct{}
 	// Offsets into s of the next '.' and ':' at or after pos (-1: none
 	// left), found again only once passed: linear in all.
@@ -76,13 +79,18 @@ func (p *parser) textURLs(partID, s string) {
 		if !urlCandidate(word) {
 			continue
 		}
-		if seen == nil {
-			seen = map[string]struct{}{}
-		}
-		if _, ok := seen[word]; ok {
+		if seenWord(word, seenList[:nSeen], seen) {
 			continue
 		}
-		seen[word] = struct{}{}
+		if nSeen < len(seenList) {
+			seenList[nSeen] = word
+			nSeen++
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{})
+			}
+			seen[word] = struct{}{}
+		}
 		if i, j, ok := webURL(word); ok {
 			p.addURL(partID, word[i:j], "")
 			continue
@@ -110,6 +118,17 @@ func (p *parser) textURLs(partID, s string) {
 			}
 		}
 	}
+}
+
+// seenWord reports whether word is in list or in m.
+func seenWord(word string, list []string, m map[string]struct{}) bool {
+	for _, w := range list {
+		if w == word {
+			return true
+		}
+	}
+	_, ok := m[word]
+	return ok
 }
 
 // The relaxed regexp costs tens of microseconds per candidate word, and
@@ -387,6 +406,17 @@ func knownTLD(label string) bool {
 
 // addURL records one link found in partID, once per part.
 func (p *parser) addURL(partID, raw, anchor string) {
+	p.addLink(partID, raw, nil, anchor)
+}
+
+// urlScanMax is how many links addLink searches one by one for a
+// repeat before it indexes them in urlSeen (most messages have fewer:
+// no map to build).
+const urlScanMax = 16
+
+// addLink is addURL with the anchor text given as anchorB (made a string
+// only when the link is kept with it) or anchor.
+func (p *parser) addLink(partID, raw string, anchorB []byte, anchor string) {
 	raw = strings.TrimSpace(raw)
 	if !keepURL(raw) {
 		return
@@ -394,13 +424,31 @@ func (p *parser) addURL(partID, raw, anchor string) {
 	if len(raw) > 4096 {
 		raw = truncateUTF8(raw, 4096)
 	}
-	k := problemKey{partID, raw}
-	if p.urlSeen == nil {
-		p.urlSeen = map[problemKey]int{}
+	i := -1
+	if p.urlSeen == nil && len(p.m.URLs) <= urlScanMax {
+		for j := range p.m.URLs {
+			if u := &p.m.URLs[j]; u.Raw == raw && u.PartID == partID {
+				i = j
+				break
+			}
+		}
+	} else {
+		if p.urlSeen == nil {
+			p.urlSeen = make(map[problemKey]int, 2*len(p.m.URLs))
+			for j, u := range p.m.URLs {
+				p.urlSeen[problemKey{u.PartID, u.Raw}] = j
+			}
+		}
+		if j, ok := p.urlSeen[problemKey{partID, raw}]; ok {
+			i = j
+		}
 	}
-	if i, ok := p.urlSeen[k]; ok {
-		if p.m.URLs[i].Anchor == "" && anchor != "" {
-			p.m.URLs[i].Anchor = anchor
+	if i >= 0 {
+		if u := &p.m.URLs[i]; u.Anchor == "" && (anchor != "" || len(anchorB) > 0) {
+			u.Anchor = anchor
+			if anchor == "" {
+				u.Anchor = string(anchorB)
+			}
 		}
 		return
 	}
@@ -408,7 +456,15 @@ func (p *parser) addURL(partID, raw, anchor string) {
 		p.problem("", "too_many_urls", "only the first links were recorded", false)
 		return
 	}
-	p.urlSeen[k] = len(p.m.URLs)
+	if p.urlSeen != nil {
+		p.urlSeen[problemKey{partID, raw}] = len(p.m.URLs)
+	}
+	if anchor == "" {
+		anchor = string(anchorB)
+	}
+	if p.m.URLs == nil {
+		p.m.URLs = make([]URL, 0, 8)
+	}
 	p.m.URLs = append(p.m.URLs, URL{PartID: partID, Raw: raw, Host: urlHost(raw), Anchor: anchor})
 }
 
@@ -466,19 +522,23 @@ func isDigits(s string) bool {
 }
 
 // urlHost returns the lower-cased host of a link, without port, user info
-// or trailing dot; "" when there is none.
+// or trailing dot; "" when there is none. A link without a scheme is read
+// as http: (the prefix is added only for url.Parse, when the authority is
+// not a plain one).
 func urlHost(raw string) string {
-	s := raw
+	var prefix string
 	switch {
-	case strings.HasPrefix(s, "//"):
-		s = "http:" + s
-	case !strings.Contains(s, "://"):
-		s = "http://" + s
+	case strings.HasPrefix(raw, "//"):
+		prefix = "http:"
+	case !strings.Contains(raw, "://"):
+		prefix = "http://"
 	}
+	if h, ok := plainAuthority(raw, prefix != ""); ok {
+		return lowerHost(h)
+	}
+	s := prefix + raw
 	var host string
-	if h, ok := plainAuthority(s); ok {
-		host = h
-	} else if u, err := url.Parse(s); err == nil && u.Host != "" {
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
 		host = u.Hostname()
 	} else {
 		// Broken escapes and the like: take what sits between "//" and
@@ -495,10 +555,23 @@ func urlHost(raw string) string {
 		}
 		host = strings.Trim(host, "[]")
 	}
-	return strings.TrimSuffix(strings.ToLower(host), ".")
+	return lowerHost(host)
 }
 
-// plainAuthority returns the host of s ("scheme://authority...") without
+// lowerHost is strings.TrimSuffix(strings.ToLower(host), "."), without a
+// copy for a host that is already lower-case ASCII.
+func lowerHost(host string) string {
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.TrimSuffix(strings.ToLower(host), ".")
+		}
+	}
+	return strings.TrimSuffix(host, ".")
+}
+
+// plainAuthority returns the host of s ("scheme://authority...", or with
+// schemeless set "//authority..." or "authority...", as urlHost reads
+// them with "http:" or "http://" in front) without
 // net/url when what follows the first "://" up to the first of /?#\ is
 // letters, digits, dots and hyphens with at most a ":digits" port: then
 // url.Parse either gives that authority as the host, whose Hostname is
@@ -506,12 +579,20 @@ func urlHost(raw string) string {
 // urlHost takes the same bytes. TestURLHostEqualsReference and
 // FuzzURLHost compare urlHost with the version that always calls
 // url.Parse.
-func plainAuthority(s string) (string, bool) {
-	k := strings.Index(s, "://")
-	if k < 0 {
-		return "", false
+func plainAuthority(s string, schemeless bool) (string, bool) {
+	var a string
+	switch {
+	case schemeless && strings.HasPrefix(s, "//"):
+		a = s[2:]
+	case schemeless:
+		a = s
+	default:
+		k := strings.Index(s, "://")
+		if k < 0 {
+			return "", false
+		}
+		a = s[k+3:]
 	}
-	a := s[k+3:]
 	if i := strings.IndexAny(a, "/?#\\"); i >= 0 {
 		a = a[:i]
 	}
