@@ -30,6 +30,10 @@ type link struct {
 func parseLink(raw string) link {
 	var l link
 	s := strings.TrimSpace(html.UnescapeString(raw))
+	if h, ok := plainLinkHost(s); ok {
+		l.host = h
+		return l
+	}
 	for range 5 {
 		u := parseURL(s)
 		if u == nil {
@@ -55,6 +59,66 @@ func parseLink(raw string) link {
 	}
 	l.host = strings.ToLower(fallbackHost(s))
 	return l
+}
+
+// plainLinkHost is the host parseLink finds in s when that needs no
+// url.Parse: s has no backslash and its authority (after the first
+// "://", a leading "//" when there is no "://", or from the start of a
+// scheme-less link, up to the first of / ? #) is ASCII letters, digits, dots and hyphens with at
+// most a ":digits" port, and its host is no rewriter's. Then url.Parse
+// either takes that authority as the host (no user information to read)
+// or fails or finds no host, and fallbackHost takes the same bytes.
+// TestParseLinkEqualsReference and FuzzParseLink compare parseLink with
+// parseLinkReference, the loop alone.
+func plainLinkHost(s string) (string, bool) {
+	if strings.IndexByte(s, '\\') >= 0 {
+		return "", false
+	}
+	var a string
+	k := strings.Index(s, "://")
+	switch {
+	case strings.HasPrefix(s, "//"):
+		if k >= 0 {
+			// fallbackHost would look after that "://".
+			return "", false
+		}
+		a = s[2:]
+	case k < 0:
+		a = s
+	default:
+		a = s[k+3:]
+	}
+	if i := strings.IndexAny(a, "/?#"); i >= 0 {
+		a = a[:i]
+	}
+	colon, upper := -1, false
+	for i := 0; i < len(a); i++ {
+		switch c := a[i]; {
+		case 'a' <= c && c <= 'z', c == '.', c == '-':
+		case '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case c == ':' && colon < 0:
+			colon = i
+			continue
+		default:
+			return "", false
+		}
+		if colon >= 0 && (a[i] < '0' || a[i] > '9') {
+			return "", false
+		}
+	}
+	if colon >= 0 {
+		a = a[:colon]
+	}
+	if upper {
+		a = strings.ToLower(a)
+	}
+	// unwrap's hosts (and anything near them) take the long way.
+	if strings.Contains(a, "google") || strings.Contains(a, "urldefense") || strings.Contains(a, "safelinks") {
+		return "", false
+	}
+	return strings.TrimSuffix(a, "."), true
 }
 
 // parseURL parses s, adding "http://" to scheme-less links; nil when s
