@@ -2,6 +2,7 @@ package message
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/atom"
 )
@@ -77,7 +78,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 	}
 	endAnchor := func() {
 		if inAnchor >= 0 {
-			info.Refs[inAnchor].Anchor = strings.Join(strings.Fields(anchor.String()), " ")
+			info.Refs[inAnchor].Anchor = joinFields(anchor.String())
 		}
 		inAnchor = -1
 		anchor.Reset()
@@ -190,6 +191,31 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 			}
 		}
 	}
+}
+
+// joinFields is strings.Join(strings.Fields(s), " "), without the list
+// and the copy when s already is single-spaced ASCII words.
+func joinFields(s string) string {
+	plain := len(s) == 0 || s[0] != ' ' && s[len(s)-1] != ' '
+	for i := 0; plain && i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf || c != ' ' && asciiSpace[c]:
+			plain = false
+		case c == ' ' && s[i+1] == ' ':
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	var b strings.Builder
+	for f := range strings.FieldsSeq(s) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
 }
 
 // cssURLs returns the url(...) values in CSS text s.

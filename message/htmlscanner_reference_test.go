@@ -475,3 +475,12 @@ func BenchmarkScanHTMLCorpus(b *testing.B) {
 		i++
 	}
 }
+
+func TestJoinFields(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "é b", "a\u2003b", "\xffa b", "a b c", "  "} {
+		if got, want := joinFields(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("joinFields(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -490,21 +490,36 @@ func (st *scanState) host(s *Scanner, name string) hostInfo {
 	s.memo.Unlock()
 	if !ok {
 		h = analyzeHost(name)
-		// Copies, so that the memo does not pin the message.
-		c := h
-		c.ascii, c.registered = strings.Clone(h.ascii), strings.Clone(h.registered)
-		if c.display = c.ascii; h.display != h.ascii {
-			c.display = strings.Clone(h.display) // else one copy serves both
-		}
-		c.label, c.suffix, c.tld = strings.Clone(h.label), strings.Clone(h.suffix), strings.Clone(h.tld)
+		key, c := cloneHost(name, h)
 		s.memo.Lock()
-		s.memo.hosts.store(strings.Clone(name), c)
+		s.memo.hosts.store(key, c)
 		s.memo.Unlock()
 	}
 	if len(st.hosts) < 10000 {
 		st.hosts[name] = h
 	}
 	return h
+}
+
+// cloneHost copies name and h's strings for the memo, so that it does
+// not pin the message: one copy of h.ascii, and the others, most often
+// parts of it (the registered domain, suffix, TLD, label; the display
+// form and the name when they are the same), as slices of that copy.
+func cloneHost(name string, h hostInfo) (string, hostInfo) {
+	a := strings.Clone(h.ascii)
+	in := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		if i := strings.Index(a, s); i >= 0 {
+			return a[i : i+len(s)]
+		}
+		return strings.Clone(s)
+	}
+	c := h
+	c.ascii = a
+	c.registered, c.suffix, c.tld, c.label, c.display = in(h.registered), in(h.suffix), in(h.tld), in(h.label), in(h.display)
+	return in(name), c
 }
 
 // verdict runs imitates and brandInHost on a named host h, or recalls

@@ -114,3 +114,18 @@ func FuzzParseLink(f *testing.F) {
 		}
 	})
 }
+
+// TestCloneHostEqualsHost: the memo's copies read as what analyzeHost
+// gave (every field, and the name), for plain, Unicode, punycode, IP and
+// odd hosts.
+func TestCloneHostEqualsHost(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"www.example.co.uk", "example.com", "bücher.example", "xn--bcher-kva.example", "192.0.2.1",
+		"0x7f.1", "localhost", "a", "", "paypa1.com", "xn--pypal-4ve.com", "аpple.com", "mail.google.com."} {
+		h := analyzeHost(name)
+		key, c := cloneHost(name, h)
+		if key != name || c != h {
+			t.Errorf("cloneHost(%q) = %q, %+v; want %+v", name, key, c, h)
+		}
+	}
+}
