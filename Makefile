@@ -112,7 +112,7 @@ fuzz:
 	$(FUZZ) '^FuzzWebURLPrefix$$' ./message
 	$(FUZZ) '^FuzzHostURLs$$' ./message
 	$(FUZZ) '^FuzzURLHost$$' ./message
-	$(FUZZ) '^FuzzTagName$$' ./message
+	$(FUZZ) '^FuzzHTMLScannerEqualsTokenizer$$' ./message
 	$(FUZZ) '^FuzzURLCandidate$$' ./message
 	$(FUZZ) '^FuzzDecodeSingleByte$$' ./message
 	$(FUZZ) '^FuzzParseDate$$' ./scanners/spam
@@ -121,7 +121,7 @@ fuzz:
 	$(FUZZ) '^FuzzSplitHeader$$' ./message
 	$(FUZZ) '^FuzzScanHTMLEqualsReference$$' ./message
 	$(FUZZ) '^FuzzHostShortcuts$$' ./scanners/links
-	$(FUZZ) '^FuzzTagAttrs$$' ./message
+	$(FUZZ) '^FuzzParseLink$$' ./scanners/links
 	$(FUZZ) '^FuzzReceivedBy$$' ./relay
 	$(FUZZ) '^FuzzDecodeQP$$' ./message
 	$(FUZZ) '^FuzzTextURLs$$' ./message
