@@ -218,7 +218,9 @@ func (p *parser) tagLinks(z *htmlScanner, a atom.Atom, partID string, href *stri
 		}
 	}
 	if a == atom.Meta && refresh {
-		if i := strings.Index(strings.ToLower(content), "url="); i >= 0 {
+		// "url=" in any ASCII case, found in content itself (see cssURLs
+		// for what searching a lower-cased copy did).
+		if i := indexFoldASCII(content, "url="); i >= 0 {
 			p.addURL(partID, strings.Trim(strings.TrimSpace(content[i+4:]), `'"`), "")
 		}
 	}

@@ -163,7 +163,7 @@ func ScanHTML(src string, maxRefs int) HTMLInfo {
 				}
 			}
 			if a == atom.Meta && refresh {
-				if i := strings.Index(strings.ToLower(refreshContent), "url="); i >= 0 {
+				if i := indexFoldASCII(refreshContent, "url="); i >= 0 {
 					add(HTMLRef{Raw: strings.Trim(strings.TrimSpace(refreshContent[i+4:]), `'"`), Tag: tagName(), Attr: "refresh"})
 				}
 			}
@@ -218,16 +218,21 @@ func joinFields(s string) string {
 	return b.String()
 }
 
-// cssURLs returns the url(...) values in CSS text s.
+// cssURLs returns the url(...) values in CSS text s ("url(" in any
+// ASCII case, as CSS reads it). It once searched strings.ToLower(s) and
+// used the offsets in s, which lower-casing moves for some text (İ gives
+// three bytes for two, an invalid byte three for one): the values came
+// out wrong, or the slicing panicked (`style="İurl("` stopped ScanHTML
+// and so the link scanner). cssURLsLower is that version, for the
+// differential tests where lower-casing keeps the offsets.
 func cssURLs(s string) []string {
 	var out []string
-	low := strings.ToLower(s)
 	for {
-		i := strings.Index(low, "url(")
+		i := indexFoldASCII(s, "url(")
 		if i < 0 {
 			return out
 		}
-		s, low = s[i+4:], low[i+4:]
+		s = s[i+4:]
 		j := strings.IndexByte(s, ')')
 		if j < 0 {
 			j = len(s)
@@ -236,6 +241,28 @@ func cssURLs(s string) []string {
 		if v != "" {
 			out = append(out, v)
 		}
-		s, low = s[j:], low[j:]
+		s = s[j:]
 	}
+}
+
+// indexFoldASCII is the index of the first needle (lower-case ASCII) in
+// s with ASCII letters in any case, or -1. No byte of a multi-byte UTF-8
+// character is ASCII, so this is the index in s, whatever s holds.
+func indexFoldASCII(s, needle string) int {
+	for i := 0; i+len(needle) <= len(s); i++ {
+		j := 0
+		for ; j < len(needle); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+		}
+		if j == len(needle) {
+			return i
+		}
+	}
+	return -1
 }

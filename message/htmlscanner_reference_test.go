@@ -167,7 +167,7 @@ func tagLinksReference(p *parser, z *html.Tokenizer, a atom.Atom, partID string,
 		}
 	}
 	if a == atom.Meta && refresh {
-		if i := strings.Index(strings.ToLower(content), "url="); i >= 0 {
+		if i := indexFoldASCII(content, "url="); i >= 0 { // was on strings.ToLower(content): see TestLowerCaseOffsets
 			p.addURL(partID, strings.Trim(strings.TrimSpace(content[i+4:]), `'"`), "")
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -121,7 +123,7 @@ func scanHTMLReference(src string, maxRefs int) HTMLInfo {
 				}
 			}
 			if a == atom.Meta && refresh {
-				if i := strings.Index(strings.ToLower(refreshContent), "url="); i >= 0 {
+				if i := indexFoldASCII(refreshContent, "url="); i >= 0 {
 					add(HTMLRef{Raw: strings.Trim(strings.TrimSpace(refreshContent[i+4:]), `'"`), Tag: tag, Attr: "refresh"})
 				}
 			}
@@ -205,4 +207,93 @@ func FuzzScanHTMLEqualsReference(f *testing.F) {
 			t.Errorf("ScanHTML %+v, reference %+v", got, want)
 		}
 	})
+}
+
+// cssURLsLower is cssURLs as it was: it searched a lower-cased copy and
+// used its offsets in s, which is right only where lower-casing keeps
+// every byte offset (FuzzCSSURLs compares there) and panicked elsewhere.
+func cssURLsLower(s string) []string {
+	var out []string
+	low := strings.ToLower(s)
+	for {
+		i := strings.Index(low, "url(")
+		if i < 0 {
+			return out
+		}
+		s, low = s[i+4:], low[i+4:]
+		j := strings.IndexByte(s, ')')
+		if j < 0 {
+			j = len(s)
+		}
+		v := strings.Trim(strings.TrimSpace(s[:j]), `'"`)
+		if v != "" {
+			out = append(out, v)
+		}
+		s, low = s[j:], low[j:]
+	}
+}
+
+var cssCases = []string{"", "url(a)", "URL( 'b' )", "uRl(\"c\")", "x url(", "url()", "url(a) url(b)", "background:url(http://e.example/i.png) no-repeat",
+	"ur l(x)", "urlx(y)", "url(a", "url(url(b))", "ÜRL(a)url(b)", "url(é)", "color:red", "\u212aurl(k)"}
+
+func TestCSSURLsEqualsLower(t *testing.T) {
+	t.Parallel()
+	for _, c := range cssCases {
+		if !lowerKeepsOffsets(c) {
+			continue // TestLowerCaseOffsets
+		}
+		if got, want := cssURLs(c), cssURLsLower(c); !reflect.DeepEqual(got, want) {
+			t.Errorf("cssURLs(%q) = %q, want %q", c, got, want)
+		}
+	}
+}
+
+// TestLowerCaseOffsets: text whose lower-cased copy is longer once made
+// ScanHTML and htmlToText panic (the offsets of the copy used in the
+// text); the values are now found where they are.
+func TestLowerCaseOffsets(t *testing.T) {
+	t.Parallel()
+	if got, want := cssURLs("İurl("), []string(nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("cssURLs(İurl() = %q, want %q", got, want)
+	}
+	if got, want := cssURLs("\u212a\xffİURL(x.png)"), []string{"x.png"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("cssURLs = %q, want %q", got, want)
+	}
+	info := ScanHTML(`<p style="İurl(">x</p><meta http-equiv=refresh content="İİurl=http://r.example/">`, 0)
+	if len(info.Refs) != 1 || info.Refs[0].Raw != "http://r.example/" || info.Refs[0].Attr != "refresh" {
+		t.Errorf("ScanHTML refs = %+v, want the refresh link", info.Refs)
+	}
+	p := &parser{lim: DefaultLimits(), m: &Message{}, seen: map[problemKey]struct{}{}}
+	p.htmlToText(`<meta http-equiv=refresh content="İİurl=http://r.example/">`, "1")
+	if len(p.m.URLs) != 1 || p.m.URLs[0].Raw != "http://r.example/" {
+		t.Errorf("htmlToText links = %+v, want the refresh link", p.m.URLs)
+	}
+}
+
+func FuzzCSSURLs(f *testing.F) {
+	for _, c := range cssCases {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !lowerKeepsOffsets(s) {
+			t.Skip("lower-casing moves offsets: cssURLsLower is wrong here")
+		}
+		if got, want := cssURLs(s), cssURLsLower(s); !reflect.DeepEqual(got, want) {
+			t.Errorf("cssURLs(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// lowerKeepsOffsets reports whether strings.ToLower(s) has every byte
+// where s has it.
+func lowerKeepsOffsets(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if utf8.RuneLen(unicode.ToLower(r)) != utf8.RuneLen(r) {
+			return false
+		}
+	}
+	return true
 }
