@@ -38,8 +38,6 @@ type htmlScanner struct {
 	// data is a text token's raw text, or a tag token's name as written.
 	data string
 	mode textMode
-	// tagEnd is the index after the current tag's '>'.
-	tagEnd int
 	// attrs are the attributes of the current start tag with a key, in
 	// order (duplicates included; see attrKeys).
 	attrs []attrSpan
@@ -475,7 +473,7 @@ func (z *htmlScanner) tag(lt, name int, start bool) tokKind {
 		}
 		p = z.skipSpace(p)
 	}
-	z.pos, z.tagEnd = p, p
+	z.pos = p
 	z.lowerName()
 	if !start {
 		z.attrs = z.attrs[:0]
