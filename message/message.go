@@ -24,8 +24,9 @@
 // # Text and links
 //
 // HTML is turned into the text a reader sees (htmlScanner, our own
-// tokenizer, which gives x/net/html's tokens without its copies): script, style and similar raw-text elements are dropped,
-// comments vanish, entities are decoded, zero-width characters removed.
+// tokenizer, which gives x/net/html's tokens without its copies): script,
+// style and similar raw-text elements are dropped, comments vanish,
+// entities are decoded, zero-width characters removed.
 // Links come from HTML attributes (href, src, action, background, srcset,
 // meta refresh; anchors keep their text) and from plain text with xurls'
 // relaxed matcher, so that scheme-less links such as "evil.example/login"
