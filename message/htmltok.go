@@ -23,12 +23,14 @@ import (
 // text (Text), tag names (TagName) and attributes (TagAttr: the first of
 // each lower-cased key, values with NUL, CR and entities converted).
 // htmlscanner_reference_test.go compares the two on written cases, every
-// HTML part of the corpus and fuzzed input; docs in that file list where
-// they may differ (nowhere known).
+// HTML part of the corpus and fuzzed input; the comment at its top lists
+// where they may differ (nowhere known) and the Tokenizer's departures
+// from HTML5 that the scanner keeps.
 //
-// Every step moves forward through the input: the work is linear in it,
-// except the duplicate-attribute check behind the self-closing flag,
-// which is bounded by maxDupAttrs.
+// Every step moves forward through the input, so the work is linear in
+// it; the one pairwise comparison (duplicate attribute keys, for the
+// self-closing flag of a tag ending in "/>") turns to a map past
+// maxDupAttrs attributes.
 type htmlScanner struct {
 	src    string
 	pos    int
@@ -39,7 +41,7 @@ type htmlScanner struct {
 	data string
 	mode textMode
 	// attrs are the attributes of the current start tag with a key, in
-	// order (duplicates included; see attrKeys).
+	// order (duplicates included: attr skips the later ones).
 	attrs []attrSpan
 	// low is the tag name lower-cased (when it fits, else lowLen is -1).
 	low    [32]byte
