@@ -99,10 +99,19 @@ func (w *textWriter) write(s string, mode textMode) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf && textRun[c] && !w.inAnchor {
-			// ASCII outside an anchor: a run of visible bytes at once.
+			// ASCII outside an anchor: a run of visible bytes, and of
+			// single spaces between them (which write as themselves),
+			// at once. (The spaces skip setting anchorSp, which the
+			// start of an anchor resets.)
 			j := i + 1
-			for j < len(s) && textRun[s[j]] {
-				j++
+			for j < len(s) {
+				if textRun[s[j]] {
+					j++
+				} else if s[j] == ' ' && j+1 < len(s) && textRun[s[j+1]] {
+					j += 2
+				} else {
+					break
+				}
 			}
 			if w.pend != 0 && w.out.Len() > 0 {
 				w.out.WriteByte(w.pend)

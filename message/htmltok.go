@@ -81,13 +81,24 @@ func (z *htmlScanner) reset(src string) {
 
 func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
-func isTagSpace(c byte) bool {
-	switch c {
-	case ' ', '\n', '\r', '\t', '\f':
-		return true
+func isTagSpace(c byte) bool { return tagByte[c]&tagSpace != 0 }
+
+// tagByte classifies bytes for the tag states: tagSpace the tokenizer's
+// white space, tagKeyEnd what ends an attribute key after its first byte.
+var tagByte = func() (t [256]uint8) {
+	for _, c := range " \n\r\t\f" {
+		t[c] |= tagSpace | tagKeyEnd
 	}
-	return false
-}
+	for _, c := range "=/>" {
+		t[c] |= tagKeyEnd
+	}
+	return t
+}()
+
+const (
+	tagSpace = 1 << iota
+	tagKeyEnd
+)
 
 func (z *htmlScanner) skipSpace(p int) int {
 	for p < len(z.src) && isTagSpace(z.src[p]) {
@@ -424,10 +435,7 @@ func (z *htmlScanner) tag(lt, name int, start bool) tokKind {
 			}
 			c := s[p]
 			p++
-			if c == '=' && ks+1 == p {
-				continue
-			}
-			if c == '=' || c == '/' || c == '>' || isTagSpace(c) {
+			if tagByte[c]&tagKeyEnd != 0 && (c != '=' || ks+1 != p) {
 				p--
 				break
 			}
