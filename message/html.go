@@ -122,6 +122,14 @@ func (w *textWriter) write(s string, mode textMode) {
 			continue
 		}
 		switch {
+		case c < utf8.RuneSelf && asciiSpace[c]:
+			// A run of ASCII white space is what put makes of each.
+			for i++; i < len(s) && s[i] < utf8.RuneSelf && asciiSpace[s[i]]; i++ {
+			}
+			if w.pend == 0 {
+				w.pend = ' '
+			}
+			w.anchorSp = true
 		case c == '&' && ent:
 			r1, r2, lit, n := decodeEntity(s[i:], false)
 			if n == 0 {
