@@ -94,7 +94,7 @@ const (
 func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
 	if tag == TagVocative {
 		switch {
-		case !vocative(text, a, b):
+		case !vocative(text, a, b) && !(sev >= scanners.Medium && calledOut(text, a, b)):
 			return ctxDrop
 		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), banterWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
 			return ctxCap
@@ -569,6 +569,23 @@ func vocative(text string, a, b int) bool {
 	}
 	return false
 }
+
+// calledOut reports whether the insult noun text[a:b] follows a call for
+// attention that opens its sentence ("oi slag come here", "hey bitch what
+// are you doing"): name-calling, aimed at the reader wherever the sentence
+// goes on. Only the strong nouns (medium) are read this way: "hey idiots
+// we won" is how friends greet a group chat.
+func calledOut(text string, a, b int) bool {
+	if crossesBoundary(text[a:b]) {
+		return false
+	}
+	before, _ := sentenceAround(text, a, b)
+	bw := words(before)
+	return len(bw) == 1 && callWords[bw[0]]
+}
+
+// callWords open a sentence to call someone (calledOut).
+var callWords = set("oi", "oy", "oii", "oiii", "hey", "hay", "heyy", "yo", "ey", "ay", "ayo", "eh")
 
 // talkAbout are words that, within the two words before an insult noun,
 // make it talk about someone rather than address the reader.

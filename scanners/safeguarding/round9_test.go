@@ -1,0 +1,69 @@
+package safeguarding
+
+import "testing"
+
+// TestRound9 covers the round-9 lines both ways: getting others to hurt,
+// exclude or humiliate a third person and wishing it on them (bullying
+// "through others", Anti-Bullying Alliance and Childnet), rumours, sexual
+// questions and call requests aimed at the reader (Childnet Project
+// deSHAME), and a strong insult noun after a call for attention ("oi
+// slag come here"). Hand-written sentences, with ordinary twins that share
+// their words (games, sport, cooking, birthdays, calls).
+func TestRound9(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"someone should beat her up", b, true},
+		{"someone needs to punch him", b, true},
+		{"somebody should slap that girl", b, true},
+		{"we should jump him after school", b, true},
+		{"everyone should bully her", b, true},
+		{"she deserves to be bullied", b, true},
+		{"he deserves to get battered", b, true},
+		{"she deserves a good slap", b, true},
+		{"let's make her life hell", b, true},
+		{"we're gonna make his life a misery", b, true},
+		{"lets make her cry", b, true},
+		{"i'm gonna make him regret it", b, true},
+		{"lets get her expelled", b, true},
+		{"we should get him beaten up", b, true},
+		{"spread it round that he is gay", b, true},
+		{"start a rumour that she stuffs her bra", b, true},
+		{"are you good in bed", b, true},
+		{"r u any good at sex", b, true},
+		{"rate your body out of 10", b, true},
+		{"rate ur tits", b, true},
+		{"get on facetime naked", b, true},
+		{"facetime me topless", b, true},
+		{"oi slag come here", b, true},
+		{"hey bitch what are you doing", b, true},
+		// ordinary twins
+		{"someone should beat him at chess", b, false},
+		{"someone needs to beat her record", b, false},
+		{"someone should punch the ball harder", b, false},
+		{"we should stab the potatoes with a fork", b, false},
+		{"someone needs to help her", b, false},
+		{"you need to jump higher on the trampoline", b, false},
+		{"you have to hurt them in the game to win", b, false},
+		{"she deserves to be happy", b, false},
+		{"she deserved to get the prize", b, false},
+		{"let's make her life easier", b, false},
+		{"let's make her a card", b, false},
+		{"let's make him laugh", b, false},
+		{"this film will make her cry", b, false},
+		{"let's make them cry in the final", b, false},
+		{"let's get her a present", b, false},
+		{"we should get him in the team", b, false},
+		{"we should get them excluded from the competition for cheating", b, false},
+		{"spread it around the pan", b, false},
+		{"we read about how rumours spread", b, false},
+		{"are you good at maths", b, false},
+		{"are you any good at football", b, false},
+		{"rate your day out of 10", b, false},
+		{"facetime me after school", b, false},
+		{"my brother walked in while i was on facetime and my mum was naked screaming", b, false},
+		{"hey guys wanna play fifa", b, false},
+		{"oi mate come here", b, false},
+		{"hey idiots we won", b, false},
+	})
+}
