@@ -632,7 +632,7 @@ func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string,
 	}
 	before, sentence := sentenceAround(text, a, b)
 	hit := strings.ToLower(text[a:b])
-	if neg := negatedBefore(before); neg != "" && !nearMiss(before) {
+	if neg := negatedBefore(before); neg != "" && !nearMiss(before) && !(neg == "no" && opensClause(hit)) {
 		if selfDirected(hit) {
 			return ctxCap // support: "please don't kill yourself"
 		}
@@ -960,6 +960,11 @@ func negatedBefore(before string) string {
 			if len(ws)-2-k >= 0 && ws[len(ws)-2-k] == "why" {
 				return ""
 			}
+			// "no i really want to die", "no you're so ugly": the answer
+			// "no" before a new clause, not a negation of it
+			if w == "no" && k > 0 && subjectWords[ws[len(ws)-k]] {
+				return ""
+			}
 			return w
 		}
 		if !fillers[w] {
@@ -967,6 +972,18 @@ func negatedBefore(before string) string {
 		}
 	}
 	return ""
+}
+
+// subjectWords open a clause; after the answer "no" they show that "no"
+// negates nothing in it ("no i want to die", "no i would like it if you
+// died").
+var subjectWords = set("i", "im", "id", "ive", "ill", "we", "he", "she", "they", "you", "u", "youre", "ur")
+
+// opensClause reports whether the hit begins with a subject word
+// (subjectWords).
+func opensClause(hit string) bool {
+	ws := words(hit)
+	return len(ws) > 0 && subjectWords[ws[0]]
 }
 
 // notImperative reports whether a hit that starts with "go" ("go away",

@@ -67,3 +67,24 @@ func TestRound9(t *testing.T) {
 		{"hey idiots we won", b, false},
 	})
 }
+
+// TestRound9AnswerNo: the answer "no" before a new clause negates nothing
+// in it ("are you ok?" "no i want to die"); a negation inside the clause
+// still does.
+func TestRound9AnswerNo(t *testing.T) {
+	t.Parallel()
+	const b, sh = "safeguarding_bullying", "safeguarding_self_harm"
+	runLexCases(t, []lexCase{
+		{"no i would like it if you died", b, true},
+		{"no i want to die", sh, true},
+		{"no i really want to die", sh, true},
+		{"no, i want to kill myself", sh, true},
+		{"there is no way i want to die", sh, true},
+		// denials
+		{"no i would never kill myself", sh, false},
+		{"no i'm not suicidal", sh, false},
+		{"no one wants to die", sh, false},
+		{"no i'm not gonna hit you", b, false},
+		{"no i wont kill you", b, false},
+	})
+}
