@@ -553,8 +553,11 @@ func vocative(text string, a, b int) bool {
 	case end && afterComma:
 		return true
 	case end && len(bw) > 0:
-		if prepositions[bw[len(bw)-1]] {
+		if prepositions[bw[len(bw)-1]] || talkAbout[bw[len(bw)-1]] {
 			return false
+		}
+		if orderWords[bw[0]] && len(bw) > 1 {
+			return true // "shut your mouth slag", "get out of my way bitch"
 		}
 		for k := 1; k <= 2 && k <= len(bw); k++ {
 			if talkAbout[bw[len(bw)-k]] {
@@ -593,6 +596,11 @@ var talkAbout = set("a", "an", "the", "this", "that", "these", "those", "my", "h
 	"is", "s", "was", "are", "were", "be", "been", "being", "am", "m", "im", "re", "such", "what", "like", "as",
 	"some", "any", "no", "every", "another", "other", "called", "call",
 	"calling", "calls", "named", "biggest", "total", "complete", "absolute", "real", "proper", "little", "one", "he", "she", "they", "him", "them", "me", "myself", "i")
+
+// orderWords open an order to the reader; an insult noun ending it
+// addresses the reader even after a possessive ("shut your mouth slag",
+// "move out of my way loser").
+var orderWords = set("shut", "get", "go", "move", "leave", "stop", "piss", "fuck", "sod", "jog", "shift", "gtfo", "stfu")
 
 // addressWords after "insult," make it an opening address ("idiot, you
 // forgot it", "loser, why are you here").

@@ -98,3 +98,53 @@ func TestRound9AnswerNo(t *testing.T) {
 		{"no i wont kill you", b, false},
 	})
 }
+
+// TestRound9Fresh: the lines written from a fresh hand-written set (17 of
+// 30 caught before them, 28 after; 2 of 20 ordinary lines flagged before
+// and after, both by older lines), and ordinary twins written against
+// them. An insult noun ending an order is aimed even after a possessive
+// ("shut your mouth slag").
+func TestRound9Fresh(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"shut your mouth slag", b, true},
+		{"get out of my way bitch", b, true},
+		{"what size bra are you now", b, true},
+		{"show me what's under your skirt", b, true},
+		{"you'd look better with no clothes on", b, true},
+		{"how far have you gone with a boy", b, true},
+		{"i'd smash you", b, true},
+		{"make sure she doesn't get invited", b, true},
+		{"tell her she's not welcome anymore", b, true},
+		{"kick him out of the group chat", b, true},
+		{"post that video of her everywhere", b, true},
+		{"if she comes in tomorrow we're gonna jump her", b, true},
+		// ordinary twins
+		{"shut the door on the slag heap", b, false},
+		{"get me the slag from the furnace", b, false},
+		{"what size shoe are you", b, false},
+		{"i went bra shopping with my mum", b, false},
+		{"what's under your bed", b, false},
+		{"show me what's under the lid", b, false},
+		{"you'd look better with your hair down", b, false},
+		{"you'd look better without glasses", b, false},
+		{"how far have you gone with your project", b, false},
+		{"how far did you go with him on the bike ride", b, false},
+		{"i'd smash you at fifa", b, false},
+		{"i'd smash that test", b, false},
+		{"make sure she doesn't come late", b, false},
+		{"make sure he doesn't forget his kit", b, false},
+		{"she's not welcome to bring her dog", b, false},
+		{"they're not here anymore", b, false},
+		{"kick him off the sofa", b, false},
+		{"remove the photo from the group chat", b, false},
+		{"post the video of the concert on the class page", b, false},
+		{"share that video of her dancing at the talent show", b, false},
+		{"send the pic of you and your nan to grandad", b, false},
+		{"i'm gonna jump in the pool", b, false},
+		{"we're gonna jump higher", b, false},
+		{"we'll beat up the eggs for the cake", b, false},
+		{"im gonna deck the halls", b, false},
+	})
+}
