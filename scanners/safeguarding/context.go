@@ -123,6 +123,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 			return ctxDrop
 		}
 	}
+	if ordinarySense(text, a, b) {
+		return ctxDrop // "go away for the weekend", "a virgin media customer", "what are you wearing tomorrow"
+	}
 	if topic == "bullying" && notAimed(phrase, text, a, b) {
 		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
 	}
@@ -192,6 +195,63 @@ func notAimed(phrase, text string, a, b int) bool {
 	}
 	return false
 }
+
+// ordinarySense reports whether the words right after the hit text[a:b],
+// in the same clause, give its last word an everyday sense: "away" said of
+// a trip ("go away for the weekend", "go away to spain", but not "go away
+// for good"), "virgin" as a brand ("are you a virgin media customer"), or
+// "wearing" asked about an occasion ("what are you wearing tomorrow",
+// "what are you wearing to the party"; not "to bed", "for me").
+func ordinarySense(text string, a, b int) bool {
+	hw := words(text[a:b])
+	if len(hw) == 0 || crossesBoundary(text[b:min(len(text), b+2)]) {
+		return false
+	}
+	after := words(text[b:min(len(text), b+40)])
+	if len(after) == 0 {
+		return false
+	}
+	next, then := after[0], ""
+	if len(after) > 1 {
+		then = after[1]
+	}
+	switch hw[len(hw)-1] {
+	case "away":
+		if !hasAny(hw, goWords) {
+			return false // "giving my stuff away to my friends"
+		}
+		switch next {
+		case "for":
+			return then != "good" && then != "ever" && then != "life"
+		case "to":
+			return then != "your" && then != "ur" // not "go away to your room"
+		case "on", "with", "this", "next", "over", "during", "abroad", "somewhere", "together", "camping":
+			return true
+		}
+	case "virgin":
+		return brandVirgin[next]
+	case "wearing":
+		switch next {
+		case "tomorrow", "today", "at":
+			return true
+		case "to", "for":
+			return occasionWords[then]
+		}
+	}
+	return false
+}
+
+// goWords make "away" a trip (ordinarySense).
+var goWords = set("go", "goes", "going", "went", "gone")
+
+// brandVirgin follow "virgin" as the brand (ordinarySense).
+var brandVirgin = set("media", "atlantic", "trains", "train", "money", "active", "islands", "mobile", "radio", "galactic",
+	"records", "megastore", "orbit", "voyages", "holidays", "broadband", "tv", "box", "router", "wifi", "olive", "coconut")
+
+// occasionWords follow "wearing to" or "wearing for" when the question is
+// about an occasion (ordinarySense).
+var occasionWords = set("the", "a", "school", "prom", "church", "mufti", "non", "pe", "sports", "halloween", "christmas",
+	"world", "book", "work", "college", "dinner", "tea", "brunch", "lunch", "my", "his", "her", "their", "our", "prizegiving", "graduation")
 
 // wantYouTo reports whether the hit text[a:b] ends in "want you", "like
 // you", "love you" or "need you" and "to" follows: a request ("she doesn't

@@ -148,3 +148,32 @@ func TestRound9Fresh(t *testing.T) {
 		{"im gonna deck the halls", b, false},
 	})
 }
+
+// TestRound9OrdinarySense: the words after "go away", "a virgin" and
+// "what are you wearing" that give them their everyday sense (a trip, a
+// brand, an occasion), found on the hand-written ordinary teen set; the
+// hurtful senses still fire.
+func TestRound9OrdinarySense(t *testing.T) {
+	t.Parallel()
+	const b, gr = "safeguarding_bullying", "safeguarding_grooming"
+	runLexCases(t, []lexCase{
+		{"go away", b, true},
+		{"go away for good", b, true},
+		{"just go away and die", b, true},
+		{"go away to your room", b, true},
+		{"are you a virgin", b, true},
+		{"what r u wearing rn", b, true},
+		{"what are you wearing to bed", gr, true},
+		{"what are you wearing for me", gr, true},
+		{"what are you wearing tonight", gr, true},
+		// everyday senses
+		{"go away for the weekend?", b, false},
+		{"go away for a bit and come back refreshed", b, false},
+		{"we go away to spain in august", b, false},
+		{"are you a virgin media customer", b, false},
+		{"what are you wearing to the party", b, false},
+		{"what are you wearing to the party", gr, false},
+		{"what are you wearing tomorrow", gr, false},
+		{"what are you wearing for non uniform day", gr, false},
+	})
+}
