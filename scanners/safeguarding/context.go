@@ -144,7 +144,7 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		if eff := contextEffectOf(topic, false, sev, text, a, b); eff != ctxKeep {
 			return eff
 		}
-		if _, sentence := sentenceAround(text, a, b); informational(sentence) {
+		if _, sentence := sentenceAround(text, a, b); informational(sentence) || topic == "bullying" && campaign(text, a) {
 			return ctxCap
 		}
 		return ctxKeep
@@ -195,6 +195,23 @@ func notAimed(phrase, text string, a, b int) bool {
 	}
 	return false
 }
+
+// campaign reports whether the bare bullying word at text[a:] is named as
+// a campaign or a policy ("anti-bullying week", "the anti bullying
+// ambassadors", "zero tolerance on bullying"): talk about bullying, not a
+// disclosure.
+func campaign(text string, a int) bool {
+	bw := words(text[max(0, a-ctxWindow):a])
+	if len(bw) == 0 {
+		return false
+	}
+	last := bw[len(bw)-1]
+	return last == "anti" || hasAny(bw[max(0, len(bw)-4):], campaignWords)
+}
+
+// campaignWords before a bare bullying word make it talk about a policy
+// or a campaign (campaign).
+var campaignWords = set("tolerance", "ambassador", "ambassadors", "charter", "pledge")
 
 // ordinarySense reports whether the words right after the hit text[a:b],
 // in the same clause, give its last word an everyday sense: "away" said of

@@ -177,3 +177,20 @@ func TestRound9OrdinarySense(t *testing.T) {
 		{"what are you wearing for non uniform day", gr, false},
 	})
 }
+
+// TestRound9Campaign: a bare bullying word named as a campaign or policy
+// is talk about bullying (low, capped); a disclosure still fires.
+func TestRound9Campaign(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"she keeps bullying me", b, true},
+		{"i'm being bullied", b, true},
+		{"last week she started bullying me", b, true},
+		{"they are bullying me at lunch", b, true},
+		// campaigns and policies
+		{"anti bullying week is next week", b, false},
+		{"the anti-bullying ambassadors are meeting at lunch", b, false},
+		{"our school has a zero tolerance on bullying", b, false},
+	})
+}
