@@ -194,3 +194,41 @@ func TestRound9Campaign(t *testing.T) {
 		{"our school has a zero tolerance on bullying", b, false},
 	})
 }
+
+// TestRound9Second: the lines written from a second fresh hand-written
+// set (19 of 30 caught at medium+ before them, 26 after), with ordinary
+// twins written against them.
+func TestRound9Second(t *testing.T) {
+	t.Parallel()
+	const b = "safeguarding_bullying"
+	runLexCases(t, []lexCase{
+		{"no one in this chat likes you, just leave", b, true},
+		{"stop posting selfies nobody wants to see your face", b, true},
+		{"you're the reason your dad left", b, true},
+		{"i've got your nudes and i'm sending them to everyone", b, true},
+		{"delete your account before we make you", b, true},
+		{"you should just disappear honestly", b, true},
+		{"you should never have been born", b, true},
+		{"do everyone a favour and stop existing", b, true},
+		{"i'll make sure everyone knows your secret", b, true},
+		{"nobody in our form likes you", b, true},
+		// ordinary twins
+		{"no one in this class likes maths", b, false},
+		{"there's no one like you", b, false},
+		{"nobody wants you to get hurt", b, false},
+		{"nobody wants to see your face covered in paint", b, false},
+		{"you're the reason your mum smiles", b, false},
+		{"you're the reason i passed", b, false},
+		{"i've got your pics from the trip", b, false},
+		{"i've got your jumper", b, false},
+		{"delete your account before the update", b, false},
+		{"delete your old account or it gets hacked", b, false},
+		{"you should disappear into the kitchen and make tea", b, false},
+		{"you should just leave it in the oven for ten minutes", b, false},
+		{"you should all leave now, the bell went", b, false},
+		{"i'll make sure everyone knows what time the bus leaves", b, false},
+		{"make sure everyone knows about the party", b, false},
+		{"i'll make sure everyone knows what you did for us, thank you", b, false},
+		{"do everyone a favour and bring cake", b, false},
+	})
+}
