@@ -220,7 +220,11 @@ var campaignWords = set("tolerance", "ambassador", "ambassadors", "charter", "pl
 // "wearing" asked about an occasion ("what are you wearing tomorrow",
 // "what are you wearing to the party"; not "to bed", "for me").
 func ordinarySense(text string, a, b int) bool {
-	hw := words(text[a:b])
+	hit := text[a:b]
+	if !endsWordFold(hit, "away") && !endsWordFold(hit, "virgin") && !endsWordFold(hit, "wearing") {
+		return false // the usual case: nothing read, nothing allocated
+	}
+	hw := words(hit)
 	if len(hw) == 0 || crossesBoundary(text[b:min(len(text), b+2)]) {
 		return false
 	}
@@ -256,6 +260,19 @@ func ordinarySense(text string, a, b int) bool {
 		}
 	}
 	return false
+}
+
+// endsWordFold reports whether s ends in the word w (ASCII case folded),
+// not inside a longer word. It allocates nothing.
+func endsWordFold(s, w string) bool {
+	if len(s) < len(w) || !strings.EqualFold(s[len(s)-len(w):], w) {
+		return false
+	}
+	if len(s) == len(w) {
+		return true
+	}
+	c := s[len(s)-len(w)-1]
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
 }
 
 // goWords make "away" a trip (ordinarySense).

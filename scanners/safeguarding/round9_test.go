@@ -232,3 +232,27 @@ func TestRound9Second(t *testing.T) {
 		{"do everyone a favour and bring cake", b, false},
 	})
 }
+
+// TestOrdinarySenseAllocs: a hit whose last word is none of the words
+// ordinarySense reads ("away", "virgin", "wearing") costs no allocation.
+func TestOrdinarySenseAllocs(t *testing.T) {
+	text := "you are such a loser and everyone knows it"
+	if n := testing.AllocsPerRun(100, func() { ordinarySense(text, 0, 19) }); n != 0 {
+		t.Errorf("ordinarySense allocates %.0f times on an unrelated hit, want 0", n)
+	}
+	for _, c := range []struct {
+		s, w string
+		want bool
+	}{
+		{"go away", "away", true},
+		{"go AWAY", "away", true},
+		{"away", "away", true},
+		{"runaway", "away", false},
+		{"wearing", "wearing", true},
+		{"swearing", "wearing", false},
+	} {
+		if got := endsWordFold(c.s, c.w); got != c.want {
+			t.Errorf("endsWordFold(%q, %q) = %v, want %v", c.s, c.w, got, c.want)
+		}
+	}
+}
