@@ -81,29 +81,18 @@ func laughWord(w string) bool {
 
 // Directed reports whether passage carries lexical evidence that it is
 // aimed at a person: a second-person word ("you", "u", "ur", "your",
-// "you're", "yourself", "ya", "yall", ...) or a dismissal that is said
-// to someone ("shut up", "fuck off", "go away", "stfu", "kys", ...).
-// Apostrophes (also ’ and the references &#039; &#39; &apos; &rsquo;)
-// do not split a word. Linear in len(passage); it allocates nothing.
+// "you're", "yourself", "ya", "yall", ...); an order that is said to
+// someone ("shut up", "fuck off", "go away", "go to hell", "suck my ...",
+// "stfu", "kys", ...); or an abusive address term used as a vocative:
+// after "oi", "hey" or "yo" ("oi slag"), or ending a sentence where the
+// two words before it are no article, possessive, pronoun, copula or
+// preposition ("shut up, bitch", "whatever loser", "idiot!"; not "she is
+// a slag", "what an idiot", "his dickhead mate"), as anti-bullying
+// guidance describes name-calling. Apostrophes (also ’ and the references
+// &#039; &#39; &apos; &rsquo;) do not split a word. Linear in
+// len(passage); it allocates nothing.
 func Directed(passage string) bool {
-	var cur, prev [12]byte
-	n, pn := 0, 0
-	long := false // the current word is longer than cur
-	end := func() bool {
-		if n == 0 && !long {
-			return false
-		}
-		hit := false
-		if !long {
-			w := string(cur[:n]) // no allocation: used for comparison only
-			hit = secondPerson(w) || pn > 0 && dismissal(string(prev[:pn]), w)
-			prev, pn = cur, n
-		} else {
-			pn = 0
-		}
-		n, long = 0, false
-		return hit
-	}
+	var d aimState
 	for i := 0; i < len(passage); i++ {
 		c := passage[i]
 		switch {
@@ -120,26 +109,127 @@ func Directed(passage string) bool {
 				i = j - 1
 				continue
 			}
-			if end() {
+			if d.endWord() {
 				return true
 			}
 			continue
 		default:
-			if end() {
+			if d.endWord() {
 				return true
+			}
+			if c == '.' || c == '!' || c == '?' || c == '\n' {
+				if d.endSentence() {
+					return true
+				}
 			}
 			continue
 		}
-		if n == len(cur) {
-			long = true
-			continue
-		}
-		if !long {
-			cur[n] = c
-			n++
-		}
+		d.add(c)
 	}
-	return end()
+	return d.endWord() || d.endSentence()
+}
+
+// aimState is Directed's fixed-size state: the current word and the three
+// words before it in the sentence, and whether the sentence's last word is
+// an address term said to someone.
+type aimState struct {
+	cur, w1, w2, w3 [12]byte
+	n, n1, n2, n3   int  // lengths; 0 for none (also after a long word)
+	long            bool // the current word is longer than cur
+	vocEnd          bool // the sentence's last word so far is a vocative address term
+}
+
+func (d *aimState) add(c byte) {
+	if d.n == len(d.cur) {
+		d.long = true
+		return
+	}
+	if !d.long {
+		d.cur[d.n] = c
+		d.n++
+	}
+}
+
+// endWord ends the current word and reports whether it makes the passage
+// aimed.
+func (d *aimState) endWord() bool {
+	if d.n == 0 && !d.long {
+		return false
+	}
+	hit := false
+	if d.long {
+		d.w3, d.n3, d.w2, d.n2, d.w1, d.n1 = d.w2, d.n2, d.w1, d.n1, d.cur, 0
+		d.vocEnd = false
+	} else {
+		w := string(d.cur[:d.n]) // no allocation: used for comparison only
+		p1, p2 := string(d.w1[:d.n1]), string(d.w2[:d.n2])
+		hit = secondPerson(w) || d.n1 > 0 && (dismissal(p1, w) || d.n2 > 0 && order3(p2, p1, w))
+		term := addressTerm(w)
+		hit = hit || term && d.n1 > 0 && vocativeOpener(p1)
+		d.vocEnd = term && !aboutWord(p1) && !aboutWord(p2) && !(d.n1 > 0 && vocativeOpener(p1))
+		d.w3, d.n3, d.w2, d.n2, d.w1, d.n1 = d.w2, d.n2, d.w1, d.n1, d.cur, d.n
+	}
+	d.n, d.long = 0, false
+	return hit
+}
+
+// endSentence ends the sentence and reports whether its last word was an
+// address term said to someone.
+func (d *aimState) endSentence() bool {
+	hit := d.vocEnd
+	d.vocEnd = false
+	d.n1, d.n2, d.n3 = 0, 0, 0
+	return hit
+}
+
+// order3 reports whether the words a b c are an order said to someone
+// ("go to hell", "rot in hell").
+func order3(a, b, c string) bool {
+	if c != "hell" {
+		return false
+	}
+	return a == "go" && b == "to" || (a == "rot" || a == "burn") && b == "in"
+}
+
+// addressTerm reports whether w is an abusive term people address someone
+// by ("bitch", "slag", "loser"): the name-calling of anti-bullying
+// guidance and of sexual bullying.
+func addressTerm(w string) bool {
+	switch w {
+	case "bitch", "bitches", "slag", "slags", "slut", "sluts", "whore", "whores", "hoe", "hoes", "skank", "sket",
+		"cunt", "cunts", "twat", "twats", "dickhead", "dickheads", "prick", "pricks", "wanker", "wankers",
+		"bastard", "bastards", "asshole", "assholes", "arsehole", "arseholes", "fucker", "motherfucker", "tosser",
+		"knobhead", "bellend", "scumbag", "dumbass", "retard", "faggot", "fag", "idiot", "idiots",
+		"moron", "morons", "loser", "losers", "freak", "weirdo", "fatso", "fatty", "pervert", "perv":
+		return true
+	}
+	return false
+}
+
+// vocativeOpener reports whether w, right before an address term, calls
+// out to someone ("oi slag", "hey loser").
+func vocativeOpener(w string) bool {
+	switch w {
+	case "oi", "oy", "oii", "hey", "hay", "yo", "ey", "ay", "ayo", "listen":
+		return true
+	}
+	return false
+}
+
+// aboutWord reports whether w, within the two words before an address
+// term, makes it talk about someone rather than to them ("she is a slag",
+// "what an idiot", "his mate is a loser", "the class weirdo").
+func aboutWord(w string) bool {
+	switch w {
+	case "a", "an", "the", "this", "that", "these", "those", "my", "his", "her", "their", "our", "its",
+		"is", "s", "was", "are", "were", "be", "been", "being", "am", "m", "im", "re", "such", "what", "like", "as",
+		"some", "any", "no", "every", "another", "other", "called", "call", "calling", "calls", "named",
+		"he", "she", "they", "him", "them", "me", "myself", "i", "it", "we", "us", "who", "whos",
+		"of", "to", "for", "with", "than", "by", "from", "at", "in", "on", "about", "into", "over", "under",
+		"hes", "shes", "theyre", "thats", "total", "complete", "absolute", "real", "proper", "biggest", "little", "one":
+		return true
+	}
+	return false
 }
 
 // apostropheRefEnd returns the end of an apostrophe character reference at
@@ -193,6 +283,14 @@ func dismissal(a, b string) bool {
 		return a == "get"
 	case "die":
 		return a == "go"
+	case "my":
+		return a == "suck" || a == "sukk" || a == "succ" || a == "suk" || a == "lick"
+	case "me":
+		return a == "bite" || a == "blow" || a == "suck"
+	case "dead":
+		return a == "drop"
+	case "fucked":
+		return a == "get"
 	}
 	return false
 }

@@ -94,7 +94,7 @@ const (
 func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a, b int) ctxEffect {
 	if tag == TagVocative {
 		switch {
-		case !vocative(text, a, b):
+		case !vocative(text, a, b) && !(sev >= scanners.Medium && calledOut(text, a, b)):
 			return ctxDrop
 		case hasAny(words(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)]), banterWords) || hasPhrase(text[max(0, a-ctxWindow):min(len(text), b+ctxWindow)], laughPhrases):
 			return ctxCap
@@ -123,6 +123,9 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 			return ctxDrop
 		}
 	}
+	if ordinarySense(text, a, b) {
+		return ctxDrop // "go away for the weekend", "a virgin media customer", "what are you wearing tomorrow"
+	}
 	if topic == "bullying" && notAimed(phrase, text, a, b) {
 		return ctxDrop // "do you want fake nails", "ur fake tan looks good"
 	}
@@ -141,7 +144,7 @@ func hitEffect(topic, tag, phrase string, sev scanners.Severity, text string, a,
 		if eff := contextEffectOf(topic, false, sev, text, a, b); eff != ctxKeep {
 			return eff
 		}
-		if _, sentence := sentenceAround(text, a, b); informational(sentence) {
+		if _, sentence := sentenceAround(text, a, b); informational(sentence) || topic == "bullying" && campaign(text, a) {
 			return ctxCap
 		}
 		return ctxKeep
@@ -192,6 +195,97 @@ func notAimed(phrase, text string, a, b int) bool {
 	}
 	return false
 }
+
+// campaign reports whether the bare bullying word at text[a:] is named as
+// a campaign or a policy ("anti-bullying week", "the anti bullying
+// ambassadors", "zero tolerance on bullying"): talk about bullying, not a
+// disclosure.
+func campaign(text string, a int) bool {
+	bw := words(text[max(0, a-ctxWindow):a])
+	if len(bw) == 0 {
+		return false
+	}
+	last := bw[len(bw)-1]
+	return last == "anti" || hasAny(bw[max(0, len(bw)-4):], campaignWords)
+}
+
+// campaignWords before a bare bullying word make it talk about a policy
+// or a campaign (campaign).
+var campaignWords = set("tolerance", "ambassador", "ambassadors", "charter", "pledge")
+
+// ordinarySense reports whether the words right after the hit text[a:b],
+// in the same clause, give its last word an everyday sense: "away" said of
+// a trip ("go away for the weekend", "go away to spain", but not "go away
+// for good"), "virgin" as a brand ("are you a virgin media customer"), or
+// "wearing" asked about an occasion ("what are you wearing tomorrow",
+// "what are you wearing to the party"; not "to bed", "for me").
+func ordinarySense(text string, a, b int) bool {
+	hit := text[a:b]
+	if !endsWordFold(hit, "away") && !endsWordFold(hit, "virgin") && !endsWordFold(hit, "wearing") {
+		return false // the usual case: nothing read, nothing allocated
+	}
+	hw := words(hit)
+	if len(hw) == 0 || crossesBoundary(text[b:min(len(text), b+2)]) {
+		return false
+	}
+	after := words(text[b:min(len(text), b+40)])
+	if len(after) == 0 {
+		return false
+	}
+	next, then := after[0], ""
+	if len(after) > 1 {
+		then = after[1]
+	}
+	switch hw[len(hw)-1] {
+	case "away":
+		if !hasAny(hw, goWords) {
+			return false // "giving my stuff away to my friends"
+		}
+		switch next {
+		case "for":
+			return then != "good" && then != "ever" && then != "life"
+		case "to":
+			return then != "your" && then != "ur" // not "go away to your room"
+		case "on", "with", "this", "next", "over", "during", "abroad", "somewhere", "together", "camping":
+			return true
+		}
+	case "virgin":
+		return brandVirgin[next]
+	case "wearing":
+		switch next {
+		case "tomorrow", "today", "at":
+			return true
+		case "to", "for":
+			return occasionWords[then]
+		}
+	}
+	return false
+}
+
+// endsWordFold reports whether s ends in the word w (ASCII case folded),
+// not inside a longer word. It allocates nothing.
+func endsWordFold(s, w string) bool {
+	if len(s) < len(w) || !strings.EqualFold(s[len(s)-len(w):], w) {
+		return false
+	}
+	if len(s) == len(w) {
+		return true
+	}
+	c := s[len(s)-len(w)-1]
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+}
+
+// goWords make "away" a trip (ordinarySense).
+var goWords = set("go", "goes", "going", "went", "gone")
+
+// brandVirgin follow "virgin" as the brand (ordinarySense).
+var brandVirgin = set("media", "atlantic", "trains", "train", "money", "active", "islands", "mobile", "radio", "galactic",
+	"records", "megastore", "orbit", "voyages", "holidays", "broadband", "tv", "box", "router", "wifi", "olive", "coconut")
+
+// occasionWords follow "wearing to" or "wearing for" when the question is
+// about an occasion (ordinarySense).
+var occasionWords = set("the", "a", "school", "prom", "church", "mufti", "non", "pe", "sports", "halloween", "christmas",
+	"world", "book", "work", "college", "dinner", "tea", "brunch", "lunch", "my", "his", "her", "their", "our", "prizegiving", "graduation")
 
 // wantYouTo reports whether the hit text[a:b] ends in "want you", "like
 // you", "love you" or "need you" and "to" follows: a request ("she doesn't
@@ -553,8 +647,11 @@ func vocative(text string, a, b int) bool {
 	case end && afterComma:
 		return true
 	case end && len(bw) > 0:
-		if prepositions[bw[len(bw)-1]] {
+		if prepositions[bw[len(bw)-1]] || talkAbout[bw[len(bw)-1]] {
 			return false
+		}
+		if orderWords[bw[0]] && len(bw) > 1 {
+			return true // "shut your mouth slag", "get out of my way bitch"
 		}
 		for k := 1; k <= 2 && k <= len(bw); k++ {
 			if talkAbout[bw[len(bw)-k]] {
@@ -570,12 +667,34 @@ func vocative(text string, a, b int) bool {
 	return false
 }
 
+// calledOut reports whether the insult noun text[a:b] follows a call for
+// attention that opens its sentence ("oi slag come here", "hey bitch what
+// are you doing"): name-calling, aimed at the reader wherever the sentence
+// goes on. Only the strong nouns (medium) are read this way: "hey idiots
+// we won" is how friends greet a group chat.
+func calledOut(text string, a, b int) bool {
+	if crossesBoundary(text[a:b]) {
+		return false
+	}
+	before, _ := sentenceAround(text, a, b)
+	bw := words(before)
+	return len(bw) == 1 && callWords[bw[0]]
+}
+
+// callWords open a sentence to call someone (calledOut).
+var callWords = set("oi", "oy", "oii", "oiii", "hey", "hay", "heyy", "yo", "ey", "ay", "ayo", "eh")
+
 // talkAbout are words that, within the two words before an insult noun,
 // make it talk about someone rather than address the reader.
 var talkAbout = set("a", "an", "the", "this", "that", "these", "those", "my", "his", "her", "their", "our", "your", "ur", "its",
 	"is", "s", "was", "are", "were", "be", "been", "being", "am", "m", "im", "re", "such", "what", "like", "as",
 	"some", "any", "no", "every", "another", "other", "called", "call",
 	"calling", "calls", "named", "biggest", "total", "complete", "absolute", "real", "proper", "little", "one", "he", "she", "they", "him", "them", "me", "myself", "i")
+
+// orderWords open an order to the reader; an insult noun ending it
+// addresses the reader even after a possessive ("shut your mouth slag",
+// "move out of my way loser").
+var orderWords = set("shut", "get", "go", "move", "leave", "stop", "piss", "fuck", "sod", "jog", "shift", "gtfo", "stfu")
 
 // addressWords after "insult," make it an opening address ("idiot, you
 // forgot it", "loser, why are you here").
@@ -615,7 +734,7 @@ func contextEffectOf(topic string, gen bool, sev scanners.Severity, text string,
 	}
 	before, sentence := sentenceAround(text, a, b)
 	hit := strings.ToLower(text[a:b])
-	if neg := negatedBefore(before); neg != "" && !nearMiss(before) {
+	if neg := negatedBefore(before); neg != "" && !nearMiss(before) && !(neg == "no" && opensClause(hit)) {
 		if selfDirected(hit) {
 			return ctxCap // support: "please don't kill yourself"
 		}
@@ -943,6 +1062,11 @@ func negatedBefore(before string) string {
 			if len(ws)-2-k >= 0 && ws[len(ws)-2-k] == "why" {
 				return ""
 			}
+			// "no i really want to die", "no you're so ugly": the answer
+			// "no" before a new clause, not a negation of it
+			if w == "no" && k > 0 && subjectWords[ws[len(ws)-k]] {
+				return ""
+			}
 			return w
 		}
 		if !fillers[w] {
@@ -950,6 +1074,18 @@ func negatedBefore(before string) string {
 		}
 	}
 	return ""
+}
+
+// subjectWords open a clause; after the answer "no" they show that "no"
+// negates nothing in it ("no i want to die", "no i would like it if you
+// died").
+var subjectWords = set("i", "im", "id", "ive", "ill", "we", "he", "she", "they", "you", "u", "youre", "ur")
+
+// opensClause reports whether the hit begins with a subject word
+// (subjectWords).
+func opensClause(hit string) bool {
+	ws := words(hit)
+	return len(ws) > 0 && subjectWords[ws[0]]
 }
 
 // notImperative reports whether a hit that starts with "go" ("go away",
