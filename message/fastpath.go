@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+
+	"github.com/jhillyerd/enmime/v2"
 )
 
 // This file holds the shortcuts Parse takes around enmime where enmime's
@@ -103,6 +105,34 @@ func (p *parser) enmimeReader(input []byte, hdrLen int, kept []byte, clean bool)
 		return &pairReader{kept, input[hdrLen:]}
 	}
 	return bytes.NewReader(input)
+}
+
+// bareRoot returns the part enmime reads from a message whose header has
+// no MIME field at all (no Content-* field, no MIME-Version: kept is empty)
+// and nothing enmime's header reader complains about (clean), or nil when
+// enmime must read the message (shortcuts off, MIME fields, a header not
+// ended by an empty line). enmime gives such a message RFC 2045 §5.2's
+// default, text/plain in US-ASCII (undeclaredCharset, see parseMediaType),
+// with no disposition, file name or transfer encoding, so the content is
+// the body as it stands, from the line after the empty one; the only error
+// it records is the charset reader it cannot find for undeclaredCharset,
+// which partErrors drops. Mail from simple senders (Postfix's smtp-source,
+// scripts, one message in eight of the SpamAssassin corpus) is like this;
+// enmime would copy the body twice and build a header map to find that out.
+func (p *parser) bareRoot(input []byte, hdrLen int, kept []byte, clean bool) *enmime.Part {
+	if p.plain || !clean || len(kept) > 0 || hdrLen >= len(input) {
+		return nil
+	}
+	body := input[hdrLen:]
+	switch {
+	case bytes.HasPrefix(body, []byte("\r\n")):
+		body = body[2:]
+	case body[0] == '\n':
+		body = body[1:]
+	default:
+		return nil // cannot happen: HeaderEnd stops at an empty line
+	}
+	return &enmime.Part{PartID: "0", ContentType: "text/plain", Charset: undeclaredCharset, Content: body}
 }
 
 // pairReader reads a and then b: io.MultiReader over two bytes.Readers in

@@ -144,6 +144,17 @@ var shortcutSeeds = []string{
 	"Content-Type: text/plain\r\n  folded: tail\r\nSubject: y\r\n\r\nbody",
 	"Subject: x\r\r\nContent-Type: text/plain\r\n\r\nbody",
 	"MIME-Version: 1.0\r\nReceived: from a\r\n\tby b\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n",
+	// No MIME field at all (bareRoot), at its edges.
+	"From: <a@example.com>\r\nTo: <b@example.com>\r\nMessage-Id: <1@x>\r\n\r\n1XXXX\r\n2XXXX see http://x.example.com/a\r\n",
+	"From: a@example.com\nSubject: lf only\n\nbody\nline \xe9 8-bit\n",
+	"Subject: empty body\r\n\r\n",
+	"Subject: lf then crlf\n\r\nbody",
+	"Subject: no blank line",
+	"Subject: no blank line\r\n",
+	"\r\nbody without a header",
+	"Subject: x\r\nX-Content: not mime\r\nMIME-Versions: 2\r\n\r\n<html><a href=\"http://h.example.com/\">x</a></html>\r\n",
+	"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: c@example.com\r\n\r\ninner body \xff\r\n",
+	"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner, no blank line",
 }
 
 // boundarySeeds are multiparts at the quirks of enmime's boundary reader.
