@@ -191,7 +191,7 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
 	kept, clean := enmimeHeader(hdr)
-	if root := p.bareRoot(input, len(hdr), kept, clean); root != nil {
+	if root := p.simpleRoot(input, len(hdr), kept, clean); root != nil {
 		p.walk(ctx, root, prefix, level, cdepth)
 		return
 	}
