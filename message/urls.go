@@ -468,17 +468,24 @@ func isDigits(s string) bool {
 // urlHost returns the lower-cased host of a link, without port, user info
 // or trailing dot; "" when there is none.
 func urlHost(raw string) string {
-	s := raw
+	// The authority of raw read as an absolute URL: after its first "://",
+	// or all of raw behind the "http:" or "http://" that urlHost puts in
+	// front of one without (that prefix holds the first "://" then).
+	var auth string
 	switch {
-	case strings.HasPrefix(s, "//"):
-		s = "http:" + s
-	case !strings.Contains(s, "://"):
-		s = "http://" + s
+	case strings.HasPrefix(raw, "//"):
+		auth = raw[2:]
+	case !strings.Contains(raw, "://"):
+		auth = raw
+	default:
+		auth = raw[strings.Index(raw, "://")+3:]
 	}
+	if h, ok := plainAuthority(auth); ok {
+		return strings.TrimSuffix(strings.ToLower(h), ".")
+	}
+	s := absoluteURL(raw)
 	var host string
-	if h, ok := plainAuthority(s); ok {
-		host = h
-	} else if u, err := url.Parse(s); err == nil && u.Host != "" {
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
 		host = u.Hostname()
 	} else {
 		// Broken escapes and the like: take what sits between "//" and
@@ -498,20 +505,27 @@ func urlHost(raw string) string {
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
-// plainAuthority returns the host of s ("scheme://authority...") without
-// net/url when what follows the first "://" up to the first of /?#\ is
+// absoluteURL is raw with "http:" in front of one that starts with "//"
+// and "http://" in front of one without "://".
+func absoluteURL(raw string) string {
+	switch {
+	case strings.HasPrefix(raw, "//"):
+		return "http:" + raw
+	case !strings.Contains(raw, "://"):
+		return "http://" + raw
+	}
+	return raw
+}
+
+// plainAuthority returns the host of a URL whose text after its first
+// "://" is a, without net/url, when a up to the first of /?#\ is
 // letters, digits, dots and hyphens with at most a ":digits" port: then
 // url.Parse either gives that authority as the host, whose Hostname is
 // it without the port, or no host, and the hand-written fallback of
 // urlHost takes the same bytes. TestURLHostEqualsReference and
 // FuzzURLHost compare urlHost with the version that always calls
 // url.Parse.
-func plainAuthority(s string) (string, bool) {
-	k := strings.Index(s, "://")
-	if k < 0 {
-		return "", false
-	}
-	a := s[k+3:]
+func plainAuthority(a string) (string, bool) {
 	if i := strings.IndexAny(a, "/?#\\"); i >= 0 {
 		a = a[:i]
 	}
