@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
 )
 
 // This file holds the shortcuts Parse takes around enmime where enmime's
@@ -103,6 +106,74 @@ func (p *parser) enmimeReader(input []byte, hdrLen int, kept []byte, clean bool)
 		return &pairReader{kept, input[hdrLen:]}
 	}
 	return bytes.NewReader(input)
+}
+
+// simpleRoot returns the part enmime reads from a message that is one
+// text part and needs nothing decoded, or nil when enmime must read it.
+// That is a message whose header enmime reads without complaint (clean)
+// and whose MIME fields (kept) are at most one Content-Type of a text/*
+// type with no file name, no charset or US-ASCII or UTF-8 (which
+// parseMediaType marks undeclaredCharset), at most one
+// Content-Transfer-Encoding of 7bit, 8bit or binary, and MIME-Version;
+// none folded. With no Content-Type enmime takes RFC 2045 §5.2's default,
+// text/plain in US-ASCII. For these enmime gives the media type as
+// parseMediaType returns it, no disposition or file name, the body as it
+// stands (from the line after the empty one) as content, and one error:
+// the charset reader it cannot find for undeclaredCharset, which
+// partErrors drops. Half the SpamAssassin corpus, and all mail from
+// simple senders (Postfix's smtp-source, scripts), is like this; enmime
+// would read the header twice and copy the body twice to find that out.
+func (p *parser) simpleRoot(input []byte, hdrLen int, kept []byte, clean bool) *enmime.Part {
+	if p.plain || !clean || hdrLen >= len(input) {
+		return nil
+	}
+	body := input[hdrLen:]
+	switch {
+	case bytes.HasPrefix(body, []byte("\r\n")):
+		body = body[2:]
+	case body[0] == '\n':
+		body = body[1:]
+	default:
+		return nil // cannot happen: HeaderEnd stops at an empty line
+	}
+	var ctype, cte string
+	var haveCT, haveCTE bool
+	for rest := kept; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return nil // folded
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.Trim(value, " \t\r")
+		switch {
+		case bytes.EqualFold(name, []byte("content-type")) && !haveCT:
+			haveCT, ctype = true, string(value)
+		case bytes.EqualFold(name, []byte("content-transfer-encoding")) && !haveCTE:
+			haveCTE, cte = true, string(value)
+		case bytes.EqualFold(name, []byte("mime-version")):
+		default:
+			return nil // another MIME field, or one given twice
+		}
+	}
+	switch strings.ToLower(cte) {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil
+	}
+	if ctype == "" {
+		ctype = `text/plain; charset="us-ascii"`
+	}
+	mtype, params, invalid, err := parseMediaType(ctype)
+	if err != nil || len(invalid) > 0 || !strings.HasPrefix(mtype, "text/") ||
+		params["charset"] != undeclaredCharset || params["name"] != "" || params["file"] != "" {
+		return nil
+	}
+	return &enmime.Part{PartID: "0", ContentType: mtype, Charset: undeclaredCharset, Content: body}
 }
 
 // pairReader reads a and then b: io.MultiReader over two bytes.Readers in

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -144,6 +145,63 @@ var shortcutSeeds = []string{
 	"Content-Type: text/plain\r\n  folded: tail\r\nSubject: y\r\n\r\nbody",
 	"Subject: x\r\r\nContent-Type: text/plain\r\n\r\nbody",
 	"MIME-Version: 1.0\r\nReceived: from a\r\n\tby b\r\nContent-Type: application/octet-stream; name=a.bin\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA\r\n",
+	// No MIME field at all (bareRoot), at its edges.
+	"From: <a@example.com>\r\nTo: <b@example.com>\r\nMessage-Id: <1@x>\r\n\r\n1XXXX\r\n2XXXX see http://x.example.com/a\r\n",
+	"From: a@example.com\nSubject: lf only\n\nbody\nline \xe9 8-bit\n",
+	"Subject: empty body\r\n\r\n",
+	"Subject: lf then crlf\n\r\nbody",
+	"Subject: no blank line",
+	"Subject: no blank line\r\n",
+	"\r\nbody without a header",
+	"Subject: x\r\nX-Content: not mime\r\nMIME-Versions: 2\r\n\r\n<html><a href=\"http://h.example.com/\">x</a></html>\r\n",
+	"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: c@example.com\r\n\r\ninner body \xff\r\n",
+	"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner, no blank line",
+	// One text part with MIME fields (simpleRoot), at its edges.
+	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\nbody\r\n",
+	"Content-Type: text/html; charset=\"UTF-8\"\r\n\r\n<p>caf\xc3\xa9 <a href=\"http://h.example.com/\">x</a></p>\r\n",
+	"Content-Type: TEXT/Plain\r\nContent-Transfer-Encoding:  8BIT \r\n\r\nbody \xe9\r\n",
+	"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nbody \xe9\r\n",
+	"Content-Type: text/plain; name=a.txt\r\n\r\nattached\r\n",
+	"Content-Type: text/plain; file=a.txt\r\n\r\nattached\r\n",
+	"Content-Type: text/plain\r\nContent-Disposition: inline\r\n\r\nbody\r\n",
+	"Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n<p>two types</p>\r\n",
+	"Content-Type: text/plain;\r\n\tcharset=us-ascii\r\n\r\nfolded\r\n",
+	"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n",
+	"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nYm9keQ==\r\n",
+	"Content-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbody\r\n",
+	"Content-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n\r\nYm9keQ==\r\n",
+	"Content-Type:\r\n\r\nempty type\r\n",
+	"Content-Type: text/plain; charset=us-ascii; format=flowed; bad\r\n\r\nbody\r\n",
+	"Content-Type: text/plain; charset=\"charset=utf-8\"\r\n\r\nbody\r\n",
+	"Content-Type: text\r\n\r\nno subtype\r\n",
+	"Content-Type: application/octet-stream\r\n\r\nbinary\r\n",
+	"Content-Type: multipart/mixed\r\n\r\nno boundary\r\n",
+	"Content-Type: text/plain\r\nMIME-Version: 1.0\r\nMIME-Version: 2.0\r\nContent-ID: <a@b>\r\n\r\nbody\r\n",
+	"Content-Type: text/plain\r\nContent-Description: x\r\n\r\nbody\r\n",
+	"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nContent-Type: text/html\r\n\r\n<b>inner</b>\r\n",
+}
+
+// TestSimpleRootCorpus checks that simpleRoot takes the corpus messages it
+// is meant for (the differential tests check what it gives).
+func TestSimpleRootCorpus(t *testing.T) {
+	t.Parallel()
+	files := corpusFiles(t, filepath.Join(corpusDir, "spamassassin"))
+	took := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdrLen, _ := HeaderEnd(raw)
+		kept, clean := enmimeHeader(raw[:hdrLen])
+		if (&parser{}).simpleRoot(raw, hdrLen, kept, clean) != nil {
+			took++
+		}
+	}
+	t.Logf("simpleRoot took %d of %d corpus messages", took, len(files))
+	if took < len(files)/3 {
+		t.Errorf("simpleRoot took %d of %d corpus messages, want at least a third", took, len(files))
+	}
 }
 
 // boundarySeeds are multiparts at the quirks of enmime's boundary reader.

@@ -189,6 +189,10 @@ func (p *parser) parseMessage(ctx context.Context, raw []byte, prefix string, le
 	}
 	input = p.clipText(input, bodyStart, fields, prefix)
 	kept, clean := enmimeHeader(hdr)
+	if root := p.simpleRoot(input, len(hdr), kept, clean); root != nil {
+		p.walk(ctx, root, prefix, level, cdepth)
+		return
+	}
 	edited, cuts := p.elide(input, len(hdr), bodyStart, clean)
 	root, err := readParts(p.enmimeReader(edited, len(hdr), kept, clean))
 	if len(cuts) > 0 && (err != nil || root == nil || !restore(root, cuts)) {

@@ -1,7 +1,6 @@
 package nexthop
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -271,24 +270,7 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 		}
 		return e
 	}
-	// The content goes straight to the connection, dot-stuffed in bulk,
-	// with the end-of-data line in the same write as its end.
-	ds := newDotStuffer(&deadlineWriter{s: s, d: t.c.cfg.CommandTimeout.Duration})
-	defer ds.release()
-	var w io.Writer = ds
-	var fw *FoldWriter
-	if t.c.o.MaxLineLength > 0 {
-		fw = getFoldWriter(w, t.c.o.MaxLineLength)
-		defer fw.release()
-		w = fw
-	}
-	err = writeAll(w, header, body)
-	if err == nil && fw != nil {
-		err = fw.Flush()
-	}
-	if err == nil {
-		err = ds.finish()
-	}
+	err = t.writeContent(header, body)
 	if err != nil {
 		// No end-of-data dot and no QUIT: a live hop would take either as
 		// part of the message. Dropping the connection aborts it.
@@ -314,6 +296,37 @@ func (t *Txn) Data(header []byte, body *io.SectionReader) error {
 	}
 	t.c.put(t.cn)
 	return nil
+}
+
+// writeContent writes header and body, folded and dot-stuffed, and the
+// end-of-data line. Content in memory that needs neither (plainContent) is
+// written as it is, in one system call; anything else goes through the
+// FoldWriter and the dot-stuffer, which send the same bytes for it.
+func (t *Txn) writeContent(header []byte, body *io.SectionReader) error {
+	s := t.cn.s
+	d := t.c.cfg.CommandTimeout.Duration
+	if b, ok := inMemory(body); ok && len(header)+len(b) <= plainMax && plainContent(header, b, t.c.o.MaxLineLength) {
+		return s.writePlain(header, b, d)
+	}
+	// The content goes straight to the connection, dot-stuffed in bulk,
+	// with the end-of-data line in the same write as its end.
+	ds := newDotStuffer(&deadlineWriter{s: s, d: d})
+	defer ds.release()
+	var w io.Writer = ds
+	var fw *FoldWriter
+	if t.c.o.MaxLineLength > 0 {
+		fw = getFoldWriter(w, t.c.o.MaxLineLength)
+		defer fw.release()
+		w = fw
+	}
+	err := writeAll(w, header, body)
+	if err == nil && fw != nil {
+		err = fw.Flush()
+	}
+	if err == nil {
+		err = ds.finish()
+	}
+	return err
 }
 
 func writeAll(w io.Writer, header []byte, body *io.SectionReader) error {
@@ -416,7 +429,7 @@ func (c *Client) Send(ctx context.Context, from string, to []string, data []byte
 		}
 		byHop[hop] = append(byHop[hop], rcpt)
 	}
-	body := io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))
+	body := io.NewSectionReader(Bytes(data), 0, int64(len(data)))
 	for _, hop := range hops {
 		rcpts := byHop[hop]
 		utf8 := !isASCII(from)

@@ -269,7 +269,7 @@ func (p *Policy) decideOne(env *scanners.Envelope, rc scanners.Recipient, findin
 // The quarantine entry and the DSL alert of school show this view.
 func (p *Policy) SchoolView(env *scanners.Envelope, findings []scanners.Finding, school string) []scanners.Finding {
 	var out []scanners.Finding
-	for _, f := range findings {
+	for i, f := range findings {
 		best, ok := scanners.Finding{}, false
 		for _, rc := range env.Recipients {
 			if rc.School != school {
@@ -284,6 +284,10 @@ func (p *Policy) SchoolView(env *scanners.Envelope, findings []scanners.Finding,
 			}
 		}
 		if ok {
+			if out == nil {
+				// Room for the rest at once: most schools see every finding.
+				out = make([]scanners.Finding, 0, len(findings)-i)
+			}
 			out = append(out, best)
 		}
 	}

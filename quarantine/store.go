@@ -419,9 +419,14 @@ func searchFields(e *Entry) []any {
 	var text strings.Builder
 	text.WriteString(e.Subject)
 	for _, f := range e.Findings {
-		fmt.Fprintf(&text, "\n%s %s/%s %s %s", f.Category, f.Scanner, f.Rule, f.Explanation, f.Severity)
+		// "\n<category> <scanner>/<rule> <explanation> <severity>", then
+		// " <text>" for each piece of evidence.
+		for _, s := range [...]string{"\n", string(f.Category), " ", f.Scanner, "/", f.Rule, " ", f.Explanation, " ", f.Severity.String()} {
+			text.WriteString(s)
+		}
 		for _, ev := range f.Evidence {
-			text.WriteString(" " + ev.Text)
+			text.WriteByte(' ')
+			text.WriteString(ev.Text)
 		}
 	}
 	from := e.From

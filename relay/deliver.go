@@ -63,7 +63,7 @@ func (h *nextHops) open(ctx context.Context, c *nexthop.Client, hop string, p ma
 // message bytes shared by every copy, not copied) and waits for the hop's
 // final reply.
 func (t *txn) send(header, body []byte) error {
-	if err := t.t.Data(header, io.NewSectionReader(bytesReaderAt(body), 0, int64(len(body)))); err != nil {
+	if err := t.t.Data(header, io.NewSectionReader(nexthop.Bytes(body), 0, int64(len(body)))); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	return nil
@@ -72,20 +72,6 @@ func (t *txn) send(header, body []byte) error {
 // abort resets a transaction that will not be completed; the connection is
 // reused when the reset succeeds.
 func (t *txn) abort() { t.t.Abort() }
-
-// bytesReaderAt reads a byte slice without copying it.
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
 
 // isTemporary reports whether a next-hop failure may succeed later; an
 // unclassified error is temporary (fail closed, temporarily).

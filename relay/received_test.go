@@ -39,10 +39,34 @@ func TestReceivedHeader(t *testing.T) {
 			if tc.tls {
 				c.tls = &tls.ConnectionState{}
 			}
-			se := &session{conn: c, ip: tc.ip, helo: tc.helo, rt: rt, mail: mailParams{utf8: tc.utf8}}
+			se := &session{s: &Server{}, conn: c, ip: tc.ip, helo: tc.helo, rt: rt, mail: mailParams{utf8: tc.utf8}}
 			if got := se.receivedHeader("0123abcd", at, tc.rcpts); got != tc.want {
 				t.Errorf("receivedHeader = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAppendDateEqualsFormat checks the reused date against AppendFormat:
+// seconds in turn and back again, the same second in other zones, and
+// across a change of summer time.
+func TestAppendDateEqualsFormat(t *testing.T) {
+	t.Parallel()
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	s := &Server{}
+	base := time.Date(2026, 3, 29, 0, 59, 58, 0, time.UTC) // British Summer Time starts at 01:00 UTC
+	var ats []time.Time
+	for _, d := range []time.Duration{0, 100 * time.Millisecond, 900 * time.Millisecond, time.Second, 1500 * time.Millisecond, 2 * time.Second, 0, 3 * time.Second} {
+		at := base.Add(d)
+		ats = append(ats, at, at.In(london), at.In(time.FixedZone("X", -5*3600)), at, at.Local())
+	}
+	for _, at := range ats {
+		got := string(s.appendDate([]byte("x"), at))
+		if want := "x" + at.Format(time.RFC1123Z); got != want {
+			t.Errorf("appendDate(%v) = %q, want %q", at, got, want)
+		}
 	}
 }

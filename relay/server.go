@@ -82,6 +82,10 @@ type Server struct {
 	// (RFC 1870), worked out once.
 	sizeKeyword string
 
+	// stamp is the date of the last Received line written (see
+	// appendDate).
+	stamp atomic.Pointer[dateStamp]
+
 	connSeq   atomic.Uint64
 	draining  atomic.Bool
 	mu        sync.Mutex

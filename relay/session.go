@@ -254,9 +254,29 @@ func (se *session) receivedHeader(msgID string, at time.Time, rcpts []string) st
 		b = append(b, '>')
 	}
 	b = append(b, ";\r\n\t"...)
-	b = at.AppendFormat(b, time.RFC1123Z)
+	b = se.s.appendDate(b, at)
 	b = append(b, "\r\n"...)
 	return string(b)
+}
+
+// dateStamp is one second's date as a Received line writes it.
+type dateStamp struct {
+	unix int64
+	loc  *time.Location
+	text string
+}
+
+// appendDate appends at in RFC 5322 form (time.RFC1123Z). Messages come
+// many a second and the text only changes with the second (and the
+// zone), so the last one is kept and reused.
+func (s *Server) appendDate(b []byte, at time.Time) []byte {
+	if st := s.stamp.Load(); st != nil && st.unix == at.Unix() && st.loc == at.Location() {
+		return append(b, st.text...)
+	}
+	n := len(b)
+	b = at.AppendFormat(b, time.RFC1123Z)
+	s.stamp.Store(&dateStamp{unix: at.Unix(), loc: at.Location(), text: string(b[n:])})
+	return b
 }
 
 // sanitizeHeaderValue keeps client-supplied text from breaking a header.
