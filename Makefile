@@ -95,6 +95,7 @@ fuzz:
 	$(FUZZ) '^FuzzLiveAnchorsSameAsOld$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzWords$$' ./scanners/safeguarding
 	$(FUZZ) '^FuzzFoldWriter$$' ./nexthop
+	$(FUZZ) '^FuzzPlainContent$$' ./nexthop
 	$(FUZZ) '^FuzzHighlight$$' ./web
 	$(FUZZ) '^FuzzChunks$$' ./scanners/classify
 	$(FUZZ) '^FuzzBestMatchesReference$$' ./scanners/classify
