@@ -555,6 +555,134 @@ func exp6From(p string, what int) func(m *message.Message) []string {
 	}
 }
 
+// exp6Print are header fingerprint tokens: how the sending software
+// formats its fields, chosen by bits of what.
+func exp6Print(p string, what int) func(m *message.Message) []string {
+	return func(m *message.Message) []string {
+		var out []string
+		if d := m.Header("Date"); d != "" {
+			if what&1 != 0 {
+				out = append(out, p+"dateshape:"+shape(d))
+			}
+			if what&2 != 0 {
+				f := strings.Fields(d)
+				for _, x := range f {
+					if (x[0] == '+' || x[0] == '-') && len(x) == 5 {
+						out = append(out, p+"tz:"+x)
+						break
+					}
+				}
+			}
+		}
+		if what&4 != 0 {
+			var order []string
+			for _, h := range m.Headers {
+				n := strings.ToLower(h.Name)
+				switch n {
+				case "from", "to", "subject", "date", "message-id", "mime-version", "content-type":
+					dup := false
+					for _, o := range order {
+						dup = dup || o == n
+					}
+					if !dup {
+						order = append(order, n)
+					}
+				}
+			}
+			short := map[string]string{"from": "f", "to": "t", "subject": "s", "date": "d", "message-id": "m", "mime-version": "v", "content-type": "c"}
+			var b strings.Builder
+			for _, o := range order {
+				b.WriteString(short[o])
+			}
+			out = append(out, p+"order:"+b.String())
+		}
+		if what&8 != 0 {
+			for i, h := range m.Headers {
+				if i >= 60 {
+					break
+				}
+				if strings.EqualFold(h.Name, "received") {
+					continue
+				}
+				if c := textprotoCanon(h.Name); c != h.Name {
+					out = append(out, p+"hcase:"+h.Name)
+				}
+			}
+		}
+		if what&16 != 0 {
+			if ct := m.Header("Content-Type"); ct != "" {
+				b := boundaryExp(ct)
+				if b != "" {
+					ct = strings.Replace(ct, b, "B", 1)
+				}
+				out = append(out, p+"ctshape:"+shape(ct))
+			}
+		}
+		if what&32 != 0 {
+			if rp := strings.Trim(m.Header("Return-Path"), "<> "); rp != "" {
+				if at := strings.LastIndexByte(rp, '@'); at > 0 {
+					out = append(out, p+"rplocal:"+shape(rp[:at]))
+					if len(m.From) > 0 {
+						fa := m.From[0].Addr
+						if fat := strings.LastIndexByte(fa, '@'); fat > 0 {
+							if strings.EqualFold(fa, rp) {
+								out = append(out, p+"rp:same")
+							} else if baseDomainExp(fa[fat+1:]) == baseDomainExp(rp[at+1:]) {
+								out = append(out, p+"rp:samedomain")
+							} else {
+								out = append(out, p+"rp:otherdomain")
+							}
+						}
+					}
+				}
+			} else {
+				out = append(out, p+"rp:none")
+			}
+		}
+		if what&64 != 0 && len(m.ReplyTo) > 0 {
+			a := m.ReplyTo[0].Addr
+			if at := strings.LastIndexByte(a, '@'); at > 0 {
+				out = append(out, p+"rtlocal:"+shape(a[:at]))
+			}
+		}
+		if what&128 != 0 {
+			if i := strings.LastIndexByte(m.MessageID, '@'); i >= 0 {
+				out = append(out, p+"midhost:"+shape(m.MessageID[i+1:]))
+			}
+		}
+		return out
+	}
+}
+
+func textprotoCanon(n string) string {
+	b := []byte(strings.ToLower(n))
+	up := true
+	for i, c := range b {
+		if up && c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		up = c == '-'
+	}
+	return string(b)
+}
+
+func boundaryExp(ct string) string {
+	i := strings.Index(strings.ToLower(ct), "boundary=")
+	if i < 0 {
+		return ""
+	}
+	b := ct[i+9:]
+	if strings.HasPrefix(b, "\"") {
+		b = b[1:]
+		if j := strings.IndexByte(b, '"'); j >= 0 {
+			b = b[:j]
+		}
+	} else if j := strings.IndexAny(b, "; \t"); j >= 0 {
+		b = b[:j]
+	}
+	return b
+}
+
 // exp6Combine appends the extra tokens of each function to the item's
 // tokens (distinct, first-seen order).
 func exp6Combine(fs ...func(*message.Message) []string) func(expItem) []string {
@@ -738,6 +866,20 @@ func TestSpamExperimentRound6Tokens(t *testing.T) {
 		{"from shape + mime tree", exp6Combine(exp6Header("h:", false, false, true), exp6MIME("mime:", true, false, false))},
 		{"from shape + url tld/reg", exp6Combine(exp6Header("h:", false, false, true), exp6URL("url:", true, false, false, false, false))},
 		{"from shape + subject shape (sh:)", exp6Combine(exp6Header("h:", false, false, true), exp6Header("sh:", true, false, false))},
+		{"fp: date shape", exp6Combine(exp6Print("h:", 1))},
+		{"fp: date zone", exp6Combine(exp6Print("h:", 2))},
+		{"fp: header order", exp6Combine(exp6Print("h:", 4))},
+		{"fp: header name case", exp6Combine(exp6Print("h:", 8))},
+		{"fp: content-type shape", exp6Combine(exp6Print("h:", 16))},
+		{"fp: return-path shape and alignment", exp6Combine(exp6Print("h:", 32))},
+		{"fp: reply-to local shape", exp6Combine(exp6Print("h:", 64))},
+		{"fp: message-id host shape", exp6Combine(exp6Print("h:", 128))},
+		{"fp: received count (sh:)", exp6Combine(exp6Header("sh:", false, true, false))},
+		{"fp2: date shape + reply-to shape + received count (sh:)", exp6Combine(exp6Print("h:", 1|64), exp6Header("sh:", false, true, false))},
+		{"fp2: date shape + reply-to shape", exp6Combine(exp6Print("h:", 1|64))},
+		{"fp2: date shape + date zone", exp6Combine(exp6Print("h:", 1|2))},
+		{"fp2: reply-to shape + received count (sh:)", exp6Combine(exp6Print("h:", 64), exp6Header("sh:", false, true, false))},
+		{"fp2: date shape + received count (sh:)", exp6Combine(exp6Print("h:", 1), exp6Header("sh:", false, true, false))},
 	}
 	only := os.Getenv("LYCHGATE_SPAMEXP_ONLY")
 	seeds := []string{"cv/", "seedA/", "seedB/", "seedC/"}
