@@ -106,9 +106,8 @@ func (c *checkCtx) lowerBody() string {
 		n += len(sp.ruleText()) + 1
 	}
 	b.Grow(n)
-	var counts letterCounts // counted already by newCheckCtx
 	for _, sp := range c.spans {
-		lowerCountTo(&b, sp.ruleText(), &counts)
+		writeLowerASCII(&b, sp.ruleText())
 		b.WriteByte('\n')
 	}
 	c.body, c.bodyDone = b.String(), true
@@ -1085,16 +1084,26 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 // of the message is plain ASCII. It reads the part header blocks of the
 // raw message (bounded), since the parsed view no longer has them.
 func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
+	if len(c.m.Texts) == 0 || !hasBase64TextPart(c) {
+		return false, scanners.Evidence{}
+	}
+	// Only then read the texts: most mail has no base64 text part, and
+	// the texts are its largest part.
 	for _, t := range c.m.Texts {
 		if !isASCII(t.Content) {
 			return false, scanners.Evidence{}
 		}
 	}
-	if len(c.m.Texts) == 0 {
-		return false, scanners.Evidence{}
-	}
+	return true, partEv()
+}
+
+// hasBase64TextPart reports a text part sent base64: the top level's
+// Content-Type and Content-Transfer-Encoding, else the first part header
+// in the raw message (outside a header, only lines starting "--" are
+// read) that declares it.
+func hasBase64TextPart(c *checkCtx) bool {
 	if isBase64Text(c.header("Content-Type"), c.header("Content-Transfer-Encoding")) {
-		return true, partEv()
+		return true
 	}
 	raw := c.m.Raw
 	if len(raw) > 1<<20 {
@@ -1126,7 +1135,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			inHdr, ct, cte = true, "", ""
 		case inHdr && len(line) == 0:
 			if isBase64Text(ct, cte) {
-				return true, partEv()
+				return true
 			}
 			inHdr = false
 		case inHdr:
@@ -1137,7 +1146,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			}
 		}
 	}
-	return false, scanners.Evidence{}
+	return false
 }
 
 // maxBase64ScanLine is the line length (before its LF) at which
