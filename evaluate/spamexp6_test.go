@@ -683,6 +683,59 @@ func boundaryExp(ct string) string {
 	return b
 }
 
+// exp6Sender are more sender shape tokens, chosen by bits of what.
+func exp6Sender(p string, what int) func(m *message.Message) []string {
+	return func(m *message.Message) []string {
+		var out []string
+		if len(m.From) > 0 {
+			f := m.From[0]
+			at := strings.LastIndexByte(f.Addr, '@')
+			if what&1 != 0 && at > 0 && f.Name != "" && strings.EqualFold(strings.TrimSpace(f.Name), f.Addr[:at]) {
+				out = append(out, p+"fromname=local")
+			}
+			if what&2 != 0 && strings.ContainsAny(f.Name, "0123456789") {
+				out = append(out, p+"fromname:digits")
+			}
+			if what&4 != 0 && at > 0 {
+				d := f.Addr[at+1:]
+				if strings.ContainsAny(d, "0123456789") {
+					out = append(out, p+"fromdom:digits")
+				}
+				if strings.Contains(d, "-") {
+					out = append(out, p+"fromdom:dash")
+				}
+			}
+			if what&32 != 0 {
+				raw := m.Header("From")
+				if strings.HasPrefix(strings.TrimSpace(raw), "\"") {
+					out = append(out, p+"fromname:quoted")
+				}
+			}
+		}
+		if what&8 != 0 && len(m.ReplyTo) > 0 {
+			n := m.ReplyTo[0].Name
+			if n == "" {
+				out = append(out, p+"replyto:noname")
+			} else if strings.ToUpper(n) == n && strings.ToLower(n) != n {
+				out = append(out, p+"replyto:caps")
+			}
+		}
+		if what&16 != 0 && len(m.To) > 0 {
+			n := m.To[0].Name
+			switch {
+			case n == "":
+			case strings.Contains(n, "@"):
+				out = append(out, p+"toname:addr")
+			case strings.ToUpper(n) == n && strings.ToLower(n) != n:
+				out = append(out, p+"toname:caps")
+			default:
+				out = append(out, p+"toname:words:"+strconv.Itoa(min(len(strings.Fields(n)), 4)))
+			}
+		}
+		return out
+	}
+}
+
 // exp6Combine appends the extra tokens of each function to the item's
 // tokens (distinct, first-seen order).
 func exp6Combine(fs ...func(*message.Message) []string) func(expItem) []string {
@@ -880,6 +933,12 @@ func TestSpamExperimentRound6Tokens(t *testing.T) {
 		{"fp2: date shape + date zone", exp6Combine(exp6Print("h:", 1|2))},
 		{"fp2: reply-to shape + received count (sh:)", exp6Combine(exp6Print("h:", 64), exp6Header("sh:", false, true, false))},
 		{"fp2: date shape + received count (sh:)", exp6Combine(exp6Print("h:", 1), exp6Header("sh:", false, true, false))},
+		{"snd: display name is the local part", exp6Combine(exp6Sender("h:", 1))},
+		{"snd: display name with digits", exp6Combine(exp6Sender("h:", 2))},
+		{"snd: From domain with digits or a dash", exp6Combine(exp6Sender("h:", 4))},
+		{"snd: Reply-To display name in capitals, Reply-To without name", exp6Combine(exp6Sender("h:", 8))},
+		{"snd: To display name shape (capitals, is the address, words)", exp6Combine(exp6Sender("h:", 16))},
+		{"snd: display name quoted in the raw header", exp6Combine(exp6Sender("h:", 32))},
 	}
 	only := os.Getenv("LYCHGATE_SPAMEXP_ONLY")
 	seeds := []string{"cv/", "seedA/", "seedB/", "seedC/"}
