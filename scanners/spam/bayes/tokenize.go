@@ -35,7 +35,7 @@ const (
 // the subject (prefixed "s:") and of every text part (HTML already turned
 // into visible text by package message), the tag names and hiding tricks of
 // the HTML markup ("html:"), link hosts and path words ("url:"), the sender's
-// domain, mailer and the content types ("h:"), the reverse DNS domains of
+// domain and address shape, mailer and the content types ("h:"), the reverse DNS domains of
 // the Received hops and whether the From domain aligns with them or with
 // the Message-ID ("h:rcvd:", "h:align:"). Words are lower-cased; words
 // spelt one letter at a time ("F R E E", "v.i.a.g.r.a") are joined; words
