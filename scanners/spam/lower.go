@@ -58,6 +58,54 @@ func lowerCountTo(b *strings.Builder, s string, n *letterCounts) {
 	}
 }
 
+// countLetters adds the letters (unicode.IsLetter) and capitals
+// (unicode.IsUpper) of s to n, as lowerCountTo does, reading s only:
+// eight ASCII bytes at a time, summed per byte lane and added up every
+// 255 words (a lane holds at most 255).
+func countLetters(s string, n *letterCounts) {
+	var upLanes, letterLanes uint64
+	up, letters, words := 0, 0, 0
+	i := 0
+	for i < len(s) {
+		for i+8 <= len(s) {
+			x := load64(s, i)
+			if x&highs != 0 {
+				break
+			}
+			capital := (x + aboveA) &^ (x + aboveZ) & highs
+			small := (x + abovea) &^ (x + abovez) & highs
+			upLanes += capital >> 7
+			letterLanes += (capital | small) >> 7
+			i += 8
+			if words++; words == 255 {
+				up += laneSum(upLanes)
+				letters += laneSum(letterLanes)
+				upLanes, letterLanes, words = 0, 0, 0
+			}
+		}
+		if i >= len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			k := asciiLetter[c]
+			letters += int(k & 1)
+			up += int(k >> 1)
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				up++
+			}
+		}
+		i += w
+	}
+	n.upper += up + laneSum(upLanes)
+	n.letters += letters + laneSum(letterLanes)
+}
+
 // lowerCountChunk lower-cases the ASCII capitals of the start of s into
 // dst (at most maxChunk bytes long), as far as dst holds it without
 // cutting a character (as utf8.DecodeRuneInString reads s from its

@@ -3,6 +3,7 @@ package spam
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,11 @@ func TestCheckCtxBodyEqualsReference(t *testing.T) {
 		[]byte(head + part("text/plain", strings.Repeat("Long TEXT é ", maxRuleText/10)) + part("text/plain", "after the bound") + "--b--\r\n"),
 		[]byte(head + part("text/plain", "GTUBE split "+gtube[:30]) + part("text/plain", gtube[30:]) + "--b--\r\n"),
 		[]byte("Subject: none\r\n\r\n"),
+		// a long ASCII text (the lanes of countLetters are added up
+		// every 255 words)
+		[]byte(head + part("text/plain", strings.Repeat("La DE da de DA 17.\r\n", 2000)) + "--b--\r\n"),
+		// phrases in capitals, in later spans, and cut by the span boundary
+		[]byte(head + part("text/plain", "Dear FRIEND, CLICK HERE!! now click") + part("text/plain", " here, RISK FREE $$$ Act Now!!!") + part("text/plain", "") + part("text/plain", "UNSUBSCRIBE € 1 MILLION dollars") + "--b--\r\n"),
 	}
 	for _, f := range corpusFiles(t) {
 		raw, err := os.ReadFile(f)
@@ -176,8 +182,21 @@ func TestCheckCtxBodyEqualsReference(t *testing.T) {
 		m := message.Parse(context.Background(), raw, message.Limits{})
 		c := newCheckCtx(m, inbound, now, nil)
 		ref := refRuleText(m)
-		if c.rawText() != ref || c.body != refLowerASCII(ref) || c.counts != textCounts(ref) || c.textHasGTUBE() != containsGTUBE(ref) {
-			t.Fatalf("message %d: body, counts or GTUBE differ from the reference (%d / %d bytes)", i, len(c.body), len(ref))
+		if c.rawText() != ref || c.lowerBody() != refLowerASCII(ref) || c.counts != textCounts(ref) || c.textHasGTUBE() != containsGTUBE(ref) {
+			t.Fatalf("message %d: body, counts or GTUBE differ from the reference (%d / %d bytes)", i, len(c.lowerBody()), len(ref))
+		}
+		// phrases() walks the spans unlowered with the folding automaton;
+		// the reference is the walk of bodyPhrases over the lower-cased
+		// body, as before, and strings.Index of each phrase.
+		want := make([]int, len(phraseList))
+		bodyPhrases.firstAt(refLowerASCII(ref), want)
+		if got := c.phrases(); !slices.Equal(got, want) {
+			t.Fatalf("message %d: phrases() = %v, the lower-cased body gives %v", i, got, want)
+		}
+		for id, p := range phraseList {
+			if want[id] != strings.Index(refLowerASCII(ref), p) {
+				t.Fatalf("message %d: phrase %q at %d, strings.Index %d", i, p, want[id], strings.Index(refLowerASCII(ref), p))
+			}
 		}
 		if c.textHasGTUBE() {
 			gtubes++
@@ -185,5 +204,24 @@ func TestCheckCtxBodyEqualsReference(t *testing.T) {
 	}
 	if gtubes == 0 {
 		t.Error("no message had GTUBE in its text")
+	}
+}
+
+// TestCountLettersEqualsTextCounts: countLetters counts what textCounts
+// (and lowerCountTo) count, at every length and alignment around the
+// eight-byte words and the lanes' 255-word limit.
+func TestCountLettersEqualsTextCounts(t *testing.T) {
+	base := strings.Repeat("Hello WORLD, Ünïcödé ÀÉÎ xyz! 123 ", 80) + strings.Repeat("ASCII only Text ", 200)
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 100, 2039, 2040, 2041, 2048, 4095, len(base)} {
+		for off := 0; off < 3; off++ {
+			s := base[min(off, len(base)):min(off+n, len(base))]
+			var got, lc letterCounts
+			countLetters(s, &got)
+			var b strings.Builder
+			lowerCountTo(&b, s, &lc)
+			if want := textCounts(s); got != want || lc != want {
+				t.Fatalf("length %d at %d: countLetters %+v, lowerCountTo %+v, textCounts %+v", n, off, got, lc, want)
+			}
+		}
 	}
 }

@@ -54,8 +54,8 @@ func TestPhraseStartRulesEqualReference(t *testing.T) {
 			got  func(*checkCtx) (bool, scanners.Evidence)
 			ref  []int
 		}{
-			{"big_money_amount", money, bigMoneyRe.FindStringIndex(c.body)},
-			{"generic_greeting", greeting, greetingRe.FindStringIndex(c.body)},
+			{"big_money_amount", money, bigMoneyRe.FindStringIndex(c.lowerBody())},
+			{"generic_greeting", greeting, greetingRe.FindStringIndex(c.lowerBody())},
 		} {
 			hit, ev := r.got(c)
 			if hit != (r.ref != nil) || hit && ev != c.bodyEv(r.ref[0], r.ref[1]-r.ref[0]) {
@@ -65,8 +65,8 @@ func TestPhraseStartRulesEqualReference(t *testing.T) {
 				hits[r.name]++
 			}
 		}
-		if hit, _ := exclaim(c); hit != (strings.Count(c.body, "!!") >= 3) {
-			t.Errorf("message %d: body_exclaim %v, strings.Count %d", i, hit, strings.Count(c.body, "!!"))
+		if hit, _ := exclaim(c); hit != (strings.Count(c.lowerBody(), "!!") >= 3) {
+			t.Errorf("message %d: body_exclaim %v, strings.Count %d", i, hit, strings.Count(c.lowerBody(), "!!"))
 		} else if hit {
 			hits["body_exclaim"]++
 		}

@@ -15,8 +15,10 @@ type phraseMatcher struct {
 	next []uint16
 	// step is next for the scan: each entry is the target state times
 	// nclass (its row's offset), with hasOut set when phrases end there,
-	// so that a step is one load and an add.
-	step []uint32
+	// so that a step is one load and an add. It is an array of stepSize
+	// entries (the rest zero) indexed by a uint16, so that the step needs
+	// no bounds check.
+	step *[stepSize]uint32
 	// out lists the phrases that end at each state (its own and those of
 	// its suffix states); nil for most states.
 	out  [][]uint16
@@ -90,7 +92,10 @@ func newPhraseMatcher(phrases []string) *phraseMatcher {
 		}
 	}
 	pm.out = out
-	pm.step = make([]uint32, len(pm.next))
+	if len(pm.next) > stepSize {
+		panic(fmt.Sprintf("spam: %d automaton steps, more than %d", len(pm.next), stepSize))
+	}
+	pm.step = new([stepSize]uint32)
 	for i, st := range pm.next {
 		pm.step[i] = uint32(st) * uint32(pm.nclass)
 		if out[st] != nil {
@@ -102,6 +107,10 @@ func newPhraseMatcher(phrases []string) *phraseMatcher {
 
 // hasOut marks the step entries that lead to a state where phrases end.
 const hasOut = 1 << 31
+
+// stepSize is the most entries of a step table (states times byte
+// classes): a uint16 indexes it.
+const stepSize = 1 << 16
 
 // firstAt sets at[id] to the byte offset where phrase id first occurs in
 // s, or -1: what strings.Index(s, phrase) returns.
@@ -162,11 +171,12 @@ func (pm *phraseMatcher) firstAt(s string, at []int) {
 func (pm *phraseMatcher) lockstep(t0, t1, t2, t3 string, i int, o0, o1, o2, o3 uint32) (int, uint32, uint32, uint32, uint32) {
 	step, class := pm.step, &pm.class
 	t1, t2, t3 = t1[:len(t0)], t2[:len(t0)], t3[:len(t0)]
+	i = max(i, 0)
 	for ; i < len(t0); i++ {
-		v0 := step[o0+uint32(class[t0[i]])]
-		v1 := step[o1+uint32(class[t1[i]])]
-		v2 := step[o2+uint32(class[t2[i]])]
-		v3 := step[o3+uint32(class[t3[i]])]
+		v0 := step[uint16(o0+uint32(class[t0[i]]))]
+		v1 := step[uint16(o1+uint32(class[t1[i]]))]
+		v2 := step[uint16(o2+uint32(class[t2[i]]))]
+		v3 := step[uint16(o3+uint32(class[t3[i]]))]
 		if (v0|v1|v2|v3)&hasOut != 0 {
 			return i, v0, v1, v2, v3
 		}
@@ -202,8 +212,9 @@ func (pm *phraseMatcher) walk(s string, from, to int, off uint32, at []int) {
 // calls nothing, so that the state stays in a register.
 func (pm *phraseMatcher) run(s string, i int, off uint32) (int, uint32) {
 	step, class := pm.step, &pm.class
+	i = max(i, 0)
 	for ; i < len(s); i++ {
-		v := step[off+uint32(class[s[i]])]
+		v := step[uint16(off+uint32(class[s[i]]))]
 		if v&hasOut != 0 {
 			return i, v
 		}
@@ -233,6 +244,9 @@ var (
 	moneyIDs, urgencyIDs, removeIDs, moneySignIDs, moneyWordIDs idRange
 	clickHereID, dearID, exclaimID                              int
 	bodyPhrases                                                 *phraseMatcher
+	// bodyPhrasesFold is bodyPhrases reading ASCII capitals as small
+	// letters, walked over the text as it is (checkCtx.phrases).
+	bodyPhrasesFold *phraseMatcher
 )
 
 // idRange is the ids [lo, hi) of one list in phraseList.
@@ -254,6 +268,26 @@ func init() {
 	dearID = add("dear ").lo
 	exclaimID = add("!!").lo
 	bodyPhrases = newPhraseMatcher(phraseList)
+	bodyPhrasesFold = bodyPhrases.foldASCII()
+}
+
+// foldASCII returns the automaton of the same phrases that reads each
+// ASCII capital as its small letter: its walk over a text is the walk of
+// pm over the text with its ASCII capitals lower-cased. The phrases must
+// have no capitals (pm could never match them in lower-cased text) and
+// no newline (checkCtx.phrases walks the body's spans apart).
+func (pm *phraseMatcher) foldASCII() *phraseMatcher {
+	f := *pm
+	for c := 'A'; c <= 'Z'; c++ {
+		if pm.class[c] != 0 {
+			panic(fmt.Sprintf("spam: phrase with capital %q", c))
+		}
+		f.class[c] = pm.class[c+'a'-'A']
+	}
+	if pm.class['\n'] != 0 {
+		panic("spam: phrase with a newline")
+	}
+	return &f
 }
 
 // count is what countPhrases gave for the list r: how many of its phrases

@@ -37,8 +37,11 @@ type checkCtx struct {
 		t    time.Time
 	}
 	// body is all visible text, lower-cased and bounded: the ruleText of
-	// each span followed by a newline.
+	// each span followed by a newline. It is built on first use
+	// (lowerBody): the phrase scan reads the spans themselves, so most
+	// messages never need the copy.
 	body     string
+	bodyDone bool
 	hasPlain bool
 	hasHTML  bool
 	html     string // all HTML markup, lower-cased, bounded
@@ -59,13 +62,56 @@ type checkCtx struct {
 func (c *checkCtx) bodyCounts() letterCounts { return c.counts }
 
 // phrases returns where each phrase of phraseList first occurs in the
-// body (-1 for none), scanning the body once per message.
+// body (-1 for none), scanning the text once per message. It walks each
+// span's text as it is, with the automaton that reads an ASCII capital
+// as its small letter (bodyPhrasesFold), which is the walk over the
+// lower-cased body without the copy: no phrase holds a newline (the
+// byte between spans in the body), so none crosses from one span into
+// the next, and the first span with an occurrence has the first one.
 func (c *checkCtx) phrases() []int {
-	if c.phraseAt == nil {
-		c.phraseAt = make([]int, len(phraseList))
-		bodyPhrases.firstAt(c.body, c.phraseAt)
+	if c.phraseAt != nil {
+		return c.phraseAt
+	}
+	c.phraseAt = make([]int, len(phraseList))
+	if len(c.spans) == 0 {
+		for i := range c.phraseAt {
+			c.phraseAt[i] = -1
+		}
+		return c.phraseAt
+	}
+	bodyPhrasesFold.firstAt(c.spans[0].ruleText(), c.phraseAt)
+	if len(c.spans) == 1 {
+		return c.phraseAt
+	}
+	at := make([]int, len(phraseList))
+	for _, sp := range c.spans[1:] {
+		bodyPhrasesFold.firstAt(sp.ruleText(), at)
+		for id, i := range at {
+			if i >= 0 && c.phraseAt[id] < 0 {
+				c.phraseAt[id] = sp.start + i
+			}
+		}
 	}
 	return c.phraseAt
+}
+
+// lowerBody returns the body, building it on the first call.
+func (c *checkCtx) lowerBody() string {
+	if c.bodyDone {
+		return c.body
+	}
+	var b strings.Builder
+	n := 0
+	for _, sp := range c.spans {
+		n += len(sp.ruleText()) + 1
+	}
+	b.Grow(n)
+	for _, sp := range c.spans {
+		writeLowerASCII(&b, sp.ruleText())
+		b.WriteByte('\n')
+	}
+	c.body, c.bodyDone = b.String(), true
+	return c.body
 }
 
 // ruleHeaders are the header fields the rules read; checkCtx.header
@@ -182,15 +228,12 @@ func newCheckCtx(m *message.Message, env *scanners.Envelope, now time.Time, free
 			n += len(sp.ruleText()) + 1
 		}
 	}
-	// The rule text is each span's text and a newline; it is written
-	// lower-cased (and its letters counted) in one pass and one copy.
-	var b strings.Builder
-	b.Grow(n)
+	// The rule text is each span's text and a newline; its letters are
+	// counted here, and it is lower-cased into a copy only when a rule
+	// needs that (lowerBody).
 	for _, sp := range c.spans {
-		lowerCountTo(&b, sp.ruleText(), &c.counts)
-		b.WriteByte('\n')
+		countLetters(sp.ruleText(), &c.counts)
 	}
-	c.body = b.String()
 	if c.html = h.String(); !asciiHTML {
 		c.html = strings.ToLower(c.html)
 	}
@@ -252,7 +295,11 @@ var Rules = []Rule{
 		return true, scanners.Evidence{Field: "html", Text: c.html[loc[0]:loc[1]]}
 	}},
 	{"generic_greeting", 2.0, "a greeting to nobody in particular (\"Dear Friend\")", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := findGreetingFrom(c.body, c.phrases()[dearID])
+		at := c.phrases()[dearID]
+		if at < 0 {
+			return false, scanners.Evidence{}
+		}
+		loc := findGreetingFrom(c.lowerBody(), at)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -274,7 +321,11 @@ var Rules = []Rule{
 		return len(c.m.Problems) > 0, partEv()
 	}},
 	{"big_money_amount", 1.0, "large sums of money in the text", func(c *checkCtx) (bool, scanners.Evidence) {
-		loc := findBigMoneyAt(c.body, c.phrases())
+		at := c.phrases()
+		if moneySignIDs.leftmost(at) == nil && moneyWordIDs.leftmost(at) == nil {
+			return false, scanners.Evidence{} // findBigMoneyAt looks for nothing
+		}
+		loc := findBigMoneyAt(c.lowerBody(), at)
 		if loc == nil {
 			return false, scanners.Evidence{}
 		}
@@ -977,7 +1028,7 @@ func ruleBodyCaps(c *checkCtx) (bool, scanners.Evidence) {
 
 func ruleBodyExclaim(c *checkCtx) (bool, scanners.Evidence) {
 	i := c.phrases()[exclaimID] // no "!!" before it
-	return i >= 0 && strings.Count(c.body[i:], "!!") >= 3, scanners.Evidence{Field: "mime"}
+	return i >= 0 && strings.Count(c.lowerBody()[i:], "!!") >= 3, scanners.Evidence{Field: "mime"}
 }
 
 // moneyPhrases and urgencyPhrases are matched in the lower-cased text.
@@ -1033,16 +1084,26 @@ func ruleBulkUnlisted(c *checkCtx) (bool, scanners.Evidence) {
 // of the message is plain ASCII. It reads the part header blocks of the
 // raw message (bounded), since the parsed view no longer has them.
 func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
+	if len(c.m.Texts) == 0 || !hasBase64TextPart(c) {
+		return false, scanners.Evidence{}
+	}
+	// Only then read the texts: most mail has no base64 text part, and
+	// the texts are its largest part.
 	for _, t := range c.m.Texts {
 		if !isASCII(t.Content) {
 			return false, scanners.Evidence{}
 		}
 	}
-	if len(c.m.Texts) == 0 {
-		return false, scanners.Evidence{}
-	}
+	return true, partEv()
+}
+
+// hasBase64TextPart reports a text part sent base64: the top level's
+// Content-Type and Content-Transfer-Encoding, else the first part header
+// in the raw message (outside a header, only lines starting "--" are
+// read) that declares it.
+func hasBase64TextPart(c *checkCtx) bool {
 	if isBase64Text(c.header("Content-Type"), c.header("Content-Transfer-Encoding")) {
-		return true, partEv()
+		return true
 	}
 	raw := c.m.Raw
 	if len(raw) > 1<<20 {
@@ -1074,7 +1135,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			inHdr, ct, cte = true, "", ""
 		case inHdr && len(line) == 0:
 			if isBase64Text(ct, cte) {
-				return true, partEv()
+				return true
 			}
 			inHdr = false
 		case inHdr:
@@ -1085,7 +1146,7 @@ func ruleBase64Text(c *checkCtx) (bool, scanners.Evidence) {
 			}
 		}
 	}
-	return false, scanners.Evidence{}
+	return false
 }
 
 // maxBase64ScanLine is the line length (before its LF) at which

@@ -72,6 +72,18 @@ func TestTokenize(t *testing.T) {
 			notWant: []string{"h:align:received", "h:align:mid", "h:rcvd:bank.example"},
 		},
 		{
+			name:    "the sender's address shape: a display name in capitals, the local part's shape",
+			raw:     "From: \"BEST DEALS\" <offers2041@deals.example>\nTo: Ann Smith <ann.smith@school.example>\nSubject: x\n\nhello there\n",
+			want:    []string{"h:fromname:caps", "h:fromlocal:a9", "h:fromname:best"},
+			notWant: []string{"h:fromlocal:a.a"},
+		},
+		{
+			name:    "a person's name and a dotted local part",
+			raw:     "From: Jane Doe <jane.doe@example.org>\nSubject: x\n\nhello there\n",
+			want:    []string{"h:fromlocal:a.a"},
+			notWant: []string{"h:fromname:caps"},
+		},
+		{
 			name: "CJK text gives character pairs",
 			raw:  "From: a@b.example\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\n出会い系サイト\n",
 			want: []string{"出会", "会い", "h:charset:utf-8"},

@@ -35,7 +35,7 @@ const (
 // the subject (prefixed "s:") and of every text part (HTML already turned
 // into visible text by package message), the tag names and hiding tricks of
 // the HTML markup ("html:"), link hosts and path words ("url:"), the sender's
-// domain, mailer and the content types ("h:"), the reverse DNS domains of
+// domain and address shape, mailer and the content types ("h:"), the reverse DNS domains of
 // the Received hops and whether the From domain aligns with them or with
 // the Message-ID ("h:rcvd:", "h:align:"). Words are lower-cased; words
 // spelt one letter at a time ("F R E E", "v.i.a.g.r.a") are joined; words
@@ -542,6 +542,7 @@ func (t *tokenizer) headers(m *message.Message) {
 				t.add("h:fromname:" + w)
 			}
 		}
+		t.fromShape(m.From[0])
 	} else {
 		t.add("h:from:none")
 	}
@@ -596,6 +597,22 @@ func (t *tokenizer) headers(m *message.Message) {
 	}
 	if strings.TrimSpace(m.Subject) == "" {
 		t.add("h:nosubject")
+	}
+}
+
+// fromShape adds how the sender's address is built: a display name in
+// capitals ("h:fromname:caps", four or more letters and no lower-case
+// one) and the shape of the address's local part ("h:fromlocal:a.a" for
+// "jane.doe", "h:fromlocal:a9" for "offers2041"). Bulk senders generate
+// addresses and shout their names; people and mailing lists do not.
+// Chosen by cross-validation on the train split (docs/spam-eval.md, sixth
+// round).
+func (t *tokenizer) fromShape(a message.Address) {
+	if caps(a.Name) {
+		t.add("h:fromname:caps")
+	}
+	if at := strings.LastIndexByte(a.Addr, '@'); at > 0 && len(t.seen) < t.limit {
+		t.addScratch(appendShape(append(t.scratch[:0], "h:fromlocal:"...), a.Addr[:at]))
 	}
 }
 
@@ -837,10 +854,13 @@ func receiverHeader(n string) bool {
 
 // shape is a short signature of how an identifier is built: runs of
 // letters become "a", of digits "9", other bytes stay (at most 24 bytes).
-func shape(s string) string {
-	var b strings.Builder
+func shape(s string) string { return string(appendShape(nil, s)) }
+
+// appendShape appends the shape of s to b.
+func appendShape(b []byte, s string) []byte {
 	var last byte
-	for i := 0; i < len(s) && b.Len() < 24; i++ {
+	n := 0
+	for i := 0; i < len(s) && n < 24; i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
@@ -851,10 +871,11 @@ func shape(s string) string {
 		if c == last && (c == 'a' || c == '9') {
 			continue
 		}
-		b.WriteByte(c)
+		b = append(b, c)
+		n++
 		last = c
 	}
-	return b.String()
+	return b
 }
 
 // boundary returns the boundary parameter of a Content-Type value.
