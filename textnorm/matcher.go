@@ -163,7 +163,10 @@ func compile(patterns []Pattern, wide bool, rows int) (*Matcher, error) {
 			return nil, fmt.Errorf("pattern %q: nothing left to match after normalisation", p.Text)
 		}
 		cp.b = append([]byte(nil), res.B...)
-		cp.run = append([]uint8(nil), res.Run...)
+		cp.run = make([]uint8, len(res.B))
+		for x := range cp.run {
+			cp.run[x] = res.Run(x)
+		}
 		cp.exact = true
 		for x, c := range cp.b {
 			if c == Sep {
@@ -470,20 +473,26 @@ func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
 		o := &outs[x] // not a copy of the entry on the stack
 		end := int32(j+1) - o.tail
 		start := end - o.blen
-		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r.Run[start:end]) {
+		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r, int(start)) {
 			dst = append(dst, Hit{Pattern: o.pat, Start: start, End: end, StartWord: int32(words) - o.spaces, EndWord: int32(words)})
 		}
 	}
 	return dst
 }
 
-// letters reports whether the text t with runs tr, which matched the key
-// of a pattern whose bytes and runs are pr (a byte, its run, and so on),
-// matches the pattern: i, l and Amb told apart, and each run long enough.
-func letters(pr []byte, t []byte, tr []uint8) bool {
+// letters reports whether the text t, r.B[start:] and on, which matched
+// the key of a pattern whose bytes and runs are pr (a byte, its run, and
+// so on), matches the pattern: i, l and Amb told apart, and each run long
+// enough (every run is at least 1, so only the pattern's longer runs are
+// looked up).
+func letters(pr []byte, t []byte, r *Result, start int) bool {
 	for x := range t {
-		c := pr[2*x]
-		if (c != t[x] && !sameLetter(c, t[x])) || tr[x] < pr[2*x+1] {
+		if c := pr[2*x]; c != t[x] && !sameLetter(c, t[x]) {
+			return false
+		}
+	}
+	for x := range t {
+		if pr[2*x+1] > 1 && r.Run(start+x) < pr[2*x+1] {
 			return false
 		}
 	}
@@ -528,7 +537,7 @@ func (m *Matcher) Words(pi int) int { return m.pats[pi].spaces + 1 }
 // It appends the matches that lie wholly inside the range, with offsets and
 // word indexes as Match over all of r gives them.
 func (m *Matcher) MatchRange(r *Result, lo, hi, words int, dst []Hit) []Hit {
-	sub := Result{B: r.B[lo:hi], Run: r.Run[lo:hi]}
+	sub := Result{B: r.B[lo:hi], irr: r.irr, base: r.base + lo}
 	n0 := len(dst)
 	dst = m.Match(&sub, dst)
 	for i := n0; i < len(dst); i++ {

@@ -73,14 +73,83 @@ const (
 
 // Result is one normalised text. Its slices are owned by the Normalizer and
 // are valid until its next call.
+//
+// Each byte of B came from a span of original bytes, read with Start, End
+// and Span. Most of the stream copies the original piecewise: a byte of
+// a plain word is one original byte, right after the one before it. So
+// only the bytes for which that is not true are stored (irr, sorted by
+// position): a byte that does not start where the byte before it ended
+// (at 0 for the first), or whose span is not one byte long (a run of
+// separators, a collapsed run, a folded rune, a reference), or whose run
+// is not 1. Every other byte i starts where byte i-1 ends and is one byte
+// long, so its span follows from the last stored byte before it.
 type Result struct {
 	// B is the normalised stream: a-z, 0-9, Amb, Other and Sep only.
 	B []byte
-	// Start and End give, for each byte of B, the span of original bytes it
-	// came from. Start is non-decreasing; 0 <= Start[i] <= End[i] <= len(src).
-	Start, End []int32
-	// Run is how many times B[i] was repeated in a row (capped at 255).
-	Run []uint8
+	// irr are the irregular bytes of B, by position; B[i] is at position
+	// base+i (base is not 0 only in the part of a Result that
+	// Matcher.MatchRange reads).
+	irr  []irregular
+	base int
+}
+
+// irregular is a byte of a Result whose span does not follow from the
+// byte before it (see Result).
+type irregular struct {
+	pos        int32 // the byte's index in B
+	start, end int32 // its original span
+	run        int32 // its run (1 to 255)
+}
+
+// find returns the index in r.irr of the last irregular byte at or before
+// i, or -1 when there is none.
+func (r *Result) find(i int) int {
+	x := int32(r.base + i)
+	lo, hi := 0, len(r.irr) // r.irr[:lo] are at or before i, r.irr[hi:] after it
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.irr[m].pos <= x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+// Start returns where the original span of B[i] starts. It is
+// non-decreasing in i; 0 <= Start(i) <= End(i) <= len(src).
+func (r *Result) Start(i int) int32 {
+	k := r.find(i)
+	if k < 0 {
+		return int32(r.base + i)
+	}
+	x := &r.irr[k]
+	if p := int32(r.base + i); x.pos != p {
+		return x.end + p - x.pos - 1
+	}
+	return x.start
+}
+
+// End returns where the original span of B[i] ends.
+func (r *Result) End(i int) int32 {
+	k := r.find(i)
+	if k < 0 {
+		return int32(r.base+i) + 1
+	}
+	x := &r.irr[k]
+	if p := int32(r.base + i); x.pos != p {
+		return x.end + p - x.pos
+	}
+	return x.end
+}
+
+// Run returns how many times B[i] was repeated in a row (capped at 255).
+func (r *Result) Run(i int) uint8 {
+	if k := r.find(i); k >= 0 && int(r.irr[k].pos) == r.base+i {
+		return uint8(r.irr[k].run)
+	}
+	return 1
 }
 
 // Span returns the original byte span of the normalised bytes [i, j).
@@ -88,11 +157,40 @@ func (r *Result) Span(i, j int) (start, end int) {
 	if i >= j || i < 0 || j > len(r.B) {
 		return 0, 0
 	}
-	start, end = int(r.Start[i]), int(r.End[j-1])
+	start, end = int(r.Start(i)), int(r.End(j-1))
 	if end < start {
 		end = start
 	}
 	return start, end
+}
+
+// Offsets reads the spans of a Result's bytes in increasing order of
+// position, in constant time a byte: a loop over B that needs each
+// byte's span uses it instead of Start and End, which search.
+type Offsets struct {
+	r *Result
+	k int // r.irr[:k] are at or before the last position read
+}
+
+// Offsets returns an Offsets over r from its first byte.
+func (r *Result) Offsets() Offsets { return Offsets{r: r} }
+
+// At returns the original span of B[i]; i must not be less than the
+// position of the previous call.
+func (o *Offsets) At(i int) (start, end int32) {
+	irr, p := o.r.irr, int32(o.r.base+i)
+	for o.k < len(irr) && irr[o.k].pos <= p {
+		o.k++
+	}
+	if o.k == 0 {
+		return p, p + 1
+	}
+	x := &irr[o.k-1]
+	if x.pos == p {
+		return x.start, x.end
+	}
+	s := x.end + p - x.pos - 1
+	return s, s + 1
 }
 
 // Normalizer normalises texts, reusing its buffers.
@@ -104,6 +202,9 @@ type Normalizer struct {
 	res     Result
 	src     string
 	streaks []int
+	// every byte's span and run from the first streak on (joinChains)
+	dst, den []int32
+	dru      []uint8
 }
 
 // NewNormalizer returns a Normalizer.
@@ -151,27 +252,55 @@ var kind = func() (t [256]byte) {
 	return t
 }()
 
-// out is the stream being written: the Result's slices at full length, the
-// number of bytes written, and the state of the search for runs of
+// out is the stream being written: the bytes at full length, the
+// irregular ones (see Result), the number of bytes written and the end of
+// the last one's span, and the state of the search for runs of
 // one-character words (see joinChains).
 type out struct {
-	B      []byte
-	St, En []int32
-	Ru     []uint8
-	w      int
+	B   []byte
+	irr []irregular
+	w   int
+	pe  int32 // End of B[w-1]; 0 when w == 0
 	// streak counts one-character joinable words in a row and streakStart
 	// is where the streak began; streaks lists the starts of the streaks of
 	// three or more (joinChains looks only at those).
 	streak, streakStart int
 	streaks             []int
-	// grew is set when reserve had to move the stream to new arrays.
+	// grew is set when reserve had to move the stream to a new array.
 	grew bool
+}
+
+// lastRun returns the run of B[w-1] in irr (1 unless it is irregular).
+func lastRun(irr []irregular, w int) int32 {
+	if n := len(irr); n > 0 && int(irr[n-1].pos) == w-1 {
+		return irr[n-1].run
+	}
+	return 1
+}
+
+// extend makes the last byte written, B[w-1], whose span ends at pe, end
+// at e instead; more adds one to its run (up to 255).
+func extend(irr *[]irregular, w int, pe, e int32, more bool) {
+	x := *irr
+	if n := len(x); n > 0 && int(x[n-1].pos) == w-1 {
+		x[n-1].end = e
+		if more && x[n-1].run < 255 {
+			x[n-1].run++
+		}
+		return
+	}
+	// B[w-1] was regular: one byte, ending at pe
+	run := int32(1)
+	if more {
+		run = 2
+	}
+	*irr = append(x, irregular{pos: int32(w - 1), start: pe - 1, end: e, run: run})
 }
 
 // endWord updates the streak for the word that ends at o.w-1.
 func (o *out) endWord() {
 	w := o.w
-	if o.Ru[w-1] == 1 && (w == 1 || o.B[w-2] == Sep) && joinable(o.B[w-1]) {
+	if (w == 1 || o.B[w-2] == Sep) && joinable(o.B[w-1]) && lastRun(o.irr, w) == 1 {
 		o.streak++
 		if o.streak == 1 {
 			o.streakStart = w - 1
@@ -184,6 +313,17 @@ func (o *out) endWord() {
 	o.streak = 0
 }
 
+// add writes the byte c with run 1 for the original bytes [s, e).
+func (o *out) add(c byte, s, e int32) {
+	w := o.w
+	o.B[w] = c
+	if s != o.pe || e != s+1 {
+		o.irr = append(o.irr, irregular{pos: int32(w), start: s, end: e, run: 1})
+	}
+	o.pe = e
+	o.w++
+}
+
 // sep writes a separator for the original bytes [s, e): none at the start,
 // and one for a run of them.
 func (o *out) sep(s, e int32) {
@@ -192,12 +332,12 @@ func (o *out) sep(s, e int32) {
 		return
 	}
 	if o.B[w-1] == Sep {
-		o.En[w-1] = e
+		extend(&o.irr, w, o.pe, e, false)
+		o.pe = e
 		return
 	}
 	o.endWord()
-	o.B[w], o.St[w], o.En[w], o.Ru[w] = Sep, s, e, 1
-	o.w++
+	o.add(Sep, s, e)
 }
 
 // put writes the word byte c for the original bytes [s, e), folding it into
@@ -205,14 +345,11 @@ func (o *out) sep(s, e int32) {
 func (o *out) put(c byte, s, e int32) {
 	w := o.w
 	if w > 0 && o.B[w-1] == c {
-		o.En[w-1] = e
-		if o.Ru[w-1] < 255 {
-			o.Ru[w-1]++
-		}
+		extend(&o.irr, w, o.pe, e, true)
+		o.pe = e
 		return
 	}
-	o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
-	o.w++
+	o.add(c, s, e)
 }
 
 // reserve makes room for n more bytes.
@@ -220,13 +357,9 @@ func (o *out) reserve(n int) {
 	if o.w+n <= len(o.B) {
 		return
 	}
-	size := 2 * (o.w + n)
-	B, St, En, Ru := make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
+	B := make([]byte, 2*(o.w+n))
 	copy(B, o.B[:o.w])
-	copy(St, o.St[:o.w])
-	copy(En, o.En[:o.w])
-	copy(Ru, o.Ru[:o.w])
-	o.B, o.St, o.En, o.Ru = B, St, En, Ru
+	o.B = B
 	o.grew = true
 }
 
@@ -250,7 +383,7 @@ func (n *Normalizer) Normalize(s string) *Result {
 // stops with its error once it is done (the result is then unusable).
 func (n *Normalizer) NormalizeContext(ctx context.Context, s string) (*Result, error) {
 	if _, err := n.normalize(ctx, s, &n.res); err != nil {
-		n.res = Result{B: n.res.B[:0], Start: n.res.Start[:0], End: n.res.End[:0], Run: n.res.Run[:0]}
+		n.res = Result{B: n.res.B[:0], irr: n.res.irr[:0]}
 		return nil, err
 	}
 	return &n.res, nil
@@ -260,11 +393,12 @@ func (n *Normalizer) NormalizeContext(ctx context.Context, s string) (*Result, e
 // of its context.
 const ctxBytes = 64 << 10
 
-// normalize is Normalize writing into r's arrays: from their start up to
-// their capacity, in place when that is at least len(s)+16 bytes (as
-// Text.Reset arranges), else in new arrays. It reports whether the result
-// is in r's arrays as they were given. When ctx can be done it checks it
-// every ctxBytes of s, and returns its error once it is done.
+// normalize is Normalize writing into r's arrays: B from its start up to
+// its capacity, in place when that is at least len(s)+16 bytes (as
+// Text.Reset arranges), else in a new array, and the irregular bytes
+// appended to r.irr[:0]. It reports whether B is in r's array as it was
+// given. When ctx can be done it checks it every ctxBytes of s, and
+// returns its error once it is done.
 func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlace bool, err error) {
 	if n.fold == nil {
 		n.fold = folds()
@@ -273,14 +407,14 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	inPlace = true
 	// Every input byte makes at most one output byte, except folded runes
 	// (word reserves room for those).
-	if size := len(s) + 16; cap(r.B) < size || cap(r.Start) < size || cap(r.End) < size || cap(r.Run) < size {
+	if size := len(s) + 16; cap(r.B) < size {
 		size += size / 4
-		r.B, r.Start, r.End, r.Run = make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
+		r.B = make([]byte, size)
 		inPlace = false
 	}
-	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
-	B, St, En, Ru := o.B, o.St, o.En, o.Ru
-	w := 0
+	o := out{B: r.B[:cap(r.B)], irr: r.irr[:0], streaks: n.streaks[:0]}
+	B := o.B
+	w, pe := 0, int32(0)
 	check := len(s)        // where the context is next checked
 	if ctx.Done() != nil { // a context that can never be done is not checked
 		check = 0
@@ -289,12 +423,13 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		if i >= check {
 			if err := ctx.Err(); err != nil {
 				n.streaks = o.streaks
+				r.irr = o.irr[:0]
 				return false, err
 			}
 			check = i + ctxBytes
 		}
 		var stop int
-		i, w, stop = plainRun(s, i, check, B, St, En, Ru, w, &o.streak, &o.streakStart)
+		i, w, pe, stop = plainRun(s, i, check, B, w, pe, &o.irr, &o.streak, &o.streakStart)
 		switch stop {
 		case stopStreak:
 			o.streaks = append(o.streaks, o.streakStart)
@@ -307,30 +442,31 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		}
 		// s[i] starts a word that is not plain ASCII letters, or a rune
 		// or markup that may or may not start one.
+		o.w, o.pe = w, pe
 		switch kind[s[i]] {
 		case nonASCII:
-			o.w = w
 			if size := n.nonWord(s, i, &o); size > 0 {
-				w = o.w
+				w, pe = o.w, o.pe
 				i += size
 				continue
 			}
 		case markupKind:
-			o.w = w
 			if size := n.nonWordMarkup(s, i, &o); size > 0 {
-				w = o.w
+				w, pe = o.w, o.pe
 				i += size
 				continue
 			}
 		}
-		o.w = w
 		i = n.word(s, i, &o)
-		B, St, En, Ru, w = o.B, o.St, o.En, o.Ru, o.w
+		B, w, pe = o.B, o.w, o.pe
 	}
 	o.w = w
 	if w > 0 {
 		if B[w-1] == Sep {
 			o.w-- // no trailing separator
+			if k := len(o.irr) - 1; k >= 0 && int(o.irr[k].pos) == o.w {
+				o.irr = o.irr[:k]
+			}
 		} else {
 			o.endWord()
 		}
@@ -339,7 +475,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		n.joinChains(&o)
 	}
 	n.streaks = o.streaks
-	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
+	r.B, r.irr = o.B[:o.w], o.irr
 	return inPlace && !o.grew, nil
 }
 
@@ -352,49 +488,57 @@ const (
 
 // plainRun is normalize's fast path: from s[i], at the start of a word or
 // separator, it writes the words of plain ASCII letters that an ASCII
-// separator follows, and the ASCII separators, straight into the arrays
-// (as word and sep would write them: letters lower-cased and
-// run-collapsed, a run of separators one Sep, none at the start), with
-// w bytes written so far and the streak of one-character words in
-// *streak and *streakStart (see out.endWord). It returns where it stopped,
-// the bytes written, and why: at i == len(s) or at a byte it leaves to
-// normalize (a word with other bytes, which it starts again there, or
+// separator follows, and the ASCII separators, straight into B and the
+// irregular bytes *irr (as word and sep would write them: letters
+// lower-cased and run-collapsed, a run of separators one Sep, none at the
+// start), with w bytes written so far, the last ending at pe, and the
+// streak of one-character words in *streak and *streakStart (see
+// out.endWord). It returns where it stopped, the bytes written and the end
+// of the last one's span, and why: at i == len(s) or at a byte it leaves
+// to normalize (a word with other bytes, which it starts again there, or
 // a byte that is no ASCII letter or separator) with stopOther; at lim with
 // stopLimit; after a one-character word that made a streak of three, whose
 // start normalize must append to the streaks, with stopStreak.
 //
-// It calls nothing, so that its values stay in registers from one word to
-// the next; normalize, which calls word and the context's Err, cannot
-// keep them there.
-func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int, streak, streakStart *int) (int, int, int) {
-	// The four arrays cut to one length: one bounds check for the four
-	// stores.
-	n := min(len(B), len(St), len(En), len(Ru))
-	B, St, En, Ru = B[:n], St[:n], En[:n], Ru[:n]
+// It calls nothing on its common paths, so that its values stay in
+// registers from one word to the next; normalize, which calls word and
+// the context's Err, cannot keep them there. A letter of a word is one
+// store: every letter but the first starts where the one before it ends,
+// so only a repeated letter (a collapsed run) is irregular, and so is a
+// run of separators longer than one byte.
+func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular, streak, streakStart *int) (int, int, int32, int) {
 	for i < len(s) {
 		if i >= lim {
-			return i, w, stopLimit
+			return i, w, pe, stopLimit
 		}
 		k := kind[s[i]]
 		if k == 0 {
 			// a separator
 			if w > 0 {
 				if B[w-1] == Sep {
-					En[w-1] = int32(i + 1)
+					extend(irr, w, pe, int32(i+1), false)
+					pe = int32(i + 1)
 				} else {
-					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+					if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(*irr, w) == 1 {
 						// a one-character word: the streak goes on
 						if *streak++; *streak == 1 {
 							*streakStart = w - 1
 						}
 						if *streak == 3 {
-							B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
-							return i + 1, w + 1, stopStreak
+							B[w] = Sep
+							if int32(i) != pe {
+								*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+							}
+							return i + 1, w + 1, int32(i + 1), stopStreak
 						}
 					} else {
 						*streak = 0
 					}
-					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
+					B[w] = Sep
+					if int32(i) != pe {
+						*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+					}
+					pe = int32(i + 1)
 					w++
 				}
 			}
@@ -403,12 +547,15 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 		}
 		if k-'a' >= 26 {
 			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
-				return i, w, stopOther
+				return i, w, pe, stopOther
 			}
 			// A number: leet leaves a word of digits alone, and writes
 			// it as put does.
-			ws := w
-			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+			ws, nirr, pes := w, len(*irr), pe
+			B[w] = k
+			if int32(i) != pe {
+				*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+			}
 			w++
 			j := i + 1
 			for ; j < len(s); j++ {
@@ -418,27 +565,29 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 					break
 				}
 				if c == B[w-1] {
-					En[w-1] = int32(j + 1)
-					if Ru[w-1] < 255 {
-						Ru[w-1]++
-					}
+					extend(irr, w, int32(j), int32(j+1), true)
 					continue
 				}
-				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+				B[w] = c
 				w++
 			}
 			if j == len(s) {
-				return j, w, stopOther
+				return j, w, int32(j), stopOther
 			}
 			if k != 0 {
-				return i, ws, stopOther // not a plain number: normalize starts it again
+				// not a plain number: normalize starts it again
+				*irr = (*irr)[:nirr]
+				return i, ws, pes, stopOther
 			}
-			i = j // its separator, written above
+			i, pe = j, int32(j) // its separator, written above
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
-		ws := w
-		B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
+		ws, nirr, pes := w, len(*irr), pe
+		B[w] = k
+		if int32(i) != pe {
+			*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+		}
 		w++
 		last := k
 		j := i + 1
@@ -447,29 +596,29 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 				// (returned here, so that after the loop k is always
 				// the byte that ended the letters and last need not be
 				// kept for it)
-				return j, w, stopOther
+				return j, w, int32(j), stopOther
 			}
 			k = kind[s[j]]
 			if k-'a' >= 26 {
 				break
 			}
 			if k == last {
-				En[w-1] = int32(j + 1)
-				if Ru[w-1] < 255 {
-					Ru[w-1]++
-				}
+				extend(irr, w, int32(j), int32(j+1), true)
 				continue
 			}
-			B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
+			B[w] = k
 			w++
 			last = k
 		}
+		pe = int32(j)
 		if k == 0 {
 			i = j // its separator, written above
 			continue
 		}
 		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
-			return i, ws, stopOther // not a plain word: normalize starts it again
+			// not a plain word: normalize starts it again
+			*irr = (*irr)[:nirr]
+			return i, ws, pes, stopOther
 		}
 		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
 		// or ’: "don't", "I’m") that a separator or the end follows is
@@ -487,21 +636,24 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			}
 		}
 		if e < len(s) && kind[s[e]] != 0 {
-			return i, ws, stopOther // not a plain word: normalize starts it again
+			// not a plain word: normalize starts it again
+			*irr = (*irr)[:nirr]
+			return i, ws, pes, stopOther
 		}
 		for j < e {
 			c := kind[s[j]]
 			if c-'a' < 26 {
 				if c == B[w-1] {
-					En[w-1] = int32(j + 1)
-					if Ru[w-1] < 255 {
-						Ru[w-1]++
-					}
+					extend(irr, w, pe, int32(j+1), true)
 				} else {
-					B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
+					B[w] = c
+					if int32(j) != pe {
+						*irr = append(*irr, irregular{pos: int32(w), start: int32(j), end: int32(j + 1), run: 1})
+					}
 					w++
 				}
 				j++
+				pe = int32(j)
 				continue
 			}
 			size := 1 // the apostrophe's
@@ -514,11 +666,12 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 				continue // dropped in "n't": "don't" → "dont"
 			}
 			if B[w-1] == Sep {
-				En[w-1] = int32(j)
+				extend(irr, w, pe, int32(j), false)
+				pe = int32(j)
 				continue
 			}
 			streak3 := false
-			if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
+			if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(*irr, w) == 1 {
 				// a one-character word: the streak goes on
 				if *streak++; *streak == 1 {
 					*streakStart = w - 1
@@ -527,18 +680,22 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			} else {
 				*streak = 0
 			}
-			B[w], St[w], En[w], Ru[w] = Sep, int32(a), int32(j), 1
+			B[w] = Sep
+			if int32(a) != pe || j != a+1 {
+				*irr = append(*irr, irregular{pos: int32(w), start: int32(a), end: int32(j), run: 1})
+			}
+			pe = int32(j)
 			w++
 			if streak3 {
 				// normalize appends the streak and goes on with the
 				// rest of the word as a word of its own, which leet
 				// would write the same way
-				return j, w, stopStreak
+				return j, w, pe, stopStreak
 			}
 		}
 		i = e // a separator, or the end
 	}
-	return i, w, stopOther
+	return i, w, pe, stopOther
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
@@ -745,7 +902,7 @@ func joinable(c byte) bool {
 }
 
 // shortSep reports whether the separator at o.B[k] is short and on one line.
-func (n *Normalizer) shortSep(o *out, k int) bool {
+func (n *Normalizer) shortSep(o *dense, k int) bool {
 	s, e := o.St[k], o.En[k]
 	if e-s > 3 {
 		return false
@@ -755,26 +912,26 @@ func (n *Normalizer) shortSep(o *out, k int) bool {
 
 // sameSep reports whether the separators at o.B[a] and o.B[b] are the same
 // original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
-func (n *Normalizer) sameSep(o *out, a, b int) bool {
+func (n *Normalizer) sameSep(o *dense, a, b int) bool {
 	return n.src[o.St[a]:o.En[a]] == n.src[o.St[b]:o.En[b]]
 }
 
 // single reports whether o.B[k] is a one-character word that may be joined
 // (in the run-collapsed stream: a word of one byte with run 1).
-func single(o *out, k int) bool {
+func single(o *dense, k int) bool {
 	return k < o.w && o.B[k] != Sep && o.Ru[k] == 1 && joinable(o.B[k]) && (k+1 == o.w || o.B[k+1] == Sep)
 }
 
-// joinChains is the joining half of pass 3: three or more one-character
+// joinDense is the joining half of pass 3: three or more one-character
 // words with the same short separator between them become one word
 // ("f.u.c.k" → "fuck"). Chains lie inside streaks of one-character words,
-// whose starts Normalize collected in o.streaks; joinChains rewrites each
+// whose starts Normalize collected in streaks; joinDense rewrites each
 // streak in place and moves the bytes between streaks down. The stream only
 // gets shorter, so reads stay ahead of writes.
-func (n *Normalizer) joinChains(o *out) {
+func (n *Normalizer) joinDense(o *dense, streaks []int) {
 	end := o.w
-	w, i := o.streaks[0], o.streaks[0]
-	for _, st := range o.streaks {
+	w, i := streaks[0], streaks[0]
+	for _, st := range streaks {
 		if w != i {
 			copy(o.B[w:], o.B[i:st])
 			copy(o.St[w:], o.St[i:st])
@@ -827,7 +984,7 @@ func (n *Normalizer) joinChains(o *out) {
 
 // chain reports whether a spelled-out word ("f.u.c.k") starts with the
 // one-character word at i, and where its last character is.
-func (n *Normalizer) chain(o *out, i int) (last int, ok bool) {
+func (n *Normalizer) chain(o *dense, i int) (last int, ok bool) {
 	j, count, letters := i, 0, 0
 	for {
 		count++
@@ -841,4 +998,50 @@ func (n *Normalizer) chain(o *out, i int) (last int, ok bool) {
 		break
 	}
 	return j, count >= 3 && letters >= 2
+}
+
+// dense is a stretch of the stream with every byte's span and run stored
+// (the representation joinDense rewrites); its arrays are indexed by
+// position in the whole stream.
+type dense struct {
+	B      []byte
+	St, En []int32
+	Ru     []uint8
+	w      int
+}
+
+// joinChains is the joining half of pass 3 (joinDense) on o: the bytes
+// from the first streak on are given their spans and runs in full (the
+// Normalizer's scratch arrays), joined, and stored sparsely again.
+func (n *Normalizer) joinChains(o *out) {
+	cut := o.streaks[0]
+	if cap(n.dst) < o.w {
+		size := o.w + o.w/4
+		n.dst, n.den, n.dru = make([]int32, size), make([]int32, size), make([]uint8, size)
+	}
+	d := dense{B: o.B, St: n.dst[:o.w], En: n.den[:o.w], Ru: n.dru[:o.w], w: o.w}
+	r := Result{B: o.B[:o.w], irr: o.irr}
+	offs := r.Offsets()
+	for k := cut; k < o.w; k++ {
+		d.St[k], d.En[k] = offs.At(k)
+	}
+	for k := cut; k < o.w; k++ {
+		d.Ru[k] = 1
+	}
+	keep := r.find(cut-1) + 1 // the irregular bytes before cut
+	for _, x := range o.irr[keep:] {
+		d.Ru[x.pos] = uint8(x.run)
+	}
+	pe := int32(0)
+	if cut > 0 {
+		pe = r.End(cut - 1)
+	}
+	n.joinDense(&d, o.streaks)
+	o.irr, o.w = o.irr[:keep], d.w
+	for k := cut; k < d.w; k++ {
+		if st, en, ru := d.St[k], d.En[k], d.Ru[k]; st != pe || en != st+1 || ru != 1 {
+			o.irr = append(o.irr, irregular{pos: int32(k), start: st, end: en, run: int32(ru)})
+		}
+		pe = d.En[k]
+	}
 }

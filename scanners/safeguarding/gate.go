@@ -306,13 +306,21 @@ func (s *Scanner) aloneSpan(text string, res *textnorm.Result) bool {
 		return false
 	}
 	tail := int32(len(text) - aloneBytes)
+	offs := res.Offsets()
 	i := 0
-	for ; i < len(res.B) && res.Start[i] <= aloneBytes; i++ {
-		if res.End[i] >= tail {
+	for ; i < len(res.B); i++ {
+		st, en := offs.At(i)
+		if st > aloneBytes {
+			break
+		}
+		if en >= tail {
 			return false // one byte from the start to the end (a long run)
 		}
 	}
-	for seps := 0; i < len(res.B) && res.End[i] < tail; i++ {
+	for seps := 0; i < len(res.B); i++ {
+		if _, en := offs.At(i); en >= tail {
+			break
+		}
 		if res.B[i] == textnorm.Sep {
 			if seps++; seps >= n {
 				return true
