@@ -202,9 +202,8 @@ type Normalizer struct {
 	res     Result
 	src     string
 	streaks []int
-	// every byte's span and run from the first streak on (joinChains)
-	dst, den []int32
-	dru      []uint8
+	// spare is a list of irregular bytes for joinChains to write
+	spare []irregular
 }
 
 // NewNormalizer returns a Normalizer.
@@ -253,14 +252,12 @@ var kind = func() (t [256]byte) {
 }()
 
 // out is the stream being written: the bytes at full length, the
-// irregular ones (see Result), the number of bytes written and the end of
-// the last one's span, and the state of the search for runs of
+// irregular ones (see Result), the number of bytes written, and the state of the search for runs of
 // one-character words (see joinChains).
 type out struct {
 	B   []byte
 	irr []irregular
 	w   int
-	pe  int32 // End of B[w-1]; 0 when w == 0
 	// streak counts one-character joinable words in a row and streakStart
 	// is where the streak began; streaks lists the starts of the streaks of
 	// three or more (joinChains looks only at those).
@@ -268,6 +265,20 @@ type out struct {
 	streaks             []int
 	// grew is set when reserve had to move the stream to a new array.
 	grew bool
+}
+
+// lastEnd returns the end of the span of B[w-1] (0 when w is 0), with
+// irr the irregular bytes of B[:w].
+func lastEnd(irr []irregular, w int) int32 {
+	if w == 0 {
+		return 0
+	}
+	n := len(irr)
+	if n == 0 {
+		return int32(w)
+	}
+	x := &irr[n-1]
+	return x.end + int32(w-1) - x.pos
 }
 
 // lastRun returns the run of B[w-1] in irr (1 unless it is irregular).
@@ -317,10 +328,9 @@ func (o *out) endWord() {
 func (o *out) add(c byte, s, e int32) {
 	w := o.w
 	o.B[w] = c
-	if s != o.pe || e != s+1 {
+	if s != lastEnd(o.irr, w) || e != s+1 {
 		o.irr = append(o.irr, irregular{pos: int32(w), start: s, end: e, run: 1})
 	}
-	o.pe = e
 	o.w++
 }
 
@@ -332,8 +342,7 @@ func (o *out) sep(s, e int32) {
 		return
 	}
 	if o.B[w-1] == Sep {
-		extend(&o.irr, w, o.pe, e, false)
-		o.pe = e
+		extend(&o.irr, w, lastEnd(o.irr, w), e, false)
 		return
 	}
 	o.endWord()
@@ -345,8 +354,7 @@ func (o *out) sep(s, e int32) {
 func (o *out) put(c byte, s, e int32) {
 	w := o.w
 	if w > 0 && o.B[w-1] == c {
-		extend(&o.irr, w, o.pe, e, true)
-		o.pe = e
+		extend(&o.irr, w, lastEnd(o.irr, w), e, true)
 		return
 	}
 	o.add(c, s, e)
@@ -414,7 +422,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	}
 	o := out{B: r.B[:cap(r.B)], irr: r.irr[:0], streaks: n.streaks[:0]}
 	B := o.B
-	w, pe := 0, int32(0)
+	w := 0
 	check := len(s)        // where the context is next checked
 	if ctx.Done() != nil { // a context that can never be done is not checked
 		check = 0
@@ -429,7 +437,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			check = i + ctxBytes
 		}
 		var stop int
-		i, w, pe, stop = plainRun(s, i, check, B, w, pe, &o.irr, &o.streak, &o.streakStart)
+		i, w, stop = plainRun(s, i, check, B, w, &o.irr, &o.streak, &o.streakStart)
 		switch stop {
 		case stopStreak:
 			o.streaks = append(o.streaks, o.streakStart)
@@ -442,23 +450,23 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		}
 		// s[i] starts a word that is not plain ASCII letters, or a rune
 		// or markup that may or may not start one.
-		o.w, o.pe = w, pe
+		o.w = w
 		switch kind[s[i]] {
 		case nonASCII:
 			if size := n.nonWord(s, i, &o); size > 0 {
-				w, pe = o.w, o.pe
+				w = o.w
 				i += size
 				continue
 			}
 		case markupKind:
 			if size := n.nonWordMarkup(s, i, &o); size > 0 {
-				w, pe = o.w, o.pe
+				w = o.w
 				i += size
 				continue
 			}
 		}
 		i = n.word(s, i, &o)
-		B, w, pe = o.B, o.w, o.pe
+		B, w = o.B, o.w
 	}
 	o.w = w
 	if w > 0 {
@@ -491,10 +499,9 @@ const (
 // separator follows, and the ASCII separators, straight into B and the
 // irregular bytes *irr (as word and sep would write them: letters
 // lower-cased and run-collapsed, a run of separators one Sep, none at the
-// start), with w bytes written so far, the last ending at pe, and the
+// start), with w bytes written so far and the
 // streak of one-character words in *streak and *streakStart (see
-// out.endWord). It returns where it stopped, the bytes written and the end
-// of the last one's span, and why: at i == len(s) or at a byte it leaves
+// out.endWord). It returns where it stopped, the bytes written, and why: at i == len(s) or at a byte it leaves
 // to normalize (a word with other bytes, which it starts again there, or
 // a byte that is no ASCII letter or separator) with stopOther; at lim with
 // stopLimit; after a one-character word that made a streak of three, whose
@@ -506,10 +513,11 @@ const (
 // store: every letter but the first starts where the one before it ends,
 // so only a repeated letter (a collapsed run) is irregular, and so is a
 // run of separators longer than one byte.
-func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular, streak, streakStart *int) (int, int, int32, int) {
+func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, streakStart *int) (int, int, int) {
+	pe := lastEnd(*irr, w)
 	for i < len(s) {
 		if i >= lim {
-			return i, w, pe, stopLimit
+			return i, w, stopLimit
 		}
 		k := kind[s[i]]
 		if k == 0 {
@@ -529,7 +537,7 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 							if int32(i) != pe {
 								*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
 							}
-							return i + 1, w + 1, int32(i + 1), stopStreak
+							return i + 1, w + 1, stopStreak
 						}
 					} else {
 						*streak = 0
@@ -547,11 +555,11 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 		}
 		if k-'a' >= 26 {
 			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
-				return i, w, pe, stopOther
+				return i, w, stopOther
 			}
 			// A number: leet leaves a word of digits alone, and writes
 			// it as put does.
-			ws, nirr, pes := w, len(*irr), pe
+			ws := w
 			B[w] = k
 			if int32(i) != pe {
 				*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
@@ -572,18 +580,18 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 				w++
 			}
 			if j == len(s) {
-				return j, w, int32(j), stopOther
+				return j, w, stopOther
 			}
 			if k != 0 {
 				// not a plain number: normalize starts it again
-				*irr = (*irr)[:nirr]
-				return i, ws, pes, stopOther
+				dropFrom(irr, ws)
+				return i, ws, stopOther
 			}
 			i, pe = j, int32(j) // its separator, written above
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
-		ws, nirr, pes := w, len(*irr), pe
+		ws := w
 		B[w] = k
 		if int32(i) != pe {
 			*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
@@ -596,7 +604,7 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 				// (returned here, so that after the loop k is always
 				// the byte that ended the letters and last need not be
 				// kept for it)
-				return j, w, int32(j), stopOther
+				return j, w, stopOther
 			}
 			k = kind[s[j]]
 			if k-'a' >= 26 {
@@ -617,8 +625,8 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 		}
 		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
 			// not a plain word: normalize starts it again
-			*irr = (*irr)[:nirr]
-			return i, ws, pes, stopOther
+			dropFrom(irr, ws)
+			return i, ws, stopOther
 		}
 		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
 		// or ’: "don't", "I’m") that a separator or the end follows is
@@ -637,8 +645,8 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 		}
 		if e < len(s) && kind[s[e]] != 0 {
 			// not a plain word: normalize starts it again
-			*irr = (*irr)[:nirr]
-			return i, ws, pes, stopOther
+			dropFrom(irr, ws)
+			return i, ws, stopOther
 		}
 		for j < e {
 			c := kind[s[j]]
@@ -690,12 +698,23 @@ func plainRun(s string, i, lim int, B []byte, w int, pe int32, irr *[]irregular,
 				// normalize appends the streak and goes on with the
 				// rest of the word as a word of its own, which leet
 				// would write the same way
-				return j, w, pe, stopStreak
+				return j, w, stopStreak
 			}
 		}
 		i = e // a separator, or the end
 	}
-	return i, w, pe, stopOther
+	return i, w, stopOther
+}
+
+// dropFrom drops the irregular bytes at ws and after from *irr (a word
+// plainRun leaves to normalize after all).
+func dropFrom(irr *[]irregular, ws int) {
+	x := *irr
+	n := len(x)
+	for n > 0 && int(x[n-1].pos) >= ws {
+		n--
+	}
+	*irr = x[:n]
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
@@ -901,147 +920,144 @@ func joinable(c byte) bool {
 	return (c >= 'a' && c <= 'z') || c == Amb || c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7'
 }
 
-// shortSep reports whether the separator at o.B[k] is short and on one line.
-func (n *Normalizer) shortSep(o *dense, k int) bool {
-	s, e := o.St[k], o.En[k]
+// joiner is the state of joinChains: the bytes written and the
+// irregular ones among them (to), and the end of the last one's span.
+type joiner struct {
+	B  []byte
+	to []irregular
+	w  int
+	pe int32
+}
+
+// emit writes the byte c for the original bytes [s, e) with run ru.
+func (j *joiner) emit(c byte, s, e int32, ru uint8) {
+	j.B[j.w] = c
+	if s != j.pe || e != s+1 || ru != 1 {
+		j.to = append(j.to, irregular{pos: int32(j.w), start: s, end: e, run: int32(ru)})
+	}
+	j.pe = e
+	j.w++
+}
+
+// shortSep reports whether the separator at old.B[k] is short and on one
+// line.
+func (n *Normalizer) shortSep(old *Result, k int) bool {
+	s, e := old.Start(k), old.End(k)
 	if e-s > 3 {
 		return false
 	}
 	return !strings.ContainsAny(n.src[s:e], "\r\n")
 }
 
-// sameSep reports whether the separators at o.B[a] and o.B[b] are the same
-// original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
-func (n *Normalizer) sameSep(o *dense, a, b int) bool {
-	return n.src[o.St[a]:o.En[a]] == n.src[o.St[b]:o.En[b]]
+// sameSep reports whether the separators at old.B[a] and old.B[b] are the
+// same original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
+func (n *Normalizer) sameSep(old *Result, a, b int) bool {
+	return n.src[old.Start(a):old.End(a)] == n.src[old.Start(b):old.End(b)]
 }
 
-// single reports whether o.B[k] is a one-character word that may be joined
-// (in the run-collapsed stream: a word of one byte with run 1).
-func single(o *dense, k int) bool {
-	return k < o.w && o.B[k] != Sep && o.Ru[k] == 1 && joinable(o.B[k]) && (k+1 == o.w || o.B[k+1] == Sep)
+// single reports whether old.B[k] is a one-character word that may be
+// joined (in the run-collapsed stream: a word of one byte with run 1).
+func single(old *Result, k int) bool {
+	return k < len(old.B) && old.B[k] != Sep && joinable(old.B[k]) && (k+1 == len(old.B) || old.B[k+1] == Sep) && old.Run(k) == 1
 }
 
-// joinDense is the joining half of pass 3: three or more one-character
+// joinChains is the joining half of pass 3: three or more one-character
 // words with the same short separator between them become one word
 // ("f.u.c.k" → "fuck"). Chains lie inside streaks of one-character words,
-// whose starts Normalize collected in streaks; joinDense rewrites each
+// whose starts Normalize collected in o.streaks; joinChains rewrites each
 // streak in place and moves the bytes between streaks down. The stream only
-// gets shorter, so reads stay ahead of writes.
-func (n *Normalizer) joinDense(o *dense, streaks []int) {
+// gets shorter, so reads stay ahead of writes. The irregular bytes are
+// written to a new list (the Normalizer's spare one, copied back at the
+// end): those between
+// streaks are moved down with their bytes (each still follows the same
+// span: a streak's rewriting ends with the separator it ended with), and
+// those of a streak are found again as it is written.
+func (n *Normalizer) joinChains(o *out) {
 	end := o.w
-	w, i := streaks[0], streaks[0]
-	for _, st := range streaks {
+	// the stream as it was, read only: its bytes are read ahead of the
+	// ones written, and its irregular bytes are not changed
+	old := &Result{B: o.B[:end], irr: o.irr}
+	first := o.streaks[0]
+	oi := old.find(first-1) + 1 // o.irr[:oi] are before the first streak
+	jn := joiner{B: o.B, to: append(n.spare[:0], o.irr[:oi]...)}
+	w, i := first, first
+	for _, st := range o.streaks {
 		if w != i {
 			copy(o.B[w:], o.B[i:st])
-			copy(o.St[w:], o.St[i:st])
-			copy(o.En[w:], o.En[i:st])
-			copy(o.Ru[w:], o.Ru[i:st])
+		}
+		for ; oi < len(o.irr) && int(o.irr[oi].pos) < st; oi++ {
+			x := o.irr[oi]
+			x.pos -= int32(i - w)
+			jn.to = append(jn.to, x)
 		}
 		w += st - i
 		i = st
+		jn.w, jn.pe = w, 0
+		if st > 0 {
+			jn.pe = old.End(st - 1)
+		}
 		prevSep := true // a streak starts a word
 		for i < end {
-			c := o.B[i]
+			c := old.B[i]
 			if c != Sep && prevSep {
-				if !single(o, i) {
+				if !single(old, i) {
 					break // end of the streak
 				}
-				if j, ok := n.chain(o, i); ok {
+				if j, ok := n.chain(old, i); ok {
 					for k := i; k <= j; k += 2 {
-						c, s, e := o.B[k], o.St[k], o.En[k]
+						c, s, e := old.B[k], old.Start(k), old.End(k)
 						if c >= '0' && c <= '9' {
 							c = leetDigit[c-'0']
 						}
-						if w > 0 && o.B[w-1] == c {
-							o.En[w-1] = e
-							if o.Ru[w-1] < 255 {
-								o.Ru[w-1]++
-							}
+						if jn.w > 0 && o.B[jn.w-1] == c {
+							extend(&jn.to, jn.w, jn.pe, e, true)
+							jn.pe = e
 							continue
 						}
-						o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
-						w++
+						jn.emit(c, s, e, 1)
 					}
 					i, prevSep = j+1, false
 					continue
 				}
 			}
-			o.B[w], o.St[w], o.En[w], o.Ru[w] = c, o.St[i], o.En[i], o.Ru[i]
-			w++
+			jn.emit(c, old.Start(i), old.End(i), old.Run(i))
 			i++
 			prevSep = c == Sep
+		}
+		w = jn.w
+		for oi < len(o.irr) && int(o.irr[oi].pos) < i {
+			oi++ // rewritten above
 		}
 	}
 	if w != i {
 		copy(o.B[w:], o.B[i:end])
-		copy(o.St[w:], o.St[i:end])
-		copy(o.En[w:], o.En[i:end])
-		copy(o.Ru[w:], o.Ru[i:end])
+	}
+	for ; oi < len(o.irr); oi++ {
+		x := o.irr[oi]
+		x.pos -= int32(i - w)
+		jn.to = append(jn.to, x)
 	}
 	o.w = w + end - i
+	// back into o.irr's array, which the caller owns (Text.Reset shares
+	// one array among fields)
+	o.irr = append(o.irr[:0], jn.to...)
+	n.spare = jn.to[:0]
 }
 
 // chain reports whether a spelled-out word ("f.u.c.k") starts with the
 // one-character word at i, and where its last character is.
-func (n *Normalizer) chain(o *dense, i int) (last int, ok bool) {
+func (n *Normalizer) chain(old *Result, i int) (last int, ok bool) {
 	j, count, letters := i, 0, 0
 	for {
 		count++
-		if o.B[j] >= 'a' && o.B[j] <= 'z' {
+		if old.B[j] >= 'a' && old.B[j] <= 'z' {
 			letters++
 		}
-		if j+2 < o.w && n.shortSep(o, j+1) && single(o, j+2) && (j == i || n.sameSep(o, i+1, j+1)) {
+		if j+2 < len(old.B) && n.shortSep(old, j+1) && single(old, j+2) && (j == i || n.sameSep(old, i+1, j+1)) {
 			j += 2
 			continue
 		}
 		break
 	}
 	return j, count >= 3 && letters >= 2
-}
-
-// dense is a stretch of the stream with every byte's span and run stored
-// (the representation joinDense rewrites); its arrays are indexed by
-// position in the whole stream.
-type dense struct {
-	B      []byte
-	St, En []int32
-	Ru     []uint8
-	w      int
-}
-
-// joinChains is the joining half of pass 3 (joinDense) on o: the bytes
-// from the first streak on are given their spans and runs in full (the
-// Normalizer's scratch arrays), joined, and stored sparsely again.
-func (n *Normalizer) joinChains(o *out) {
-	cut := o.streaks[0]
-	if cap(n.dst) < o.w {
-		size := o.w + o.w/4
-		n.dst, n.den, n.dru = make([]int32, size), make([]int32, size), make([]uint8, size)
-	}
-	d := dense{B: o.B, St: n.dst[:o.w], En: n.den[:o.w], Ru: n.dru[:o.w], w: o.w}
-	r := Result{B: o.B[:o.w], irr: o.irr}
-	offs := r.Offsets()
-	for k := cut; k < o.w; k++ {
-		d.St[k], d.En[k] = offs.At(k)
-	}
-	for k := cut; k < o.w; k++ {
-		d.Ru[k] = 1
-	}
-	keep := r.find(cut-1) + 1 // the irregular bytes before cut
-	for _, x := range o.irr[keep:] {
-		d.Ru[x.pos] = uint8(x.run)
-	}
-	pe := int32(0)
-	if cut > 0 {
-		pe = r.End(cut - 1)
-	}
-	n.joinDense(&d, o.streaks)
-	o.irr, o.w = o.irr[:keep], d.w
-	for k := cut; k < d.w; k++ {
-		if st, en, ru := d.St[k], d.En[k], d.Ru[k]; st != pe || en != st+1 || ru != 1 {
-			o.irr = append(o.irr, irregular{pos: int32(k), start: st, end: en, run: int32(ru)})
-		}
-		pe = d.En[k]
-	}
 }
