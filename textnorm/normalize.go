@@ -56,6 +56,7 @@ package textnorm
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -436,13 +437,26 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			}
 			check = i + ctxBytes
 		}
-		var stop int
-		i, w, stop = plainRun(s, i, check, B, w, &o.irr, &o.streak, &o.streakStart)
+		room := cap(o.irr) - len(o.irr)
+		if room < 256 {
+			o.irr = slices.Grow(o.irr, max(len(o.irr), 1024))
+			room = cap(o.irr) - len(o.irr)
+		}
+		var stop, nirr int
+		// (plainRun's limit keeps the irregular bytes it can write at the
+		// start of a word or separator within the room)
+		i, w, nirr, o.streak, stop = plainRun(s, i, min(check, i+room-2), B, w, o.irr[:cap(o.irr)], len(o.irr), o.streak, &o.streakStart)
+		o.irr = o.irr[:nirr]
 		switch stop {
 		case stopStreak:
 			o.streaks = append(o.streaks, o.streakStart)
 			continue
 		case stopLimit:
+			continue
+		case stopFull:
+			// twice the room (plainRun starts again at a word that did
+			// not fit, so the room must grow until it fits)
+			o.irr = slices.Grow(o.irr, len(o.irr)+64)
 			continue
 		}
 		if i == len(s) {
@@ -492,59 +506,75 @@ const (
 	stopOther  = iota // at the end of s, or at a byte it leaves to normalize
 	stopLimit         // at lim, between two words or separators
 	stopStreak        // after a one-character word that made a streak of three
+	stopFull          // at the start of a word that did not fit in irr
 )
 
 // plainRun is normalize's fast path: from s[i], at the start of a word or
 // separator, it writes the words of plain ASCII letters that an ASCII
 // separator follows, and the ASCII separators, straight into B and the
-// irregular bytes *irr (as word and sep would write them: letters
+// irregular bytes irr[:n] (as word and sep would write them: letters
 // lower-cased and run-collapsed, a run of separators one Sep, none at the
-// start), with w bytes written so far and the
-// streak of one-character words in *streak and *streakStart (see
-// out.endWord). It returns where it stopped, the bytes written, and why: at i == len(s) or at a byte it leaves
-// to normalize (a word with other bytes, which it starts again there, or
-// a byte that is no ASCII letter or separator) with stopOther; at lim with
-// stopLimit; after a one-character word that made a streak of three, whose
-// start normalize must append to the streaks, with stopStreak.
+// start), with w bytes written so far and the streak of one-character
+// words in streak and *streakStart (see out.endWord). It returns where
+// it stopped, the bytes and the irregular bytes written, the streak, and
+// why: at
+// i == len(s) or at a byte it leaves to normalize (a word with other
+// bytes, which it starts again there, or a byte that is no ASCII letter
+// or separator) with stopOther; at lim with stopLimit; after a
+// one-character word that made a streak of three, whose start normalize
+// must append to the streaks, with stopStreak; at the start of a word
+// whose irregular bytes did not fit in irr with stopFull. len(irr) is its
+// room: normalize keeps lim close enough for the irregular bytes written
+// up to the start of a word or separator to leave room for two more
+// (each byte read makes at most one, and one more may be the byte before
+// i), so only a word's collapsed runs and apostrophes check for room.
 //
-// It calls nothing on its common paths, so that its values stay in
-// registers from one word to the next; normalize, which calls word and
-// the context's Err, cannot keep them there. A letter of a word is one
-// store: every letter but the first starts where the one before it ends,
-// so only a repeated letter (a collapsed run) is irregular, and so is a
-// run of separators longer than one byte.
-func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, streakStart *int) (int, int, int) {
-	pe := lastEnd(*irr, w)
+// It calls nothing, so that its values stay in registers from one word to
+// the next; normalize, which calls word and the context's Err, cannot keep
+// them there. A letter of a word is one store: every letter but the first
+// starts where the one before it ends, so only a repeated letter (a
+// collapsed run) is irregular, and so is a run of separators longer than
+// one byte.
+func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak int, streakStart *int) (int, int, int, int, int) {
+	pe := lastEnd(irr[:n], w) // the end of B[w-1]'s span
 	for i < len(s) {
 		if i >= lim {
-			return i, w, stopLimit
+			return i, w, n, streak, stopLimit
 		}
 		k := kind[s[i]]
 		if k == 0 {
 			// a separator
 			if w > 0 {
 				if B[w-1] == Sep {
-					extend(irr, w, pe, int32(i+1), false)
+					// a run of them: B[w-1] is irregular
+					if n > 0 && int(irr[n-1].pos) == w-1 {
+						irr[n-1].end = int32(i + 1)
+					} else {
+						irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(i + 1), run: 1}
+						n++
+					}
 					pe = int32(i + 1)
 				} else {
-					if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(*irr, w) == 1 {
+					if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(irr[:n], w) == 1 {
 						// a one-character word: the streak goes on
-						if *streak++; *streak == 1 {
+						if streak++; streak == 1 {
 							*streakStart = w - 1
 						}
-						if *streak == 3 {
+						if streak == 3 {
 							B[w] = Sep
 							if int32(i) != pe {
-								*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+								irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
+								n++
 							}
-							return i + 1, w + 1, stopStreak
+							return i + 1, w + 1, n, streak, stopStreak
 						}
 					} else {
-						*streak = 0
+						streak = 0
 					}
 					B[w] = Sep
 					if int32(i) != pe {
-						*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+						irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
+						n++
 					}
 					pe = int32(i + 1)
 					w++
@@ -555,14 +585,15 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 		}
 		if k-'a' >= 26 {
 			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
-				return i, w, stopOther
+				return i, w, n, streak, stopOther
 			}
+			ws, ns := w, n
 			// A number: leet leaves a word of digits alone, and writes
 			// it as put does.
-			ws := w
 			B[w] = k
 			if int32(i) != pe {
-				*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+				irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
+				n++
 			}
 			w++
 			j := i + 1
@@ -573,28 +604,38 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 					break
 				}
 				if c == B[w-1] {
-					extend(irr, w, int32(j), int32(j+1), true)
+					if n > 0 && int(irr[n-1].pos) == w-1 {
+						if x := &irr[n-1]; x.run < 255 {
+							x.end, x.run = int32(j+1), x.run+1
+						} else {
+							x.end = int32(j + 1)
+						}
+					} else if n < len(irr) {
+						irr[n] = irregular{pos: int32(w - 1), start: int32(j - 1), end: int32(j + 1), run: 2}
+						n++
+					} else {
+						return i, ws, ns, streak, stopFull
+					}
 					continue
 				}
 				B[w] = c
 				w++
 			}
 			if j == len(s) {
-				return j, w, stopOther
+				return j, w, n, streak, stopOther
 			}
 			if k != 0 {
 				// not a plain number: normalize starts it again
-				dropFrom(irr, ws)
-				return i, ws, stopOther
+				return i, ws, ns, streak, stopOther
 			}
 			i, pe = j, int32(j) // its separator, written above
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
-		ws := w
 		B[w] = k
 		if int32(i) != pe {
-			*irr = append(*irr, irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1})
+			irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
+			n++
 		}
 		w++
 		last := k
@@ -604,14 +645,27 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 				// (returned here, so that after the loop k is always
 				// the byte that ended the letters and last need not be
 				// kept for it)
-				return j, w, stopOther
+				return j, w, n, streak, stopOther
 			}
 			k = kind[s[j]]
 			if k-'a' >= 26 {
 				break
 			}
 			if k == last {
-				extend(irr, w, int32(j), int32(j+1), true)
+				// a collapsed run: B[w-1] is irregular
+				if n > 0 && int(irr[n-1].pos) == w-1 {
+					if x := &irr[n-1]; x.run < 255 {
+						x.end, x.run = int32(j+1), x.run+1
+					} else {
+						x.end = int32(j + 1)
+					}
+				} else if n < len(irr) {
+					irr[n] = irregular{pos: int32(w - 1), start: int32(j - 1), end: int32(j + 1), run: 2}
+					n++
+				} else {
+					ws, ns := unwrite(s, i, j, w, irr[:n])
+					return i, ws, ns, streak, stopFull
+				}
 				continue
 			}
 			B[w] = k
@@ -623,10 +677,14 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 			i = j // its separator, written above
 			continue
 		}
-		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
+		if k != '\'' && curly(s, j) == 0 {
 			// not a plain word: normalize starts it again
-			dropFrom(irr, ws)
-			return i, ws, stopOther
+			ws, ns := unwrite(s, i, j, w, irr[:n])
+			return i, ws, ns, streak, stopOther
+		}
+		ws, ns := unwrite(s, i, j, w, irr[:n])
+		if ws > 0 && B[ws-1] != Sep {
+			return i, ws, ns, streak, stopOther
 		}
 		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
 		// or ’: "don't", "I’m") that a separator or the end follows is
@@ -645,18 +703,31 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 		}
 		if e < len(s) && kind[s[e]] != 0 {
 			// not a plain word: normalize starts it again
-			dropFrom(irr, ws)
-			return i, ws, stopOther
+			return i, ws, ns, streak, stopOther
+		}
+		if len(irr)-n < e-j {
+			// (a byte of the rest makes at most one irregular byte)
+			return i, ws, ns, streak, stopFull
 		}
 		for j < e {
 			c := kind[s[j]]
 			if c-'a' < 26 {
 				if c == B[w-1] {
-					extend(irr, w, pe, int32(j+1), true)
+					if n > 0 && int(irr[n-1].pos) == w-1 {
+						if x := &irr[n-1]; x.run < 255 {
+							x.end, x.run = int32(j+1), x.run+1
+						} else {
+							x.end = int32(j + 1)
+						}
+					} else {
+						irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(j + 1), run: 2}
+						n++
+					}
 				} else {
 					B[w] = c
 					if int32(j) != pe {
-						*irr = append(*irr, irregular{pos: int32(w), start: int32(j), end: int32(j + 1), run: 1})
+						irr[n] = irregular{pos: int32(w), start: int32(j), end: int32(j + 1), run: 1}
+						n++
 					}
 					w++
 				}
@@ -674,23 +745,29 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 				continue // dropped in "n't": "don't" → "dont"
 			}
 			if B[w-1] == Sep {
-				extend(irr, w, pe, int32(j), false)
+				if n > 0 && int(irr[n-1].pos) == w-1 {
+					irr[n-1].end = int32(j)
+				} else {
+					irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(j), run: 1}
+					n++
+				}
 				pe = int32(j)
 				continue
 			}
 			streak3 := false
-			if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(*irr, w) == 1 {
+			if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(irr[:n], w) == 1 {
 				// a one-character word: the streak goes on
-				if *streak++; *streak == 1 {
+				if streak++; streak == 1 {
 					*streakStart = w - 1
 				}
-				streak3 = *streak == 3
+				streak3 = streak == 3
 			} else {
-				*streak = 0
+				streak = 0
 			}
 			B[w] = Sep
 			if int32(a) != pe || j != a+1 {
-				*irr = append(*irr, irregular{pos: int32(w), start: int32(a), end: int32(j), run: 1})
+				irr[n] = irregular{pos: int32(w), start: int32(a), end: int32(j), run: 1}
+				n++
 			}
 			pe = int32(j)
 			w++
@@ -698,23 +775,29 @@ func plainRun(s string, i, lim int, B []byte, w int, irr *[]irregular, streak, s
 				// normalize appends the streak and goes on with the
 				// rest of the word as a word of its own, which leet
 				// would write the same way
-				return j, w, stopStreak
+				return j, w, n, streak, stopStreak
 			}
 		}
 		i = e // a separator, or the end
 	}
-	return i, w, stopOther
+	return i, w, n, streak, stopOther
 }
 
-// dropFrom drops the irregular bytes at ws and after from *irr (a word
-// plainRun leaves to normalize after all).
-func dropFrom(irr *[]irregular, ws int) {
-	x := *irr
-	n := len(x)
-	for n > 0 && int(x[n-1].pos) >= ws {
+// unwrite returns where plainRun began to write the word of ASCII letters
+// s[i:j], and the irregular bytes before it in irr (w bytes are written):
+// the word made one byte for each run of one letter.
+func unwrite(s string, i, j, w int, irr []irregular) (ws, n int) {
+	ws = w
+	for p := i; p < j; p++ {
+		if p == i || kind[s[p]] != kind[s[p-1]] {
+			ws--
+		}
+	}
+	n = len(irr)
+	for n > 0 && int(irr[n-1].pos) >= ws {
 		n--
 	}
-	*irr = x[:n]
+	return ws, n
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
