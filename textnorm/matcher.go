@@ -43,6 +43,9 @@ type compiled struct {
 	// exact is true when a key match is a match: no "i", "l" or Amb (whose
 	// class is shared) and no run longer than 1.
 	exact bool
+	// runs is true when the pattern has a run longer than 1, which a match
+	// must reach.
+	runs bool
 }
 
 // Matcher is an Aho–Corasick automaton over the normalised alphabet. It
@@ -98,6 +101,7 @@ type outEntry struct {
 	spaces int32
 	off    int32 // the pattern's bytes and runs: Matcher.letters[off:off+2*blen]
 	exact  bool
+	runs   bool // the pattern has a run longer than 1
 }
 
 // numClass is the number of classes of class, before bytes that behave
@@ -174,6 +178,9 @@ func compile(patterns []Pattern, wide bool, rows int) (*Matcher, error) {
 			}
 			if c == 'i' || c == 'l' || c == Amb || cp.run[x] > 1 {
 				cp.exact = false
+			}
+			if cp.run[x] > 1 {
+				cp.runs = true
 			}
 		}
 		m.pats[pi] = cp
@@ -290,7 +297,7 @@ func (m *Matcher) renumber(trans []int32, outs [][]int32, keys [][]int32, keyTai
 		for _, k := range outs[old] {
 			for _, pi := range keys[k] {
 				p := &m.pats[pi]
-				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), off: patOff[pi], exact: p.exact})
+				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), off: patOff[pi], exact: p.exact, runs: p.runs})
 			}
 		}
 	}
@@ -473,26 +480,32 @@ func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
 		o := &outs[x] // not a copy of the entry on the stack
 		end := int32(j+1) - o.tail
 		start := end - o.blen
-		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r, int(start)) {
+		if pr := m.letters[o.off : o.off+2*o.blen]; o.exact || (letters(pr, r.B[start:end]) && (!o.runs || runs(pr, r, int(start)))) {
 			dst = append(dst, Hit{Pattern: o.pat, Start: start, End: end, StartWord: int32(words) - o.spaces, EndWord: int32(words)})
 		}
 	}
 	return dst
 }
 
-// letters reports whether the text t, r.B[start:] and on, which matched
-// the key of a pattern whose bytes and runs are pr (a byte, its run, and
-// so on), matches the pattern: i, l and Amb told apart, and each run long
-// enough (every run is at least 1, so only the pattern's longer runs are
-// looked up).
-func letters(pr []byte, t []byte, r *Result, start int) bool {
+// letters reports whether the text t, which matched the key of a
+// pattern whose bytes and runs are pr (a byte, its run, and so on), has
+// the pattern's letters: i, l and Amb told apart.
+func letters(pr []byte, t []byte) bool {
 	for x := range t {
 		if c := pr[2*x]; c != t[x] && !sameLetter(c, t[x]) {
 			return false
 		}
 	}
-	for x := range t {
-		if pr[2*x+1] > 1 && r.Run(start+x) < pr[2*x+1] {
+	return true
+}
+
+// runs reports whether each run of the text r.B[start:] that matched a
+// pattern with bytes and runs pr is at least as long as the pattern's
+// (every run is at least 1, so only the pattern's longer runs are looked
+// up).
+func runs(pr []byte, r *Result, start int) bool {
+	for x := 1; x < len(pr); x += 2 {
+		if pr[x] > 1 && r.Run(start+x/2) < pr[x] {
 			return false
 		}
 	}

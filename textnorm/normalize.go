@@ -169,29 +169,30 @@ func (r *Result) Span(i, j int) (start, end int) {
 // position, in constant time a byte: a loop over B that needs each
 // byte's span uses it instead of Start and End, which search.
 type Offsets struct {
-	r *Result
-	k int // r.irr[:k] are at or before the last position read
+	irr  []irregular // the Result's
+	base int32
+	k    int // irr[:k] are at or before the last position read
 }
 
 // Offsets returns an Offsets over r from its first byte.
-func (r *Result) Offsets() Offsets { return Offsets{r: r} }
+func (r *Result) Offsets() Offsets { return Offsets{irr: r.irr, base: int32(r.base)} }
 
 // At returns the original span of B[i]; i must not be less than the
 // position of the previous call.
 func (o *Offsets) At(i int) (start, end int32) {
-	irr, p := o.r.irr, int32(o.r.base+i)
-	for o.k < len(irr) && irr[o.k].pos <= p {
+	p := o.base + int32(i)
+	for o.k < len(o.irr) && o.irr[o.k].pos <= p {
 		o.k++
 	}
 	if o.k == 0 {
 		return p, p + 1
 	}
-	x := &irr[o.k-1]
-	if x.pos == p {
-		return x.start, x.end
+	x := &o.irr[o.k-1]
+	if x.pos != p {
+		s := x.end + p - x.pos - 1
+		return s, s + 1
 	}
-	s := x.end + p - x.pos - 1
-	return s, s + 1
+	return x.start, x.end
 }
 
 // Normalizer normalises texts, reusing its buffers.
@@ -437,30 +438,50 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			}
 			check = i + ctxBytes
 		}
-		room := cap(o.irr) - len(o.irr)
-		if room < 256 {
-			o.irr = slices.Grow(o.irr, max(len(o.irr), 1024))
-			room = cap(o.irr) - len(o.irr)
+		if w == 0 {
+			// no separator at the start
+			for i < len(s) && kind[s[i]] == 0 {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
 		}
-		var stop, nirr int
-		// (plainRun's limit keeps the irregular bytes it can write at the
-		// start of a word or separator within the room)
-		i, w, nirr, o.streak, stop = plainRun(s, i, min(check, i+room-2), B, w, o.irr[:cap(o.irr)], len(o.irr), o.streak, &o.streakStart)
-		o.irr = o.irr[:nirr]
-		switch stop {
-		case stopStreak:
-			o.streaks = append(o.streaks, o.streakStart)
+		if lastEnd(o.irr, w) == int32(i) {
+			// s[i] follows on from the last byte, as plainRun needs
+			room := cap(o.irr) - len(o.irr)
+			if room < 256 {
+				o.irr = slices.Grow(o.irr, max(len(o.irr), 1024))
+				room = cap(o.irr) - len(o.irr)
+			}
+			var stop, nirr int
+			// (plainRun's limit keeps the irregular bytes it can write at the
+			// start of a word or separator within the room)
+			i, w, nirr, o.streak, stop = plainRun(s, i, min(check, i+room-2), B, w, o.irr[:cap(o.irr)], len(o.irr), o.streak, &o.streakStart)
+			o.irr = o.irr[:nirr]
+			switch stop {
+			case stopStreak:
+				o.streaks = append(o.streaks, o.streakStart)
+				continue
+			case stopLimit:
+				continue
+			case stopFull:
+				// twice the room (plainRun starts again at a word that did
+				// not fit, so the room must grow until it fits)
+				o.irr = slices.Grow(o.irr, len(o.irr)+64)
+				continue
+			}
+			if i == len(s) {
+				break
+			}
+		} else if kind[s[i]] == 0 {
+			// a separator that does not follow on from the last byte
+			// (after a dropped rune, or the first one after the start)
+			o.w = w
+			o.sep(int32(i), int32(i+1))
+			w = o.w
+			i++
 			continue
-		case stopLimit:
-			continue
-		case stopFull:
-			// twice the room (plainRun starts again at a word that did
-			// not fit, so the room must grow until it fits)
-			o.irr = slices.Grow(o.irr, len(o.irr)+64)
-			continue
-		}
-		if i == len(s) {
-			break
 		}
 		// s[i] starts a word that is not plain ASCII letters, or a rune
 		// or markup that may or may not start one.
@@ -536,7 +557,7 @@ const (
 // collapsed run) is irregular, and so is a run of separators longer than
 // one byte.
 func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak int, streakStart *int) (int, int, int, int, int) {
-	pe := lastEnd(irr[:n], w) // the end of B[w-1]'s span
+	entry, midWord := i, w > 0 && B[w-1] != Sep
 	for i < len(s) {
 		if i >= lim {
 			return i, w, n, streak, stopLimit
@@ -544,16 +565,18 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 		k := kind[s[i]]
 		if k == 0 {
 			// a separator
-			if w > 0 {
+			if w == 0 {
+				return i, w, n, streak, stopOther // none at the start
+			}
+			{
 				if B[w-1] == Sep {
 					// a run of them: B[w-1] is irregular
 					if n > 0 && int(irr[n-1].pos) == w-1 {
 						irr[n-1].end = int32(i + 1)
 					} else {
-						irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(i + 1), run: 1}
+						irr[n] = irregular{pos: int32(w - 1), start: int32(i - 1), end: int32(i + 1), run: 1}
 						n++
 					}
-					pe = int32(i + 1)
 				} else {
 					if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(irr[:n], w) == 1 {
 						// a one-character word: the streak goes on
@@ -562,21 +585,12 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 						}
 						if streak == 3 {
 							B[w] = Sep
-							if int32(i) != pe {
-								irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
-								n++
-							}
 							return i + 1, w + 1, n, streak, stopStreak
 						}
 					} else {
 						streak = 0
 					}
 					B[w] = Sep
-					if int32(i) != pe {
-						irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
-						n++
-					}
-					pe = int32(i + 1)
 					w++
 				}
 			}
@@ -591,10 +605,6 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 			// A number: leet leaves a word of digits alone, and writes
 			// it as put does.
 			B[w] = k
-			if int32(i) != pe {
-				irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
-				n++
-			}
 			w++
 			j := i + 1
 			for ; j < len(s); j++ {
@@ -628,15 +638,11 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 				// not a plain number: normalize starts it again
 				return i, ws, ns, streak, stopOther
 			}
-			i, pe = j, int32(j) // its separator, written above
+			i = j // its separator, written above
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
 		B[w] = k
-		if int32(i) != pe {
-			irr[n] = irregular{pos: int32(w), start: int32(i), end: int32(i + 1), run: 1}
-			n++
-		}
 		w++
 		last := k
 		j := i + 1
@@ -672,7 +678,6 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 			w++
 			last = k
 		}
-		pe = int32(j)
 		if k == 0 {
 			i = j // its separator, written above
 			continue
@@ -682,8 +687,9 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 			ws, ns := unwrite(s, i, j, w, irr[:n])
 			return i, ws, ns, streak, stopOther
 		}
-		ws, ns := unwrite(s, i, j, w, irr[:n])
-		if ws > 0 && B[ws-1] != Sep {
+		if i == entry && midWord {
+			// (only the first word can follow a byte other than Sep)
+			ws, ns := unwrite(s, i, j, w, irr[:n])
 			return i, ws, ns, streak, stopOther
 		}
 		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
@@ -703,12 +709,15 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 		}
 		if e < len(s) && kind[s[e]] != 0 {
 			// not a plain word: normalize starts it again
+			ws, ns := unwrite(s, i, j, w, irr[:n])
 			return i, ws, ns, streak, stopOther
 		}
 		if len(irr)-n < e-j {
 			// (a byte of the rest makes at most one irregular byte)
+			ws, ns := unwrite(s, i, j, w, irr[:n])
 			return i, ws, ns, streak, stopFull
 		}
+		pe := int32(j) // the end of B[w-1]'s span
 		for j < e {
 			c := kind[s[j]]
 			if c-'a' < 26 {
