@@ -118,7 +118,7 @@ func (r *Result) find(i int) int {
 	return lo - 1
 }
 
-// Start returns where the original span of B[i] starts. It is
+// Start returns where the original span of B[i] starts. Start and End are
 // non-decreasing in i; 0 <= Start(i) <= End(i) <= len(src).
 func (r *Result) Start(i int) int32 {
 	k := r.find(i)
@@ -151,6 +151,21 @@ func (r *Result) Run(i int) uint8 {
 		return uint8(r.irr[k].run)
 	}
 	return 1
+}
+
+// StartAfter returns the index of the first byte of B whose span starts
+// after x, or len(B) when there is none.
+func (r *Result) StartAfter(x int32) int {
+	lo, hi := 0, len(r.B) // Start(lo-1) <= x < Start(hi)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.Start(m) <= x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // Span returns the original byte span of the normalised bytes [i, j).

@@ -151,6 +151,12 @@ func FuzzNormalize(f *testing.F) {
 			if st < prev {
 				t.Fatalf("byte %d: Start %d < previous %d", i, st, prev)
 			}
+			if i > 0 && en < r.End(i-1) {
+				t.Fatalf("byte %d: End %d < previous %d", i, en, r.End(i-1))
+			}
+			if a := r.StartAfter(st - 1); a > i || r.Start(a) != st {
+				t.Fatalf("byte %d: StartAfter(%d) = %d, not the first byte that starts at %d", i, st-1, a, st)
+			}
 			prev = st
 			if r.Run(i) == 0 {
 				t.Fatalf("byte %d: zero run", i)
