@@ -156,16 +156,30 @@ func (r *Result) Run(i int) uint8 {
 // StartAfter returns the index of the first byte of B whose span starts
 // after x, or len(B) when there is none.
 func (r *Result) StartAfter(x int32) int {
-	lo, hi := 0, len(r.B) // Start(lo-1) <= x < Start(hi)
+	// the last irregular byte that starts at or before x
+	lo, hi := 0, len(r.irr)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if r.Start(m) <= x {
+		if r.irr[m].start <= x {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo
+	// The regular bytes after it (or from the start) start one after
+	// another: the first of them that starts after x, unless the next
+	// irregular byte comes first (it starts after x).
+	var p int // a position: base + an index of B
+	if lo == 0 {
+		p = max(r.base, int(x)+1) // Start(p) = p
+	} else {
+		k := &r.irr[lo-1]
+		p = int(k.pos) + 1 + max(0, int(x-k.end)+1) // Start(p) = k.end + p - k.pos - 1
+	}
+	if lo < len(r.irr) {
+		p = min(p, int(r.irr[lo].pos))
+	}
+	return min(max(p-r.base, 0), len(r.B))
 }
 
 // Span returns the original byte span of the normalised bytes [i, j).
@@ -275,6 +289,9 @@ type out struct {
 	B   []byte
 	irr []irregular
 	w   int
+	// pe is the end of B[w-1]'s span (0 when w is 0), kept by add, sep
+	// and put; normalize sets it before it calls them.
+	pe int32
 	// streak counts one-character joinable words in a row and streakStart
 	// is where the streak began; streaks lists the starts of the streaks of
 	// three or more (joinChains looks only at those).
@@ -345,9 +362,10 @@ func (o *out) endWord() {
 func (o *out) add(c byte, s, e int32) {
 	w := o.w
 	o.B[w] = c
-	if s != lastEnd(o.irr, w) || e != s+1 {
+	if s != o.pe || e != s+1 {
 		o.irr = append(o.irr, irregular{pos: int32(w), start: s, end: e, run: 1})
 	}
+	o.pe = e
 	o.w++
 }
 
@@ -359,7 +377,8 @@ func (o *out) sep(s, e int32) {
 		return
 	}
 	if o.B[w-1] == Sep {
-		extend(&o.irr, w, lastEnd(o.irr, w), e, false)
+		extend(&o.irr, w, o.pe, e, false)
+		o.pe = e
 		return
 	}
 	o.endWord()
@@ -371,7 +390,8 @@ func (o *out) sep(s, e int32) {
 func (o *out) put(c byte, s, e int32) {
 	w := o.w
 	if w > 0 && o.B[w-1] == c {
-		extend(&o.irr, w, lastEnd(o.irr, w), e, true)
+		extend(&o.irr, w, o.pe, e, true)
+		o.pe = e
 		return
 	}
 	o.add(c, s, e)
@@ -462,7 +482,8 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 				break
 			}
 		}
-		if lastEnd(o.irr, w) == int32(i) {
+		pe := lastEnd(o.irr, w)
+		if pe == int32(i) {
 			// s[i] follows on from the last byte, as plainRun needs
 			room := cap(o.irr) - len(o.irr)
 			if room < 256 {
@@ -492,7 +513,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		} else if kind[s[i]] == 0 {
 			// a separator that does not follow on from the last byte
 			// (after a dropped rune, or the first one after the start)
-			o.w = w
+			o.w, o.pe = w, pe
 			o.sep(int32(i), int32(i+1))
 			w = o.w
 			i++
@@ -500,7 +521,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		}
 		// s[i] starts a word that is not plain ASCII letters, or a rune
 		// or markup that may or may not start one.
-		o.w = w
+		o.w, o.pe = w, lastEnd(o.irr, w)
 		switch kind[s[i]] {
 		case nonASCII:
 			if size := n.nonWord(s, i, &o); size > 0 {

@@ -154,7 +154,7 @@ func FuzzNormalize(f *testing.F) {
 			if i > 0 && en < r.End(i-1) {
 				t.Fatalf("byte %d: End %d < previous %d", i, en, r.End(i-1))
 			}
-			if a := r.StartAfter(st - 1); a > i || r.Start(a) != st {
+			if a := r.StartAfter(st - 1); a > i || r.Start(a) != st || (a > 0 && r.Start(a-1) >= st) {
 				t.Fatalf("byte %d: StartAfter(%d) = %d, not the first byte that starts at %d", i, st-1, a, st)
 			}
 			prev = st
