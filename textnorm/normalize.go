@@ -486,8 +486,10 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		if pe == int32(i) {
 			// s[i] follows on from the last byte, as plainRun needs
 			room := cap(o.irr) - len(o.irr)
-			if room < 256 {
-				o.irr = slices.Grow(o.irr, max(len(o.irr), 1024))
+			if rest := len(s) - i + 3; room < min(irrRoom/4, rest) {
+				// (room for the rest of a short text, which the rest can
+				// never need more than; at least 3 for plainRun to move)
+				o.irr = slices.Grow(o.irr, max(len(o.irr), min(irrRoom, rest)))
 				room = cap(o.irr) - len(o.irr)
 			}
 			var stop, nirr int
@@ -557,6 +559,11 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	r.B, r.irr = o.B[:o.w], o.irr
 	return inPlace && !o.grew, nil
 }
+
+// irrRoom is the room normalize keeps for plainRun's irregular bytes
+// (plainRun stops when less than irrRoom/4 is left, so that normalize
+// grows the room), or less for a short text.
+const irrRoom = 1024
 
 // How plainRun stopped.
 const (

@@ -3,6 +3,7 @@ package textnorm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/lychgate/lychgate/message"
@@ -78,6 +79,9 @@ func (t *Text) reset(ctx context.Context, m *message.Message) error {
 	}
 	t.b, t.irr, t.off, t.ioff = t.b[:0], t.irr[:0], t.off[:0], t.ioff[:0]
 	for _, f := range t.Fields {
+		// room for normalize's irregular bytes in t.irr's array (it
+		// makes more itself only for a field that needs more)
+		t.irr = slices.Grow(t.irr, irrRoom)
 		at, iat := len(t.b), len(t.irr)
 		t.off, t.ioff = append(t.off, at), append(t.ioff, iat)
 		r := Result{B: t.b[at:at], irr: t.irr[iat:iat]}
