@@ -43,9 +43,6 @@ type compiled struct {
 	// exact is true when a key match is a match: no "i", "l" or Amb (whose
 	// class is shared) and no run longer than 1.
 	exact bool
-	// runs is true when the pattern has a run longer than 1, which a match
-	// must reach.
-	runs bool
 }
 
 // Matcher is an Aho–Corasick automaton over the normalised alphabet. It
@@ -101,7 +98,6 @@ type outEntry struct {
 	spaces int32
 	off    int32 // the pattern's bytes and runs: Matcher.letters[off:off+2*blen]
 	exact  bool
-	runs   bool // the pattern has a run longer than 1
 }
 
 // numClass is the number of classes of class, before bytes that behave
@@ -167,10 +163,7 @@ func compile(patterns []Pattern, wide bool, rows int) (*Matcher, error) {
 			return nil, fmt.Errorf("pattern %q: nothing left to match after normalisation", p.Text)
 		}
 		cp.b = append([]byte(nil), res.B...)
-		cp.run = make([]uint8, len(res.B))
-		for x := range cp.run {
-			cp.run[x] = res.Run(x)
-		}
+		cp.run = append([]uint8(nil), res.Run...)
 		cp.exact = true
 		for x, c := range cp.b {
 			if c == Sep {
@@ -178,9 +171,6 @@ func compile(patterns []Pattern, wide bool, rows int) (*Matcher, error) {
 			}
 			if c == 'i' || c == 'l' || c == Amb || cp.run[x] > 1 {
 				cp.exact = false
-			}
-			if cp.run[x] > 1 {
-				cp.runs = true
 			}
 		}
 		m.pats[pi] = cp
@@ -297,7 +287,7 @@ func (m *Matcher) renumber(trans []int32, outs [][]int32, keys [][]int32, keyTai
 		for _, k := range outs[old] {
 			for _, pi := range keys[k] {
 				p := &m.pats[pi]
-				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), off: patOff[pi], exact: p.exact, runs: p.runs})
+				m.outs = append(m.outs, outEntry{pat: pi, tail: keyTail[k], blen: int32(len(p.b)), spaces: int32(p.spaces), off: patOff[pi], exact: p.exact})
 			}
 		}
 	}
@@ -480,32 +470,20 @@ func (m *Matcher) output(r *Result, st, j, words int, dst []Hit) []Hit {
 		o := &outs[x] // not a copy of the entry on the stack
 		end := int32(j+1) - o.tail
 		start := end - o.blen
-		if pr := m.letters[o.off : o.off+2*o.blen]; o.exact || (letters(pr, r.B[start:end]) && (!o.runs || runs(pr, r, int(start)))) {
+		if o.exact || letters(m.letters[o.off:o.off+2*o.blen], r.B[start:end], r.Run[start:end]) {
 			dst = append(dst, Hit{Pattern: o.pat, Start: start, End: end, StartWord: int32(words) - o.spaces, EndWord: int32(words)})
 		}
 	}
 	return dst
 }
 
-// letters reports whether the text t, which matched the key of a
-// pattern whose bytes and runs are pr (a byte, its run, and so on), has
-// the pattern's letters: i, l and Amb told apart.
-func letters(pr []byte, t []byte) bool {
+// letters reports whether the text t with runs tr, which matched the key
+// of a pattern whose bytes and runs are pr (a byte, its run, and so on),
+// matches the pattern: i, l and Amb told apart, and each run long enough.
+func letters(pr []byte, t []byte, tr []uint8) bool {
 	for x := range t {
-		if c := pr[2*x]; c != t[x] && !sameLetter(c, t[x]) {
-			return false
-		}
-	}
-	return true
-}
-
-// runs reports whether each run of the text r.B[start:] that matched a
-// pattern with bytes and runs pr is at least as long as the pattern's
-// (every run is at least 1, so only the pattern's longer runs are looked
-// up).
-func runs(pr []byte, r *Result, start int) bool {
-	for x := 1; x < len(pr); x += 2 {
-		if pr[x] > 1 && r.Run(start+x/2) < pr[x] {
+		c := pr[2*x]
+		if (c != t[x] && !sameLetter(c, t[x])) || tr[x] < pr[2*x+1] {
 			return false
 		}
 	}
@@ -550,7 +528,7 @@ func (m *Matcher) Words(pi int) int { return m.pats[pi].spaces + 1 }
 // It appends the matches that lie wholly inside the range, with offsets and
 // word indexes as Match over all of r gives them.
 func (m *Matcher) MatchRange(r *Result, lo, hi, words int, dst []Hit) []Hit {
-	sub := Result{B: r.B[lo:hi], irr: r.irr, base: r.base + lo}
+	sub := Result{B: r.B[lo:hi], Run: r.Run[lo:hi]}
 	n0 := len(dst)
 	dst = m.Match(&sub, dst)
 	for i := n0; i < len(dst); i++ {

@@ -56,7 +56,6 @@ package textnorm
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -74,112 +73,14 @@ const (
 
 // Result is one normalised text. Its slices are owned by the Normalizer and
 // are valid until its next call.
-//
-// Each byte of B came from a span of original bytes, read with Start, End
-// and Span. Most of the stream copies the original piecewise: a byte of
-// a plain word is one original byte, right after the one before it. So
-// only the bytes for which that is not true are stored (irr, sorted by
-// position): a byte that does not start where the byte before it ended
-// (at 0 for the first), or whose span is not one byte long (a run of
-// separators, a collapsed run, a folded rune, a reference), or whose run
-// is not 1. Every other byte i starts where byte i-1 ends and is one byte
-// long, so its span follows from the last stored byte before it.
 type Result struct {
 	// B is the normalised stream: a-z, 0-9, Amb, Other and Sep only.
 	B []byte
-	// irr are the irregular bytes of B, by position; B[i] is at position
-	// base+i (base is not 0 only in the part of a Result that
-	// Matcher.MatchRange reads).
-	irr  []irregular
-	base int
-}
-
-// irregular is a byte of a Result whose span does not follow from the
-// byte before it (see Result).
-type irregular struct {
-	pos        int32 // the byte's index in B
-	start, end int32 // its original span
-	run        int32 // its run (1 to 255)
-}
-
-// find returns the index in r.irr of the last irregular byte at or before
-// i, or -1 when there is none.
-func (r *Result) find(i int) int {
-	x := int32(r.base + i)
-	lo, hi := 0, len(r.irr) // r.irr[:lo] are at or before i, r.irr[hi:] after it
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if r.irr[m].pos <= x {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
-}
-
-// Start returns where the original span of B[i] starts. Start and End are
-// non-decreasing in i; 0 <= Start(i) <= End(i) <= len(src).
-func (r *Result) Start(i int) int32 {
-	k := r.find(i)
-	if k < 0 {
-		return int32(r.base + i)
-	}
-	x := &r.irr[k]
-	if p := int32(r.base + i); x.pos != p {
-		return x.end + p - x.pos - 1
-	}
-	return x.start
-}
-
-// End returns where the original span of B[i] ends.
-func (r *Result) End(i int) int32 {
-	k := r.find(i)
-	if k < 0 {
-		return int32(r.base+i) + 1
-	}
-	x := &r.irr[k]
-	if p := int32(r.base + i); x.pos != p {
-		return x.end + p - x.pos
-	}
-	return x.end
-}
-
-// Run returns how many times B[i] was repeated in a row (capped at 255).
-func (r *Result) Run(i int) uint8 {
-	if k := r.find(i); k >= 0 && int(r.irr[k].pos) == r.base+i {
-		return uint8(r.irr[k].run)
-	}
-	return 1
-}
-
-// StartAfter returns the index of the first byte of B whose span starts
-// after x, or len(B) when there is none.
-func (r *Result) StartAfter(x int32) int {
-	// the last irregular byte that starts at or before x
-	lo, hi := 0, len(r.irr)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if r.irr[m].start <= x {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	// The regular bytes after it (or from the start) start one after
-	// another: the first of them that starts after x, unless the next
-	// irregular byte comes first (it starts after x).
-	var p int // a position: base + an index of B
-	if lo == 0 {
-		p = max(r.base, int(x)+1) // Start(p) = p
-	} else {
-		k := &r.irr[lo-1]
-		p = int(k.pos) + 1 + max(0, int(x-k.end)+1) // Start(p) = k.end + p - k.pos - 1
-	}
-	if lo < len(r.irr) {
-		p = min(p, int(r.irr[lo].pos))
-	}
-	return min(max(p-r.base, 0), len(r.B))
+	// Start and End give, for each byte of B, the span of original bytes it
+	// came from. Start is non-decreasing; 0 <= Start[i] <= End[i] <= len(src).
+	Start, End []int32
+	// Run is how many times B[i] was repeated in a row (capped at 255).
+	Run []uint8
 }
 
 // Span returns the original byte span of the normalised bytes [i, j).
@@ -187,41 +88,11 @@ func (r *Result) Span(i, j int) (start, end int) {
 	if i >= j || i < 0 || j > len(r.B) {
 		return 0, 0
 	}
-	start, end = int(r.Start(i)), int(r.End(j-1))
+	start, end = int(r.Start[i]), int(r.End[j-1])
 	if end < start {
 		end = start
 	}
 	return start, end
-}
-
-// Offsets reads the spans of a Result's bytes in increasing order of
-// position, in constant time a byte: a loop over B that needs each
-// byte's span uses it instead of Start and End, which search.
-type Offsets struct {
-	irr  []irregular // the Result's
-	base int32
-	k    int // irr[:k] are at or before the last position read
-}
-
-// Offsets returns an Offsets over r from its first byte.
-func (r *Result) Offsets() Offsets { return Offsets{irr: r.irr, base: int32(r.base)} }
-
-// At returns the original span of B[i]; i must not be less than the
-// position of the previous call.
-func (o *Offsets) At(i int) (start, end int32) {
-	p := o.base + int32(i)
-	for o.k < len(o.irr) && o.irr[o.k].pos <= p {
-		o.k++
-	}
-	if o.k == 0 {
-		return p, p + 1
-	}
-	x := &o.irr[o.k-1]
-	if x.pos != p {
-		s := x.end + p - x.pos - 1
-		return s, s + 1
-	}
-	return x.start, x.end
 }
 
 // Normalizer normalises texts, reusing its buffers.
@@ -233,8 +104,6 @@ type Normalizer struct {
 	res     Result
 	src     string
 	streaks []int
-	// spare is a list of irregular bytes for joinChains to write
-	spare []irregular
 }
 
 // NewNormalizer returns a Normalizer.
@@ -282,70 +151,27 @@ var kind = func() (t [256]byte) {
 	return t
 }()
 
-// out is the stream being written: the bytes at full length, the
-// irregular ones (see Result), the number of bytes written, and the state of the search for runs of
+// out is the stream being written: the Result's slices at full length, the
+// number of bytes written, and the state of the search for runs of
 // one-character words (see joinChains).
 type out struct {
-	B   []byte
-	irr []irregular
-	w   int
-	// pe is the end of B[w-1]'s span (0 when w is 0), kept by add, sep
-	// and put; normalize sets it before it calls them.
-	pe int32
+	B      []byte
+	St, En []int32
+	Ru     []uint8
+	w      int
 	// streak counts one-character joinable words in a row and streakStart
 	// is where the streak began; streaks lists the starts of the streaks of
 	// three or more (joinChains looks only at those).
 	streak, streakStart int
 	streaks             []int
-	// grew is set when reserve had to move the stream to a new array.
+	// grew is set when reserve had to move the stream to new arrays.
 	grew bool
-}
-
-// lastEnd returns the end of the span of B[w-1] (0 when w is 0), with
-// irr the irregular bytes of B[:w].
-func lastEnd(irr []irregular, w int) int32 {
-	if w == 0 {
-		return 0
-	}
-	n := len(irr)
-	if n == 0 {
-		return int32(w)
-	}
-	x := &irr[n-1]
-	return x.end + int32(w-1) - x.pos
-}
-
-// lastRun returns the run of B[w-1] in irr (1 unless it is irregular).
-func lastRun(irr []irregular, w int) int32 {
-	if n := len(irr); n > 0 && int(irr[n-1].pos) == w-1 {
-		return irr[n-1].run
-	}
-	return 1
-}
-
-// extend makes the last byte written, B[w-1], whose span ends at pe, end
-// at e instead; more adds one to its run (up to 255).
-func extend(irr *[]irregular, w int, pe, e int32, more bool) {
-	x := *irr
-	if n := len(x); n > 0 && int(x[n-1].pos) == w-1 {
-		x[n-1].end = e
-		if more && x[n-1].run < 255 {
-			x[n-1].run++
-		}
-		return
-	}
-	// B[w-1] was regular: one byte, ending at pe
-	run := int32(1)
-	if more {
-		run = 2
-	}
-	*irr = append(x, irregular{pos: int32(w - 1), start: pe - 1, end: e, run: run})
 }
 
 // endWord updates the streak for the word that ends at o.w-1.
 func (o *out) endWord() {
 	w := o.w
-	if (w == 1 || o.B[w-2] == Sep) && joinable(o.B[w-1]) && lastRun(o.irr, w) == 1 {
+	if o.Ru[w-1] == 1 && (w == 1 || o.B[w-2] == Sep) && joinable(o.B[w-1]) {
 		o.streak++
 		if o.streak == 1 {
 			o.streakStart = w - 1
@@ -358,17 +184,6 @@ func (o *out) endWord() {
 	o.streak = 0
 }
 
-// add writes the byte c with run 1 for the original bytes [s, e).
-func (o *out) add(c byte, s, e int32) {
-	w := o.w
-	o.B[w] = c
-	if s != o.pe || e != s+1 {
-		o.irr = append(o.irr, irregular{pos: int32(w), start: s, end: e, run: 1})
-	}
-	o.pe = e
-	o.w++
-}
-
 // sep writes a separator for the original bytes [s, e): none at the start,
 // and one for a run of them.
 func (o *out) sep(s, e int32) {
@@ -377,12 +192,12 @@ func (o *out) sep(s, e int32) {
 		return
 	}
 	if o.B[w-1] == Sep {
-		extend(&o.irr, w, o.pe, e, false)
-		o.pe = e
+		o.En[w-1] = e
 		return
 	}
 	o.endWord()
-	o.add(Sep, s, e)
+	o.B[w], o.St[w], o.En[w], o.Ru[w] = Sep, s, e, 1
+	o.w++
 }
 
 // put writes the word byte c for the original bytes [s, e), folding it into
@@ -390,11 +205,14 @@ func (o *out) sep(s, e int32) {
 func (o *out) put(c byte, s, e int32) {
 	w := o.w
 	if w > 0 && o.B[w-1] == c {
-		extend(&o.irr, w, o.pe, e, true)
-		o.pe = e
+		o.En[w-1] = e
+		if o.Ru[w-1] < 255 {
+			o.Ru[w-1]++
+		}
 		return
 	}
-	o.add(c, s, e)
+	o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
+	o.w++
 }
 
 // reserve makes room for n more bytes.
@@ -402,9 +220,13 @@ func (o *out) reserve(n int) {
 	if o.w+n <= len(o.B) {
 		return
 	}
-	B := make([]byte, 2*(o.w+n))
+	size := 2 * (o.w + n)
+	B, St, En, Ru := make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
 	copy(B, o.B[:o.w])
-	o.B = B
+	copy(St, o.St[:o.w])
+	copy(En, o.En[:o.w])
+	copy(Ru, o.Ru[:o.w])
+	o.B, o.St, o.En, o.Ru = B, St, En, Ru
 	o.grew = true
 }
 
@@ -428,7 +250,7 @@ func (n *Normalizer) Normalize(s string) *Result {
 // stops with its error once it is done (the result is then unusable).
 func (n *Normalizer) NormalizeContext(ctx context.Context, s string) (*Result, error) {
 	if _, err := n.normalize(ctx, s, &n.res); err != nil {
-		n.res = Result{B: n.res.B[:0], irr: n.res.irr[:0]}
+		n.res = Result{B: n.res.B[:0], Start: n.res.Start[:0], End: n.res.End[:0], Run: n.res.Run[:0]}
 		return nil, err
 	}
 	return &n.res, nil
@@ -438,12 +260,11 @@ func (n *Normalizer) NormalizeContext(ctx context.Context, s string) (*Result, e
 // of its context.
 const ctxBytes = 64 << 10
 
-// normalize is Normalize writing into r's arrays: B from its start up to
-// its capacity, in place when that is at least len(s)+16 bytes (as
-// Text.Reset arranges), else in a new array, and the irregular bytes
-// appended to r.irr[:0]. It reports whether B is in r's array as it was
-// given. When ctx can be done it checks it every ctxBytes of s, and
-// returns its error once it is done.
+// normalize is Normalize writing into r's arrays: from their start up to
+// their capacity, in place when that is at least len(s)+16 bytes (as
+// Text.Reset arranges), else in new arrays. It reports whether the result
+// is in r's arrays as they were given. When ctx can be done it checks it
+// every ctxBytes of s, and returns its error once it is done.
 func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlace bool, err error) {
 	if n.fold == nil {
 		n.fold = folds()
@@ -452,13 +273,13 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 	inPlace = true
 	// Every input byte makes at most one output byte, except folded runes
 	// (word reserves room for those).
-	if size := len(s) + 16; cap(r.B) < size {
+	if size := len(s) + 16; cap(r.B) < size || cap(r.Start) < size || cap(r.End) < size || cap(r.Run) < size {
 		size += size / 4
-		r.B = make([]byte, size)
+		r.B, r.Start, r.End, r.Run = make([]byte, size), make([]int32, size), make([]int32, size), make([]uint8, size)
 		inPlace = false
 	}
-	o := out{B: r.B[:cap(r.B)], irr: r.irr[:0], streaks: n.streaks[:0]}
-	B := o.B
+	o := out{B: r.B[:cap(r.B)], St: r.Start[:cap(r.Start)], En: r.End[:cap(r.End)], Ru: r.Run[:cap(r.Run)], streaks: n.streaks[:0]}
+	B, St, En, Ru := o.B, o.St, o.En, o.Ru
 	w := 0
 	check := len(s)        // where the context is next checked
 	if ctx.Done() != nil { // a context that can never be done is not checked
@@ -468,86 +289,48 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		if i >= check {
 			if err := ctx.Err(); err != nil {
 				n.streaks = o.streaks
-				r.irr = o.irr[:0]
 				return false, err
 			}
 			check = i + ctxBytes
 		}
-		if w == 0 {
-			// no separator at the start
-			for i < len(s) && kind[s[i]] == 0 {
-				i++
-			}
-			if i == len(s) {
-				break
-			}
-		}
-		pe := lastEnd(o.irr, w)
-		if pe == int32(i) {
-			// s[i] follows on from the last byte, as plainRun needs
-			room := cap(o.irr) - len(o.irr)
-			if rest := len(s) - i + 3; room < min(irrRoom/4, rest) {
-				// (room for the rest of a short text, which the rest can
-				// never need more than; at least 3 for plainRun to move)
-				o.irr = slices.Grow(o.irr, max(len(o.irr), min(irrRoom, rest)))
-				room = cap(o.irr) - len(o.irr)
-			}
-			var stop, nirr int
-			// (plainRun's limit keeps the irregular bytes it can write at the
-			// start of a word or separator within the room)
-			i, w, nirr, o.streak, stop = plainRun(s, i, min(check, i+room-2), B, w, o.irr[:cap(o.irr)], len(o.irr), o.streak, &o.streakStart)
-			o.irr = o.irr[:nirr]
-			switch stop {
-			case stopStreak:
-				o.streaks = append(o.streaks, o.streakStart)
-				continue
-			case stopLimit:
-				continue
-			case stopFull:
-				// twice the room (plainRun starts again at a word that did
-				// not fit, so the room must grow until it fits)
-				o.irr = slices.Grow(o.irr, len(o.irr)+64)
-				continue
-			}
-			if i == len(s) {
-				break
-			}
-		} else if kind[s[i]] == 0 {
-			// a separator that does not follow on from the last byte
-			// (after a dropped rune, or the first one after the start)
-			o.w, o.pe = w, pe
-			o.sep(int32(i), int32(i+1))
-			w = o.w
-			i++
+		var stop int
+		i, w, stop = plainRun(s, i, check, B, St, En, Ru, w, &o.streak, &o.streakStart)
+		switch stop {
+		case stopStreak:
+			o.streaks = append(o.streaks, o.streakStart)
 			continue
+		case stopLimit:
+			continue
+		}
+		if i == len(s) {
+			break
 		}
 		// s[i] starts a word that is not plain ASCII letters, or a rune
 		// or markup that may or may not start one.
-		o.w, o.pe = w, lastEnd(o.irr, w)
 		switch kind[s[i]] {
 		case nonASCII:
+			o.w = w
 			if size := n.nonWord(s, i, &o); size > 0 {
 				w = o.w
 				i += size
 				continue
 			}
 		case markupKind:
+			o.w = w
 			if size := n.nonWordMarkup(s, i, &o); size > 0 {
 				w = o.w
 				i += size
 				continue
 			}
 		}
+		o.w = w
 		i = n.word(s, i, &o)
-		B, w = o.B, o.w
+		B, St, En, Ru, w = o.B, o.St, o.En, o.Ru, o.w
 	}
 	o.w = w
 	if w > 0 {
 		if B[w-1] == Sep {
 			o.w-- // no trailing separator
-			if k := len(o.irr) - 1; k >= 0 && int(o.irr[k].pos) == o.w {
-				o.irr = o.irr[:k]
-			}
 		} else {
 			o.endWord()
 		}
@@ -556,84 +339,62 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 		n.joinChains(&o)
 	}
 	n.streaks = o.streaks
-	r.B, r.irr = o.B[:o.w], o.irr
+	r.B, r.Start, r.End, r.Run = o.B[:o.w], o.St[:o.w], o.En[:o.w], o.Ru[:o.w]
 	return inPlace && !o.grew, nil
 }
-
-// irrRoom is the room normalize keeps for plainRun's irregular bytes
-// (plainRun stops when less than irrRoom/4 is left, so that normalize
-// grows the room), or less for a short text.
-const irrRoom = 1024
 
 // How plainRun stopped.
 const (
 	stopOther  = iota // at the end of s, or at a byte it leaves to normalize
 	stopLimit         // at lim, between two words or separators
 	stopStreak        // after a one-character word that made a streak of three
-	stopFull          // at the start of a word that did not fit in irr
 )
 
 // plainRun is normalize's fast path: from s[i], at the start of a word or
 // separator, it writes the words of plain ASCII letters that an ASCII
-// separator follows, and the ASCII separators, straight into B and the
-// irregular bytes irr[:n] (as word and sep would write them: letters
-// lower-cased and run-collapsed, a run of separators one Sep, none at the
-// start), with w bytes written so far and the streak of one-character
-// words in streak and *streakStart (see out.endWord). It returns where
-// it stopped, the bytes and the irregular bytes written, the streak, and
-// why: at
-// i == len(s) or at a byte it leaves to normalize (a word with other
-// bytes, which it starts again there, or a byte that is no ASCII letter
-// or separator) with stopOther; at lim with stopLimit; after a
-// one-character word that made a streak of three, whose start normalize
-// must append to the streaks, with stopStreak; at the start of a word
-// whose irregular bytes did not fit in irr with stopFull. len(irr) is its
-// room: normalize keeps lim close enough for the irregular bytes written
-// up to the start of a word or separator to leave room for two more
-// (each byte read makes at most one, and one more may be the byte before
-// i), so only a word's collapsed runs and apostrophes check for room.
+// separator follows, and the ASCII separators, straight into the arrays
+// (as word and sep would write them: letters lower-cased and
+// run-collapsed, a run of separators one Sep, none at the start), with
+// w bytes written so far and the streak of one-character words in
+// *streak and *streakStart (see out.endWord). It returns where it stopped,
+// the bytes written, and why: at i == len(s) or at a byte it leaves to
+// normalize (a word with other bytes, which it starts again there, or
+// a byte that is no ASCII letter or separator) with stopOther; at lim with
+// stopLimit; after a one-character word that made a streak of three, whose
+// start normalize must append to the streaks, with stopStreak.
 //
 // It calls nothing, so that its values stay in registers from one word to
-// the next; normalize, which calls word and the context's Err, cannot keep
-// them there. A letter of a word is one store: every letter but the first
-// starts where the one before it ends, so only a repeated letter (a
-// collapsed run) is irregular, and so is a run of separators longer than
-// one byte.
-func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak int, streakStart *int) (int, int, int, int, int) {
-	entry, midWord := i, w > 0 && B[w-1] != Sep
+// the next; normalize, which calls word and the context's Err, cannot
+// keep them there.
+func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int, streak, streakStart *int) (int, int, int) {
+	// The four arrays cut to one length: one bounds check for the four
+	// stores.
+	n := min(len(B), len(St), len(En), len(Ru))
+	B, St, En, Ru = B[:n], St[:n], En[:n], Ru[:n]
 	for i < len(s) {
 		if i >= lim {
-			return i, w, n, streak, stopLimit
+			return i, w, stopLimit
 		}
 		k := kind[s[i]]
 		if k == 0 {
 			// a separator
-			if w == 0 {
-				return i, w, n, streak, stopOther // none at the start
-			}
-			{
+			if w > 0 {
 				if B[w-1] == Sep {
-					// a run of them: B[w-1] is irregular
-					if n > 0 && int(irr[n-1].pos) == w-1 {
-						irr[n-1].end = int32(i + 1)
-					} else {
-						irr[n] = irregular{pos: int32(w - 1), start: int32(i - 1), end: int32(i + 1), run: 1}
-						n++
-					}
+					En[w-1] = int32(i + 1)
 				} else {
-					if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(irr[:n], w) == 1 {
+					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
 						// a one-character word: the streak goes on
-						if streak++; streak == 1 {
+						if *streak++; *streak == 1 {
 							*streakStart = w - 1
 						}
-						if streak == 3 {
-							B[w] = Sep
-							return i + 1, w + 1, n, streak, stopStreak
+						if *streak == 3 {
+							B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
+							return i + 1, w + 1, stopStreak
 						}
 					} else {
-						streak = 0
+						*streak = 0
 					}
-					B[w] = Sep
+					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
 					w++
 				}
 			}
@@ -642,12 +403,12 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 		}
 		if k-'a' >= 26 {
 			if k-'0' >= 10 || (w > 0 && B[w-1] != Sep) {
-				return i, w, n, streak, stopOther
+				return i, w, stopOther
 			}
-			ws, ns := w, n
 			// A number: leet leaves a word of digits alone, and writes
 			// it as put does.
-			B[w] = k
+			ws := w
+			B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
 			w++
 			j := i + 1
 			for ; j < len(s); j++ {
@@ -657,35 +418,27 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 					break
 				}
 				if c == B[w-1] {
-					if n > 0 && int(irr[n-1].pos) == w-1 {
-						if x := &irr[n-1]; x.run < 255 {
-							x.end, x.run = int32(j+1), x.run+1
-						} else {
-							x.end = int32(j + 1)
-						}
-					} else if n < len(irr) {
-						irr[n] = irregular{pos: int32(w - 1), start: int32(j - 1), end: int32(j + 1), run: 2}
-						n++
-					} else {
-						return i, ws, ns, streak, stopFull
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
 					}
 					continue
 				}
-				B[w] = c
+				B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
 				w++
 			}
 			if j == len(s) {
-				return j, w, n, streak, stopOther
+				return j, w, stopOther
 			}
 			if k != 0 {
-				// not a plain number: normalize starts it again
-				return i, ws, ns, streak, stopOther
+				return i, ws, stopOther // not a plain number: normalize starts it again
 			}
 			i = j // its separator, written above
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
-		B[w] = k
+		ws := w
+		B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
 		w++
 		last := k
 		j := i + 1
@@ -694,30 +447,20 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 				// (returned here, so that after the loop k is always
 				// the byte that ended the letters and last need not be
 				// kept for it)
-				return j, w, n, streak, stopOther
+				return j, w, stopOther
 			}
 			k = kind[s[j]]
 			if k-'a' >= 26 {
 				break
 			}
 			if k == last {
-				// a collapsed run: B[w-1] is irregular
-				if n > 0 && int(irr[n-1].pos) == w-1 {
-					if x := &irr[n-1]; x.run < 255 {
-						x.end, x.run = int32(j+1), x.run+1
-					} else {
-						x.end = int32(j + 1)
-					}
-				} else if n < len(irr) {
-					irr[n] = irregular{pos: int32(w - 1), start: int32(j - 1), end: int32(j + 1), run: 2}
-					n++
-				} else {
-					ws, ns := unwrite(s, i, j, w, irr[:n])
-					return i, ws, ns, streak, stopFull
+				En[w-1] = int32(j + 1)
+				if Ru[w-1] < 255 {
+					Ru[w-1]++
 				}
 				continue
 			}
-			B[w] = k
+			B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
 			w++
 			last = k
 		}
@@ -725,15 +468,8 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 			i = j // its separator, written above
 			continue
 		}
-		if k != '\'' && curly(s, j) == 0 {
-			// not a plain word: normalize starts it again
-			ws, ns := unwrite(s, i, j, w, irr[:n])
-			return i, ws, ns, streak, stopOther
-		}
-		if i == entry && midWord {
-			// (only the first word can follow a byte other than Sep)
-			ws, ns := unwrite(s, i, j, w, irr[:n])
-			return i, ws, ns, streak, stopOther
+		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
+			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
 		// An apostrophe: a word of ASCII letters and apostrophes (ASCII
 		// or ’: "don't", "I’m") that a separator or the end follows is
@@ -751,40 +487,21 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 			}
 		}
 		if e < len(s) && kind[s[e]] != 0 {
-			// not a plain word: normalize starts it again
-			ws, ns := unwrite(s, i, j, w, irr[:n])
-			return i, ws, ns, streak, stopOther
+			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
-		if len(irr)-n < e-j {
-			// (a byte of the rest makes at most one irregular byte)
-			ws, ns := unwrite(s, i, j, w, irr[:n])
-			return i, ws, ns, streak, stopFull
-		}
-		pe := int32(j) // the end of B[w-1]'s span
 		for j < e {
 			c := kind[s[j]]
 			if c-'a' < 26 {
 				if c == B[w-1] {
-					if n > 0 && int(irr[n-1].pos) == w-1 {
-						if x := &irr[n-1]; x.run < 255 {
-							x.end, x.run = int32(j+1), x.run+1
-						} else {
-							x.end = int32(j + 1)
-						}
-					} else {
-						irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(j + 1), run: 2}
-						n++
+					En[w-1] = int32(j + 1)
+					if Ru[w-1] < 255 {
+						Ru[w-1]++
 					}
 				} else {
-					B[w] = c
-					if int32(j) != pe {
-						irr[n] = irregular{pos: int32(w), start: int32(j), end: int32(j + 1), run: 1}
-						n++
-					}
+					B[w], St[w], En[w], Ru[w] = c, int32(j), int32(j+1), 1
 					w++
 				}
 				j++
-				pe = int32(j)
 				continue
 			}
 			size := 1 // the apostrophe's
@@ -797,59 +514,31 @@ func plainRun(s string, i, lim int, B []byte, w int, irr []irregular, n, streak 
 				continue // dropped in "n't": "don't" → "dont"
 			}
 			if B[w-1] == Sep {
-				if n > 0 && int(irr[n-1].pos) == w-1 {
-					irr[n-1].end = int32(j)
-				} else {
-					irr[n] = irregular{pos: int32(w - 1), start: pe - 1, end: int32(j), run: 1}
-					n++
-				}
-				pe = int32(j)
+				En[w-1] = int32(j)
 				continue
 			}
 			streak3 := false
-			if (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) && lastRun(irr[:n], w) == 1 {
+			if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
 				// a one-character word: the streak goes on
-				if streak++; streak == 1 {
+				if *streak++; *streak == 1 {
 					*streakStart = w - 1
 				}
-				streak3 = streak == 3
+				streak3 = *streak == 3
 			} else {
-				streak = 0
+				*streak = 0
 			}
-			B[w] = Sep
-			if int32(a) != pe || j != a+1 {
-				irr[n] = irregular{pos: int32(w), start: int32(a), end: int32(j), run: 1}
-				n++
-			}
-			pe = int32(j)
+			B[w], St[w], En[w], Ru[w] = Sep, int32(a), int32(j), 1
 			w++
 			if streak3 {
 				// normalize appends the streak and goes on with the
 				// rest of the word as a word of its own, which leet
 				// would write the same way
-				return j, w, n, streak, stopStreak
+				return j, w, stopStreak
 			}
 		}
 		i = e // a separator, or the end
 	}
-	return i, w, n, streak, stopOther
-}
-
-// unwrite returns where plainRun began to write the word of ASCII letters
-// s[i:j], and the irregular bytes before it in irr (w bytes are written):
-// the word made one byte for each run of one letter.
-func unwrite(s string, i, j, w int, irr []irregular) (ws, n int) {
-	ws = w
-	for p := i; p < j; p++ {
-		if p == i || kind[s[p]] != kind[s[p-1]] {
-			ws--
-		}
-	}
-	n = len(irr)
-	for n > 0 && int(irr[n-1].pos) >= ws {
-		n--
-	}
-	return ws, n
+	return i, w, stopOther
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
@@ -1055,45 +744,25 @@ func joinable(c byte) bool {
 	return (c >= 'a' && c <= 'z') || c == Amb || c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7'
 }
 
-// joiner is the state of joinChains: the bytes written and the
-// irregular ones among them (to), and the end of the last one's span.
-type joiner struct {
-	B  []byte
-	to []irregular
-	w  int
-	pe int32
-}
-
-// emit writes the byte c for the original bytes [s, e) with run ru.
-func (j *joiner) emit(c byte, s, e int32, ru uint8) {
-	j.B[j.w] = c
-	if s != j.pe || e != s+1 || ru != 1 {
-		j.to = append(j.to, irregular{pos: int32(j.w), start: s, end: e, run: int32(ru)})
-	}
-	j.pe = e
-	j.w++
-}
-
-// shortSep reports whether the separator at old.B[k] is short and on one
-// line.
-func (n *Normalizer) shortSep(old *Result, k int) bool {
-	s, e := old.Start(k), old.End(k)
+// shortSep reports whether the separator at o.B[k] is short and on one line.
+func (n *Normalizer) shortSep(o *out, k int) bool {
+	s, e := o.St[k], o.En[k]
 	if e-s > 3 {
 		return false
 	}
 	return !strings.ContainsAny(n.src[s:e], "\r\n")
 }
 
-// sameSep reports whether the separators at old.B[a] and old.B[b] are the
-// same original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
-func (n *Normalizer) sameSep(old *Result, a, b int) bool {
-	return n.src[old.Start(a):old.End(a)] == n.src[old.Start(b):old.End(b)]
+// sameSep reports whether the separators at o.B[a] and o.B[b] are the same
+// original text ("f.u.c.k" joins, "k.i.l.l m.y" stops at the space).
+func (n *Normalizer) sameSep(o *out, a, b int) bool {
+	return n.src[o.St[a]:o.En[a]] == n.src[o.St[b]:o.En[b]]
 }
 
-// single reports whether old.B[k] is a one-character word that may be
-// joined (in the run-collapsed stream: a word of one byte with run 1).
-func single(old *Result, k int) bool {
-	return k < len(old.B) && old.B[k] != Sep && joinable(old.B[k]) && (k+1 == len(old.B) || old.B[k+1] == Sep) && old.Run(k) == 1
+// single reports whether o.B[k] is a one-character word that may be joined
+// (in the run-collapsed stream: a word of one byte with run 1).
+func single(o *out, k int) bool {
+	return k < o.w && o.B[k] != Sep && o.Ru[k] == 1 && joinable(o.B[k]) && (k+1 == o.w || o.B[k+1] == Sep)
 }
 
 // joinChains is the joining half of pass 3: three or more one-character
@@ -1101,94 +770,71 @@ func single(old *Result, k int) bool {
 // ("f.u.c.k" → "fuck"). Chains lie inside streaks of one-character words,
 // whose starts Normalize collected in o.streaks; joinChains rewrites each
 // streak in place and moves the bytes between streaks down. The stream only
-// gets shorter, so reads stay ahead of writes. The irregular bytes are
-// written to a new list (the Normalizer's spare one, copied back at the
-// end): those between
-// streaks are moved down with their bytes (each still follows the same
-// span: a streak's rewriting ends with the separator it ended with), and
-// those of a streak are found again as it is written.
+// gets shorter, so reads stay ahead of writes.
 func (n *Normalizer) joinChains(o *out) {
 	end := o.w
-	// the stream as it was, read only: its bytes are read ahead of the
-	// ones written, and its irregular bytes are not changed
-	old := &Result{B: o.B[:end], irr: o.irr}
-	first := o.streaks[0]
-	oi := old.find(first-1) + 1 // o.irr[:oi] are before the first streak
-	jn := joiner{B: o.B, to: append(n.spare[:0], o.irr[:oi]...)}
-	w, i := first, first
+	w, i := o.streaks[0], o.streaks[0]
 	for _, st := range o.streaks {
 		if w != i {
 			copy(o.B[w:], o.B[i:st])
-		}
-		for ; oi < len(o.irr) && int(o.irr[oi].pos) < st; oi++ {
-			x := o.irr[oi]
-			x.pos -= int32(i - w)
-			jn.to = append(jn.to, x)
+			copy(o.St[w:], o.St[i:st])
+			copy(o.En[w:], o.En[i:st])
+			copy(o.Ru[w:], o.Ru[i:st])
 		}
 		w += st - i
 		i = st
-		jn.w, jn.pe = w, 0
-		if st > 0 {
-			jn.pe = old.End(st - 1)
-		}
 		prevSep := true // a streak starts a word
 		for i < end {
-			c := old.B[i]
+			c := o.B[i]
 			if c != Sep && prevSep {
-				if !single(old, i) {
+				if !single(o, i) {
 					break // end of the streak
 				}
-				if j, ok := n.chain(old, i); ok {
+				if j, ok := n.chain(o, i); ok {
 					for k := i; k <= j; k += 2 {
-						c, s, e := old.B[k], old.Start(k), old.End(k)
+						c, s, e := o.B[k], o.St[k], o.En[k]
 						if c >= '0' && c <= '9' {
 							c = leetDigit[c-'0']
 						}
-						if jn.w > 0 && o.B[jn.w-1] == c {
-							extend(&jn.to, jn.w, jn.pe, e, true)
-							jn.pe = e
+						if w > 0 && o.B[w-1] == c {
+							o.En[w-1] = e
+							if o.Ru[w-1] < 255 {
+								o.Ru[w-1]++
+							}
 							continue
 						}
-						jn.emit(c, s, e, 1)
+						o.B[w], o.St[w], o.En[w], o.Ru[w] = c, s, e, 1
+						w++
 					}
 					i, prevSep = j+1, false
 					continue
 				}
 			}
-			jn.emit(c, old.Start(i), old.End(i), old.Run(i))
+			o.B[w], o.St[w], o.En[w], o.Ru[w] = c, o.St[i], o.En[i], o.Ru[i]
+			w++
 			i++
 			prevSep = c == Sep
-		}
-		w = jn.w
-		for oi < len(o.irr) && int(o.irr[oi].pos) < i {
-			oi++ // rewritten above
 		}
 	}
 	if w != i {
 		copy(o.B[w:], o.B[i:end])
-	}
-	for ; oi < len(o.irr); oi++ {
-		x := o.irr[oi]
-		x.pos -= int32(i - w)
-		jn.to = append(jn.to, x)
+		copy(o.St[w:], o.St[i:end])
+		copy(o.En[w:], o.En[i:end])
+		copy(o.Ru[w:], o.Ru[i:end])
 	}
 	o.w = w + end - i
-	// back into o.irr's array, which the caller owns (Text.Reset shares
-	// one array among fields)
-	o.irr = append(o.irr[:0], jn.to...)
-	n.spare = jn.to[:0]
 }
 
 // chain reports whether a spelled-out word ("f.u.c.k") starts with the
 // one-character word at i, and where its last character is.
-func (n *Normalizer) chain(old *Result, i int) (last int, ok bool) {
+func (n *Normalizer) chain(o *out, i int) (last int, ok bool) {
 	j, count, letters := i, 0, 0
 	for {
 		count++
-		if old.B[j] >= 'a' && old.B[j] <= 'z' {
+		if o.B[j] >= 'a' && o.B[j] <= 'z' {
 			letters++
 		}
-		if j+2 < len(old.B) && n.shortSep(old, j+1) && single(old, j+2) && (j == i || n.sameSep(old, i+1, j+1)) {
+		if j+2 < o.w && n.shortSep(o, j+1) && single(o, j+2) && (j == i || n.sameSep(o, i+1, j+1)) {
 			j += 2
 			continue
 		}

@@ -203,7 +203,7 @@ func (m *refMatcher) Match(r *Result, dst []Hit) []Hit {
 				}
 				ok := true
 				for x := range p.b {
-					if !refSameLetter(p.b[x], b[start+x]) || r.Run(start+x) < p.run[x] {
+					if !refSameLetter(p.b[x], b[start+x]) || r.Run[start+x] < p.run[x] {
 						ok = false
 						break
 					}

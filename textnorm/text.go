@@ -3,7 +3,6 @@ package textnorm
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/lychgate/lychgate/message"
@@ -20,12 +19,12 @@ type Text struct {
 	// Norm[i] is Fields[i] normalised.
 	Norm []Result
 
-	m    *message.Message
-	n    *Normalizer
-	b    []byte
-	irr  []irregular
-	off  []int // where each field's bytes start in b
-	ioff []int // where each field's irregular bytes start in irr
+	m      *message.Message
+	n      *Normalizer
+	b      []byte
+	st, en []int32
+	ru     []uint8
+	off    []int
 
 	mu      sync.Mutex   // guards groups[:ngroups] (Hits)
 	groups  []*groupHits // per Group matched, in use first, reused
@@ -75,38 +74,31 @@ func (t *Text) reset(ctx context.Context, m *message.Message) error {
 	}
 	if cap(t.b) < need {
 		need += need / 4
-		t.b = make([]byte, 0, need)
+		t.b, t.st, t.en, t.ru = make([]byte, 0, need), make([]int32, 0, need), make([]int32, 0, need), make([]uint8, 0, need)
 	}
-	t.b, t.irr, t.off, t.ioff = t.b[:0], t.irr[:0], t.off[:0], t.ioff[:0]
+	t.b, t.st, t.en, t.ru, t.off = t.b[:0], t.st[:0], t.en[:0], t.ru[:0], t.off[:0]
 	for _, f := range t.Fields {
-		// room for normalize's irregular bytes in t.irr's array (it
-		// makes more itself only for a field that needs more)
-		t.irr = slices.Grow(t.irr, irrRoom)
-		at, iat := len(t.b), len(t.irr)
-		t.off, t.ioff = append(t.off, at), append(t.ioff, iat)
-		r := Result{B: t.b[at:at], irr: t.irr[iat:iat]}
+		at := len(t.b)
+		t.off = append(t.off, at)
+		r := Result{B: t.b[at:at], Start: t.st[at:at], End: t.en[at:at], Run: t.ru[at:at]}
 		inPlace, err := t.n.normalize(ctx, f.Text, &r)
 		if err != nil {
 			return err
 		}
-		// The irregular bytes were appended after t.irr's, in its array
-		// while it had room (the copy is then onto itself).
-		t.irr = append(t.irr[:iat], r.irr...)
 		if inPlace {
-			// written in place: extend the shared array over it
-			t.b = t.b[:at+len(r.B)]
+			// written in place: extend the shared arrays over it
+			t.b, t.st, t.en, t.ru = t.b[:at+len(r.B)], t.st[:at+len(r.B)], t.en[:at+len(r.B)], t.ru[:at+len(r.B)]
 			continue
 		}
 		// Folded runes outgrew the room (rare): append the copy, which
-		// moves the array if it must; t.off keeps the offsets valid.
-		t.b = append(t.b, r.B...)
+		// moves the arrays if it must; t.off keeps the offsets valid.
+		t.b, t.st, t.en, t.ru = append(t.b, r.B...), append(t.st, r.Start...), append(t.en, r.End...), append(t.ru, r.Run...)
 	}
-	t.off, t.ioff = append(t.off, len(t.b)), append(t.ioff, len(t.irr))
+	t.off = append(t.off, len(t.b))
 	t.Norm = t.Norm[:0]
 	for i := range t.Fields {
 		a, b := t.off[i], t.off[i+1]
-		ia, ib := t.ioff[i], t.ioff[i+1]
-		t.Norm = append(t.Norm, Result{B: t.b[a:b:b], irr: t.irr[ia:ib:ib]})
+		t.Norm = append(t.Norm, Result{B: t.b[a:b:b], Start: t.st[a:b:b], End: t.en[a:b:b], Run: t.ru[a:b:b]})
 	}
 	return nil
 }

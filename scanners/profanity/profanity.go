@@ -637,7 +637,7 @@ func plainSpelling(n *textnorm.Normalizer, entry string) string {
 		case textnorm.Other:
 			c = '?'
 		}
-		for range r.Run(i) {
+		for range r.Run[i] {
 			b.WriteByte(c)
 		}
 	}

@@ -296,27 +296,26 @@ func (s *Scanner) notAloneAnchors(st *state, anchors []textnorm.Hit) []textnorm.
 // before byte aloneBytes and ends at or after len(text)-aloneBytes. Such a
 // hit holds every normalised byte from the first that starts after
 // aloneBytes up to the first that ends at or after len(text)-aloneBytes
-// (Start and End are non-decreasing); when those bytes
+// (Start is non-decreasing; End is checked byte by byte); when those bytes
 // hold gate.aloneWords separators or more, more than a hit of any TagAlone
-// phrase can, there is none. It reads a few words of res.
+// phrase can, there is none. It reads about aloneBytes bytes of res plus a
+// few words.
 func (s *Scanner) aloneSpan(text string, res *textnorm.Result) bool {
 	n := s.gate.aloneWords
 	if n == 0 || len(text) <= 2*aloneBytes {
 		return false
 	}
 	tail := int32(len(text) - aloneBytes)
-	// Start and End are non-decreasing: the bytes that start at or
-	// before aloneBytes are res.B[:i], and the first of them that ends at
-	// or after tail is there when the last of them is one.
-	i := res.StartAfter(aloneBytes)
-	if i > 0 && res.End(i-1) >= tail {
-		return false // one byte from the start to the end (a long run)
+	i := 0
+	for ; i < len(res.B) && res.Start[i] <= aloneBytes; i++ {
+		if res.End[i] >= tail {
+			return false // one byte from the start to the end (a long run)
+		}
 	}
-	for seps := 0; i < len(res.B); i++ {
+	for seps := 0; i < len(res.B) && res.End[i] < tail; i++ {
 		if res.B[i] == textnorm.Sep {
 			if seps++; seps >= n {
-				// every byte up to this one ends before tail when it does
-				return res.End(i) < tail
+				return true
 			}
 		}
 	}
