@@ -77,7 +77,8 @@ type Result struct {
 	// B is the normalised stream: a-z, 0-9, Amb, Other and Sep only.
 	B []byte
 	// Start and End give, for each byte of B, the span of original bytes it
-	// came from. Start is non-decreasing; 0 <= Start[i] <= End[i] <= len(src).
+	// came from. Start and End are non-decreasing; 0 <= Start[i] <= End[i]
+	// <= len(src).
 	Start, End []int32
 	// Run is how many times B[i] was repeated in a row (capped at 255).
 	Run []uint8

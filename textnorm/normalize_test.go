@@ -154,6 +154,9 @@ func FuzzNormalize(f *testing.F) {
 			if st < prev {
 				t.Fatalf("byte %d: Start %d < previous %d", i, st, prev)
 			}
+			if i > 0 && en < r.End[i-1] {
+				t.Fatalf("byte %d: End %d < previous %d", i, en, r.End[i-1])
+			}
 			prev = st
 			if r.Run[i] == 0 {
 				t.Fatalf("byte %d: zero run", i)

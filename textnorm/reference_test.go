@@ -368,6 +368,12 @@ func checkReference(t *testing.T, n *Normalizer, ref *refNormalizer, s string) {
 	if d := sameResult(got, want); d != "" {
 		t.Fatalf("Normalize(%q): %s", s, d)
 	}
+	for i := 1; i < len(want.B); i++ {
+		// (Result.Start documents both; safeguarding's aloneSpan relies on it)
+		if want.Start[i] < want.Start[i-1] || want.End[i] < want.End[i-1] {
+			t.Fatalf("Normalize(%q): byte %d: span [%d,%d) before the previous one's [%d,%d)", s, i, want.Start[i], want.End[i], want.Start[i-1], want.End[i-1])
+		}
+	}
 }
 
 // TestNormalizeReference checks the one-pass normaliser against the original

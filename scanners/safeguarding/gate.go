@@ -296,26 +296,27 @@ func (s *Scanner) notAloneAnchors(st *state, anchors []textnorm.Hit) []textnorm.
 // before byte aloneBytes and ends at or after len(text)-aloneBytes. Such a
 // hit holds every normalised byte from the first that starts after
 // aloneBytes up to the first that ends at or after len(text)-aloneBytes
-// (Start is non-decreasing; End is checked byte by byte); when those bytes
-// hold gate.aloneWords separators or more, more than a hit of any TagAlone
-// phrase can, there is none. It reads about aloneBytes bytes of res plus a
-// few words.
+// (Start and End are non-decreasing); when those bytes hold
+// gate.aloneWords separators or more, more than a hit of any TagAlone
+// phrase can, there is none. It searches res.Start and reads a few words.
 func (s *Scanner) aloneSpan(text string, res *textnorm.Result) bool {
 	n := s.gate.aloneWords
 	if n == 0 || len(text) <= 2*aloneBytes {
 		return false
 	}
 	tail := int32(len(text) - aloneBytes)
-	i := 0
-	for ; i < len(res.B) && res.Start[i] <= aloneBytes; i++ {
-		if res.End[i] >= tail {
-			return false // one byte from the start to the end (a long run)
-		}
+	// Start and End are non-decreasing (the textnorm reference tests
+	// check it): the bytes that start at or before aloneBytes are
+	// res.B[:i], and one of them ends at or after tail when the last does.
+	i, _ := slices.BinarySearch(res.Start, aloneBytes+1)
+	if i > 0 && res.End[i-1] >= tail {
+		return false // one byte from the start to the end (a long run)
 	}
-	for seps := 0; i < len(res.B) && res.End[i] < tail; i++ {
+	for seps := 0; i < len(res.B); i++ {
 		if res.B[i] == textnorm.Sep {
 			if seps++; seps >= n {
-				return true
+				// every byte up to this one ends before tail when it does
+				return res.End[i] < tail
 			}
 		}
 	}
