@@ -55,27 +55,42 @@ type Metrics struct {
 	messagesBy  children[[3]string, prometheus.Counter]
 }
 
-// children caches the children of a metric vector by label values.
+// children caches the children of a metric vector by label values. The
+// label combinations are few (schools × directions × decisions, categories
+// × severities, scanners × statuses), so a new one copies the map and
+// every lookup after it reads without a lock: twenty sessions on two cores
+// contended on the read lock that was here before.
 type children[K comparable, V any] struct {
-	mu sync.RWMutex
-	m  map[K]V
+	mk func(K) V  // makes the child for new label values
+	mu sync.Mutex // serialises adding
+	m  atomic.Pointer[map[K]V]
 }
 
 // get returns the child for k, made by mk the first time.
-func (c *children[K, V]) get(k K, mk func() V) V {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return v
+func (c *children[K, V]) get(k K) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[k]; ok {
+			return v
+		}
 	}
-	v = mk()
 	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[K]V{}
+	defer c.mu.Unlock()
+	old := c.m.Load()
+	if old != nil {
+		if v, ok := (*old)[k]; ok {
+			return v
+		}
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	n := make(map[K]V, 1)
+	if old != nil {
+		n = make(map[K]V, len(*old)+1)
+		for ok, ov := range *old {
+			n[ok] = ov
+		}
+	}
+	v := c.mk(k)
+	n[k] = v
+	c.m.Store(&n)
 	return v
 }
 
@@ -109,6 +124,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Redis commands that failed (a missing key or a cancelled wait is not a failure), by command.",
 		}, []string{"command"}),
 	}
+	m.messagesBy.mk = func(k [3]string) prometheus.Counter { return m.messages.WithLabelValues(k[:]...) }
+	m.findingsBy.mk = func(k [2]string) prometheus.Counter { return m.findings.WithLabelValues(k[:]...) }
+	m.scanByRun.mk = func(k [2]string) prometheus.Observer { return m.scanDuration.WithLabelValues(k[:]...) }
 	for _, c := range []prometheus.Collector{m.messages, m.findings, m.scanDuration, m.replies, m.nextHopErrs, m.redisErrs} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)
@@ -144,15 +162,15 @@ func (m *Metrics) Analyzed(v *engine.Verdict) {
 			school = "none"
 		}
 		k := [3]string{string(d.Direction), school, string(d.Action)}
-		m.messagesBy.get(k, func() prometheus.Counter { return m.messages.WithLabelValues(k[:]...) }).Inc()
+		m.messagesBy.get(k).Inc()
 	}
 	for _, f := range v.Result.Findings {
 		k := [2]string{string(f.Category), f.Severity.String()}
-		m.findingsBy.get(k, func() prometheus.Counter { return m.findings.WithLabelValues(k[:]...) }).Inc()
+		m.findingsBy.get(k).Inc()
 	}
 	for _, r := range v.Result.Runs {
 		k := [2]string{r.Scanner, string(r.Status)}
-		m.scanByRun.get(k, func() prometheus.Observer { return m.scanDuration.WithLabelValues(k[:]...) }).Observe(r.Duration.Seconds())
+		m.scanByRun.get(k).Observe(r.Duration.Seconds())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,65 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	b, _ := io.ReadAll(rec.Result().Body)
 	return rec.Code, string(b)
+}
+
+// TestAnalyzedConcurrentNewLabels has goroutines add label values while
+// others count under existing ones: no count may be lost when the cache of
+// children is copied for a new label set.
+func TestAnalyzedConcurrentNewLabels(t *testing.T) {
+	t.Parallel()
+	m, reg := newMetrics(t)
+	const goroutines, perG, schools = 8, 300, 12
+	done := make(chan struct{})
+	for g := range goroutines {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range perG {
+				school := "s" + strconv.Itoa((g*perG+i)%schools)
+				m.Analyzed(&engine.Verdict{
+					Result:    scanners.Result{Runs: []scanners.Run{{Scanner: "rules", Status: scanners.StatusOK}}},
+					Decisions: []policy.Decision{{Recipient: "a@x.test", School: school, Direction: scanners.Inbound, Action: policy.Deliver}},
+				})
+			}
+		}()
+	}
+	for range goroutines {
+		<-done
+	}
+	out := gather(t, reg)
+	per := goroutines * perG / schools
+	for s := range schools {
+		want := `lychgate_messages_total{decision="deliver",direction="inbound",school="s` + strconv.Itoa(s) + `"} ` + strconv.Itoa(per)
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if want := `lychgate_scanner_duration_seconds_count{scanner="rules",status="ok"} ` + strconv.Itoa(goroutines*perG); !strings.Contains(out, want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// BenchmarkAnalyzed counts a typical verdict (one decision, two findings,
+// ten scanner runs) from parallel goroutines, as the relay's sessions do.
+func BenchmarkAnalyzed(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := &engine.Verdict{
+		Result: scanners.Result{
+			Findings: []scanners.Finding{{Category: "spam", Severity: scanners.Low}, {Category: "links", Severity: scanners.Medium}},
+		},
+		Decisions: []policy.Decision{{Recipient: "a@x.test", School: "s1", Direction: scanners.Inbound, Action: policy.Deliver}},
+	}
+	for i := range 10 {
+		v.Result.Runs = append(v.Result.Runs, scanners.Run{Scanner: "scanner" + strconv.Itoa(i), Status: scanners.StatusOK, Duration: time.Millisecond})
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Analyzed(v)
+		}
+	})
 }
