@@ -325,7 +325,11 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			}
 		}
 		o.w = w
-		i = n.word(s, i, &o)
+		if e := alnumWord(s, i, &o); e > i {
+			i = e
+		} else {
+			i = n.word(s, i, &o)
+		}
 		B, St, En, Ru, w = o.B, o.St, o.En, o.Ru, o.w
 	}
 	o.w = w
@@ -540,6 +544,44 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 		i = e // a separator, or the end
 	}
 	return i, w, stopOther
+}
+
+// alnumWord writes the word at s[i] as word would when it is a word of
+// ASCII letters and digits mixed ("2nite", "b4", "x1y2z3", order numbers
+// and ids) that an ASCII separator or the end of s follows: what leet does
+// with such a word (its digits read as letters when letters are at least
+// half of the rest), without collecting the atoms first. It returns where
+// the word ends, or i when the word is not one of those; then nothing is
+// written.
+func alnumWord(s string, i int, o *out) int {
+	letters, digits := 0, 0
+	e := i
+	for ; e < len(s); e++ {
+		switch k := kind[s[e]]; {
+		case k-'a' < 26:
+			letters++
+		case k-'0' < 10:
+			digits++
+		case k == 0:
+			goto word
+		default:
+			return i
+		}
+	}
+word:
+	if e == i {
+		return i
+	}
+	o.reserve(len(s) - i + 1) // as word reserves: the word's atoms and the rest
+	leet := letters > 0 && 2*letters >= digits
+	for j := i; j < e; j++ {
+		c := kind[s[j]]
+		if leet && c-'0' < 10 {
+			c = leetDigit[c-'0']
+		}
+		o.put(c, int32(j), int32(j+1))
+	}
+	return e
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones

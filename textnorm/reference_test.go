@@ -359,6 +359,10 @@ var referenceCases = []string{
 	"12 1 2 3 4 5 x", "1 3 3 7", "11 111 0000 5 55 a 5 55555", "2026-12-01 99. 9x x9 1!", "3 4 5a", "0 0 0", "7\r\n7", "12'3",
 	"don’t I’m it’s’ can’’t n’t x’ ’tis", "a b I’m c", "i’i’i x y I’m", "DON’T don’t’ n’t’t nn’t", "don’té I’m\u200b don’t&amp;",
 	"don’'t don'’t a’b’c’d", "x’", "’", "a\xe2\x80", "a\xe2\x80\x98b a’", "don\u2018t",
+	// alnumWord: words of ASCII letters and digits, and the bytes that send them back to word
+	"2nite b4 gr8 l8r 0XXXXXXXXX 1XXXX\r\n2XXXX", "ab12 a123 a1234 12ab 1a22 a1b2c3d4 0o0o00 o0o0", "x1 1x 1x1 11x11 a11a a111a",
+	"b4é b4\u200b b4&amp; b4' b4’ b4$ b4! b4@ b4|", "a1 b2 c3 d4", "i1 i1 i1 x", "1i1i1i 0O 00OO aa00aa", "4ever\xff 4ever\n4ever",
+	"X1Y2 x1y2z3 ABC123 abc123def 9a9a9a9a9a",
 }
 
 func checkReference(t *testing.T, n *Normalizer, ref *refNormalizer, s string) {
