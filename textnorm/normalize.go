@@ -574,13 +574,33 @@ word:
 	}
 	o.reserve(len(s) - i + 1) // as word reserves: the word's atoms and the rest
 	leet := letters > 0 && 2*letters >= digits
-	for j := i; j < e; j++ {
+	atom := func(j int) byte {
 		c := kind[s[j]]
 		if leet && c-'0' < 10 {
 			c = leetDigit[c-'0']
 		}
-		o.put(c, int32(j), int32(j+1))
+		return c
 	}
+	// As put writes each byte, a run of one byte at a time: the run's
+	// first byte folded into the previous one or written, the rest of the
+	// run counted (put stops counting at 255).
+	w := o.w
+	for j := i; j < e; {
+		c := atom(j)
+		r := j + 1
+		for r < e && atom(r) == c {
+			r++
+		}
+		if w > 0 && o.B[w-1] == c {
+			o.En[w-1] = int32(r)
+			o.Ru[w-1] = uint8(min(int(o.Ru[w-1])+r-j, 255))
+		} else {
+			o.B[w], o.St[w], o.En[w], o.Ru[w] = c, int32(j), int32(r), uint8(min(r-j, 255))
+			w++
+		}
+		j = r
+	}
+	o.w = w
 	return e
 }
 
