@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lychgate/lychgate/config"
+	"github.com/lychgate/lychgate/scanners"
 )
 
 // BenchmarkAnalyzeCorpus runs every SpamAssassin corpus message in turn
@@ -36,22 +37,7 @@ func BenchmarkAnalyzeCorpus(b *testing.B) {
 		}
 		msgs = append(msgs, raw)
 	}
-	// The school of lychgate-bench's configuration and the built-in
-	// defaults otherwise (no custom rules).
-	cfg := config.Default()
-	cfg.Schools = []config.School{{ID: "bench", Name: "Bench School", Domains: []string{"bench.example.sch.uk"},
-		DSL: []string{"dsl@bench.example.sch.uk"}, Groups: map[string][]string{"pupils": {"pupil*@bench.example.sch.uk"}}}}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	env := e.NewEnvelope(Sender{From: "sender@example.com"})
-	r, err := e.Classify(env, false, "pupil1@bench.example.sch.uk")
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.Recipients = append(env.Recipients, r)
+	e, env := benchEngine(b)
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	i := 0
@@ -60,6 +46,28 @@ func BenchmarkAnalyzeCorpus(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// benchEngine is an engine with the school of lychgate-bench's
+// configuration and the built-in defaults otherwise (no custom rules), and
+// an envelope from an outside sender to one pupil of that school.
+func benchEngine(b *testing.B) (*Engine, *scanners.Envelope) {
+	b.Helper()
+	cfg := config.Default()
+	cfg.Schools = []config.School{{ID: "bench", Name: "Bench School", Domains: []string{"bench.example.sch.uk"},
+		DSL: []string{"dsl@bench.example.sch.uk"}, Groups: map[string][]string{"pupils": {"pupil*@bench.example.sch.uk"}}}}
+	e, err := New(cfg, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := e.NewEnvelope(Sender{From: "sender@example.com"})
+	r, err := e.Classify(env, false, "pupil1@bench.example.sch.uk")
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.Recipients = append(env.Recipients, r)
+	b.Cleanup(func() { e.Close() })
+	return e, env
 }
 
 // cpuTime is the user and system CPU time of this process so far.
@@ -90,20 +98,7 @@ func sourceMessage(n int) []byte {
 // BenchmarkAnalyzeSource is Analyze of lychgate-bench row 2's 10 KB
 // message, with every default scanner, as BenchmarkAnalyzeCorpus.
 func BenchmarkAnalyzeSource(b *testing.B) {
-	cfg := config.Default()
-	cfg.Schools = []config.School{{ID: "bench", Name: "Bench School", Domains: []string{"bench.example.sch.uk"},
-		DSL: []string{"dsl@bench.example.sch.uk"}, Groups: map[string][]string{"pupils": {"pupil*@bench.example.sch.uk"}}}}
-	e, err := New(cfg, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	env := e.NewEnvelope(Sender{From: "sender@example.com"})
-	r, err := e.Classify(env, false, "pupil1@bench.example.sch.uk")
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.Recipients = append(env.Recipients, r)
+	e, env := benchEngine(b)
 	msg := sourceMessage(10240)
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
