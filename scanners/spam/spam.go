@@ -267,24 +267,16 @@ func (s *Scanner) bayesReason(ctx context.Context, m *message.Message) (_ []Reas
 	if res.Cold {
 		return []Reason{{Rule: "bayes_cold", Explanation: fmt.Sprintf("the classifier is not trained enough yet (%d spam, %d ham messages); scored without it", res.Trained.Spam, res.Trained.Ham)}}, false
 	}
-	var out []Reason
-	if res.NGramCold {
-		out = append(out, Reason{Rule: "bayes_ngram_cold", Explanation: fmt.Sprintf("the byte n-gram model is not trained enough yet (%d spam, %d ham messages); the classifier scored by its tokens alone", res.NGramTrained.Spam, res.NGramTrained.Ham)})
-	}
 	b, ok := bandOf(res.Prob)
 	if !ok {
-		return out, true
+		return nil, true
 	}
 	sc := s.score(b.id, b.score)
 	if sc == 0 {
-		return out, true
+		return nil, true
 	}
-	ng := ""
-	if res.NGramTrained != (bayes.Counts{}) && !res.NGramCold {
-		ng = ", byte n-gram log-odds " + strconv.FormatFloat(res.NGram, 'f', 2, 64)
-	}
-	return append(out, Reason{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64) +
-		" (words and form " + strconv.FormatFloat(res.WholeProb, 'f', 4, 64) + ", headers " + strconv.FormatFloat(res.HeaderProb, 'f', 4, 64) + ng + ")", Evidence: clueEvidence(res.Clues, sc > 0)}), true
+	return []Reason{{Rule: b.id, Score: sc, Explanation: b.explanation + "; p=" + strconv.FormatFloat(res.Prob, 'f', 4, 64) +
+		" (words and form " + strconv.FormatFloat(res.WholeProb, 'f', 4, 64) + ", headers " + strconv.FormatFloat(res.HeaderProb, 'f', 4, 64) + ")", Evidence: clueEvidence(res.Clues, sc > 0)}}, true
 }
 
 // clueEvidence quotes the strongest tokens on the side of the verdict.

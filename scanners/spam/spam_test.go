@@ -154,42 +154,6 @@ func TestBayesColdIsReported(t *testing.T) {
 	}
 }
 
-// TestNGramColdIsReported: a classifier whose store was learnt without
-// the byte n-gram model (as before it existed) scores by its tokens and
-// says so in an info finding.
-func TestNGramColdIsReported(t *testing.T) {
-	st := bayes.NewMemStore()
-	off, err := bayes.New(bayes.Options{Store: st, MinSpam: 1, MinHam: 1, NGramWeight: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := off.LearnHam(ctx, crlf(hammy)); err != nil {
-		t.Fatal(err)
-	}
-	if err := off.LearnSpam(ctx, crlf("From: a@b.example\nSubject: cheap pills\n\nbuy cheap pills now\n")); err != nil {
-		t.Fatal(err)
-	}
-	c, err := bayes.New(bayes.Options{Store: st, MinSpam: 1, MinHam: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newScanner(t, Options{Classifier: c})
-	fs, err := s.Scan(ctx, message.Parse(ctx, crlf(hammy), message.Limits{}), inbound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cold *scanners.Finding
-	for i := range fs {
-		if fs[i].Rule == "bayes_ngram_cold" {
-			cold = &fs[i]
-		}
-	}
-	if cold == nil || cold.Score != 0 || cold.Severity != scanners.Info || !strings.Contains(cold.Explanation, "0 spam, 0 ham") {
-		t.Errorf("Scan with an untrained n-gram model: bayes_ngram_cold = %+v, want an info finding with score 0", cold)
-	}
-}
-
 func TestVerdictAndHeader(t *testing.T) {
 	fs := []scanners.Finding{
 		{Scanner: Name, Rule: "bayes_99", Category: scanners.Spam, Score: 6},

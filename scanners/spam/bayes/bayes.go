@@ -100,11 +100,6 @@ type Options struct {
 	// its two words, so a long text's many pairs can outvote everything
 	// else.
 	MaxPairs int
-	// NGramWeight is the weight of the byte n-gram model's log-odds (see
-	// ngram.go) added to the token opinion's; default DefaultNGramWeight,
-	// negative turns the n-gram model off (neither trained nor asked).
-	// It needs a Store that is also a WeightStore.
-	NGramWeight float64
 	// Limits are the parse limits LearnHam uses on raw messages.
 	Limits message.Limits
 	// Tokenize are the tokenizer's settings (TokenizeWith).
@@ -145,9 +140,6 @@ func New(o Options) (*Classifier, error) {
 	if o.MaxPairs == 0 {
 		o.MaxPairs = DefaultMaxPairs
 	}
-	if o.NGramWeight == 0 {
-		o.NGramWeight = DefaultNGramWeight
-	}
 	o.Limits = o.Limits.WithDefaults()
 	return &Classifier{o: o}, nil
 }
@@ -169,15 +161,6 @@ type Result struct {
 	WholeProb, HeaderProb float64
 	// Cold is true when too few messages are trained to classify.
 	Cold bool
-	// NGram is the byte n-gram model's log-odds, already added to Prob
-	// (times NGramWeight) unless NGramCold; NGramTrained are the messages
-	// it was trained on. NGramCold is true when it has fewer than MinSpam
-	// or MinHam of them (a store learnt before the model existed): Prob
-	// is then the token opinion alone. Both are zero when the model is
-	// off or the message was classified by its tokens only.
-	NGram        float64
-	NGramCold    bool
-	NGramTrained Counts
 	// Trained are the store's totals.
 	Trained Counts
 	// Clues are the tokens combined, strongest first (at most MaxClues).
@@ -209,25 +192,9 @@ func messageKey(m *message.Message) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// Classify returns the spam probability of m: the token opinion and,
-// when trained, the byte n-gram model's.
+// Classify returns the spam probability of m.
 func (c *Classifier) Classify(ctx context.Context, m *message.Message) (Result, error) {
-	r, err := c.ClassifyTokens(ctx, c.Tokenize(m))
-	if err != nil || r.Cold {
-		return r, err
-	}
-	z, trained, ok, err := c.ngramOpinion(ctx, NGramFeatures(m.Raw, c.o.Tokenize.InternalHosts))
-	if err != nil || !ok {
-		return r, err
-	}
-	r.NGramTrained = trained
-	if trained.Spam < c.o.MinSpam || trained.Ham < c.o.MinHam {
-		r.NGramCold = true
-		return r, nil
-	}
-	r.NGram = z
-	r.Prob = sigmoid(max(min(logOdds(r.Prob), tokenLogOdds), -tokenLogOdds) + c.o.NGramWeight*z)
-	return r, nil
+	return c.ClassifyTokens(ctx, c.Tokenize(m))
 }
 
 // Tokenize returns m's tokens with the classifier's tokenizer settings.
@@ -450,7 +417,6 @@ type Trainer struct {
 
 type pending struct {
 	toks  []string
-	feats []uint32 // n-gram features; nil for token sets (AddTokens)
 	label Label
 }
 
@@ -477,11 +443,7 @@ func (t *Trainer) Add(m *message.Message, label Label) {
 	if _, ok := t.msgs[k]; !ok {
 		t.order = append(t.order, k)
 	}
-	p := pending{toks: t.c.Tokenize(m), label: label}
-	if t.c.o.NGramWeight >= 0 {
-		p.feats = NGramFeatures(m.Raw, t.c.o.Tokenize.InternalHosts)
-	}
-	t.msgs[k] = p
+	t.msgs[k] = pending{toks: t.c.Tokenize(m), label: label}
 }
 
 // Stats says what a Flush did.
@@ -502,8 +464,6 @@ func (t *Trainer) Flush(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	b := &Batch{Tokens: map[string]Counts{}, Learned: map[string]Label{}}
-	var ex []ngramExample
-	var exTrained Counts
 	for i, k := range t.order {
 		p := t.msgs[k]
 		if p.label != Spam && p.label != Ham {
@@ -521,17 +481,6 @@ func (t *Trainer) Flush(ctx context.Context) (Stats, error) {
 		}
 		addTokens(b, p.toks, p.label, 1)
 		b.Learned[k] = p.label
-		if p.feats != nil {
-			ex = append(ex, ngramExample{feats: p.feats, spam: p.label == Spam})
-			exTrained = moveCount(exTrained, old[i], p.label)
-		}
-	}
-	// The n-gram weights go first: if the counts' write then fails, the
-	// messages are not marked learnt and training them again trains the
-	// n-gram model once more (an online model takes that), where the other
-	// order would leave them learnt without it.
-	if err := t.c.trainNGrams(ctx, ex, exTrained); err != nil {
-		return Stats{}, err
 	}
 	if err := t.c.o.Store.Apply(ctx, b); err != nil {
 		return Stats{}, err
@@ -557,20 +506,4 @@ func addTokens(b *Batch, toks []string, l Label, d int64) {
 	} else {
 		b.Totals.Ham += d
 	}
-}
-
-// moveCount adds a message learnt as to (and no longer as from) to c.
-func moveCount(c Counts, from, to Label) Counts {
-	for _, x := range []struct {
-		l Label
-		d int64
-	}{{from, -1}, {to, 1}} {
-		switch x.l {
-		case Spam:
-			c.Spam += x.d
-		case Ham:
-			c.Ham += x.d
-		}
-	}
-	return c
 }

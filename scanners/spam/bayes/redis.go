@@ -17,14 +17,8 @@ import (
 //	<prefix>:bayes:{<scope>}:n          hash  s, h: trained spam and ham messages
 //	<prefix>:bayes:{<scope>}:t:<token>  hash  s, h: messages containing the token; TTL TokenTTL
 //	<prefix>:bayes:{<scope>}:m:<msg>    string "s" or "h": how a message was trained; TTL LearnedTTL
-//	<prefix>:bayes:{<scope>}:wn         hash  s, h: spam and ham messages the n-gram model was trained on
-//	<prefix>:bayes:{<scope>}:w:<shard>  hash  <bucket>: the n-gram model's weights; TTL TokenTTL
 //
 // <token> and <msg> are hashes (see tokenKey), so no message text is stored.
-// The n-gram model's 2^NGramBits buckets (hashes of 4-byte strings) are
-// spread over 257 hashes of at most 4,096 fields: <shard> is the bucket's
-// high bits in base 36 and the field its low 12 bits (shard "74" holds
-// the bias alone).
 const (
 	// DefaultTokenTTL is how long a token is kept after it was last trained.
 	DefaultTokenTTL = 180 * 24 * time.Hour
@@ -204,102 +198,6 @@ func (s *RedisStore) Apply(ctx context.Context, b *Batch) error {
 	}
 	for k, l := range b.Learned {
 		pipe.Set(ctx, s.msgKey(k), string([]byte{byte(l)}), s.learnedTTL)
-		n++
-	}
-	return flush()
-}
-
-// ngramShardBits are the bucket bits in a weight hash's field name.
-const ngramShardBits = 12
-
-// WeightsTotalsKey returns the key of the n-gram model's message counts.
-func (s *RedisStore) WeightsTotalsKey() string { return s.base + "wn" }
-
-func (s *RedisStore) weightKey(shard uint32) string {
-	return s.base + "w:" + strconv.FormatUint(uint64(shard), 36)
-}
-
-// Weights implements WeightStore: one HMGET per weight hash the buckets
-// fall in, in one pipeline.
-func (s *RedisStore) Weights(ctx context.Context, buckets []uint32) (Counts, []float32, error) {
-	type shardQ struct {
-		fields []string
-		at     []int
-	}
-	byShard := map[uint32]*shardQ{}
-	var shards []uint32
-	for i, b := range buckets {
-		sh := b >> ngramShardBits
-		q := byShard[sh]
-		if q == nil {
-			q = &shardQ{}
-			byShard[sh] = q
-			shards = append(shards, sh)
-		}
-		q.fields = append(q.fields, strconv.FormatUint(uint64(b&(1<<ngramShardBits-1)), 36))
-		q.at = append(q.at, i)
-	}
-	pipe := s.c.Pipeline()
-	tot := pipe.HMGet(ctx, s.WeightsTotalsKey(), "s", "h")
-	cmds := make([]*redis.SliceCmd, len(shards))
-	for i, sh := range shards {
-		cmds[i] = pipe.HMGet(ctx, s.weightKey(sh), byShard[sh].fields...)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return Counts{}, nil, fmt.Errorf("bayes: redis weights: %w", err)
-	}
-	out := make([]float32, len(buckets))
-	for i, sh := range shards {
-		q := byShard[sh]
-		for j, v := range cmds[i].Val() {
-			if str, ok := v.(string); ok && j < len(q.at) {
-				if f, err := strconv.ParseFloat(str, 64); err == nil {
-					out[q.at[j]] = float32(f)
-				}
-			}
-		}
-	}
-	return countsOf(tot.Val()), out, nil
-}
-
-// AddWeights implements WeightStore: HINCRBYFLOAT per bucket (so that two
-// learners' changes add up), in pipelines of at most chunk commands, each
-// weight hash's TTL renewed, the message counts last.
-func (s *RedisStore) AddWeights(ctx context.Context, d map[uint32]float32, trained Counts) error {
-	pipe := s.c.Pipeline()
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		_, err := pipe.Exec(ctx)
-		n = 0
-		if err != nil {
-			return fmt.Errorf("bayes: redis add weights: %w", err)
-		}
-		return nil
-	}
-	touched := map[uint32]bool{}
-	for b, x := range d {
-		sh := b >> ngramShardBits
-		touched[sh] = true
-		pipe.HIncrByFloat(ctx, s.weightKey(sh), strconv.FormatUint(uint64(b&(1<<ngramShardBits-1)), 36), float64(x))
-		if n++; n >= chunk {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	for sh := range touched {
-		pipe.Expire(ctx, s.weightKey(sh), s.tokenTTL)
-		n++
-	}
-	if trained.Spam != 0 {
-		pipe.HIncrBy(ctx, s.WeightsTotalsKey(), "s", trained.Spam)
-		n++
-	}
-	if trained.Ham != 0 {
-		pipe.HIncrBy(ctx, s.WeightsTotalsKey(), "h", trained.Ham)
 		n++
 	}
 	return flush()

@@ -64,37 +64,11 @@ type MemStore struct {
 	totals  Counts
 	tokens  map[string]Counts
 	learned map[string]Label
-	// the n-gram model (WeightStore)
-	wTrained Counts
-	weights  map[uint32]float64 // summed as Redis does, returned as float32
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{tokens: map[string]Counts{}, learned: map[string]Label{}, weights: map[uint32]float64{}}
-}
-
-// Weights implements WeightStore.
-func (s *MemStore) Weights(_ context.Context, buckets []uint32) (Counts, []float32, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]float32, len(buckets))
-	for i, b := range buckets {
-		out[i] = float32(s.weights[b])
-	}
-	return s.wTrained, out, nil
-}
-
-// AddWeights implements WeightStore.
-func (s *MemStore) AddWeights(_ context.Context, d map[uint32]float32, trained Counts) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for b, x := range d {
-		s.weights[b] += float64(x)
-	}
-	s.wTrained.Spam += trained.Spam
-	s.wTrained.Ham += trained.Ham
-	return nil
+	return &MemStore{tokens: map[string]Counts{}, learned: map[string]Label{}}
 }
 
 // Lookup implements Store.
