@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,6 +188,9 @@ type exp7Config struct {
 	hamW   float64 // weight of a ham's gradient
 	// blocked > 0: trained class by class in batches of blocked messages
 	blocked int
+	// replay > 0 (with blocked): each batch trained together with the
+	// last replay messages learnt of the other class
+	replay int
 }
 
 func (c exp7Config) String() string {
@@ -196,6 +200,9 @@ func (c exp7Config) String() string {
 	}
 	if c.blocked > 0 {
 		s += fmt.Sprintf(" spam then ham in batches of %d", c.blocked)
+	}
+	if c.replay > 0 {
+		s += fmt.Sprintf(" replaying %d of the other class", c.replay)
 	}
 	return s
 }
@@ -208,6 +215,7 @@ func exp7Train(feats [][]uint32, spam []bool, train []int, bits int, c exp7Confi
 		// as "lychgate learn --spam" and then "--ham" would train: the
 		// spam in batches of c.blocked, then the ham, each batch its own
 		// passes
+		learnt := map[bool][]int{}
 		for _, want := range []bool{true, false} {
 			var cls []int
 			for _, i := range train {
@@ -216,7 +224,15 @@ func exp7Train(feats [][]uint32, spam []bool, train []int, bits int, c exp7Confi
 				}
 			}
 			for start := 0; start < len(cls); start += c.blocked {
-				exp7Passes(w, feats, spam, cls[start:min(start+c.blocked, len(cls))], bits, c)
+				batch := cls[start:min(start+c.blocked, len(cls))]
+				if c.replay > 0 {
+					// with the feature sets of the last c.replay learnt
+					// messages of the other class kept (a replay buffer)
+					other := learnt[!want]
+					batch = append(slices.Clone(batch), other[max(0, len(other)-c.replay):]...)
+				}
+				exp7Passes(w, feats, spam, batch, bits, c)
+				learnt[want] = append(learnt[want], cls[start:min(start+c.blocked, len(cls))]...)
 			}
 		}
 		return w
@@ -497,6 +513,8 @@ func TestSpamExperimentRound7Alone(t *testing.T) {
 			{rate: 0.002, passes: 5, hamW: 1, thick: 4},
 			{rate: 4, norm: true, passes: 5, hamW: 1, thick: 2, blocked: 500},
 			{rate: 4, norm: true, passes: 1, hamW: 1, thick: 2, blocked: 500},
+			{rate: 4, norm: true, passes: 5, hamW: 1, thick: 2, blocked: 500, replay: 500},
+			{rate: 4, norm: true, passes: 5, hamW: 1, thick: 2, blocked: 500, replay: 2000},
 		}
 	}
 	only := os.Getenv("LYCHGATE_SPAMEXP_ONLY")
