@@ -720,3 +720,68 @@ func TestSpamExperimentRound7NB(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamExperimentRound7Self: the regression trained not on the true
+// labels but on the Bayes' own confident verdicts (p >= hi as spam, p < lo
+// as ham, the rest not trained), as a relay could train it online from
+// the mail it scans: a mixed stream, nothing stored per message. For each
+// fold the verdicts are the Bayes' on the other folds from a 4-fold CV
+// inside them (the fold itself unseen). Train split only.
+func TestSpamExperimentRound7Self(t *testing.T) {
+	if os.Getenv("LYCHGATE_SPAMEXP") == "" {
+		t.Skip("set LYCHGATE_SPAMEXP=1 to run the spam experiments (train split only)")
+	}
+	const bits = 20
+	s := exp7Load(t, 3000, 4, bits, true, false)
+	c := exp7Chosen
+	type cut struct{ hi, lo float64 }
+	cuts := []cut{{0.999, 0.01}, {0.99, 0.05}}
+	for _, seed := range []string{"cv/", "seedA/", "seedB/", "seedC/"} {
+		s.assign(seed)
+		probs, _ := s.oof(t, -1, exp7Config{}, true)
+		bfp, bfn := exp7Count(s, exp7All(s), probs, probs, exp7Base)
+		z := make([][]float64, len(cuts))
+		for k := range z {
+			z[k] = make([]float64, len(s.items))
+		}
+		wrong := make([]int, len(cuts))
+		for f := range 5 {
+			ip, _ := s.oof(t, f, exp7Config{}, true)
+			train, test := s.folds(f, -1)
+			for k, ct := range cuts {
+				lab := slices.Clone(s.spam)
+				var used []int
+				for _, i := range train {
+					switch {
+					case ip[i] >= ct.hi:
+						lab[i] = true
+					case ip[i] < ct.lo:
+						lab[i] = false
+					default:
+						continue
+					}
+					if lab[i] != s.spam[i] {
+						wrong[k]++
+					}
+					used = append(used, i)
+				}
+				w := exp7Train(s.feats, lab, used, bits, c)
+				for _, i := range test {
+					z[k][i] = exp7Score(w, s.feats[i], bits, c.norm)
+				}
+			}
+		}
+		line := fmt.Sprintf("%s base %d/%d", seed, bfp, bfn)
+		for k, ct := range cuts {
+			line += fmt.Sprintf(" | verdicts p>=%g spam, p<%g ham (%d wrong labels over the 5 folds):", ct.hi, ct.lo, wrong[k])
+			for _, beta := range []float64{0.5, 1} {
+				fp, fn := exp7Count(s, exp7All(s), probs, z[k], func(r, p, z float64) float64 {
+					q := 1 / (1 + math.Exp(-(max(min(logit(p), 20), -20) + beta*z)))
+					return exp7Rules(r) + exp7BandScore(q)
+				})
+				line += fmt.Sprintf(" w %g %d/%d", beta, fp, fn)
+			}
+		}
+		t.Log(line)
+	}
+}
