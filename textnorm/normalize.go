@@ -295,7 +295,7 @@ func (n *Normalizer) normalize(ctx context.Context, s string, r *Result) (inPlac
 			check = i + ctxBytes
 		}
 		var stop int
-		i, w, stop = plainRun(s, i, check, B, St, En, Ru, w, &o.streak, &o.streakStart)
+		i, w, stop = plainRun(s, i, check, B, St, En, Ru, w, &o)
 		switch stop {
 		case stopStreak:
 			o.streaks = append(o.streaks, o.streakStart)
@@ -361,7 +361,8 @@ const (
 // (as word and sep would write them: letters lower-cased and
 // run-collapsed, a run of separators one Sep, none at the start), with
 // w bytes written so far and the streak of one-character words in
-// *streak and *streakStart (see out.endWord). It returns where it stopped,
+// o.streak and o.streakStart (see out.endWord; plainRun reads nothing else
+// of o). It returns where it stopped,
 // the bytes written, and why: at i == len(s) or at a byte it leaves to
 // normalize (a word with other bytes, which it starts again there, or
 // a byte that is no ASCII letter or separator) with stopOther; at lim with
@@ -371,13 +372,21 @@ const (
 // It calls nothing, so that its values stay in registers from one word to
 // the next; normalize, which calls word and the context's Err, cannot
 // keep them there.
-func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int, streak, streakStart *int) (int, int, int) {
+func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int, o *out) (int, int, int) {
 	// The four arrays cut to one length: one bounds check for the four
 	// stores.
 	n := min(len(B), len(St), len(En), len(Ru))
 	B, St, En, Ru = B[:n], St[:n], En[:n], Ru[:n]
-	for i < len(s) {
-		if i >= lim {
+	// lim, o and the start of the word being written (in s and in B)
+	// are read only outside the letter loop, and are kept in memory (an
+	// array of more than one element is never in registers): in a
+	// register, the compiler restores them at every letter, two or three
+	// loads a letter.
+	var mem [3]int
+	mem[0] = lim
+	po := [2]*out{o}
+	for uint(i) < uint(len(s)) { // unsigned: this alone proves s[i] in range
+		if i >= mem[0] {
 			return i, w, stopLimit
 		}
 		k := kind[s[i]]
@@ -389,15 +398,15 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 				} else {
 					if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
 						// a one-character word: the streak goes on
-						if *streak++; *streak == 1 {
-							*streakStart = w - 1
+						if po[0].streak++; po[0].streak == 1 {
+							po[0].streakStart = w - 1
 						}
-						if *streak == 3 {
+						if po[0].streak == 3 {
 							B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
 							return i + 1, w + 1, stopStreak
 						}
 					} else {
-						*streak = 0
+						po[0].streak = 0
 					}
 					B[w], St[w], En[w], Ru[w] = Sep, int32(i), int32(i+1), 1
 					w++
@@ -442,37 +451,53 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			continue
 		}
 		// A word of ASCII letters, written as it is read.
-		ws := w
+		mem[1], mem[2] = w, i
 		B[w], St[w], En[w], Ru[w] = k, int32(i), int32(i+1), 1
 		w++
 		last := k
 		j := i + 1
-		for ; ; j++ {
-			if j == len(s) {
-				// (returned here, so that after the loop k is always
-				// the byte that ended the letters and last need not be
-				// kept for it)
-				return j, w, stopOther
-			}
+		for uint(j) < uint(len(s)) {
 			k = kind[s[j]]
 			if k-'a' >= 26 {
-				break
+				goto ended
 			}
 			if k == last {
 				En[w-1] = int32(j + 1)
 				if Ru[w-1] < 255 {
 					Ru[w-1]++
 				}
+				j++
 				continue
 			}
 			B[w], St[w], En[w], Ru[w] = k, int32(j), int32(j+1), 1
 			w++
 			last = k
+			j++
 		}
+		// (returned here, so that after the loop k is always the byte
+		// that ended the letters and last need not be kept for it)
+		return j, w, stopOther
+	ended:
 		if k == 0 {
+			if j-mem[2] >= 2 {
+				// The separator after a word of two letters or more, as
+				// the separator case above writes it, without going
+				// round the loop: such a word is written as two bytes or
+				// more, or as one with a run above 1, so it is no
+				// one-character word and the streak ends. (A word that
+				// ends at lim or after it returns at j+1, not at j: still
+				// between two words or separators, as stopLimit needs.)
+				po[0].streak = 0
+				B[w], St[w], En[w], Ru[w] = Sep, int32(j), int32(j+1), 1
+				w++
+				i = j + 1
+				continue
+			}
 			i = j // its separator, written above
 			continue
 		}
+		i = mem[2]
+		ws := mem[1]
 		if (k != '\'' && curly(s, j) == 0) || (ws > 0 && B[ws-1] != Sep) {
 			return i, ws, stopOther // not a plain word: normalize starts it again
 		}
@@ -525,12 +550,12 @@ func plainRun(s string, i, lim int, B []byte, St, En []int32, Ru []uint8, w int,
 			streak3 := false
 			if Ru[w-1] == 1 && (w == 1 || B[w-2] == Sep) && joinable(B[w-1]) {
 				// a one-character word: the streak goes on
-				if *streak++; *streak == 1 {
-					*streakStart = w - 1
+				if po[0].streak++; po[0].streak == 1 {
+					po[0].streakStart = w - 1
 				}
-				streak3 = *streak == 3
+				streak3 = po[0].streak == 3
 			} else {
-				*streak = 0
+				po[0].streak = 0
 			}
 			B[w], St[w], En[w], Ru[w] = Sep, int32(a), int32(j), 1
 			w++
@@ -605,9 +630,11 @@ word:
 }
 
 // curly returns 3 when s[i:] starts with ’ (U+2019, the apostrophe phones
-// type), else 0.
+// type), else 0. (It compares a string: with s[i] read as a byte, the
+// compiler kept the byte plainRun's letter loop had read at i in a stack
+// slot, one store a letter, to reuse it here.)
 func curly(s string, i int) int {
-	if i+2 < len(s) && s[i] == 0xE2 && s[i+1] == 0x80 && s[i+2] == 0x99 {
+	if i < len(s) && strings.HasPrefix(s[i:], "’") {
 		return 3
 	}
 	return 0

@@ -363,6 +363,10 @@ var referenceCases = []string{
 	"2nite b4 gr8 l8r 0XXXXXXXXX 1XXXX\r\n2XXXX", "ab12 a123 a1234 12ab 1a22 a1b2c3d4 0o0o00 o0o0", "x1 1x 1x1 11x11 a11a a111a",
 	"b4é b4\u200b b4&amp; b4' b4’ b4$ b4! b4@ b4|", "a1 b2 c3 d4", "i1 i1 i1 x", "1i1i1i 0O 00OO aa00aa", "4ever\xff 4ever\n4ever",
 	"X1Y2 x1y2z3 ABC123 abc123def 9a9a9a9a9a",
+	// the separator after a word of two letters or more, which plainRun writes without going round its loop:
+	// collapsed words of one letter (no one-character words), streaks around them, runs of separators after them
+	"aa b c d", "a bb c d", "a b cc d e", "oo oo oo x", "ab c d e", "a b cd e f g", "xx.y.z.w", "ab\r\n\r\nc d e", "ab ,. c",
+	"zz", "zz ", "ab  ", "aB Cd EF gh", "aaaaaaaa b c",
 }
 
 func checkReference(t *testing.T, n *Normalizer, ref *refNormalizer, s string) {

@@ -9,22 +9,22 @@ package classify
 // load and one addition per feature for all topics together, no closures
 // and no feature buffer.
 //
-// A bucket's weights are packed as the four bytes of one uint32 (type
-// lanes): byte t < 3 holds topic t's weight plus 128 (0 to 255) and byte 3
-// holds 1. Two sums take them apart into unsigned 16-bit lanes: the bytes
-// 0 and 2 (masked by 0x00ff00ff) add into one, the bytes 1 and 3 (lanes at
-// bits 8 and 24) into the other, which is the sum of the whole entries
-// less the first (laneSums). Adding a bucket adds every topic's weight and
-// counts the feature with one load, one mask and two additions, from a
-// table of 256 KB that leaves more of the caches to the automata than one
-// of 8-byte entries. The lane sums are drained into int64 sums, less 128
-// a feature, before any lane can reach 2^16 (see blockLen), and the int64
-// sums are converted to int32
-// at the end of the chunk, which wraps exactly as the reference's int32
-// sums do. The sums are integers, so neither the order of the additions
-// nor the draining can change them, and a chunk's probability is then
-// computed by the same expression as before (chunkP). The differential
-// tests (differential_test.go) check the result is bit-identical to the
+// A bucket's weights are packed as the four 16-bit lanes of one uint64
+// (type lanes): lane t < 3 holds topic t's weight plus 128 (0 to 255) and
+// lane 3 holds 1. Adding a bucket adds every topic's weight and counts the
+// feature with one load and one addition of the whole entry. (Rounds 6 to
+// 8 packed the weights as the bytes of a uint32, a table of 256 KB instead
+// of 512 KB, and took them apart with a mask and a second sum: three
+// instructions more a feature; the larger table misses the caches more
+// often, but timed in one process the pipeline is no slower for it, see
+// docs/safeguarding-eval.md, speed round 9.) The lane sums are drained
+// into int64 sums, less 128 a feature, before any lane can reach 2^16
+// (see blockLen), and the int64 sums are converted to int32 at the end of
+// the chunk, which wraps exactly as the reference's int32 sums do. The
+// sums are integers, so neither the order of the additions nor the
+// draining can change them, and a chunk's probability is then computed by
+// the same expression as before (chunkP). The differential tests
+// (differential_test.go) check the result is bit-identical to the
 // reference implementation (reference_test.go) and to Chunks, which
 // training reads.
 
@@ -53,11 +53,12 @@ var cleanByte = func() (t [256]byte) {
 	return t
 }()
 
-// lanes is a model's weights for the fused scorer (biased bytes, see
-// above), indexed by the top 16 bits of a feature's hash·golden. For a model of b < 16 bits each bucket
-// is repeated 2^(16-b) times: entry j is bucket j>>(16-b), which is the
-// top b bits of the same product, as chunker.bucket takes them.
-type lanes [1 << 16]uint32
+// lanes is a model's weights for the fused scorer (biased 16-bit lanes,
+// see above), indexed by the top 16 bits of a feature's hash·golden. For a
+// model of b < 16 bits each bucket is repeated 2^(16-b) times: entry j is
+// bucket j>>(16-b), which is the top b bits of the same product, as
+// chunker.bucket takes them.
+type lanes [1 << 16]uint64
 
 // newLanes packs w (nt int8 weights a bucket, nt at most three) of a
 // model of bits bits, at most 16.
@@ -65,43 +66,39 @@ func newLanes(w []int8, nt, bits int) *lanes {
 	l := new(lanes)
 	for j := range l {
 		f := j >> (16 - bits)
-		v := uint32(1) << 24 // the feature count
+		v := uint64(1) << 48 // the feature count
 		for t := range 3 {
-			b := uint32(laneBias) // a topic the model lacks weighs 0
+			b := uint64(laneBias) // a topic the model lacks weighs 0
 			if t < nt {
-				b = uint32(int32(w[f*nt+t]) + laneBias)
+				b = uint64(int32(w[f*nt+t]) + laneBias)
 			}
-			v |= b << (8 * t)
+			v |= b << (16 * t)
 		}
 		l[j] = v
 	}
 	return l
 }
 
-// laneBias is added to each weight in lanes, so that it is a byte from 0
-// to 255.
+// laneBias is added to each weight in lanes, so that it is from 0 to
+// 255.
 const laneBias = 128
 
-// maskEven takes the bytes 0 and 2 (topics 0 and 2) of a lanes entry;
-// the rest of it are the bytes 1 and 3 (topic 1 and the count).
-const maskEven = 0x00ff00ff
-
-// drain adds the lane sums (even, odd) to acc (three topic sums and the
-// count), taking the bias of each feature away.
-func drain(acc *[4]int64, even, odd uint64) {
-	n := int64(odd >> 24)
-	acc[0] += int64(even&0xffff) - laneBias*n
-	acc[1] += int64(odd>>8&0xffff) - laneBias*n
-	acc[2] += int64(even>>16) - laneBias*n
+// drain adds the lane sums sum to acc (three topic sums and the count),
+// taking the bias of each feature away.
+func drain(acc *[4]int64, sum uint64) {
+	n := int64(sum >> 48)
+	acc[0] += int64(sum&0xffff) - laneBias*n
+	acc[1] += int64(sum>>16&0xffff) - laneBias*n
+	acc[2] += int64(sum>>32&0xffff) - laneBias*n
 	acc[3] += n
 }
 
-// undrain takes the lane sums (even, odd) away from acc (drain's inverse).
-func undrain(acc *[4]int64, even, odd uint64) {
-	n := int64(odd >> 24)
-	acc[0] -= int64(even&0xffff) - laneBias*n
-	acc[1] -= int64(odd>>8&0xffff) - laneBias*n
-	acc[2] -= int64(even>>16) - laneBias*n
+// undrain takes the lane sums sum away from acc (drain's inverse).
+func undrain(acc *[4]int64, sum uint64) {
+	n := int64(sum >> 48)
+	acc[0] -= int64(sum&0xffff) - laneBias*n
+	acc[1] -= int64(sum>>16&0xffff) - laneBias*n
+	acc[2] -= int64(sum>>32&0xffff) - laneBias*n
 	acc[3] -= n
 }
 
@@ -159,18 +156,16 @@ var endByte = [256]bool{'.': true, '!': true, '?': true, '\n': true}
 func chunkSums(chunk string, tab *lanes) (acc [4]int64) {
 	st := scan{word: fnvBasis, win: ' '}
 	for bs := 0; bs < len(chunk); bs += blockLen {
-		var even, odd uint64
-		st, even, odd = run(chunk[bs:min(len(chunk), bs+blockLen)], st, tab)
-		drain(&acc, even, odd)
+		var sum uint64
+		st, sum = run(chunk[bs:min(len(chunk), bs+blockLen)], st, tab)
+		drain(&acc, sum)
 	}
 	if st.inWord {
 		// a chunk ends in a word only at the end of the text
-		even, odd := endWord(st, tab)
-		drain(&acc, even, odd)
+		drain(&acc, endWord(st, tab))
 	}
 	if acc[3] > 0 {
-		even, odd := coldFix(chunk, tab)
-		undrain(&acc, even, odd)
+		undrain(&acc, coldFix(chunk, tab))
 	}
 	return acc
 }
@@ -188,99 +183,83 @@ type scan struct {
 // state after it and the lane sums of the features it read. It is the
 // scorer's inner loop: a function of its own with few values, so that
 // they stay in registers, and its two loops (in a word, between words)
-// jump to each other instead of testing a flag at every byte.
-func run(seg string, st scan, tab *lanes) (scan, uint64, uint64) {
+// jump to each other instead of testing a flag at every byte. The loop in
+// a word has one entry (the separators before the first word have a loop
+// of their own): the compiler then checks tab for nil once, not at every
+// look-up, as it does when both loops can be entered from outside.
+func run(seg string, st scan, tab *lanes) (scan, uint64) {
 	cb := cleanByte // a copy on the stack, read without reloading its address
 	// wx is the window xor seedChar, the value a 4-gram is hashed from:
 	// pushing c into the window is wx<<8 ^ c ^ winKey (win<<8 has a zero
 	// low byte, so its | c is ^ c), one instruction less a byte than
 	// keeping win and xoring it each time.
 	word, wx, prev := st.word, st.win^seedChar, st.prev
-	var even, all uint64 // all: the entries summed whole (see laneSums)
-	k := uint(0)         // unsigned, so k < len(seg) alone proves seg[k] in range
+	var sum uint64
+	k := uint(0) // unsigned, so k < len(seg) alone proves seg[k] in range
 	_ = tab[0]
 	if !st.inWord {
-		goto between
+		for ; k < uint(len(seg)); k++ {
+			if cb[seg[k]] > '\'' {
+				goto inWord
+			}
+		}
+		return st, 0
 	}
 inWord:
 	for ; k < uint(len(seg)); k++ {
 		c := cb[seg[k]]
-		if c <= '\'' {
-			if c == 0 {
-				goto wordEnd
-			}
+		if c > '\'' {
+			word = (word ^ uint32(c)) * fnvPrime
+			wx = wx<<8 ^ uint32(c) ^ winKey
+			sum += tab[(wx*golden)>>16]
 			continue
 		}
-		word = (word ^ uint32(c)) * fnvPrime
-		wx = wx<<8 ^ uint32(c) ^ winKey
-		e := tab[(wx*golden)>>16]
-		even += uint64(e & maskEven)
-		all += uint64(e)
+		if c == 0 {
+			goto wordEnd
+		}
 	}
-	return scan{word: word, win: wx ^ seedChar, prev: prev, inWord: true}, even, all - even
+	return scan{word: word, win: wx ^ seedChar, prev: prev, inWord: true}, sum
 wordEnd:
 	{
 		// the word ends: the word, the pair with the previous word, and
 		// the 4-gram ending in the space after it (as endWord)
 		w := fmix(word ^ seedWord)
-		e := tab[(w*golden)>>16]
-		even += uint64(e & maskEven)
-		all += uint64(e)
+		sum += tab[(w*golden)>>16]
 		if prev != 0 {
-			e = tab[((prev*31+w+seedBigram)*golden)>>16]
-			even += uint64(e & maskEven)
-			all += uint64(e)
+			sum += tab[((prev*31+w+seedBigram)*golden)>>16]
 		}
 		wx = wx<<8 ^ ' ' ^ winKey
-		e = tab[(wx*golden)>>16]
-		even += uint64(e & maskEven)
-		all += uint64(e)
+		sum += tab[(wx*golden)>>16]
 		word, prev = fnvBasis, w|1
 	}
-between:
+	// between words
 	for ; k < uint(len(seg)); k++ {
 		if cb[seg[k]] > '\'' {
 			goto inWord
 		}
 	}
-	return scan{word: word, win: wx ^ seedChar, prev: prev}, even, all - even
+	return scan{word: word, win: wx ^ seedChar, prev: prev}, sum
 }
 
 // winKey is what pushing a byte into the window xors into wx besides the
 // byte (see run).
 const winKey = seedChar ^ seedChar<<8&0xffffffff
 
-// endWord returns the lane sums (even, odd) of the features the end of
-// the word in st makes (as run does).
-func endWord(st scan, tab *lanes) (uint64, uint64) {
+// endWord returns the lane sums of the features the end of the word in st
+// makes (as run does).
+func endWord(st scan, tab *lanes) uint64 {
 	w := fmix(st.word ^ seedWord)
-	var es [3]uint32
-	es[0] = tab[(w*golden)>>16]
-	n := 1
+	sum := tab[(w*golden)>>16]
 	if st.prev != 0 {
-		es[1] = tab[((st.prev*31+w+seedBigram)*golden)>>16]
-		n++
+		sum += tab[((st.prev*31+w+seedBigram)*golden)>>16]
 	}
-	es[n] = tab[(((st.win<<8|' ')^seedChar)*golden)>>16]
-	return laneSums(es[:n+1])
+	return sum + tab[(((st.win<<8|' ')^seedChar)*golden)>>16]
 }
 
-// laneSums returns the lane sums (even, odd) of the lanes entries es.
-// Each entry is its masked halves added, so the odd sum is the sum of the
-// whole entries less the even sum: one mask a feature, not two.
-func laneSums(es []uint32) (even, odd uint64) {
-	var all uint64
-	for _, e := range es {
-		even += uint64(e & maskEven)
-		all += uint64(e)
-	}
-	return even, all - even
-}
-
-// coldFix returns the lane sums (even, odd) of the 4-grams run added for the first
+// coldFix returns the lane sums of the 4-grams run added for the first
 // two bytes pushed into the window of chunk (which has a word): its first
 // word byte, and the word's next byte or the space after a one-byte word.
-func coldFix(chunk string, tab *lanes) (uint64, uint64) {
+func coldFix(chunk string, tab *lanes) uint64 {
 	j := 0
 	for cleanByte[chunk[j]] <= '\'' {
 		j++
@@ -295,7 +274,7 @@ func coldFix(chunk string, tab *lanes) (uint64, uint64) {
 			break
 		}
 	}
-	return laneSums([]uint32{tab[((w2^seedChar)*golden)>>16], tab[((w3^seedChar)*golden)>>16]})
+	return tab[((w2^seedChar)*golden)>>16] + tab[((w3^seedChar)*golden)>>16]
 }
 
 // chunkP turns a chunk's sums (acc: three topic sums, wrapped to int32
