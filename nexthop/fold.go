@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"unicode/utf8"
 )
 
 // FoldWriter passes text through to an underlying writer and breaks every
@@ -192,11 +193,8 @@ func (f *FoldWriter) breakLine() error {
 	}
 	insert := k < 0
 	if insert {
-		k = f.limit
 		// Do not start the next line inside a UTF-8 sequence.
-		for j := 0; j < 3 && k > 2 && line[k]&0xC0 == 0x80; j++ {
-			k--
-		}
+		k = keepRune(line, f.limit)
 		// Do not split a quoted-printable "=XX".
 		switch {
 		case line[k-1] == '=':
@@ -237,6 +235,42 @@ func (f *FoldWriter) Flush() error {
 	_, err := f.w.Write(f.line)
 	f.line = f.line[:0]
 	return err
+}
+
+// keepRune returns where to break line so that no valid UTF-8 sequence is
+// split: k, or the start of the sequence that line[k] continues. Stray
+// continuation bytes (more than a sequence can hold, or after an ASCII
+// byte) and invalid sequences decode byte by byte, so a break among them
+// changes nothing. A sequence cut off at the end of line counts as valid:
+// its missing bytes have not arrived yet.
+func keepRune(line []byte, k int) int {
+	s := k
+	for s > k-3 && s > 0 && line[s]&0xC0 == 0x80 {
+		s--
+	}
+	if s == k || line[s] < 0xC0 {
+		return k
+	}
+	n := 0 // the sequence length its lead byte announces
+	switch {
+	case line[s] < 0xE0:
+		n = 2
+	case line[s] < 0xF0:
+		n = 3
+	case line[s] < 0xF8:
+		n = 4
+	default:
+		return k // not a lead byte
+	}
+	if s+n <= k {
+		return k // the sequence ends before k
+	}
+	if s+n <= len(line) {
+		if _, size := utf8.DecodeRune(line[s : s+n]); size != n {
+			return k
+		}
+	}
+	return s
 }
 
 func isBlank(b byte) bool { return b == ' ' || b == '\t' }
