@@ -126,6 +126,7 @@ fuzz:
 	$(FUZZ) '^FuzzReceivedBy$$' ./relay
 	$(FUZZ) '^FuzzDecodeQP$$' ./message
 	$(FUZZ) '^FuzzTextURLs$$' ./message
+	$(FUZZ) '^FuzzCSSURLs$$' ./message
 
 cover:
 	$(GO) test -race -coverprofile=cover.out $(PKGS)
